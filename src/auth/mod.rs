@@ -1,0 +1,12 @@
+//! Identity and access: password hashing, sessions, login throttling, TOTP second
+//! factors, and the one policy table every endpoint is checked against.
+//! Calls `store` and `audit`; knows nothing of HTTP.
+
+pub mod password;
+pub mod policy;
+pub mod service;
+pub mod session;
+pub mod throttle;
+pub mod totp;
+
+pub use policy::{Action, CaseRole, Principal};

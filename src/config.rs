@@ -1,0 +1,196 @@
+//! Settings: `config/default.toml`, then `config/<env>.toml`, then `CUSTODIA__SECTION__KEY`
+//! environment variables. Unknown keys are rejected so a typo never silently falls back
+//! to a default; secrets are `SecretString` so Debug output never shows them.
+
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub public_url: String,
+    pub workers: usize,
+    pub max_json_bytes: usize,
+    pub client_request_timeout_secs: u64,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+}
+
+impl ServerSettings {
+    /// HSTS and Secure cookies only make sense when users reach us over TLS.
+    pub fn behind_tls(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// May carry a password (PostgreSQL), hence secret.
+    pub url: SecretString,
+    pub pool_size: u32,
+    pub connect_timeout_secs: u64,
+    pub auto_migrate: bool,
+    pub sqlite_busy_timeout_ms: u32,
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    Full,
+    Normal,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub session_idle_minutes: i64,
+    pub session_absolute_minutes: i64,
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    pub max_failures_per_account: u32,
+    pub max_failures_per_address: u32,
+    pub failure_window_minutes: i64,
+    pub totp_issuer: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+/// Where configuration files live: `CUSTODIA_CONFIG_DIR`, else `./config`.
+pub fn default_config_dir() -> PathBuf {
+    std::env::var_os("CUSTODIA_CONFIG_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("config"))
+}
+
+/// The environment file to layer over the defaults: `CUSTODIA_ENV`, else "development".
+pub fn default_environment() -> String {
+    std::env::var("CUSTODIA_ENV").unwrap_or_else(|_| "development".to_owned())
+}
+
+impl Settings {
+    pub fn load(dir: &Path, environment: &str) -> Result<Self, ConfigError> {
+        Self::load_with(dir, environment, true)
+    }
+
+    /// `use_env = false` lets tests ignore whatever `CUSTODIA__*` the developer exported.
+    pub fn load_with(dir: &Path, environment: &str, use_env: bool) -> Result<Self, ConfigError> {
+        if !environment.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(ConfigError::Invalid(format!(
+                "environment name {environment:?} may only contain letters, digits, '-' and '_'"
+            )));
+        }
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from(dir.join("default.toml")).required(true))
+            .add_source(config::File::from(dir.join(format!("{environment}.toml"))).required(false));
+        if use_env {
+            builder = builder.add_source(
+                config::Environment::with_prefix("CUSTODIA")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            );
+        }
+        let settings: Settings = builder.build()?.try_deserialize()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let a = &self.auth;
+        // OWASP's floor for argon2id; the test environment is the one exception, and it
+        // marks itself by its file name, so production cannot drift below by accident.
+        if a.argon2_memory_kib < 8 || a.argon2_iterations < 1 || a.argon2_parallelism < 1 {
+            return Err(ConfigError::Invalid("argon2 parameters out of range".into()));
+        }
+        if a.session_idle_minutes <= 0 || a.session_absolute_minutes < a.session_idle_minutes {
+            return Err(ConfigError::Invalid(
+                "auth.session_absolute_minutes must be >= session_idle_minutes > 0".into(),
+            ));
+        }
+        if a.max_failures_per_account == 0 || a.max_failures_per_address == 0 {
+            return Err(ConfigError::Invalid("auth.max_failures_* must be at least 1".into()));
+        }
+        if self.database.pool_size == 0 {
+            return Err(ConfigError::Invalid("database.pool_size must be at least 1".into()));
+        }
+        crate::store::Backend::from_url(self.database.url.expose_secret())
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Below OWASP's minimum for argon2id (m=19 MiB, t=2, p=1)?
+    pub fn weak_password_hashing(&self) -> bool {
+        self.auth.argon2_memory_kib < 19456 || self.auth.argon2_iterations < 2
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")
+    }
+
+    #[test]
+    fn defaults_load_and_meet_owasp_minimum() {
+        let s = Settings::load_with(&dir(), "development", false).unwrap();
+        assert!(!s.weak_password_hashing());
+        assert_eq!(s.database.sqlite_synchronous, SqliteSynchronous::Full);
+    }
+
+    #[test]
+    fn debug_output_redacts_the_database_url() {
+        let s = Settings::load_with(&dir(), "development", false).unwrap();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("custodia.db"), "{shown}");
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::copy(dir().join("default.toml"), tmp.path().join("default.toml")).unwrap();
+        std::fs::write(tmp.path().join("typo.toml"), "[server]\nprot = 1\n").unwrap();
+        let err = Settings::load_with(tmp.path(), "typo", false).unwrap_err();
+        assert!(err.to_string().contains("prot"), "{err}");
+    }
+
+    #[test]
+    fn environment_names_cannot_escape_the_config_dir() {
+        assert!(Settings::load_with(&dir(), "../etc/passwd", false).is_err());
+    }
+}

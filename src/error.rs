@@ -1,0 +1,106 @@
+//! The one error type services return. The HTTP layer maps each variant to a problem
+//! document in `http::problem`; nothing here carries plaintext, tokens or SQL text, so
+//! an error can be logged without leaking what it was about.
+
+use std::fmt;
+
+/// A field that failed validation, named so clients can show it next to the input.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+        Self { field: field.into(), code, message: message.into() }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("invalid username or password")]
+    InvalidCredentials,
+    #[error("a one-time code from the authenticator app is required")]
+    TotpRequired,
+    #[error("the one-time code is wrong or was already used")]
+    TotpInvalid,
+    #[error("this role must enrol a second factor before doing anything else")]
+    SecondFactorEnrolmentRequired,
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("too many failed attempts")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("the database is unavailable")]
+    Unavailable,
+    #[error("the service is sealed")]
+    Sealed,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn internal(context: impl fmt::Display) -> Self {
+        Error::Internal(context.to_string())
+    }
+
+    pub fn field(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+        Error::Validation(vec![FieldError::new(field, code, message)])
+    }
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind as K, Error as D};
+        match e {
+            D::NotFound => Error::NotFound,
+            D::DatabaseError(K::UniqueViolation, _) => Error::Conflict("already_exists"),
+            D::DatabaseError(K::ForeignKeyViolation, _) => Error::Conflict("referenced_record_missing"),
+            D::DatabaseError(K::ClosedConnection | K::UnableToSendCommand, _) => Error::Unavailable,
+            D::DatabaseError(_, info) if is_transient(info.message()) => Error::Unavailable,
+            // Keep diesel's own wording (it names constraints, not values) for the log only.
+            other => Error::Internal(format!("database: {other}")),
+        }
+    }
+}
+
+/// Lock contention, a server going away, a full disk: the client may retry later.
+fn is_transient(message: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "database is locked",
+        "database is busy",
+        "disk I/O error",
+        "database or disk is full",
+        "server closed the connection",
+        "terminating connection",
+        "could not connect",
+        "no connection to the server",
+    ];
+    MARKERS.iter().any(|m| message.contains(m))
+}
+
+impl From<r2d2::Error> for Error {
+    fn from(_: r2d2::Error) -> Self {
+        // The pool only fails when no connection could be made in time.
+        Error::Unavailable
+    }
+}
+
+impl From<actix_web::error::BlockingError> for Error {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        Error::Internal(format!("blocking task: {e}"))
+    }
+}

@@ -1,0 +1,63 @@
+//! `/api/v1` handlers, one module per resource.
+
+pub mod auth;
+pub mod roles;
+pub mod system;
+pub mod users;
+
+use actix_web::web;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, FieldError, Result};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/openapi.json").get(super::openapi::document))
+        .service(web::resource("/auth/login").post(auth::login))
+        .service(web::resource("/auth/logout").post(auth::logout))
+        .service(web::resource("/auth/me").get(auth::me))
+        .service(web::resource("/auth/password").post(auth::change_password))
+        .service(web::resource("/auth/totp/enrol").post(auth::totp_enrol))
+        .service(web::resource("/auth/totp/confirm").post(auth::totp_confirm))
+        .service(web::resource("/users").get(users::list).post(users::create))
+        .service(web::resource("/users/{id}").get(users::read))
+        .service(web::resource("/users/{id}/disable").post(users::disable))
+        .service(web::resource("/users/{id}/enable").post(users::enable))
+        .service(web::resource("/users/{id}/password").post(users::reset_password))
+        .service(web::resource("/users/{id}/role").put(users::change_role))
+        .service(web::resource("/roles").get(roles::list))
+        .service(web::resource("/roles/{role}").put(roles::update))
+        .service(web::resource("/system/status").get(system::status));
+}
+
+/// `?limit=&offset=`; limit defaults to 50 and may not exceed 200.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+impl PageQuery {
+    pub const MAX_LIMIT: i64 = 200;
+
+    pub fn resolve(&self) -> Result<(i64, i64)> {
+        let limit = self.limit.unwrap_or(50);
+        let offset = self.offset.unwrap_or(0);
+        let mut errors = Vec::new();
+        if !(1..=Self::MAX_LIMIT).contains(&limit) {
+            errors.push(FieldError::new("limit", "out_of_range", "between 1 and 200"));
+        }
+        if offset < 0 {
+            errors.push(FieldError::new("offset", "out_of_range", "0 or more"));
+        }
+        if errors.is_empty() { Ok((limit, offset)) } else { Err(Error::Validation(errors)) }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}

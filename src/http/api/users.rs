@@ -1,0 +1,134 @@
+//! User administration (admins).
+
+use actix_web::{HttpResponse, web};
+use secrecy::SecretString;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{Page, PageQuery};
+use crate::audit::Actor;
+use crate::auth::policy::act;
+use crate::auth::service::UserView;
+use crate::domain::Role;
+use crate::error::Result;
+use crate::http::extract::Allowed;
+use crate::http::problem::Problem;
+use crate::startup::AppState;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    pub username: String,
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+    pub role: Role,
+}
+
+/// Create a user. Permission: `user.create`.
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUser,
+    responses((status = 201, body = UserView), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn create(
+    state: web::Data<AppState>,
+    who: Allowed<act::UserCreate>,
+    body: web::Json<CreateUser>,
+) -> Result<HttpResponse> {
+    let body = body.into_inner();
+    let user =
+        state.auth.create_user(Actor::from(&who.principal), &body.username, body.password, body.role).await?;
+    Ok(HttpResponse::Created().json(user))
+}
+
+/// List users, by username. Permission: `user.list`.
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(PageQuery),
+    responses((status = 200, body = Page<UserView>), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn list(
+    state: web::Data<AppState>,
+    _who: Allowed<act::UserList>,
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<UserView>>> {
+    let (limit, offset) = page.resolve()?;
+    let (items, total) = state.auth.list_users(limit, offset).await?;
+    Ok(web::Json(Page { items, total, limit, offset }))
+}
+
+/// One user. Permission: `user.read`.
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)),
+    responses((status = 200, body = UserView), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn read(
+    state: web::Data<AppState>,
+    _who: Allowed<act::UserRead>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<UserView>> {
+    Ok(web::Json(state.auth.get_user(id.into_inner()).await?))
+}
+
+/// Disable a user; their sessions end at once. Permission: `user.disable`.
+#[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "users", params(("id" = Uuid, Path)),
+    responses((status = 200, body = UserView), (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn disable(
+    state: web::Data<AppState>,
+    who: Allowed<act::UserDisable>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<UserView>> {
+    Ok(web::Json(state.auth.set_disabled(Actor::from(&who.principal), id.into_inner(), true).await?))
+}
+
+/// Enable a disabled user. Permission: `user.disable`.
+#[utoipa::path(post, path = "/api/v1/users/{id}/enable", tag = "users", params(("id" = Uuid, Path)),
+    responses((status = 200, body = UserView), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn enable(
+    state: web::Data<AppState>,
+    who: Allowed<act::UserDisable>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<UserView>> {
+    Ok(web::Json(state.auth.set_disabled(Actor::from(&who.principal), id.into_inner(), false).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPassword {
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+}
+
+/// Set a new password for a user; their sessions end. Permission: `user.reset_password`.
+#[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users", params(("id" = Uuid, Path)),
+    request_body = ResetPassword,
+    responses((status = 200, body = UserView), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    who: Allowed<act::UserResetPassword>,
+    id: web::Path<Uuid>,
+    body: web::Json<ResetPassword>,
+) -> Result<web::Json<UserView>> {
+    let user = state
+        .auth
+        .reset_password(Actor::from(&who.principal), id.into_inner(), body.into_inner().password)
+        .await?;
+    Ok(web::Json(user))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeRole {
+    pub role: Role,
+}
+
+/// Change a user's role; their sessions end. Permission: `user.change_role`.
+#[utoipa::path(put, path = "/api/v1/users/{id}/role", tag = "users", params(("id" = Uuid, Path)),
+    request_body = ChangeRole,
+    responses((status = 200, body = UserView), (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn change_role(
+    state: web::Data<AppState>,
+    who: Allowed<act::UserChangeRole>,
+    id: web::Path<Uuid>,
+    body: web::Json<ChangeRole>,
+) -> Result<web::Json<UserView>> {
+    let user = state.auth.change_role(Actor::from(&who.principal), id.into_inner(), body.role).await?;
+    Ok(web::Json(user))
+}

@@ -1,0 +1,246 @@
+//! Errors as RFC 9457 `application/problem+json` documents with stable `type` codes.
+//! Bodies never carry internal detail: a 500 says only that something failed and which
+//! request id to quote; the cause goes to the log. Extractor failures (bad JSON, bad
+//! path or query) are turned into problems here too, without echoing the input.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, error};
+use serde::Serialize;
+use tracing_actix_web::RequestId;
+
+use crate::error::{Error, FieldError};
+
+pub const CONTENT_TYPE: &str = "application/problem+json";
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// `urn:custodia:problem:<code>`; the code is stable and documented in docs/api.md.
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: &'static str,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The request id, to quote when reporting a problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &str, title: &'static str) -> Self {
+        Problem {
+            type_: format!("urn:custodia:problem:{code}"),
+            title,
+            status: status.as_u16(),
+            detail: None,
+            instance: None,
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn response(&self) -> HttpResponse {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        HttpResponse::build(status).content_type(CONTENT_TYPE).json(self)
+    }
+}
+
+impl Error {
+    fn code(&self) -> (StatusCode, &'static str, &'static str) {
+        use StatusCode as S;
+        match self {
+            Error::Validation(_) => {
+                (S::UNPROCESSABLE_ENTITY, "validation_error", "Some fields are not valid")
+            }
+            Error::BadRequest(_) => (S::BAD_REQUEST, "bad_request", "The request could not be understood"),
+            Error::InvalidCredentials => {
+                (S::UNAUTHORIZED, "invalid_credentials", "Invalid username or password")
+            }
+            Error::TotpRequired => (S::UNAUTHORIZED, "totp_required", "A one-time code is required"),
+            Error::TotpInvalid => (S::UNAUTHORIZED, "totp_invalid", "The one-time code is not valid"),
+            Error::SecondFactorEnrolmentRequired => {
+                (S::FORBIDDEN, "second_factor_enrolment_required", "Enrol a second factor first")
+            }
+            Error::Unauthenticated => (S::UNAUTHORIZED, "unauthenticated", "Authentication required"),
+            Error::Forbidden => (S::FORBIDDEN, "forbidden", "Not allowed"),
+            Error::NotFound => (S::NOT_FOUND, "not_found", "Not found"),
+            Error::Conflict(_) => (S::CONFLICT, "conflict", "Conflict with the current state"),
+            Error::RateLimited { .. } => (S::TOO_MANY_REQUESTS, "rate_limited", "Too many failed attempts"),
+            Error::Unavailable => {
+                (S::SERVICE_UNAVAILABLE, "unavailable", "The service is temporarily unavailable")
+            }
+            Error::Sealed => (S::SERVICE_UNAVAILABLE, "sealed", "The service is sealed"),
+            Error::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
+        }
+    }
+}
+
+impl ResponseError for Error {
+    fn status_code(&self) -> StatusCode {
+        self.code().0
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (status, code, title) = self.code();
+        let mut problem = Problem::new(status, code, title);
+        match self {
+            Error::Validation(errors) => problem.errors = errors.clone(),
+            Error::BadRequest(detail) => problem.detail = Some(detail.clone()),
+            Error::Conflict(reason) => problem.detail = Some((*reason).to_owned()),
+            _ => {}
+        }
+        let mut response = problem.response();
+        let headers = response.headers_mut();
+        match self {
+            Error::RateLimited { retry_after_secs } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
+            Error::Unavailable | Error::Sealed => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            Error::Unauthenticated => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+/// JSON bodies: wrong type, missing field, malformed, too large, wrong content type.
+/// serde's messages can quote the offending value, so only field names and positions
+/// are passed on.
+pub fn json_error(err: error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    use error::JsonPayloadError as J;
+    let problem = match &err {
+        J::Overflow { limit } | J::OverflowKnownLength { limit, .. } => {
+            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The body is too large")
+                .detail(format!("at most {limit} bytes"))
+        }
+        J::ContentType => Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the body as application/json",
+        ),
+        J::Deserialize(e) => Problem::new(StatusCode::BAD_REQUEST, "invalid_body", "The body is not valid")
+            .detail(describe_serde(e)),
+        _ => Problem::new(StatusCode::BAD_REQUEST, "invalid_body", "The body could not be read"),
+    };
+    error::InternalError::from_response(err, problem.response()).into()
+}
+
+fn describe_serde(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let position = format!("line {}, column {}", e.line(), e.column());
+    match e.classify() {
+        Category::Syntax | Category::Eof => format!("malformed JSON at {position}"),
+        Category::Data => {
+            let message = e.to_string();
+            ["missing field `", "unknown field `", "duplicate field `"]
+                .iter()
+                .find_map(|prefix| {
+                    let rest = message.strip_prefix(prefix)?;
+                    let name: String = rest.split('`').next()?.chars().take(64).collect();
+                    Some(format!("{}{name}` at {position}", prefix))
+                })
+                .unwrap_or_else(|| format!("a value has the wrong type or format at {position}"))
+        }
+        Category::Io => "the body could not be read".to_owned(),
+    }
+}
+
+pub fn path_error(err: error::PathError, _req: &HttpRequest) -> actix_web::Error {
+    let problem = Problem::new(StatusCode::BAD_REQUEST, "invalid_path", "A path segment is not valid")
+        .detail("ids are UUIDs; codes are lower-case words");
+    error::InternalError::from_response(err, problem.response()).into()
+}
+
+pub fn query_error(err: error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let problem = Problem::new(StatusCode::BAD_REQUEST, "invalid_query", "A query parameter is not valid");
+    error::InternalError::from_response(err, problem.response()).into()
+}
+
+/// Outermost of our middleware: adds `x-request-id`, and turns every error response
+/// that is not yet a problem document (unknown route, wrong method, an extractor's
+/// plain-text error) into one. A 500's body is rebuilt so only the request id shows.
+pub async fn finish_response(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+    let res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(CONTENT_TYPE.as_bytes()));
+    let needs_problem = (status.is_client_error() || status.is_server_error()) && !is_problem;
+    let mut res = if needs_problem || status == StatusCode::INTERNAL_SERVER_ERROR {
+        let (code, title) = generic(status);
+        let mut problem = Problem::new(status, code, title);
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            problem.instance = request_id.clone();
+        }
+        let (req, old) = res.into_parts();
+        let mut new = problem.response();
+        // Keep headers that matter to the client (Allow on 405, Retry-After, auth).
+        for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+            if let Some(value) = old.headers().get(&name) {
+                new.headers_mut().insert(name, value.clone());
+            }
+        }
+        ServiceResponse::new(req, new)
+    } else {
+        res
+    };
+    if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(id.as_str()).ok()) {
+        res.headers_mut().insert(header::HeaderName::from_static("x-request-id"), id);
+    }
+    Ok(res)
+}
+
+fn generic(status: StatusCode) -> (&'static str, &'static str) {
+    match status {
+        StatusCode::NOT_FOUND => ("not_found", "Not found"),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "Method not allowed"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "The body is too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "Unsupported media type"),
+        StatusCode::REQUEST_TIMEOUT => ("request_timeout", "The request took too long"),
+        StatusCode::URI_TOO_LONG => ("uri_too_long", "The URL is too long"),
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => ("headers_too_large", "Headers too large"),
+        StatusCode::SERVICE_UNAVAILABLE => ("unavailable", "The service is temporarily unavailable"),
+        s if s.is_server_error() => ("internal", "Internal error"),
+        _ => ("bad_request", "The request could not be understood"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_errors_name_fields_but_never_values() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Body {
+            age: u32,
+        }
+        let e = serde_json::from_str::<Body>(r#"{"age": "Иван Петров beaten"}"#).unwrap_err();
+        let text = describe_serde(&e);
+        assert!(!text.contains("Иван"), "{text}");
+        let e = serde_json::from_str::<Body>("{}").unwrap_err();
+        assert!(describe_serde(&e).starts_with("missing field `age`"));
+        let e = serde_json::from_str::<Body>("{").unwrap_err();
+        assert!(describe_serde(&e).starts_with("malformed JSON"));
+    }
+}

@@ -1,0 +1,19 @@
+//! Custodia: encrypted custody of testimonies of torture and arbitrary detention.
+//!
+//! Layers, each calling only those below it:
+//! `http` (edge) → `auth`, `audit` (services) → `domain` (pure types, policy) →
+//! `store` (diesel over SQLite or PostgreSQL). See docs/architecture.md.
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,106 @@
+//! Builds the application from settings: database, services, HTTP server. Binding to
+//! port 0 works, so tests run the real server on a random port.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use secrecy::ExposeSecret;
+use tracing_actix_web::TracingLogger;
+
+use crate::auth::service::Auth;
+use crate::config::Settings;
+use crate::error::{Error, Result};
+use crate::http::{self, headers, problem};
+use crate::store::{Backend, Db, migrate};
+use crate::telemetry::CustodiaRootSpan;
+
+/// Shared by every handler.
+#[derive(Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub auth: Auth,
+    pub trust_forwarded_for: bool,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+/// Opens the database, applies migrations when configured (always useful for SQLite,
+/// where nobody runs a separate migration step), and builds the services.
+pub fn open_state(settings: &Settings) -> Result<AppState> {
+    let db = Db::connect(&settings.database)?;
+    let auto = settings.database.auto_migrate;
+    if auto {
+        let applied = migrate::run_pending(&mut *db.get()?)?;
+        if !applied.is_empty() {
+            tracing::info!(count = applied.len(), "applied database migrations");
+        }
+    } else if migrate::pending_count(&mut *db.get()?)? > 0 {
+        return Err(Error::internal("the database needs migrating: run `custodia migrate`"));
+    }
+    if settings.weak_password_hashing() {
+        tracing::warn!("argon2 parameters are below OWASP's minimum: acceptable for tests only");
+    }
+    let auth = Auth::new(db.clone(), settings.auth.clone())?;
+    Ok(AppState { db, auth, trust_forwarded_for: settings.server.trust_forwarded_for })
+}
+
+impl Application {
+    pub fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let backend = Backend::from_url(settings.database.url.expose_secret())?;
+        let state = web::Data::new(open_state(settings)?);
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
+        let port = listener.local_addr()?.port();
+        tracing::info!(port, backend = backend.name(), "listening");
+        let server = build_server(listener, state.clone(), settings)?;
+        Ok(Application { port, server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The services behind the server, for the CLI and for tests that set up data.
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn build_server(
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    settings: &Settings,
+) -> std::io::Result<Server> {
+    let json =
+        web::JsonConfig::default().limit(settings.server.max_json_bytes).error_handler(problem::json_error);
+    let path = web::PathConfig::default().error_handler(problem::path_error);
+    let query = web::QueryConfig::default().error_handler(problem::query_error);
+    let behind_tls = settings.server.behind_tls();
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(json.clone())
+            .app_data(path.clone())
+            .app_data(query.clone())
+            .configure(http::routes)
+            .wrap(actix_web::middleware::from_fn(problem::finish_response))
+            .wrap(headers::security_headers(behind_tls))
+            .wrap(TracingLogger::<CustodiaRootSpan>::new())
+    })
+    .client_request_timeout(Duration::from_secs(settings.server.client_request_timeout_secs))
+    .shutdown_timeout(10)
+    .listen(listener)?;
+    if settings.server.workers > 0 {
+        server = server.workers(settings.server.workers);
+    }
+    Ok(server.run())
+}

@@ -1,0 +1,326 @@
+//! Backend selection, connection set-up (SQLite pragmas), the r2d2 pool and the bridge
+//! from async handlers to blocking diesel calls.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::config::{DatabaseSettings, SqliteSynchronous};
+use crate::error::{Error, Result};
+
+/// One connection type for both engines; queries are written once against it.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    #[cfg(feature = "sqlite")]
+    Sqlite(diesel::SqliteConnection),
+    #[cfg(feature = "postgres")]
+    Postgres(diesel::PgConnection),
+}
+
+/// Which engine a URL names. Chosen by scheme here rather than by diesel's
+/// `MultiConnection::establish`, which tries each backend in turn, hides the real
+/// connection error and would turn a mistyped URL into a new SQLite file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite { path: PathBuf },
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database.url must start with sqlite:// or postgres:// (got a URL starting {0:?})")]
+    UnknownScheme(String),
+    #[error("database.url names {0}, but this binary was built without the `{0}` feature")]
+    NotCompiledIn(&'static str),
+    #[error("sqlite:// needs a file path; in-memory databases are not supported")]
+    NoSqlitePath,
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    #[error("database setup failed: {0}")]
+    Setup(String),
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self, StoreError> {
+        if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            if rest.is_empty() || rest.starts_with(":memory:") {
+                return Err(StoreError::NoSqlitePath);
+            }
+            if !cfg!(feature = "sqlite") {
+                return Err(StoreError::NotCompiledIn("sqlite"));
+            }
+            return Ok(Backend::Sqlite { path: PathBuf::from(rest) });
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            if !cfg!(feature = "postgres") {
+                return Err(StoreError::NotCompiledIn("postgres"));
+            }
+            return Ok(Backend::Postgres);
+        }
+        // Show only the scheme-ish start: the rest may hold a password.
+        let shown: String = url.chars().take_while(|c| *c != ':').take(12).collect();
+        Err(StoreError::UnknownScheme(shown))
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite { .. } => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Makes connections for the pool and sets every SQLite connection up the same way.
+#[derive(Debug)]
+pub struct Manager {
+    backend: Backend,
+    url: SecretString,
+    busy_timeout_ms: u32,
+    synchronous: SqliteSynchronous,
+}
+
+impl Manager {
+    fn connect_once(&self) -> Result<DbConnection, StoreError> {
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite { path } => {
+                let path_str =
+                    path.to_str().ok_or_else(|| StoreError::Setup("database path is not UTF-8".into()))?;
+                let mut conn = diesel::SqliteConnection::establish(path_str)
+                    .map_err(|e| StoreError::Connect(e.to_string()))?;
+                let synchronous = match self.synchronous {
+                    SqliteSynchronous::Full => "FULL",
+                    SqliteSynchronous::Normal => "NORMAL",
+                };
+                // busy_timeout first: switching to WAL itself needs the lock.
+                // secure_delete overwrites freed pages so deleted ciphertext and wrapped
+                // keys do not linger in the file (crypto-shredding relies on it).
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {};
+                     PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = {synchronous};
+                     PRAGMA foreign_keys = ON;
+                     PRAGMA secure_delete = ON;",
+                    self.busy_timeout_ms
+                ))
+                .map_err(|e| StoreError::Setup(e.to_string()))?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            #[cfg(feature = "postgres")]
+            Backend::Postgres => {
+                let conn = diesel::PgConnection::establish(self.url.expose_secret())
+                    .map_err(|e| StoreError::Connect(redact(&e.to_string(), &self.url)))?;
+                Ok(DbConnection::Postgres(conn))
+            }
+            #[allow(unreachable_patterns)]
+            other => Err(StoreError::NotCompiledIn(other.name())),
+        }
+    }
+}
+
+/// libpq error text never contains the password, but make sure the URL cannot leak.
+fn redact(message: &str, url: &SecretString) -> String {
+    message.replace(url.expose_secret(), "[database url]")
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = StoreError;
+
+    fn connect(&self) -> Result<DbConnection, StoreError> {
+        self.connect_once()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), StoreError> {
+        conn.batch_execute("SELECT 1").map_err(|e| StoreError::Connect(e.to_string()))
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// The pool plus the bridge to blocking diesel work. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<Manager>,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("backend", &self.backend.name()).finish()
+    }
+}
+
+impl Db {
+    /// Connects once to report a bad URL or an unreachable server clearly, then builds
+    /// a pool that reconnects on its own if the database goes away later.
+    pub fn connect(settings: &DatabaseSettings) -> Result<Self, StoreError> {
+        let backend = Backend::from_url(settings.url.expose_secret())?;
+        if let Backend::Sqlite { path } = &backend {
+            create_private_parent_dir(path)?;
+        }
+        let manager = Manager {
+            backend: backend.clone(),
+            url: settings.url.clone(),
+            busy_timeout_ms: settings.sqlite_busy_timeout_ms,
+            synchronous: settings.sqlite_synchronous,
+        };
+        let first = manager.connect_once()?;
+        let pool = r2d2::Pool::builder()
+            .max_size(settings.pool_size)
+            .min_idle(Some(0))
+            .connection_timeout(Duration::from_secs(settings.connect_timeout_secs.max(1)))
+            .error_handler(Box::new(LogPoolErrors))
+            .build_unchecked(manager);
+        drop(first);
+        Ok(Db { pool, backend })
+    }
+
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// Runs blocking diesel work on actix's blocking pool, never on an async worker.
+    pub async fn run<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// As `run`, inside one write transaction: the audit entry and the change commit
+    /// together or not at all.
+    pub async fn transaction<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| write_transaction(conn, f)).await
+    }
+
+    /// Synchronous access for the CLI and start-up, which run outside actix.
+    pub fn get(&self) -> Result<r2d2::PooledConnection<Manager>> {
+        Ok(self.pool.get()?)
+    }
+
+    pub async fn is_reachable(&self) -> bool {
+        self.run(|conn| {
+            conn.batch_execute("SELECT 1")?;
+            Ok(())
+        })
+        .await
+        .is_ok()
+    }
+}
+
+/// A transaction that intends to write. On SQLite it starts with `BEGIN IMMEDIATE`:
+/// a deferred transaction that reads first and writes later cannot wait for the lock
+/// (SQLITE_BUSY at once, whatever busy_timeout says) when another writer got in between.
+pub fn write_transaction<T, F>(conn: &mut DbConnection, f: F) -> Result<T>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T>,
+{
+    match conn {
+        #[cfg(feature = "sqlite")]
+        DbConnection::Sqlite(c) => {
+            use diesel::connection::{AnsiTransactionManager, TransactionManager};
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut *conn)));
+            let DbConnection::Sqlite(c) = conn else {
+                return Err(Error::internal("connection changed backend inside a transaction"));
+            };
+            match result {
+                Ok(Ok(value)) => {
+                    AnsiTransactionManager::commit_transaction(c)?;
+                    Ok(value)
+                }
+                Ok(Err(e)) => {
+                    AnsiTransactionManager::rollback_transaction(c)?;
+                    Err(e)
+                }
+                Err(panic) => {
+                    // Never hand a connection with an open transaction back to the pool.
+                    let _ = AnsiTransactionManager::rollback_transaction(c);
+                    std::panic::resume_unwind(panic)
+                }
+            }
+        }
+        #[cfg(feature = "postgres")]
+        DbConnection::Postgres(_) => conn.transaction(f),
+    }
+}
+
+#[derive(Debug)]
+struct LogPoolErrors;
+
+impl r2d2::HandleError<StoreError> for LogPoolErrors {
+    fn handle_error(&self, error: StoreError) {
+        tracing::warn!(%error, "database connection failed");
+    }
+}
+
+fn create_private_parent_dir(path: &std::path::Path) -> Result<(), StoreError> {
+    let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    if parent.exists() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(parent).map_err(|e| StoreError::Setup(format!("cannot create {}: {e}", parent.display())))
+}
+
+/// The current time at the precision both engines keep (PostgreSQL stores microseconds),
+/// so values read back compare equal to values written.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Connect(_) => Error::Unavailable,
+            other => Error::Internal(other.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_is_chosen_by_scheme() {
+        assert_eq!(
+            Backend::from_url("sqlite://data/x.db").unwrap(),
+            Backend::Sqlite { path: "data/x.db".into() }
+        );
+        assert!(matches!(Backend::from_url("sqlite::memory:"), Err(StoreError::NoSqlitePath)));
+        assert!(matches!(Backend::from_url("mysql://u:pw@h/db"), Err(StoreError::UnknownScheme(_))));
+        assert!(matches!(Backend::from_url("data/x.db"), Err(StoreError::UnknownScheme(_))));
+    }
+
+    #[test]
+    fn unknown_scheme_error_does_not_echo_the_password() {
+        let err = Backend::from_url("mysql://user:hunter2@host/db").unwrap_err();
+        assert!(!err.to_string().contains("hunter2"));
+    }
+}

@@ -1,0 +1,61 @@
+//! Table definitions shared by both engines. Only types both support: Text (UUIDs and
+//! enum codes), Binary, Bool, BigInt, Timestamp.
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        disabled -> Bool,
+        totp_secret -> Nullable<Binary>,
+        totp_enabled -> Bool,
+        totp_last_step -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        token_hash -> Binary,
+        user_id -> Text,
+        second_factor -> Bool,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    role_policies (role) {
+        role -> Text,
+        totp_required -> Bool,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> BigInt,
+        size -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        actor_user_id -> Nullable<Text>,
+        actor_session_id -> Nullable<Text>,
+        action -> Text,
+        target_type -> Nullable<Text>,
+        target_id -> Nullable<Text>,
+        outcome -> Text,
+        details -> Text,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(users, sessions, role_policies, audit_head, audit_log);

@@ -1,0 +1,200 @@
+use custodia::domain::Role;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn health_and_readiness_answer_without_a_session() {
+    let app = spawn_app().await;
+    let res = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let res = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert!(res.headers().contains_key("content-security-policy"));
+    assert!(res.headers().contains_key("x-request-id"));
+    assert!(!res.headers().contains_key("strict-transport-security"), "no HSTS without TLS");
+}
+
+#[tokio::test]
+async fn hsts_is_sent_when_served_over_tls() {
+    let app = spawn_app_with(|s| s.server.public_url = "https://custodia.example.org".into()).await;
+    let res = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert!(res.headers()["strict-transport-security"].to_str().unwrap().starts_with("max-age="));
+}
+
+#[tokio::test]
+async fn a_user_logs_in_reads_their_profile_and_logs_out_for_good() {
+    let app = spawn_app().await;
+    app.add_user("anna", Role::Documenter).await;
+    let res = app.login_response("Anna", PASSWORD, None).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    let token = body["token"].as_str().unwrap().to_owned();
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["user"]["role"], "documenter");
+    assert!(body["user"].get("password_hash").is_none());
+
+    let me: Value = app.get("/api/v1/auth/me", &token).await.json().await.unwrap();
+    assert_eq!(me["user"]["username"], "anna");
+
+    let res = app.call(Method::POST, "/api/v1/auth/logout", Some(&token), None).await;
+    assert_eq!(res.status(), 204);
+    assert_problem(app.get("/api/v1/auth/me", &token).await, 401, "unauthenticated").await;
+
+    let actions = app.audit_actions().await;
+    assert!(actions.contains(&"login".to_owned()) && actions.contains(&"logout".to_owned()));
+}
+
+#[tokio::test]
+async fn unknown_users_and_wrong_passwords_get_the_same_answer() {
+    let app = spawn_app().await;
+    app.add_user("boris", Role::Lawyer).await;
+    let wrong = assert_problem(
+        app.login_response("boris", "not the password", None).await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    let unknown = assert_problem(
+        app.login_response("nobody", "not the password", None).await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    assert_eq!(wrong, unknown);
+    let actions = app.audit_actions().await;
+    assert_eq!(actions.iter().filter(|a| *a == "login_failed").count(), 2);
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_but_not_others() {
+    let app = spawn_app().await;
+    app.add_user("vera", Role::Investigator).await;
+    app.add_user("galina", Role::Investigator).await;
+    for _ in 0..5 {
+        assert_problem(app.login_response("vera", "wrong password!", None).await, 401, "invalid_credentials")
+            .await;
+    }
+    let res = app.login_response("vera", PASSWORD, None).await;
+    assert!(res.headers().contains_key("retry-after"));
+    assert_problem(res, 429, "rate_limited").await;
+    // The same answer for a username that does not exist: lockouts reveal nothing.
+    for _ in 0..5 {
+        app.login_response("ghost", "wrong password!", None).await;
+    }
+    assert_problem(app.login_response("ghost", PASSWORD, None).await, 429, "rate_limited").await;
+    app.login("galina", PASSWORD).await;
+}
+
+#[tokio::test]
+async fn many_failures_from_one_address_are_throttled() {
+    let app = spawn_app_with(|s| s.auth.max_failures_per_address = 3).await;
+    for i in 0..3 {
+        app.login_response(&format!("user{i}"), "wrong password!", None).await;
+    }
+    assert_problem(app.login_response("admin", PASSWORD, None).await, 429, "rate_limited").await;
+}
+
+#[tokio::test]
+async fn bad_tokens_are_refused() {
+    let app = spawn_app().await;
+    for token in ["", "cst_bogus", &"x".repeat(4000)] {
+        assert_problem(app.get("/api/v1/auth/me", token).await, 401, "unauthenticated").await;
+    }
+    let res = app
+        .client
+        .get(app.url("/api/v1/auth/me"))
+        .header("authorization", "Basic YTpi")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 401, "unauthenticated").await;
+}
+
+#[tokio::test]
+async fn changing_ones_password_ends_other_sessions() {
+    let app = spawn_app().await;
+    app.add_user("dmitri", Role::Lawyer).await;
+    let first = app.login("dmitri", PASSWORD).await;
+    let second = app.login("dmitri", PASSWORD).await;
+    let res = app
+        .post(
+            "/api/v1/auth/password",
+            &first,
+            json!({"current_password": "nope", "new_password": "a new long passphrase"}),
+        )
+        .await;
+    let body = assert_problem(res, 422, "validation_error").await;
+    assert_eq!(body["errors"][0]["field"], "current_password");
+    let res = app
+        .post(
+            "/api/v1/auth/password",
+            &first,
+            json!({"current_password": PASSWORD, "new_password": "a new long passphrase"}),
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(app.get("/api/v1/auth/me", &first).await.status(), 200);
+    assert_eq!(app.get("/api/v1/auth/me", &second).await.status(), 401);
+    app.login("dmitri", "a new long passphrase").await;
+}
+
+fn totp_code(secret_base32: &str) -> String {
+    let secret = totp_rs::Secret::Encoded(secret_base32.to_owned()).to_bytes().unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    custodia::auth::totp::code_at(&secret, now).unwrap()
+}
+
+#[tokio::test]
+async fn an_admin_requires_a_second_factor_for_investigators() {
+    let app = spawn_app().await;
+    let res = app
+        .call(
+            Method::PUT,
+            "/api/v1/roles/investigator",
+            Some(&app.admin),
+            Some(json!({"totp_required": true})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    app.add_user("elena", Role::Investigator).await;
+
+    // Password alone gives a session that can only enrol.
+    let res = app.login_response("elena", PASSWORD, None).await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["second_factor_enrolment_required"], true);
+    let token = body["token"].as_str().unwrap().to_owned();
+    let enrol: Value =
+        app.call(Method::POST, "/api/v1/auth/totp/enrol", Some(&token), None).await.json().await.unwrap();
+    let secret = enrol["secret_base32"].as_str().unwrap().to_owned();
+    assert!(enrol["otpauth_uri"].as_str().unwrap().starts_with("otpauth://totp/Custodia:elena?"));
+    assert_problem(
+        app.post("/api/v1/auth/totp/confirm", &token, json!({"code": "000000"})).await,
+        401,
+        "totp_invalid",
+    )
+    .await;
+    let code = totp_code(&secret);
+    let res = app.post("/api/v1/auth/totp/confirm", &token, json!({"code": code})).await;
+    assert_eq!(res.status(), 204);
+
+    // From now on the code is needed at login, and a used code is refused.
+    assert_problem(app.login_response("elena", PASSWORD, None).await, 401, "totp_required").await;
+    assert_problem(app.login_response("elena", PASSWORD, Some(&code)).await, 401, "totp_invalid").await;
+    let actions = app.audit_actions().await;
+    assert!(actions.contains(&"totp.enrol".to_owned()));
+    assert!(actions.contains(&"role_policy.update".to_owned()));
+}
+
+#[tokio::test]
+async fn until_enrolled_a_session_can_do_nothing_else() {
+    let app = spawn_app().await;
+    app.call(Method::PUT, "/api/v1/roles/admin", Some(&app.admin), Some(json!({"totp_required": true})))
+        .await;
+    // The admin's existing session predates the rule and lacks a second factor.
+    assert_problem(app.get("/api/v1/users", &app.admin).await, 403, "second_factor_enrolment_required").await;
+    assert_eq!(app.get("/api/v1/auth/me", &app.admin).await.status(), 200);
+}

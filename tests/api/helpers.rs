@@ -1,0 +1,207 @@
+//! Test harness: the real server on a random port with a fresh database per test —
+//! a temporary SQLite file, or a fresh PostgreSQL schema when
+//! `CUSTODIA_TEST_POSTGRES_URL` is set (dropped when the test ends).
+
+use std::path::PathBuf;
+
+use custodia::audit::Actor;
+use custodia::config::Settings;
+use custodia::domain::Role;
+use custodia::startup::{AppState, Application};
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use reqwest::{Method, StatusCode};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("CUSTODIA_TEST_POSTGRES_URL").ok().filter(|s| !s.is_empty())
+}
+
+/// A fresh, empty database for one test, removed on drop.
+pub enum TestDb {
+    Sqlite { _dir: tempfile::TempDir, url: String },
+    Postgres { base: String, schema: String, url: String },
+}
+
+impl TestDb {
+    pub fn new() -> Self {
+        match postgres_url() {
+            Some(base) => {
+                let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+                let mut conn =
+                    diesel::PgConnection::establish(&base).expect("CUSTODIA_TEST_POSTGRES_URL unreachable");
+                conn.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
+                let sep = if base.contains('?') { '&' } else { '?' };
+                let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
+                TestDb::Postgres { base, schema, url }
+            }
+            None => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("custodia.db").display());
+                TestDb::Sqlite { _dir: dir, url }
+            }
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        match self {
+            TestDb::Sqlite { url, .. } | TestDb::Postgres { url, .. } => url,
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, TestDb::Postgres { .. })
+    }
+
+    #[allow(dead_code)]
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        self.url().strip_prefix("sqlite://").map(PathBuf::from)
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { base, schema, .. } = self {
+            let (base, schema) = (base.clone(), schema.clone());
+            // Off the async runtime: this blocks on the network.
+            let _ = std::thread::spawn(move || {
+                if let Ok(mut conn) = diesel::PgConnection::establish(&base) {
+                    let _ = conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+                }
+            })
+            .join();
+        }
+    }
+}
+
+pub fn test_settings(db: &TestDb) -> Settings {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config");
+    let mut settings = Settings::load_with(&dir, "test", false).expect("test settings");
+    settings.server.port = 0;
+    settings.server.workers = 2;
+    settings.database.url = SecretString::from(db.url().to_owned());
+    settings.database.pool_size = 4;
+    settings
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: actix_web::web::Data<AppState>,
+    pub db: TestDb,
+    /// Token of the admin every test starts with.
+    pub admin: String,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let db = TestDb::new();
+    let mut settings = test_settings(&db);
+    tweak(&mut settings);
+    let app = Application::build(&settings).expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut test_app = TestApp { address, client, state, db, admin: String::new() };
+    test_app.add_user("admin", Role::Admin).await;
+    test_app.admin = test_app.login("admin", PASSWORD).await;
+    test_app
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Creates a user directly through the service (as the CLI does).
+    pub async fn add_user(&self, username: &str, role: Role) -> uuid::Uuid {
+        self.state
+            .auth
+            .create_user(Actor::default(), username, SecretString::from(PASSWORD), role)
+            .await
+            .expect("user created")
+            .id
+    }
+
+    pub async fn login_response(
+        &self,
+        username: &str,
+        password: &str,
+        totp: Option<&str>,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"username": username, "password": password, "totp": totp}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let res = self.login_response(username, password, None).await;
+        assert_eq!(res.status(), StatusCode::OK, "login as {username}");
+        let body: Value = res.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// A user of `role` with a live session: (id, token).
+    pub async fn user_with_token(&self, role: Role) -> (uuid::Uuid, String) {
+        let name = format!("{}-{}", role.as_str(), &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let id = self.add_user(&name, role).await;
+        (id, self.login(&name, PASSWORD).await)
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> reqwest::Response {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn audit_actions(&self) -> Vec<String> {
+        self.state
+            .db
+            .run(|c| custodia::audit::recent(c, 1000))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect()
+    }
+}
+
+/// Asserts a problem document with the given status and `type` code; returns it.
+pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status for expected {code}");
+    let content_type = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(content_type.as_deref(), Some("application/problem+json"));
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["type"], format!("urn:custodia:problem:{code}"), "{body}");
+    assert_eq!(body["status"], status);
+    body
+}

@@ -1,0 +1,90 @@
+//! Every migration runs up, down and up again, and the schema after the second "up"
+//! equals the first: each down.sql is known to undo its up.sql.
+
+use custodia::store::{Db, DbConnection, migrate};
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+use crate::helpers::*;
+
+#[derive(QueryableByName, Debug, PartialEq)]
+struct Line {
+    #[diesel(sql_type = Text)]
+    line: String,
+}
+
+fn schema_dump(conn: &mut DbConnection, postgres: bool) -> Vec<String> {
+    let sql = if postgres {
+        "SELECT table_name || '.' || column_name || ':' || data_type || ':' || is_nullable AS line
+         FROM information_schema.columns WHERE table_schema = current_schema()
+         UNION ALL
+         SELECT tablename || ' index ' || indexdef AS line FROM pg_indexes WHERE schemaname = current_schema()
+         ORDER BY line"
+    } else {
+        "SELECT type || ' ' || name || ' ' || COALESCE(sql, '') AS line FROM sqlite_master
+         WHERE name NOT LIKE 'sqlite_%' ORDER BY line"
+    };
+    diesel::sql_query(sql).load::<Line>(conn).unwrap().into_iter().map(|l| l.line).collect()
+}
+
+#[tokio::test]
+async fn migrations_run_up_down_and_up_again() {
+    let db = TestDb::new();
+    let settings = test_settings(&db);
+    let pool = Db::connect(&settings.database).unwrap();
+    let postgres = db.is_postgres();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().unwrap();
+        let applied = migrate::run_pending(&mut conn).unwrap();
+        assert!(!applied.is_empty());
+        let first = schema_dump(&mut conn, postgres);
+        assert!(first.iter().any(|l| l.contains("users")), "{first:?}");
+        let reverted = migrate::revert_all(&mut conn).unwrap();
+        assert_eq!(reverted.len(), applied.len());
+        let empty = schema_dump(&mut conn, postgres);
+        assert!(empty.iter().all(|l| l.contains("__diesel_schema_migrations")), "left behind: {empty:?}");
+        migrate::run_pending(&mut conn).unwrap();
+        assert_eq!(schema_dump(&mut conn, postgres), first);
+        assert_eq!(migrate::pending_count(&mut conn).unwrap(), 0);
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_connections_are_set_up_for_durability() {
+    let db = TestDb::new();
+    if db.is_postgres() {
+        return;
+    }
+    let pool = Db::connect(&test_settings(&db).database).unwrap();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().unwrap();
+        for (pragma, want) in
+            [("journal_mode", "wal"), ("synchronous", "2"), ("foreign_keys", "1"), ("secure_delete", "1")]
+        {
+            let got =
+                diesel::sql_query(format!("SELECT CAST({pragma} AS TEXT) AS line FROM pragma_{pragma}"))
+                    .get_result::<Line>(&mut *conn)
+                    .unwrap();
+            assert_eq!(got.line, want, "PRAGMA {pragma}");
+        }
+    })
+    .await
+    .unwrap();
+}
+
+#[test]
+fn a_bad_url_or_an_unreachable_server_is_a_clear_error() {
+    let db = TestDb::new();
+    let mut settings = test_settings(&db);
+    settings.database.url = "mysql://root:hunter2@localhost/x".to_owned().into();
+    let err = Db::connect(&settings.database).unwrap_err().to_string();
+    assert!(err.contains("sqlite://") && !err.contains("hunter2"), "{err}");
+    if cfg!(feature = "postgres") {
+        // Port 1 on loopback: nothing listens there.
+        settings.database.url = "postgres://u:hunter2@127.0.0.1:1/db".to_owned().into();
+        let err = Db::connect(&settings.database).unwrap_err().to_string();
+        assert!(err.starts_with("cannot connect to the database") && !err.contains("hunter2"), "{err}");
+    }
+}
