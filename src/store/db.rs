@@ -78,6 +78,7 @@ impl Backend {
 #[derive(Debug)]
 pub struct Manager {
     backend: Backend,
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     url: SecretString,
     busy_timeout_ms: u32,
     synchronous: SqliteSynchronous,
@@ -123,6 +124,7 @@ impl Manager {
 }
 
 /// libpq error text never contains the password, but make sure the URL cannot leak.
+#[cfg(feature = "postgres")]
 fn redact(message: &str, url: &SecretString) -> String {
     message.replace(url.expose_secret(), "[database url]")
 }
@@ -238,6 +240,7 @@ where
             use diesel::connection::{AnsiTransactionManager, TransactionManager};
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut *conn)));
+            #[allow(irrefutable_let_patterns)]
             let DbConnection::Sqlite(c) = conn else {
                 return Err(Error::internal("connection changed backend inside a transaction"));
             };

@@ -6,4 +6,4 @@ mod db;
 pub mod migrate;
 pub mod schema;
 
-pub use db::{Backend, Db, DbConnection, StoreError, now};
+pub use db::{Backend, Db, DbConnection, StoreError, now, write_transaction};
