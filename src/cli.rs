@@ -11,7 +11,8 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::audit::Actor;
 use crate::config::Settings;
 use crate::domain::Role;
-use crate::startup::{Application, open_state};
+use crate::keys::{NewRoot, RootHandover, RootSource};
+use crate::startup::{AppState, Application, open_state};
 use crate::store::{Db, migrate};
 
 #[derive(Debug, Parser)]
@@ -40,6 +41,83 @@ enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Create the keyring on a new installation and choose how its root key is kept.
+    Init {
+        /// file: a key file (mode 0600) at keys.key_file; env: a key you put in the
+        /// keys.env_var environment variable; passphrase: typed at every unseal;
+        /// shares: k-of-n trustee shares entered at unseal.
+        #[arg(long, value_enum, default_value = "file")]
+        source: SourceArg,
+        #[command(flatten)]
+        shares: ShareArgs,
+    },
+    /// Key custody: status, rotation, rewrapping, retirement, changing the root key.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Unseal a running service (passphrase or trustee share) through its API.
+    Unseal {
+        /// The service's address (loopback; run this on the server).
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// An admin account to sign in with (its password is asked for).
+        #[arg(long)]
+        username: String,
+    },
+    /// Write a consistent copy of the database and the encrypted attachments to DIR.
+    /// The copy holds no key that opens it: keep the root key (or shares) apart.
+    Backup { dir: PathBuf },
+    /// Restore a backup written by `custodia backup` (SQLite), after checking every
+    /// file against the backup's manifest.
+    Restore {
+        dir: PathBuf,
+        /// Replace an existing database.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SourceArg {
+    File,
+    Env,
+    Passphrase,
+    Shares,
+}
+
+#[derive(Debug, clap::Args)]
+struct ShareArgs {
+    /// Shares: how many to make (n).
+    #[arg(long, default_value_t = 5)]
+    shares: u8,
+    /// Shares: how many are needed to unseal (k).
+    #[arg(long, default_value_t = 3)]
+    threshold: u8,
+    /// Shares: a trustee's age public key (age1…), once per share, in order; each share
+    /// is then printed encrypted to its trustee.
+    #[arg(long = "trustee")]
+    trustees: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Sealed or not, root source, key versions, records left to rewrap.
+    Status,
+    /// Make a new primary key-encryption key.
+    Rotate,
+    /// Rewrap every record key under the primary KEK, in batches (resumable).
+    Rewrap {
+        #[arg(long, default_value_t = 500)]
+        batch: i64,
+    },
+    /// Destroy an old key-encryption key (refused while any record uses it).
+    Retire { version: u32 },
+    /// Replace the root key by k-of-n trustee shares (only the keyring is rewrapped).
+    Split {
+        #[command(flatten)]
+        shares: ShareArgs,
+    },
+    /// Replace the root key by a passphrase typed at every unseal.
+    Passphrase,
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,14 +165,215 @@ pub fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(cmd) => actix_web::rt::System::new().block_on(user(settings, cmd)),
+        Command::Init { source, shares } => {
+            actix_web::rt::System::new().block_on(init(settings, source, shares))
+        }
+        Command::Keys(cmd) => actix_web::rt::System::new().block_on(keys(settings, cmd)),
+        Command::Unseal { url, username } => unseal(&url, &username),
+        Command::Backup { dir } => actix_web::rt::System::new().block_on(async move {
+            let state = open_state(&settings, false).await?;
+            let report = crate::backup::backup(&state, &dir, &progress_bar).await.map_err(describe)?;
+            println!("backup written to {} ({} files, {} bytes)", dir.display(), report.files, report.bytes);
+            println!("it holds no key material: keep the root key or its shares apart from it");
+            Ok(())
+        }),
+        Command::Restore { dir, force } => {
+            let report = crate::backup::restore(&settings, &dir, force, &progress_bar).map_err(describe)?;
+            println!("restored {} files ({} bytes) from {}", report.files, report.bytes, dir.display());
+            Ok(())
+        }
     }
+}
+
+/// A progress bar on standard error for long work (rewrap, backup, restore).
+fn progress_bar(total: u64, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    let style = indicatif::ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} ({eta})")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_message(what.to_owned());
+    bar
+}
+
+fn new_root(source: SourceArg, shares: ShareArgs) -> anyhow::Result<NewRoot> {
+    Ok(match source {
+        SourceArg::File => NewRoot::File,
+        SourceArg::Env => NewRoot::Env,
+        SourceArg::Passphrase => {
+            let first =
+                SecretString::from(rpassword::prompt_password("New root passphrase (16+ characters): ")?);
+            let again = SecretString::from(rpassword::prompt_password("Repeat it: ")?);
+            if first.expose_secret() != again.expose_secret() {
+                bail!("the passphrases do not match");
+            }
+            NewRoot::Passphrase(first)
+        }
+        SourceArg::Shares => {
+            NewRoot::Shares { count: shares.shares, threshold: shares.threshold, trustees: shares.trustees }
+        }
+    })
+}
+
+fn print_handover(handover: RootHandover, env_var: &str) {
+    match handover {
+        RootHandover::KeyFile(path) => {
+            println!("root key written to {} (mode 0600)", path.display());
+            println!("keep a copy offline: without it nothing in this installation can be read");
+        }
+        RootHandover::EnvKey(key) => {
+            println!("set this in the service's environment, and keep a copy offline:");
+            println!("{env_var}={}", key.as_str());
+        }
+        RootHandover::Passphrase => {
+            println!("the root key is now derived from the passphrase; it is asked for at unseal")
+        }
+        RootHandover::Shares(shares) => {
+            println!("give one share to each trustee; any {} of them unseal the service:", shares.len());
+            for (i, share) in shares.iter().enumerate() {
+                println!("\n--- share {} ---\n{}", i + 1, share.as_str());
+            }
+        }
+    }
+}
+
+async fn init(settings: Settings, source: SourceArg, shares: ShareArgs) -> anyhow::Result<()> {
+    let state = open_state(&settings, false).await?;
+    let new_root = new_root(source, shares)?;
+    let handover = state.keys.init(Actor::default(), new_root).await.map_err(describe)?;
+    println!("keyring created");
+    print_handover(handover, &settings.keys.env_var);
+    Ok(())
+}
+
+/// Opens the keys in this process: from the key file or environment, or by asking for
+/// the passphrase or enough shares on the terminal.
+async fn unlock_here(state: &AppState) -> anyhow::Result<()> {
+    if !state.keys.is_sealed() {
+        return Ok(());
+    }
+    let status = state.keys.status().await.map_err(describe)?;
+    match status.root_source {
+        Some(RootSource::Passphrase) => {
+            let pass = SecretString::from(rpassword::prompt_password("Root passphrase: ")?);
+            state.keys.unseal_passphrase(Actor::default(), pass).await.map_err(describe)?;
+        }
+        Some(RootSource::Shares) => {
+            let need = status.share_threshold.unwrap_or(1);
+            for i in 1..=need {
+                let share = SecretString::from(rpassword::prompt_password(format!("Share {i} of {need}: "))?);
+                state.keys.unseal_share(Actor::default(), share).await.map_err(describe)?;
+            }
+        }
+        _ => bail!("no keyring here: run `custodia init`"),
+    }
+    Ok(())
+}
+
+async fn keys(settings: Settings, cmd: KeysCommand) -> anyhow::Result<()> {
+    let state = open_state(&settings, false).await?;
+    if !matches!(cmd, KeysCommand::Status) {
+        unlock_here(&state).await?;
+    }
+    let keys = &state.keys;
+    match cmd {
+        KeysCommand::Status => {
+            let s = keys.status().await.map_err(describe)?;
+            println!("{}", serde_json::to_string_pretty(&s)?);
+        }
+        KeysCommand::Rotate => {
+            let version = keys.rotate(Actor::default()).await.map_err(describe)?;
+            println!("new primary key-encryption key: version {version}");
+            println!("run `custodia keys rewrap` to move existing records onto it");
+        }
+        KeysCommand::Rewrap { batch } => {
+            let remaining = keys.status().await.map_err(describe)?.records_not_on_primary.unwrap_or(0);
+            let bar = progress_bar(remaining.max(0) as u64, "rewrapping");
+            loop {
+                let (done, left) =
+                    keys.rewrap_batch(Actor::default(), batch.clamp(1, 10_000)).await.map_err(describe)?;
+                bar.inc(done as u64);
+                if left == 0 || done == 0 {
+                    break;
+                }
+            }
+            bar.finish();
+            println!("every record key is under the primary key-encryption key");
+        }
+        KeysCommand::Retire { version } => {
+            keys.retire(Actor::default(), version).await.map_err(describe)?;
+            println!("key-encryption key version {version} destroyed");
+        }
+        KeysCommand::Split { shares } => {
+            let handover = keys
+                .change_root(Actor::default(), new_root(SourceArg::Shares, shares)?)
+                .await
+                .map_err(describe)?;
+            print_handover(handover, &settings.keys.env_var);
+        }
+        KeysCommand::Passphrase => {
+            let no_shares = ShareArgs { shares: 0, threshold: 0, trustees: Vec::new() };
+            let handover = keys
+                .change_root(Actor::default(), new_root(SourceArg::Passphrase, no_shares)?)
+                .await
+                .map_err(describe)?;
+            print_handover(handover, &settings.keys.env_var);
+        }
+    }
+    Ok(())
+}
+
+/// Signs in to the running service as an admin and submits the passphrase or a share.
+fn unseal(url: &str, username: &str) -> anyhow::Result<()> {
+    let base = url.trim_end_matches('/');
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let password = SecretString::from(rpassword::prompt_password(format!("Password for {username}: "))?);
+    let mut res = agent
+        .post(&format!("{base}/api/v1/auth/login"))
+        .send_json(serde_json::json!({"username": username, "password": password.expose_secret()}))?;
+    let login: serde_json::Value = res.body_mut().read_json()?;
+    let Some(token) = login["token"].as_str() else {
+        bail!("sign-in refused: {}", login["title"].as_str().unwrap_or("unknown error"));
+    };
+    let auth = format!("Bearer {token}");
+    let mut res = agent.get(&format!("{base}/api/v1/system/keys")).header("Authorization", &auth).call()?;
+    let status: serde_json::Value = res.body_mut().read_json()?;
+    if status["sealed"] == false {
+        println!("the service is not sealed");
+        return Ok(());
+    }
+    let body = match status["root_source"].as_str() {
+        Some("passphrase") => {
+            serde_json::json!({"passphrase": rpassword::prompt_password("Root passphrase: ")?})
+        }
+        Some("shares") => serde_json::json!({"share": rpassword::prompt_password("Your share: ")?}),
+        _ => serde_json::json!({}),
+    };
+    let mut res =
+        agent.post(&format!("{base}/api/v1/system/unseal")).header("Authorization", &auth).send_json(body)?;
+    let answer: serde_json::Value = res.body_mut().read_json()?;
+    let _ = agent.post(&format!("{base}/api/v1/auth/logout")).header("Authorization", &auth).send_empty();
+    match (answer["sealed"].as_bool(), answer["title"].as_str()) {
+        (Some(false), _) => println!("unsealed"),
+        (Some(true), _) => {
+            println!("share accepted: {} of {} entered", answer["shares_received"], answer["share_threshold"])
+        }
+        (None, title) => bail!("unseal refused: {}", title.unwrap_or("unknown error")),
+    }
+    Ok(())
 }
 
 fn serve(settings: Settings) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
-        let app = Application::build(&settings)?;
+        let app = Application::build(&settings).await?;
         let users = app.state().db.run(crate::auth::service::count_users).await?;
         eprintln!("Custodia is listening on http://{}:{}", settings.server.host, app.port());
+        if app.state().keys.is_sealed() {
+            eprintln!(
+                "The keys are sealed: nothing can be read or written until an admin runs\n    \
+                 custodia unseal --username <admin>"
+            );
+        }
         if users == 0 {
             eprintln!(
                 "No accounts yet. Create the first admin in another terminal:\n    \
@@ -106,7 +385,7 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 async fn user(settings: Settings, cmd: UserCommand) -> anyhow::Result<()> {
-    let state = open_state(&settings)?;
+    let state = open_state(&settings, false).await?;
     let auth = &state.auth;
     match cmd {
         UserCommand::Add { username, role, password_stdin } => {

@@ -13,6 +13,8 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
+    pub keys: KeySettings,
+    pub storage: StorageSettings,
     pub log: LogSettings,
 }
 
@@ -67,6 +69,29 @@ pub struct AuthSettings {
     pub max_failures_per_address: u32,
     pub failure_window_minutes: i64,
     pub totp_issuer: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeySettings {
+    /// Root key file, for keyrings set up with `--source file`.
+    pub key_file: PathBuf,
+    /// Environment variable holding the base64 root key, for `--source env`.
+    pub env_var: String,
+    /// On first start with no keyring, create one with a new key file (simple installs).
+    pub auto_init: bool,
+    /// argon2id cost of a root passphrase, set when the passphrase is chosen.
+    pub passphrase_memory_kib: u32,
+    pub passphrase_iterations: u32,
+    /// How often a running service looks for keyring changes made by the CLI.
+    pub reload_interval_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSettings {
+    /// Encrypted attachments, one file each, named by random id.
+    pub blob_dir: PathBuf,
 }
 
 #[derive(Debug, Deserialize)]

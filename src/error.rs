@@ -46,6 +46,16 @@ pub enum Error {
     Unavailable,
     #[error("the service is sealed")]
     Sealed,
+    #[error("no keyring yet: run `custodia init`")]
+    NotInitialised,
+    #[error("stored ciphertext failed its integrity check")]
+    Integrity,
+    #[error("key version {0} is not available")]
+    KeyUnavailable(u32),
+    #[error("the passphrase or shares do not open this keyring")]
+    WrongKey,
+    #[error("storage: {0}")]
+    Storage(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -90,6 +100,31 @@ fn is_transient(message: &str) -> bool {
         "no connection to the server",
     ];
     MARKERS.iter().any(|m| message.contains(m))
+}
+
+impl From<crate::crypto::CryptoError> for Error {
+    fn from(e: crate::crypto::CryptoError) -> Self {
+        use crate::crypto::CryptoError as C;
+        match e {
+            // A stored blob that is garbled, of an unknown format or fails its tag was
+            // altered, truncated or moved: all are integrity failures to the caller.
+            C::Integrity | C::Malformed(_) | C::Unsupported => Error::Integrity,
+            C::KeyUnavailable(v) => Error::KeyUnavailable(v),
+            C::WrongKey => Error::WrongKey,
+            C::InvalidShare(why) => Error::BadRequest(format!("invalid share: {why}")),
+            C::NotEnoughShares { have, need } => Error::BadRequest(format!("{have} of {need} shares")),
+            C::PrimaryKeyInUse => Error::Conflict("primary_key_in_use"),
+            C::TooLarge => Error::BadRequest("too large to encrypt".into()),
+            C::Kdf => Error::Internal("key derivation parameters rejected".into()),
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        // Paths in io errors name random blob ids, never content.
+        Error::Storage(e.to_string())
+    }
 }
 
 impl From<r2d2::Error> for Error {

@@ -9,11 +9,14 @@
 
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
+pub mod crypto;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod keys;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -9,10 +9,15 @@ use actix_web::{App, HttpServer, web};
 use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
 
+use std::sync::Arc;
+
+use crate::audit::Actor;
 use crate::auth::service::Auth;
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::http::{self, headers, problem};
+use crate::keys::{Keys, NewRoot};
+use crate::store::blobs::BlobStore;
 use crate::store::{Backend, Db, migrate};
 use crate::telemetry::CustodiaRootSpan;
 
@@ -21,6 +26,8 @@ use crate::telemetry::CustodiaRootSpan;
 pub struct AppState {
     pub db: Db,
     pub auth: Auth,
+    pub keys: Arc<Keys>,
+    pub blobs: BlobStore,
     pub trust_forwarded_for: bool,
 }
 
@@ -31,8 +38,9 @@ pub struct Application {
 }
 
 /// Opens the database, applies migrations when configured (always useful for SQLite,
-/// where nobody runs a separate migration step), and builds the services.
-pub fn open_state(settings: &Settings) -> Result<AppState> {
+/// where nobody runs a separate migration step), loads the keys and builds the services.
+/// On a fresh installation with `keys.auto_init`, creates the keyring and a key file.
+pub async fn open_state(settings: &Settings, may_auto_init: bool) -> Result<AppState> {
     let db = Db::connect(&settings.database)?;
     let auto = settings.database.auto_migrate;
     if auto {
@@ -47,13 +55,30 @@ pub fn open_state(settings: &Settings) -> Result<AppState> {
         tracing::warn!("argon2 parameters are below OWASP's minimum: acceptable for tests only");
     }
     let auth = Auth::new(db.clone(), settings.auth.clone())?;
-    Ok(AppState { db, auth, trust_forwarded_for: settings.server.trust_forwarded_for })
+    let keys = Keys::open(db.clone(), settings.keys.clone()).await?;
+    if !keys.is_initialised() && settings.keys.auto_init && may_auto_init {
+        keys.init(Actor::default(), NewRoot::File).await?;
+        tracing::info!(path = %settings.keys.key_file.display(), "created the keyring and its root key file");
+    }
+    let blobs = BlobStore::open(&settings.storage.blob_dir)?;
+    let abandoned = blobs.clean_tmp()?;
+    if abandoned > 0 {
+        tracing::warn!(abandoned, "removed unfinished attachment uploads");
+    }
+    Ok(AppState {
+        db,
+        auth,
+        keys: Arc::new(keys),
+        blobs,
+        trust_forwarded_for: settings.server.trust_forwarded_for,
+    })
 }
 
 impl Application {
-    pub fn build(settings: &Settings) -> anyhow::Result<Self> {
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let backend = Backend::from_url(settings.database.url.expose_secret())?;
-        let state = web::Data::new(open_state(settings)?);
+        let state = web::Data::new(open_state(settings, true).await?);
+        spawn_keyring_reloader(state.keys.clone(), settings.keys.reload_interval_secs);
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
         let port = listener.local_addr()?.port();
         tracing::info!(port, backend = backend.name(), "listening");
@@ -73,6 +98,21 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Keyring changes made by the CLI (rotation, retirement) reach the running service.
+fn spawn_keyring_reloader(keys: Arc<Keys>, every_secs: u64) {
+    let period = Duration::from_secs(every_secs.max(1));
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(period);
+        interval.tick().await;
+        loop {
+            interval.tick().await;
+            if let Err(e) = keys.reload_if_changed().await {
+                tracing::warn!(error = %e, "keyring reload check failed");
+            }
+        }
+    });
 }
 
 fn build_server(

@@ -17,6 +17,13 @@ where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
     let filter = EnvFilter::try_new(&settings.level).unwrap_or_else(|_| EnvFilter::new("info"));
+    // actix logs request paths, query strings and extractor inputs at debug level; those
+    // may carry what a client should never have put there, so they stay capped at info
+    // whatever level is configured.
+    let filter = ["actix_web=info", "actix_http=info", "actix_server=info"]
+        .into_iter()
+        .filter_map(|d| d.parse().ok())
+        .fold(filter, |f, directive| f.add_directive(directive));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
     // A second init (tests) keeps the first subscriber; that is fine.
     let _ = match settings.format {

@@ -14,7 +14,7 @@ const PREFIX: &str = "cst_";
 pub fn new_token() -> Result<(SecretString, [u8; 32])> {
     let mut raw = zeroize::Zeroizing::new([0u8; 32]);
     getrandom::fill(raw.as_mut()).map_err(|e| Error::internal(format!("rng: {e}")))?;
-    let token = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(raw.as_ref()));
+    let token = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(&raw[..]));
     let hash = hash_token(&token);
     Ok((SecretString::from(token), hash))
 }

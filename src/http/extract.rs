@@ -41,6 +41,32 @@ pub async fn authenticate(
     next.call(req).await
 }
 
+/// Paths that still answer while the keys are not loaded: enough to sign in, see the
+/// key status and unseal.
+const SEALED_ALLOWED: &[&str] = &[
+    "/api/v1/openapi.json",
+    "/api/v1/auth/login",
+    "/api/v1/auth/logout",
+    "/api/v1/auth/me",
+    "/api/v1/system/keys",
+    "/api/v1/system/unseal",
+];
+
+/// While sealed, everything else answers 503 `sealed`: nothing can be read or written
+/// without keys, and saying so early beats failing halfway.
+pub async fn sealed_gate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+    if let Some(state) = req.app_data::<web::Data<AppState>>()
+        && state.keys.is_sealed()
+        && !SEALED_ALLOWED.contains(&req.path())
+    {
+        return Err(if state.keys.is_initialised() { Error::Sealed } else { Error::NotInitialised }.into());
+    }
+    next.call(req).await
+}
+
 fn bearer_token(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;

@@ -19,6 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/api/v1")
                 .wrap(actix_web::middleware::from_fn(extract::authenticate))
+                .wrap(actix_web::middleware::from_fn(extract::sealed_gate))
                 .configure(api::routes),
         )
         .default_service(web::to(not_found));

@@ -16,6 +16,7 @@ use crate::http::problem::Problem;
     info(title = "Custodia API", description = "Encrypted custody of testimonies. Errors are application/problem+json."),
     paths(
         system::healthz, system::readyz, system::status,
+        system::keys, system::unseal, system::seal, system::rotate, system::rewrap,
         auth::login, auth::logout, auth::me, auth::change_password, auth::totp_enrol, auth::totp_confirm,
         users::create, users::list, users::read, users::disable, users::enable, users::reset_password,
         users::change_role,
@@ -25,7 +26,8 @@ use crate::http::problem::Problem;
         Problem, FieldError, Role, UserView, RolePolicy, TotpEnrolment, api::Page<UserView>,
         auth::LoginRequest, auth::LoginResponse, auth::Me, auth::ChangePassword, auth::TotpConfirm,
         users::CreateUser, users::ResetPassword, users::ChangeRole, roles::UpdateRolePolicy,
-        system::Health, system::Status,
+        system::Health, system::Status, system::Unseal, system::Rewrap, system::RewrapProgress,
+        crate::keys::KeyStatus, crate::keys::RootSource,
     )),
     modifiers(&BearerAuth),
 )]

@@ -80,6 +80,21 @@ impl Error {
                 (S::SERVICE_UNAVAILABLE, "unavailable", "The service is temporarily unavailable")
             }
             Error::Sealed => (S::SERVICE_UNAVAILABLE, "sealed", "The service is sealed"),
+            Error::NotInitialised => {
+                (S::SERVICE_UNAVAILABLE, "not_initialised", "No keyring yet: run custodia init")
+            }
+            Error::Integrity => {
+                (S::INTERNAL_SERVER_ERROR, "integrity_error", "Stored data failed its integrity check")
+            }
+            Error::KeyUnavailable(_) => {
+                (S::SERVICE_UNAVAILABLE, "key_unavailable", "A key needed for this record is not available")
+            }
+            Error::WrongKey => {
+                (S::BAD_REQUEST, "wrong_key", "The passphrase or shares do not open the keyring")
+            }
+            Error::Storage(_) => {
+                (S::SERVICE_UNAVAILABLE, "storage_unavailable", "File storage is unavailable")
+            }
             Error::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
         }
     }
@@ -105,7 +120,7 @@ impl ResponseError for Error {
             Error::RateLimited { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
-            Error::Unavailable | Error::Sealed => {
+            Error::Unavailable | Error::Sealed | Error::Storage(_) | Error::KeyUnavailable(_) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
             Error::Unauthenticated => {
@@ -185,19 +200,25 @@ pub async fn finish_response(
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(CONTENT_TYPE.as_bytes()));
     let needs_problem = (status.is_client_error() || status.is_server_error()) && !is_problem;
-    let mut res = if needs_problem || status == StatusCode::INTERNAL_SERVER_ERROR {
+    let mut res = if needs_problem {
         let (code, title) = generic(status);
         let mut problem = Problem::new(status, code, title);
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             problem.instance = request_id.clone();
         }
+        replace_body(res, problem.response())
+    } else if status == StatusCode::INTERNAL_SERVER_ERROR {
+        // Our own 500 problem (e.g. integrity_error): add the request id to quote.
         let (req, old) = res.into_parts();
-        let mut new = problem.response();
-        // Keep headers that matter to the client (Allow on 405, Retry-After, auth).
-        for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
-            if let Some(value) = old.headers().get(&name) {
-                new.headers_mut().insert(name, value.clone());
-            }
+        let headers = old.headers().clone();
+        let bytes = actix_web::body::to_bytes(old.into_body()).await.unwrap_or_default();
+        let mut body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        if let Some(map) = body.as_object_mut() {
+            map.insert("instance".into(), request_id.clone().into());
+        }
+        let mut new = HttpResponse::InternalServerError().content_type(CONTENT_TYPE).json(body);
+        for (name, value) in headers.iter().filter(|(n, _)| *n != header::CONTENT_LENGTH) {
+            new.headers_mut().insert(name.clone(), value.clone());
         }
         ServiceResponse::new(req, new)
     } else {
@@ -207,6 +228,18 @@ pub async fn finish_response(
         res.headers_mut().insert(header::HeaderName::from_static("x-request-id"), id);
     }
     Ok(res)
+}
+
+/// Swaps the body for a problem document, keeping the headers that matter to the
+/// client (Allow on 405, Retry-After, WWW-Authenticate).
+fn replace_body(res: ServiceResponse<BoxBody>, mut new: HttpResponse) -> ServiceResponse<BoxBody> {
+    let (req, old) = res.into_parts();
+    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+        if let Some(value) = old.headers().get(&name) {
+            new.headers_mut().insert(name, value.clone());
+        }
+    }
+    ServiceResponse::new(req, new)
 }
 
 fn generic(status: StatusCode) -> (&'static str, &'static str) {

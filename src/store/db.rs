@@ -165,7 +165,7 @@ impl Db {
     pub fn connect(settings: &DatabaseSettings) -> Result<Self, StoreError> {
         let backend = Backend::from_url(settings.url.expose_secret())?;
         if let Backend::Sqlite { path } = &backend {
-            create_private_parent_dir(path)?;
+            create_private_file(path)?;
         }
         let manager = Manager {
             backend: backend.clone(),
@@ -274,21 +274,26 @@ impl r2d2::HandleError<StoreError> for LogPoolErrors {
     }
 }
 
-fn create_private_parent_dir(path: &std::path::Path) -> Result<(), StoreError> {
-    let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) else {
-        return Ok(());
-    };
-    if parent.exists() {
-        return Ok(());
+/// Creates the SQLite file (and its folder) readable by this user only, before SQLite
+/// opens it: SQLite gives the WAL and shared-memory files the database file's mode.
+fn create_private_file(path: &std::path::Path) -> Result<(), StoreError> {
+    let setup = |e: std::io::Error| StoreError::Setup(format!("cannot create {}: {e}", path.display()));
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(parent).map_err(setup)?;
     }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(setup(e)),
     }
-    builder.create(parent).map_err(|e| StoreError::Setup(format!("cannot create {}: {e}", parent.display())))
 }
 
 /// The current time at the precision both engines keep (PostgreSQL stores microseconds),

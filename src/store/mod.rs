@@ -2,6 +2,7 @@
 //! connection pool, embedded migrations and the table definitions. Services call
 //! `Db::run`/`Db::transaction`, which move blocking diesel work off the async workers.
 
+pub mod blobs;
 mod db;
 pub mod migrate;
 pub mod schema;

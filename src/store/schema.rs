@@ -58,4 +58,49 @@ diesel::table! {
 }
 
 diesel::joinable!(sessions -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, sessions, role_policies, audit_head, audit_log);
+
+diesel::table! {
+    keyring_meta (id) {
+        id -> BigInt,
+        root_source -> Text,
+        key_check -> Binary,
+        primary_version -> BigInt,
+        primary_mac -> Binary,
+        kdf_params -> Nullable<Text>,
+        share_threshold -> Nullable<Integer>,
+        share_count -> Nullable<Integer>,
+        generation -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    keyring_keys (kind, version) {
+        kind -> Text,
+        version -> BigInt,
+        wrapped -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    data_keys (record_table, record_id) {
+        record_table -> Text,
+        record_id -> Text,
+        kek_version -> BigInt,
+        wrapped -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    role_policies,
+    audit_head,
+    audit_log,
+    keyring_meta,
+    keyring_keys,
+    data_keys,
+);

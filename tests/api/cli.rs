@@ -9,7 +9,9 @@ fn custodia(db: &TestDb) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_custodia"));
     cmd.env("CUSTODIA_CONFIG_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/config"))
         .env("CUSTODIA_ENV", "test")
-        .env("CUSTODIA__DATABASE__URL", db.url());
+        .env("CUSTODIA__DATABASE__URL", db.url())
+        .env("CUSTODIA__KEYS__KEY_FILE", db.dir.path().join("root.key"))
+        .env("CUSTODIA__STORAGE__BLOB_DIR", db.dir.path().join("blobs"));
     cmd
 }
 
@@ -55,4 +57,59 @@ fn an_operator_adds_lists_and_disables_users() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("zoya") && text.contains("disabled"), "{text}");
     assert!(!text.contains(PASSWORD));
+}
+
+fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{:?}: {}", cmd, String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn an_operator_initialises_rotates_rewraps_retires_backs_up_and_restores() {
+    let db = TestDb::new();
+    run_ok(custodia(&db).arg("migrate"));
+    let out = run_ok(custodia(&db).args(["init", "--source", "file"]));
+    assert!(out.contains("keyring created"), "{out}");
+    let key_file = db.dir.path().join("root.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let again = custodia(&db).args(["init", "--source", "file"]).output().unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already initialised"));
+
+    let status: serde_json::Value =
+        serde_json::from_str(&run_ok(custodia(&db).args(["keys", "status"]))).unwrap();
+    assert_eq!(status["sealed"], false);
+    assert_eq!(status["primary_version"], 1);
+    assert!(run_ok(custodia(&db).args(["keys", "rotate"])).contains("version 2"));
+    assert!(run_ok(custodia(&db).args(["keys", "rewrap"])).contains("every record key"));
+    assert!(run_ok(custodia(&db).args(["keys", "retire", "1"])).contains("destroyed"));
+    let refused = custodia(&db).args(["keys", "retire", "2"]).output().unwrap();
+    assert!(!refused.status.success());
+
+    if db.is_postgres() {
+        return;
+    }
+    let backup = db.dir.path().join("backup");
+    assert!(run_ok(custodia(&db).arg("backup").arg(&backup)).contains("no key material"));
+    let restored = db.dir.path().join("restored.db");
+    let out = run_ok(
+        custodia(&db)
+            .env("CUSTODIA__DATABASE__URL", format!("sqlite://{}", restored.display()))
+            .env("CUSTODIA__STORAGE__BLOB_DIR", db.dir.path().join("restored-blobs"))
+            .arg("restore")
+            .arg(&backup),
+    );
+    assert!(out.contains("restored"), "{out}");
+    let status: serde_json::Value = serde_json::from_str(&run_ok(
+        custodia(&db)
+            .env("CUSTODIA__DATABASE__URL", format!("sqlite://{}", restored.display()))
+            .args(["keys", "status"]),
+    ))
+    .unwrap();
+    assert_eq!(status["primary_version"], 2, "the restored keyring opens with the same root key");
 }

@@ -16,18 +16,62 @@ use serde_json::{Value, json};
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// Every log line the test process writes, so tests can search it for canaries.
+static LOGS: std::sync::LazyLock<std::sync::Arc<std::sync::Mutex<Vec<u8>>>> =
+    std::sync::LazyLock::new(Default::default);
+
+#[derive(Clone)]
+struct Capture;
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
+    type Writer = Capture;
+    fn make_writer(&'a self) -> Capture {
+        Capture
+    }
+}
+
+fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let settings = custodia::config::LogSettings {
+            format: custodia::config::LogFormat::Json,
+            level: "debug".into(),
+        };
+        custodia::telemetry::init(&settings, Capture);
+    });
+}
+
+#[allow(dead_code)]
+pub fn captured_logs() -> Vec<u8> {
+    LOGS.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
 pub fn postgres_url() -> Option<String> {
     std::env::var("CUSTODIA_TEST_POSTGRES_URL").ok().filter(|s| !s.is_empty())
 }
 
-/// A fresh, empty database for one test, removed on drop.
-pub enum TestDb {
-    Sqlite { _dir: tempfile::TempDir, url: String },
-    Postgres { base: String, schema: String, url: String },
+/// A fresh, empty database for one test (and a folder for its key file and blobs),
+/// removed on drop.
+pub struct TestDb {
+    pub dir: tempfile::TempDir,
+    url: String,
+    /// PostgreSQL: (admin URL, schema) to drop.
+    postgres: Option<(String, String)>,
 }
 
 impl TestDb {
     pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
         match postgres_url() {
             Some(base) => {
                 let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
@@ -36,36 +80,32 @@ impl TestDb {
                 conn.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
                 let sep = if base.contains('?') { '&' } else { '?' };
                 let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
-                TestDb::Postgres { base, schema, url }
+                TestDb { dir, url, postgres: Some((base, schema)) }
             }
             None => {
-                let dir = tempfile::tempdir().unwrap();
                 let url = format!("sqlite://{}", dir.path().join("custodia.db").display());
-                TestDb::Sqlite { _dir: dir, url }
+                TestDb { dir, url, postgres: None }
             }
         }
     }
 
     pub fn url(&self) -> &str {
-        match self {
-            TestDb::Sqlite { url, .. } | TestDb::Postgres { url, .. } => url,
-        }
+        &self.url
     }
 
     pub fn is_postgres(&self) -> bool {
-        matches!(self, TestDb::Postgres { .. })
+        self.postgres.is_some()
     }
 
     #[allow(dead_code)]
     pub fn sqlite_path(&self) -> Option<PathBuf> {
-        self.url().strip_prefix("sqlite://").map(PathBuf::from)
+        self.url.strip_prefix("sqlite://").map(PathBuf::from)
     }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let TestDb::Postgres { base, schema, .. } = self {
-            let (base, schema) = (base.clone(), schema.clone());
+        if let Some((base, schema)) = self.postgres.take() {
             // Off the async runtime: this blocks on the network.
             let _ = std::thread::spawn(move || {
                 if let Ok(mut conn) = diesel::PgConnection::establish(&base) {
@@ -84,6 +124,8 @@ pub fn test_settings(db: &TestDb) -> Settings {
     settings.server.workers = 2;
     settings.database.url = SecretString::from(db.url().to_owned());
     settings.database.pool_size = 4;
+    settings.keys.key_file = db.dir.path().join("root.key");
+    settings.storage.blob_dir = db.dir.path().join("blobs");
     settings
 }
 
@@ -101,10 +143,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    capture_logs();
     let db = TestDb::new();
     let mut settings = test_settings(&db);
     tweak(&mut settings);
-    let app = Application::build(&settings).expect("application builds");
+    let app = Application::build(&settings).await.expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
     tokio::spawn(app.run_until_stopped());

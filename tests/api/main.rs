@@ -3,8 +3,11 @@
 mod helpers;
 
 mod auth;
+mod canary;
 mod cli;
 mod errors;
+mod keys;
 mod migrations;
+mod outage;
 mod policy;
 mod users;

@@ -26,7 +26,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/users/{id}/role").put(users::change_role))
         .service(web::resource("/roles").get(roles::list))
         .service(web::resource("/roles/{role}").put(roles::update))
-        .service(web::resource("/system/status").get(system::status));
+        .service(web::resource("/system/status").get(system::status))
+        .service(web::resource("/system/keys").get(system::keys))
+        .service(web::resource("/system/unseal").post(system::unseal))
+        .service(web::resource("/system/seal").post(system::seal))
+        .service(web::resource("/system/keys/rotate").post(system::rotate))
+        .service(web::resource("/system/keys/rewrap").post(system::rewrap));
 }
 
 /// `?limit=&offset=`; limit defaults to 50 and may not exceed 200.

@@ -1,11 +1,15 @@
 //! Liveness, readiness and the admin's status page.
 
 use actix_web::{HttpResponse, web};
-use serde::Serialize;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
 
+use crate::audit::Actor;
 use crate::auth::policy::act;
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldError, Result};
 use crate::http::extract::Allowed;
+use crate::http::problem::Problem;
+use crate::keys::KeyStatus;
 use crate::startup::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -19,15 +23,115 @@ pub async fn healthz() -> web::Json<Health> {
     web::Json(Health { status: "ok" })
 }
 
-/// Readiness: the database answers. Public.
+/// Readiness: the database answers and the keys are loaded. Public.
 #[utoipa::path(get, path = "/readyz", tag = "system",
-    responses((status = 200, body = Health), (status = 503, body = crate::http::problem::Problem)))]
+    responses((status = 200, body = Health), (status = 503, body = Problem, description = "unavailable or sealed")))]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse> {
-    if state.db.is_reachable().await {
-        Ok(HttpResponse::Ok().json(Health { status: "ready" }))
-    } else {
-        Err(Error::Unavailable)
+    if !state.db.is_reachable().await {
+        return Err(Error::Unavailable);
     }
+    if state.keys.is_sealed() {
+        return Err(Error::Sealed);
+    }
+    Ok(HttpResponse::Ok().json(Health { status: "ready" }))
+}
+
+/// Key custody status: sealed or not, root source, KEK versions, rewrap backlog. Never
+/// a key. Permission: `key.manage`.
+#[utoipa::path(get, path = "/api/v1/system/keys", tag = "keys",
+    responses((status = 200, body = KeyStatus)), security(("bearer" = [])))]
+pub async fn keys(state: web::Data<AppState>, _who: Allowed<act::KeyManage>) -> Result<web::Json<KeyStatus>> {
+    Ok(web::Json(state.keys.status().await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Unseal {
+    /// For a keyring opened with a passphrase.
+    #[schema(value_type = Option<String>, format = Password)]
+    pub passphrase: Option<SecretString>,
+    /// For a keyring split into trustee shares: one share per request, from any admin.
+    #[schema(value_type = Option<String>, format = Password)]
+    pub share: Option<SecretString>,
+}
+
+/// Unseal with the passphrase, or add one trustee share (the keys load once enough
+/// shares have arrived); an empty body re-reads a key file or environment key after an
+/// emergency seal. Wrong input answers `wrong_key` and is audited. Permission:
+/// `key.manage`.
+#[utoipa::path(post, path = "/api/v1/system/unseal", tag = "keys", request_body = Unseal,
+    responses((status = 200, body = KeyStatus), (status = 400, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn unseal(
+    state: web::Data<AppState>,
+    who: Allowed<act::KeyManage>,
+    body: web::Json<Unseal>,
+) -> Result<web::Json<KeyStatus>> {
+    let actor = Actor::from(&who.principal);
+    let status = match body.into_inner() {
+        Unseal { passphrase: Some(p), share: None } => state.keys.unseal_passphrase(actor, p).await?,
+        Unseal { passphrase: None, share: Some(s) } => state.keys.unseal_share(actor, s).await?,
+        Unseal { passphrase: None, share: None } => state.keys.unseal_stored(actor).await?,
+        _ => {
+            return Err(Error::Validation(vec![FieldError::new(
+                "passphrase",
+                "one_of",
+                "send a passphrase or a share, not both",
+            )]));
+        }
+    };
+    Ok(web::Json(status))
+}
+
+/// Drop every key from memory at once (the emergency button). Until unsealed, only
+/// sign-in, key status and unseal answer. Permission: `key.manage`.
+#[utoipa::path(post, path = "/api/v1/system/seal", tag = "keys",
+    responses((status = 204), (status = 409, body = Problem)), security(("bearer" = [])))]
+pub async fn seal(state: web::Data<AppState>, who: Allowed<act::KeyManage>) -> Result<HttpResponse> {
+    state.keys.seal(Actor::from(&who.principal)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Make a new primary key-encryption key. Existing records keep opening under older
+/// versions until rewrapped. Permission: `key.manage`.
+#[utoipa::path(post, path = "/api/v1/system/keys/rotate", tag = "keys",
+    responses((status = 200, body = KeyStatus)), security(("bearer" = [])))]
+pub async fn rotate(
+    state: web::Data<AppState>,
+    who: Allowed<act::KeyManage>,
+) -> Result<web::Json<KeyStatus>> {
+    state.keys.rotate(Actor::from(&who.principal)).await?;
+    Ok(web::Json(state.keys.status().await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rewrap {
+    /// Record keys to rewrap in this call (1–10000, default 1000).
+    pub limit: Option<i64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RewrapProgress {
+    pub rewrapped: usize,
+    pub remaining: i64,
+}
+
+/// Rewrap one batch of record keys onto the primary KEK; call until `remaining` is 0
+/// (the CLI's `custodia keys rewrap` does, with a progress bar). Permission: `key.manage`.
+#[utoipa::path(post, path = "/api/v1/system/keys/rewrap", tag = "keys", request_body = Rewrap,
+    responses((status = 200, body = RewrapProgress), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn rewrap(
+    state: web::Data<AppState>,
+    who: Allowed<act::KeyManage>,
+    body: web::Json<Rewrap>,
+) -> Result<web::Json<RewrapProgress>> {
+    let limit = body.limit.unwrap_or(1000);
+    if !(1..=10_000).contains(&limit) {
+        return Err(Error::field("limit", "out_of_range", "between 1 and 10000"));
+    }
+    let (rewrapped, remaining) = state.keys.rewrap_batch(Actor::from(&who.principal), limit).await?;
+    Ok(web::Json(RewrapProgress { rewrapped, remaining }))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

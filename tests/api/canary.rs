@@ -1,0 +1,255 @@
+//! Invariant 1: no sensitive plaintext anywhere at rest or in logs. Plants unique canary
+//! strings in sealed records, an attachment, and in every HTTP surface that takes input
+//! (bodies, query strings, paths, passwords), then searches every byte of the database
+//! (file, WAL and, on PostgreSQL, every row), the attachment store, a backup and the log
+//! output for the canary in UTF-8, UTF-16 (both byte orders), hex and base64.
+
+use custodia::crypto::{FieldContext, open_field, seal_field};
+use custodia::keys::store;
+use diesel::prelude::*;
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::*;
+
+fn forms(canary: &str) -> Vec<(String, Vec<u8>)> {
+    use base64::Engine;
+    let utf8 = canary.as_bytes().to_vec();
+    let le: Vec<u8> = canary.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+    let be: Vec<u8> = canary.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+    let mut forms = vec![
+        ("utf-8".to_owned(), utf8.clone()),
+        ("utf-16le".to_owned(), le),
+        ("utf-16be".to_owned(), be),
+        ("hex".to_owned(), hex::encode(&utf8).into_bytes()),
+        ("HEX".to_owned(), hex::encode_upper(&utf8).into_bytes()),
+    ];
+    // base64 of the canary at each of the three alignments it could start at; the
+    // middle of the encoding is stable whatever precedes it.
+    for skip in 0..3 {
+        for engine in [&base64::engine::general_purpose::STANDARD, &base64::engine::general_purpose::URL_SAFE]
+        {
+            let encoded = engine.encode(&utf8[skip..]);
+            let stable = &encoded[4..encoded.len() - 4];
+            forms.push((format!("base64+{skip}"), stable.as_bytes().to_vec()));
+        }
+    }
+    forms
+}
+
+fn assert_absent(place: &str, bytes: &[u8], canaries: &[String]) {
+    for canary in canaries {
+        for (form, needle) in forms(canary) {
+            if let Some(at) = bytes.windows(needle.len()).position(|w| w == needle.as_slice()) {
+                let from = at.saturating_sub(300);
+                let context = String::from_utf8_lossy(&bytes[from..(at + 100).min(bytes.len())]);
+                panic!("canary ({form}) found in {place}: …{context}…");
+            }
+        }
+    }
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() { out.extend(files_under(&path)) } else { out.push(path) }
+    }
+    out
+}
+
+#[derive(QueryableByName)]
+struct Row {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    line: String,
+}
+
+#[tokio::test]
+async fn no_canary_reaches_the_database_attachments_backups_or_logs() {
+    let app = spawn_app().await;
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let record = format!("CANARY{tag} Иван Петров бил меня дубинкой");
+    let attachment = format!("CANARY{tag}-attachment медицинское заключение");
+    let typed = format!("canary{tag}-typed");
+    let canaries = vec![record.clone(), attachment.clone(), typed.clone()];
+
+    // Sealed records and an attachment, written as the services write them.
+    app.state
+        .db
+        .run(|c| {
+            diesel::sql_query("CREATE TABLE canary_records (id TEXT PRIMARY KEY, body BYTEA)").execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let keyring = app.state.keys.keyring().unwrap();
+    let ids: Vec<String> = {
+        let record = record.clone();
+        app.state
+            .db
+            .transaction(move |c| {
+                (0..3)
+                    .map(|_| {
+                        let id = uuid::Uuid::new_v4().to_string();
+                        let dek = store::create_record_key(c, &keyring, "canary_records", &id)?;
+                        let ctx = FieldContext::new("canary_records", &id, "body");
+                        let blob = seal_field(&dek, keyring.primary_version(), &ctx, record.as_bytes())?;
+                        diesel::sql_query("INSERT INTO canary_records (id, body) VALUES ($1, $2)")
+                            .bind::<diesel::sql_types::Text, _>(&id)
+                            .bind::<diesel::sql_types::Binary, _>(blob)
+                            .execute(c)?;
+                        Ok(id)
+                    })
+                    .collect()
+            })
+            .await
+            .unwrap()
+    };
+    let dek = custodia::crypto::Dek::generate();
+    let ctx = FieldContext::new("attachments", "canary", "content");
+    let content = attachment.repeat(5000);
+    app.state.blobs.put_encrypted(&dek, &ctx, content.as_bytes()).unwrap();
+
+    // Every HTTP surface that takes input.
+    let login = app.url("/api/v1/auth/login");
+    app.client.post(&login).json(&json!({"username": typed, "password": typed})).send().await.unwrap();
+    app.client.post(&login).json(&json!({"username": 1, "password": typed})).send().await.unwrap();
+    app.client
+        .post(&login)
+        .header("content-type", "application/json")
+        .body(format!("{{\"x\": \"{typed}"))
+        .send()
+        .await
+        .unwrap();
+    app.call(Method::GET, &format!("/api/v1/users?{typed}=1&limit={typed}"), Some(&app.admin), None).await;
+    app.call(Method::GET, &format!("/api/v1/users/{typed}"), Some(&app.admin), None).await;
+    app.call(Method::GET, &format!("/api/v1/{typed}"), Some(&app.admin), None).await;
+    app.call(Method::GET, "/api/v1/auth/me", Some(&typed), None).await;
+    let res = app
+        .post("/api/v1/users", &app.admin, json!({"username": "vasil", "password": typed, "role": "lawyer"}))
+        .await;
+    assert_eq!(res.status(), 201);
+    app.login("vasil", &typed).await;
+    app.post("/api/v1/auth/password", &app.admin, json!({"current_password": typed, "new_password": typed}))
+        .await;
+
+    // A backup, then a restore that reads the records back with the same root key.
+    let backup_dir = app.db.dir.path().join("backup");
+    let progress = |n: u64, _: &str| {
+        let bar = indicatif::ProgressBar::hidden();
+        bar.set_length(n);
+        bar
+    };
+    let backed_up = custodia::backup::backup(&app.state, &backup_dir, &progress).await;
+
+    let mut scanned = 0;
+    for path in files_under(app.db.dir.path()) {
+        let bytes = std::fs::read(&path).unwrap();
+        assert_absent(&path.display().to_string(), &bytes, &canaries);
+        scanned += bytes.len();
+    }
+    assert!(scanned > 100_000, "scanned only {scanned} bytes");
+
+    // Every row of every table, as the database itself renders it.
+    let dump = app
+        .state
+        .db
+        .run(|c| {
+            let tables = [
+                "users",
+                "sessions",
+                "role_policies",
+                "audit_head",
+                "audit_log",
+                "keyring_meta",
+                "keyring_keys",
+                "data_keys",
+                "canary_records",
+            ];
+            let mut lines = Vec::new();
+            for table in tables {
+                let sql = match c {
+                    #[cfg(feature = "postgres")]
+                    custodia::store::DbConnection::Postgres(_) => {
+                        format!("SELECT CAST(row_to_json(t) AS TEXT) AS line FROM {table} t")
+                    }
+                    #[allow(unreachable_patterns)]
+                    _ => format!("SELECT CAST(quote(t.rowid) AS TEXT) AS line FROM {table} t"),
+                };
+                lines.extend(
+                    diesel::sql_query(sql).load::<Row>(c).unwrap_or_default().into_iter().map(|r| r.line),
+                );
+            }
+            Ok(lines.join("\n"))
+        })
+        .await
+        .unwrap();
+    assert_absent("database rows", dump.as_bytes(), &canaries);
+    assert_absent("logs", &captured_logs(), &canaries);
+
+    // The ciphertext really is there and opens with the key.
+    let keyring = app.state.keys.keyring().unwrap();
+    let id = ids[0].clone();
+    let opened = app
+        .state
+        .db
+        .run(move |c| {
+            let blob: Vec<u8> =
+                diesel::sql_query(format!("SELECT body AS line FROM canary_records WHERE id = '{id}'"))
+                    .load::<BlobRow>(c)?
+                    .remove(0)
+                    .line;
+            let dek = store::record_key(c, &keyring, "canary_records", &id)?;
+            Ok(open_field(&dek, &FieldContext::new("canary_records", &id, "body"), &blob)?.to_vec())
+        })
+        .await
+        .unwrap();
+    assert_eq!(opened, record.as_bytes());
+
+    if app.db.is_postgres() {
+        assert!(backed_up.is_err(), "PostgreSQL backups are pg_dump's job");
+        return;
+    }
+    let report = backed_up.unwrap();
+    assert!(report.files >= 2);
+    let mut settings = test_settings(&app.db);
+    let elsewhere = app.db.dir.path().join("restored");
+    settings.database.url = format!("sqlite://{}", elsewhere.join("custodia.db").display()).into();
+    settings.storage.blob_dir = elsewhere.join("blobs");
+    custodia::backup::restore(&settings, &backup_dir, false, &progress).unwrap();
+    assert!(
+        custodia::backup::restore(&settings, &backup_dir, false, &progress).is_err(),
+        "no silent overwrite"
+    );
+    let restored = custodia::startup::open_state(&settings, false).await.unwrap();
+    let keyring = restored.keys.keyring().unwrap();
+    let id = ids[1].clone();
+    let reopened = restored
+        .db
+        .run(move |c| {
+            let blob =
+                diesel::sql_query(format!("SELECT body AS line FROM canary_records WHERE id = '{id}'"))
+                    .load::<BlobRow>(c)?
+                    .remove(0)
+                    .line;
+            let dek = store::record_key(c, &keyring, "canary_records", &id)?;
+            Ok(open_field(&dek, &FieldContext::new("canary_records", &id, "body"), &blob)?.to_vec())
+        })
+        .await
+        .unwrap();
+    assert_eq!(reopened, record.as_bytes());
+
+    // A damaged backup is refused.
+    let db_copy = backup_dir.join("custodia.db");
+    let mut bytes = std::fs::read(&db_copy).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&db_copy, bytes).unwrap();
+    assert!(custodia::backup::restore(&settings, &backup_dir, true, &progress).is_err());
+}
+
+#[derive(QueryableByName)]
+struct BlobRow {
+    #[diesel(sql_type = diesel::sql_types::Binary)]
+    line: Vec<u8>,
+}
