@@ -63,6 +63,9 @@ enum Command {
         #[arg(long)]
         username: String,
     },
+    /// The tamper-evident audit log: verify it, prove an entry, publish its key.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Write a consistent copy of the database and the encrypted attachments to DIR.
     /// The copy holds no key that opens it: keep the root key (or shares) apart.
     Backup { dir: PathBuf },
@@ -74,6 +77,32 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Recompute the Merkle tree from every entry and check it against every signed
+    /// checkpoint; or, with --checkpoint, check the log still contains a checkpoint an
+    /// outside party kept. Exits non-zero on any problem, naming the first bad entry.
+    Verify {
+        /// A signed checkpoint note saved earlier (e.g. from GET /api/v1/audit/checkpoint).
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        /// The log's public key as published (`custodia audit pubkey`), kept apart from
+        /// this server. Without it, the key stored in the database is used.
+        #[arg(long)]
+        pubkey: Option<String>,
+    },
+    /// Print entry N with its inclusion proof and the signed checkpoint it proves against
+    /// (JSON; docs/audit.md says how to check it by hand).
+    Prove {
+        #[arg(long)]
+        entry: i64,
+    },
+    /// Print the log's public verifier key (`name+hash+base64`).
+    Pubkey,
+    /// Sign a checkpoint of the current log now and print it.
+    Checkpoint,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -170,6 +199,7 @@ pub fn run() -> anyhow::Result<()> {
         }
         Command::Keys(cmd) => actix_web::rt::System::new().block_on(keys(settings, cmd)),
         Command::Unseal { url, username } => unseal(&url, &username),
+        Command::Audit(cmd) => actix_web::rt::System::new().block_on(audit(settings, cmd)),
         Command::Backup { dir } => actix_web::rt::System::new().block_on(async move {
             let state = open_state(&settings, false).await?;
             let report = crate::backup::backup(&state, &dir, &progress_bar).await.map_err(describe)?;
@@ -318,6 +348,86 @@ async fn keys(settings: Settings, cmd: KeysCommand) -> anyhow::Result<()> {
                 .await
                 .map_err(describe)?;
             print_handover(handover, &settings.keys.env_var);
+        }
+    }
+    Ok(())
+}
+
+async fn audit(settings: Settings, cmd: AuditCommand) -> anyhow::Result<()> {
+    use crate::audit::{checkpoints, query, verify};
+    let state = open_state(&settings, false).await?;
+    match cmd {
+        AuditCommand::Verify { checkpoint, pubkey } => {
+            let note = match &checkpoint {
+                Some(path) => Some(
+                    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+                ),
+                None => None,
+            };
+            let total =
+                state.db.run(|c| crate::audit::tree::head(c).map(|(n, _)| n)).await.map_err(describe)?;
+            let bar = progress_bar(total, "verifying");
+            let shown = bar.clone();
+            let report = state
+                .db
+                .run(move |c| {
+                    verify::verify_log(c, pubkey.as_deref(), note.as_deref(), &|n| shown.set_position(n))
+                })
+                .await
+                .map_err(describe)?;
+            bar.finish_and_clear();
+            if report.used_stored_key {
+                eprintln!(
+                    "warning: checked against the key stored in the database; pass --pubkey with the published key"
+                );
+            }
+            if report.ok() {
+                println!(
+                    "ok: {} entries, {} checkpoint(s) verified",
+                    report.entries, report.checkpoints_checked
+                );
+                return Ok(());
+            }
+            for problem in &report.problems {
+                println!("FAIL: {problem}");
+            }
+            if let Some(first) = report.first_bad_entry {
+                println!("first bad entry: {first}");
+            }
+            bail!("the audit log failed verification");
+        }
+        AuditCommand::Prove { entry } => {
+            unlock_here(&state).await?;
+            let keyring = state.keys.keyring().map_err(describe)?;
+            let proof = state
+                .db
+                .transaction(move |c| {
+                    let cp = checkpoints::create(c, &keyring)?.ok_or(crate::error::Error::NotFound)?;
+                    query::prove(c, entry, &cp)
+                })
+                .await
+                .map_err(describe)?;
+            println!("{}", serde_json::to_string_pretty(&proof)?);
+        }
+        AuditCommand::Pubkey => {
+            unlock_here(&state).await?;
+            let keyring = state.keys.keyring().map_err(describe)?;
+            let key = state
+                .db
+                .transaction(move |c| checkpoints::ensure_verifier_key(c, &keyring))
+                .await
+                .map_err(describe)?;
+            println!("{key}");
+        }
+        AuditCommand::Checkpoint => {
+            unlock_here(&state).await?;
+            let keyring = state.keys.keyring().map_err(describe)?;
+            let cp =
+                state.db.transaction(move |c| checkpoints::create(c, &keyring)).await.map_err(describe)?;
+            match cp {
+                Some(cp) => print!("{}", cp.note),
+                None => println!("the log is empty"),
+            }
         }
     }
     Ok(())

@@ -15,6 +15,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub keys: KeySettings,
     pub storage: StorageSettings,
+    pub audit: AuditSettings,
     pub log: LogSettings,
 }
 
@@ -92,6 +93,13 @@ pub struct KeySettings {
 pub struct StorageSettings {
     /// Encrypted attachments, one file each, named by random id.
     pub blob_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    /// How often the service signs a checkpoint of the audit log when it has grown.
+    pub checkpoint_interval_secs: u64,
 }
 
 #[derive(Debug, Deserialize)]

@@ -120,6 +120,24 @@ impl From<crate::crypto::CryptoError> for Error {
     }
 }
 
+impl From<crate::audit::merkle::MerkleError> for Error {
+    fn from(e: crate::audit::merkle::MerkleError) -> Self {
+        // Our own stored tree failing its own algorithms means it was tampered with.
+        tracing::error!(error = %e, "audit tree check failed");
+        Error::Integrity
+    }
+}
+
+impl From<crate::audit::checkpoint::CheckpointError> for Error {
+    fn from(e: crate::audit::checkpoint::CheckpointError) -> Self {
+        use crate::audit::checkpoint::CheckpointError as C;
+        match e {
+            C::Random => Error::Internal("random number generator failed".into()),
+            C::Malformed(_) | C::BadSignature | C::UnknownKey => Error::Integrity,
+        }
+    }
+}
+
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
         // Paths in io errors name random blob ids, never content.

@@ -79,6 +79,7 @@ impl Application {
         let backend = Backend::from_url(settings.database.url.expose_secret())?;
         let state = web::Data::new(open_state(settings, true).await?);
         spawn_keyring_reloader(state.keys.clone(), settings.keys.reload_interval_secs);
+        spawn_checkpointer(state.clone(), settings.audit.checkpoint_interval_secs);
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
         let port = listener.local_addr()?.port();
         tracing::info!(port, backend = backend.name(), "listening");
@@ -110,6 +111,24 @@ fn spawn_keyring_reloader(keys: Arc<Keys>, every_secs: u64) {
             interval.tick().await;
             if let Err(e) = keys.reload_if_changed().await {
                 tracing::warn!(error = %e, "keyring reload check failed");
+            }
+        }
+    });
+}
+
+/// Signs a checkpoint of the audit log every so often when it has grown, so an
+/// alteration of old entries is caught against a signature made before it.
+fn spawn_checkpointer(state: web::Data<AppState>, every_secs: u64) {
+    let period = Duration::from_secs(every_secs.max(1));
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(period);
+        interval.tick().await;
+        loop {
+            interval.tick().await;
+            let Ok(keyring) = state.keys.keyring() else { continue };
+            let signed = state.db.transaction(move |c| crate::audit::checkpoints::create(c, &keyring)).await;
+            if let Err(e) = signed {
+                tracing::error!(error = %e, "could not sign an audit checkpoint");
             }
         }
     });

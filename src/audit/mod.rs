@@ -1,14 +1,28 @@
 //! The audit log: every sensitive read and every write, export and key operation
 //! appends an entry in the same transaction as the action, so if the entry cannot be
 //! written the action does not happen. Entries hold ids and codes, never content.
+//!
+//! Entries are the leaves of an RFC 6962 Merkle tree (`merkle`), updated in the same
+//! transaction; signed checkpoints (`checkpoint`, `checkpoints`) commit to tree heads,
+//! `verify` recomputes everything, and `tree` serves inclusion and consistency proofs.
+//! See docs/audit.md for the formats and how an outsider checks them.
+
+pub mod checkpoint;
+pub mod checkpoints;
+pub mod merkle;
+pub mod query;
+pub mod tree;
+pub mod verify;
 
 use diesel::prelude::*;
+use serde::Serialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use self::merkle::Frontier;
 use crate::auth::Principal;
 use crate::error::{Error, Result};
-use crate::store::schema::{audit_head, audit_log};
+use crate::store::schema::{audit_head, audit_log, audit_nodes};
 use crate::store::{DbConnection, now};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +42,8 @@ impl Outcome {
     }
 }
 
-/// Who acted. Failed logins have no session and may have no known user.
+/// Who acted. Failed logins have no session and may have no known user; the CLI and
+/// the service itself act with neither.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Actor {
     pub user_id: Option<Uuid>,
@@ -86,43 +101,12 @@ fn is_code_like(v: &Value) -> bool {
     }
 }
 
-/// Appends one entry and returns its sequence number (0-based, gapless, commit order).
-/// Call it inside the transaction of the action it records.
-pub fn append(conn: &mut DbConnection, entry: &Entry) -> Result<i64> {
-    if let Some((key, _)) = entry.details.iter().find(|(_, v)| !is_code_like(v)) {
-        return Err(Error::internal(format!("audit detail {key:?} is not an id or code")));
-    }
-    // The row lock on the head serialises appenders on PostgreSQL; SQLite has one writer.
-    let size: i64 = diesel::update(audit_head::table.find(1_i64))
-        .set(audit_head::size.eq(audit_head::size + 1))
-        .returning(audit_head::size)
-        .get_result(conn)?;
-    let seq = size - 1;
-    let (target_type, target_id) = match &entry.target {
-        Some((kind, id)) => (Some(*kind), Some(id.as_str())),
-        None => (None, None),
-    };
-    diesel::insert_into(audit_log::table)
-        .values((
-            audit_log::seq.eq(seq),
-            audit_log::at.eq(now()),
-            audit_log::actor_user_id.eq(entry.actor.user_id.map(|u| u.to_string())),
-            audit_log::actor_session_id.eq(entry.actor.session_id.map(|u| u.to_string())),
-            audit_log::action.eq(entry.action),
-            audit_log::target_type.eq(target_type),
-            audit_log::target_id.eq(target_id),
-            audit_log::outcome.eq(entry.outcome.as_str()),
-            audit_log::details.eq(Value::Object(entry.details.clone()).to_string()),
-        ))
-        .execute(conn)?;
-    Ok(seq)
-}
-
-/// An entry as stored, for tests and (later) the auditors' API.
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// An entry as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = audit_log)]
 pub struct StoredEntry {
     pub seq: i64,
+    #[schema(value_type = String)]
     pub at: chrono::NaiveDateTime,
     pub actor_user_id: Option<String>,
     pub actor_session_id: Option<String>,
@@ -130,7 +114,113 @@ pub struct StoredEntry {
     pub target_type: Option<String>,
     pub target_id: Option<String>,
     pub outcome: String,
+    /// A JSON object of ids and codes, as text.
     pub details: String,
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub leaf_hash: Option<Vec<u8>>,
+}
+
+/// The bytes an entry's leaf hash is computed over: a JSON object with fixed key order,
+/// the time as RFC 3339 UTC with microseconds, and `details` as the stored text.
+/// Anyone can recompute it from an entry (docs/audit.md).
+pub fn canonical_bytes(e: &StoredEntry) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Canonical<'a> {
+        v: u8,
+        seq: i64,
+        at: String,
+        actor_user_id: Option<&'a str>,
+        actor_session_id: Option<&'a str>,
+        action: &'a str,
+        target_type: Option<&'a str>,
+        target_id: Option<&'a str>,
+        outcome: &'a str,
+        details: &'a str,
+    }
+    let canonical = Canonical {
+        v: 1,
+        seq: e.seq,
+        at: e.at.and_utc().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+        actor_user_id: e.actor_user_id.as_deref(),
+        actor_session_id: e.actor_session_id.as_deref(),
+        action: &e.action,
+        target_type: e.target_type.as_deref(),
+        target_id: e.target_id.as_deref(),
+        outcome: &e.outcome,
+        details: &e.details,
+    };
+    // Serialising a struct of strings and integers cannot fail.
+    serde_json::to_vec(&canonical).unwrap_or_default()
+}
+
+/// Appends one entry and returns its sequence number (0-based, gapless, commit order),
+/// extending the Merkle tree in the same transaction. Call it inside the transaction of
+/// the action it records.
+pub fn append(conn: &mut DbConnection, entry: &Entry) -> Result<i64> {
+    if let Some((key, _)) = entry.details.iter().find(|(_, v)| !is_code_like(v)) {
+        return Err(Error::internal(format!("audit detail {key:?} is not an id or code")));
+    }
+    // The row lock on the head serialises appenders on PostgreSQL; SQLite has one writer.
+    let (size, frontier): (i64, Option<Vec<u8>>) = diesel::update(audit_head::table.find(1_i64))
+        .set(audit_head::size.eq(audit_head::size + 1))
+        .returning((audit_head::size, audit_head::frontier))
+        .get_result(conn)?;
+    let seq = size - 1;
+    let mut frontier = match frontier {
+        Some(bytes) => Frontier::from_bytes(&bytes)?,
+        None => Frontier::new(),
+    };
+    if frontier.size() != seq as u64 {
+        return Err(Error::internal("audit tree head is out of step with the log"));
+    }
+    let (target_type, target_id) = match &entry.target {
+        Some((kind, id)) => (Some((*kind).to_owned()), Some(id.clone())),
+        None => (None, None),
+    };
+    let mut stored = StoredEntry {
+        seq,
+        at: now(),
+        actor_user_id: entry.actor.user_id.map(|u| u.to_string()),
+        actor_session_id: entry.actor.session_id.map(|u| u.to_string()),
+        action: entry.action.to_owned(),
+        target_type,
+        target_id,
+        outcome: entry.outcome.as_str().to_owned(),
+        details: Value::Object(entry.details.clone()).to_string(),
+        leaf_hash: None,
+    };
+    let leaf = merkle::leaf_hash(&canonical_bytes(&stored));
+    stored.leaf_hash = Some(leaf.to_vec());
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::seq.eq(stored.seq),
+            audit_log::at.eq(stored.at),
+            audit_log::actor_user_id.eq(&stored.actor_user_id),
+            audit_log::actor_session_id.eq(&stored.actor_session_id),
+            audit_log::action.eq(&stored.action),
+            audit_log::target_type.eq(&stored.target_type),
+            audit_log::target_id.eq(&stored.target_id),
+            audit_log::outcome.eq(&stored.outcome),
+            audit_log::details.eq(&stored.details),
+            audit_log::leaf_hash.eq(&stored.leaf_hash),
+        ))
+        .execute(conn)?;
+    let mut completed = Vec::new();
+    frontier.push_with(leaf, |subtree| completed.push(subtree))?;
+    for s in completed {
+        diesel::insert_into(audit_nodes::table)
+            .values((
+                audit_nodes::level.eq(i64::from(s.level)),
+                audit_nodes::idx.eq(s.index as i64),
+                audit_nodes::hash.eq(s.hash.to_vec()),
+            ))
+            .execute(conn)?;
+    }
+    diesel::update(audit_head::table.find(1_i64))
+        .set(audit_head::frontier.eq(frontier.to_bytes()))
+        .execute(conn)?;
+    Ok(seq)
 }
 
 pub fn recent(conn: &mut DbConnection, limit: i64) -> Result<Vec<StoredEntry>> {
@@ -154,5 +244,26 @@ mod tests {
         assert!(!is_code_like(&json!("Иван Петров")));
         assert!(!is_code_like(&json!("he was beaten at the station")));
         assert!(!is_code_like(&json!({"nested": 1})));
+    }
+
+    #[test]
+    fn canonical_bytes_are_fixed_json() {
+        let at = chrono::DateTime::from_timestamp(1_800_000_000, 123_456_000).unwrap().naive_utc();
+        let e = StoredEntry {
+            seq: 7,
+            at,
+            actor_user_id: None,
+            actor_session_id: None,
+            action: "login".into(),
+            target_type: Some("user".into()),
+            target_id: Some("u1".into()),
+            outcome: "success".into(),
+            details: r#"{"second_factor":false}"#.into(),
+            leaf_hash: None,
+        };
+        assert_eq!(
+            String::from_utf8(canonical_bytes(&e)).unwrap(),
+            r#"{"v":1,"seq":7,"at":"2027-01-15T08:00:00.123456Z","actor_user_id":null,"actor_session_id":null,"action":"login","target_type":"user","target_id":"u1","outcome":"success","details":"{\"second_factor\":false}"}"#
+        );
     }
 }

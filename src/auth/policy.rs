@@ -75,6 +75,9 @@ policy! {
     KeyManage = "key.manage", Global, [Admin];
     /// The whole access log. Admins manage the system but are themselves audited.
     AuditRead = "audit.read", Global, [Auditor];
+    /// The signed tree head and consistency proofs: they reveal only how many entries the
+    /// log holds, and every staff member who keeps one makes silent rewriting harder.
+    AuditCheckpoint = "audit.checkpoint", Global, [Admin, Documenter, Investigator, Lawyer, Auditor];
     /// Read a case's content: its testimonies, persons, incidents and attachments.
     CaseRead = "case.read", Case, [Documenter, Investigator, Lawyer];
     TestimonyCreate = "testimony.create", Case, [Documenter];
@@ -145,11 +148,12 @@ mod tests {
                 "role_policy.update",
                 "system.status",
                 "key.manage",
+                "audit.checkpoint",
             ],
-            Role::Documenter => &["self.manage", "case.read", "testimony.create"],
-            Role::Investigator => &["self.manage", "case.read", "case.link"],
-            Role::Lawyer => &["self.manage", "case.read", "bundle.export"],
-            Role::Auditor => &["self.manage", "audit.read"],
+            Role::Documenter => &["self.manage", "case.read", "testimony.create", "audit.checkpoint"],
+            Role::Investigator => &["self.manage", "case.read", "case.link", "audit.checkpoint"],
+            Role::Lawyer => &["self.manage", "case.read", "bundle.export", "audit.checkpoint"],
+            Role::Auditor => &["self.manage", "audit.read", "audit.checkpoint"],
         }
     }
 

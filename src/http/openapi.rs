@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::api::{self, auth, roles, system, users};
+use super::api::{self, audit, auth, roles, system, users};
 use crate::auth::service::{RolePolicy, TotpEnrolment, UserView};
 use crate::domain::Role;
 use crate::error::FieldError;
@@ -21,6 +21,7 @@ use crate::http::problem::Problem;
         users::create, users::list, users::read, users::disable, users::enable, users::reset_password,
         users::change_role,
         roles::list, roles::update,
+        audit::list, audit::proof, audit::checkpoint, audit::consistency, audit::custody,
     ),
     components(schemas(
         Problem, FieldError, Role, UserView, RolePolicy, TotpEnrolment, api::Page<UserView>,
@@ -28,6 +29,8 @@ use crate::http::problem::Problem;
         users::CreateUser, users::ResetPassword, users::ChangeRole, roles::UpdateRolePolicy,
         system::Health, system::Status, system::Unseal, system::Rewrap, system::RewrapProgress,
         crate::keys::KeyStatus, crate::keys::RootSource,
+        crate::audit::StoredEntry, api::Page<crate::audit::StoredEntry>, crate::audit::query::EntryProof,
+        crate::audit::checkpoints::SignedCheckpoint, audit::CheckpointView, audit::ConsistencyProof, audit::Custody,
     )),
     modifiers(&BearerAuth),
 )]

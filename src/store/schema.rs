@@ -40,6 +40,7 @@ diesel::table! {
     audit_head (id) {
         id -> BigInt,
         size -> BigInt,
+        frontier -> Nullable<Binary>,
     }
 }
 
@@ -54,6 +55,7 @@ diesel::table! {
         target_id -> Nullable<Text>,
         outcome -> Text,
         details -> Text,
+        leaf_hash -> Nullable<Binary>,
     }
 }
 
@@ -94,6 +96,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_nodes (level, idx) {
+        level -> BigInt,
+        idx -> BigInt,
+        hash -> Binary,
+    }
+}
+
+diesel::table! {
+    audit_checkpoints (size) {
+        size -> BigInt,
+        root -> Binary,
+        note -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_signer (id) {
+        id -> BigInt,
+        origin -> Text,
+        verifier_key -> Text,
+        sealed_seed -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -103,4 +132,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     keyring_meta,
     keyring_keys,
     data_keys,
+    audit_nodes,
+    audit_checkpoints,
+    audit_signer,
 );

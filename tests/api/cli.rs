@@ -113,3 +113,78 @@ fn an_operator_initialises_rotates_rewraps_retires_backs_up_and_restores() {
     .unwrap();
     assert_eq!(status["primary_version"], 2, "the restored keyring opens with the same root key");
 }
+
+#[tokio::test]
+async fn an_operator_verifies_the_audit_log_and_a_kept_checkpoint() {
+    let app = spawn_app().await;
+    let db = &app.db;
+    let key = run_ok(custodia(db).args(["audit", "pubkey"])).trim().to_owned();
+    assert!(key.starts_with("custodia-audit/"), "{key}");
+    let note = run_ok(custodia(db).args(["audit", "checkpoint"]));
+    assert!(note.contains("\n\u{2014} custodia-audit/"), "{note}");
+    let kept = db.dir.path().join("kept.note");
+    std::fs::write(&kept, &note).unwrap();
+    app.user_with_token(custodia::domain::Role::Lawyer).await;
+
+    let out = run_ok(custodia(db).args(["audit", "verify", "--pubkey", &key]));
+    assert!(out.starts_with("ok:"), "{out}");
+    let out = run_ok(custodia(db).args(["audit", "verify", "--pubkey", &key, "--checkpoint"]).arg(&kept));
+    assert!(out.starts_with("ok:"), "{out}");
+    let proof: serde_json::Value =
+        serde_json::from_str(&run_ok(custodia(db).args(["audit", "prove", "--entry", "1"]))).unwrap();
+    assert_eq!(proof["leaf_index"], 1);
+
+    app.state
+        .db
+        .run(|c| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query("UPDATE audit_log SET outcome = 'failure' WHERE seq = 2").execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let out = custodia(db).args(["audit", "verify", "--pubkey", &key]).output().unwrap();
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("first bad entry: 2"), "{text}");
+    let out =
+        custodia(db).args(["audit", "verify", "--pubkey", &key, "--checkpoint"]).arg(&kept).output().unwrap();
+    assert!(!out.status.success(), "the kept checkpoint no longer matches the rewritten log");
+}
+
+/// A third party checks an entry proof with the documented algorithm, in Python, using
+/// nothing from Custodia.
+#[tokio::test]
+async fn an_outsider_checks_an_entry_proof_with_the_documented_script() {
+    if Command::new("python3").arg("--version").output().is_err() {
+        return;
+    }
+    let app = spawn_app().await;
+    for _ in 0..5 {
+        app.user_with_token(custodia::domain::Role::Documenter).await;
+    }
+    let db = &app.db;
+    let key = run_ok(custodia(db).args(["audit", "pubkey"])).trim().to_owned();
+    for entry in ["0", "3", "6"] {
+        let proof = run_ok(custodia(db).args(["audit", "prove", "--entry", entry]));
+        let path = db.dir.path().join(format!("proof{entry}.json"));
+        std::fs::write(&path, &proof).unwrap();
+        let out = run_ok(
+            Command::new("python3")
+                .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/verify_audit_proof.py"))
+                .arg(&path)
+                .arg(&key),
+        );
+        assert!(out.contains("inclusion: ok"), "{out}");
+        assert!(!out.contains("FAILED"), "{out}");
+        // A changed entry no longer proves.
+        let forged = proof.replacen("\\\"action\\\":\\\"", "\\\"action\\\":\\\"x", 1);
+        std::fs::write(&path, forged).unwrap();
+        let out = Command::new("python3")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/verify_audit_proof.py"))
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+    }
+}

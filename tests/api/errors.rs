@@ -44,9 +44,10 @@ async fn malformed_requests_get_problem_documents() {
     let res = app.client.post(&login).body(r#"{"username":"a","password":"b"}"#).send().await.unwrap();
     assert_problem(res, 415, "unsupported_media_type").await;
 
-    let huge = json!({"username": "a", "password": "x".repeat(2 * 1024 * 1024)});
-    let res = app.client.post(&login).json(&huge).send().await.unwrap();
-    assert_problem(res, 413, "payload_too_large").await;
+    // Declared too large: refused from the headers alone, before any body is read.
+    let (status, head) = raw_request(&app, "POST", "/api/v1/auth/login", "Content-Length: 2000000\r\n").await;
+    assert_eq!(status, 413, "{head}");
+    assert!(head.to_ascii_lowercase().contains("application/problem+json"), "{head}");
 
     let res = app.client.get(app.url("/api/v1/no/such/route")).send().await.unwrap();
     assert_problem(res, 404, "not_found").await;
@@ -62,6 +63,22 @@ async fn malformed_requests_get_problem_documents() {
     assert_problem(res, 400, "invalid_query").await;
     let res = app.call(Method::GET, "/api/v1/users?surprise=1", Some(&app.admin), None).await;
     assert_problem(res, 400, "invalid_query").await;
+}
+
+/// Sends a request head (and no body) over a raw connection; returns status and head.
+async fn raw_request(app: &TestApp, method: &str, path: &str, extra_headers: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n{extra_headers}\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = stream.read(&mut buf).await.unwrap();
+    let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+    let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, text)
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! `/api/v1` handlers, one module per resource.
 
+pub mod audit;
 pub mod auth;
 pub mod roles;
 pub mod system;
@@ -26,6 +27,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/users/{id}/role").put(users::change_role))
         .service(web::resource("/roles").get(roles::list))
         .service(web::resource("/roles/{role}").put(roles::update))
+        .service(web::resource("/audit").get(audit::list))
+        .service(web::resource("/audit/entries/{seq}/proof").get(audit::proof))
+        .service(web::resource("/audit/checkpoint").get(audit::checkpoint))
+        .service(web::resource("/audit/consistency").get(audit::consistency))
+        .service(web::resource("/audit/custody/{target_type}/{target_id}").get(audit::custody))
         .service(web::resource("/system/status").get(system::status))
         .service(web::resource("/system/keys").get(system::keys))
         .service(web::resource("/system/unseal").post(system::unseal))
