@@ -93,6 +93,8 @@ pub struct KeySettings {
 pub struct StorageSettings {
     /// Encrypted attachments, one file each, named by random id.
     pub blob_dir: PathBuf,
+    /// Largest attachment accepted, in bytes.
+    pub max_attachment_bytes: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

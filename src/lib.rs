@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod cases;
 pub mod cli;
 pub mod config;
 pub mod crypto;

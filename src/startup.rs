@@ -29,6 +29,20 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     pub blobs: BlobStore,
     pub trust_forwarded_for: bool,
+    pub max_attachment_bytes: u64,
+}
+
+impl AppState {
+    /// Runs `f` in one write transaction with the current keyring: the shape of every
+    /// use case that reads or writes sealed records (reads too, since each is audited).
+    pub async fn tx<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&mut crate::store::DbConnection, &crate::crypto::Keyring) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let keyring = self.keys.keyring()?;
+        self.db.transaction(move |c| f(c, &keyring)).await
+    }
 }
 
 pub struct Application {
@@ -71,6 +85,7 @@ pub async fn open_state(settings: &Settings, may_auto_init: bool) -> Result<AppS
         keys: Arc::new(keys),
         blobs,
         trust_forwarded_for: settings.server.trust_forwarded_for,
+        max_attachment_bytes: settings.storage.max_attachment_bytes,
     })
 }
 

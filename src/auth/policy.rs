@@ -78,8 +78,22 @@ policy! {
     /// The signed tree head and consistency proofs: they reveal only how many entries the
     /// log holds, and every staff member who keeps one makes silent rewriting harder.
     AuditCheckpoint = "audit.checkpoint", Global, [Admin, Documenter, Investigator, Lawyer, Auditor];
+    /// The controlled vocabularies (act types, torture methods, …) and their labels.
+    VocabularyRead = "vocabulary.read", Global, [Admin, Documenter, Investigator, Lawyer, Auditor];
+    VocabularyManage = "vocabulary.manage", Global, [Admin];
+    /// Open a new case; a non-admin creator becomes its lead.
+    CaseCreate = "case.create", Global, [Admin, Documenter, Investigator];
+    /// List cases: one's own (with titles), or for admins every case by reference only.
+    CaseList = "case.list", Global, [Admin, Documenter, Investigator, Lawyer];
+    /// Add and remove case members. Grants no access to the content.
+    CaseManage = "case.manage", Global, [Admin];
     /// Read a case's content: its testimonies, persons, incidents and attachments.
     CaseRead = "case.read", Case, [Documenter, Investigator, Lawyer];
+    /// Change a case's title, description and status (its lead).
+    CaseUpdate = "case.update", Case, [];
+    /// Record persons, units, places and incidents in a case.
+    RecordWrite = "record.write", Case, [Documenter, Investigator];
+    /// Record testimonies (and their attachments) in a case; edit one's own drafts.
     TestimonyCreate = "testimony.create", Case, [Documenter];
     /// Link testimonies to incidents, perpetrators and places.
     CaseLink = "case.link", Case, [Investigator];
@@ -94,7 +108,14 @@ pub enum CaseRole {
     Member,
 }
 
-const LEAD_EXTRAS: &[Action] = &[Action::CaseRead, Action::CaseLink, Action::BundleExport];
+const LEAD_EXTRAS: &[Action] = &[
+    Action::CaseRead,
+    Action::CaseUpdate,
+    Action::RecordWrite,
+    Action::TestimonyCreate,
+    Action::CaseLink,
+    Action::BundleExport,
+];
 
 /// The caller, as the session and its user stand for this request.
 #[derive(Debug, Clone)]
@@ -149,11 +170,41 @@ mod tests {
                 "system.status",
                 "key.manage",
                 "audit.checkpoint",
+                "vocabulary.read",
+                "vocabulary.manage",
+                "case.create",
+                "case.list",
+                "case.manage",
             ],
-            Role::Documenter => &["self.manage", "case.read", "testimony.create", "audit.checkpoint"],
-            Role::Investigator => &["self.manage", "case.read", "case.link", "audit.checkpoint"],
-            Role::Lawyer => &["self.manage", "case.read", "bundle.export", "audit.checkpoint"],
-            Role::Auditor => &["self.manage", "audit.read", "audit.checkpoint"],
+            Role::Documenter => &[
+                "self.manage",
+                "case.read",
+                "testimony.create",
+                "audit.checkpoint",
+                "vocabulary.read",
+                "case.create",
+                "case.list",
+                "record.write",
+            ],
+            Role::Investigator => &[
+                "self.manage",
+                "case.read",
+                "case.link",
+                "audit.checkpoint",
+                "vocabulary.read",
+                "case.create",
+                "case.list",
+                "record.write",
+            ],
+            Role::Lawyer => &[
+                "self.manage",
+                "case.read",
+                "bundle.export",
+                "audit.checkpoint",
+                "vocabulary.read",
+                "case.list",
+            ],
+            Role::Auditor => &["self.manage", "audit.read", "audit.checkpoint", "vocabulary.read"],
         }
     }
 

@@ -13,7 +13,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::{Ready, ready};
 
 use crate::auth::Principal;
-use crate::auth::policy::{self, Action, ActionMarker};
+use crate::auth::policy::{self, Action, ActionMarker, Scope};
 use crate::error::Error;
 use crate::startup::AppState;
 
@@ -99,7 +99,9 @@ fn check<A: ActionMarker>(req: &HttpRequest) -> Result<Allowed<A>, Error> {
         return Err(Error::Unauthenticated);
     };
     let action = A::ACTION;
-    if !policy::allowed(auth.principal.role, action) {
+    // Case-scoped actions are decided by `authorize_in_case` once the case is known
+    // (membership, and a lead's extra rights); global ones here and now.
+    if action.scope() == Scope::Global && !policy::allowed(auth.principal.role, action) {
         if let Some(state) = req.app_data::<web::Data<AppState>>().cloned() {
             // Recorded off the request path: a denial must not wait on, or fail with,
             // the log write, and nothing was read or changed.

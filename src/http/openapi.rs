@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::api::{self, audit, auth, roles, system, users};
+use super::api::{self, audit, auth, cases, records, roles, system, testimonies, users};
 use crate::auth::service::{RolePolicy, TotpEnrolment, UserView};
 use crate::domain::Role;
 use crate::error::FieldError;
@@ -22,6 +22,15 @@ use crate::http::problem::Problem;
         users::change_role,
         roles::list, roles::update,
         audit::list, audit::proof, audit::checkpoint, audit::consistency, audit::custody,
+        cases::vocabularies, cases::add_term, cases::create, cases::list, cases::read, cases::update,
+        cases::members, cases::add_member, cases::remove_member,
+        records::create_person, records::list_persons, records::read_person,
+        records::create_unit, records::list_units, records::read_unit, records::add_commander,
+        records::create_place, records::list_places, records::read_place,
+        records::create_incident, records::list_incidents, records::read_incident, records::add_involvement,
+        testimonies::create, testimonies::list, testimonies::read, testimonies::update, testimonies::seal,
+        testimonies::correct, testimonies::withdraw_consent, testimonies::link_incident,
+        testimonies::upload, testimonies::attachment, testimonies::download,
     ),
     components(schemas(
         Problem, FieldError, Role, UserView, RolePolicy, TotpEnrolment, api::Page<UserView>,
@@ -31,6 +40,26 @@ use crate::http::problem::Problem;
         crate::keys::KeyStatus, crate::keys::RootSource,
         crate::audit::StoredEntry, api::Page<crate::audit::StoredEntry>, crate::audit::query::EntryProof,
         crate::audit::checkpoints::SignedCheckpoint, audit::CheckpointView, audit::ConsistencyProof, audit::Custody,
+        crate::cases::vocab::Term, crate::cases::vocab::NewTerm,
+        crate::cases::case::NewCase, crate::cases::case::CaseUpdate, crate::cases::case::CaseView,
+        crate::cases::case::CaseStatus, crate::cases::case::MemberRole, crate::cases::case::NewMember,
+        crate::cases::case::Member, api::Page<crate::cases::case::CaseView>,
+        crate::cases::persons::NewPerson, crate::cases::persons::PersonView, crate::cases::persons::PersonKind,
+        crate::cases::persons::Sex,
+        crate::cases::units::NewUnit, crate::cases::units::UnitView, crate::cases::units::UnitRef,
+        crate::cases::units::NewCommander, crate::cases::units::Commander,
+        crate::cases::places::NewPlace, crate::cases::places::PlaceView,
+        crate::cases::incidents::NewIncident, crate::cases::incidents::IncidentView,
+        crate::cases::incidents::NewInvolvement, crate::cases::incidents::Involvement,
+        crate::cases::incidents::InvolvementSummary, crate::cases::validate::Precision,
+        crate::cases::testimonies::TestimonyInput, crate::cases::testimonies::Correction,
+        crate::cases::testimonies::TestimonyView, crate::cases::testimonies::TestimonySummary,
+        crate::cases::testimonies::Consent, crate::cases::testimonies::ShareWith,
+        crate::cases::testimonies::HowGiven, crate::cases::testimonies::Span,
+        crate::cases::testimonies::Reliability, crate::cases::testimonies::Status,
+        crate::cases::testimonies::WitnessRef, crate::cases::testimonies::VersionRef,
+        crate::cases::testimonies::Withdrawal, testimonies::LinkIncident,
+        crate::cases::attachments::AttachmentView,
     )),
     modifiers(&BearerAuth),
 )]

@@ -92,6 +92,7 @@ impl Error {
             Error::WrongKey => {
                 (S::BAD_REQUEST, "wrong_key", "The passphrase or shares do not open the keyring")
             }
+            Error::TooLarge { .. } => (S::PAYLOAD_TOO_LARGE, "payload_too_large", "The body is too large"),
             Error::Storage(_) => {
                 (S::SERVICE_UNAVAILABLE, "storage_unavailable", "File storage is unavailable")
             }
@@ -112,6 +113,7 @@ impl ResponseError for Error {
             Error::Validation(errors) => problem.errors = errors.clone(),
             Error::BadRequest(detail) => problem.detail = Some(detail.clone()),
             Error::Conflict(reason) => problem.detail = Some((*reason).to_owned()),
+            Error::TooLarge { limit } => problem.detail = Some(format!("at most {limit} bytes")),
             _ => {}
         }
         let mut response = problem.response();

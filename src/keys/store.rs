@@ -149,16 +149,29 @@ pub fn create_record_key(
     record_id: &str,
 ) -> Result<Dek> {
     let dek = Dek::generate();
+    store_record_key(c, keyring, table, record_id, &dek)?;
+    Ok(dek)
+}
+
+/// Stores a DEK made earlier (an attachment is encrypted before its row exists, so an
+/// aborted upload leaves no key behind).
+pub fn store_record_key(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    table: &str,
+    record_id: &str,
+    dek: &Dek,
+) -> Result<()> {
     diesel::insert_into(data_keys::table)
         .values((
             data_keys::record_table.eq(table),
             data_keys::record_id.eq(record_id),
             data_keys::kek_version.eq(i64::from(keyring.primary_version())),
-            data_keys::wrapped.eq(keyring.wrap_dek(table, record_id, &dek)),
+            data_keys::wrapped.eq(keyring.wrap_dek(table, record_id, dek)),
             data_keys::created_at.eq(now()),
         ))
         .execute(c)?;
-    Ok(dek)
+    Ok(())
 }
 
 /// The record's DEK. A missing row means the record was shredded (or never sealed).

@@ -123,6 +123,181 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    vocabulary_terms (vocabulary, code) {
+        vocabulary -> Text,
+        code -> Text,
+        label_en -> Text,
+        label_ru -> Text,
+        builtin -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cases (id) {
+        id -> Text,
+        reference -> Text,
+        status -> Text,
+        content -> Binary,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_members (case_id, user_id) {
+        case_id -> Text,
+        user_id -> Text,
+        role -> Text,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    persons (id) {
+        id -> Text,
+        case_id -> Text,
+        kind -> Text,
+        pseudonym -> Text,
+        sex -> Text,
+        unit_id -> Nullable<Text>,
+        identity -> Binary,
+        contact -> Nullable<Binary>,
+        details -> Binary,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    units (id) {
+        id -> Text,
+        case_id -> Text,
+        parent_id -> Nullable<Text>,
+        details -> Binary,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    unit_commanders (id) {
+        id -> Text,
+        unit_id -> Text,
+        person_id -> Text,
+        from_date -> Nullable<Text>,
+        to_date -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    places (id) {
+        id -> Text,
+        case_id -> Text,
+        place_type -> Text,
+        details -> Binary,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incidents (id) {
+        id -> Text,
+        case_id -> Text,
+        act_type -> Text,
+        methods -> Text,
+        start_date -> Nullable<Text>,
+        start_precision -> Text,
+        end_date -> Nullable<Text>,
+        end_precision -> Text,
+        place_id -> Nullable<Text>,
+        details -> Binary,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incident_victims (incident_id, person_id) {
+        incident_id -> Text,
+        person_id -> Text,
+    }
+}
+
+diesel::table! {
+    testimonies (id) {
+        id -> Text,
+        case_id -> Text,
+        root_id -> Text,
+        version -> Integer,
+        status -> Text,
+        witness_id -> Text,
+        author_id -> Text,
+        interview_date -> Nullable<Text>,
+        languages -> Text,
+        source_connection -> Text,
+        reliability -> Text,
+        content -> Binary,
+        consent -> Binary,
+        digest -> Nullable<Text>,
+        sealed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    testimony_incidents (testimony_root_id, incident_id) {
+        testimony_root_id -> Text,
+        incident_id -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    involvements (id) {
+        id -> Text,
+        incident_id -> Text,
+        person_id -> Nullable<Text>,
+        unit_id -> Nullable<Text>,
+        role -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    involvement_evidence (involvement_id, testimony_root_id) {
+        involvement_id -> Text,
+        testimony_root_id -> Text,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> Text,
+        case_id -> Text,
+        testimony_id -> Nullable<Text>,
+        incident_id -> Nullable<Text>,
+        blob_id -> Text,
+        media_type -> Text,
+        size -> BigInt,
+        meta -> Binary,
+        uploaded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(case_members -> cases (case_id));
+diesel::joinable!(involvements -> incidents (incident_id));
+diesel::joinable!(testimony_incidents -> incidents (incident_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -135,4 +310,18 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_nodes,
     audit_checkpoints,
     audit_signer,
+    vocabulary_terms,
+    cases,
+    case_members,
+    persons,
+    units,
+    unit_commanders,
+    places,
+    incidents,
+    incident_victims,
+    testimonies,
+    testimony_incidents,
+    involvements,
+    involvement_evidence,
+    attachments,
 );

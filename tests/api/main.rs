@@ -5,6 +5,7 @@ mod helpers;
 mod audit;
 mod auth;
 mod canary;
+mod cases;
 mod cli;
 mod errors;
 mod keys;

@@ -2,8 +2,11 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cases;
+pub mod records;
 pub mod roles;
 pub mod system;
+pub mod testimonies;
 pub mod users;
 
 use actix_web::web;
@@ -32,6 +35,35 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/audit/checkpoint").get(audit::checkpoint))
         .service(web::resource("/audit/consistency").get(audit::consistency))
         .service(web::resource("/audit/custody/{target_type}/{target_id}").get(audit::custody))
+        .service(web::resource("/vocabularies").get(cases::vocabularies))
+        .service(web::resource("/vocabularies/{vocabulary}").post(cases::add_term))
+        .service(web::resource("/cases").get(cases::list).post(cases::create))
+        .service(web::resource("/cases/{id}").get(cases::read).patch(cases::update))
+        .service(web::resource("/cases/{id}/members").get(cases::members).post(cases::add_member))
+        .service(web::resource("/cases/{id}/members/{user_id}").delete(cases::remove_member))
+        .service(web::resource("/cases/{id}/persons").get(records::list_persons).post(records::create_person))
+        .service(web::resource("/cases/{id}/units").get(records::list_units).post(records::create_unit))
+        .service(web::resource("/cases/{id}/places").get(records::list_places).post(records::create_place))
+        .service(
+            web::resource("/cases/{id}/incidents")
+                .get(records::list_incidents)
+                .post(records::create_incident),
+        )
+        .service(web::resource("/cases/{id}/testimonies").get(testimonies::list).post(testimonies::create))
+        .service(web::resource("/persons/{id}").get(records::read_person))
+        .service(web::resource("/units/{id}").get(records::read_unit))
+        .service(web::resource("/units/{id}/commanders").post(records::add_commander))
+        .service(web::resource("/places/{id}").get(records::read_place))
+        .service(web::resource("/incidents/{id}").get(records::read_incident))
+        .service(web::resource("/incidents/{id}/involvements").post(records::add_involvement))
+        .service(web::resource("/testimonies/{id}").get(testimonies::read).put(testimonies::update))
+        .service(web::resource("/testimonies/{id}/seal").post(testimonies::seal))
+        .service(web::resource("/testimonies/{id}/versions").post(testimonies::correct))
+        .service(web::resource("/testimonies/{id}/consent/withdraw").post(testimonies::withdraw_consent))
+        .service(web::resource("/testimonies/{id}/incidents").post(testimonies::link_incident))
+        .service(web::resource("/testimonies/{id}/attachments").post(testimonies::upload))
+        .service(web::resource("/attachments/{id}").get(testimonies::attachment))
+        .service(web::resource("/attachments/{id}/content").get(testimonies::download))
         .service(web::resource("/system/status").get(system::status))
         .service(web::resource("/system/keys").get(system::keys))
         .service(web::resource("/system/unseal").post(system::unseal))

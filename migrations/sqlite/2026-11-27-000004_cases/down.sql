@@ -1,0 +1,14 @@
+DROP TABLE attachments;
+DROP TABLE involvement_evidence;
+DROP TABLE involvements;
+DROP TABLE testimony_incidents;
+DROP TABLE testimonies;
+DROP TABLE incident_victims;
+DROP TABLE incidents;
+DROP TABLE places;
+DROP TABLE unit_commanders;
+DROP TABLE units;
+DROP TABLE persons;
+DROP TABLE case_members;
+DROP TABLE cases;
+DROP TABLE vocabulary_terms;

@@ -1,0 +1,1 @@
+DELETE FROM vocabulary_terms WHERE builtin = TRUE;

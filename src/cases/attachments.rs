@@ -1,0 +1,200 @@
+//! Attachments (photos, audio, video, medical reports) of a testimony. The content is a
+//! STREAM ciphertext in the blob store, encrypted while it arrives; the row, the
+//! wrapped key and the audit entry are written in one transaction only once the whole
+//! file is stored, so an aborted upload leaves neither a row nor a file. The original
+//! filename and the plaintext SHA-256 are sealed.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::access::{self, RecordTable};
+use super::sealed::Sealer;
+use crate::audit::{self, Entry};
+use crate::auth::Principal;
+use crate::auth::policy::Action;
+use crate::crypto::{Dek, Keyring};
+use crate::error::{Error, Result};
+use crate::keys::store as key_store;
+use crate::store::schema::attachments;
+use crate::store::{DbConnection, now};
+
+pub const TABLE: &str = "attachments";
+/// The field the content stream is bound to.
+pub const CONTENT_FIELD: &str = "content";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Meta {
+    filename: String,
+    sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AttachmentView {
+    pub id: Uuid,
+    pub testimony_id: Option<Uuid>,
+    pub media_type: String,
+    /// Bytes of the original file.
+    pub size: i64,
+    pub filename: String,
+    /// SHA-256 (hex) of the original file, computed while it was uploaded.
+    pub sha256: String,
+    pub uploaded_by: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+type Row = (String, Option<String>, String, i64, Vec<u8>, String, chrono::NaiveDateTime);
+
+fn select() -> (
+    attachments::id,
+    attachments::testimony_id,
+    attachments::media_type,
+    attachments::size,
+    attachments::meta,
+    attachments::uploaded_by,
+    attachments::created_at,
+) {
+    (
+        attachments::id,
+        attachments::testimony_id,
+        attachments::media_type,
+        attachments::size,
+        attachments::meta,
+        attachments::uploaded_by,
+        attachments::created_at,
+    )
+}
+
+fn view(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    (id, testimony, media_type, size, meta, by, at): Row,
+) -> Result<AttachmentView> {
+    let meta: Meta = Sealer::open(c, keyring, TABLE, &id)?.unseal("meta", &meta)?;
+    Ok(AttachmentView {
+        id: super::parse_uuid(&id)?,
+        testimony_id: testimony.as_deref().map(super::parse_uuid).transpose()?,
+        media_type,
+        size,
+        filename: meta.filename,
+        sha256: meta.sha256,
+        uploaded_by: super::parse_uuid(&by)?,
+        created_at: at.and_utc(),
+    })
+}
+
+pub(crate) fn list_for_testimony(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    testimony_id: &str,
+) -> Result<Vec<AttachmentView>> {
+    let rows: Vec<Row> = attachments::table
+        .filter(attachments::testimony_id.eq(testimony_id))
+        .order(attachments::created_at.asc())
+        .select(select())
+        .load(c)?;
+    rows.into_iter().map(|r| view(c, keyring, r)).collect()
+}
+
+/// Permission to upload to a testimony, checked before any byte is read.
+#[derive(Debug, Clone)]
+pub struct UploadTicket {
+    pub attachment_id: Uuid,
+    pub testimony_id: String,
+    pub case_id: String,
+}
+
+pub fn begin_upload(c: &mut DbConnection, who: &Principal, testimony: Uuid) -> Result<UploadTicket> {
+    let testimony_id = testimony.to_string();
+    let (case_id, _) =
+        access::authorize_record(c, who, RecordTable::Testimony, &testimony_id, Action::TestimonyCreate)?;
+    Ok(UploadTicket { attachment_id: Uuid::new_v4(), testimony_id, case_id })
+}
+
+/// What the upload stream produced.
+pub struct Stored {
+    pub blob_id: Uuid,
+    pub size: u64,
+    pub sha256: [u8; 32],
+    pub dek: Dek,
+    pub media_type: String,
+    pub filename: String,
+}
+
+/// Records a fully stored upload: key, row and audit entry in one transaction.
+pub fn finish_upload(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    ticket: &UploadTicket,
+    stored: &Stored,
+) -> Result<AttachmentView> {
+    // Membership may have changed while the bytes were arriving.
+    access::authorize(c, who, &ticket.case_id, Action::TestimonyCreate)?;
+    let id = ticket.attachment_id.to_string();
+    key_store::store_record_key(c, keyring, TABLE, &id, &stored.dek)?;
+    let sealer = Sealer::open(c, keyring, TABLE, &id)?;
+    let sha = hex::encode(stored.sha256);
+    let meta = Meta { filename: stored.filename.clone(), sha256: sha.clone() };
+    diesel::insert_into(attachments::table)
+        .values((
+            attachments::id.eq(&id),
+            attachments::case_id.eq(&ticket.case_id),
+            attachments::testimony_id.eq(Some(&ticket.testimony_id)),
+            attachments::blob_id.eq(stored.blob_id.to_string()),
+            attachments::media_type.eq(&stored.media_type),
+            attachments::size.eq(stored.size as i64),
+            attachments::meta.eq(sealer.seal("meta", &meta)?),
+            attachments::uploaded_by.eq(who.user_id.to_string()),
+            attachments::created_at.eq(now()),
+        ))
+        .execute(c)?;
+    audit::append(
+        c,
+        &Entry::new(who, "attachment.upload")
+            .target("attachment", &id)
+            .detail("testimony_id", ticket.testimony_id.clone())
+            .detail("size", stored.size)
+            .detail("sha256", sha),
+    )?;
+    let row: Row = attachments::table.find(&id).select(select()).first(c)?;
+    view(c, keyring, row)
+}
+
+/// What a download needs: the metadata, the blob and its key. Audited here, in the
+/// transaction that hands out the key.
+pub struct Download {
+    pub view: AttachmentView,
+    pub blob_id: Uuid,
+    pub dek: Dek,
+}
+
+pub fn begin_download(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    id: Uuid,
+    range: bool,
+) -> Result<Download> {
+    let id = id.to_string();
+    access::authorize_record(c, who, RecordTable::Attachment, &id, Action::CaseRead)?;
+    let row: Row = attachments::table.find(&id).select(select()).first(c)?;
+    let blob: String = attachments::table.find(&id).select(attachments::blob_id).first(c)?;
+    let view = view(c, keyring, row)?;
+    let dek = key_store::record_key(c, keyring, TABLE, &id)?;
+    audit::append(
+        c,
+        &Entry::new(who, "attachment.download").target("attachment", &id).detail("range", range),
+    )?;
+    Ok(Download { view, blob_id: Uuid::parse_str(&blob).map_err(|_| Error::Integrity)?, dek })
+}
+
+pub fn get(c: &mut DbConnection, keyring: &Keyring, who: &Principal, id: Uuid) -> Result<AttachmentView> {
+    let id = id.to_string();
+    access::authorize_record(c, who, RecordTable::Attachment, &id, Action::CaseRead)?;
+    let row: Row = attachments::table.find(&id).select(select()).first(c)?;
+    let v = view(c, keyring, row)?;
+    audit::append(c, &Entry::new(who, "attachment.read").target("attachment", &id))?;
+    Ok(v)
+}

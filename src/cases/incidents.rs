@@ -1,0 +1,430 @@
+//! Incidents (what was done, when, where, to whom), the involvement of persons and units
+//! in them (HURIDOCS degrees of involvement) with the testimonies that support each, and
+//! the links from testimonies to the incidents they describe.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::access::{self, RecordTable};
+use super::places;
+use super::sealed::Sealer;
+use super::validate::{self, Checks, Precision};
+use super::vocab;
+use crate::audit::{self, Entry};
+use crate::auth::Principal;
+use crate::auth::policy::Action;
+use crate::crypto::Keyring;
+use crate::error::{Error, FieldError, Result};
+use crate::store::schema::{
+    incident_victims, incidents, involvement_evidence, involvements, testimonies, testimony_incidents,
+};
+use crate::store::{DbConnection, now};
+
+const TABLE: &str = "incidents";
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewIncident {
+    /// An `act_type` vocabulary code.
+    pub act_type: String,
+    /// `torture_method` vocabulary codes.
+    #[serde(default)]
+    pub methods: Vec<String>,
+    pub start_date: Option<String>,
+    #[serde(default)]
+    pub start_precision: Precision,
+    pub end_date: Option<String>,
+    #[serde(default)]
+    pub end_precision: Precision,
+    pub place_id: Option<Uuid>,
+    #[serde(default)]
+    pub description: String,
+    /// Persons of the same case who were harmed.
+    #[serde(default)]
+    pub victim_ids: Vec<Uuid>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Details {
+    description: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewInvolvement {
+    /// Exactly one of person_id and unit_id.
+    pub person_id: Option<Uuid>,
+    pub unit_id: Option<Uuid>,
+    /// An `involvement_role` vocabulary code (carried_out, ordered, present, …).
+    pub role: String,
+    /// Testimonies (any version) that support this involvement.
+    #[serde(default)]
+    pub testimony_ids: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Involvement {
+    pub id: Uuid,
+    pub person_id: Option<Uuid>,
+    pub unit_id: Option<Uuid>,
+    pub role: String,
+    /// Root ids of the supporting testimonies.
+    pub testimonies: Vec<Uuid>,
+}
+
+/// One involvement as seen from a person or a unit.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct InvolvementSummary {
+    pub incident_id: Uuid,
+    pub act_type: String,
+    pub start_date: Option<String>,
+    pub role: String,
+    pub person_id: Option<Uuid>,
+    pub unit_id: Option<Uuid>,
+    /// Root ids of the supporting testimonies.
+    pub testimonies: Vec<Uuid>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct IncidentView {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub act_type: String,
+    pub methods: Vec<String>,
+    pub start_date: Option<String>,
+    pub start_precision: Precision,
+    pub end_date: Option<String>,
+    pub end_precision: Precision,
+    pub place_id: Option<Uuid>,
+    pub place_name: Option<String>,
+    pub description: String,
+    pub victim_ids: Vec<Uuid>,
+    pub involvements: Vec<Involvement>,
+    /// Root ids of the testimonies that describe it.
+    pub testimonies: Vec<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = incidents)]
+struct Row {
+    id: String,
+    case_id: String,
+    act_type: String,
+    methods: String,
+    start_date: Option<String>,
+    start_precision: String,
+    end_date: Option<String>,
+    end_precision: String,
+    place_id: Option<String>,
+    details: Vec<u8>,
+    created_at: chrono::NaiveDateTime,
+}
+
+fn uuids(ids: &[String]) -> Result<Vec<Uuid>> {
+    ids.iter().map(|s| super::parse_uuid(s)).collect()
+}
+
+/// The root id of a testimony version, checked to be in `case_id`.
+pub(crate) fn testimony_root(c: &mut DbConnection, id: &str, case_id: &str, field: &str) -> Result<String> {
+    let found: Option<(String, String)> = testimonies::table
+        .find(id)
+        .select((testimonies::case_id, testimonies::root_id))
+        .first(c)
+        .optional()?;
+    match found {
+        Some((case, root)) if case == case_id => Ok(root),
+        _ => Err(Error::field(field, "not_in_case", "no such testimony in this case")),
+    }
+}
+
+pub fn create(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+    input: &NewIncident,
+) -> Result<IncidentView> {
+    let case_id = case_id.to_string();
+    access::authorize(c, who, &case_id, Action::RecordWrite)?;
+    let mut checks = Checks::default();
+    if let Some(e) = vocab::check(c, "act_type", &input.act_type, "act_type")? {
+        checks.0.push(e);
+    }
+    if input.methods.len() > 50 {
+        checks.0.push(FieldError::new("methods", "too_many", "at most 50"));
+    }
+    for m in &input.methods {
+        if let Some(e) = vocab::check(c, "torture_method", m, "methods")? {
+            checks.0.push(e);
+        }
+    }
+    let start = checks
+        .check(validate::partial_date("start_date", input.start_date.as_deref(), input.start_precision))
+        .flatten();
+    let end = checks
+        .check(validate::partial_date("end_date", input.end_date.as_deref(), input.end_precision))
+        .flatten();
+    if let (Some(s), Some(e)) = (start, end)
+        && e < s
+    {
+        checks.0.push(FieldError::new("end_date", "before_start", "must not be before start_date"));
+    }
+    checks.check(validate::text("description", &input.description, 100_000, false));
+    if input.victim_ids.len() > 1000 {
+        checks.0.push(FieldError::new("victim_ids", "too_many", "at most 1000"));
+    }
+    checks.finish()?;
+    if let Some(place) = input.place_id {
+        access::same_case(c, RecordTable::Place, &place.to_string(), &case_id, "place_id")?;
+    }
+    for v in &input.victim_ids {
+        access::same_case(c, RecordTable::Person, &v.to_string(), &case_id, "victim_ids")?;
+    }
+    let id = Uuid::new_v4().to_string();
+    let sealer = Sealer::create(c, keyring, TABLE, &id)?;
+    let now = now();
+    diesel::insert_into(incidents::table)
+        .values((
+            incidents::id.eq(&id),
+            incidents::case_id.eq(&case_id),
+            incidents::act_type.eq(&input.act_type),
+            incidents::methods.eq(serde_json::to_string(&input.methods).map_err(Error::internal)?),
+            incidents::start_date.eq(&input.start_date),
+            incidents::start_precision.eq(input.start_precision.as_str()),
+            incidents::end_date.eq(&input.end_date),
+            incidents::end_precision.eq(input.end_precision.as_str()),
+            incidents::place_id.eq(input.place_id.map(|p| p.to_string())),
+            incidents::details
+                .eq(sealer.seal("details", &Details { description: input.description.clone() })?),
+            incidents::created_by.eq(who.user_id.to_string()),
+            incidents::created_at.eq(now),
+            incidents::updated_at.eq(now),
+        ))
+        .execute(c)?;
+    let mut victims = input.victim_ids.clone();
+    victims.sort();
+    victims.dedup();
+    for v in victims {
+        diesel::insert_into(incident_victims::table)
+            .values((incident_victims::incident_id.eq(&id), incident_victims::person_id.eq(v.to_string())))
+            .execute(c)?;
+    }
+    audit::append(c, &Entry::new(who, "incident.create").target("incident", &id).detail("case_id", case_id))?;
+    view(c, keyring, &id)
+}
+
+fn view(c: &mut DbConnection, keyring: &Keyring, id: &str) -> Result<IncidentView> {
+    let r: Row = incidents::table.find(id).select(Row::as_select()).first(c)?;
+    let d: Details = Sealer::open(c, keyring, TABLE, &r.id)?.unseal("details", &r.details)?;
+    let place_name = r.place_id.as_deref().map(|p| places::name_of(c, keyring, p)).transpose()?;
+    let victims: Vec<String> = incident_victims::table
+        .filter(incident_victims::incident_id.eq(id))
+        .select(incident_victims::person_id)
+        .load(c)?;
+    let testimonies: Vec<String> = testimony_incidents::table
+        .filter(testimony_incidents::incident_id.eq(id))
+        .select(testimony_incidents::testimony_root_id)
+        .load(c)?;
+    let inv: Vec<(String, Option<String>, Option<String>, String)> = involvements::table
+        .filter(involvements::incident_id.eq(id))
+        .order(involvements::created_at.asc())
+        .select((involvements::id, involvements::person_id, involvements::unit_id, involvements::role))
+        .load(c)?;
+    let mut list = Vec::new();
+    for (iid, person, unit, role) in inv {
+        let evidence = evidence_of(c, &iid)?;
+        list.push(Involvement {
+            id: super::parse_uuid(&iid)?,
+            person_id: person.as_deref().map(super::parse_uuid).transpose()?,
+            unit_id: unit.as_deref().map(super::parse_uuid).transpose()?,
+            role,
+            testimonies: uuids(&evidence)?,
+        });
+    }
+    Ok(IncidentView {
+        id: super::parse_uuid(&r.id)?,
+        case_id: super::parse_uuid(&r.case_id)?,
+        act_type: r.act_type,
+        methods: serde_json::from_str(&r.methods).map_err(|_| Error::Integrity)?,
+        start_date: r.start_date,
+        start_precision: Precision::parse(&r.start_precision),
+        end_date: r.end_date,
+        end_precision: Precision::parse(&r.end_precision),
+        place_id: r.place_id.as_deref().map(super::parse_uuid).transpose()?,
+        place_name,
+        description: d.description,
+        victim_ids: uuids(&victims)?,
+        involvements: list,
+        testimonies: uuids(&testimonies)?,
+        created_at: r.created_at.and_utc(),
+    })
+}
+
+fn evidence_of(c: &mut DbConnection, involvement: &str) -> Result<Vec<String>> {
+    Ok(involvement_evidence::table
+        .filter(involvement_evidence::involvement_id.eq(involvement))
+        .select(involvement_evidence::testimony_root_id)
+        .load(c)?)
+}
+
+pub fn get(c: &mut DbConnection, keyring: &Keyring, who: &Principal, id: Uuid) -> Result<IncidentView> {
+    let id = id.to_string();
+    access::authorize_record(c, who, RecordTable::Incident, &id, Action::CaseRead)?;
+    let v = view(c, keyring, &id)?;
+    audit::append(c, &Entry::new(who, "incident.read").target("incident", &id))?;
+    Ok(v)
+}
+
+pub fn list(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+) -> Result<Vec<IncidentView>> {
+    let case_id = case_id.to_string();
+    access::authorize(c, who, &case_id, Action::CaseRead)?;
+    let ids: Vec<String> = incidents::table
+        .filter(incidents::case_id.eq(&case_id))
+        .order(incidents::start_date.asc())
+        .limit(1000)
+        .select(incidents::id)
+        .load(c)?;
+    let views = ids.iter().map(|i| view(c, keyring, i)).collect::<Result<Vec<_>>>()?;
+    audit::append(
+        c,
+        &Entry::new(who, "incident.list").target("case", &case_id).detail("results", views.len()),
+    )?;
+    Ok(views)
+}
+
+pub fn add_involvement(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    incident: Uuid,
+    input: &NewInvolvement,
+) -> Result<IncidentView> {
+    let incident = incident.to_string();
+    let (case_id, _) = access::authorize_record(c, who, RecordTable::Incident, &incident, Action::CaseLink)?;
+    let mut checks = Checks::default();
+    if input.person_id.is_some() == input.unit_id.is_some() {
+        checks.0.push(FieldError::new("person_id", "one_of", "give exactly one of person_id and unit_id"));
+    }
+    if let Some(e) = vocab::check(c, "involvement_role", &input.role, "role")? {
+        checks.0.push(e);
+    }
+    checks.finish()?;
+    if let Some(p) = input.person_id {
+        access::same_case(c, RecordTable::Person, &p.to_string(), &case_id, "person_id")?;
+    }
+    if let Some(u) = input.unit_id {
+        access::same_case(c, RecordTable::Unit, &u.to_string(), &case_id, "unit_id")?;
+    }
+    let mut roots = Vec::new();
+    for t in &input.testimony_ids {
+        roots.push(testimony_root(c, &t.to_string(), &case_id, "testimony_ids")?);
+    }
+    roots.sort();
+    roots.dedup();
+    let id = Uuid::new_v4().to_string();
+    diesel::insert_into(involvements::table)
+        .values((
+            involvements::id.eq(&id),
+            involvements::incident_id.eq(&incident),
+            involvements::person_id.eq(input.person_id.map(|p| p.to_string())),
+            involvements::unit_id.eq(input.unit_id.map(|u| u.to_string())),
+            involvements::role.eq(&input.role),
+            involvements::created_by.eq(who.user_id.to_string()),
+            involvements::created_at.eq(now()),
+        ))
+        .execute(c)?;
+    for root in &roots {
+        diesel::insert_into(involvement_evidence::table)
+            .values((
+                involvement_evidence::involvement_id.eq(&id),
+                involvement_evidence::testimony_root_id.eq(root),
+            ))
+            .execute(c)?;
+    }
+    audit::append(
+        c,
+        &Entry::new(who, "incident.involvement_add")
+            .target("incident", &incident)
+            .detail("involvement_id", id),
+    )?;
+    view(c, keyring, &incident)
+}
+
+/// Links a testimony (any version; stored by its root) to an incident of the same case.
+pub fn link_testimony(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    testimony: Uuid,
+    incident: Uuid,
+) -> Result<IncidentView> {
+    let testimony = testimony.to_string();
+    let (case_id, _) =
+        access::authorize_record(c, who, RecordTable::Testimony, &testimony, Action::CaseLink)?;
+    let incident = incident.to_string();
+    access::same_case(c, RecordTable::Incident, &incident, &case_id, "incident_id")?;
+    let root = testimony_root(c, &testimony, &case_id, "testimony_id")?;
+    let exists: i64 = testimony_incidents::table.find((&root, &incident)).count().get_result(c)?;
+    if exists == 0 {
+        diesel::insert_into(testimony_incidents::table)
+            .values((
+                testimony_incidents::testimony_root_id.eq(&root),
+                testimony_incidents::incident_id.eq(&incident),
+                testimony_incidents::created_by.eq(who.user_id.to_string()),
+                testimony_incidents::created_at.eq(now()),
+            ))
+            .execute(c)?;
+        audit::append(
+            c,
+            &Entry::new(who, "testimony.link")
+                .target("testimony", &root)
+                .detail("incident_id", incident.clone()),
+        )?;
+    }
+    view(c, keyring, &incident)
+}
+
+/// Involvements of the given persons or units (all in one case), newest incident first.
+pub fn involvements_of(
+    c: &mut DbConnection,
+    person_ids: &[String],
+    unit_ids: &[String],
+) -> Result<Vec<InvolvementSummary>> {
+    type Found = (String, String, Option<String>, Option<String>, String, String, Option<String>);
+    let rows: Vec<Found> = involvements::table
+        .inner_join(incidents::table)
+        .filter(involvements::person_id.eq_any(person_ids).or(involvements::unit_id.eq_any(unit_ids)))
+        .order(incidents::start_date.desc())
+        .limit(1000)
+        .select((
+            involvements::id,
+            involvements::incident_id,
+            involvements::person_id,
+            involvements::unit_id,
+            involvements::role,
+            incidents::act_type,
+            incidents::start_date,
+        ))
+        .load(c)?;
+    rows.into_iter()
+        .map(|(iid, incident, person, unit, role, act_type, start_date)| {
+            Ok(InvolvementSummary {
+                incident_id: super::parse_uuid(&incident)?,
+                act_type,
+                start_date,
+                role,
+                person_id: person.as_deref().map(super::parse_uuid).transpose()?,
+                unit_id: unit.as_deref().map(super::parse_uuid).transpose()?,
+                testimonies: uuids(&evidence_of(c, &iid)?)?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,27 @@
+//! The case model: cases and their members, persons (victims, witnesses, perpetrators),
+//! units and their chain of command, places, incidents, involvements, testimonies with
+//! their versions and consent, and attachments. Every record belongs to one case; every
+//! sensitive field is sealed under the record's own key (`sealed`); every function checks
+//! membership (`access`) and appends its audit entry in the same transaction.
+//! Calls `keys`, `crypto`, `store` and `audit`; knows nothing of HTTP.
+
+pub mod access;
+pub mod attachments;
+pub mod case;
+pub mod incidents;
+pub mod persons;
+pub mod places;
+pub mod sealed;
+pub mod testimonies;
+pub mod units;
+pub mod validate;
+pub mod vocab;
+
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+
+/// Ids travel as UUIDs in the API and as text in the database.
+pub(crate) fn parse_uuid(s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s).map_err(|_| Error::internal("stored id is not a UUID"))
+}

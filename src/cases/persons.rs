@@ -1,0 +1,369 @@
+//! Persons: victims, witnesses and perpetrators of one case. Names, aliases and date of
+//! birth are sealed in `identity`, contact details in `contact`, rank and position in
+//! `details`. A victim's or witness's identity is shown only to the case lead and to
+//! whoever recorded the person; everyone else sees the pseudonym. Contact details are
+//! shown only to those two, whatever the kind.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::access::{self, RecordTable};
+use super::sealed::Sealer;
+use super::validate::{self, Checks};
+use crate::audit::{self, Entry};
+use crate::auth::Principal;
+use crate::auth::policy::{Action, CaseRole};
+use crate::crypto::Keyring;
+use crate::error::{Error, FieldError, Result};
+use crate::store::schema::persons;
+use crate::store::{DbConnection, now};
+
+const TABLE: &str = "persons";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PersonKind {
+    Victim,
+    Witness,
+    Perpetrator,
+    Other,
+}
+
+impl PersonKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PersonKind::Victim => "victim",
+            PersonKind::Witness => "witness",
+            PersonKind::Perpetrator => "perpetrator",
+            PersonKind::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> PersonKind {
+        match s {
+            "victim" => PersonKind::Victim,
+            "witness" => PersonKind::Witness,
+            "perpetrator" => PersonKind::Perpetrator,
+            _ => PersonKind::Other,
+        }
+    }
+
+    fn pseudonym_prefix(self) -> &'static str {
+        match self {
+            PersonKind::Victim => "V",
+            PersonKind::Witness => "W",
+            PersonKind::Perpetrator => "P",
+            PersonKind::Other => "X",
+        }
+    }
+
+    /// Kinds whose identity is withheld from all but the lead and the recorder.
+    pub fn is_protected(self) -> bool {
+        matches!(self, PersonKind::Victim | PersonKind::Witness)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Sex {
+    Female,
+    Male,
+    Other,
+    #[default]
+    Unknown,
+}
+
+impl Sex {
+    fn as_str(self) -> &'static str {
+        match self {
+            Sex::Female => "female",
+            Sex::Male => "male",
+            Sex::Other => "other",
+            Sex::Unknown => "unknown",
+        }
+    }
+
+    fn parse(s: &str) -> Sex {
+        match s {
+            "female" => Sex::Female,
+            "male" => Sex::Male,
+            "other" => Sex::Other,
+            _ => Sex::Unknown,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPerson {
+    pub kind: PersonKind,
+    /// e.g. `W-0031`; assigned when absent.
+    pub pseudonym: Option<String>,
+    #[serde(default)]
+    pub sex: Sex,
+    /// Names in any script.
+    #[serde(default)]
+    pub names: Vec<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// `YYYY-MM-DD`.
+    pub birth_date: Option<String>,
+    pub contact: Option<String>,
+    pub rank: Option<String>,
+    pub position: Option<String>,
+    /// A unit of the same case (perpetrators).
+    pub unit_id: Option<Uuid>,
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Identity {
+    names: Vec<String>,
+    aliases: Vec<String>,
+    birth_date: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Details {
+    rank: Option<String>,
+    position: Option<String>,
+    notes: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PersonView {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub kind: PersonKind,
+    pub pseudonym: String,
+    pub sex: Sex,
+    pub unit_id: Option<Uuid>,
+    /// False when the reader may not see who this is: names, aliases and date of birth
+    /// are then absent and the pseudonym stands in.
+    pub identity_shown: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub names: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aliases: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<String>,
+    /// The case lead and the recorder only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    pub rank: Option<String>,
+    pub position: Option<String>,
+    pub notes: Option<String>,
+    /// For perpetrators above all: every incident this person was involved in, with the
+    /// testimonies supporting it.
+    pub involvements: Vec<super::incidents::InvolvementSummary>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = persons)]
+pub(crate) struct PersonRow {
+    pub id: String,
+    pub case_id: String,
+    pub kind: String,
+    pub pseudonym: String,
+    pub sex: String,
+    pub unit_id: Option<String>,
+    pub identity: Vec<u8>,
+    pub contact: Option<Vec<u8>>,
+    pub details: Vec<u8>,
+    pub created_by: String,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// What the reader may see of a person.
+pub(crate) fn may_see_identity(row: &PersonRow, who: &Principal, role: CaseRole) -> bool {
+    !PersonKind::parse(&row.kind).is_protected() || may_see_contact(row, who, role)
+}
+
+fn may_see_contact(row: &PersonRow, who: &Principal, role: CaseRole) -> bool {
+    role == CaseRole::Lead || row.created_by == who.user_id.to_string()
+}
+
+pub(crate) fn load(c: &mut DbConnection, id: &str) -> Result<PersonRow> {
+    Ok(persons::table.find(id).select(PersonRow::as_select()).first(c)?)
+}
+
+pub(crate) fn view(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    row: PersonRow,
+    who: &Principal,
+    role: CaseRole,
+) -> Result<PersonView> {
+    let sealer = Sealer::open(c, keyring, TABLE, &row.id)?;
+    let shown = may_see_identity(&row, who, role);
+    let identity: Option<Identity> =
+        if shown { Some(sealer.unseal("identity", &row.identity)?) } else { None };
+    let contact: Option<String> = match (&row.contact, may_see_contact(&row, who, role)) {
+        (Some(blob), true) => Some(sealer.unseal("contact", blob)?),
+        _ => None,
+    };
+    let details: Details = sealer.unseal("details", &row.details)?;
+    let involvements = super::incidents::involvements_of(c, std::slice::from_ref(&row.id), &[])?;
+    Ok(PersonView {
+        id: super::parse_uuid(&row.id)?,
+        case_id: super::parse_uuid(&row.case_id)?,
+        kind: PersonKind::parse(&row.kind),
+        pseudonym: row.pseudonym,
+        sex: Sex::parse(&row.sex),
+        unit_id: row.unit_id.as_deref().map(super::parse_uuid).transpose()?,
+        identity_shown: shown,
+        names: identity.as_ref().map(|i| i.names.clone()),
+        aliases: identity.as_ref().map(|i| i.aliases.clone()),
+        birth_date: identity.and_then(|i| i.birth_date),
+        contact,
+        rank: details.rank,
+        position: details.position,
+        notes: details.notes,
+        involvements,
+        created_at: row.created_at.and_utc(),
+    })
+}
+
+fn check(input: &NewPerson) -> Result<()> {
+    let mut checks = Checks::default();
+    if input.names.len() > 20 || input.aliases.len() > 50 {
+        checks.0.push(FieldError::new("names", "too_many", "at most 20 names and 50 aliases"));
+    }
+    for n in input.names.iter().chain(&input.aliases) {
+        checks.check(validate::text("names", n, 300, true));
+    }
+    if let Some(d) = &input.birth_date {
+        checks.check(validate::date("birth_date", d));
+    }
+    if let Some(p) = &input.pseudonym {
+        let ok = (1..=32).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !ok {
+            checks.0.push(FieldError::new(
+                "pseudonym",
+                "invalid_pseudonym",
+                "1 to 32 letters, digits or '-'",
+            ));
+        }
+    }
+    for (field, value, max) in [
+        ("contact", &input.contact, 2000),
+        ("rank", &input.rank, 200),
+        ("position", &input.position, 300),
+        ("notes", &input.notes, 10_000),
+    ] {
+        if let Some(v) = value {
+            checks.check(validate::text(field, v, max, false));
+        }
+    }
+    checks.finish()
+}
+
+/// The next free pseudonym of a kind in a case: W-0001, W-0002, …
+fn next_pseudonym(c: &mut DbConnection, case_id: &str, kind: PersonKind) -> Result<String> {
+    let prefix = format!("{}-", kind.pseudonym_prefix());
+    let taken: Vec<String> = persons::table
+        .filter(persons::case_id.eq(case_id))
+        .filter(persons::pseudonym.like(format!("{prefix}%")))
+        .select(persons::pseudonym)
+        .load(c)?;
+    let highest =
+        taken.iter().filter_map(|p| p.strip_prefix(&prefix)?.parse::<u32>().ok()).max().unwrap_or(0);
+    Ok(format!("{prefix}{:04}", highest + 1))
+}
+
+pub fn create(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+    input: &NewPerson,
+) -> Result<PersonView> {
+    let case_id = case_id.to_string();
+    let role = access::authorize(c, who, &case_id, Action::RecordWrite)?;
+    check(input)?;
+    if let Some(unit) = input.unit_id {
+        access::same_case(c, RecordTable::Unit, &unit.to_string(), &case_id, "unit_id")?;
+    }
+    let pseudonym = match &input.pseudonym {
+        Some(p) => p.clone(),
+        None => next_pseudonym(c, &case_id, input.kind)?,
+    };
+    let taken: i64 = persons::table
+        .filter(persons::case_id.eq(&case_id))
+        .filter(persons::pseudonym.eq(&pseudonym))
+        .count()
+        .get_result(c)?;
+    if taken > 0 {
+        return Err(Error::field("pseudonym", "taken", "another person in this case has this pseudonym"));
+    }
+    let id = Uuid::new_v4().to_string();
+    let sealer = Sealer::create(c, keyring, TABLE, &id)?;
+    let identity = Identity {
+        names: input.names.iter().map(|n| n.trim().to_owned()).collect(),
+        aliases: input.aliases.iter().map(|n| n.trim().to_owned()).collect(),
+        birth_date: input.birth_date.clone(),
+    };
+    let details =
+        Details { rank: input.rank.clone(), position: input.position.clone(), notes: input.notes.clone() };
+    let contact = input.contact.as_ref().map(|x| sealer.seal("contact", x)).transpose()?;
+    let now = now();
+    diesel::insert_into(persons::table)
+        .values((
+            persons::id.eq(&id),
+            persons::case_id.eq(&case_id),
+            persons::kind.eq(input.kind.as_str()),
+            persons::pseudonym.eq(&pseudonym),
+            persons::sex.eq(input.sex.as_str()),
+            persons::unit_id.eq(input.unit_id.map(|u| u.to_string())),
+            persons::identity.eq(sealer.seal("identity", &identity)?),
+            persons::contact.eq(contact),
+            persons::details.eq(sealer.seal("details", &details)?),
+            persons::created_by.eq(who.user_id.to_string()),
+            persons::created_at.eq(now),
+            persons::updated_at.eq(now),
+        ))
+        .execute(c)?;
+    audit::append(
+        c,
+        &Entry::new(who, "person.create").target("person", &id).detail("case_id", case_id.clone()),
+    )?;
+    let row = load(c, &id)?;
+    view(c, keyring, row, who, role)
+}
+
+/// Reads one person; every read is audited in the same transaction.
+pub fn get(c: &mut DbConnection, keyring: &Keyring, who: &Principal, id: Uuid) -> Result<PersonView> {
+    let id = id.to_string();
+    let (_, role) = access::authorize_record(c, who, RecordTable::Person, &id, Action::CaseRead)?;
+    let row = load(c, &id)?;
+    let shown = may_see_identity(&row, who, role);
+    let v = view(c, keyring, row, who, role)?;
+    audit::append(c, &Entry::new(who, "person.read").target("person", &id).detail("identity_shown", shown))?;
+    Ok(v)
+}
+
+pub fn list(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+    kind: Option<PersonKind>,
+) -> Result<Vec<PersonView>> {
+    let case_id = case_id.to_string();
+    let role = access::authorize(c, who, &case_id, Action::CaseRead)?;
+    let mut q = persons::table.filter(persons::case_id.eq(&case_id)).into_boxed();
+    if let Some(k) = kind {
+        q = q.filter(persons::kind.eq(k.as_str()));
+    }
+    let rows: Vec<PersonRow> =
+        q.order(persons::pseudonym.asc()).limit(1000).select(PersonRow::as_select()).load(c)?;
+    let views = rows.into_iter().map(|r| view(c, keyring, r, who, role)).collect::<Result<Vec<_>>>()?;
+    audit::append(
+        c,
+        &Entry::new(who, "person.list").target("case", &case_id).detail("results", views.len()),
+    )?;
+    Ok(views)
+}

@@ -1,0 +1,138 @@
+//! Input checks shared by the case model: partial dates with a precision, languages,
+//! free-text bounds. Pure functions returning field errors.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::error::FieldError;
+
+/// How precisely a date is known (HURIDOCS date types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    Exact,
+    Month,
+    Year,
+    Estimate,
+    #[default]
+    Unknown,
+}
+
+impl Precision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::Exact => "exact",
+            Precision::Month => "month",
+            Precision::Year => "year",
+            Precision::Estimate => "estimate",
+            Precision::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Precision {
+        match s {
+            "exact" => Precision::Exact,
+            "month" => Precision::Month,
+            "year" => Precision::Year,
+            "estimate" => Precision::Estimate,
+            _ => Precision::Unknown,
+        }
+    }
+}
+
+/// Checks a date against its precision: `YYYY-MM-DD` (exact, estimate), `YYYY-MM`
+/// (month), `YYYY` (year); none for unknown. Returns the earliest day it can mean.
+pub fn partial_date(
+    field: &str,
+    date: Option<&str>,
+    precision: Precision,
+) -> Result<Option<NaiveDate>, FieldError> {
+    let bad = |what: &str| FieldError::new(field, "invalid_date", what);
+    match (precision, date) {
+        (Precision::Unknown, None) => Ok(None),
+        (Precision::Unknown, Some(_)) => Err(bad("a date needs a precision other than unknown")),
+        (_, None) => Err(bad("a date is required for this precision")),
+        (Precision::Exact | Precision::Estimate, Some(d)) => {
+            NaiveDate::parse_from_str(d, "%Y-%m-%d").map(Some).map_err(|_| bad("expected YYYY-MM-DD"))
+        }
+        (Precision::Month, Some(d)) => NaiveDate::parse_from_str(&format!("{d}-01"), "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| bad("expected YYYY-MM")),
+        (Precision::Year, Some(d)) if d.len() == 4 => {
+            NaiveDate::parse_from_str(&format!("{d}-01-01"), "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| bad("expected YYYY"))
+        }
+        (Precision::Year, Some(_)) => Err(bad("expected YYYY")),
+    }
+}
+
+/// A plain calendar date `YYYY-MM-DD`.
+pub fn date(field: &str, date: &str) -> Result<NaiveDate, FieldError> {
+    NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .map_err(|_| FieldError::new(field, "invalid_date", "expected YYYY-MM-DD"))
+}
+
+/// ISO 639 language codes: two or three lower-case letters.
+pub fn languages(field: &str, codes: &[String]) -> Result<(), FieldError> {
+    let ok = codes.len() <= 10
+        && codes.iter().all(|c| (2..=3).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_lowercase()));
+    if ok {
+        Ok(())
+    } else {
+        Err(FieldError::new(field, "invalid_language", "ISO 639 codes such as ru, be, uk, en"))
+    }
+}
+
+/// Free text within bounds (characters).
+pub fn text(field: &str, value: &str, max_chars: usize, required: bool) -> Result<(), FieldError> {
+    if required && value.trim().is_empty() {
+        return Err(FieldError::new(field, "required", "must not be empty"));
+    }
+    if value.chars().count() > max_chars {
+        return Err(FieldError::new(field, "too_long", format!("at most {max_chars} characters")));
+    }
+    Ok(())
+}
+
+/// Collects field errors; `finish` turns them into one validation error.
+#[derive(Default)]
+pub struct Checks(pub Vec<FieldError>);
+
+impl Checks {
+    pub fn check<T>(&mut self, r: Result<T, FieldError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
+    }
+
+    pub fn finish(self) -> crate::error::Result<()> {
+        if self.0.is_empty() { Ok(()) } else { Err(crate::error::Error::Validation(self.0)) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_dates_follow_their_precision() {
+        assert!(partial_date("d", Some("2020-08-10"), Precision::Exact).unwrap().is_some());
+        assert!(partial_date("d", Some("2020-08"), Precision::Month).is_ok());
+        assert!(partial_date("d", Some("2020"), Precision::Year).is_ok());
+        assert!(partial_date("d", None, Precision::Unknown).unwrap().is_none());
+        assert!(partial_date("d", Some("2020-13-01"), Precision::Exact).is_err());
+        assert!(partial_date("d", Some("2020-08-10"), Precision::Year).is_err());
+        assert!(partial_date("d", None, Precision::Exact).is_err());
+    }
+
+    #[test]
+    fn languages_are_iso_codes() {
+        assert!(languages("l", &["ru".into(), "bel".into()]).is_ok());
+        assert!(languages("l", &["Russian".into()]).is_err());
+    }
+}

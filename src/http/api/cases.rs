@@ -1,0 +1,147 @@
+//! Cases, their members, and the controlled vocabularies.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{Page, PageQuery};
+use crate::audit::Actor;
+use crate::auth::policy::act;
+use crate::cases::case::{self as cases, CaseUpdate, CaseView, Member, NewCase, NewMember};
+use crate::cases::vocab::{self, NewTerm, Term};
+use crate::error::Result;
+use crate::http::extract::Allowed;
+use crate::http::problem::Problem;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct VocabularyQuery {
+    /// One vocabulary: act_type, torture_method, source_connection, involvement_role,
+    /// place_type.
+    pub vocabulary: Option<String>,
+}
+
+/// Terms of the controlled vocabularies with English and Russian labels. Permission:
+/// `vocabulary.read`.
+#[utoipa::path(get, path = "/api/v1/vocabularies", tag = "cases", params(VocabularyQuery),
+    responses((status = 200, body = Vec<Term>)), security(("bearer" = [])))]
+pub async fn vocabularies(
+    state: web::Data<AppState>,
+    _who: Allowed<act::VocabularyRead>,
+    q: web::Query<VocabularyQuery>,
+) -> Result<web::Json<Vec<Term>>> {
+    let v = q.into_inner().vocabulary;
+    Ok(web::Json(state.db.run(move |c| vocab::list(c, v.as_deref())).await?))
+}
+
+/// Add a term to a vocabulary. Permission: `vocabulary.manage`.
+#[utoipa::path(post, path = "/api/v1/vocabularies/{vocabulary}", tag = "cases", params(("vocabulary" = String, Path)),
+    request_body = NewTerm,
+    responses((status = 201, body = Term), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn add_term(
+    state: web::Data<AppState>,
+    who: Allowed<act::VocabularyManage>,
+    vocabulary: web::Path<String>,
+    body: web::Json<NewTerm>,
+) -> Result<HttpResponse> {
+    let actor = Actor::from(&who.principal);
+    let term = state.db.transaction(move |c| vocab::add(c, actor, &vocabulary, &body)).await?;
+    Ok(HttpResponse::Created().json(term))
+}
+
+/// Open a case; a non-admin creator becomes its lead. Permission: `case.create`.
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = NewCase,
+    responses((status = 201, body = CaseView), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn create(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseCreate>,
+    body: web::Json<NewCase>,
+) -> Result<HttpResponse> {
+    let p = who.principal;
+    let case = state.tx(move |c, k| cases::create(c, k, &p, &body)).await?;
+    Ok(HttpResponse::Created().json(case))
+}
+
+/// The caller's cases (admins: every case, by reference and status only). Permission:
+/// `case.list`.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(PageQuery),
+    responses((status = 200, body = Page<CaseView>)), security(("bearer" = [])))]
+pub async fn list(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseList>,
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<CaseView>>> {
+    let (limit, offset) = page.resolve()?;
+    let p = who.principal;
+    let (items, total) = state.tx(move |c, k| cases::list(c, k, &p, limit, offset)).await?;
+    Ok(web::Json(Page { items, total, limit, offset }))
+}
+
+/// One case (members only; others get 404). Permission: `case.read`.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = Uuid, Path)),
+    responses((status = 200, body = CaseView), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn read(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseRead>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<CaseView>> {
+    let (p, id) = (who.principal, id.into_inner());
+    Ok(web::Json(state.tx(move |c, k| cases::get(c, k, &p, id)).await?))
+}
+
+/// Change title, description or status (the case lead). Permission: `case.update`.
+#[utoipa::path(patch, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = Uuid, Path)), request_body = CaseUpdate,
+    responses((status = 200, body = CaseView), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn update(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseUpdate>,
+    id: web::Path<Uuid>,
+    body: web::Json<CaseUpdate>,
+) -> Result<web::Json<CaseView>> {
+    let (p, id) = (who.principal, id.into_inner());
+    Ok(web::Json(state.tx(move |c, k| cases::update(c, k, &p, id, &body)).await?))
+}
+
+/// Who is in the case (admins and members). Permission: `case.read`.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/members", tag = "cases", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<Member>), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn members(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseRead>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Vec<Member>>> {
+    let (p, id) = (who.principal, id.into_inner());
+    Ok(web::Json(state.db.transaction(move |c| cases::members(c, &p, id)).await?))
+}
+
+/// Add a member or change their role in the case. Permission: `case.manage`.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/members", tag = "cases", params(("id" = Uuid, Path)), request_body = NewMember,
+    responses((status = 200, body = Vec<Member>), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn add_member(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseManage>,
+    id: web::Path<Uuid>,
+    body: web::Json<NewMember>,
+) -> Result<web::Json<Vec<Member>>> {
+    let (actor, id) = (Actor::from(&who.principal), id.into_inner());
+    Ok(web::Json(state.db.transaction(move |c| cases::add_member(c, actor, id, &body)).await?))
+}
+
+/// Remove a member from the case. Permission: `case.manage`.
+#[utoipa::path(delete, path = "/api/v1/cases/{id}/members/{user_id}", tag = "cases",
+    params(("id" = Uuid, Path), ("user_id" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn remove_member(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseManage>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse> {
+    let actor = Actor::from(&who.principal);
+    let (case_id, user_id) = path.into_inner();
+    state.db.transaction(move |c| cases::remove_member(c, actor, case_id, user_id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

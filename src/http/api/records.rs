@@ -1,0 +1,215 @@
+//! Persons, units, places and incidents of a case, and the links between them.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::auth::policy::act;
+use crate::cases::incidents::{self, IncidentView, NewIncident, NewInvolvement};
+use crate::cases::persons::{self, NewPerson, PersonKind, PersonView};
+use crate::cases::places::{self, NewPlace, PlaceView};
+use crate::cases::units::{self, NewCommander, NewUnit, UnitRef, UnitView};
+use crate::error::Result;
+use crate::http::extract::Allowed;
+use crate::http::problem::Problem;
+use crate::startup::AppState;
+
+/// Record a victim, witness or perpetrator in a case. Permission: `record.write`.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/persons", tag = "records", params(("id" = Uuid, Path)), request_body = NewPerson,
+    responses((status = 201, body = PersonView), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn create_person(
+    state: web::Data<AppState>,
+    who: Allowed<act::RecordWrite>,
+    id: web::Path<Uuid>,
+    body: web::Json<NewPerson>,
+) -> Result<HttpResponse> {
+    let (p, id) = (who.principal, id.into_inner());
+    let person = state.tx(move |c, k| persons::create(c, k, &p, id, &body)).await?;
+    Ok(HttpResponse::Created().json(person))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PersonQuery {
+    pub kind: Option<PersonKind>,
+}
+
+/// Persons of a case (identity withheld where the reader may not see it). Permission:
+/// `case.read`.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/persons", tag = "records", params(("id" = Uuid, Path), PersonQuery),
+    responses((status = 200, body = Vec<PersonView>), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn list_persons(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseRead>,
+    id: web::Path<Uuid>,
+    q: web::Query<PersonQuery>,
+) -> Result<web::Json<Vec<PersonView>>> {
+    let (p, id, kind) = (who.principal, id.into_inner(), q.kind);
+    Ok(web::Json(state.tx(move |c, k| persons::list(c, k, &p, id, kind)).await?))
+}
+
+/// One person; for a perpetrator, every incident and supporting testimony. Permission:
+/// `case.read`.
+#[utoipa::path(get, path = "/api/v1/persons/{id}", tag = "records", params(("id" = Uuid, Path)),
+    responses((status = 200, body = PersonView), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn read_person(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseRead>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<PersonView>> {
+    let (p, id) = (who.principal, id.into_inner());
+    Ok(web::Json(state.tx(move |c, k| persons::get(c, k, &p, id)).await?))
+}
+
+/// Record a unit or organisation. Permission: `record.write`.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/units", tag = "records", params(("id" = Uuid, Path)), request_body = NewUnit,
+    responses((status = 201, body = UnitView), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn create_unit(
+    state: web::Data<AppState>,
+    who: Allowed<act::RecordWrite>,
+    id: web::Path<Uuid>,
+    body: web::Json<NewUnit>,
+) -> Result<HttpResponse> {
+    let (p, id) = (who.principal, id.into_inner());
+    let unit = state.tx(move |c, k| units::create(c, k, &p, id, &body)).await?;
+    Ok(HttpResponse::Created().json(unit))
+}
+
+/// Units of a case. Permission: `case.read`.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/units", tag = "records", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<UnitRef>), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn list_units(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseRead>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Vec<UnitRef>>> {
+    let (p, id) = (who.principal, id.into_inner());
+    Ok(web::Json(state.tx(move |c, k| units::list(c, k, &p, id)).await?))
+}
+
+/// A unit with its chain of command, sub-units, commanders and the incidents of its
+/// members. Permission: `case.read`.
+#[utoipa::path(get, path = "/api/v1/units/{id}", tag = "records", params(("id" = Uuid, Path)),
+    responses((status = 200, body = UnitView), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn read_unit(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseRead>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<UnitView>> {
+    let (p, id) = (who.principal, id.into_inner());
+    Ok(web::Json(state.tx(move |c, k| units::get(c, k, &p, id)).await?))
+}
+
+/// Record a commander of a unit over a period. Permission: `case.link`.
+#[utoipa::path(post, path = "/api/v1/units/{id}/commanders", tag = "records", params(("id" = Uuid, Path)),
+    request_body = NewCommander,
+    responses((status = 200, body = UnitView), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn add_commander(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseLink>,
+    id: web::Path<Uuid>,
+    body: web::Json<NewCommander>,
+) -> Result<web::Json<UnitView>> {
+    let (p, id) = (who.principal, id.into_inner());
+    Ok(web::Json(state.tx(move |c, k| units::add_commander(c, k, &p, id, &body)).await?))
+}
+
+/// Record a place (a detention facility, a police station, …). Permission:
+/// `record.write`.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/places", tag = "records", params(("id" = Uuid, Path)), request_body = NewPlace,
+    responses((status = 201, body = PlaceView), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn create_place(
+    state: web::Data<AppState>,
+    who: Allowed<act::RecordWrite>,
+    id: web::Path<Uuid>,
+    body: web::Json<NewPlace>,
+) -> Result<HttpResponse> {
+    let (p, id) = (who.principal, id.into_inner());
+    let place = state.tx(move |c, k| places::create(c, k, &p, id, &body)).await?;
+    Ok(HttpResponse::Created().json(place))
+}
+
+/// Places of a case. Permission: `case.read`.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/places", tag = "records", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<PlaceView>), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn list_places(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseRead>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Vec<PlaceView>>> {
+    let (p, id) = (who.principal, id.into_inner());
+    Ok(web::Json(state.tx(move |c, k| places::list(c, k, &p, id)).await?))
+}
+
+/// One place. Permission: `case.read`.
+#[utoipa::path(get, path = "/api/v1/places/{id}", tag = "records", params(("id" = Uuid, Path)),
+    responses((status = 200, body = PlaceView), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn read_place(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseRead>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<PlaceView>> {
+    let (p, id) = (who.principal, id.into_inner());
+    Ok(web::Json(state.tx(move |c, k| places::get(c, k, &p, id)).await?))
+}
+
+/// Record an incident: what was done, when, where and to whom. Permission:
+/// `record.write`.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/incidents", tag = "records", params(("id" = Uuid, Path)),
+    request_body = NewIncident,
+    responses((status = 201, body = IncidentView), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn create_incident(
+    state: web::Data<AppState>,
+    who: Allowed<act::RecordWrite>,
+    id: web::Path<Uuid>,
+    body: web::Json<NewIncident>,
+) -> Result<HttpResponse> {
+    let (p, id) = (who.principal, id.into_inner());
+    let incident = state.tx(move |c, k| incidents::create(c, k, &p, id, &body)).await?;
+    Ok(HttpResponse::Created().json(incident))
+}
+
+/// Incidents of a case. Permission: `case.read`.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/incidents", tag = "records", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<IncidentView>), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn list_incidents(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseRead>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Vec<IncidentView>>> {
+    let (p, id) = (who.principal, id.into_inner());
+    Ok(web::Json(state.tx(move |c, k| incidents::list(c, k, &p, id)).await?))
+}
+
+/// One incident with its victims, involvements and testimonies. Permission: `case.read`.
+#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "records", params(("id" = Uuid, Path)),
+    responses((status = 200, body = IncidentView), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn read_incident(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseRead>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<IncidentView>> {
+    let (p, id) = (who.principal, id.into_inner());
+    Ok(web::Json(state.tx(move |c, k| incidents::get(c, k, &p, id)).await?))
+}
+
+/// Record a person's or unit's involvement in an incident, with the testimonies that
+/// support it. Permission: `case.link`.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/involvements", tag = "records", params(("id" = Uuid, Path)),
+    request_body = NewInvolvement,
+    responses((status = 200, body = IncidentView), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn add_involvement(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseLink>,
+    id: web::Path<Uuid>,
+    body: web::Json<NewInvolvement>,
+) -> Result<web::Json<IncidentView>> {
+    let (p, id) = (who.principal, id.into_inner());
+    Ok(web::Json(state.tx(move |c, k| incidents::add_involvement(c, k, &p, id, &body)).await?))
+}

@@ -1,0 +1,491 @@
+//! Testimonies, their versions and consent, links to incidents, and attachments
+//! (streamed in and out with bounded memory; range requests for downloads).
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use crate::auth::policy::act;
+use crate::cases::attachments::{self, AttachmentView, CONTENT_FIELD, Stored, TABLE as ATTACHMENTS};
+use crate::cases::incidents::{self, IncidentView};
+use crate::cases::testimonies::{
+    self, Correction, TestimonyInput, TestimonySummary, TestimonyView, Withdrawal,
+};
+use crate::crypto::{
+    Dek, FieldContext, SEGMENT_LEN, STREAM_HEADER_LEN, StreamDecryptor, StreamEncryptor, segment_offset,
+};
+use crate::error::{Error, Result};
+use crate::http::extract::Allowed;
+use crate::http::problem::Problem;
+use crate::startup::AppState;
+
+/// Record a testimony in a case, as a draft. Permission: `testimony.create`.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/testimonies", tag = "testimonies", params(("id" = Uuid, Path)),
+    request_body = TestimonyInput,
+    responses((status = 201, body = TestimonyView), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn create(
+    state: web::Data<AppState>,
+    who: Allowed<act::TestimonyCreate>,
+    id: web::Path<Uuid>,
+    body: web::Json<TestimonyInput>,
+) -> Result<HttpResponse> {
+    let (p, id) = (who.principal, id.into_inner());
+    let t = state.tx(move |c, k| testimonies::create(c, k, &p, id, &body)).await?;
+    Ok(HttpResponse::Created().json(t))
+}
+
+/// The latest version of every testimony in a case (metadata only). Permission:
+/// `case.read`.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/testimonies", tag = "testimonies", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<TestimonySummary>), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn list(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseRead>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Vec<TestimonySummary>>> {
+    let (p, id) = (who.principal, id.into_inner());
+    Ok(web::Json(state.db.transaction(move |c| testimonies::list(c, &p, id)).await?))
+}
+
+/// One version of a testimony. Audited. Permission: `case.read`.
+#[utoipa::path(get, path = "/api/v1/testimonies/{id}", tag = "testimonies", params(("id" = Uuid, Path)),
+    responses((status = 200, body = TestimonyView), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn read(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseRead>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<TestimonyView>> {
+    let (p, id) = (who.principal, id.into_inner());
+    Ok(web::Json(state.tx(move |c, k| testimonies::get(c, k, &p, id)).await?))
+}
+
+/// Replace a draft (its author only). A sealed testimony answers 409. Permission:
+/// `testimony.create`.
+#[utoipa::path(put, path = "/api/v1/testimonies/{id}", tag = "testimonies", params(("id" = Uuid, Path)),
+    request_body = TestimonyInput,
+    responses((status = 200, body = TestimonyView), (status = 403, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn update(
+    state: web::Data<AppState>,
+    who: Allowed<act::TestimonyCreate>,
+    id: web::Path<Uuid>,
+    body: web::Json<TestimonyInput>,
+) -> Result<web::Json<TestimonyView>> {
+    let (p, id) = (who.principal, id.into_inner());
+    Ok(web::Json(state.tx(move |c, k| testimonies::update(c, k, &p, id, &body)).await?))
+}
+
+/// Seal a draft: its digest is recorded and it never changes again. Permission:
+/// `testimony.create`.
+#[utoipa::path(post, path = "/api/v1/testimonies/{id}/seal", tag = "testimonies", params(("id" = Uuid, Path)),
+    responses((status = 200, body = TestimonyView), (status = 409, body = Problem)), security(("bearer" = [])))]
+pub async fn seal(
+    state: web::Data<AppState>,
+    who: Allowed<act::TestimonyCreate>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<TestimonyView>> {
+    let (p, id) = (who.principal, id.into_inner());
+    Ok(web::Json(state.tx(move |c, k| testimonies::seal(c, k, &p, id)).await?))
+}
+
+/// Correct a sealed testimony: a new version, sealed at once; earlier versions remain.
+/// Permission: `testimony.create`.
+#[utoipa::path(post, path = "/api/v1/testimonies/{id}/versions", tag = "testimonies", params(("id" = Uuid, Path)),
+    request_body = Correction,
+    responses((status = 201, body = TestimonyView), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn correct(
+    state: web::Data<AppState>,
+    who: Allowed<act::TestimonyCreate>,
+    id: web::Path<Uuid>,
+    body: web::Json<Correction>,
+) -> Result<HttpResponse> {
+    let (p, id) = (who.principal, id.into_inner());
+    let t = state.tx(move |c, k| testimonies::correct(c, k, &p, id, &body)).await?;
+    Ok(HttpResponse::Created().json(t))
+}
+
+/// Record that the witness withdrew consent (the author or case lead). Permission:
+/// `testimony.create`.
+#[utoipa::path(post, path = "/api/v1/testimonies/{id}/consent/withdraw", tag = "testimonies", params(("id" = Uuid, Path)),
+    request_body = Withdrawal,
+    responses((status = 200, body = TestimonyView), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn withdraw_consent(
+    state: web::Data<AppState>,
+    who: Allowed<act::TestimonyCreate>,
+    id: web::Path<Uuid>,
+    body: web::Json<Withdrawal>,
+) -> Result<web::Json<TestimonyView>> {
+    let (p, id) = (who.principal, id.into_inner());
+    Ok(web::Json(state.tx(move |c, k| testimonies::withdraw_consent(c, k, &p, id, &body)).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkIncident {
+    pub incident_id: Uuid,
+}
+
+/// Link the testimony to an incident it describes (same case). Permission: `case.link`.
+#[utoipa::path(post, path = "/api/v1/testimonies/{id}/incidents", tag = "testimonies", params(("id" = Uuid, Path)),
+    request_body = LinkIncident,
+    responses((status = 200, body = IncidentView), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn link_incident(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseLink>,
+    id: web::Path<Uuid>,
+    body: web::Json<LinkIncident>,
+) -> Result<web::Json<IncidentView>> {
+    let (p, id, incident) = (who.principal, id.into_inner(), body.incident_id);
+    Ok(web::Json(state.tx(move |c, k| incidents::link_testimony(c, k, &p, id, incident)).await?))
+}
+
+enum Chunk {
+    Data(web::Bytes),
+    End,
+}
+
+/// Upload an attachment: the raw file as the body, its media type as `Content-Type`, its
+/// original name percent-encoded in `X-Filename`. Streamed and encrypted as it arrives;
+/// nothing is recorded unless the whole file arrives. Permission: `testimony.create`.
+#[utoipa::path(post, path = "/api/v1/testimonies/{id}/attachments", tag = "testimonies", params(("id" = Uuid, Path)),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = AttachmentView), (status = 400, body = Problem), (status = 404, body = Problem),
+        (status = 413, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn upload(
+    state: web::Data<AppState>,
+    who: Allowed<act::TestimonyCreate>,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse> {
+    let max = state.max_attachment_bytes;
+    let declared = declared_length(&req)?;
+    if declared.is_some_and(|n| n > max) {
+        return Err(Error::TooLarge { limit: max });
+    }
+    let media_type = media_type(&req)?;
+    let filename = filename(&req)?;
+    let (p, id) = (who.principal, id.into_inner());
+    let ticket = {
+        let p = p.clone();
+        state.db.run(move |c| attachments::begin_upload(c, &p, id)).await?
+    };
+    // Fail now, not after the whole file arrived, if the keys are not loaded.
+    state.keys.keyring()?;
+
+    // Encrypt and write on the blocking pool; the channel bounds what is in flight.
+    let (tx, mut rx) = mpsc::channel::<Chunk>(4);
+    let dek = Dek::generate();
+    let (blobs, writer_dek, record) = (state.blobs.clone(), dek.clone(), ticket.attachment_id.to_string());
+    let writer = actix_web::rt::task::spawn_blocking(move || -> Result<(Uuid, u64, [u8; 32])> {
+        let mut blob = blobs.create()?;
+        let mut encryptor =
+            StreamEncryptor::new(&writer_dek, &FieldContext::new(ATTACHMENTS, &record, CONTENT_FIELD));
+        let mut out = Vec::with_capacity(SEGMENT_LEN * 2);
+        loop {
+            match rx.blocking_recv() {
+                Some(Chunk::Data(bytes)) => {
+                    encryptor.update(&bytes, &mut out)?;
+                    blob.write_all(&out)?;
+                    out.clear();
+                }
+                Some(Chunk::End) => break,
+                // The request ended early: dropping `blob` removes the partial file.
+                None => {
+                    return Err(Error::BadRequest("the upload ended before the whole file arrived".into()));
+                }
+            }
+        }
+        let (len, sha) = encryptor.finish(&mut out)?;
+        blob.write_all(&out)?;
+        Ok((blob.commit()?, len, sha))
+    });
+    let mut total: u64 = 0;
+    let mut failure = None;
+    while let Some(chunk) = payload.next().await {
+        match chunk {
+            Ok(bytes) => {
+                total += bytes.len() as u64;
+                if total > max {
+                    failure = Some(Error::TooLarge { limit: max });
+                    break;
+                }
+                if tx.send(Chunk::Data(bytes)).await.is_err() {
+                    break;
+                }
+            }
+            Err(_) => {
+                failure = Some(Error::BadRequest("the upload was interrupted".into()));
+                break;
+            }
+        }
+    }
+    if failure.is_none() && declared.is_some_and(|n| n != total) {
+        failure = Some(Error::BadRequest("the body does not match its Content-Length".into()));
+    }
+    if failure.is_none() {
+        let _ = tx.send(Chunk::End).await;
+    }
+    drop(tx);
+    let written = writer.await.map_err(|e| Error::internal(format!("upload task: {e}")))?;
+    if let Some(e) = failure {
+        if let Ok((blob_id, _, _)) = written {
+            state.blobs.delete(blob_id)?;
+        }
+        return Err(e);
+    }
+    let (blob_id, size, sha256) = written?;
+    let stored = Stored { blob_id, size, sha256, dek, media_type, filename };
+    let recorded = state.tx(move |c, k| attachments::finish_upload(c, k, &p, &ticket, &stored)).await;
+    match recorded {
+        Ok(view) => Ok(HttpResponse::Created().json(view)),
+        Err(e) => {
+            // No row, so no file either.
+            state.blobs.delete(blob_id)?;
+            Err(e)
+        }
+    }
+}
+
+fn declared_length(req: &HttpRequest) -> Result<Option<u64>> {
+    match req.headers().get(header::CONTENT_LENGTH) {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .map(Some)
+            .ok_or_else(|| Error::BadRequest("Content-Length is not a number".into())),
+    }
+}
+
+fn media_type(req: &HttpRequest) -> Result<String> {
+    let Some(v) = req.headers().get(header::CONTENT_TYPE) else {
+        return Ok("application/octet-stream".into());
+    };
+    let s = v.to_str().map_err(|_| Error::BadRequest("Content-Type is not ASCII".into()))?;
+    let essence = s.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let token =
+        |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b));
+    match essence.split_once('/') {
+        Some((a, b)) if token(a) && token(b) && essence.len() <= 127 => Ok(essence),
+        _ => Err(Error::BadRequest("Content-Type is not a media type".into())),
+    }
+}
+
+/// The original name from `X-Filename` (percent-encoded UTF-8), reduced to a base name
+/// without control characters, so no later export can be tricked into a path.
+fn filename(req: &HttpRequest) -> Result<String> {
+    let Some(v) = req.headers().get("x-filename") else { return Ok("attachment".into()) };
+    let raw = v.to_str().map_err(|_| Error::BadRequest("X-Filename must be percent-encoded".into()))?;
+    let bytes = percent_decode(raw)
+        .ok_or_else(|| Error::BadRequest("X-Filename is not valid percent-encoding".into()))?;
+    let name = String::from_utf8(bytes).map_err(|_| Error::BadRequest("X-Filename is not UTF-8".into()))?;
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let clean: String = base.chars().filter(|c| !c.is_control()).take(255).collect();
+    let clean = clean.trim().trim_start_matches('.').to_owned();
+    Ok(if clean.is_empty() { "attachment".into() } else { clean })
+}
+
+fn percent_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len());
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+/// An attachment's metadata. Audited. Permission: `case.read`.
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "testimonies", params(("id" = Uuid, Path)),
+    responses((status = 200, body = AttachmentView), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn attachment(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseRead>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<AttachmentView>> {
+    let (p, id) = (who.principal, id.into_inner());
+    Ok(web::Json(state.tx(move |c, k| attachments::get(c, k, &p, id)).await?))
+}
+
+/// A single `bytes=a-b` range, resolved against the file size.
+fn parse_range(req: &HttpRequest, size: u64) -> Result<Option<(u64, u64)>> {
+    let Some(v) = req.headers().get(header::RANGE) else { return Ok(None) };
+    let unsatisfiable = || Error::BadRequest("unsupported or unsatisfiable Range".into());
+    let spec = v.to_str().ok().and_then(|s| s.strip_prefix("bytes=")).ok_or_else(unsatisfiable)?;
+    if spec.contains(',') {
+        return Err(unsatisfiable());
+    }
+    let (a, b) = spec.split_once('-').ok_or_else(unsatisfiable)?;
+    let (start, end) = match (a.trim(), b.trim()) {
+        ("", suffix) => {
+            let n: u64 = suffix.parse().map_err(|_| unsatisfiable())?;
+            (size.saturating_sub(n), size.saturating_sub(1))
+        }
+        (a, "") => (a.parse().map_err(|_| unsatisfiable())?, size.saturating_sub(1)),
+        (a, b) => (
+            a.parse().map_err(|_| unsatisfiable())?,
+            b.parse::<u64>().map_err(|_| unsatisfiable())?.min(size.saturating_sub(1)),
+        ),
+    };
+    if size == 0 || start > end || start >= size {
+        return Err(unsatisfiable());
+    }
+    Ok(Some((start, end)))
+}
+
+/// Download an attachment in its original form: decrypted as it streams, the whole
+/// file checked against its recorded SHA-256 (a mismatch aborts the transfer), or one
+/// byte range. Audited. Permission: `case.read`.
+#[utoipa::path(get, path = "/api/v1/attachments/{id}/content", tag = "testimonies", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "the file"), (status = 206, description = "a range of the file"),
+        (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn download(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseRead>,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse> {
+    let (p, id) = (who.principal, id.into_inner());
+    let wants_range = req.headers().contains_key(header::RANGE);
+    let d = state.tx(move |c, k| attachments::begin_download(c, k, &p, id, wants_range)).await?;
+    let size = d.view.size.max(0) as u64;
+    let range = parse_range(&req, size)?;
+    let file = state.blobs.open_blob(d.blob_id)?;
+    let (tx, rx) = mpsc::channel::<Result<web::Bytes>>(4);
+    let record = d.view.id.to_string();
+    let expected_sha = d.view.sha256.clone();
+    let dek = d.dek;
+    actix_web::rt::task::spawn_blocking(move || {
+        let result = stream_plaintext(file, &dek, &record, range, &expected_sha, &tx);
+        if let Err(e) = result {
+            tracing::error!(error = %e, "attachment download aborted");
+            let _ = tx.blocking_send(Err(e));
+        }
+    });
+    let body =
+        futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+    let mut res = match range {
+        Some((start, end)) => {
+            let mut r = HttpResponse::PartialContent();
+            r.insert_header((header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}")));
+            r.no_chunking(end - start + 1);
+            r
+        }
+        None => {
+            let mut r = HttpResponse::Ok();
+            r.no_chunking(size);
+            r
+        }
+    };
+    res.insert_header((header::ACCEPT_RANGES, "bytes"));
+    let disposition = format!("attachment; filename*=UTF-8''{}", percent_encode(&d.view.filename));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        res.insert_header((header::CONTENT_DISPOSITION, v));
+    }
+    res.content_type(d.view.media_type.as_str());
+    Ok(res.streaming(body))
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Decrypts on the blocking pool and feeds the response, one segment at a time.
+fn stream_plaintext(
+    mut file: std::fs::File,
+    dek: &Dek,
+    record: &str,
+    range: Option<(u64, u64)>,
+    expected_sha: &str,
+    tx: &mpsc::Sender<Result<web::Bytes>>,
+) -> Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let ctx = FieldContext::new(ATTACHMENTS, record, CONTENT_FIELD);
+    let mut buf = vec![0u8; 64 * 1024 + 16];
+    let mut out = Vec::with_capacity(SEGMENT_LEN * 2);
+    let send = |bytes: Vec<u8>| {
+        tx.blocking_send(Ok(web::Bytes::from(bytes)))
+            .map_err(|_| Error::BadRequest("client went away".into()))
+    };
+    match range {
+        None => {
+            let mut decryptor = StreamDecryptor::new(dek, &ctx);
+            loop {
+                let n = file.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                decryptor.update(&buf[..n], &mut out)?;
+                if !out.is_empty() {
+                    send(std::mem::take(&mut out))?;
+                }
+            }
+            let (_, sha) = decryptor.finish(&mut out)?;
+            if hex::encode(sha) != expected_sha {
+                return Err(Error::Integrity);
+            }
+            if !out.is_empty() {
+                send(out)?;
+            }
+        }
+        Some((start, end)) => {
+            let first = start / SEGMENT_LEN as u64;
+            let mut header = vec![0u8; STREAM_HEADER_LEN];
+            file.read_exact(&mut header)?;
+            file.seek(SeekFrom::Start(segment_offset(first)))?;
+            let mut decryptor = Some(StreamDecryptor::starting_at_segment(dek, &ctx, &header, first)?);
+            let mut skip = (start - first * SEGMENT_LEN as u64) as usize;
+            let mut left = end - start + 1;
+            while left > 0 {
+                let n = file.read(&mut buf)?;
+                match (n, decryptor.as_mut()) {
+                    (0, _) => {
+                        if let Some(last) = decryptor.take() {
+                            last.finish(&mut out)?;
+                        }
+                    }
+                    (n, Some(d)) => d.update(&buf[..n], &mut out)?,
+                    (_, None) => break,
+                }
+                let available = &out[skip.min(out.len())..];
+                skip = skip.saturating_sub(out.len());
+                let take = available.len().min(left as usize);
+                if take > 0 {
+                    left -= take as u64;
+                    send(available[..take].to_vec())?;
+                }
+                out.clear();
+                if n == 0 {
+                    break;
+                }
+            }
+            if left > 0 {
+                return Err(Error::Integrity);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,506 @@
+//! The case model as its users live it: a documenter records a testimony in Russian with
+//! an audio attachment and seals it; an investigator links it to an incident at a
+//! detention facility and to two perpetrators of one unit; a correction makes version
+//! 2 while version 1 stays readable; a lawyer outside the case sees nothing; the
+//! pseudonym stands in for the witness's name.
+
+use custodia::domain::Role;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+const ACCOUNT: &str = "Меня зовут Иван Петров. 10 августа 2020 года меня задержали на улице и \
+    отвезли в ЦИП на Окрестина. Сотрудники ОМОН избивали меня дубинками, заставляли стоять \
+    на коленях лицом к стене несколько часов.";
+
+struct Story {
+    app: TestApp,
+    documenter: String,
+    investigator: String,
+    lawyer: String,
+    outsider: String,
+    case_id: String,
+    witness_id: String,
+}
+
+async fn member(app: &TestApp, case_id: &str, user: uuid::Uuid, role: &str) {
+    let res = app
+        .post(&format!("/api/v1/cases/{case_id}/members"), &app.admin, json!({"user_id": user, "role": role}))
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+}
+
+fn testimony_body(witness_id: &str) -> Value {
+    let name_start = ACCOUNT.chars().count() - ACCOUNT.chars().skip_while(|c| *c != 'И').count();
+    json!({
+        "witness_id": witness_id,
+        "interview_date": "2020-09-01",
+        "interview_place": "Вильнюс",
+        "languages": ["ru"],
+        "source_connection": "victim",
+        "reliability": "high",
+        "account": ACCOUNT,
+        "summary": "Задержание и избиение в ЦИП на Окрестина",
+        "interviewer": "Документатор А.",
+        "persons_present": [],
+        "identifying_spans": [{"start": name_start, "end": name_start + "Иван Петров".chars().count()}],
+        "consent": {
+            "share_with": {"un_bodies": true, "prosecutors": true},
+            "may_be_named": false,
+            "given_on": "2020-09-01",
+            "how_given": "written",
+            "text_version": "2020-1"
+        }
+    })
+}
+
+async fn story() -> Story {
+    let app = spawn_app().await;
+    let (_, documenter) = app.user_with_token(Role::Documenter).await;
+    let (investigator_id, investigator) = app.user_with_token(Role::Investigator).await;
+    let (lawyer_id, lawyer) = app.user_with_token(Role::Lawyer).await;
+    let (_, outsider) = app.user_with_token(Role::Lawyer).await;
+
+    let res = app
+        .post(
+            "/api/v1/cases",
+            &documenter,
+            json!({"reference": "BY-2020-0147", "title": "Окрестина, август 2020"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let case: Value = res.json().await.unwrap();
+    assert_eq!(case["my_role"], "lead");
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    member(&app, &case_id, investigator_id, "member").await;
+    member(&app, &case_id, lawyer_id, "member").await;
+
+    let res = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/persons"),
+            &documenter,
+            json!({"kind": "witness", "names": ["Иван Петров", "Ivan Petrov"], "sex": "male",
+                   "birth_date": "1990-05-04", "contact": "+375 29 000 00 00"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let witness: Value = res.json().await.unwrap();
+    assert_eq!(witness["pseudonym"], "W-0001");
+    let witness_id = witness["id"].as_str().unwrap().to_owned();
+    Story { app, documenter, investigator, lawyer, outsider, case_id, witness_id }
+}
+
+async fn recorded_testimony(s: &Story) -> Value {
+    let res = s
+        .app
+        .post(
+            &format!("/api/v1/cases/{}/testimonies", s.case_id),
+            &s.documenter,
+            testimony_body(&s.witness_id),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    res.json().await.unwrap()
+}
+
+async fn upload(app: &TestApp, token: &str, testimony: &str, bytes: Vec<u8>) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/api/v1/testimonies/{testimony}/attachments")))
+        .bearer_auth(token)
+        .header("content-type", "audio/ogg")
+        .header("x-filename", "%D0%B7%D0%B0%D0%BF%D0%B8%D1%81%D1%8C.ogg")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn audio() -> Vec<u8> {
+    (0..200_000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect()
+}
+
+#[tokio::test]
+async fn a_documenter_records_a_russian_testimony_with_audio_and_seals_it() {
+    let s = story().await;
+    let t = recorded_testimony(&s).await;
+    assert_eq!(t["status"], "draft");
+    assert_eq!(t["version"], 1);
+    assert_eq!(t["account"], ACCOUNT, "the author sees the account as given");
+    let id = t["id"].as_str().unwrap();
+
+    let res = upload(&s.app, &s.documenter, id, audio()).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let attachment: Value = res.json().await.unwrap();
+    assert_eq!(attachment["filename"], "запись.ogg");
+    assert_eq!(attachment["size"], 200_000);
+    use sha2::Digest;
+    assert_eq!(attachment["sha256"], hex::encode(sha2::Sha256::digest(audio())));
+
+    let sealed: Value = s
+        .app
+        .call(Method::POST, &format!("/api/v1/testimonies/{id}/seal"), Some(&s.documenter), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sealed["status"], "sealed");
+    assert_eq!(sealed["digest"].as_str().unwrap().len(), 64);
+    assert_eq!(sealed["attachments"].as_array().unwrap().len(), 1);
+
+    // Sealed means immutable.
+    let res = s
+        .app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/testimonies/{id}"),
+            Some(&s.documenter),
+            Some(testimony_body(&s.witness_id)),
+        )
+        .await;
+    assert_problem(res, 409, "conflict").await;
+    let res =
+        s.app.call(Method::POST, &format!("/api/v1/testimonies/{id}/seal"), Some(&s.documenter), None).await;
+    assert_problem(res, 409, "conflict").await;
+
+    // The file comes back whole, and in ranges across segment boundaries.
+    let aid = attachment["id"].as_str().unwrap();
+    let res = s.app.get(&format!("/api/v1/attachments/{aid}/content"), &s.investigator).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "audio/ogg");
+    assert_eq!(res.bytes().await.unwrap().to_vec(), audio());
+    for (from, to) in [(0u64, 9u64), (65_530, 65_560), (131_071, 131_072), (199_990, 199_999)] {
+        let res = s
+            .app
+            .client
+            .get(s.app.url(&format!("/api/v1/attachments/{aid}/content")))
+            .bearer_auth(&s.lawyer)
+            .header("range", format!("bytes={from}-{to}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 206);
+        assert_eq!(res.headers()["content-range"], format!("bytes {from}-{to}/200000"));
+        assert_eq!(res.bytes().await.unwrap().to_vec(), audio()[from as usize..=to as usize].to_vec());
+    }
+    let actions = s.app.audit_actions().await;
+    for action in ["testimony.create", "attachment.upload", "testimony.seal", "attachment.download"] {
+        assert!(actions.contains(&action.to_owned()), "{action}");
+    }
+}
+
+#[tokio::test]
+async fn an_investigator_links_the_testimony_to_an_incident_and_two_perpetrators_of_one_unit() {
+    let s = story().await;
+    let t = recorded_testimony(&s).await;
+    let tid = t["id"].as_str().unwrap().to_owned();
+    s.app.call(Method::POST, &format!("/api/v1/testimonies/{tid}/seal"), Some(&s.documenter), None).await;
+    let (app, inv, case) = (&s.app, &s.investigator, &s.case_id);
+
+    let place: Value = app
+        .post(&format!("/api/v1/cases/{case}/places"), inv, json!({"place_type": "detention_facility", "name": "ЦИП на Окрестина", "address": "Минск, ул. Окрестина, 36"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ministry: Value = app
+        .post(&format!("/api/v1/cases/{case}/units"), inv, json!({"name": "МВД Республики Беларусь"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let omon: Value = app
+        .post(
+            &format!("/api/v1/cases/{case}/units"),
+            inv,
+            json!({"name": "ОМОН ГУВД Мингорисполкома", "parent_id": ministry["id"]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut perpetrators = Vec::new();
+    for (name, rank) in [("Дмитрий Балаба", "полковник"), ("Сотрудник Б.", "сержант")]
+    {
+        let p: Value = app
+            .post(
+                &format!("/api/v1/cases/{case}/persons"),
+                inv,
+                json!({"kind": "perpetrator", "names": [name], "rank": rank, "unit_id": omon["id"]}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        perpetrators.push(p["id"].as_str().unwrap().to_owned());
+    }
+    let res = app
+        .post(
+            &format!("/api/v1/cases/{case}/incidents"),
+            inv,
+            json!({"act_type": "torture", "methods": ["beating_with_batons", "stress_positions"],
+                   "start_date": "2020-08-10", "start_precision": "exact", "end_date": "2020-08-13", "end_precision": "exact",
+                   "place_id": place["id"], "description": "Избиения при приёме в ЦИП", "victim_ids": [s.witness_id]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let incident: Value = res.json().await.unwrap();
+    let iid = incident["id"].as_str().unwrap();
+    assert_eq!(incident["place_name"], "ЦИП на Окрестина");
+
+    let res =
+        app.post(&format!("/api/v1/testimonies/{tid}/incidents"), inv, json!({"incident_id": iid})).await;
+    assert_eq!(res.status(), 200);
+    for (person, role) in [(&perpetrators[0], "ordered"), (&perpetrators[1], "carried_out")] {
+        let res = app
+            .post(
+                &format!("/api/v1/incidents/{iid}/involvements"),
+                inv,
+                json!({"person_id": person, "role": role, "testimony_ids": [tid]}),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    }
+    let incident: Value = app.get(&format!("/api/v1/incidents/{iid}"), &s.lawyer).await.json().await.unwrap();
+    assert_eq!(incident["involvements"].as_array().unwrap().len(), 2);
+    assert_eq!(incident["testimonies"][0], t["root_id"]);
+
+    // The perpetrator page: every incident with the testimony that supports it.
+    let perp: Value =
+        app.get(&format!("/api/v1/persons/{}", perpetrators[0]), inv).await.json().await.unwrap();
+    assert_eq!(perp["names"][0], "Дмитрий Балаба", "perpetrators are not protected persons");
+    assert_eq!(perp["involvements"][0]["incident_id"], iid);
+    assert_eq!(perp["involvements"][0]["role"], "ordered");
+    assert_eq!(perp["involvements"][0]["testimonies"][0], t["root_id"]);
+
+    // The unit page: its chain of command and the incidents of its members.
+    let unit: Value =
+        app.get(&format!("/api/v1/units/{}", omon["id"].as_str().unwrap()), inv).await.json().await.unwrap();
+    assert_eq!(unit["chain_of_command"][0]["name"], "МВД Республики Беларусь");
+    assert_eq!(unit["members"].as_array().unwrap().len(), 2);
+    assert_eq!(unit["incidents"].as_array().unwrap().len(), 2);
+    let top: Value = app
+        .get(&format!("/api/v1/units/{}", ministry["id"].as_str().unwrap()), inv)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(top["sub_units"][0]["name"], "ОМОН ГУВД Мингорисполкома");
+    assert_eq!(top["incidents"].as_array().unwrap().len(), 2, "sub-units' incidents roll up");
+    let res = app
+        .post(
+            &format!("/api/v1/units/{}/commanders", omon["id"].as_str().unwrap()),
+            inv,
+            json!({"person_id": perpetrators[0], "from": "2019-01-01", "to": "2018-01-01"}),
+        )
+        .await;
+    assert_problem(res, 422, "validation_error").await;
+    let res = app
+        .post(
+            &format!("/api/v1/units/{}/commanders", omon["id"].as_str().unwrap()),
+            inv,
+            json!({"person_id": perpetrators[0], "from": "2019-01-01"}),
+        )
+        .await;
+    let unit: Value = res.json().await.unwrap();
+    assert_eq!(unit["commanders"][0]["pseudonym"], "P-0001");
+}
+
+#[tokio::test]
+async fn a_correction_creates_version_2_and_version_1_remains_readable() {
+    let s = story().await;
+    let t = recorded_testimony(&s).await;
+    let v1 = t["id"].as_str().unwrap().to_owned();
+    let mut corrected = testimony_body(&s.witness_id);
+    corrected["account"] = json!(ACCOUNT.replace("несколько часов", "около пяти часов"));
+    corrected["correction_reason"] = json!("Свидетель уточнил продолжительность");
+    let res =
+        s.app.post(&format!("/api/v1/testimonies/{v1}/versions"), &s.documenter, corrected.clone()).await;
+    assert_problem(res, 409, "conflict").await;
+    s.app.call(Method::POST, &format!("/api/v1/testimonies/{v1}/seal"), Some(&s.documenter), None).await;
+    let res = s.app.post(&format!("/api/v1/testimonies/{v1}/versions"), &s.documenter, corrected).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let v2: Value = res.json().await.unwrap();
+    assert_eq!((v2["version"].as_i64(), v2["status"].as_str()), (Some(2), Some("sealed")));
+    assert_eq!(v2["root_id"], t["root_id"]);
+    assert_ne!(v2["digest"], Value::Null);
+    assert_eq!(v2["versions"].as_array().unwrap().len(), 2);
+    let old: Value =
+        s.app.get(&format!("/api/v1/testimonies/{v1}"), &s.documenter).await.json().await.unwrap();
+    assert!(old["account"].as_str().unwrap().contains("несколько часов"));
+    let list: Value =
+        s.app.get(&format!("/api/v1/cases/{}/testimonies", s.case_id), &s.lawyer).await.json().await.unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1, "one account, its latest version");
+    assert_eq!(list[0]["version"], 2);
+}
+
+#[tokio::test]
+async fn a_lawyer_outside_the_case_sees_nothing_of_it() {
+    let s = story().await;
+    let t = recorded_testimony(&s).await;
+    let id = t["id"].as_str().unwrap();
+    let res = upload(&s.app, &s.documenter, id, b"photo".to_vec()).await;
+    let attachment: Value = res.json().await.unwrap();
+    for path in [
+        format!("/api/v1/cases/{}", s.case_id),
+        format!("/api/v1/cases/{}/testimonies", s.case_id),
+        format!("/api/v1/cases/{}/persons", s.case_id),
+        format!("/api/v1/testimonies/{id}"),
+        format!("/api/v1/persons/{}", s.witness_id),
+        format!("/api/v1/attachments/{}", attachment["id"].as_str().unwrap()),
+        format!("/api/v1/attachments/{}/content", attachment["id"].as_str().unwrap()),
+    ] {
+        assert_problem(s.app.get(&path, &s.outsider).await, 404, "not_found").await;
+    }
+    let listed: Value = s.app.get("/api/v1/cases", &s.outsider).await.json().await.unwrap();
+    assert_eq!(listed["total"], 0);
+    // Nor do admins and auditors read content, though admins manage the membership.
+    assert_problem(s.app.get(&format!("/api/v1/testimonies/{id}"), &s.app.admin).await, 404, "not_found")
+        .await;
+    let cases: Value = s.app.get("/api/v1/cases", &s.app.admin).await.json().await.unwrap();
+    assert_eq!(cases["items"][0]["reference"], "BY-2020-0147");
+    assert!(cases["items"][0].get("title").is_none());
+}
+
+#[tokio::test]
+async fn the_pseudonym_replaces_the_name_for_an_investigator() {
+    let s = story().await;
+    let t = recorded_testimony(&s).await;
+    let id = t["id"].as_str().unwrap();
+    let seen: Value =
+        s.app.get(&format!("/api/v1/testimonies/{id}"), &s.investigator).await.json().await.unwrap();
+    assert_eq!(seen["identity_shown"], false);
+    assert_eq!(seen["witness"]["pseudonym"], "W-0001");
+    assert!(seen["witness"].get("names").is_none());
+    let account = seen["account"].as_str().unwrap();
+    assert!(account.starts_with("Меня зовут [W-0001]."), "{account}");
+    assert!(!seen.to_string().contains("Иван Петров"));
+    let person: Value =
+        s.app.get(&format!("/api/v1/persons/{}", s.witness_id), &s.investigator).await.json().await.unwrap();
+    assert_eq!(person["identity_shown"], false);
+    assert!(
+        person.get("names").is_none()
+            && person.get("contact").is_none()
+            && person.get("birth_date").is_none()
+    );
+    // The author (here also the lead) knows the witness.
+    let own: Value =
+        s.app.get(&format!("/api/v1/testimonies/{id}"), &s.documenter).await.json().await.unwrap();
+    assert_eq!(own["witness"]["names"][0], "Иван Петров");
+    let person: Value =
+        s.app.get(&format!("/api/v1/persons/{}", s.witness_id), &s.documenter).await.json().await.unwrap();
+    assert_eq!(person["contact"], "+375 29 000 00 00");
+    let actions = s.app.audit_actions().await;
+    assert!(actions.contains(&"testimony.read".to_owned()) && actions.contains(&"person.read".to_owned()));
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_field_by_field_and_nothing_is_half_written() {
+    let s = spawn_app_with(|settings| settings.storage.max_attachment_bytes = 100_000).await;
+    let (_, documenter) = s.user_with_token(Role::Documenter).await;
+    let case: Value = s
+        .post("/api/v1/cases", &documenter, json!({"reference": "UA-2022-0001", "title": "Буча"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let other: Value = s
+        .post("/api/v1/cases", &documenter, json!({"reference": "UA-2022-0002", "title": "Ізюм"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (case_id, other_id) = (case["id"].as_str().unwrap(), other["id"].as_str().unwrap());
+    let res =
+        s.post("/api/v1/cases", &documenter, json!({"reference": "UA-2022-0001", "title": "dup"})).await;
+    assert_eq!(assert_problem(res, 422, "validation_error").await["errors"][0]["code"], "taken");
+
+    let res = s
+        .post(&format!("/api/v1/cases/{case_id}/incidents"), &documenter,
+              json!({"act_type": "teleportation", "methods": ["tickling"], "start_date": "2022-03-20", "start_precision": "exact",
+                     "end_date": "2022-03-01", "end_precision": "exact"}))
+        .await;
+    let body = assert_problem(res, 422, "validation_error").await;
+    let fields: Vec<&str> =
+        body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["act_type", "methods", "end_date"]);
+
+    let stranger: Value = s
+        .post(&format!("/api/v1/cases/{other_id}/persons"), &documenter, json!({"kind": "witness"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let res = s
+        .post(
+            &format!("/api/v1/cases/{case_id}/testimonies"),
+            &documenter,
+            testimony_body(stranger["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(assert_problem(res, 422, "validation_error").await["errors"][0]["code"], "not_in_case");
+
+    let witness: Value = s
+        .post(&format!("/api/v1/cases/{case_id}/persons"), &documenter, json!({"kind": "witness"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let wid = witness["id"].as_str().unwrap();
+    let mut bad = testimony_body(wid);
+    bad["identifying_spans"] = json!([{"start": 5, "end": 100000}]);
+    bad["consent"]["given_on"] = json!("yesterday");
+    let body = assert_problem(
+        s.post(&format!("/api/v1/cases/{case_id}/testimonies"), &documenter, bad).await,
+        422,
+        "validation_error",
+    )
+    .await;
+    let fields: Vec<&str> =
+        body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["identifying_spans", "consent.given_on"]);
+
+    let t: Value = s
+        .post(&format!("/api/v1/cases/{case_id}/testimonies"), &documenter, testimony_body(wid))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let tid = t["id"].as_str().unwrap();
+    assert_problem(upload(&s, &documenter, tid, vec![0u8; 150_000]).await, 413, "payload_too_large").await;
+
+    // A client that stops half-way through an upload leaves neither a row nor a file.
+    {
+        use tokio::io::AsyncWriteExt;
+        let addr = s.address.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let head = format!(
+            "POST /api/v1/testimonies/{tid}/attachments HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {documenter}\r\n\
+             Content-Type: audio/ogg\r\nContent-Length: 90000\r\n\r\n"
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(&[7u8; 20_000]).await.unwrap();
+        // Half-close: the body ends early; the answer comes only after the server has
+        // abandoned the upload, so what follows is checked after its clean-up.
+        stream.shutdown().await.unwrap();
+        let mut answer = Vec::new();
+        let _ = tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut answer).await;
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 400"), "{answer}");
+    }
+    let blobs = s.db.dir.path().join("blobs");
+    assert!(walk(&blobs).is_empty(), "no partial file left: {:?}", walk(&blobs));
+    let t: Value = s.get(&format!("/api/v1/testimonies/{tid}"), &documenter).await.json().await.unwrap();
+    assert_eq!(t["attachments"].as_array().unwrap().len(), 0, "no orphan row");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+        }
+    }
+    out
+}
