@@ -77,6 +77,15 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Fill a fictional, clearly labelled demo case (witnesses, testimonies in Russian
+    /// and English, a detention facility, a unit's chain of command, an incident, an
+    /// attachment) and create the demo.documenter, demo.investigator and demo.lawyer
+    /// accounts to explore it with. Their passwords are printed once.
+    Demo {
+        /// How many witnesses, each with a sealed testimony (1 to 10000).
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=10_000))]
+        scale: u16,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -212,6 +221,32 @@ pub fn run() -> anyhow::Result<()> {
             println!("restored {} files ({} bytes) from {}", report.files, report.bytes, dir.display());
             Ok(())
         }
+        Command::Demo { scale } => actix_web::rt::System::new().block_on(async move {
+            let state = open_state(&settings, false).await?;
+            unlock_here(&state).await?;
+            let scale = usize::from(scale);
+            // A bar for a handful of witnesses would only flicker.
+            let bar = move |total: u64, what: &str| {
+                if scale > 20 { progress_bar(total, what) } else { indicatif::ProgressBar::hidden() }
+            };
+            let report = crate::demo::generate_with_progress(&state, scale, &bar).await.map_err(describe)?;
+            println!(
+                "demo case {} created with {} sealed testimonies: everything in it is fictional",
+                report.reference, report.testimonies
+            );
+            println!("sign in to explore it as:");
+            for (username, role, password) in &report.accounts {
+                if password.is_empty() {
+                    println!("  {username:<20} {role:<13} (existing account, password unchanged)");
+                } else {
+                    println!("  {username:<20} {role:<13} password: {}", password.as_str());
+                }
+            }
+            if report.accounts.iter().any(|(_, _, password)| !password.is_empty()) {
+                println!("these passwords are shown only now and cannot be shown again: note them");
+            }
+            Ok(())
+        }),
     }
 }
 

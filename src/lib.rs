@@ -14,6 +14,7 @@ pub mod cases;
 pub mod cli;
 pub mod config;
 pub mod crypto;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;

@@ -116,35 +116,42 @@ impl Application {
     }
 }
 
-/// Keyring changes made by the CLI (rotation, retirement) reach the running service.
-fn spawn_keyring_reloader(keys: Arc<Keys>, every_secs: u64) {
+/// Runs `task` every `every_secs` seconds (after the first period) for the life of the
+/// runtime; failures are logged and the next round tries again.
+fn every<F, Fut>(every_secs: u64, what: &'static str, task: F)
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<()>> + Send,
+{
     let period = Duration::from_secs(every_secs.max(1));
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(period);
         interval.tick().await;
         loop {
             interval.tick().await;
-            if let Err(e) = keys.reload_if_changed().await {
-                tracing::warn!(error = %e, "keyring reload check failed");
+            if let Err(e) = task().await {
+                tracing::warn!(error = %e, what, "periodic task failed");
             }
         }
+    });
+}
+
+/// Keyring changes made by the CLI (rotation, retirement) reach the running service.
+fn spawn_keyring_reloader(keys: Arc<Keys>, every_secs: u64) {
+    every(every_secs, "keyring reload", move || {
+        let keys = keys.clone();
+        async move { keys.reload_if_changed().await.map(drop) }
     });
 }
 
 /// Signs a checkpoint of the audit log every so often when it has grown, so an
 /// alteration of old entries is caught against a signature made before it.
 fn spawn_checkpointer(state: web::Data<AppState>, every_secs: u64) {
-    let period = Duration::from_secs(every_secs.max(1));
-    tokio::spawn(async move {
-        let mut interval = tokio::time::interval(period);
-        interval.tick().await;
-        loop {
-            interval.tick().await;
-            let Ok(keyring) = state.keys.keyring() else { continue };
-            let signed = state.db.transaction(move |c| crate::audit::checkpoints::create(c, &keyring)).await;
-            if let Err(e) = signed {
-                tracing::error!(error = %e, "could not sign an audit checkpoint");
-            }
+    every(every_secs, "audit checkpoint", move || {
+        let state = state.clone();
+        async move {
+            let Ok(keyring) = state.keys.keyring() else { return Ok(()) };
+            state.db.transaction(move |c| crate::audit::checkpoints::create(c, &keyring)).await.map(drop)
         }
     });
 }

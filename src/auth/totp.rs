@@ -50,8 +50,8 @@ pub fn code_at(secret: &[u8], unix_time: u64) -> Result<String> {
 /// `otpauth://` URI for authenticator apps (usually shown as a QR code).
 pub fn provisioning_uri(secret: &[u8], issuer: &str, username: &str) -> String {
     let b32 = Secret::Raw(secret.to_vec()).to_encoded().to_string();
-    let issuer = percent_encode(issuer);
-    let account = percent_encode(username);
+    let issuer = crate::domain::percent::encode(issuer);
+    let account = crate::domain::percent::encode(username);
     format!(
         "otpauth://totp/{issuer}:{account}?secret={b32}&issuer={issuer}&algorithm=SHA1&digits={DIGITS}&period={STEP_SECS}"
     )
@@ -59,15 +59,6 @@ pub fn provisioning_uri(secret: &[u8], issuer: &str, username: &str) -> String {
 
 pub fn base32(secret: &[u8]) -> String {
     Secret::Raw(secret.to_vec()).to_encoded().to_string()
-}
-
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -283,13 +283,16 @@ pub fn list(
     keyring: &Keyring,
     who: &Principal,
     case_id: Uuid,
-) -> Result<Vec<IncidentView>> {
+    (limit, offset): (i64, i64),
+) -> Result<(Vec<IncidentView>, i64)> {
     let case_id = case_id.to_string();
     access::authorize(c, who, &case_id, Action::CaseRead)?;
+    let total = incidents::table.filter(incidents::case_id.eq(&case_id)).count().get_result(c)?;
     let ids: Vec<String> = incidents::table
         .filter(incidents::case_id.eq(&case_id))
-        .order(incidents::start_date.asc())
-        .limit(1000)
+        .order((incidents::start_date.asc(), incidents::id.asc()))
+        .limit(limit)
+        .offset(offset)
         .select(incidents::id)
         .load(c)?;
     let views = ids.iter().map(|i| view(c, keyring, i)).collect::<Result<Vec<_>>>()?;
@@ -297,7 +300,7 @@ pub fn list(
         c,
         &Entry::new(who, "incident.list").target("case", &case_id).detail("results", views.len()),
     )?;
-    Ok(views)
+    Ok((views, total))
 }
 
 pub fn add_involvement(

@@ -351,19 +351,119 @@ pub fn list(
     who: &Principal,
     case_id: Uuid,
     kind: Option<PersonKind>,
-) -> Result<Vec<PersonView>> {
+    (limit, offset): (i64, i64),
+) -> Result<(Vec<PersonView>, i64)> {
     let case_id = case_id.to_string();
     let role = access::authorize(c, who, &case_id, Action::CaseRead)?;
-    let mut q = persons::table.filter(persons::case_id.eq(&case_id)).into_boxed();
-    if let Some(k) = kind {
-        q = q.filter(persons::kind.eq(k.as_str()));
-    }
-    let rows: Vec<PersonRow> =
-        q.order(persons::pseudonym.asc()).limit(1000).select(PersonRow::as_select()).load(c)?;
+    let query = || {
+        let mut q = persons::table.filter(persons::case_id.eq(case_id.clone())).into_boxed();
+        if let Some(k) = kind {
+            q = q.filter(persons::kind.eq(k.as_str()));
+        }
+        q
+    };
+    let total = query().count().get_result(c)?;
+    let rows: Vec<PersonRow> = query()
+        .order(persons::pseudonym.asc())
+        .limit(limit)
+        .offset(offset)
+        .select(PersonRow::as_select())
+        .load(c)?;
     let views = rows.into_iter().map(|r| view(c, keyring, r, who, role)).collect::<Result<Vec<_>>>()?;
     audit::append(
         c,
         &Entry::new(who, "person.list").target("case", &case_id).detail("results", views.len()),
     )?;
-    Ok(views)
+    Ok((views, total))
+}
+
+/// Changes to a person; absent fields stay as they are.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PersonUpdate {
+    pub sex: Option<Sex>,
+    pub names: Option<Vec<String>>,
+    pub aliases: Option<Vec<String>>,
+    pub birth_date: Option<String>,
+    pub contact: Option<String>,
+    pub rank: Option<String>,
+    pub position: Option<String>,
+    pub notes: Option<String>,
+    pub unit_id: Option<Uuid>,
+}
+
+/// Edits a person. Identity and contact of a victim or witness may be changed only by
+/// those who may see them (the case lead and whoever recorded the person).
+pub fn update(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    id: Uuid,
+    input: &PersonUpdate,
+) -> Result<PersonView> {
+    let id = id.to_string();
+    let (case_id, role) = access::authorize_record(c, who, RecordTable::Person, &id, Action::RecordWrite)?;
+    let row = load(c, &id)?;
+    let touches_identity = input.names.is_some()
+        || input.aliases.is_some()
+        || input.birth_date.is_some()
+        || input.contact.is_some();
+    if touches_identity && !(may_see_identity(&row, who, role) && may_see_contact(&row, who, role)) {
+        return Err(Error::Forbidden);
+    }
+    let probe = NewPerson {
+        kind: PersonKind::parse(&row.kind),
+        pseudonym: None,
+        sex: input.sex.unwrap_or_default(),
+        names: input.names.clone().unwrap_or_default(),
+        aliases: input.aliases.clone().unwrap_or_default(),
+        birth_date: input.birth_date.clone(),
+        contact: input.contact.clone(),
+        rank: input.rank.clone(),
+        position: input.position.clone(),
+        unit_id: input.unit_id,
+        notes: input.notes.clone(),
+    };
+    check(&probe)?;
+    if let Some(unit) = input.unit_id {
+        access::same_case(c, RecordTable::Unit, &unit.to_string(), &case_id, "unit_id")?;
+    }
+    let sealer = Sealer::open(c, keyring, TABLE, &id)?;
+    let mut identity: Identity = sealer.unseal("identity", &row.identity)?;
+    let mut details: Details = sealer.unseal("details", &row.details)?;
+    if let Some(n) = &input.names {
+        identity.names = n.iter().map(|x| x.trim().to_owned()).collect();
+    }
+    if let Some(a) = &input.aliases {
+        identity.aliases = a.iter().map(|x| x.trim().to_owned()).collect();
+    }
+    if input.birth_date.is_some() {
+        identity.birth_date = input.birth_date.clone();
+    }
+    for (slot, value) in [
+        (&mut details.rank, &input.rank),
+        (&mut details.position, &input.position),
+        (&mut details.notes, &input.notes),
+    ] {
+        if value.is_some() {
+            slot.clone_from(value);
+        }
+    }
+    let contact = match &input.contact {
+        Some(x) => Some(sealer.seal("contact", x)?),
+        None => row.contact.clone(),
+    };
+    diesel::update(persons::table.find(&id))
+        .set((
+            persons::sex.eq(input.sex.map_or(row.sex.clone(), |s| s.as_str().to_owned())),
+            persons::unit_id.eq(input.unit_id.map(|u| u.to_string()).or(row.unit_id.clone())),
+            persons::identity.eq(sealer.seal("identity", &identity)?),
+            persons::contact.eq(contact),
+            persons::details.eq(sealer.seal("details", &details)?),
+            persons::updated_at.eq(now()),
+        ))
+        .execute(c)?;
+    audit::append(c, &Entry::new(who, "person.update").target("person", &id))?;
+    let row = load(c, &id)?;
+    view(c, keyring, row, who, role)
 }

@@ -145,16 +145,19 @@ pub fn list(
     keyring: &Keyring,
     who: &Principal,
     case_id: Uuid,
-) -> Result<Vec<PlaceView>> {
+    (limit, offset): (i64, i64),
+) -> Result<(Vec<PlaceView>, i64)> {
     let case_id = case_id.to_string();
     access::authorize(c, who, &case_id, Action::CaseRead)?;
+    let total = places::table.filter(places::case_id.eq(&case_id)).count().get_result(c)?;
     let rows: Vec<Row> = places::table
         .filter(places::case_id.eq(&case_id))
-        .order(places::created_at.asc())
-        .limit(1000)
+        .order((places::created_at.asc(), places::id.asc()))
+        .limit(limit)
+        .offset(offset)
         .select((places::id, places::case_id, places::place_type, places::details, places::created_at))
         .load(c)?;
     let views = rows.into_iter().map(|r| view(c, keyring, r)).collect::<Result<Vec<_>>>()?;
     audit::append(c, &Entry::new(who, "place.list").target("case", &case_id).detail("results", views.len()))?;
-    Ok(views)
+    Ok((views, total))
 }

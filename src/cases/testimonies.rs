@@ -709,7 +709,12 @@ pub fn get(c: &mut DbConnection, keyring: &Keyring, who: &Principal, id: Uuid) -
 }
 
 /// The latest version of every account in a case (metadata only: nothing is decrypted).
-pub fn list(c: &mut DbConnection, who: &Principal, case_id: Uuid) -> Result<Vec<TestimonySummary>> {
+pub fn list(
+    c: &mut DbConnection,
+    who: &Principal,
+    case_id: Uuid,
+    (limit, offset): (i64, i64),
+) -> Result<(Vec<TestimonySummary>, i64)> {
     let case_id = case_id.to_string();
     access::authorize(c, who, &case_id, Action::CaseRead)?;
     let rows: Vec<SummaryRow> = testimonies::table
@@ -749,11 +754,14 @@ pub fn list(c: &mut DbConnection, who: &Principal, case_id: Uuid) -> Result<Vec<
             sealed_at: sealed_at.map(|t| t.and_utc()),
         });
     }
+    // Versions are folded in memory (newest per account), so paging happens after.
+    let total = out.len() as i64;
+    let page: Vec<TestimonySummary> = out.into_iter().skip(offset as usize).take(limit as usize).collect();
     audit::append(
         c,
-        &Entry::new(who, "testimony.list").target("case", &case_id).detail("results", out.len()),
+        &Entry::new(who, "testimony.list").target("case", &case_id).detail("results", page.len()),
     )?;
-    Ok(out)
+    Ok((page, total))
 }
 
 #[cfg(test)]

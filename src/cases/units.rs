@@ -249,12 +249,24 @@ pub fn get(c: &mut DbConnection, keyring: &Keyring, who: &Principal, id: Uuid) -
     Ok(v)
 }
 
-pub fn list(c: &mut DbConnection, keyring: &Keyring, who: &Principal, case_id: Uuid) -> Result<Vec<UnitRef>> {
+pub fn list(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+    (limit, offset): (i64, i64),
+) -> Result<(Vec<UnitRef>, i64)> {
     let case_id = case_id.to_string();
     access::authorize(c, who, &case_id, Action::CaseRead)?;
-    let ids: Vec<String> =
-        units::table.filter(units::case_id.eq(&case_id)).limit(1000).select(units::id).load(c)?;
+    let total = units::table.filter(units::case_id.eq(&case_id)).count().get_result(c)?;
+    let ids: Vec<String> = units::table
+        .filter(units::case_id.eq(&case_id))
+        .order((units::created_at.asc(), units::id.asc()))
+        .limit(limit)
+        .offset(offset)
+        .select(units::id)
+        .load(c)?;
     let refs = ids.iter().map(|u| unit_ref(c, keyring, u)).collect::<Result<Vec<_>>>()?;
     audit::append(c, &Entry::new(who, "unit.list").target("case", &case_id).detail("results", refs.len()))?;
-    Ok(refs)
+    Ok((refs, total))
 }

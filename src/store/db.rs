@@ -80,7 +80,9 @@ pub struct Manager {
     backend: Backend,
     #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     url: SecretString,
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     busy_timeout_ms: u32,
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     synchronous: SqliteSynchronous,
 }
 

@@ -330,8 +330,8 @@ async fn a_correction_creates_version_2_and_version_1_remains_readable() {
     assert!(old["account"].as_str().unwrap().contains("несколько часов"));
     let list: Value =
         s.app.get(&format!("/api/v1/cases/{}/testimonies", s.case_id), &s.lawyer).await.json().await.unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 1, "one account, its latest version");
-    assert_eq!(list[0]["version"], 2);
+    assert_eq!(list["total"], 1, "one account, its latest version");
+    assert_eq!(list["items"][0]["version"], 2);
 }
 
 #[tokio::test]
@@ -503,4 +503,115 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+#[tokio::test]
+async fn identity_is_edited_only_by_those_who_may_see_it_and_lists_page() {
+    let s = story().await;
+    let (app, case) = (&s.app, &s.case_id);
+    let path = format!("/api/v1/persons/{}", s.witness_id);
+    let res =
+        app.call(Method::PATCH, &path, Some(&s.investigator), Some(json!({"names": ["Someone Else"]}))).await;
+    assert_problem(res, 403, "forbidden").await;
+    let res = app
+        .call(
+            Method::PATCH,
+            &path,
+            Some(&s.documenter),
+            Some(json!({"contact": "Signal: @new", "birth_date": "1990-13-01"})),
+        )
+        .await;
+    assert_eq!(assert_problem(res, 422, "validation_error").await["errors"][0]["field"], "birth_date");
+    let res =
+        app.call(Method::PATCH, &path, Some(&s.documenter), Some(json!({"contact": "Signal: @new"}))).await;
+    let person: Value = res.json().await.unwrap();
+    assert_eq!(person["contact"], "Signal: @new");
+    assert_eq!(person["names"][0], "Иван Петров", "untouched fields stay");
+
+    for _ in 0..3 {
+        app.post(&format!("/api/v1/cases/{case}/persons"), &s.investigator, json!({"kind": "perpetrator"}))
+            .await;
+    }
+    let page: Value = app
+        .get(&format!("/api/v1/cases/{case}/persons?kind=perpetrator&limit=2"), &s.lawyer)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((page["total"].as_i64(), page["items"].as_array().unwrap().len()), (Some(3), 2));
+    let page: Value = app
+        .get(&format!("/api/v1/cases/{case}/persons?kind=perpetrator&limit=2&offset=2"), &s.lawyer)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"][0]["pseudonym"], "P-0003");
+    assert_problem(
+        app.get(&format!("/api/v1/cases/{case}/persons?limit=500"), &s.lawyer).await,
+        422,
+        "validation_error",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_admin_extends_a_vocabulary_and_the_new_term_is_usable() {
+    let s = story().await;
+    let app = &s.app;
+    let res = app
+        .post(
+            "/api/v1/vocabularies/torture_method",
+            &app.admin,
+            json!({"code": "waterboarding", "label_en": "Waterboarding", "label_ru": "Пытка водой"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let res = app
+        .post(
+            "/api/v1/vocabularies/torture_method",
+            &app.admin,
+            json!({"code": "waterboarding", "label_en": "x", "label_ru": "x"}),
+        )
+        .await;
+    assert_problem(res, 409, "conflict").await;
+    let res = app
+        .post(
+            "/api/v1/vocabularies/torture_method",
+            &app.admin,
+            json!({"code": "Bad Code", "label_en": "", "label_ru": "x"}),
+        )
+        .await;
+    assert_eq!(assert_problem(res, 422, "validation_error").await["errors"].as_array().unwrap().len(), 2);
+    assert_problem(
+        app.post(
+            "/api/v1/vocabularies/colours",
+            &app.admin,
+            json!({"code": "red", "label_en": "Red", "label_ru": "Красный"}),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    let terms: Value = app
+        .get("/api/v1/vocabularies?vocabulary=torture_method", &s.investigator)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        terms
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["code"] == "waterboarding" && t["label_ru"] == "Пытка водой")
+    );
+    let res = app
+        .post(
+            &format!("/api/v1/cases/{}/incidents", s.case_id),
+            &s.investigator,
+            json!({"act_type": "torture", "methods": ["waterboarding"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
 }

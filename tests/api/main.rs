@@ -7,6 +7,7 @@ mod auth;
 mod canary;
 mod cases;
 mod cli;
+mod demo;
 mod errors;
 mod keys;
 mod migrations;

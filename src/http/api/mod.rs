@@ -50,7 +50,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .post(records::create_incident),
         )
         .service(web::resource("/cases/{id}/testimonies").get(testimonies::list).post(testimonies::create))
-        .service(web::resource("/persons/{id}").get(records::read_person))
+        .service(web::resource("/persons/{id}").get(records::read_person).patch(records::update_person))
         .service(web::resource("/units/{id}").get(records::read_unit))
         .service(web::resource("/units/{id}/commanders").post(records::add_commander))
         .service(web::resource("/places/{id}").get(records::read_place))

@@ -4,9 +4,10 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::{Page, PageQuery};
 use crate::auth::policy::act;
 use crate::cases::incidents::{self, IncidentView, NewIncident, NewInvolvement};
-use crate::cases::persons::{self, NewPerson, PersonKind, PersonView};
+use crate::cases::persons::{self, NewPerson, PersonKind, PersonUpdate, PersonView};
 use crate::cases::places::{self, NewPlace, PlaceView};
 use crate::cases::units::{self, NewCommander, NewUnit, UnitRef, UnitView};
 use crate::error::Result;
@@ -33,20 +34,25 @@ pub async fn create_person(
 #[serde(deny_unknown_fields)]
 pub struct PersonQuery {
     pub kind: Option<PersonKind>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
 }
 
 /// Persons of a case (identity withheld where the reader may not see it). Permission:
 /// `case.read`.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/persons", tag = "records", params(("id" = Uuid, Path), PersonQuery),
-    responses((status = 200, body = Vec<PersonView>), (status = 404, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = Page<PersonView>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list_persons(
     state: web::Data<AppState>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
     q: web::Query<PersonQuery>,
-) -> Result<web::Json<Vec<PersonView>>> {
+) -> Result<web::Json<Page<PersonView>>> {
+    let q = q.into_inner();
+    let (limit, offset) = PageQuery { limit: q.limit, offset: q.offset }.resolve()?;
     let (p, id, kind) = (who.principal, id.into_inner(), q.kind);
-    Ok(web::Json(state.tx(move |c, k| persons::list(c, k, &p, id, kind)).await?))
+    let (items, total) = state.tx(move |c, k| persons::list(c, k, &p, id, kind, (limit, offset))).await?;
+    Ok(web::Json(Page { items, total, limit, offset }))
 }
 
 /// One person; for a perpetrator, every incident and supporting testimony. Permission:
@@ -60,6 +66,22 @@ pub async fn read_person(
 ) -> Result<web::Json<PersonView>> {
     let (p, id) = (who.principal, id.into_inner());
     Ok(web::Json(state.tx(move |c, k| persons::get(c, k, &p, id)).await?))
+}
+
+/// Edit a person (identity and contact of a victim or witness: the case lead and the
+/// recorder only). Permission: `record.write`.
+#[utoipa::path(patch, path = "/api/v1/persons/{id}", tag = "records", params(("id" = Uuid, Path)), request_body = PersonUpdate,
+    responses((status = 200, body = PersonView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn update_person(
+    state: web::Data<AppState>,
+    who: Allowed<act::RecordWrite>,
+    id: web::Path<Uuid>,
+    body: web::Json<PersonUpdate>,
+) -> Result<web::Json<PersonView>> {
+    let (p, id) = (who.principal, id.into_inner());
+    Ok(web::Json(state.tx(move |c, k| persons::update(c, k, &p, id, &body)).await?))
 }
 
 /// Record a unit or organisation. Permission: `record.write`.
@@ -78,15 +100,18 @@ pub async fn create_unit(
 }
 
 /// Units of a case. Permission: `case.read`.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/units", tag = "records", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Vec<UnitRef>), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/cases/{id}/units", tag = "records", params(("id" = Uuid, Path), PageQuery),
+    responses((status = 200, body = Page<UnitRef>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list_units(
     state: web::Data<AppState>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
-) -> Result<web::Json<Vec<UnitRef>>> {
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<UnitRef>>> {
+    let (limit, offset) = page.resolve()?;
     let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(state.tx(move |c, k| units::list(c, k, &p, id)).await?))
+    let (items, total) = state.tx(move |c, k| units::list(c, k, &p, id, (limit, offset))).await?;
+    Ok(web::Json(Page { items, total, limit, offset }))
 }
 
 /// A unit with its chain of command, sub-units, commanders and the incidents of its
@@ -134,15 +159,18 @@ pub async fn create_place(
 }
 
 /// Places of a case. Permission: `case.read`.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/places", tag = "records", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Vec<PlaceView>), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/cases/{id}/places", tag = "records", params(("id" = Uuid, Path), PageQuery),
+    responses((status = 200, body = Page<PlaceView>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list_places(
     state: web::Data<AppState>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
-) -> Result<web::Json<Vec<PlaceView>>> {
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<PlaceView>>> {
+    let (limit, offset) = page.resolve()?;
     let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(state.tx(move |c, k| places::list(c, k, &p, id)).await?))
+    let (items, total) = state.tx(move |c, k| places::list(c, k, &p, id, (limit, offset))).await?;
+    Ok(web::Json(Page { items, total, limit, offset }))
 }
 
 /// One place. Permission: `case.read`.
@@ -175,15 +203,18 @@ pub async fn create_incident(
 }
 
 /// Incidents of a case. Permission: `case.read`.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/incidents", tag = "records", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Vec<IncidentView>), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/cases/{id}/incidents", tag = "records", params(("id" = Uuid, Path), PageQuery),
+    responses((status = 200, body = Page<IncidentView>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list_incidents(
     state: web::Data<AppState>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
-) -> Result<web::Json<Vec<IncidentView>>> {
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<IncidentView>>> {
+    let (limit, offset) = page.resolve()?;
     let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(state.tx(move |c, k| incidents::list(c, k, &p, id)).await?))
+    let (items, total) = state.tx(move |c, k| incidents::list(c, k, &p, id, (limit, offset))).await?;
+    Ok(web::Json(Page { items, total, limit, offset }))
 }
 
 /// One incident with its victims, involvements and testimonies. Permission: `case.read`.

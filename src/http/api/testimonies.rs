@@ -8,6 +8,7 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
+use super::{Page, PageQuery};
 use crate::auth::policy::act;
 use crate::cases::attachments::{self, AttachmentView, CONTENT_FIELD, Stored, TABLE as ATTACHMENTS};
 use crate::cases::incidents::{self, IncidentView};
@@ -40,15 +41,18 @@ pub async fn create(
 
 /// The latest version of every testimony in a case (metadata only). Permission:
 /// `case.read`.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/testimonies", tag = "testimonies", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Vec<TestimonySummary>), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/cases/{id}/testimonies", tag = "testimonies", params(("id" = Uuid, Path), PageQuery),
+    responses((status = 200, body = Page<TestimonySummary>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
-) -> Result<web::Json<Vec<TestimonySummary>>> {
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<TestimonySummary>>> {
+    let (limit, offset) = page.resolve()?;
     let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(state.db.transaction(move |c| testimonies::list(c, &p, id)).await?))
+    let (items, total) = state.db.transaction(move |c| testimonies::list(c, &p, id, (limit, offset))).await?;
+    Ok(web::Json(Page { items, total, limit, offset }))
 }
 
 /// One version of a testimony. Audited. Permission: `case.read`.
@@ -286,30 +290,13 @@ fn media_type(req: &HttpRequest) -> Result<String> {
 fn filename(req: &HttpRequest) -> Result<String> {
     let Some(v) = req.headers().get("x-filename") else { return Ok("attachment".into()) };
     let raw = v.to_str().map_err(|_| Error::BadRequest("X-Filename must be percent-encoded".into()))?;
-    let bytes = percent_decode(raw)
+    let bytes = crate::domain::percent::decode(raw)
         .ok_or_else(|| Error::BadRequest("X-Filename is not valid percent-encoding".into()))?;
     let name = String::from_utf8(bytes).map_err(|_| Error::BadRequest("X-Filename is not UTF-8".into()))?;
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let clean: String = base.chars().filter(|c| !c.is_control()).take(255).collect();
     let clean = clean.trim().trim_start_matches('.').to_owned();
     Ok(if clean.is_empty() { "attachment".into() } else { clean })
-}
-
-fn percent_decode(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len());
-    let bytes = s.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    Some(out)
 }
 
 /// An attachment's metadata. Audited. Permission: `case.read`.
@@ -396,21 +383,13 @@ pub async fn download(
         }
     };
     res.insert_header((header::ACCEPT_RANGES, "bytes"));
-    let disposition = format!("attachment; filename*=UTF-8''{}", percent_encode(&d.view.filename));
+    let disposition =
+        format!("attachment; filename*=UTF-8''{}", crate::domain::percent::encode(&d.view.filename));
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         res.insert_header((header::CONTENT_DISPOSITION, v));
     }
     res.content_type(d.view.media_type.as_str());
     Ok(res.streaming(body))
-}
-
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Decrypts on the blocking pool and feeds the response, one segment at a time.
