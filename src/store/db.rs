@@ -153,6 +153,10 @@ impl r2d2::ManageConnection for Manager {
 pub struct Db {
     pool: r2d2::Pool<Manager>,
     backend: Backend,
+    /// SQLite has one writer at a time. Queueing writers here, in order, beats letting
+    /// them collide on the file lock, where SQLite's busy handler sleeps and retries
+    /// (unfairly: under load a few requests waited over a second).
+    writer: Option<std::sync::Arc<tokio::sync::Semaphore>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -183,7 +187,9 @@ impl Db {
             .error_handler(Box::new(LogPoolErrors))
             .build_unchecked(manager);
         drop(first);
-        Ok(Db { pool, backend })
+        let writer = matches!(backend, Backend::Sqlite { .. })
+            .then(|| std::sync::Arc::new(tokio::sync::Semaphore::new(1)));
+        Ok(Db { pool, backend, writer })
     }
 
     pub fn backend(&self) -> &Backend {
@@ -211,6 +217,10 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T> + Send + 'static,
         T: Send + 'static,
     {
+        let _turn = match &self.writer {
+            Some(queue) => Some(queue.acquire().await.map_err(|_| Error::Unavailable)?),
+            None => None,
+        };
         self.run(move |conn| write_transaction(conn, f)).await
     }
 
