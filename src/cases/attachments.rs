@@ -1,4 +1,4 @@
-//! Attachments (photos, audio, video, medical reports) of a testimony. The content is a
+//! Attachments (photos, audio, video, medical reports) of a testimony or an incident. The content is a
 //! STREAM ciphertext in the blob store, encrypted while it arrives; the row, the
 //! wrapped key and the audit entry are written in one transaction only once the whole
 //! file is stored, so an aborted upload leaves neither a row nor a file. The original
@@ -34,6 +34,7 @@ struct Meta {
 pub struct AttachmentView {
     pub id: Uuid,
     pub testimony_id: Option<Uuid>,
+    pub incident_id: Option<Uuid>,
     pub media_type: String,
     /// Bytes of the original file.
     pub size: i64,
@@ -44,11 +45,12 @@ pub struct AttachmentView {
     pub created_at: DateTime<Utc>,
 }
 
-type Row = (String, Option<String>, String, i64, Vec<u8>, String, chrono::NaiveDateTime);
+type Row = (String, Option<String>, Option<String>, String, i64, Vec<u8>, String, chrono::NaiveDateTime);
 
 fn select() -> (
     attachments::id,
     attachments::testimony_id,
+    attachments::incident_id,
     attachments::media_type,
     attachments::size,
     attachments::meta,
@@ -58,6 +60,7 @@ fn select() -> (
     (
         attachments::id,
         attachments::testimony_id,
+        attachments::incident_id,
         attachments::media_type,
         attachments::size,
         attachments::meta,
@@ -69,12 +72,13 @@ fn select() -> (
 fn view(
     c: &mut DbConnection,
     keyring: &Keyring,
-    (id, testimony, media_type, size, meta, by, at): Row,
+    (id, testimony, incident, media_type, size, meta, by, at): Row,
 ) -> Result<AttachmentView> {
     let meta: Meta = Sealer::open(c, keyring, TABLE, &id)?.unseal("meta", &meta)?;
     Ok(AttachmentView {
         id: super::parse_uuid(&id)?,
         testimony_id: testimony.as_deref().map(super::parse_uuid).transpose()?,
+        incident_id: incident.as_deref().map(super::parse_uuid).transpose()?,
         media_type,
         size,
         filename: meta.filename,
@@ -97,19 +101,34 @@ pub(crate) fn list_for_testimony(
     rows.into_iter().map(|r| view(c, keyring, r)).collect()
 }
 
-/// Permission to upload to a testimony, checked before any byte is read.
+/// What an attachment is attached to.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Testimony(String),
+    Incident(String),
+}
+
+/// Permission to upload, checked before any byte is read.
 #[derive(Debug, Clone)]
 pub struct UploadTicket {
     pub attachment_id: Uuid,
-    pub testimony_id: String,
+    pub target: Target,
     pub case_id: String,
 }
 
 pub fn begin_upload(c: &mut DbConnection, who: &Principal, testimony: Uuid) -> Result<UploadTicket> {
-    let testimony_id = testimony.to_string();
+    let id = testimony.to_string();
     let (case_id, _) =
-        access::authorize_record(c, who, RecordTable::Testimony, &testimony_id, Action::TestimonyCreate)?;
-    Ok(UploadTicket { attachment_id: Uuid::new_v4(), testimony_id, case_id })
+        access::authorize_record(c, who, RecordTable::Testimony, &id, Action::TestimonyCreate)?;
+    Ok(UploadTicket { attachment_id: Uuid::new_v4(), target: Target::Testimony(id), case_id })
+}
+
+/// Files about an incident (photos of injuries, a medical report) come from those who
+/// record incidents.
+pub fn begin_incident_upload(c: &mut DbConnection, who: &Principal, incident: Uuid) -> Result<UploadTicket> {
+    let id = incident.to_string();
+    let (case_id, _) = access::authorize_record(c, who, RecordTable::Incident, &id, Action::RecordWrite)?;
+    Ok(UploadTicket { attachment_id: Uuid::new_v4(), target: Target::Incident(id), case_id })
 }
 
 /// What the upload stream produced.
@@ -131,7 +150,11 @@ pub fn finish_upload(
     stored: &Stored,
 ) -> Result<AttachmentView> {
     // Membership may have changed while the bytes were arriving.
-    access::authorize(c, who, &ticket.case_id, Action::TestimonyCreate)?;
+    let (action, testimony_id, incident_id) = match &ticket.target {
+        Target::Testimony(t) => (Action::TestimonyCreate, Some(t.clone()), None),
+        Target::Incident(i) => (Action::RecordWrite, None, Some(i.clone())),
+    };
+    access::authorize(c, who, &ticket.case_id, action)?;
     let id = ticket.attachment_id.to_string();
     key_store::store_record_key(c, keyring, TABLE, &id, &stored.dek)?;
     let sealer = Sealer::open(c, keyring, TABLE, &id)?;
@@ -141,7 +164,8 @@ pub fn finish_upload(
         .values((
             attachments::id.eq(&id),
             attachments::case_id.eq(&ticket.case_id),
-            attachments::testimony_id.eq(Some(&ticket.testimony_id)),
+            attachments::testimony_id.eq(&testimony_id),
+            attachments::incident_id.eq(&incident_id),
             attachments::blob_id.eq(stored.blob_id.to_string()),
             attachments::media_type.eq(&stored.media_type),
             attachments::size.eq(stored.size as i64),
@@ -154,7 +178,7 @@ pub fn finish_upload(
         c,
         &Entry::new(who, "attachment.upload")
             .target("attachment", &id)
-            .detail("testimony_id", ticket.testimony_id.clone())
+            .detail("on", testimony_id.or(incident_id).unwrap_or_default())
             .detail("size", stored.size)
             .detail("sha256", sha),
     )?;
@@ -197,4 +221,17 @@ pub fn get(c: &mut DbConnection, keyring: &Keyring, who: &Principal, id: Uuid) -
     let v = view(c, keyring, row)?;
     audit::append(c, &Entry::new(who, "attachment.read").target("attachment", &id))?;
     Ok(v)
+}
+
+pub(crate) fn list_for_incident(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    incident_id: &str,
+) -> Result<Vec<AttachmentView>> {
+    let rows: Vec<Row> = attachments::table
+        .filter(attachments::incident_id.eq(incident_id))
+        .order(attachments::created_at.asc())
+        .select(select())
+        .load(c)?;
+    rows.into_iter().map(|r| view(c, keyring, r)).collect()
 }

@@ -104,6 +104,7 @@ pub struct IncidentView {
     pub involvements: Vec<Involvement>,
     /// Root ids of the testimonies that describe it.
     pub testimonies: Vec<Uuid>,
+    pub attachments: Vec<super::attachments::AttachmentView>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -140,15 +141,8 @@ pub(crate) fn testimony_root(c: &mut DbConnection, id: &str, case_id: &str, fiel
     }
 }
 
-pub fn create(
-    c: &mut DbConnection,
-    keyring: &Keyring,
-    who: &Principal,
-    case_id: Uuid,
-    input: &NewIncident,
-) -> Result<IncidentView> {
-    let case_id = case_id.to_string();
-    access::authorize(c, who, &case_id, Action::RecordWrite)?;
+/// Everything an incident's input must satisfy, in its case.
+fn check(c: &mut DbConnection, case_id: &str, input: &NewIncident) -> Result<()> {
     let mut checks = Checks::default();
     if let Some(e) = vocab::check(c, "act_type", &input.act_type, "act_type")? {
         checks.0.push(e);
@@ -178,11 +172,24 @@ pub fn create(
     }
     checks.finish()?;
     if let Some(place) = input.place_id {
-        access::same_case(c, RecordTable::Place, &place.to_string(), &case_id, "place_id")?;
+        access::same_case(c, RecordTable::Place, &place.to_string(), case_id, "place_id")?;
     }
     for v in &input.victim_ids {
-        access::same_case(c, RecordTable::Person, &v.to_string(), &case_id, "victim_ids")?;
+        access::same_case(c, RecordTable::Person, &v.to_string(), case_id, "victim_ids")?;
     }
+    Ok(())
+}
+
+pub fn create(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+    input: &NewIncident,
+) -> Result<IncidentView> {
+    let case_id = case_id.to_string();
+    access::authorize(c, who, &case_id, Action::RecordWrite)?;
+    check(c, &case_id, input)?;
     let id = Uuid::new_v4().to_string();
     let sealer = Sealer::create(c, keyring, TABLE, &id)?;
     let now = now();
@@ -204,15 +211,52 @@ pub fn create(
             incidents::updated_at.eq(now),
         ))
         .execute(c)?;
-    let mut victims = input.victim_ids.clone();
+    set_victims(c, &id, &input.victim_ids)?;
+    audit::append(c, &Entry::new(who, "incident.create").target("incident", &id).detail("case_id", case_id))?;
+    view(c, keyring, &id)
+}
+
+fn set_victims(c: &mut DbConnection, id: &str, victim_ids: &[Uuid]) -> Result<()> {
+    diesel::delete(incident_victims::table.filter(incident_victims::incident_id.eq(id))).execute(c)?;
+    let mut victims = victim_ids.to_vec();
     victims.sort();
     victims.dedup();
     for v in victims {
         diesel::insert_into(incident_victims::table)
-            .values((incident_victims::incident_id.eq(&id), incident_victims::person_id.eq(v.to_string())))
+            .values((incident_victims::incident_id.eq(id), incident_victims::person_id.eq(v.to_string())))
             .execute(c)?;
     }
-    audit::append(c, &Entry::new(who, "incident.create").target("incident", &id).detail("case_id", case_id))?;
+    Ok(())
+}
+
+/// Replaces an incident's facts (involvements and links stay). Permission: record.write.
+pub fn update(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    id: Uuid,
+    input: &NewIncident,
+) -> Result<IncidentView> {
+    let id = id.to_string();
+    let (case_id, _) = access::authorize_record(c, who, RecordTable::Incident, &id, Action::RecordWrite)?;
+    check(c, &case_id, input)?;
+    let sealer = Sealer::open(c, keyring, TABLE, &id)?;
+    diesel::update(incidents::table.find(&id))
+        .set((
+            incidents::act_type.eq(&input.act_type),
+            incidents::methods.eq(serde_json::to_string(&input.methods).map_err(Error::internal)?),
+            incidents::start_date.eq(&input.start_date),
+            incidents::start_precision.eq(input.start_precision.as_str()),
+            incidents::end_date.eq(&input.end_date),
+            incidents::end_precision.eq(input.end_precision.as_str()),
+            incidents::place_id.eq(input.place_id.map(|p| p.to_string())),
+            incidents::details
+                .eq(sealer.seal("details", &Details { description: input.description.clone() })?),
+            incidents::updated_at.eq(now()),
+        ))
+        .execute(c)?;
+    set_victims(c, &id, &input.victim_ids)?;
+    audit::append(c, &Entry::new(who, "incident.update").target("incident", &id))?;
     view(c, keyring, &id)
 }
 
@@ -259,6 +303,7 @@ fn view(c: &mut DbConnection, keyring: &Keyring, id: &str) -> Result<IncidentVie
         victim_ids: uuids(&victims)?,
         involvements: list,
         testimonies: uuids(&testimonies)?,
+        attachments: super::attachments::list_for_incident(c, keyring, id)?,
         created_at: r.created_at.and_utc(),
     })
 }

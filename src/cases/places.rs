@@ -84,15 +84,7 @@ pub(crate) fn name_of(c: &mut DbConnection, keyring: &Keyring, id: &str) -> Resu
     Ok(view(c, keyring, r)?.name)
 }
 
-pub fn create(
-    c: &mut DbConnection,
-    keyring: &Keyring,
-    who: &Principal,
-    case_id: Uuid,
-    input: &NewPlace,
-) -> Result<PlaceView> {
-    let case_id = case_id.to_string();
-    access::authorize(c, who, &case_id, Action::RecordWrite)?;
+fn check(c: &mut DbConnection, input: &NewPlace) -> Result<()> {
     let mut checks = Checks::default();
     checks.check(validate::text("name", &input.name, 300, true));
     if let Some(a) = &input.address {
@@ -108,6 +100,19 @@ pub fn create(
         checks.0.push(e);
     }
     checks.finish()?;
+    Ok(())
+}
+
+pub fn create(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+    input: &NewPlace,
+) -> Result<PlaceView> {
+    let case_id = case_id.to_string();
+    access::authorize(c, who, &case_id, Action::RecordWrite)?;
+    check(c, input)?;
     let id = Uuid::new_v4().to_string();
     let sealer = Sealer::create(c, keyring, TABLE, &id)?;
     let details = Details {
@@ -160,4 +165,33 @@ pub fn list(
     let views = rows.into_iter().map(|r| view(c, keyring, r)).collect::<Result<Vec<_>>>()?;
     audit::append(c, &Entry::new(who, "place.list").target("case", &case_id).detail("results", views.len()))?;
     Ok((views, total))
+}
+
+/// Replaces a place's type and details.
+pub fn update(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    id: Uuid,
+    input: &NewPlace,
+) -> Result<PlaceView> {
+    let id = id.to_string();
+    access::authorize_record(c, who, RecordTable::Place, &id, Action::RecordWrite)?;
+    check(c, input)?;
+    let sealer = Sealer::open(c, keyring, TABLE, &id)?;
+    let details = Details {
+        name: input.name.trim().to_owned(),
+        address: input.address.clone(),
+        latitude: input.latitude,
+        longitude: input.longitude,
+    };
+    diesel::update(places::table.find(&id))
+        .set((
+            places::place_type.eq(&input.place_type),
+            places::details.eq(sealer.seal("details", &details)?),
+        ))
+        .execute(c)?;
+    audit::append(c, &Entry::new(who, "place.update").target("place", &id))?;
+    let r = row(c, &id)?;
+    view(c, keyring, r)
 }

@@ -270,3 +270,37 @@ pub fn list(
     audit::append(c, &Entry::new(who, "unit.list").target("case", &case_id).detail("results", refs.len()))?;
     Ok((refs, total))
 }
+
+/// Renames a unit or moves it in the chain of command. A unit cannot be placed under
+/// itself or one of its own sub-units.
+pub fn update(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    id: Uuid,
+    input: &NewUnit,
+) -> Result<UnitView> {
+    let id = id.to_string();
+    let (case_id, _) = access::authorize_record(c, who, RecordTable::Unit, &id, Action::RecordWrite)?;
+    let mut checks = Checks::default();
+    checks.check(validate::text("name", &input.name, 300, true));
+    checks.check(validate::text("description", &input.description, 10_000, false));
+    checks.finish()?;
+    if let Some(parent) = input.parent_id {
+        let parent = parent.to_string();
+        access::same_case(c, RecordTable::Unit, &parent, &case_id, "parent_id")?;
+        if subtree(c, &id)?.contains(&parent) {
+            return Err(Error::field("parent_id", "cycle", "a unit cannot be under itself or its sub-units"));
+        }
+    }
+    let sealer = Sealer::open(c, keyring, TABLE, &id)?;
+    let d = Details { name: input.name.trim().to_owned(), description: input.description.clone() };
+    diesel::update(units::table.find(&id))
+        .set((
+            units::parent_id.eq(input.parent_id.map(|p| p.to_string())),
+            units::details.eq(sealer.seal("details", &d)?),
+        ))
+        .execute(c)?;
+    audit::append(c, &Entry::new(who, "unit.update").target("unit", &id))?;
+    build_view(c, keyring, &id)
+}

@@ -615,3 +615,122 @@ async fn an_admin_extends_a_vocabulary_and_the_new_term_is_usable() {
         .await;
     assert_eq!(res.status(), 201);
 }
+
+#[tokio::test]
+async fn incidents_units_and_places_are_corrected_in_place_and_incidents_take_files() {
+    let s = story().await;
+    let (app, inv, case) = (&s.app, &s.investigator, &s.case_id);
+    let place: Value = app
+        .post(
+            &format!("/api/v1/cases/{case}/places"),
+            inv,
+            json!({"place_type": "police_station", "name": "РУВД"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let pid = place["id"].as_str().unwrap();
+    let res = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/places/{pid}"),
+            Some(inv),
+            Some(json!({"place_type": "prison", "name": "Тюрьма №1", "latitude": 95.0})),
+        )
+        .await;
+    assert_eq!(assert_problem(res, 422, "validation_error").await["errors"][0]["field"], "latitude");
+    let place: Value = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/places/{pid}"),
+            Some(inv),
+            Some(json!({"place_type": "prison", "name": "Тюрьма №1"})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((place["place_type"].as_str(), place["name"].as_str()), (Some("prison"), Some("Тюрьма №1")));
+
+    let top: Value = app
+        .post(&format!("/api/v1/cases/{case}/units"), inv, json!({"name": "Top"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sub: Value = app
+        .post(&format!("/api/v1/cases/{case}/units"), inv, json!({"name": "Sub", "parent_id": top["id"]}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let res = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/units/{}", top["id"].as_str().unwrap()),
+            Some(inv),
+            Some(json!({"name": "Top", "parent_id": sub["id"]})),
+        )
+        .await;
+    assert_eq!(assert_problem(res, 422, "validation_error").await["errors"][0]["code"], "cycle");
+    let renamed: Value = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/units/{}", sub["id"].as_str().unwrap()),
+            Some(inv),
+            Some(json!({"name": "Sub-unit", "parent_id": top["id"]})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(renamed["name"], "Sub-unit");
+
+    let incident: Value = app
+        .post(&format!("/api/v1/cases/{case}/incidents"), inv, json!({"act_type": "arbitrary_arrest"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let iid = incident["id"].as_str().unwrap();
+    let fixed: Value = app
+        .call(Method::PUT, &format!("/api/v1/incidents/{iid}"), Some(inv),
+              Some(json!({"act_type": "torture", "start_date": "2020-08", "start_precision": "month", "place_id": pid, "victim_ids": [s.witness_id]})))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (fixed["act_type"].as_str(), fixed["start_date"].as_str()),
+        (Some("torture"), Some("2020-08"))
+    );
+    assert_eq!(fixed["victim_ids"][0], s.witness_id.as_str());
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/incidents/{iid}/attachments")))
+        .bearer_auth(inv)
+        .header("content-type", "image/jpeg")
+        .header("x-filename", "..%2F..%2Fetc%2Fpasswd")
+        .body(vec![1u8; 1000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let file: Value = res.json().await.unwrap();
+    assert_eq!(file["filename"], "passwd", "no path survives in a filename");
+    let seen: Value = app.get(&format!("/api/v1/incidents/{iid}"), &s.lawyer).await.json().await.unwrap();
+    assert_eq!(seen["attachments"][0]["incident_id"], iid);
+    assert_problem(
+        app.client
+            .post(app.url(&format!("/api/v1/incidents/{iid}/attachments")))
+            .bearer_auth(&s.lawyer)
+            .body("x")
+            .send()
+            .await
+            .unwrap(),
+        403,
+        "forbidden",
+    )
+    .await;
+}

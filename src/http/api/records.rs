@@ -127,6 +127,21 @@ pub async fn read_unit(
     Ok(web::Json(state.tx(move |c, k| units::get(c, k, &p, id)).await?))
 }
 
+/// Rename a unit or move it in the chain of command (never under itself). Permission:
+/// `record.write`.
+#[utoipa::path(put, path = "/api/v1/units/{id}", tag = "records", params(("id" = Uuid, Path)), request_body = NewUnit,
+    responses((status = 200, body = UnitView), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn update_unit(
+    state: web::Data<AppState>,
+    who: Allowed<act::RecordWrite>,
+    id: web::Path<Uuid>,
+    body: web::Json<NewUnit>,
+) -> Result<web::Json<UnitView>> {
+    let (p, id) = (who.principal, id.into_inner());
+    Ok(web::Json(state.tx(move |c, k| units::update(c, k, &p, id, &body)).await?))
+}
+
 /// Record a commander of a unit over a period. Permission: `case.link`.
 #[utoipa::path(post, path = "/api/v1/units/{id}/commanders", tag = "records", params(("id" = Uuid, Path)),
     request_body = NewCommander,
@@ -185,6 +200,20 @@ pub async fn read_place(
     Ok(web::Json(state.tx(move |c, k| places::get(c, k, &p, id)).await?))
 }
 
+/// Replace a place's type and details. Permission: `record.write`.
+#[utoipa::path(put, path = "/api/v1/places/{id}", tag = "records", params(("id" = Uuid, Path)), request_body = NewPlace,
+    responses((status = 200, body = PlaceView), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn update_place(
+    state: web::Data<AppState>,
+    who: Allowed<act::RecordWrite>,
+    id: web::Path<Uuid>,
+    body: web::Json<NewPlace>,
+) -> Result<web::Json<PlaceView>> {
+    let (p, id) = (who.principal, id.into_inner());
+    Ok(web::Json(state.tx(move |c, k| places::update(c, k, &p, id, &body)).await?))
+}
+
 /// Record an incident: what was done, when, where and to whom. Permission:
 /// `record.write`.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/incidents", tag = "records", params(("id" = Uuid, Path)),
@@ -227,6 +256,21 @@ pub async fn read_incident(
 ) -> Result<web::Json<IncidentView>> {
     let (p, id) = (who.principal, id.into_inner());
     Ok(web::Json(state.tx(move |c, k| incidents::get(c, k, &p, id)).await?))
+}
+
+/// Replace an incident's facts: act, methods, dates, place, description, victims
+/// (involvements and links stay). Permission: `record.write`.
+#[utoipa::path(put, path = "/api/v1/incidents/{id}", tag = "records", params(("id" = Uuid, Path)), request_body = NewIncident,
+    responses((status = 200, body = IncidentView), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn update_incident(
+    state: web::Data<AppState>,
+    who: Allowed<act::RecordWrite>,
+    id: web::Path<Uuid>,
+    body: web::Json<NewIncident>,
+) -> Result<web::Json<IncidentView>> {
+    let (p, id) = (who.principal, id.into_inner());
+    Ok(web::Json(state.tx(move |c, k| incidents::update(c, k, &p, id, &body)).await?))
 }
 
 /// Record a person's or unit's involvement in an incident, with the testimonies that

@@ -1,5 +1,6 @@
-//! Testimonies, their versions and consent, links to incidents, and attachments
-//! (streamed in and out with bounded memory; range requests for downloads).
+//! Testimonies, their versions and consent, links to incidents, and attachments of
+//! testimonies and incidents (streamed in and out with bounded memory; range requests
+//! for downloads).
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -168,20 +169,53 @@ pub async fn upload(
     who: Allowed<act::TestimonyCreate>,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> Result<HttpResponse> {
-    let max = state.max_attachment_bytes;
-    let declared = declared_length(&req)?;
-    if declared.is_some_and(|n| n > max) {
-        return Err(Error::TooLarge { limit: max });
-    }
-    let media_type = media_type(&req)?;
-    let filename = filename(&req)?;
     let (p, id) = (who.principal, id.into_inner());
     let ticket = {
         let p = p.clone();
         state.db.run(move |c| attachments::begin_upload(c, &p, id)).await?
     };
+    receive(&state, &req, payload, p, ticket).await
+}
+
+/// Upload a file about an incident (photos of injuries, a medical report), as for a
+/// testimony. Permission: `record.write`.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/attachments", tag = "testimonies", params(("id" = Uuid, Path)),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = AttachmentView), (status = 400, body = Problem), (status = 404, body = Problem),
+        (status = 413, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn upload_to_incident(
+    state: web::Data<AppState>,
+    who: Allowed<act::RecordWrite>,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    payload: web::Payload,
+) -> Result<HttpResponse> {
+    let (p, id) = (who.principal, id.into_inner());
+    let ticket = {
+        let p = p.clone();
+        state.db.run(move |c| attachments::begin_incident_upload(c, &p, id)).await?
+    };
+    receive(&state, &req, payload, p, ticket).await
+}
+
+/// Streams an authorised upload into the blob store and records it.
+async fn receive(
+    state: &AppState,
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    p: crate::auth::Principal,
+    ticket: attachments::UploadTicket,
+) -> Result<HttpResponse> {
+    let max = state.max_attachment_bytes;
+    let declared = declared_length(req)?;
+    if declared.is_some_and(|n| n > max) {
+        return Err(Error::TooLarge { limit: max });
+    }
+    let media_type = media_type(req)?;
+    let filename = filename(req)?;
     // Fail now, not after the whole file arrived, if the keys are not loaded.
     state.keys.keyring()?;
 
