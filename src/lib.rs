@@ -19,6 +19,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod keys;
+pub mod search;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
