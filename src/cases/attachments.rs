@@ -93,11 +93,27 @@ pub(crate) fn list_for_testimony(
     keyring: &Keyring,
     testimony_id: &str,
 ) -> Result<Vec<AttachmentView>> {
-    let rows: Vec<Row> = attachments::table
-        .filter(attachments::testimony_id.eq(testimony_id))
-        .order(attachments::created_at.asc())
-        .select(select())
-        .load(c)?;
+    list_for(c, keyring, &Target::Testimony(testimony_id.to_owned()))
+}
+
+pub(crate) fn list_for_incident(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    incident_id: &str,
+) -> Result<Vec<AttachmentView>> {
+    list_for(c, keyring, &Target::Incident(incident_id.to_owned()))
+}
+
+fn list_for(c: &mut DbConnection, keyring: &Keyring, target: &Target) -> Result<Vec<AttachmentView>> {
+    let query = match target {
+        Target::Testimony(id) => {
+            attachments::table.filter(attachments::testimony_id.eq(id.clone())).into_boxed()
+        }
+        Target::Incident(id) => {
+            attachments::table.filter(attachments::incident_id.eq(id.clone())).into_boxed()
+        }
+    };
+    let rows: Vec<Row> = query.order(attachments::created_at.asc()).select(select()).load(c)?;
     rows.into_iter().map(|r| view(c, keyring, r)).collect()
 }
 
@@ -221,17 +237,4 @@ pub fn get(c: &mut DbConnection, keyring: &Keyring, who: &Principal, id: Uuid) -
     let v = view(c, keyring, row)?;
     audit::append(c, &Entry::new(who, "attachment.read").target("attachment", &id))?;
     Ok(v)
-}
-
-pub(crate) fn list_for_incident(
-    c: &mut DbConnection,
-    keyring: &Keyring,
-    incident_id: &str,
-) -> Result<Vec<AttachmentView>> {
-    let rows: Vec<Row> = attachments::table
-        .filter(attachments::incident_id.eq(incident_id))
-        .order(attachments::created_at.asc())
-        .select(select())
-        .load(c)?;
-    rows.into_iter().map(|r| view(c, keyring, r)).collect()
 }

@@ -12,6 +12,7 @@ use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::{Ready, ready};
 
+use crate::audit::{self, Actor, Entry, Outcome};
 use crate::auth::Principal;
 use crate::auth::policy::{self, Action, ActionMarker, Scope};
 use crate::error::Error;
@@ -39,6 +40,38 @@ pub async fn authenticate(
         req.extensions_mut().insert(Authenticated { principal, enrolment_pending });
     }
     next.call(req).await
+}
+
+/// Stored data that fails its integrity check, or a record whose key is gone, is an
+/// event an auditor must see: the request's own transaction rolled back, so it is
+/// recorded here, in one of its own, naming who asked and for which record.
+pub async fn audit_failures(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let res = next.call(req).await?;
+    let action = match res.response().error().and_then(|e| e.as_error::<Error>()) {
+        Some(Error::Integrity) => "integrity_error",
+        Some(Error::KeyUnavailable(_)) => "key_unavailable",
+        _ => return Ok(res),
+    };
+    let actor = res
+        .request()
+        .extensions()
+        .get::<Authenticated>()
+        .map(|a| Actor::from(&a.principal))
+        .unwrap_or_default();
+    let mut entry = Entry::new(actor, action).outcome(Outcome::Failure);
+    if let Some(id) = res.request().match_info().get("id").and_then(|id| uuid::Uuid::parse_str(id).ok()) {
+        entry = entry.target("record", id);
+    }
+    if let Some(state) = state
+        && let Err(e) = state.db.transaction(move |c| audit::append(c, &entry).map(drop)).await
+    {
+        tracing::error!(error = %e, "could not audit an integrity failure");
+    }
+    Ok(res)
 }
 
 /// Paths that still answer while the keys are not loaded: enough to sign in, see the

@@ -18,6 +18,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/readyz").get(api::system::readyz))
         .service(
             web::scope("/api/v1")
+                .wrap(actix_web::middleware::from_fn(extract::audit_failures))
                 .wrap(actix_web::middleware::from_fn(extract::authenticate))
                 .wrap(actix_web::middleware::from_fn(extract::sealed_gate))
                 .configure(api::routes),

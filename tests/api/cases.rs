@@ -734,3 +734,34 @@ async fn incidents_units_and_places_are_corrected_in_place_and_incidents_take_fi
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_tampered_account_is_an_audited_integrity_error_never_garbage() {
+    let s = story().await;
+    let t = recorded_testimony(&s).await;
+    let id = t["id"].as_str().unwrap().to_owned();
+    let target = id.clone();
+    s.app
+        .state
+        .db
+        .run(move |c| {
+            use custodia::store::schema::testimonies::dsl::*;
+            use diesel::prelude::*;
+            let mut blob: Vec<u8> = testimonies.find(&target).select(content).first(c)?;
+            let middle = blob.len() / 2;
+            blob[middle] ^= 0x01;
+            diesel::update(testimonies.find(&target)).set(content.eq(blob)).execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let res = s.app.get(&format!("/api/v1/testimonies/{id}"), &s.documenter).await;
+    let body = assert_problem(res, 500, "integrity_error").await;
+    assert!(body["instance"].is_string());
+    assert!(!body.to_string().contains("Меня"), "no plaintext, no garbage");
+    let entries = s.app.state.db.run(|c| custodia::audit::recent(c, 5)).await.unwrap();
+    let failure = entries.iter().find(|e| e.action == "integrity_error").expect("audited");
+    assert_eq!(failure.target_id.as_deref(), Some(id.as_str()));
+    assert_eq!(failure.outcome, "failure");
+    assert!(!entries.iter().any(|e| e.action == "testimony.read"), "the read itself did not happen");
+}
