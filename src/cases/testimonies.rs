@@ -542,6 +542,48 @@ pub fn correct(
     view(c, keyring, who, role, &new_id)
 }
 
+/// Discards a draft (its author only): the row goes and its data key is destroyed
+/// (crypto-shredding), as are its attachments' keys and rows. Returns the blob ids to
+/// delete once the transaction has committed. A sealed testimony is never deleted.
+pub fn discard(c: &mut DbConnection, who: &Principal, id: Uuid) -> Result<Vec<Uuid>> {
+    use crate::store::schema::attachments;
+    let id = id.to_string();
+    access::authorize_record(c, who, RecordTable::Testimony, &id, Action::TestimonyCreate)?;
+    let row = load(c, &id)?;
+    if row.author_id != who.user_id.to_string() {
+        return Err(Error::Forbidden);
+    }
+    if row.status != "draft" {
+        return Err(Error::Conflict("testimony_sealed"));
+    }
+    let files: Vec<(String, String)> = attachments::table
+        .filter(attachments::testimony_id.eq(&id))
+        .select((attachments::id, attachments::blob_id))
+        .load(c)?;
+    for (attachment, _) in &files {
+        crate::keys::store::shred(c, super::attachments::TABLE, attachment)?;
+    }
+    diesel::delete(attachments::table.filter(attachments::testimony_id.eq(&id))).execute(c)?;
+    if row.version == 1 {
+        diesel::delete(
+            testimony_incidents::table.filter(testimony_incidents::testimony_root_id.eq(&row.root_id)),
+        )
+        .execute(c)?;
+        diesel::delete(
+            crate::store::schema::involvement_evidence::table
+                .filter(crate::store::schema::involvement_evidence::testimony_root_id.eq(&row.root_id)),
+        )
+        .execute(c)?;
+    }
+    diesel::delete(testimonies::table.find(&id)).execute(c)?;
+    crate::keys::store::shred(c, TABLE, &id)?;
+    audit::append(
+        c,
+        &Entry::new(who, "testimony.discard").target("testimony", &id).detail("attachments", files.len()),
+    )?;
+    files.iter().map(|(_, blob)| Uuid::parse_str(blob).map_err(|_| Error::Integrity)).collect()
+}
+
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Withdrawal {

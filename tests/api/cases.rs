@@ -765,3 +765,54 @@ async fn a_tampered_account_is_an_audited_integrity_error_never_garbage() {
     assert_eq!(failure.outcome, "failure");
     assert!(!entries.iter().any(|e| e.action == "testimony.read"), "the read itself did not happen");
 }
+
+#[tokio::test]
+async fn a_discarded_draft_is_crypto_shredded_and_a_sealed_one_cannot_be_deleted() {
+    let s = story().await;
+    let draft = recorded_testimony(&s).await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let res = upload(&s.app, &s.documenter, &id, audio()).await;
+    let attachment: Value = res.json().await.unwrap();
+    let aid = attachment["id"].as_str().unwrap().to_owned();
+    assert_problem(
+        s.app.call(Method::DELETE, &format!("/api/v1/testimonies/{id}"), Some(&s.investigator), None).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let res =
+        s.app.call(Method::DELETE, &format!("/api/v1/testimonies/{id}"), Some(&s.documenter), None).await;
+    assert_eq!(res.status(), 204);
+    assert_problem(s.app.get(&format!("/api/v1/testimonies/{id}"), &s.documenter).await, 404, "not_found")
+        .await;
+    assert_problem(s.app.get(&format!("/api/v1/attachments/{aid}"), &s.documenter).await, 404, "not_found")
+        .await;
+    let (tid, keys_left) = (id.clone(), aid.clone());
+    let left = s
+        .app
+        .state
+        .db
+        .run(move |c| {
+            use custodia::store::schema::data_keys::dsl::*;
+            use diesel::prelude::*;
+            Ok(data_keys
+                .filter(record_id.eq(&tid).or(record_id.eq(&keys_left)))
+                .count()
+                .get_result::<i64>(c)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "both data keys destroyed");
+    assert!(walk(&s.app.db.dir.path().join("blobs")).is_empty(), "the file is gone");
+    assert!(s.app.audit_actions().await.contains(&"testimony.discard".to_owned()));
+
+    let sealed = recorded_testimony(&s).await;
+    let sid = sealed["id"].as_str().unwrap();
+    s.app.call(Method::POST, &format!("/api/v1/testimonies/{sid}/seal"), Some(&s.documenter), None).await;
+    assert_problem(
+        s.app.call(Method::DELETE, &format!("/api/v1/testimonies/{sid}"), Some(&s.documenter), None).await,
+        409,
+        "conflict",
+    )
+    .await;
+}

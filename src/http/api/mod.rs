@@ -57,7 +57,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/incidents/{id}").get(records::read_incident).put(records::update_incident))
         .service(web::resource("/incidents/{id}/attachments").post(testimonies::upload_to_incident))
         .service(web::resource("/incidents/{id}/involvements").post(records::add_involvement))
-        .service(web::resource("/testimonies/{id}").get(testimonies::read).put(testimonies::update))
+        .service(
+            web::resource("/testimonies/{id}")
+                .get(testimonies::read)
+                .put(testimonies::update)
+                .delete(testimonies::discard),
+        )
         .service(web::resource("/testimonies/{id}/seal").post(testimonies::seal))
         .service(web::resource("/testimonies/{id}/versions").post(testimonies::correct))
         .service(web::resource("/testimonies/{id}/consent/withdraw").post(testimonies::withdraw_consent))

@@ -85,6 +85,25 @@ pub async fn update(
     Ok(web::Json(state.tx(move |c, k| testimonies::update(c, k, &p, id, &body)).await?))
 }
 
+/// Discard a draft (its author only): the row is deleted and its key destroyed, so no
+/// copy of its ciphertext (WAL, backups) can be opened again; its attachments go too.
+/// A sealed testimony answers 409. Permission: `testimony.create`.
+#[utoipa::path(delete, path = "/api/v1/testimonies/{id}", tag = "testimonies", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn discard(
+    state: web::Data<AppState>,
+    who: Allowed<act::TestimonyCreate>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse> {
+    let (p, id) = (who.principal, id.into_inner());
+    let blobs = state.db.transaction(move |c| testimonies::discard(c, &p, id)).await?;
+    for blob in blobs {
+        state.blobs.delete(blob)?;
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// Seal a draft: its digest is recorded and it never changes again. Permission:
 /// `testimony.create`.
 #[utoipa::path(post, path = "/api/v1/testimonies/{id}/seal", tag = "testimonies", params(("id" = Uuid, Path)),
