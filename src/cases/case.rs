@@ -269,7 +269,7 @@ pub fn update(
         checks.check(validate::text("description", d, 20_000, false));
     }
     checks.finish()?;
-    let (_, _, _, blob, _) = load(c, &id)?;
+    let (_, _, current_status, blob, _) = load(c, &id)?;
     let sealer = Sealer::open(c, keyring, TABLE, &id)?;
     let mut content: Content = sealer.unseal("content", &blob)?;
     if let Some(t) = &input.title {
@@ -278,16 +278,14 @@ pub fn update(
     if let Some(d) = &input.description {
         content.description = d.clone();
     }
-    let mut status = None;
-    if let Some(s) = input.status {
-        status = Some(s.as_str());
-    }
+    let status = input.status.map_or(current_status, |s| s.as_str().to_owned());
     diesel::update(cases::table.find(&id))
-        .set((cases::content.eq(sealer.seal("content", &content)?), cases::updated_at.eq(now())))
+        .set((
+            cases::content.eq(sealer.seal("content", &content)?),
+            cases::status.eq(status),
+            cases::updated_at.eq(now()),
+        ))
         .execute(c)?;
-    if let Some(s) = status {
-        diesel::update(cases::table.find(&id)).set(cases::status.eq(s)).execute(c)?;
-    }
     audit::append(c, &Entry::new(who, "case.update").target("case", &id))?;
     let row = load(c, &id)?;
     view(c, Some(keyring), row, Some(role))

@@ -186,6 +186,12 @@ fn may_see_contact(row: &PersonRow, who: &Principal, role: CaseRole) -> bool {
     role == CaseRole::Lead || row.created_by == who.user_id.to_string()
 }
 
+/// A person's names only, for views of other records (a testimony's witness).
+pub(crate) fn names_of(c: &mut DbConnection, keyring: &Keyring, row: &PersonRow) -> Result<Vec<String>> {
+    let identity: Identity = Sealer::open(c, keyring, TABLE, &row.id)?.unseal("identity", &row.identity)?;
+    Ok(identity.names)
+}
+
 pub(crate) fn load(c: &mut DbConnection, id: &str) -> Result<PersonRow> {
     Ok(persons::table.find(id).select(PersonRow::as_select()).first(c)?)
 }

@@ -664,11 +664,7 @@ pub(crate) fn view(
     let shown = role == CaseRole::Lead
         || row.author_id == who.user_id.to_string()
         || persons::may_see_identity(&witness, who, role);
-    let names = if shown {
-        Some(persons::view(c, keyring, witness.clone(), who, CaseRole::Lead)?.names.unwrap_or_default())
-    } else {
-        None
-    };
+    let names = if shown { Some(persons::names_of(c, keyring, &witness)?) } else { None };
     let account = if shown {
         content.account.clone()
     } else {

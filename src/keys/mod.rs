@@ -194,10 +194,10 @@ impl Keys {
             if shares.len() < threshold { None } else { Some(std::mem::take(shares)) }
         };
         let Some(collected) = collected else {
-            let entry =
-                Entry::new(actor, "unseal.share").detail("received", self.status().await?.shares_received);
+            let status = self.status().await?;
+            let entry = Entry::new(actor, "unseal.share").detail("received", status.shares_received);
             self.db.transaction(move |c| audit::append(c, &entry).map(drop)).await?;
-            return self.status().await;
+            return Ok(status);
         };
         let texts: Vec<&str> = collected.iter().map(|s| s.as_str()).collect();
         match crypto::combine(&texts) {
