@@ -67,20 +67,23 @@ enum Command {
     #[command(subcommand)]
     Audit(AuditCommand),
     /// Write a consistent copy of the database and the encrypted attachments to DIR.
+    ///
     /// The copy holds no key that opens it: keep the root key (or shares) apart.
     Backup { dir: PathBuf },
-    /// Restore a backup written by `custodia backup` (SQLite), after checking every
-    /// file against the backup's manifest.
+    /// Restore a backup written by `custodia backup` (SQLite).
+    ///
+    /// Every file is checked against the backup's manifest first.
     Restore {
         dir: PathBuf,
         /// Replace an existing database.
         #[arg(long)]
         force: bool,
     },
-    /// Fill a fictional, clearly labelled demo case (witnesses, testimonies in Russian
-    /// and English, a detention facility, a unit's chain of command, an incident, an
-    /// attachment) and create the demo.documenter, demo.investigator and demo.lawyer
-    /// accounts to explore it with. Their passwords are printed once.
+    /// Fill a fictional, clearly labelled demo case and its demo accounts.
+    ///
+    /// Witnesses, testimonies in Russian and English, a detention facility, a unit's chain
+    /// of command, an incident and an attachment; the accounts demo.documenter,
+    /// demo.investigator and demo.lawyer, whose passwords are printed once.
     Demo {
         /// How many witnesses, each with a sealed testimony (1 to 10000).
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=10_000))]
