@@ -3,7 +3,7 @@
 # under a fresh DEK, insert, audit) and for reading one (GET: membership check, unwrap,
 # decrypt, redact, audit — every read is a write transaction), against a release build
 # on SQLite over loopback. Not a timed test.
-#   benches/testimony_http.sh [seconds] [connections]
+#   benches/testimony_http.sh [seconds] [connections] [postgres://… URL of an empty database]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-15}
@@ -13,7 +13,7 @@ cargo build --release --quiet
 tmp=$(mktemp -d)
 port=18090
 trap 'kill $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
-export CUSTODIA__DATABASE__URL="sqlite://$tmp/custodia.db" CUSTODIA__SERVER__PORT=$port CUSTODIA__LOG__LEVEL=warn \
+export CUSTODIA__DATABASE__URL="${3:-sqlite://$tmp/custodia.db}" CUSTODIA__SERVER__PORT=$port CUSTODIA__LOG__LEVEL=warn \
   CUSTODIA__KEYS__KEY_FILE="$tmp/root.key" CUSTODIA__STORAGE__BLOB_DIR="$tmp/blobs"
 bin=./target/release/custodia
 $bin migrate >/dev/null

@@ -89,4 +89,22 @@ async fn the_openapi_document_is_served_and_names_the_bearer_scheme() {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
     assert!(doc["paths"]["/api/v1/users"]["post"].is_object());
+    // Every schema an operation refers to is in the document.
+    fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                if let Some(r) = map.get("$ref").and_then(|r| r.as_str()) {
+                    out.push(r.trim_start_matches("#/components/schemas/").to_owned());
+                }
+                map.values().for_each(|x| refs(x, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    refs(&doc, &mut found);
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let missing: Vec<&String> = found.iter().filter(|r| !schemas.contains_key(r.as_str())).collect();
+    assert!(missing.is_empty(), "unresolved schema references: {missing:?}");
 }
