@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 secs=${1:-15}
 conns=${2:-64}
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 1; }
-cargo build --release --quiet
+cargo build --release --all-features --quiet
 tmp=$(mktemp -d)
+pid=""
 trap 'kill $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 export CUSTODIA__DATABASE__URL="sqlite://$tmp/custodia.db" CUSTODIA__SERVER__PORT=18089 CUSTODIA__LOG__LEVEL=warn
 bin=./target/release/custodia

@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 secs=${1:-15}
 conns=${2:-32}
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 1; }
-cargo build --release --quiet
+cargo build --release --all-features --quiet
 tmp=$(mktemp -d)
+pid=""
 port=18090
 trap 'kill $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 export CUSTODIA__DATABASE__URL="${3:-sqlite://$tmp/custodia.db}" CUSTODIA__SERVER__PORT=$port CUSTODIA__LOG__LEVEL=warn \
