@@ -36,7 +36,7 @@ python3 - "$witness" > "$tmp/body.json" <<'PY'
 import json, sys
 sentence = "Меня задержали у дома и отвезли в изолятор, где сотрудники избивали задержанных дубинками. "
 account = (sentence * 100)[:2600]  # ~5 KB of UTF-8
-print(json.dumps({"witness_id": sys.argv[1], "languages": ["ru"], "source_connection": "victim",
+print(json.dumps(ensure_ascii=False, obj={"witness_id": sys.argv[1], "languages": ["ru"], "source_connection": "victim",
   "account": account, "summary": "benchmark",
   "consent": {"share_with": {"prosecutors": True}, "may_be_named": False, "given_on": "2021-01-01",
               "how_given": "written", "text_version": "1"}}))
