@@ -63,6 +63,9 @@ enum Command {
         #[arg(long)]
         username: String,
     },
+    /// The search index: rebuild it.
+    #[command(subcommand)]
+    Search(SearchCommand),
     /// The tamper-evident audit log: verify it, prove an entry, publish its key.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -89,6 +92,13 @@ enum Command {
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=10_000))]
         scale: u16,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum SearchCommand {
+    /// Rebuild the blind index from every testimony and person (after a change of index
+    /// key or of the normaliser). Safe while the service runs.
+    Reindex,
 }
 
 #[derive(Debug, Subcommand)]
@@ -212,6 +222,20 @@ pub fn run() -> anyhow::Result<()> {
         Command::Keys(cmd) => actix_web::rt::System::new().block_on(keys(settings, cmd)),
         Command::Unseal { url, username } => unseal(&url, &username),
         Command::Audit(cmd) => actix_web::rt::System::new().block_on(audit(settings, cmd)),
+        Command::Search(SearchCommand::Reindex) => actix_web::rt::System::new().block_on(async move {
+            let state = open_state(&settings, false).await?;
+            unlock_here(&state).await?;
+            let total = state.db.run(crate::search::index::record_count).await.map_err(describe)?;
+            let bar = progress_bar(total, "indexing");
+            let shown = bar.clone();
+            let (testimonies, persons) = state
+                .tx(move |c, k| crate::search::index::reindex_all(c, k, &|n| shown.set_position(n)))
+                .await
+                .map_err(describe)?;
+            bar.finish_and_clear();
+            println!("reindexed {testimonies} testimony versions and {persons} persons");
+            Ok(())
+        }),
         Command::Backup { dir } => actix_web::rt::System::new().block_on(async move {
             let state = open_state(&settings, false).await?;
             let report = crate::backup::backup(&state, &dir, &progress_bar).await.map_err(describe)?;

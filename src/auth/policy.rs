@@ -85,6 +85,8 @@ policy! {
     CaseCreate = "case.create", Global, [Admin, Documenter, Investigator];
     /// List cases: one's own (with titles), or for admins every case by reference only.
     CaseList = "case.list", Global, [Admin, Documenter, Investigator, Lawyer];
+    /// Search across the caller's own cases (results never come from other cases).
+    Search = "search", Global, [Documenter, Investigator, Lawyer];
     /// Add and remove case members. Grants no access to the content.
     CaseManage = "case.manage", Global, [Admin];
     /// Read a case's content: its testimonies, persons, incidents and attachments.
@@ -178,6 +180,7 @@ mod tests {
             ],
             Role::Documenter => &[
                 "self.manage",
+                "search",
                 "case.read",
                 "testimony.create",
                 "audit.checkpoint",
@@ -188,6 +191,7 @@ mod tests {
             ],
             Role::Investigator => &[
                 "self.manage",
+                "search",
                 "case.read",
                 "case.link",
                 "audit.checkpoint",
@@ -198,6 +202,7 @@ mod tests {
             ],
             Role::Lawyer => &[
                 "self.manage",
+                "search",
                 "case.read",
                 "bundle.export",
                 "audit.checkpoint",

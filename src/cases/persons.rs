@@ -163,7 +163,7 @@ pub struct PersonView {
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = persons)]
-pub(crate) struct PersonRow {
+pub struct PersonRow {
     pub id: String,
     pub case_id: String,
     pub kind: String,
@@ -178,7 +178,7 @@ pub(crate) struct PersonRow {
 }
 
 /// What the reader may see of a person.
-pub(crate) fn may_see_identity(row: &PersonRow, who: &Principal, role: CaseRole) -> bool {
+pub fn may_see_identity(row: &PersonRow, who: &Principal, role: CaseRole) -> bool {
     !PersonKind::parse(&row.kind).is_protected() || may_see_contact(row, who, role)
 }
 
@@ -192,7 +192,13 @@ pub(crate) fn names_of(c: &mut DbConnection, keyring: &Keyring, row: &PersonRow)
     Ok(identity.names)
 }
 
-pub(crate) fn load(c: &mut DbConnection, id: &str) -> Result<PersonRow> {
+/// Names and aliases, for search re-checks and the index.
+pub fn all_names_of(c: &mut DbConnection, keyring: &Keyring, row: &PersonRow) -> Result<Vec<String>> {
+    let identity: Identity = Sealer::open(c, keyring, TABLE, &row.id)?.unseal("identity", &row.identity)?;
+    Ok(identity.names.into_iter().chain(identity.aliases).collect())
+}
+
+pub fn load(c: &mut DbConnection, id: &str) -> Result<PersonRow> {
     Ok(persons::table.find(id).select(PersonRow::as_select()).first(c)?)
 }
 
@@ -332,6 +338,8 @@ pub fn create(
             persons::updated_at.eq(now),
         ))
         .execute(c)?;
+    let indexed: Vec<String> = identity.names.iter().chain(&identity.aliases).cloned().collect();
+    crate::search::index::index_person(c, keyring, &case_id, &id, &indexed)?;
     audit::append(
         c,
         &Entry::new(who, "person.create").target("person", &id).detail("case_id", case_id.clone()),
@@ -469,6 +477,8 @@ pub fn update(
             persons::updated_at.eq(now()),
         ))
         .execute(c)?;
+    let indexed: Vec<String> = identity.names.iter().chain(&identity.aliases).cloned().collect();
+    crate::search::index::index_person(c, keyring, &case_id, &id, &indexed)?;
     audit::append(c, &Entry::new(who, "person.update").target("person", &id))?;
     let row = load(c, &id)?;
     view(c, keyring, row, who, role)

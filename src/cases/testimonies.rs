@@ -235,7 +235,7 @@ pub struct TestimonySummary {
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = testimonies)]
-pub(crate) struct Row {
+pub struct Row {
     pub id: String,
     pub case_id: String,
     pub root_id: String,
@@ -258,7 +258,7 @@ type VersionRow = (String, i32, String, Option<String>, Option<chrono::NaiveDate
 type SummaryRow =
     (String, String, i32, String, String, Option<String>, String, String, Option<chrono::NaiveDateTime>);
 
-pub(crate) fn load(c: &mut DbConnection, id: &str) -> Result<Row> {
+pub fn load(c: &mut DbConnection, id: &str) -> Result<Row> {
     Ok(testimonies::table.find(id).select(Row::as_select()).first(c)?)
 }
 
@@ -418,6 +418,7 @@ pub fn create(
     check(c, &case_id, input)?;
     let id = Uuid::new_v4().to_string();
     insert(c, keyring, who, &case_id, &id, &id, 1, input, None)?;
+    reindex(c, keyring, &id)?;
     audit::append(
         c,
         &Entry::new(who, "testimony.create").target("testimony", &id).detail("case_id", case_id),
@@ -458,6 +459,7 @@ pub fn update(
             testimonies::consent.eq(sealer.seal("consent", &input.consent)?),
         ))
         .execute(c)?;
+    reindex(c, keyring, &id)?;
     audit::append(c, &Entry::new(who, "testimony.update").target("testimony", &id))?;
     view(c, keyring, who, role, &id)
 }
@@ -531,6 +533,7 @@ pub fn correct(
         Some(input.correction_reason.clone()),
     )?;
     let digest = seal_row(c, keyring, &new_id)?;
+    reindex(c, keyring, &new_id)?;
     audit::append(
         c,
         &Entry::new(who, "testimony.version")
@@ -577,6 +580,7 @@ pub fn discard(c: &mut DbConnection, who: &Principal, id: Uuid) -> Result<Vec<Uu
     }
     diesel::delete(testimonies::table.find(&id)).execute(c)?;
     crate::keys::store::shred(c, TABLE, &id)?;
+    crate::search::index::remove(c, crate::search::index::Index::Testimonies, &id)?;
     audit::append(
         c,
         &Entry::new(who, "testimony.discard").target("testimony", &id).detail("attachments", files.len()),
@@ -620,6 +624,25 @@ pub fn withdraw_consent(
     }
     audit::append(c, &Entry::new(who, "consent.withdraw").target("testimony", &row.root_id))?;
     view(c, keyring, who, role, &id)
+}
+
+/// The parts of a testimony the search index covers: account, identifying spans, summary.
+pub fn searchable_parts(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    row: &Row,
+) -> Result<(String, Vec<Span>, String)> {
+    let content: Content = Sealer::open(c, keyring, TABLE, &row.id)?.unseal("content", &row.content)?;
+    Ok((content.account, content.identifying_spans, content.summary))
+}
+
+/// Keeps the blind index in step with a testimony version (same transaction).
+fn reindex(c: &mut DbConnection, keyring: &Keyring, id: &str) -> Result<()> {
+    let row = load(c, id)?;
+    let witness = persons::load(c, &row.witness_id)?;
+    let (account, spans, summary) = searchable_parts(c, keyring, &row)?;
+    let text = crate::search::query::searchable_text(&account, &spans, &witness.pseudonym, &summary);
+    crate::search::index::index_testimony(c, keyring, &row.case_id, id, &text)
 }
 
 /// The account as a reader who may not know the witness sees it.

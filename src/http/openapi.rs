@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::api::{self, audit, auth, cases, records, roles, system, testimonies, users};
+use super::api::{self, audit, auth, cases, records, roles, search, system, testimonies, users};
 use crate::auth::service::{RolePolicy, TotpEnrolment, UserView};
 use crate::domain::Role;
 use crate::error::FieldError;
@@ -22,6 +22,7 @@ use crate::http::problem::Problem;
         users::change_role,
         roles::list, roles::update,
         audit::list, audit::proof, audit::checkpoint, audit::consistency, audit::custody,
+        search::search,
         cases::vocabularies, cases::add_term, cases::create, cases::list, cases::read, cases::update,
         cases::members, cases::add_member, cases::remove_member,
         records::create_person, records::list_persons, records::read_person, records::update_person,
@@ -64,6 +65,8 @@ use crate::http::problem::Problem;
         crate::cases::testimonies::WitnessRef, crate::cases::testimonies::VersionRef,
         crate::cases::testimonies::Withdrawal, testimonies::LinkIncident,
         crate::cases::attachments::AttachmentView,
+        crate::search::query::SearchRequest, crate::search::query::SearchKind, crate::search::query::Hit,
+        api::Page<crate::search::query::Hit>,
     )),
     modifiers(&BearerAuth),
 )]

@@ -1,7 +1,8 @@
-//! Search over encrypted testimonies (in progress): the normaliser that turns text and
-//! names into tokens — folded, stop words dropped, stemmed for Russian and English,
-//! prefix-cut for Ukrainian and Belarusian — and the cross-script name keys. The blind
-//! index over these tokens and the query API are not built yet (issue 5).
+//! Search over encrypted testimonies: the normaliser (`normalize`, `translit`), the
+//! blind index kept in step with every write (`index`), and queries that fetch
+//! candidates by blind token and re-check them on the decrypted text (`query`).
 
+pub mod index;
 pub mod normalize;
+pub mod query;
 pub mod translit;

@@ -294,6 +294,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    search_tokens (token, record_table, record_id) {
+        token -> Text,
+        record_table -> Text,
+        record_id -> Text,
+        case_id -> Text,
+    }
+}
+
+diesel::table! {
+    search_queries (id) {
+        id -> Text,
+        terms -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(case_members -> cases (case_id));
 diesel::joinable!(involvements -> incidents (incident_id));
 diesel::joinable!(testimony_incidents -> incidents (incident_id));
@@ -324,4 +341,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     involvements,
     involvement_evidence,
     attachments,
+    search_tokens,
+    search_queries,
 );

@@ -13,4 +13,5 @@ mod keys;
 mod migrations;
 mod outage;
 mod policy;
+mod search;
 mod users;

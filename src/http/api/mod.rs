@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cases;
 pub mod records;
 pub mod roles;
+pub mod search;
 pub mod system;
 pub mod testimonies;
 pub mod users;
@@ -70,6 +71,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/testimonies/{id}/attachments").post(testimonies::upload))
         .service(web::resource("/attachments/{id}").get(testimonies::attachment))
         .service(web::resource("/attachments/{id}/content").get(testimonies::download))
+        .service(web::resource("/search").post(search::search))
         .service(web::resource("/system/status").get(system::status))
         .service(web::resource("/system/keys").get(system::keys))
         .service(web::resource("/system/unseal").post(system::unseal))

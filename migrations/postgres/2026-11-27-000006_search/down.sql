@@ -1,0 +1,2 @@
+DROP TABLE search_queries;
+DROP TABLE search_tokens;

@@ -1,0 +1,17 @@
+-- Blind index: each token is a truncated HMAC of a normalised word (or of a whole name)
+-- under a per-index key derived from the keyring; the plaintext word is never stored.
+CREATE TABLE search_tokens (
+    token        TEXT NOT NULL,
+    record_table TEXT NOT NULL,
+    record_id    TEXT NOT NULL,
+    case_id      TEXT NOT NULL,
+    PRIMARY KEY (token, record_table, record_id)
+);
+CREATE INDEX search_tokens_record ON search_tokens (record_table, record_id);
+
+-- Searches are audited with their terms sealed here, not in the log.
+CREATE TABLE search_queries (
+    id         TEXT PRIMARY KEY NOT NULL,
+    terms      BLOB NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);

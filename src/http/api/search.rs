@@ -1,0 +1,30 @@
+//! Search across the caller's cases.
+
+use actix_web::web;
+
+use super::{Page, PageQuery};
+use crate::auth::policy::act;
+use crate::error::Result;
+use crate::http::extract::Allowed;
+use crate::http::problem::Problem;
+use crate::search::query::{self, Hit, SearchRequest};
+use crate::startup::AppState;
+
+/// Find testimonies by words in any inflection (all must match; "quoted phrases" are
+/// checked on the decrypted text), or persons by name in any script. Results come only
+/// from the caller's cases, ranked newest first, with snippets built after decryption.
+/// The query travels in the body, never in a URL, and is audited sealed. Permission:
+/// `search`.
+#[utoipa::path(post, path = "/api/v1/search", tag = "search", request_body = SearchRequest,
+    responses((status = 200, body = Page<Hit>), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn search(
+    state: web::Data<AppState>,
+    who: Allowed<act::Search>,
+    body: web::Json<SearchRequest>,
+) -> Result<web::Json<Page<Hit>>> {
+    let p = who.principal;
+    let (limit, offset) = PageQuery { limit: body.limit, offset: body.offset }.resolve()?;
+    let (items, total) = state.tx(move |c, k| query::search(c, k, &p, &body, (limit, offset))).await?;
+    Ok(web::Json(Page { items, total, limit, offset }))
+}

@@ -1,0 +1,126 @@
+//! Search over encrypted testimonies, on both backends: another inflection finds the
+//! account, a Latin-script name finds the Cyrillic person, nothing leaks from cases the
+//! searcher is not in, a discarded draft vanishes, and a rebuilt index finds the same.
+
+use custodia::domain::Role;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+fn consent() -> Value {
+    json!({"share_with": {"prosecutors": true}, "may_be_named": false, "given_on": "2021-01-01", "how_given": "written", "text_version": "1"})
+}
+
+async fn search(app: &TestApp, token: &str, body: Value) -> Value {
+    let res = app.post("/api/v1/search", token, body).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn investigators_find_accounts_and_names_across_inflections_and_scripts_within_their_cases() {
+    let app = spawn_app().await;
+    let (_, doc) = app.user_with_token(Role::Documenter).await;
+    let (inv_id, inv) = app.user_with_token(Role::Investigator).await;
+    let mine: Value = app
+        .post("/api/v1/cases", &doc, json!({"reference": "S-1", "title": "one"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let theirs: Value = app
+        .post("/api/v1/cases", &doc, json!({"reference": "S-2", "title": "two"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (c1, c2) = (mine["id"].as_str().unwrap().to_owned(), theirs["id"].as_str().unwrap().to_owned());
+    app.post(
+        &format!("/api/v1/cases/{c1}/members"),
+        &app.admin,
+        json!({"user_id": inv_id, "role": "member"}),
+    )
+    .await;
+
+    let mut ids = Vec::new();
+    for case in [&c1, &c2] {
+        let w: Value = app
+            .post(
+                &format!("/api/v1/cases/{case}/persons"),
+                &doc,
+                json!({"kind": "witness", "names": ["Мария Сидорова"]}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let t: Value = app
+            .post(&format!("/api/v1/cases/{case}/testimonies"), &doc,
+                  json!({"witness_id": w["id"], "languages": ["ru"], "source_connection": "victim",
+                         "account": "Меня задержали на площади и отвезли в изолятор на Окрестина.", "consent": consent()}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        ids.push(t["id"].as_str().unwrap().to_owned());
+        app.post(
+            &format!("/api/v1/cases/{case}/persons"),
+            &doc,
+            json!({"kind": "perpetrator", "names": ["Лукашенко"]}),
+        )
+        .await;
+    }
+
+    // Another inflection of the same verb finds it; only the investigator's case answers.
+    let found = search(&app, &inv, json!({"q": "задержан"})).await;
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["items"][0]["id"], ids[0].as_str());
+    assert!(found["items"][0]["snippet"].as_str().unwrap().contains("задержали"));
+    let phrase = search(&app, &inv, json!({"q": "\"на Окрестина\""})).await;
+    assert_eq!(phrase["total"], 1);
+    let none = search(&app, &inv, json!({"q": "\"на площади Окрестина\""})).await;
+    assert_eq!(none["total"], 0, "the phrase is re-checked on the decrypted text");
+    assert_eq!(search(&app, &doc, json!({"q": "задержан"})).await["total"], 2, "the documenter is in both");
+
+    // A Latin-script name finds the Cyrillic perpetrator.
+    let people = search(&app, &inv, json!({"q": "Lukashenko", "kind": "persons"})).await;
+    assert_eq!(people["total"], 1, "{people}");
+    assert_eq!(people["items"][0]["pseudonym"], "P-0001");
+    // A witness is not found by name by someone who may not know who they are.
+    assert_eq!(search(&app, &inv, json!({"q": "Мария Сидорова", "kind": "persons"})).await["total"], 0);
+    assert_eq!(search(&app, &doc, json!({"q": "Maria Sidorova", "kind": "persons"})).await["total"], 2);
+
+    // The searcher's other cases are not searchable, not even by naming them.
+    assert_problem(
+        app.post("/api/v1/search", &inv, json!({"q": "задержан", "case_id": c2})).await,
+        404,
+        "not_found",
+    )
+    .await;
+    for bad in [
+        json!({"q": ""}),
+        json!({"q": "и на в"}),
+        json!({"q": "x".repeat(5000)}),
+        json!({"q": "a", "limit": 1000}),
+    ] {
+        assert_problem(app.post("/api/v1/search", &inv, bad).await, 422, "validation_error").await;
+    }
+    assert_problem(app.post("/api/v1/search", &app.admin, json!({"q": "задержан"})).await, 403, "forbidden")
+        .await;
+
+    // Searches are audited with their terms sealed: the log holds no query text.
+    let actions = app.audit_actions().await;
+    assert!(actions.contains(&"search".to_owned()));
+    let log = app.state.db.run(|c| custodia::audit::recent(c, 100)).await.unwrap();
+    assert!(!format!("{log:?}").contains("задерж"));
+
+    // A discarded draft vanishes from results; a rebuilt index finds the same.
+    let res = app.call(Method::DELETE, &format!("/api/v1/testimonies/{}", ids[1]), Some(&doc), None).await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(search(&app, &doc, json!({"q": "задержан"})).await["total"], 1);
+    let rebuilt = app.state.tx(|c, k| custodia::search::index::reindex_all(c, k, &|_| {})).await.unwrap();
+    assert_eq!(rebuilt.0, 1);
+    assert_eq!(search(&app, &doc, json!({"q": "задержан"})).await["total"], 1);
+    assert_eq!(search(&app, &inv, json!({"q": "Lukashenko", "kind": "persons"})).await["total"], 1);
+}
