@@ -66,6 +66,7 @@ use crate::http::problem::Problem;
         crate::cases::testimonies::Withdrawal, testimonies::LinkIncident,
         crate::cases::attachments::AttachmentView,
         crate::search::query::SearchRequest, crate::search::query::SearchKind, crate::search::query::Hit,
+        crate::search::query::IncidentFilter,
         api::Page<crate::search::query::Hit>,
     )),
     modifiers(&BearerAuth),

@@ -39,14 +39,129 @@ pub enum SearchKind {
 #[serde(deny_unknown_fields)]
 pub struct SearchRequest {
     /// Words (all must match, in any inflection), "quoted phrases", or for persons a name
-    /// in any script.
+    /// in any script. May be empty when filters are given (testimonies).
+    #[serde(default)]
     pub q: String,
+    /// Testimonies only: keep those linked to an incident matching every filter given.
+    #[serde(default)]
+    pub filters: IncidentFilter,
     #[serde(default)]
     pub kind: SearchKind,
     /// Only this case (one of the caller's).
     pub case_id: Option<Uuid>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
+}
+
+/// Structured filters on the incidents a testimony describes. Dates compare as written
+/// (`YYYY-MM-DD`; an incident known only to the month sorts before that month's days).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentFilter {
+    /// An `act_type` code.
+    pub act_type: Option<String>,
+    /// A `torture_method` code.
+    pub torture_method: Option<String>,
+    /// Incidents that started on or after this date.
+    pub from: Option<String>,
+    /// Incidents that started on or before this date.
+    pub to: Option<String>,
+    pub place_id: Option<Uuid>,
+    /// A person involved in the incident (any role).
+    pub perpetrator_id: Option<Uuid>,
+    /// A unit involved, its sub-units, or any of their members.
+    pub unit_id: Option<Uuid>,
+}
+
+impl IncidentFilter {
+    fn is_empty(&self) -> bool {
+        self.act_type.is_none()
+            && self.torture_method.is_none()
+            && self.from.is_none()
+            && self.to.is_none()
+            && self.place_id.is_none()
+            && self.perpetrator_id.is_none()
+            && self.unit_id.is_none()
+    }
+}
+
+/// Root ids of the testimonies linked to an incident that matches every filter.
+fn filtered_roots(c: &mut DbConnection, cases: &[String], f: &IncidentFilter) -> Result<HashSet<String>> {
+    use crate::store::schema::{incidents, involvements, persons as persons_t, testimony_incidents, units};
+    let mut checks = crate::cases::validate::Checks::default();
+    for (vocab, field, code) in [
+        ("act_type", "filters.act_type", &f.act_type),
+        ("torture_method", "filters.torture_method", &f.torture_method),
+    ] {
+        if let Some(code) = code
+            && let Some(e) = crate::cases::vocab::check(c, vocab, code, field)?
+        {
+            checks.0.push(e);
+        }
+    }
+    let from = f.from.as_deref().and_then(|d| checks.check(crate::cases::validate::date("filters.from", d)));
+    let to = f.to.as_deref().and_then(|d| checks.check(crate::cases::validate::date("filters.to", d)));
+    if let (Some(a), Some(b)) = (from, to)
+        && b < a
+    {
+        checks.0.push(crate::error::FieldError::new(
+            "filters.to",
+            "before_from",
+            "must not be before `from`",
+        ));
+    }
+    checks.finish()?;
+
+    let mut q = incidents::table.filter(incidents::case_id.eq_any(cases)).into_boxed();
+    if let Some(a) = &f.act_type {
+        q = q.filter(incidents::act_type.eq(a.clone()));
+    }
+    if let Some(m) = &f.torture_method {
+        // The code was checked against the vocabulary: [a-z0-9_] only, safe in a pattern.
+        q = q.filter(incidents::methods.like(format!("%\"{m}\"%")));
+    }
+    if let Some(d) = &f.from {
+        q = q.filter(incidents::start_date.ge(d.clone()));
+    }
+    if let Some(d) = &f.to {
+        q = q.filter(incidents::start_date.le(d.clone()));
+    }
+    if let Some(p) = f.place_id {
+        q = q.filter(incidents::place_id.eq(p.to_string()));
+    }
+    let mut ids: Vec<String> = q.select(incidents::id).load(c)?;
+    let mut keep_involved =
+        |c: &mut DbConnection, people: Vec<String>, unit_ids: Vec<String>| -> Result<()> {
+            let involved: HashSet<String> = involvements::table
+                .filter(involvements::person_id.eq_any(&people).or(involvements::unit_id.eq_any(&unit_ids)))
+                .select(involvements::incident_id)
+                .load::<String>(c)?
+                .into_iter()
+                .collect();
+            ids.retain(|i| involved.contains(i));
+            Ok(())
+        };
+    if let Some(p) = f.perpetrator_id {
+        keep_involved(c, vec![p.to_string()], Vec::new())?;
+    }
+    if let Some(u) = f.unit_id {
+        let unit = u.to_string();
+        let unit_case: Option<String> =
+            units::table.find(&unit).select(units::case_id).first(c).optional()?;
+        let tree = match unit_case {
+            Some(case) if cases.contains(&case) => crate::cases::units::subtree(c, &unit)?,
+            _ => Vec::new(),
+        };
+        let members: Vec<String> =
+            persons_t::table.filter(persons_t::unit_id.eq_any(&tree)).select(persons_t::id).load(c)?;
+        keep_involved(c, members, tree)?;
+    }
+    Ok(testimony_incidents::table
+        .filter(testimony_incidents::incident_id.eq_any(&ids))
+        .select(testimony_incidents::testimony_root_id)
+        .load::<String>(c)?
+        .into_iter()
+        .collect())
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -117,7 +232,7 @@ pub fn search(
 ) -> Result<(Vec<Hit>, i64)> {
     let cases = scope(c, who, req.case_id)?;
     let mut hits = match req.kind {
-        SearchKind::Testimonies => search_testimonies(c, keyring, who, &cases, &req.q)?,
+        SearchKind::Testimonies => search_testimonies(c, keyring, who, &cases, &req.q, &req.filters)?,
         SearchKind::Persons => search_persons(c, keyring, who, &cases, &req.q)?,
     };
     hits.sort_by_key(|h| std::cmp::Reverse(h.created_at));
@@ -187,15 +302,37 @@ fn search_testimonies(
     who: &Principal,
     cases: &[String],
     q: &str,
+    filters: &IncidentFilter,
 ) -> Result<Vec<Hit>> {
-    let query = normalize::query_terms(q).map_err(query_error)?;
-    let index = BlindIndex::new(keyring, Index::Testimonies);
-    let tokens = index.tokens(&query.terms);
+    use crate::store::schema::testimonies as testimonies_t;
+    let roots = if filters.is_empty() { None } else { Some(filtered_roots(c, cases, filters)?) };
+    let (query, found_by_words) = if q.trim().is_empty() && roots.is_some() {
+        (normalize::Query::default(), None)
+    } else {
+        let query = normalize::query_terms(q).map_err(query_error)?;
+        let index = BlindIndex::new(keyring, Index::Testimonies);
+        let tokens = index.tokens(&query.terms);
+        let found = candidates(c, Index::Testimonies, &tokens, cases, true)?;
+        (query, Some(found))
+    };
+    let candidates = match (found_by_words, &roots) {
+        (Some(found), _) => found,
+        (None, Some(roots)) => testimonies_t::table
+            .filter(testimonies_t::root_id.eq_any(roots.iter().cloned().collect::<Vec<_>>()))
+            .filter(testimonies_t::case_id.eq_any(cases))
+            .select((testimonies_t::id, testimonies_t::case_id))
+            .limit(MAX_CANDIDATES)
+            .load(c)?,
+        (None, None) => Vec::new(),
+    };
     let terms: HashSet<String> = query.terms.iter().cloned().collect();
     let mut hits = Vec::new();
-    for (id, case_id) in candidates(c, Index::Testimonies, &tokens, cases, true)? {
+    for (id, case_id) in candidates {
         let role = access::authorize(c, who, &case_id, crate::auth::policy::Action::CaseRead)?;
         let row = testimonies::load(c, &id)?;
+        if roots.as_ref().is_some_and(|r| !r.contains(&row.root_id)) {
+            continue;
+        }
         let witness = persons::load(c, &row.witness_id)?;
         let (account, spans, summary) = testimonies::searchable_parts(c, keyring, &row)?;
         let text = searchable_text(&account, &spans, &witness.pseudonym, &summary);

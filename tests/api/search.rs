@@ -124,3 +124,104 @@ async fn investigators_find_accounts_and_names_across_inflections_and_scripts_wi
     assert_eq!(search(&app, &doc, json!({"q": "задержан"})).await["total"], 1);
     assert_eq!(search(&app, &inv, json!({"q": "Lukashenko", "kind": "persons"})).await["total"], 1);
 }
+
+#[tokio::test]
+async fn filters_follow_incidents_places_perpetrators_and_the_chain_of_command() {
+    let app = spawn_app().await;
+    let (_, doc) = app.user_with_token(Role::Documenter).await;
+    let (inv_id, inv) = app.user_with_token(Role::Investigator).await;
+    let case: Value = app
+        .post("/api/v1/cases", &doc, json!({"reference": "F-1", "title": "filters"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let c = case["id"].as_str().unwrap().to_owned();
+    app.post(&format!("/api/v1/cases/{c}/members"), &app.admin, json!({"user_id": inv_id, "role": "member"}))
+        .await;
+    let w: Value = app
+        .post(&format!("/api/v1/cases/{c}/persons"), &doc, json!({"kind": "victim"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut testimonies = Vec::new();
+    for account in ["Меня задержали и били дубинками.", "Меня задержали у дома, но отпустили."]
+    {
+        let t: Value = app
+            .post(&format!("/api/v1/cases/{c}/testimonies"), &doc,
+                  json!({"witness_id": w["id"], "languages": ["ru"], "source_connection": "victim", "account": account, "consent": consent()}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        testimonies.push(t["id"].as_str().unwrap().to_owned());
+    }
+    let top: Value = app
+        .post(&format!("/api/v1/cases/{c}/units"), &inv, json!({"name": "Top"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sub: Value = app
+        .post(&format!("/api/v1/cases/{c}/units"), &inv, json!({"name": "Sub", "parent_id": top["id"]}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let perp: Value = app
+        .post(
+            &format!("/api/v1/cases/{c}/persons"),
+            &inv,
+            json!({"kind": "perpetrator", "unit_id": sub["id"]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let place: Value = app
+        .post(&format!("/api/v1/cases/{c}/places"), &inv, json!({"place_type": "prison", "name": "Жодино"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let incident: Value = app
+        .post(&format!("/api/v1/cases/{c}/incidents"), &inv,
+              json!({"act_type": "torture", "methods": ["beating_with_batons"], "start_date": "2020-08-10", "start_precision": "exact", "place_id": place["id"]}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let iid = incident["id"].as_str().unwrap();
+    app.post(&format!("/api/v1/testimonies/{}/incidents", testimonies[0]), &inv, json!({"incident_id": iid}))
+        .await;
+    app.post(
+        &format!("/api/v1/incidents/{iid}/involvements"),
+        &inv,
+        json!({"person_id": perp["id"], "role": "carried_out"}),
+    )
+    .await;
+
+    let only_first = |v: &Value| v["total"] == 1 && v["items"][0]["id"] == testimonies[0].as_str();
+    for filters in [
+        json!({"act_type": "torture"}),
+        json!({"torture_method": "beating_with_batons"}),
+        json!({"from": "2020-08-01", "to": "2020-08-31"}),
+        json!({"place_id": place["id"]}),
+        json!({"perpetrator_id": perp["id"]}),
+        json!({"unit_id": top["id"]}),
+    ] {
+        let found = search(&app, &inv, json!({"filters": filters})).await;
+        assert!(only_first(&found), "{filters}: {found}");
+        let both = search(&app, &inv, json!({"q": "задержали", "filters": filters})).await;
+        assert!(only_first(&both), "words and {filters}: {both}");
+    }
+    assert_eq!(search(&app, &inv, json!({"q": "задержали"})).await["total"], 2);
+    assert_eq!(search(&app, &inv, json!({"filters": {"from": "2020-09-01"}})).await["total"], 0);
+    let res =
+        app.post("/api/v1/search", &inv, json!({"filters": {"act_type": "nonsense", "from": "2021"}})).await;
+    let body = assert_problem(res, 422, "validation_error").await;
+    let fields: Vec<&str> =
+        body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["filters.act_type", "filters.from"]);
+}
