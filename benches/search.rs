@@ -1,0 +1,291 @@
+//! Blind-index search at scale, against a plaintext full-text baseline in the same run:
+//! SQLite FTS5 or PostgreSQL `to_tsvector` + GIN over the same plaintext. Synthetic
+//! corpus: N documents of ~2 KB drawn from a Russian and English word list, over 200
+//! cases. Reports indexing rate, index size per document, and p50/p99 of candidate
+//! lookup for one-word and two-word queries (the decrypt-and-re-check step that follows
+//! is measured by the testimony read benchmark).
+//!
+//! `cargo bench --bench search -- [N]` (SQLite), or with
+//! `CUSTODIA_BENCH_POSTGRES_URL=postgres://…` (an empty database) for PostgreSQL.
+
+use std::time::{Duration, Instant};
+
+use custodia::config::Settings;
+use custodia::crypto::Keyring;
+use custodia::search::index::{self, BlindIndex, Index};
+use custodia::search::{normalize, query};
+use custodia::store::{Db, DbConnection, migrate, write_transaction};
+use diesel::RunQueryDsl;
+use diesel::connection::SimpleConnection;
+use diesel::sql_types::{BigInt, Text};
+
+const WORDS: &[&str] = &[
+    "задержали",
+    "избивали",
+    "дубинками",
+    "изолятор",
+    "камера",
+    "сотрудники",
+    "омон",
+    "допрос",
+    "адвокат",
+    "протокол",
+    "суд",
+    "штраф",
+    "сутки",
+    "коридор",
+    "стена",
+    "колени",
+    "вода",
+    "еда",
+    "врач",
+    "травмы",
+    "синяки",
+    "рёбра",
+    "голова",
+    "угрожали",
+    "родственники",
+    "телефон",
+    "обыск",
+    "автозак",
+    "площадь",
+    "митинг",
+    "флаг",
+    "мужчина",
+    "женщина",
+    "студент",
+    "рабочий",
+    "пенсионер",
+    "ночь",
+    "утро",
+    "август",
+    "окрестина",
+    "жодино",
+    "минск",
+    "гродно",
+    "брест",
+    "гомель",
+    "могилёв",
+    "витебск",
+    "милиция",
+    "кгб",
+    "detained",
+    "beaten",
+    "batons",
+    "cell",
+    "officers",
+    "interrogation",
+    "lawyer",
+    "court",
+    "fine",
+    "days",
+    "corridor",
+    "wall",
+    "knees",
+    "water",
+    "food",
+    "doctor",
+    "injuries",
+    "bruises",
+    "ribs",
+    "head",
+    "threatened",
+    "relatives",
+    "phone",
+    "search",
+    "van",
+    "square",
+    "protest",
+    "flag",
+    "man",
+    "woman",
+    "student",
+    "worker",
+    "night",
+    "morning",
+    "august",
+    "prison",
+    "guards",
+    "screamed",
+    "kicked",
+    "floor",
+];
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+fn document(rng: &mut Rng) -> String {
+    let mut s = String::with_capacity(2200);
+    while s.len() < 2000 {
+        // A skewed draw, so some words are common and some rare, as in real accounts.
+        let r = rng.next() % (WORDS.len() as u64 * WORDS.len() as u64);
+        let i = (r as f64).sqrt() as usize % WORDS.len();
+        s.push_str(WORDS[i]);
+        s.push(' ');
+        if rng.next() % 97 == 0 {
+            s.push_str(&format!("{} ", rng.next() % 10_000));
+        }
+    }
+    s
+}
+
+fn percentile(mut v: Vec<Duration>, p: f64) -> f64 {
+    v.sort();
+    v[((v.len() as f64 - 1.0) * p) as usize].as_secs_f64() * 1e3
+}
+
+/// PostgreSQL: table, indexes and TOAST together.
+fn size_bytes(c: &mut DbConnection, tables: &[&str]) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Size {
+        #[diesel(sql_type = BigInt)]
+        bytes: i64,
+    }
+    let list =
+        tables.iter().map(|t| format!("pg_total_relation_size('{t}')")).collect::<Vec<_>>().join(" + ");
+    diesel::sql_query(format!("SELECT CAST({list} AS BIGINT) AS bytes"))
+        .get_result::<Size>(c)
+        .map(|s| s.bytes)
+        .unwrap_or(-1)
+}
+
+fn main() {
+    let n: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(100_000);
+    let pg = std::env::var("CUSTODIA_BENCH_POSTGRES_URL").ok();
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    let mut settings = Settings::load_with(&config, "development", false).expect("settings");
+    settings.database.url =
+        pg.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("s.db").display())).into();
+    let db = Db::connect(&settings.database).expect("db");
+    let mut conn = db.get().expect("conn");
+    let c: &mut DbConnection = &mut conn;
+    migrate::run_pending(c).expect("migrate");
+    let postgres = pg.is_some();
+    // SQLite: the baseline lives in its own attached file, so each can be measured.
+    let plain_file = dir.path().join("plain.db");
+    let plain_ddl = if postgres {
+        "CREATE TABLE bench_plain (id TEXT PRIMARY KEY, case_id TEXT, body TEXT, tsv tsvector);
+         CREATE INDEX bench_plain_tsv ON bench_plain USING GIN (tsv);"
+            .to_owned()
+    } else {
+        format!(
+            "ATTACH DATABASE '{}' AS plain;
+             CREATE VIRTUAL TABLE plain.bench_plain USING fts5(id UNINDEXED, case_id UNINDEXED, body);",
+            plain_file.display()
+        )
+    };
+    c.batch_execute(&plain_ddl).expect("baseline table");
+    let keyring = Keyring::generate();
+    let cases: Vec<String> = (0..200).map(|i| format!("case-{i:03}")).collect();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+
+    let mut index_time = Duration::ZERO;
+    let mut plain_time = Duration::ZERO;
+    let batch = 1000;
+    for start in (0..n).step_by(batch) {
+        let docs: Vec<(String, String, String)> = (start..(start + batch).min(n))
+            .map(|i| (format!("doc-{i:07}"), cases[i % cases.len()].clone(), document(&mut rng)))
+            .collect();
+        let t = Instant::now();
+        write_transaction(c, |c| {
+            for (id, case, body) in &docs {
+                index::index_testimony(c, &keyring, case, id, body)?;
+            }
+            Ok(())
+        })
+        .expect("index");
+        index_time += t.elapsed();
+        let t = Instant::now();
+        write_transaction(c, |c| {
+            for (id, case, body) in &docs {
+                let sql = if postgres {
+                    "INSERT INTO bench_plain (id, case_id, body, tsv) VALUES ($1, $2, $3, to_tsvector('simple', $3))"
+                } else {
+                    "INSERT INTO plain.bench_plain (id, case_id, body) VALUES (?, ?, ?)"
+                };
+                diesel::sql_query(sql)
+                    .bind::<Text, _>(id)
+                    .bind::<Text, _>(case)
+                    .bind::<Text, _>(body)
+                    .execute(c)?;
+            }
+            Ok(())
+        })
+        .expect("baseline");
+        plain_time += t.elapsed();
+    }
+    let backend = if postgres { "PostgreSQL" } else { "SQLite" };
+    println!("{backend}, {n} documents of ~2 KB, 200 cases");
+    println!(
+        "indexing (normalise + HMAC + insert): {:.0} docs/s; plaintext baseline insert: {:.0} docs/s",
+        n as f64 / index_time.as_secs_f64(),
+        n as f64 / plain_time.as_secs_f64()
+    );
+    let (blind, plain) = if postgres {
+        (size_bytes(c, &["search_tokens"]), size_bytes(c, &["bench_plain"]))
+    } else {
+        let _ =
+            c.batch_execute("PRAGMA main.wal_checkpoint(TRUNCATE); PRAGMA plain.wal_checkpoint(TRUNCATE);");
+        let len = |p: std::path::PathBuf| std::fs::metadata(p).map(|m| m.len() as i64).unwrap_or(-1);
+        (len(dir.path().join("s.db")), len(plain_file.clone()))
+    };
+    println!(
+        "size per document: blind index {} bytes; plaintext table + full-text index {} bytes",
+        blind / n as i64,
+        plain / n as i64
+    );
+
+    let searcher = BlindIndex::new(&keyring, Index::Testimonies);
+    let my_cases: Vec<String> = cases.iter().take(20).cloned().collect();
+    for (label, words) in [("one word", 1usize), ("two words", 2)] {
+        let mut blind_t = Vec::new();
+        let mut plain_t = Vec::new();
+        let mut hits = 0usize;
+        for q in 0..200 {
+            let picked: Vec<&str> = (0..words).map(|k| WORDS[(q * 7 + k * 13) % WORDS.len()]).collect();
+            let text = picked.join(" ");
+            let terms = normalize::query_terms(&text).map(|q| q.terms).unwrap_or_default();
+            let tokens = searcher.tokens(&terms);
+            let t = Instant::now();
+            let found =
+                query::candidates(c, Index::Testimonies, &tokens, &my_cases, true).unwrap_or_default();
+            blind_t.push(t.elapsed());
+            hits += found.len();
+            let in_list = my_cases.iter().map(|x| format!("'{x}'")).collect::<Vec<_>>().join(",");
+            let sql = if postgres {
+                format!(
+                    "SELECT id FROM bench_plain WHERE tsv @@ plainto_tsquery('simple', '{text}') AND case_id IN ({in_list}) LIMIT 2001"
+                )
+            } else {
+                format!(
+                    "SELECT id FROM bench_plain WHERE bench_plain MATCH '{text}' AND case_id IN ({in_list}) LIMIT 2001"
+                )
+            };
+            #[derive(diesel::QueryableByName)]
+            struct Id {
+                #[diesel(sql_type = Text)]
+                #[allow(dead_code)]
+                id: String,
+            }
+            let t = Instant::now();
+            let _ = diesel::sql_query(sql).load::<Id>(c);
+            plain_t.push(t.elapsed());
+        }
+        println!(
+            "{label}: blind index p50 {:.2} ms p99 {:.2} ms ({} candidates/query); plaintext p50 {:.2} ms p99 {:.2} ms",
+            percentile(blind_t.clone(), 0.5),
+            percentile(blind_t, 0.99),
+            hits / 200,
+            percentile(plain_t.clone(), 0.5),
+            percentile(plain_t, 0.99)
+        );
+    }
+}
