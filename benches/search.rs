@@ -5,7 +5,7 @@
 //! lookup for one-word and two-word queries (the decrypt-and-re-check step that follows
 //! is measured by the testimony read benchmark).
 //!
-//! `cargo bench --bench search -- [N]` (SQLite), or with
+//! `cargo bench --all-features --bench search -- [N]` (SQLite), or with
 //! `CUSTODIA_BENCH_POSTGRES_URL=postgres://…` (an empty database) for PostgreSQL.
 
 use std::time::{Duration, Instant};

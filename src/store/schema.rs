@@ -295,7 +295,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    search_tokens (token, record_table, record_id) {
+    search_tokens (token, record_table, case_id, record_id) {
         token -> Text,
         record_table -> Text,
         record_id -> Text,

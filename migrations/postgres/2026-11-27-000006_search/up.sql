@@ -5,7 +5,8 @@ CREATE TABLE search_tokens (
     record_table TEXT NOT NULL,
     record_id    TEXT NOT NULL,
     case_id      TEXT NOT NULL,
-    PRIMARY KEY (token, record_table, record_id)
+    -- case_id before record_id: a search reads only the postings of the caller's cases.
+    PRIMARY KEY (token, record_table, case_id, record_id)
 );
 CREATE INDEX search_tokens_record ON search_tokens (record_table, record_id);
 
