@@ -243,7 +243,7 @@ fn main() {
         plain / n as i64
     );
 
-    let searcher = BlindIndex::new(&keyring, Index::Testimonies);
+    let searcher = BlindIndex::current(c, &keyring, Index::Testimonies).expect("index key");
     let my_cases: Vec<String> = cases.iter().take(20).cloned().collect();
     for (label, words) in [("one word", 1usize), ("two words", 2)] {
         let mut blind_t = Vec::new();

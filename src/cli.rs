@@ -96,9 +96,13 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum SearchCommand {
-    /// Rebuild the blind index from every testimony and person (after a change of index
-    /// key or of the normaliser). Safe while the service runs.
-    Reindex,
+    /// Rebuild the blind index from every testimony and person (after a change of the
+    /// normaliser). Safe while the service runs.
+    Reindex {
+        /// Derive new index keys first (after a suspected leak of the old ones).
+        #[arg(long)]
+        new_key: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -222,20 +226,24 @@ pub fn run() -> anyhow::Result<()> {
         Command::Keys(cmd) => actix_web::rt::System::new().block_on(keys(settings, cmd)),
         Command::Unseal { url, username } => unseal(&url, &username),
         Command::Audit(cmd) => actix_web::rt::System::new().block_on(audit(settings, cmd)),
-        Command::Search(SearchCommand::Reindex) => actix_web::rt::System::new().block_on(async move {
-            let state = open_state(&settings, false).await?;
-            unlock_here(&state).await?;
-            let total = state.db.run(crate::search::index::record_count).await.map_err(describe)?;
-            let bar = progress_bar(total, "indexing");
-            let shown = bar.clone();
-            let (testimonies, persons) = state
-                .tx(move |c, k| crate::search::index::reindex_all(c, k, &|n| shown.set_position(n)))
-                .await
-                .map_err(describe)?;
-            bar.finish_and_clear();
-            println!("reindexed {testimonies} testimony versions and {persons} persons");
-            Ok(())
-        }),
+        Command::Search(SearchCommand::Reindex { new_key }) => {
+            actix_web::rt::System::new().block_on(async move {
+                let state = open_state(&settings, false).await?;
+                unlock_here(&state).await?;
+                let total = state.db.run(crate::search::index::record_count).await.map_err(describe)?;
+                let bar = progress_bar(total, "indexing");
+                let shown = bar.clone();
+                let (testimonies, persons) = state
+                    .tx(move |c, k| {
+                        crate::search::index::reindex_all(c, k, new_key, &|n| shown.set_position(n))
+                    })
+                    .await
+                    .map_err(describe)?;
+                bar.finish_and_clear();
+                println!("reindexed {testimonies} testimony versions and {persons} persons");
+                Ok(())
+            })
+        }
         Command::Backup { dir } => actix_web::rt::System::new().block_on(async move {
             let state = open_state(&settings, false).await?;
             let report = crate::backup::backup(&state, &dir, &progress_bar).await.map_err(describe)?;

@@ -51,9 +51,22 @@ pub struct BlindIndex {
     key: SecretKey,
 }
 
+/// The generation of index keys in use (bumped by `reindex_all(.., new_key: true)`).
+pub fn generation(c: &mut DbConnection) -> Result<i64> {
+    use crate::store::schema::search_meta;
+    Ok(search_meta::table.find(1_i64).select(search_meta::generation).first(c)?)
+}
+
 impl BlindIndex {
-    pub fn new(keyring: &Keyring, index: Index) -> Self {
-        BlindIndex { key: keyring.blind_index_key(index.key_name()) }
+    /// The index's key for a key generation: HKDF from the keyring's blind-index root,
+    /// one key per index and generation.
+    pub fn new(keyring: &Keyring, index: Index, generation: i64) -> Self {
+        BlindIndex { key: keyring.blind_index_key(&format!("{}/g{generation}", index.key_name())) }
+    }
+
+    /// The index as it stands in the database.
+    pub fn current(c: &mut DbConnection, keyring: &Keyring, index: Index) -> Result<Self> {
+        Ok(Self::new(keyring, index, generation(c)?))
     }
 
     pub fn token(&self, normalised: &str) -> String {
@@ -129,7 +142,7 @@ pub fn index_testimony(
     id: &str,
     text: &str,
 ) -> Result<()> {
-    let index = BlindIndex::new(keyring, Index::Testimonies);
+    let index = BlindIndex::current(c, keyring, Index::Testimonies)?;
     let tokens = index.tokens(&normalize::tokens(text));
     put(c, Index::Testimonies, id, case_id, tokens)
 }
@@ -142,19 +155,26 @@ pub fn index_person(
     id: &str,
     names: &[String],
 ) -> Result<()> {
-    let index = BlindIndex::new(keyring, Index::Names);
+    let index = BlindIndex::current(c, keyring, Index::Names)?;
     let normalised: Vec<String> = names.iter().flat_map(|n| normalize::name_tokens(n)).collect();
     put(c, Index::Names, id, case_id, index.tokens(&normalised))
 }
 
-/// Rebuilds the whole index (after a change of index key or of the normaliser).
-/// `progress` is told how many records are done.
+/// Rebuilds the whole index (after a change of the normaliser), under new index keys
+/// when `new_key` (after a suspected leak of the index keys). `progress` is told how many
+/// records are done. Audited.
 pub fn reindex_all(
     c: &mut DbConnection,
     keyring: &Keyring,
+    new_key: bool,
     progress: &dyn Fn(u64),
 ) -> Result<(usize, usize)> {
-    use crate::store::schema::{persons, testimonies};
+    use crate::store::schema::{persons, search_meta, testimonies};
+    if new_key {
+        diesel::update(search_meta::table.find(1_i64))
+            .set(search_meta::generation.eq(search_meta::generation + 1))
+            .execute(c)?;
+    }
     diesel::delete(search_tokens::table).execute(c)?;
     let testimony_ids: Vec<String> = testimonies::table.select(testimonies::id).load(c)?;
     let person_ids: Vec<String> = persons::table.select(persons::id).load(c)?;
@@ -175,6 +195,12 @@ pub fn reindex_all(
         done += 1;
         progress(done);
     }
+    crate::audit::append(
+        c,
+        &crate::audit::Entry::new(crate::audit::Actor::default(), "search.reindex")
+            .detail("new_key", new_key)
+            .detail("records", done),
+    )?;
     Ok((testimony_ids.len(), person_ids.len()))
 }
 
@@ -193,14 +219,19 @@ mod tests {
     #[test]
     fn tokens_are_keyed_truncated_and_padded() {
         let keyring = Keyring::generate();
-        let a = BlindIndex::new(&keyring, Index::Testimonies);
-        let b = BlindIndex::new(&keyring, Index::Names);
+        let a = BlindIndex::new(&keyring, Index::Testimonies, 1);
+        let b = BlindIndex::new(&keyring, Index::Names, 1);
         assert_eq!(a.token("задержа").len(), 4);
         assert_eq!(a.token("задержа"), a.token("задержа"));
         assert_ne!(a.token("задержа"), b.token("задержа"), "one key per index");
         assert_ne!(
             a.token("задержа"),
-            BlindIndex::new(&Keyring::generate(), Index::Testimonies).token("задержа")
+            BlindIndex::new(&keyring, Index::Testimonies, 2).token("задержа"),
+            "per generation"
+        );
+        assert_ne!(
+            a.token("задержа"),
+            BlindIndex::new(&Keyring::generate(), Index::Testimonies, 1).token("задержа")
         );
         let padded = pad(vec!["0001".into(); 1]).unwrap();
         assert_eq!(padded.len(), PAD_TO);

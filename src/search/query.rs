@@ -343,7 +343,7 @@ fn search_testimonies(
         (normalize::Query::default(), None)
     } else {
         let query = normalize::query_terms(q).map_err(query_error)?;
-        let index = BlindIndex::new(keyring, Index::Testimonies);
+        let index = BlindIndex::current(c, keyring, Index::Testimonies)?;
         let tokens = index.tokens(&query.terms);
         let found = candidates(c, Index::Testimonies, &tokens, cases, true)?;
         (query, Some(found))
@@ -401,7 +401,7 @@ fn search_persons(
     if wanted.is_empty() {
         return Err(Error::field("q", "invalid_query", "give a name"));
     }
-    let index = BlindIndex::new(keyring, Index::Names);
+    let index = BlindIndex::current(c, keyring, Index::Names)?;
     let tokens = index.tokens(&wanted);
     let wanted: HashSet<String> = wanted.into_iter().collect();
     let mut hits = Vec::new();

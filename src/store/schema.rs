@@ -304,6 +304,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    search_meta (id) {
+        id -> BigInt,
+        generation -> BigInt,
+    }
+}
+
+diesel::table! {
     search_queries (id) {
         id -> Text,
         terms -> Binary,
@@ -342,5 +349,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     involvement_evidence,
     attachments,
     search_tokens,
+    search_meta,
     search_queries,
 );

@@ -119,10 +119,31 @@ async fn investigators_find_accounts_and_names_across_inflections_and_scripts_wi
     let res = app.call(Method::DELETE, &format!("/api/v1/testimonies/{}", ids[1]), Some(&doc), None).await;
     assert_eq!(res.status(), 204);
     assert_eq!(search(&app, &doc, json!({"q": "задержан"})).await["total"], 1);
-    let rebuilt = app.state.tx(|c, k| custodia::search::index::reindex_all(c, k, &|_| {})).await.unwrap();
+    let tokens = |app: &TestApp| {
+        let db = app.state.db.clone();
+        async move {
+            db.run(|c| {
+                use custodia::store::schema::search_tokens::dsl::*;
+                use diesel::prelude::*;
+                Ok(search_tokens.select(token).order(token).load::<String>(c)?)
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let before = tokens(&app).await;
+    let rebuilt =
+        app.state.tx(|c, k| custodia::search::index::reindex_all(c, k, false, &|_| {})).await.unwrap();
     assert_eq!(rebuilt.0, 1);
     assert_eq!(search(&app, &doc, json!({"q": "задержан"})).await["total"], 1);
+    // Under new index keys every token changes, and the results stay the same.
+    app.state.tx(|c, k| custodia::search::index::reindex_all(c, k, true, &|_| {})).await.unwrap();
+    let after = tokens(&app).await;
+    let kept = before.iter().filter(|t| after.contains(t)).count();
+    assert!(kept * 4 < before.len(), "most tokens differ under a new key ({kept} of {} kept)", before.len());
+    assert_eq!(search(&app, &doc, json!({"q": "задержан"})).await["total"], 1);
     assert_eq!(search(&app, &inv, json!({"q": "Lukashenko", "kind": "persons"})).await["total"], 1);
+    assert!(app.audit_actions().await.contains(&"search.reindex".to_owned()));
 }
 
 #[tokio::test]

@@ -1,2 +1,3 @@
+DROP TABLE search_meta;
 DROP TABLE search_queries;
 DROP TABLE search_tokens;

@@ -16,3 +16,11 @@ CREATE TABLE search_queries (
     terms      BLOB NOT NULL,
     created_at TIMESTAMP NOT NULL
 );
+
+-- Which generation of index keys is in use: a new key (after a suspected leak, or a
+-- normaliser change) bumps it and every record is reindexed.
+CREATE TABLE search_meta (
+    id         INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+    generation BIGINT NOT NULL
+);
+INSERT INTO search_meta (id, generation) VALUES (1, 1);
