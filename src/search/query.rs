@@ -292,31 +292,27 @@ pub fn candidates(
             .load(c)?;
         return too_broad(found);
     }
-    // All tokens: start from one posting list and narrow it with key lookups
-    // (token, table, case, record) for each further token. Far cheaper than grouping every
-    // posting of every token, which measured 7× slower than plaintext full-text search.
-    let mut found: Vec<(String, String)> = base()
-        .filter(search_tokens::token.eq(first))
-        .filter(search_tokens::case_id.eq_any(cases))
-        .limit(MAX_POSTINGS + 1)
-        .load(c)?;
-    if found.len() as i64 > MAX_POSTINGS {
-        return Err(Error::field("q", "too_broad", "matches too much: add words or choose a case"));
-    }
+    // All tokens: read each token's postings within the caller's cases (a range of the
+    // key (token, table, case, record)) and intersect them in memory. Measured at 100,000
+    // documents, narrowing the first list with an `IN` list of ids instead was 3× slower
+    // than plaintext full-text search for two words.
+    let postings = |c: &mut DbConnection, token: &String| -> Result<Vec<(String, String)>> {
+        let list: Vec<(String, String)> = base()
+            .filter(search_tokens::token.eq(token))
+            .filter(search_tokens::case_id.eq_any(cases))
+            .limit(MAX_POSTINGS + 1)
+            .load(c)?;
+        if list.len() as i64 > MAX_POSTINGS {
+            return Err(Error::field("q", "too_broad", "matches too much: add words or choose a case"));
+        }
+        Ok(list)
+    };
+    let mut found = postings(c, first)?;
     for token in rest {
         if found.is_empty() {
             break;
         }
-        let ids: Vec<&String> = found.iter().map(|(id, _)| id).collect();
-        let keep: HashSet<String> = search_tokens::table
-            .filter(search_tokens::token.eq(token))
-            .filter(search_tokens::record_table.eq(index.table()))
-            .filter(search_tokens::case_id.eq_any(cases))
-            .filter(search_tokens::record_id.eq_any(ids))
-            .select(search_tokens::record_id)
-            .load::<String>(c)?
-            .into_iter()
-            .collect();
+        let keep: HashSet<String> = postings(c, token)?.into_iter().map(|(id, _)| id).collect();
         found.retain(|(id, _)| keep.contains(id));
     }
     too_broad(found)
