@@ -426,6 +426,20 @@ pub fn create(
     view(c, keyring, who, role, &id)
 }
 
+/// A draft the caller wrote: only its author edits or discards it, only while a draft.
+fn own_draft(c: &mut DbConnection, who: &Principal, id: &str) -> Result<(String, CaseRole, Row)> {
+    let (case_id, role) =
+        access::authorize_record(c, who, RecordTable::Testimony, id, Action::TestimonyCreate)?;
+    let row = load(c, id)?;
+    if row.author_id != who.user_id.to_string() {
+        return Err(Error::Forbidden);
+    }
+    if row.status != "draft" {
+        return Err(Error::Conflict("testimony_sealed"));
+    }
+    Ok((case_id, role, row))
+}
+
 /// Replaces a draft's content. Only its author, only while it is a draft.
 pub fn update(
     c: &mut DbConnection,
@@ -435,15 +449,7 @@ pub fn update(
     input: &TestimonyInput,
 ) -> Result<TestimonyView> {
     let id = id.to_string();
-    let (case_id, role) =
-        access::authorize_record(c, who, RecordTable::Testimony, &id, Action::TestimonyCreate)?;
-    let row = load(c, &id)?;
-    if row.author_id != who.user_id.to_string() {
-        return Err(Error::Forbidden);
-    }
-    if row.status != "draft" {
-        return Err(Error::Conflict("testimony_sealed"));
-    }
+    let (case_id, role, _) = own_draft(c, who, &id)?;
     check(c, &case_id, input)?;
     let sealer = Sealer::open(c, keyring, TABLE, &id)?;
     let content = content_of(input, None);
@@ -551,14 +557,7 @@ pub fn correct(
 pub fn discard(c: &mut DbConnection, who: &Principal, id: Uuid) -> Result<Vec<Uuid>> {
     use crate::store::schema::attachments;
     let id = id.to_string();
-    access::authorize_record(c, who, RecordTable::Testimony, &id, Action::TestimonyCreate)?;
-    let row = load(c, &id)?;
-    if row.author_id != who.user_id.to_string() {
-        return Err(Error::Forbidden);
-    }
-    if row.status != "draft" {
-        return Err(Error::Conflict("testimony_sealed"));
-    }
+    let (_, _, row) = own_draft(c, who, &id)?;
     let files: Vec<(String, String)> = attachments::table
         .filter(attachments::testimony_id.eq(&id))
         .select((attachments::id, attachments::blob_id))
