@@ -110,15 +110,50 @@ pub fn put(
     tokens: Vec<String>,
 ) -> Result<()> {
     remove(c, index, record_id)?;
-    for token in pad(tokens)? {
-        diesel::insert_into(search_tokens::table)
-            .values((
-                search_tokens::token.eq(token),
-                search_tokens::record_table.eq(index.table()),
-                search_tokens::record_id.eq(record_id),
-                search_tokens::case_id.eq(case_id),
-            ))
-            .execute(c)?;
+    let rows: Vec<String> = pad(tokens)?;
+    // One multi-row statement per record rather than one per token (~100 a document).
+    // diesel's batch insert does not pass through MultiConnection, so each engine gets
+    // its own statement with its own placeholders; every value is bound.
+    let tokens: Vec<String> = rows;
+    for chunk in tokens.chunks(200) {
+        insert_batch(c, index.table(), record_id, case_id, chunk)?;
+    }
+    Ok(())
+}
+
+fn insert_batch(
+    c: &mut DbConnection,
+    table: &str,
+    record_id: &str,
+    case_id: &str,
+    tokens: &[String],
+) -> Result<()> {
+    use diesel::sql_types::Text;
+    let head = "INSERT INTO search_tokens (token, record_table, record_id, case_id) VALUES ";
+    match c {
+        #[cfg(feature = "sqlite")]
+        DbConnection::Sqlite(conn) => {
+            let values = vec!["(?, ?, ?, ?)"; tokens.len()].join(", ");
+            let mut q = diesel::sql_query(format!("{head}{values}")).into_boxed::<diesel::sqlite::Sqlite>();
+            for t in tokens {
+                q = q.bind::<Text, _>(t.clone()).bind::<Text, _>(table.to_owned());
+                q = q.bind::<Text, _>(record_id.to_owned()).bind::<Text, _>(case_id.to_owned());
+            }
+            q.execute(conn)?;
+        }
+        #[cfg(feature = "postgres")]
+        DbConnection::Postgres(conn) => {
+            let values = (0..tokens.len())
+                .map(|i| format!("(${}, ${}, ${}, ${})", 4 * i + 1, 4 * i + 2, 4 * i + 3, 4 * i + 4))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut q = diesel::sql_query(format!("{head}{values}")).into_boxed::<diesel::pg::Pg>();
+            for t in tokens {
+                q = q.bind::<Text, _>(t.clone()).bind::<Text, _>(table.to_owned());
+                q = q.bind::<Text, _>(record_id.to_owned()).bind::<Text, _>(case_id.to_owned());
+            }
+            q.execute(conn)?;
+        }
     }
     Ok(())
 }
