@@ -417,8 +417,8 @@ pub fn create(
     let role = access::authorize(c, who, &case_id, Action::TestimonyCreate)?;
     check(c, &case_id, input)?;
     let id = Uuid::new_v4().to_string();
-    insert(c, keyring, who, &case_id, &id, &id, 1, input, None)?;
-    reindex(c, keyring, &id)?;
+    let content = insert(c, keyring, who, &case_id, &id, &id, 1, input, None)?;
+    reindex(c, keyring, &case_id, &id, input.witness_id, &content)?;
     audit::append(
         c,
         &Entry::new(who, "testimony.create").target("testimony", &id).detail("case_id", case_id),
@@ -465,7 +465,7 @@ pub fn update(
             testimonies::consent.eq(sealer.seal("consent", &input.consent)?),
         ))
         .execute(c)?;
-    reindex(c, keyring, &id)?;
+    reindex(c, keyring, &case_id, &id, input.witness_id, &content)?;
     audit::append(c, &Entry::new(who, "testimony.update").target("testimony", &id))?;
     view(c, keyring, who, role, &id)
 }
@@ -527,7 +527,7 @@ pub fn correct(
         return Err(Error::Conflict("latest_version_is_a_draft"));
     }
     let new_id = Uuid::new_v4().to_string();
-    insert(
+    let content = insert(
         c,
         keyring,
         who,
@@ -539,7 +539,7 @@ pub fn correct(
         Some(input.correction_reason.clone()),
     )?;
     let digest = seal_row(c, keyring, &new_id)?;
-    reindex(c, keyring, &new_id)?;
+    reindex(c, keyring, &case_id, &new_id, input.testimony.witness_id, &content)?;
     audit::append(
         c,
         &Entry::new(who, "testimony.version")
@@ -635,13 +635,24 @@ pub fn searchable_parts(
     Ok((content.account, content.identifying_spans, content.summary))
 }
 
-/// Keeps the blind index in step with a testimony version (same transaction).
-fn reindex(c: &mut DbConnection, keyring: &Keyring, id: &str) -> Result<()> {
-    let row = load(c, id)?;
-    let witness = persons::load(c, &row.witness_id)?;
-    let (account, spans, summary) = searchable_parts(c, keyring, &row)?;
-    let text = crate::search::query::searchable_text(&account, &spans, &witness.pseudonym, &summary);
-    crate::search::index::index_testimony(c, keyring, &row.case_id, id, &text)
+/// Keeps the blind index in step with a testimony version (same transaction), from the
+/// content just written rather than reading and decrypting it back.
+fn reindex(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    case_id: &str,
+    id: &str,
+    witness: Uuid,
+    content: &Content,
+) -> Result<()> {
+    let witness = persons::load(c, &witness.to_string())?;
+    let text = crate::search::query::searchable_text(
+        &content.account,
+        &content.identifying_spans,
+        &witness.pseudonym,
+        &content.summary,
+    );
+    crate::search::index::index_testimony(c, keyring, case_id, id, &text)
 }
 
 /// The account as a reader who may not know the witness sees it.
