@@ -66,6 +66,9 @@ enum Command {
     /// The search index: rebuild it.
     #[command(subcommand)]
     Search(SearchCommand),
+    /// Evidence bundles: export one, print the export public key, verify one offline.
+    #[command(subcommand)]
+    Bundle(BundleCommand),
     /// The tamper-evident audit log: verify it, prove an entry, publish its key.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -102,6 +105,52 @@ enum SearchCommand {
         /// Derive new index keys first (after a suspected leak of the old ones).
         #[arg(long)]
         new_key: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BundleCommand {
+    /// Export an evidence bundle (signs in as a lawyer or the case lead; the password is
+    /// asked for) and write the archive (a tar of the BagIt bag, or its age encryption).
+    Export {
+        /// The case id.
+        #[arg(long)]
+        case: uuid::Uuid,
+        /// Recipient category: un_bodies, international_mechanisms, prosecutors, ngos,
+        /// media or public. Only accounts whose consent covers it are exported.
+        #[arg(long)]
+        recipient: String,
+        #[arg(long)]
+        username: String,
+        /// Encrypt the archive to this age recipient (age1…).
+        #[arg(long = "age")]
+        age_recipient: Option<String>,
+        /// Export only these testimonies (repeatable); default: the whole case.
+        #[arg(long = "testimony")]
+        testimonies: Vec<uuid::Uuid>,
+        #[arg(long = "incident")]
+        incidents: Vec<uuid::Uuid>,
+        #[arg(long = "perpetrator")]
+        perpetrators: Vec<uuid::Uuid>,
+        /// Where to write the archive (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// A one-time code, when the account has a second factor.
+        #[arg(long)]
+        totp: Option<String>,
+    },
+    /// Print the organisation's export public key (minisign format) to publish.
+    Pubkey,
+    /// Verify a bundle offline (a bag directory or its .tar): signature, manifests,
+    /// Payload-Oxum, attachments and chain-of-custody proofs. Exits non-zero on failure.
+    Verify {
+        path: PathBuf,
+        /// The organisation's minisign public key (file or text), obtained separately.
+        #[arg(long)]
+        pubkey: Option<String>,
     },
 }
 
@@ -244,6 +293,7 @@ pub fn run() -> anyhow::Result<()> {
                 Ok(())
             })
         }
+        Command::Bundle(cmd) => bundle(settings, cmd),
         Command::Backup { dir } => actix_web::rt::System::new().block_on(async move {
             let state = open_state(&settings, false).await?;
             let report = crate::backup::backup(&state, &dir, &progress_bar).await.map_err(describe)?;
@@ -501,6 +551,66 @@ async fn audit(settings: Settings, cmd: AuditCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn bundle(settings: Settings, cmd: BundleCommand) -> anyhow::Result<()> {
+    use crate::export::cli as bundle_cli;
+    match cmd {
+        BundleCommand::Verify { path, pubkey } => {
+            let key = pubkey.as_deref().map(bundle_cli::read_public_key).transpose()?;
+            let report = crate::export::verify::verify_path(&path, key.as_deref())
+                .with_context(|| format!("reading {}", path.display()))?;
+            print!("{}", report.render());
+            if !report.ok() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        BundleCommand::Pubkey => actix_web::rt::System::new().block_on(async move {
+            let state = open_state(&settings, false).await?;
+            unlock_here(&state).await?;
+            let key = state.tx(crate::export::job::public_key).await.map_err(describe)?;
+            print!("{key}");
+            Ok(())
+        }),
+        BundleCommand::Export {
+            case,
+            recipient,
+            username,
+            age_recipient,
+            testimonies,
+            incidents,
+            perpetrators,
+            out,
+            password_stdin,
+            totp,
+        } => actix_web::rt::System::new().block_on(async move {
+            let state = open_state(&settings, false).await?;
+            unlock_here(&state).await?;
+            let args = bundle_cli::ExportArgs {
+                case,
+                recipient,
+                username,
+                age_recipient,
+                testimonies,
+                incidents,
+                perpetrators,
+                out: out.clone(),
+                password_stdin,
+                totp_code: totp,
+            };
+            let view = bundle_cli::export(&state, args, progress_bar).await?;
+            println!(
+                "bundle {} written to {} ({} bytes)\nmanifest SHA-256 {}\narchive SHA-256 {}",
+                view.id,
+                out.display(),
+                view.size.unwrap_or_default(),
+                view.manifest_sha256.unwrap_or_default(),
+                view.archive_sha256.unwrap_or_default(),
+            );
+            Ok(())
+        }),
+    }
 }
 
 /// Signs in to the running service as an admin and submits the passphrase or a share.

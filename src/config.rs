@@ -16,6 +16,7 @@ pub struct Settings {
     pub keys: KeySettings,
     pub storage: StorageSettings,
     pub audit: AuditSettings,
+    pub export: ExportSettings,
     pub log: LogSettings,
 }
 
@@ -95,6 +96,16 @@ pub struct StorageSettings {
     pub blob_dir: PathBuf,
     /// Largest attachment accepted, in bytes.
     pub max_attachment_bytes: u64,
+    /// Free space kept on the blob store's disk: work that would eat into it (an
+    /// evidence bundle) is refused with 507 before it starts.
+    pub reserve_free_bytes: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportSettings {
+    /// Named as `Source-Organization` in every evidence bundle.
+    pub organisation: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

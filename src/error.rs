@@ -56,6 +56,8 @@ pub enum Error {
     WrongKey,
     #[error("storage: {0}")]
     Storage(String),
+    #[error("not enough free space: {needed} bytes needed, {available} available")]
+    InsufficientStorage { needed: u64, available: u64 },
     #[error("the body is larger than {limit} bytes")]
     TooLarge { limit: u64 },
     #[error("internal error: {0}")]

@@ -30,6 +30,10 @@ pub struct AppState {
     pub blobs: BlobStore,
     pub trust_forwarded_for: bool,
     pub max_attachment_bytes: u64,
+    /// Free space on the blob store's disk that work must leave alone.
+    pub reserve_free_bytes: u64,
+    /// `Source-Organization` of evidence bundles.
+    pub organisation: String,
 }
 
 impl AppState {
@@ -86,6 +90,8 @@ pub async fn open_state(settings: &Settings, may_auto_init: bool) -> Result<AppS
         blobs,
         trust_forwarded_for: settings.server.trust_forwarded_for,
         max_attachment_bytes: settings.storage.max_attachment_bytes,
+        reserve_free_bytes: settings.storage.reserve_free_bytes,
+        organisation: settings.export.organisation.clone(),
     })
 }
 
@@ -93,6 +99,10 @@ impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let backend = Backend::from_url(settings.database.url.expose_secret())?;
         let state = web::Data::new(open_state(settings, true).await?);
+        let interrupted = state.db.run(crate::export::job::fail_interrupted).await?;
+        if interrupted > 0 {
+            tracing::warn!(interrupted, "evidence bundles interrupted by the last stop are marked failed");
+        }
         spawn_keyring_reloader(state.keys.clone(), settings.keys.reload_interval_secs);
         spawn_checkpointer(state.clone(), settings.audit.checkpoint_interval_secs);
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;

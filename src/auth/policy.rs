@@ -100,6 +100,7 @@ policy! {
     /// Link testimonies to incidents, perpetrators and places.
     CaseLink = "case.link", Case, [Investigator];
     BundleExport = "bundle.export", Case, [Lawyer];
+    BundleKeyRead = "bundle.key_read", Global, [Admin, Documenter, Investigator, Lawyer, Auditor];
 }
 
 /// A member's role within one case. A lead may also link records and export bundles
@@ -172,6 +173,7 @@ mod tests {
                 "system.status",
                 "key.manage",
                 "audit.checkpoint",
+                "bundle.key_read",
                 "vocabulary.read",
                 "vocabulary.manage",
                 "case.create",
@@ -184,6 +186,7 @@ mod tests {
                 "case.read",
                 "testimony.create",
                 "audit.checkpoint",
+                "bundle.key_read",
                 "vocabulary.read",
                 "case.create",
                 "case.list",
@@ -195,6 +198,7 @@ mod tests {
                 "case.read",
                 "case.link",
                 "audit.checkpoint",
+                "bundle.key_read",
                 "vocabulary.read",
                 "case.create",
                 "case.list",
@@ -206,10 +210,13 @@ mod tests {
                 "case.read",
                 "bundle.export",
                 "audit.checkpoint",
+                "bundle.key_read",
                 "vocabulary.read",
                 "case.list",
             ],
-            Role::Auditor => &["self.manage", "audit.read", "audit.checkpoint", "vocabulary.read"],
+            Role::Auditor => {
+                &["self.manage", "audit.read", "audit.checkpoint", "bundle.key_read", "vocabulary.read"]
+            }
         }
     }
 

@@ -251,6 +251,49 @@ impl Auth {
         })
     }
 
+    /// Asks a signed-in user to prove again who they are before a grave action (an
+    /// evidence export): the password, and the second factor if enrolled. Failures
+    /// count towards the same lockout as failed logins.
+    pub async fn reauthenticate(
+        &self,
+        who: &Principal,
+        password: SecretString,
+        totp_code: Option<String>,
+    ) -> Result<()> {
+        let key: String = who.username.to_ascii_lowercase();
+        if let Some(wait) = self.accounts.locked_for(&key, Instant::now()) {
+            return Err(Error::RateLimited { retry_after_secs: wait.as_secs().max(1) });
+        }
+        let id = who.user_id.to_string();
+        let row =
+            self.db.run(move |c| Ok(users::table.find(id).select(UserRow::as_select()).first(c)?)).await?;
+        let verified = self.passwords.verify(password, Some(row.password_hash.clone())).await?;
+        if !verified || row.disabled {
+            self.fail_login(&key, None, Some(who.user_id), "reauthentication_failed").await?;
+            return Err(Error::InvalidCredentials);
+        }
+        if row.totp_enabled {
+            let Some(code) = totp_code else { return Err(Error::TotpRequired) };
+            let secret = row.totp_secret.clone().unwrap_or_default();
+            let Some(step) = totp::verify(&secret, &code, unix_now(), row.totp_last_step)? else {
+                self.fail_login(&key, None, Some(who.user_id), "totp_invalid").await?;
+                return Err(Error::TotpInvalid);
+            };
+            let id = row.id.clone();
+            self.db
+                .transaction(move |c| {
+                    let claimed = diesel::update(users::table.find(&id))
+                        .filter(users::totp_last_step.is_null().or(users::totp_last_step.lt(step)))
+                        .set(users::totp_last_step.eq(step))
+                        .execute(c)?;
+                    if claimed == 0 { Err(Error::TotpInvalid) } else { Ok(()) }
+                })
+                .await?;
+        }
+        self.accounts.clear(&key);
+        Ok(())
+    }
+
     async fn fail_login(
         &self,
         key: &str,

@@ -96,6 +96,25 @@ pub(crate) fn list_for_testimony(
     list_for(c, keyring, &Target::Testimony(testimony_id.to_owned()))
 }
 
+/// A testimony version's attachments with what streaming them needs (blob and key),
+/// for evidence bundles; the caller audits.
+pub(crate) fn for_export(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    testimony_id: &str,
+) -> Result<Vec<(AttachmentView, Uuid, Dek)>> {
+    let views = list_for_testimony(c, keyring, testimony_id)?;
+    views
+        .into_iter()
+        .map(|v| {
+            let id = v.id.to_string();
+            let blob: String = attachments::table.find(&id).select(attachments::blob_id).first(c)?;
+            let dek = key_store::record_key(c, keyring, TABLE, &id)?;
+            Ok((v, Uuid::parse_str(&blob).map_err(|_| Error::Integrity)?, dek))
+        })
+        .collect()
+}
+
 pub(crate) fn list_for_incident(
     c: &mut DbConnection,
     keyring: &Keyring,

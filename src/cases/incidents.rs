@@ -260,7 +260,7 @@ pub fn update(
     view(c, keyring, &id)
 }
 
-fn view(c: &mut DbConnection, keyring: &Keyring, id: &str) -> Result<IncidentView> {
+pub(crate) fn view(c: &mut DbConnection, keyring: &Keyring, id: &str) -> Result<IncidentView> {
     let r: Row = incidents::table.find(id).select(Row::as_select()).first(c)?;
     let d: Details = Sealer::open(c, keyring, TABLE, &r.id)?.unseal("details", &r.details)?;
     let place_name = r.place_id.as_deref().map(|p| places::name_of(c, keyring, p)).transpose()?;

@@ -209,11 +209,33 @@ pub(crate) fn view(
     who: &Principal,
     role: CaseRole,
 ) -> Result<PersonView> {
-    let sealer = Sealer::open(c, keyring, TABLE, &row.id)?;
     let shown = may_see_identity(&row, who, role);
+    let contact = may_see_contact(&row, who, role);
+    view_with(c, keyring, row, shown, contact)
+}
+
+/// A person as a bundle's recipient sees them: identity only when `shown`, contact
+/// details never.
+pub(crate) fn export_view(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    row: PersonRow,
+    shown: bool,
+) -> Result<PersonView> {
+    view_with(c, keyring, row, shown, false)
+}
+
+fn view_with(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    row: PersonRow,
+    shown: bool,
+    contact_shown: bool,
+) -> Result<PersonView> {
+    let sealer = Sealer::open(c, keyring, TABLE, &row.id)?;
     let identity: Option<Identity> =
         if shown { Some(sealer.unseal("identity", &row.identity)?) } else { None };
-    let contact: Option<String> = match (&row.contact, may_see_contact(&row, who, role)) {
+    let contact: Option<String> = match (&row.contact, contact_shown) {
         (Some(blob), true) => Some(sealer.unseal("contact", blob)?),
         _ => None,
     };

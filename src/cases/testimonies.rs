@@ -149,15 +149,15 @@ pub struct Correction {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct Content {
-    account: String,
-    summary: String,
-    interviewer: Option<String>,
-    interpreter: Option<String>,
-    persons_present: Vec<String>,
-    interview_place: Option<String>,
-    identifying_spans: Vec<Span>,
-    correction_reason: Option<String>,
+pub(crate) struct Content {
+    pub account: String,
+    pub summary: String,
+    pub interviewer: Option<String>,
+    pub interpreter: Option<String>,
+    pub persons_present: Vec<String>,
+    pub interview_place: Option<String>,
+    pub identifying_spans: Vec<Span>,
+    pub correction_reason: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -623,6 +623,29 @@ pub fn withdraw_consent(
     }
     audit::append(c, &Entry::new(who, "consent.withdraw").target("testimony", &row.root_id))?;
     view(c, keyring, who, role, &id)
+}
+
+/// Every sealed version of an account, oldest first, with its content and consent (for
+/// evidence bundles; the caller audits).
+pub(crate) fn sealed_versions(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    root_id: &str,
+) -> Result<Vec<(Row, Content, Consent)>> {
+    let rows: Vec<Row> = testimonies::table
+        .filter(testimonies::root_id.eq(root_id))
+        .filter(testimonies::status.eq("sealed"))
+        .order(testimonies::version.asc())
+        .select(Row::as_select())
+        .load(c)?;
+    rows.into_iter()
+        .map(|row| {
+            let sealer = Sealer::open(c, keyring, TABLE, &row.id)?;
+            let content: Content = sealer.unseal("content", &row.content)?;
+            let consent: Consent = sealer.unseal("consent", &row.consent)?;
+            Ok((row, content, consent))
+        })
+        .collect()
 }
 
 /// The parts of a testimony the search index covers: account, identifying spans, summary.

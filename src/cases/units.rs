@@ -187,7 +187,7 @@ pub fn add_commander(
     build_view(c, keyring, &unit)
 }
 
-fn build_view(c: &mut DbConnection, keyring: &Keyring, id: &str) -> Result<UnitView> {
+pub(crate) fn build_view(c: &mut DbConnection, keyring: &Keyring, id: &str) -> Result<UnitView> {
     let (id, case_id, parent_id, blob, created_at) = row(c, id)?;
     let d = details(c, keyring, &id, &blob)?;
     let mut chain = Vec::new();

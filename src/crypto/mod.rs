@@ -28,6 +28,7 @@ pub use root::{
     verify_key_check,
 };
 pub use stream::{
-    RangeDecryptor, SEGMENT_CIPHERTEXT_LEN, SEGMENT_LEN, STREAM_HEADER_LEN, StreamDecryptor, StreamEncryptor,
-    ciphertext_len, decrypt_reader, encrypt_reader, plaintext_len, segment_of, segment_offset,
+    DecryptingReader, RangeDecryptor, SEGMENT_CIPHERTEXT_LEN, SEGMENT_LEN, STREAM_HEADER_LEN,
+    StreamDecryptor, StreamEncryptor, ciphertext_len, decrypt_reader, encrypt_reader, plaintext_len,
+    segment_of, segment_offset,
 };

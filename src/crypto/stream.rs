@@ -557,6 +557,59 @@ pub fn encrypt_reader<R: Read, W: Write>(
     Ok(summary)
 }
 
+/// A STREAM ciphertext read as its plaintext, one segment at a time. A truncated or
+/// altered stream is an `InvalidData` error, never a short read that looks complete.
+pub struct DecryptingReader<R> {
+    inner: R,
+    decryptor: Option<StreamDecryptor>,
+    input: Vec<u8>,
+    out: Zeroizing<Vec<u8>>,
+    pos: usize,
+    summary: Option<(u64, [u8; 32])>,
+}
+
+impl<R: Read> DecryptingReader<R> {
+    pub fn new(dek: &Dek, ctx: &FieldContext<'_>, inner: R) -> Self {
+        DecryptingReader {
+            inner,
+            decryptor: Some(StreamDecryptor::new(dek, ctx)),
+            input: vec![0u8; SEGMENT_CIPHERTEXT_LEN],
+            out: Zeroizing::new(Vec::with_capacity(2 * SEGMENT_LEN)),
+            pos: 0,
+            summary: None,
+        }
+    }
+
+    /// Plaintext length and SHA-256, once the whole stream has been read.
+    pub fn summary(&self) -> Option<(u64, [u8; 32])> {
+        self.summary
+    }
+}
+
+impl<R: Read> Read for DecryptingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.pos < self.out.len() {
+                let n = buf.len().min(self.out.len() - self.pos);
+                buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+                self.pos += n;
+                return Ok(n);
+            }
+            self.out.clear();
+            self.pos = 0;
+            let Some(decryptor) = self.decryptor.as_mut() else { return Ok(0) };
+            let n = read_some(&mut self.inner, &mut self.input)?;
+            if n == 0 {
+                if let Some(last) = self.decryptor.take() {
+                    self.summary = Some(last.finish(&mut self.out).map_err(invalid_data)?);
+                }
+                continue;
+            }
+            decryptor.update(&self.input[..n], &mut self.out).map_err(invalid_data)?;
+        }
+    }
+}
+
 /// Decrypts a stream from `reader` into `writer` with bounded memory. Errors from the
 /// crypto layer come back as `InvalidData` wrapping a [`CryptoError`]. On error the
 /// writer may already hold a prefix of authenticated plaintext: discard it.

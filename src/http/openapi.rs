@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::api::{self, audit, auth, cases, records, roles, search, system, testimonies, users};
+use super::api::{self, audit, auth, bundles, cases, records, roles, search, system, testimonies, users};
 use crate::auth::service::{RolePolicy, TotpEnrolment, UserView};
 use crate::domain::Role;
 use crate::error::FieldError;
@@ -34,6 +34,7 @@ use crate::http::problem::Problem;
         testimonies::seal,
         testimonies::correct, testimonies::withdraw_consent, testimonies::link_incident,
         testimonies::upload, testimonies::upload_to_incident, testimonies::attachment, testimonies::download,
+        bundles::create, bundles::list, bundles::status, bundles::download, bundles::public_key,
     ),
     components(schemas(
         Problem, FieldError, Role, UserView, RolePolicy, TotpEnrolment, api::Page<UserView>,
@@ -65,6 +66,8 @@ use crate::http::problem::Problem;
         crate::cases::testimonies::WitnessRef, crate::cases::testimonies::VersionRef,
         crate::cases::testimonies::Withdrawal, testimonies::LinkIncident,
         crate::cases::attachments::AttachmentView,
+        crate::export::job::BundleInput, crate::export::job::BundleView, crate::export::Recipient,
+        crate::export::Selection,
         crate::search::query::SearchRequest, crate::search::query::SearchKind, crate::search::query::Hit,
         crate::search::query::IncidentFilter,
         api::Page<crate::search::query::Hit>,

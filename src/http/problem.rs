@@ -96,6 +96,9 @@ impl Error {
             Error::Storage(_) => {
                 (S::SERVICE_UNAVAILABLE, "storage_unavailable", "File storage is unavailable")
             }
+            Error::InsufficientStorage { .. } => {
+                (S::INSUFFICIENT_STORAGE, "insufficient_storage", "Not enough free disk space for this")
+            }
             Error::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
         }
     }
@@ -114,6 +117,9 @@ impl ResponseError for Error {
             Error::BadRequest(detail) => problem.detail = Some(detail.clone()),
             Error::Conflict(reason) => problem.detail = Some((*reason).to_owned()),
             Error::TooLarge { limit } => problem.detail = Some(format!("at most {limit} bytes")),
+            Error::InsufficientStorage { needed, available } => {
+                problem.detail = Some(format!("{needed} bytes needed, {available} free"))
+            }
             _ => {}
         }
         let mut response = problem.response();

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use uuid::Uuid;
 
-use crate::crypto::{Dek, FieldContext, StreamEncryptor};
+use crate::crypto::{Dek, FieldContext, SEGMENT_LEN, StreamEncryptor};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone)]
@@ -92,22 +92,59 @@ impl BlobStore {
         ctx: &FieldContext,
         mut reader: impl Read,
     ) -> Result<(Uuid, u64, [u8; 32])> {
-        let mut writer = self.create()?;
-        let mut encryptor = StreamEncryptor::new(dek, ctx);
-        let mut buf = vec![0u8; 64 * 1024];
-        let mut out = Vec::with_capacity(buf.len() + 1024);
-        loop {
-            let n = reader.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            encryptor.update(&buf[..n], &mut out)?;
-            writer.write_all(&out)?;
-            out.clear();
+        let mut writer = self.create_encrypted(dek, ctx)?;
+        io::copy(&mut reader, &mut writer)?;
+        writer.finish()
+    }
+
+    /// A blob written through `Write`, encrypted on the way (STREAM, one segment held).
+    pub fn create_encrypted(&self, dek: &Dek, ctx: &FieldContext) -> Result<EncryptedBlobWriter> {
+        Ok(EncryptedBlobWriter {
+            blob: self.create()?,
+            encryptor: StreamEncryptor::new(dek, ctx),
+            out: Vec::with_capacity(SEGMENT_LEN + 1024),
+        })
+    }
+
+    /// Bytes free for this store's files (for refusing work that cannot fit).
+    pub fn available_bytes(&self) -> Result<u64> {
+        let stat = rustix::fs::statvfs(&self.root).map_err(io::Error::from)?;
+        Ok(stat.f_bavail.saturating_mul(stat.f_frsize))
+    }
+}
+
+/// See [`BlobStore::create_encrypted`]. Dropped without `finish`, it leaves nothing.
+pub struct EncryptedBlobWriter {
+    blob: BlobWriter,
+    encryptor: StreamEncryptor,
+    out: Vec<u8>,
+}
+
+impl Write for EncryptedBlobWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.encryptor.update(buf, &mut self.out).map_err(|e| io::Error::other(e.to_string()))?;
+        if !self.out.is_empty() {
+            self.blob.file.write_all(&self.out)?;
+            self.out.clear();
         }
-        let (len, sha) = encryptor.finish(&mut out)?;
-        writer.write_all(&out)?;
-        let id = writer.commit()?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl EncryptedBlobWriter {
+    pub fn id(&self) -> Uuid {
+        self.blob.id
+    }
+
+    /// Seals the last segment and makes the blob durable: (id, plaintext length, SHA-256).
+    pub fn finish(mut self) -> Result<(Uuid, u64, [u8; 32])> {
+        let (len, sha) = self.encryptor.finish(&mut self.out)?;
+        self.blob.write_all(&self.out)?;
+        let id = self.blob.commit()?;
         Ok((id, len, sha))
     }
 }

@@ -318,6 +318,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    export_signer (id) {
+        id -> BigInt,
+        public_key -> Text,
+        sealed_secret -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bundles (id) {
+        id -> Text,
+        case_id -> Text,
+        requested_by -> Text,
+        recipient -> Text,
+        status -> Text,
+        progress -> Integer,
+        request -> Binary,
+        encrypted_to_recipient -> Bool,
+        blob_id -> Nullable<Text>,
+        size -> Nullable<BigInt>,
+        manifest_sha256 -> Nullable<Text>,
+        archive_sha256 -> Nullable<Text>,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(case_members -> cases (case_id));
 diesel::joinable!(involvements -> incidents (incident_id));
 diesel::joinable!(testimony_incidents -> incidents (incident_id));
@@ -351,4 +380,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     search_tokens,
     search_meta,
     search_queries,
+    export_signer,
+    bundles,
 );

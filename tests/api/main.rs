@@ -4,6 +4,7 @@ mod helpers;
 
 mod audit;
 mod auth;
+mod bundles;
 mod canary;
 mod cases;
 mod cli;

@@ -37,8 +37,10 @@ fn operations(doc: &Value) -> Vec<Operation> {
                 action.is_some() || text.contains("Public"),
                 "{method} {path} names neither a permission nor Public"
             );
-            let concrete =
-                path.replace("{id}", &uuid::Uuid::new_v4().to_string()).replace("{role}", "lawyer");
+            let concrete = path
+                .replace("{id}", &uuid::Uuid::new_v4().to_string())
+                .replace("{role}", "lawyer")
+                .replace("{bundle_id}", &uuid::Uuid::new_v4().to_string());
             ops.push(Operation { method: method.to_uppercase().parse().unwrap(), path: concrete, action });
         }
     }

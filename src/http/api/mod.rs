@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bundles;
 pub mod cases;
 pub mod records;
 pub mod roles;
@@ -51,6 +52,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .post(records::create_incident),
         )
         .service(web::resource("/cases/{id}/testimonies").get(testimonies::list).post(testimonies::create))
+        .service(web::resource("/cases/{id}/bundles").get(bundles::list).post(bundles::create))
+        .service(web::resource("/cases/{id}/bundles/{bundle_id}").get(bundles::status))
+        .service(web::resource("/cases/{id}/bundles/{bundle_id}/download").get(bundles::download))
+        .service(web::resource("/bundles/public-key").get(bundles::public_key))
         .service(web::resource("/persons/{id}").get(records::read_person).patch(records::update_person))
         .service(web::resource("/units/{id}").get(records::read_unit).put(records::update_unit))
         .service(web::resource("/units/{id}/commanders").post(records::add_commander))

@@ -414,7 +414,8 @@ pub async fn download(
     let expected_sha = d.view.sha256.clone();
     let dek = d.dek;
     actix_web::rt::task::spawn_blocking(move || {
-        let result = stream_plaintext(file, &dek, &record, range, &expected_sha, &tx);
+        let ctx = FieldContext::new(ATTACHMENTS, &record, CONTENT_FIELD);
+        let result = stream_plaintext(file, &dek, &ctx, range, &expected_sha, &tx);
         if let Err(e) = result {
             tracing::error!(error = %e, "attachment download aborted");
             let _ = tx.blocking_send(Err(e));
@@ -446,16 +447,15 @@ pub async fn download(
 }
 
 /// Decrypts on the blocking pool and feeds the response, one segment at a time.
-fn stream_plaintext(
+pub(crate) fn stream_plaintext(
     mut file: std::fs::File,
     dek: &Dek,
-    record: &str,
+    ctx: &FieldContext<'_>,
     range: Option<(u64, u64)>,
     expected_sha: &str,
     tx: &mpsc::Sender<Result<web::Bytes>>,
 ) -> Result<()> {
     use std::io::{Read, Seek, SeekFrom};
-    let ctx = FieldContext::new(ATTACHMENTS, record, CONTENT_FIELD);
     let mut buf = vec![0u8; 64 * 1024 + 16];
     let mut out = Vec::with_capacity(SEGMENT_LEN * 2);
     let send = |bytes: Vec<u8>| {
@@ -464,7 +464,7 @@ fn stream_plaintext(
     };
     match range {
         None => {
-            let mut decryptor = StreamDecryptor::new(dek, &ctx);
+            let mut decryptor = StreamDecryptor::new(dek, ctx);
             loop {
                 let n = file.read(&mut buf)?;
                 if n == 0 {
@@ -488,7 +488,7 @@ fn stream_plaintext(
             let mut header = vec![0u8; STREAM_HEADER_LEN];
             file.read_exact(&mut header)?;
             file.seek(SeekFrom::Start(segment_offset(first)))?;
-            let mut decryptor = Some(StreamDecryptor::starting_at_segment(dek, &ctx, &header, first)?);
+            let mut decryptor = Some(StreamDecryptor::starting_at_segment(dek, ctx, &header, first)?);
             let mut skip = (start - first * SEGMENT_LEN as u64) as usize;
             let mut left = end - start + 1;
             while left > 0 {

@@ -1,0 +1,118 @@
+//! `custodia bundle …`: export a bundle on the server's own machine (signing in as the
+//! lawyer or case lead, with a progress bar), print the export public key, and verify
+//! a bundle offline.
+
+use std::fs::OpenOptions;
+use std::io::{self, BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use secrecy::{ExposeSecret, SecretString};
+use uuid::Uuid;
+
+use super::job::{self, ARCHIVE_FIELD, BundleInput, TABLE};
+use super::{Recipient, Selection};
+use crate::crypto::{FieldContext, decrypt_reader};
+use crate::startup::AppState;
+
+pub struct ExportArgs {
+    pub case: Uuid,
+    pub recipient: String,
+    pub username: String,
+    pub age_recipient: Option<String>,
+    pub testimonies: Vec<Uuid>,
+    pub incidents: Vec<Uuid>,
+    pub perpetrators: Vec<Uuid>,
+    pub out: PathBuf,
+    pub password_stdin: bool,
+    pub totp_code: Option<String>,
+}
+
+fn read_password(username: &str, from_stdin: bool) -> anyhow::Result<SecretString> {
+    let stdin = io::stdin();
+    if from_stdin || !stdin.is_terminal() {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line).context("reading the password from standard input")?;
+        return Ok(SecretString::from(line.trim_end_matches(['\r', '\n']).to_owned()));
+    }
+    Ok(SecretString::from(rpassword::prompt_password(format!("Password for {username}: "))?))
+}
+
+pub async fn export(
+    state: &AppState,
+    args: ExportArgs,
+    progress_bar: impl Fn(u64, &str) -> indicatif::ProgressBar,
+) -> anyhow::Result<job::BundleView> {
+    let Some(recipient) = Recipient::parse(&args.recipient) else {
+        bail!(
+            "unknown recipient category: use un_bodies, international_mechanisms, prosecutors, ngos, media or public"
+        );
+    };
+    if args.out.exists() {
+        bail!("{} exists: choose a new file name", args.out.display());
+    }
+    let password = read_password(&args.username, args.password_stdin)?;
+    let session = state
+        .auth
+        .login(&args.username, password.clone(), args.totp_code.clone(), None)
+        .await
+        .map_err(|e| anyhow::anyhow!("sign-in refused: {e}"))?;
+    let (who, _) = state.auth.authenticate(session.token.expose_secret()).await?;
+    let input = BundleInput {
+        recipient,
+        selection: Selection {
+            testimonies: args.testimonies,
+            incidents: args.incidents,
+            perpetrators: args.perpetrators,
+        },
+        age_recipient: args.age_recipient,
+        password,
+        totp_code: None,
+    };
+    let available = state.blobs.available_bytes()?.saturating_sub(state.reserve_free_bytes);
+    let p = who.clone();
+    let (_, order) = state.tx(move |c, k| job::request(c, k, &p, args.case, &input, available)).await?;
+    let bar = progress_bar(100, "bundling");
+    let shown = bar.clone();
+    let view =
+        job::build(state, who.clone(), order, Arc::new(move |pct| shown.set_position(u64::from(pct)))).await;
+    bar.finish_and_clear();
+    let view = view?;
+    let p = who.clone();
+    let (case, id) = (args.case, view.id);
+    let d = state.tx(move |c, k| job::begin_download(c, k, &p, case, id)).await?;
+    write_archive(state, &d, &id.to_string(), &args.out)?;
+    state.auth.logout(&who).await?;
+    Ok(view)
+}
+
+fn write_archive(state: &AppState, d: &job::Download, id: &str, out: &Path) -> anyhow::Result<()> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(out).with_context(|| format!("creating {}", out.display()))?;
+    let ctx = FieldContext::new(TABLE, id, ARCHIVE_FIELD);
+    let blob = state.blobs.open_blob(d.blob_id)?;
+    let written = decrypt_reader(&d.dek, &ctx, io::BufReader::new(blob), io::BufWriter::new(file));
+    match written {
+        Ok((_, sha)) if hex::encode(sha) == d.archive_sha256 => Ok(()),
+        other => {
+            let _ = std::fs::remove_file(out);
+            match other {
+                Err(e) => Err(e.into()),
+                Ok(_) => bail!("the stored bundle failed its integrity check"),
+            }
+        }
+    }
+}
+
+/// Reads `--pubkey`: the key text itself, or a file holding it.
+pub fn read_public_key(arg: &str) -> anyhow::Result<String> {
+    let path = Path::new(arg);
+    if path.is_file() {
+        return std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()));
+    }
+    Ok(arg.to_owned())
+}

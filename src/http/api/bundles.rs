@@ -1,0 +1,135 @@
+//! Evidence bundles: requested with re-authentication, built in the background, then
+//! downloaded as a stream (decrypted from the blob store on the way out).
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, web};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use crate::auth::policy::act;
+use crate::crypto::FieldContext;
+use crate::error::Result;
+use crate::export::job::{self, ARCHIVE_FIELD, BundleInput, BundleView, TABLE};
+use crate::http::extract::Allowed;
+use crate::http::problem::Problem;
+use crate::startup::AppState;
+
+/// Export an evidence bundle of a case (or a selection of it) for a recipient category.
+/// Needs the caller's password again (and a fresh one-time code when a second factor is
+/// enrolled). Returns at once; the bundle is built in the background. Permission:
+/// `bundle.export`.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/bundles", tag = "bundles", params(("id" = Uuid, Path)),
+    request_body = BundleInput,
+    responses((status = 202, body = BundleView), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem), (status = 507, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn create(
+    state: web::Data<AppState>,
+    who: Allowed<act::BundleExport>,
+    id: web::Path<Uuid>,
+    body: web::Json<BundleInput>,
+) -> Result<HttpResponse> {
+    let (p, case_id) = (who.principal, id.into_inner());
+    let body = body.into_inner();
+    state.auth.reauthenticate(&p, body.password.clone(), body.totp_code.clone()).await?;
+    let available = state.blobs.available_bytes()?.saturating_sub(state.reserve_free_bytes);
+    let requester = p.clone();
+    let (view, order) =
+        state.tx(move |c, k| job::request(c, k, &requester, case_id, &body, available)).await?;
+    let db = state.db.clone();
+    let bundle = view.id;
+    let progress: job::Progress = std::sync::Arc::new(move |pct| {
+        use crate::store::schema::bundles;
+        use diesel::prelude::*;
+        if let Ok(mut c) = db.get() {
+            let _ = diesel::update(bundles::table.find(bundle.to_string()))
+                .set(bundles::progress.eq(i32::from(pct)))
+                .execute(&mut *c);
+        }
+    });
+    let worker = state.clone();
+    actix_web::rt::spawn(async move {
+        // The outcome is recorded on the bundle and in the audit log.
+        let _ = job::build(&worker, p, order, progress).await;
+    });
+    Ok(HttpResponse::Accepted()
+        .insert_header((header::LOCATION, format!("/api/v1/cases/{case_id}/bundles/{}", view.id)))
+        .json(view))
+}
+
+/// The bundles of a case, newest first. Permission: `bundle.export`.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/bundles", tag = "bundles", params(("id" = Uuid, Path)),
+    responses((status = 200, body = [BundleView]), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn list(
+    state: web::Data<AppState>,
+    who: Allowed<act::BundleExport>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Vec<BundleView>>> {
+    let (p, id) = (who.principal, id.into_inner());
+    Ok(web::Json(state.db.run(move |c| job::list(c, &p, id)).await?))
+}
+
+/// A bundle's status and progress. Permission: `bundle.export`.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/bundles/{bundle_id}", tag = "bundles",
+    params(("id" = Uuid, Path), ("bundle_id" = Uuid, Path)),
+    responses((status = 200, body = BundleView), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn status(
+    state: web::Data<AppState>,
+    who: Allowed<act::BundleExport>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<web::Json<BundleView>> {
+    let (p, (case_id, id)) = (who.principal, path.into_inner());
+    Ok(web::Json(state.db.run(move |c| job::status(c, &p, case_id, id)).await?))
+}
+
+/// Download a ready bundle: a tar of the BagIt bag, or its age encryption when a
+/// recipient key was given. Audited. Permission: `bundle.export`.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/bundles/{bundle_id}/download", tag = "bundles",
+    params(("id" = Uuid, Path), ("bundle_id" = Uuid, Path)),
+    responses((status = 200, description = "application/x-tar or application/age"), (status = 404, body = Problem),
+        (status = 409, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn download(
+    state: web::Data<AppState>,
+    who: Allowed<act::BundleExport>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse> {
+    let (p, (case_id, id)) = (who.principal, path.into_inner());
+    let d = state.tx(move |c, k| job::begin_download(c, k, &p, case_id, id)).await?;
+    let file = state.blobs.open_blob(d.blob_id)?;
+    let (tx, rx) = mpsc::channel::<Result<web::Bytes>>(4);
+    let record = id.to_string();
+    let expected = d.archive_sha256.clone();
+    let dek = d.dek;
+    actix_web::rt::task::spawn_blocking(move || {
+        let ctx = FieldContext::new(TABLE, &record, ARCHIVE_FIELD);
+        // A client that goes away ends the stream; nothing is left to clean up.
+        if let Err(e) = super::testimonies::stream_plaintext(file, &dek, &ctx, None, &expected, &tx) {
+            tracing::warn!(error = %e, "bundle download ended early");
+            let _ = tx.blocking_send(Err(e));
+        }
+    });
+    let body =
+        futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+    let mut res = HttpResponse::Ok();
+    res.no_chunking(d.size);
+    let disposition = format!("attachment; filename=\"{}\"", d.filename);
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        res.insert_header((header::CONTENT_DISPOSITION, v));
+    }
+    res.content_type(if d.encrypted_to_recipient { "application/age" } else { "application/x-tar" });
+    Ok(res.streaming(body))
+}
+
+/// The organisation's export public key (minisign format) that bundle signatures
+/// verify against. Permission: `bundle.key_read`.
+#[utoipa::path(get, path = "/api/v1/bundles/public-key", tag = "bundles",
+    responses((status = 200, description = "minisign public key file", content_type = "text/plain")),
+    security(("bearer" = [])))]
+pub async fn public_key(
+    state: web::Data<AppState>,
+    _who: Allowed<act::BundleKeyRead>,
+) -> Result<HttpResponse> {
+    let key = state.tx(job::public_key).await?;
+    Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(key))
+}

@@ -1,0 +1,579 @@
+//! Evidence bundles as a recipient checks them: a lawyer exports a case whose witnesses
+//! gave different consents; LoC's `bagit` validates the bag, `minisign -V` accepts the
+//! signature, `age -d` opens the encrypted form, our verifier passes it and fails on
+//! every kind of tampering, and no withheld name or account appears in any byte.
+//!
+//! The external tools are installed by `.ci/run`; elsewhere a missing tool skips its
+//! check with a note, unless CUSTODIA_REQUIRE_TOOLS is set (as CI does).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use custodia::domain::Role;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+fn tool(name: &str, probe: &[&str]) -> bool {
+    let found = Command::new(name).args(probe).output().is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CUSTODIA_REQUIRE_TOOLS").is_none(),
+            "{name} is required (CUSTODIA_REQUIRE_TOOLS)"
+        );
+        eprintln!("note: {name} not installed; its check is skipped (.ci/run installs it)");
+    }
+    found
+}
+
+struct World {
+    app: TestApp,
+    lawyer: String,
+    outsider: String,
+    documenter: String,
+    case_id: String,
+    other_case_testimony: String,
+    tag: String,
+}
+
+fn consent(share: Value, named: bool, withdrawn: Option<&str>) -> Value {
+    json!({"share_with": share, "may_be_named": named, "given_on": "2021-03-01", "how_given": "written",
+           "text_version": "2021-1", "withdrawn_on": withdrawn})
+}
+
+async fn person(app: &TestApp, token: &str, case: &str, body: Value) -> String {
+    let res = app.post(&format!("/api/v1/cases/{case}/persons"), token, body).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+}
+
+/// Records and seals a testimony; the witness's name is marked as an identifying span.
+async fn sealed(
+    app: &TestApp,
+    token: &str,
+    case: &str,
+    witness: &str,
+    name: &str,
+    text: &str,
+    consent: Value,
+) -> String {
+    let account = format!("Меня зовут {name}. {text}");
+    let start = "Меня зовут ".chars().count();
+    let body = json!({
+        "witness_id": witness, "interview_date": "2021-03-01", "languages": ["ru"],
+        "source_connection": "victim", "account": account,
+        "identifying_spans": [{"start": start, "end": start + name.chars().count()}],
+        "consent": consent,
+    });
+    let res = app.post(&format!("/api/v1/cases/{case}/testimonies"), token, body).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let res = app.call(Method::POST, &format!("/api/v1/testimonies/{id}/seal"), Some(token), None).await;
+    assert_eq!(res.status(), 200);
+    id
+}
+
+async fn world() -> World {
+    let app = spawn_app().await;
+    let tag = uuid::Uuid::new_v4().simple().to_string()[..10].to_owned();
+    let (_, documenter) = app.user_with_token(Role::Documenter).await;
+    let (lawyer_id, lawyer) = app.user_with_token(Role::Lawyer).await;
+    let (_, outsider) = app.user_with_token(Role::Lawyer).await;
+    let case: Value = app
+        .post("/api/v1/cases", &documenter, json!({"reference": "BY-2021-0007", "title": "Жодино, 2021"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    let res = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/members"),
+            &app.admin,
+            json!({"user_id": lawyer_id, "role": "member"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+
+    // W-0001 may not be named; her name also appears unmarked later in her own account.
+    let hidden = format!("Алеся Канарейкина{tag}");
+    let a = person(
+        &app,
+        &documenter,
+        &case_id,
+        json!({"kind": "witness", "names": [hidden], "sex": "female",
+        "contact": format!("contact-canary-{tag}")}),
+    )
+    .await;
+    let ta = sealed(
+        &app,
+        &documenter,
+        &case_id,
+        &a,
+        &hidden,
+        &format!("Охранник кричал «{hidden}, к стене!» и бил дубинкой."),
+        consent(json!({"prosecutors": true}), false, None),
+    )
+    .await;
+    // W-0002 agreed to be named.
+    let named = format!("Named Witness{tag}");
+    let b = person(&app, &documenter, &case_id, json!({"kind": "witness", "names": [named], "sex": "male"}))
+        .await;
+    sealed(
+        &app,
+        &documenter,
+        &case_id,
+        &b,
+        &named,
+        "Нас держали в камере на 4 человек вдесятером.",
+        consent(json!({"prosecutors": true}), true, None),
+    )
+    .await;
+    // W-0003 shares with UN bodies only; W-0004 withdrew.
+    let c = person(
+        &app,
+        &documenter,
+        &case_id,
+        json!({"kind": "witness", "names": ["Третий Свидетель"], "sex": "male"}),
+    )
+    .await;
+    sealed(
+        &app,
+        &documenter,
+        &case_id,
+        &c,
+        "Третий Свидетель",
+        &format!("un-only-canary-{tag}"),
+        consent(json!({"un_bodies": true}), true, None),
+    )
+    .await;
+    let d = person(
+        &app,
+        &documenter,
+        &case_id,
+        json!({"kind": "witness", "names": ["Четвёртый Свидетель"], "sex": "male"}),
+    )
+    .await;
+    sealed(
+        &app,
+        &documenter,
+        &case_id,
+        &d,
+        "Четвёртый Свидетель",
+        &format!("withdrawn-canary-{tag}"),
+        consent(json!({"prosecutors": true}), true, Some("2021-04-01")),
+    )
+    .await;
+
+    // An attachment on W-0001's account, an incident with a perpetrator of a sub-unit.
+    let audio: Vec<u8> = (0..300_000u32).map(|i| (i.wrapping_mul(2654435761) >> 11) as u8).collect();
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/testimonies/{ta}/attachments")))
+        .bearer_auth(&documenter)
+        .header("content-type", "audio/ogg")
+        .header("x-filename", "interview.ogg")
+        .body(audio)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let top: Value = app
+        .post(&format!("/api/v1/cases/{case_id}/units"), &documenter, json!({"name": "МВД"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let unit: Value = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/units"),
+            &documenter,
+            json!({"name": "ИВС Жодино", "parent_id": top["id"]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let p = person(
+        &app,
+        &documenter,
+        &case_id,
+        json!({"kind": "perpetrator", "names": ["Начальник Смены"], "unit_id": unit["id"]}),
+    )
+    .await;
+    let incident: Value = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/incidents"),
+            &documenter,
+            json!({"act_type": "torture", "methods": ["beating_with_batons"], "start_date": "2021-02-14",
+                   "start_precision": "exact", "end_precision": "unknown",
+                   "description": format!("Избиение {hidden} при приёме"), "victim_ids": [a]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let iid = incident["id"].as_str().unwrap();
+    let res = app
+        .post(&format!("/api/v1/testimonies/{ta}/incidents"), &documenter, json!({"incident_id": iid}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .post(
+            &format!("/api/v1/incidents/{iid}/involvements"),
+            &documenter,
+            json!({"person_id": p, "role": "carried_out", "testimony_ids": [ta]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+
+    // A testimony of another case, to try a cross-case selection.
+    let other: Value = app
+        .post("/api/v1/cases", &documenter, json!({"reference": "BY-2021-0099", "title": "x"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let other_id = other["id"].as_str().unwrap();
+    let ow =
+        person(&app, &documenter, other_id, json!({"kind": "witness", "names": ["X"], "sex": "male"})).await;
+    let other_case_testimony =
+        sealed(&app, &documenter, other_id, &ow, "X", "…", consent(json!({"prosecutors": true}), true, None))
+            .await;
+    World { app, lawyer, outsider, documenter, case_id, other_case_testimony, tag }
+}
+
+async fn export(w: &World, body: Value) -> Value {
+    let res = w.app.post(&format!("/api/v1/cases/{}/bundles", w.case_id), &w.lawyer, body).await;
+    assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
+    let view: Value = res.json().await.unwrap();
+    let id = view["id"].as_str().unwrap().to_owned();
+    // The build runs in the background: wait for it to finish, however long that takes.
+    for _ in 0..2000 {
+        let v: Value = w
+            .app
+            .get(&format!("/api/v1/cases/{}/bundles/{id}", w.case_id), &w.lawyer)
+            .await
+            .json()
+            .await
+            .unwrap();
+        match v["status"].as_str() {
+            Some("ready") => return v,
+            Some("failed") => panic!("bundle failed: {v}"),
+            _ => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+        }
+    }
+    panic!("bundle never finished");
+}
+
+async fn download(w: &World, id: &str) -> Vec<u8> {
+    let res = w.app.get(&format!("/api/v1/cases/{}/bundles/{id}/download", w.case_id), &w.lawyer).await;
+    assert_eq!(res.status(), 200);
+    res.bytes().await.unwrap().to_vec()
+}
+
+fn extract(tar_bytes: &[u8], into: &Path) -> PathBuf {
+    let mut archive = tar::Archive::new(tar_bytes);
+    archive.unpack(into).unwrap();
+    let bag = std::fs::read_dir(into).unwrap().next().unwrap().unwrap().path();
+    assert!(bag.file_name().unwrap().to_str().unwrap().starts_with("custodia-bundle-"));
+    bag
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+fn verify(path: &Path, key: &str) -> custodia::export::verify::Report {
+    custodia::export::verify::verify_path(path, Some(key)).unwrap()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn a_case_exported_for_prosecutors_validates_everywhere_and_withholds_what_consent_does_not_cover() {
+    let w = world().await;
+    let key_res = w.app.get("/api/v1/bundles/public-key", &w.lawyer).await;
+    assert_eq!(key_res.status(), 200);
+    let public_key = key_res.text().await.unwrap();
+    assert!(public_key.starts_with("untrusted comment: minisign public key "));
+
+    let view = export(&w, json!({"recipient": "prosecutors", "password": PASSWORD})).await;
+    assert_eq!(view["progress"], 100);
+    let tar_bytes = download(&w, view["id"].as_str().unwrap()).await;
+    assert_eq!(tar_bytes.len() as u64, view["size"].as_u64().unwrap());
+    assert_eq!(sha256_hex(&tar_bytes), view["archive_sha256"].as_str().unwrap());
+
+    // No withheld name, contact, account or canary in any byte of the bag.
+    for needle in [
+        format!("Канарейкина{}", w.tag),
+        format!("contact-canary-{}", w.tag),
+        format!("un-only-canary-{}", w.tag),
+        format!("withdrawn-canary-{}", w.tag),
+        "Третий Свидетель".to_owned(),
+        "Четвёртый Свидетель".to_owned(),
+    ] {
+        assert!(!contains(&tar_bytes, &needle), "{needle} leaked into the bundle");
+    }
+    assert!(contains(&tar_bytes, &format!("Named Witness{}", w.tag)), "a consenting witness is named");
+    assert!(contains(&tar_bytes, "Начальник Смены"), "perpetrators are named");
+
+    let dir = tempfile::tempdir().unwrap();
+    let bag = extract(&tar_bytes, dir.path());
+    let tar_path = dir.path().join("bundle.tar");
+    std::fs::write(&tar_path, &tar_bytes).unwrap();
+    for path in [&bag, &tar_path] {
+        let report = verify(path, &public_key);
+        assert!(report.ok(), "{}", report.render());
+    }
+
+    // What the recipient reads.
+    let redactions: Value =
+        serde_json::from_slice(&std::fs::read(bag.join("data/redactions.json")).unwrap()).unwrap();
+    let withheld: Vec<(String, String)> = redactions["withheld_testimonies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["witness"].as_str().unwrap().to_owned(), t["reason"].as_str().unwrap().to_owned()))
+        .collect();
+    assert!(withheld.contains(&("W-0003".into(), "consent_does_not_cover_recipient".into())), "{withheld:?}");
+    assert!(withheld.contains(&("W-0004".into(), "consent_withdrawn".into())), "{withheld:?}");
+    let hidden_dir = std::fs::read_dir(bag.join("data/testimonies"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_str().unwrap().starts_with("W-0001"))
+        .expect("W-0001's account is exported");
+    let t: Value =
+        serde_json::from_slice(&std::fs::read(hidden_dir.join("testimony.json")).unwrap()).unwrap();
+    assert_eq!(t["witness"]["identity_withheld"], true);
+    let account = t["versions"][0]["account"].as_str().unwrap();
+    assert!(account.starts_with("Меня зовут [W-0001]."), "{account}");
+    assert!(
+        account.contains("«[W-0001], к стене!»"),
+        "unmarked mentions of a withheld name go too: {account}"
+    );
+    let attachment = &t["versions"][0]["attachments"][0];
+    assert!(attachment["original_filename"].is_null());
+    let file = std::fs::read(bag.join(attachment["file"].as_str().unwrap())).unwrap();
+    assert_eq!(file.len(), 300_000);
+    let units: Value = serde_json::from_slice(&std::fs::read(bag.join("data/units.json")).unwrap()).unwrap();
+    assert_eq!(units.as_array().unwrap().len(), 2, "the unit and the chain of command above it");
+    assert!(bag.join("data/custody/checkpoint.txt").exists());
+
+    // Standard tools, as a recipient would use them.
+    if tool("python3", &["-c", "import bagit"]) {
+        let out = Command::new("python3")
+            .args(["-c", "import bagit,sys; b=bagit.Bag(sys.argv[1]); b.validate(); print(b.info['External-Identifier'])"])
+            .arg(&bag)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "bagit: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("BY-2021-0007/"));
+    }
+    if tool("minisign", &["-v"]) {
+        let key_line = public_key.lines().nth(1).unwrap();
+        let out = Command::new("minisign")
+            .args(["-V", "-P", key_line, "-m"])
+            .arg(bag.join("tagmanifest-sha256.txt"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "minisign: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains(view["id"].as_str().unwrap()));
+    }
+
+    // Tampering of every kind fails the verifier.
+    let tamper = |name: &str, change: &dyn Fn(&Path)| {
+        let copy = dir.path().join(name);
+        copy_dir(&bag, &copy);
+        change(&copy);
+        let report = verify(&copy, &public_key);
+        assert!(!report.ok(), "{name} went unnoticed");
+    };
+    let attachment_path = attachment["file"].as_str().unwrap().to_owned();
+    tamper("changed-byte", &|b| {
+        let p = b.join(&attachment_path);
+        let mut bytes = std::fs::read(&p).unwrap();
+        bytes[1000] ^= 1;
+        std::fs::write(p, bytes).unwrap();
+    });
+    tamper("added-file", &|b| std::fs::write(b.join("data/extra.txt"), "added").unwrap());
+    tamper("removed-file", &|b| std::fs::remove_file(b.join("data/links.json")).unwrap());
+    tamper("swapped-signature", &|b| {
+        let minisign::KeyPair { pk, sk } = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+        let data = std::fs::read(b.join("tagmanifest-sha256.txt")).unwrap();
+        let sig = minisign::sign(Some(&pk), &sk, &data[..], Some("forged"), None).unwrap();
+        std::fs::write(b.join("tagmanifest-sha256.txt.minisig"), sig.into_string()).unwrap();
+    });
+    tamper("rewritten-manifest", &|b| {
+        let p = b.join("data/export.json");
+        std::fs::write(&p, "{}").unwrap();
+        let manifest = std::fs::read_to_string(b.join("manifest-sha256.txt")).unwrap();
+        let fixed: String = manifest
+            .lines()
+            .map(|l| {
+                if l.ends_with("data/export.json") {
+                    format!("{}  data/export.json\n", sha256_hex(b"{}"))
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+        std::fs::write(b.join("manifest-sha256.txt"), fixed).unwrap();
+    });
+
+    // Every step is in the audit log, the export with the manifest's digest.
+    let actions = w.app.audit_actions().await;
+    for a in ["bundle.request", "bundle.collect", "testimony.export", "bundle.export", "bundle.download"] {
+        assert!(actions.iter().any(|x| x == a), "{a} missing from {actions:?}");
+    }
+    let manifest = std::fs::read(bag.join("manifest-sha256.txt")).unwrap();
+    assert_eq!(sha256_hex(&manifest), view["manifest_sha256"].as_str().unwrap());
+}
+
+#[tokio::test]
+async fn an_age_encrypted_bundle_opens_with_the_recipients_key_only() {
+    let w = world().await;
+    let identity = age::x25519::Identity::generate();
+    let recipient = identity.to_public().to_string();
+    let view = export(
+        &w,
+        json!({"recipient": "prosecutors", "password": PASSWORD, "age_recipient": recipient,
+               "selection": {"perpetrators": []}}),
+    )
+    .await;
+    assert_eq!(view["encrypted_to_recipient"], true);
+    let sealed = download(&w, view["id"].as_str().unwrap()).await;
+    assert!(sealed.starts_with(b"age-encryption.org/v1\n"));
+    assert!(!contains(&sealed, "bagit.txt"));
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("key.txt");
+    let secret = {
+        use age::secrecy::ExposeSecret;
+        identity.to_string().expose_secret().to_owned()
+    };
+    std::fs::write(&key_file, format!("{secret}\n")).unwrap();
+    let sealed_path = dir.path().join("bundle.tar.age");
+    std::fs::write(&sealed_path, &sealed).unwrap();
+    let tar_bytes = if tool("age", &["--version"]) {
+        let out = Command::new("age").args(["-d", "-i"]).arg(&key_file).arg(&sealed_path).output().unwrap();
+        assert!(out.status.success(), "age: {}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    } else {
+        age::decrypt(&identity, &sealed).unwrap()
+    };
+    let wrong = age::x25519::Identity::generate();
+    assert!(age::decrypt(&wrong, &sealed).is_err());
+    let tar_path = dir.path().join("bundle.tar");
+    std::fs::write(&tar_path, &tar_bytes).unwrap();
+    let key = w.app.get("/api/v1/bundles/public-key", &w.lawyer).await.text().await.unwrap();
+    let report = verify(&tar_path, &key);
+    assert!(report.ok(), "{}", report.render());
+}
+
+#[tokio::test]
+async fn bad_export_requests_are_refused_and_leave_nothing_behind() {
+    let w = world().await;
+    let path = format!("/api/v1/cases/{}/bundles", w.case_id);
+    let ok = json!({"recipient": "prosecutors", "password": PASSWORD});
+    // Not a member: the case does not exist for them.
+    assert_problem(w.app.post(&path, &w.outsider, ok.clone()).await, 404, "not_found").await;
+    // A documenter may not export (lead of this case, though: leads may).
+    let (_, investigator) = w.app.user_with_token(Role::Investigator).await;
+    assert_problem(w.app.post(&path, &investigator, ok.clone()).await, 404, "not_found").await;
+    let res = w.app.post(&path, &w.lawyer, json!({"recipient": "journalists", "password": PASSWORD})).await;
+    assert!(res.status().is_client_error(), "unknown recipient category");
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let res = w
+        .app
+        .post(
+            &path,
+            &w.lawyer,
+            json!({"recipient": "prosecutors", "password": PASSWORD, "age_recipient": "age1nope"}),
+        )
+        .await;
+    let body = assert_problem(res, 422, "validation_error").await;
+    assert_eq!(body["errors"][0]["code"], "invalid_age_recipient");
+    let res = w
+        .app
+        .post(
+            &path,
+            &w.lawyer,
+            json!({"recipient": "prosecutors", "password": PASSWORD,
+            "selection": {"testimonies": [w.other_case_testimony]}}),
+        )
+        .await;
+    let body = assert_problem(res, 422, "validation_error").await;
+    assert_eq!(body["errors"][0]["code"], "not_in_case");
+    let res = w
+        .app
+        .post(&path, &w.lawyer, json!({"recipient": "prosecutors", "password": "wrong password!"}))
+        .await;
+    assert_problem(res, 401, "invalid_credentials").await;
+    let res = w.app.post(&path, &w.lawyer, json!({"recipient": "prosecutors"})).await;
+    assert!(res.status().is_client_error(), "re-authentication is required");
+    // Nothing was queued by any of these.
+    let list: Value = w.app.get(&path, &w.lawyer).await.json().await.unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 0);
+    // A download of a bundle that does not exist, or of another case's.
+    let res = w.app.get(&format!("{path}/{}/download", uuid::Uuid::new_v4()), &w.lawyer).await;
+    assert_problem(res, 404, "not_found").await;
+    // The case lead (the documenter who opened it) may export.
+    let res = w.app.post(&path, &w.documenter, ok).await;
+    assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn a_bundle_larger_than_the_free_space_is_refused_and_nothing_is_queued() {
+    // Keep more free than any disk has: the export cannot fit.
+    let app = spawn_app_with(|s| s.storage.reserve_free_bytes = u64::MAX / 4).await;
+    let (lawyer_id, lawyer) = app.user_with_token(Role::Lawyer).await;
+    let case: Value = app
+        .post("/api/v1/cases", &app.admin, json!({"reference": "X-1", "title": "x"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let case_id = case["id"].as_str().unwrap();
+    let res = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/members"),
+            &app.admin,
+            json!({"user_id": lawyer_id, "role": "member"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let path = format!("/api/v1/cases/{case_id}/bundles");
+    let res = app.post(&path, &lawyer, json!({"recipient": "prosecutors", "password": PASSWORD})).await;
+    assert_problem(res, 507, "insufficient_storage").await;
+    let list: Value = app.get(&path, &lawyer).await.json().await.unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 0);
+    let blobs = app.db.dir.path().join("blobs");
+    let files: Vec<_> = walk(&blobs);
+    assert!(files.is_empty(), "no partial bundle: {files:?}");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
+}
