@@ -1,0 +1,146 @@
+//! Evidence bundle export throughput: a case with GIB of attachments (default 1 GiB, in
+//! 64 MiB files) exported for prosecutors — decrypt each attachment, hash it (SHA-256 and
+//! SHA-512), tar it, and encrypt the archive into the blob store — next to plain
+//! `sha256sum` over the same plaintext files in the same run.
+//!
+//! `cargo bench --bench export -- [GIB]`; `CUSTODIA_BENCH_POSTGRES_URL` for PostgreSQL.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Instant;
+
+use custodia::audit::Actor;
+use custodia::cases::attachments::{self, Stored};
+use custodia::cases::{case, persons, testimonies};
+use custodia::config::Settings;
+use custodia::crypto::{Dek, FieldContext};
+use custodia::domain::Role;
+use custodia::export::job::{self, BundleInput};
+use custodia::export::{Recipient, Selection};
+use custodia::startup::open_state;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+
+const FILE: usize = 64 * 1024 * 1024;
+const PASSWORD: &str = "correct horse battery staple";
+
+fn main() -> anyhow::Result<()> {
+    let gib: f64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(1.0);
+    let files = ((gib * 1024.0 * 1024.0 * 1024.0) as usize).div_ceil(FILE).max(1);
+    actix_web::rt::System::new().block_on(run(files))
+}
+
+async fn run(files: usize) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let config = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config");
+    let mut settings = Settings::load_with(&config, "test", false)?;
+    let url = std::env::var("CUSTODIA_BENCH_POSTGRES_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    settings.database.url = SecretString::from(url.clone());
+    settings.keys.key_file = dir.path().join("root.key");
+    settings.storage.blob_dir = dir.path().join("blobs");
+    settings.storage.reserve_free_bytes = 0;
+    let state = open_state(&settings, true).await?;
+    state
+        .auth
+        .create_user(Actor::default(), "bench.documenter", SecretString::from(PASSWORD), Role::Documenter)
+        .await?;
+    let session = state.auth.login("bench.documenter", SecretString::from(PASSWORD), None, None).await?;
+    let (who, _) = state.auth.authenticate(session.token.expose_secret()).await?;
+
+    let p = who.clone();
+    let case_id = state
+        .tx(move |c, k| {
+            let input = serde_json::from_value(json!({"reference": "BENCH-1", "title": "export benchmark"}))
+                .map_err(custodia::error::Error::internal)?;
+            Ok(case::create(c, k, &p, &input)?.id)
+        })
+        .await?;
+    let plain = dir.path().join("plain");
+    std::fs::create_dir_all(&plain)?;
+    let mut data = vec![0u8; FILE];
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    for i in 0..files {
+        for b in data.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+        std::fs::File::create(plain.join(format!("{i}.bin")))?.write_all(&data)?;
+        let p = who.clone();
+        let tid = state
+            .tx(move |c, k| {
+                let w: persons::NewPerson =
+                    serde_json::from_value(json!({"kind": "witness", "names": [format!("Witness {i}")], "sex": "unknown"}))
+                        .map_err(custodia::error::Error::internal)?;
+                let witness = persons::create(c, k, &p, case_id, &w)?;
+                let t: testimonies::TestimonyInput = serde_json::from_value(json!({
+                    "witness_id": witness.id, "source_connection": "victim", "account": "Account for the benchmark.",
+                    "consent": {"share_with": {"prosecutors": true}, "may_be_named": false, "given_on": "2021-01-01",
+                                "how_given": "written", "text_version": "1"}
+                }))
+                .map_err(custodia::error::Error::internal)?;
+                Ok(testimonies::create(c, k, &p, case_id, &t)?.id)
+            })
+            .await?;
+        let p = who.clone();
+        let ticket = state.db.run(move |c| attachments::begin_upload(c, &p, tid)).await?;
+        let dek = Dek::generate();
+        let id = ticket.attachment_id.to_string();
+        let ctx = FieldContext::new(attachments::TABLE, &id, attachments::CONTENT_FIELD);
+        let (blob_id, size, sha256) = state.blobs.put_encrypted(&dek, &ctx, &data[..])?;
+        let stored = Stored {
+            blob_id,
+            size,
+            sha256,
+            dek,
+            media_type: "application/octet-stream".into(),
+            filename: format!("{i}.bin"),
+        };
+        let p = who.clone();
+        state
+            .tx(move |c, k| {
+                attachments::finish_upload(c, k, &p, &ticket, &stored)?;
+                testimonies::seal(c, k, &p, tid)?;
+                Ok(())
+            })
+            .await?;
+    }
+    let total = (files * FILE) as f64;
+    let mib = total / (1024.0 * 1024.0);
+
+    // Baseline: sha256sum over the same plaintext, same run, same (warm) page cache.
+    let started = Instant::now();
+    let out = Command::new("sha256sum")
+        .args(std::fs::read_dir(&plain)?.map(|e| e.map(|e| e.path())).collect::<Result<Vec<_>, _>>()?)
+        .output()?;
+    anyhow::ensure!(out.status.success(), "sha256sum failed");
+    let baseline = started.elapsed().as_secs_f64();
+
+    let available = state.blobs.available_bytes()?;
+    let input = BundleInput {
+        recipient: Recipient::Prosecutors,
+        selection: Selection::default(),
+        age_recipient: None,
+        password: SecretString::from(PASSWORD),
+        totp_code: None,
+    };
+    let started = Instant::now();
+    let p = who.clone();
+    let (_, order) = state.tx(move |c, k| job::request(c, k, &p, case_id, &input, available)).await?;
+    let view = job::build(&state, who.clone(), order, Arc::new(|_| {})).await?;
+    let export = started.elapsed().as_secs_f64();
+    let backend = if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
+    println!("export of a case with {files} attachments of 64 MiB ({mib:.0} MiB), {backend}");
+    println!(
+        "bundle export (decrypt, SHA-256 + SHA-512, tar, encrypt, fsync): {export:.2} s = {:.0} MiB/s; archive {} bytes",
+        mib / export,
+        view.size.unwrap_or_default()
+    );
+    println!("sha256sum over the same files: {baseline:.2} s = {:.0} MiB/s", mib / baseline);
+    println!("export takes {:.1}× the time of sha256sum", export / baseline);
+    Ok(())
+}
