@@ -438,6 +438,24 @@ async fn a_case_exported_for_prosecutors_validates_everywhere_and_withholds_what
         std::fs::write(b.join("manifest-sha256.txt"), fixed).unwrap();
     });
 
+    // At rest the stored bundle, the database and its WAL hold none of it in plaintext.
+    for path in walk(w.app.db.dir.path()) {
+        let bytes = std::fs::read(&path).unwrap();
+        for needle in
+            [format!("Канарейкина{}", w.tag), format!("Named Witness{}", w.tag), "Начальник Смены".to_owned()]
+        {
+            assert!(!contains(&bytes, &needle), "{needle} at rest in {}", path.display());
+        }
+    }
+
+    // A client that goes away mid-download leaves the bundle downloadable.
+    let url =
+        w.app.url(&format!("/api/v1/cases/{}/bundles/{}/download", w.case_id, view["id"].as_str().unwrap()));
+    let mut res = w.app.client.get(&url).bearer_auth(&w.lawyer).send().await.unwrap();
+    assert!(res.chunk().await.unwrap().is_some());
+    drop(res);
+    assert_eq!(sha256_hex(&download(&w, view["id"].as_str().unwrap()).await), sha256_hex(&tar_bytes));
+
     // Every step is in the audit log, the export with the manifest's digest.
     let actions = w.app.audit_actions().await;
     for a in ["bundle.request", "bundle.collect", "testimony.export", "bundle.export", "bundle.download"] {
@@ -576,4 +594,37 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
     }
     out
+}
+
+#[tokio::test]
+async fn an_enrolled_second_factor_must_be_presented_again_to_export() {
+    let w = world().await;
+    let enrol: Value = w
+        .app
+        .call(Method::POST, "/api/v1/auth/totp/enrol", Some(&w.lawyer), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let secret =
+        totp_rs::Secret::Encoded(enrol["secret_base32"].as_str().unwrap().to_owned()).to_bytes().unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let code = custodia::auth::totp::code_at(&secret, now).unwrap();
+    let res = w.app.post("/api/v1/auth/totp/confirm", &w.lawyer, json!({"code": code})).await;
+    assert_eq!(res.status(), 204);
+    let path = format!("/api/v1/cases/{}/bundles", w.case_id);
+    let res = w.app.post(&path, &w.lawyer, json!({"recipient": "prosecutors", "password": PASSWORD})).await;
+    assert_problem(res, 401, "totp_required").await;
+    // The code already used to confirm enrolment is refused: it must be fresh.
+    let res = w
+        .app
+        .post(&path, &w.lawyer, json!({"recipient": "prosecutors", "password": PASSWORD, "totp_code": code}))
+        .await;
+    assert_problem(res, 401, "totp_invalid").await;
+    let next = custodia::auth::totp::code_at(&secret, now + 30).unwrap();
+    let res = w
+        .app
+        .post(&path, &w.lawyer, json!({"recipient": "prosecutors", "password": PASSWORD, "totp_code": next}))
+        .await;
+    assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
 }
