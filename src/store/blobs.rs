@@ -84,6 +84,24 @@ impl BlobStore {
         Ok(removed)
     }
 
+    /// Every committed blob with its modification time.
+    pub fn list(&self) -> Result<Vec<(Uuid, std::time::SystemTime)>> {
+        let mut out = Vec::new();
+        for shard in fs::read_dir(&self.root)? {
+            let shard = shard?;
+            if !shard.file_type()?.is_dir() || shard.file_name() == "tmp" {
+                continue;
+            }
+            for entry in fs::read_dir(shard.path())? {
+                let entry = entry?;
+                if let Some(id) = entry.file_name().to_str().and_then(|n| Uuid::try_parse(n).ok()) {
+                    out.push((id, entry.metadata()?.modified()?));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Encrypts `reader` into a new blob with bounded memory. Returns the blob id, the
     /// plaintext length and its SHA-256.
     pub fn put_encrypted(

@@ -95,3 +95,81 @@ async fn a_database_outage_gives_503_and_the_service_recovers_without_restart() 
     assert_eq!(status, 200, "recovered without a restart");
     assert_eq!(app.client.get(app.url("/readyz")).send().await.unwrap().status(), 200);
 }
+
+#[tokio::test]
+async fn files_left_by_a_crash_are_swept_and_files_in_use_are_kept() {
+    use custodia::crypto::{Dek, FieldContext};
+    let app = spawn_app().await;
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 3600);
+    let ctx = FieldContext::new("attachments", "x", "content");
+    let (orphan, _, _) =
+        app.state.blobs.put_encrypted(&Dek::generate(), &ctx, &b"left by a crash"[..]).unwrap();
+    let (recent, _, _) =
+        app.state.blobs.put_encrypted(&Dek::generate(), &ctx, &b"being committed"[..]).unwrap();
+    // A real attachment, as old as the orphan.
+    let (_, token) = app.user_with_token(custodia::domain::Role::Documenter).await;
+    let case: serde_json::Value = app
+        .post("/api/v1/cases", &token, serde_json::json!({"reference": "S-1", "title": "sweep"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let case_id = case["id"].as_str().unwrap();
+    let person: serde_json::Value = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/persons"),
+            &token,
+            serde_json::json!({"kind": "witness", "names": ["W"], "sex": "unknown"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let t: serde_json::Value = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/testimonies"),
+            &token,
+            serde_json::json!({
+            "witness_id": person["id"], "source_connection": "victim", "account": "a",
+            "consent": {"share_with": {}, "may_be_named": false, "given_on": "2021-01-01",
+                        "how_given": "written", "text_version": "1"}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/testimonies/{}/attachments", t["id"].as_str().unwrap())))
+        .bearer_auth(&token)
+        .header("content-type", "text/plain")
+        .header("x-filename", "a.txt")
+        .body("kept")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let listed = app.state.blobs.list().unwrap();
+    assert_eq!(listed.len(), 3);
+    for (id, _) in &listed {
+        if *id != recent {
+            let path = app
+                .db
+                .dir
+                .path()
+                .join("blobs")
+                .join(&id.simple().to_string()[..2])
+                .join(id.simple().to_string());
+            std::fs::File::options().write(true).open(path).unwrap().set_modified(old).unwrap();
+        }
+    }
+    custodia::startup::sweep_orphan_blobs(&app.state).await.unwrap();
+    let left: Vec<uuid::Uuid> = app.state.blobs.list().unwrap().into_iter().map(|(id, _)| id).collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(!left.contains(&orphan), "the orphan is gone");
+    assert!(left.contains(&recent), "a recent file may be another instance's upload in progress");
+    let res = app.get(&format!("/api/v1/testimonies/{}", t["id"].as_str().unwrap()), &token).await;
+    let a = &res.json::<serde_json::Value>().await.unwrap()["attachments"][0];
+    let res = app.get(&format!("/api/v1/attachments/{}/content", a["id"].as_str().unwrap()), &token).await;
+    assert_eq!(res.text().await.unwrap(), "kept");
+}
