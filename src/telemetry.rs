@@ -62,7 +62,17 @@ impl RootSpanBuilder for CustodiaRootSpan {
                     tracing::info!(status, "request");
                 }
             }
-            Err(error) => tracing::error!(%error, "request failed"),
+            // Middleware refusals (no session, sealed) arrive here as errors: only a 5xx
+            // is ours to worry about.
+            Err(error) => {
+                let status = error.as_response_error().status_code().as_u16();
+                span.record("status", status);
+                if status >= 500 {
+                    tracing::error!(%error, status, "request failed");
+                } else {
+                    tracing::info!(status, "request");
+                }
+            }
         }
     }
 }

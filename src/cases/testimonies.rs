@@ -180,6 +180,7 @@ pub struct VersionRef {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = TestimonyStatus)]
 pub enum Status {
     Draft,
     Sealed,

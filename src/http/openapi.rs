@@ -72,7 +72,7 @@ use crate::http::problem::Problem;
         crate::search::query::IncidentFilter,
         api::Page<crate::search::query::Hit>,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ProblemResponses, &FlattenedBodies),
 )]
 pub struct ApiDoc;
 
@@ -85,6 +85,91 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Every error is a problem document: documented responses that carry a `Problem` get
+/// the `application/problem+json` media type, and every operation lists the errors any
+/// request can meet before its handler runs (malformed input, no or expired session, a
+/// role without the permission, too large or wrong media type, throttling, a sealed
+/// service or an unreachable database), so clients and schema checkers know them all.
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        const PROBLEM: &str = "application/problem+json";
+        let problem =
+            || ContentBuilder::new().schema(Some(RefOr::Ref(Ref::from_schema_name("Problem")))).build();
+        let common: &[(&str, &str)] = &[
+            ("400", "Malformed request: path, query or body not understood"),
+            ("401", "No valid session (or re-authentication failed)"),
+            ("403", "The role may not do this"),
+            ("404", "No such record, or not in one of the caller's cases (existence is not revealed)"),
+            ("413", "Body too large"),
+            ("415", "Unsupported media type"),
+            ("422", "Invalid fields, each named in `errors`"),
+            ("429", "Too many failed attempts; see Retry-After"),
+            ("503", "Sealed, or the database is unreachable; see Retry-After"),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for op in ops.into_iter().flatten() {
+                for response in op.responses.responses.values_mut() {
+                    if let RefOr::T(r) = response
+                        && let Some(content) = r.content.shift_remove("application/json")
+                    {
+                        let is_problem = matches!(&content.schema, Some(RefOr::Ref(r)) if r.ref_location.ends_with("/Problem"));
+                        let media = if is_problem { PROBLEM } else { "application/json" };
+                        r.content.insert(media.to_owned(), content);
+                    }
+                }
+                for (status, description) in common {
+                    op.responses.responses.entry((*status).to_owned()).or_insert_with(|| {
+                        RefOr::T(
+                            ResponseBuilder::new()
+                                .description(*description)
+                                .content(PROBLEM, problem())
+                                .build(),
+                        )
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// `#[serde(flatten)]` of a type that denies unknown fields comes out as an `allOf` whose
+/// first part forbids the second's fields, which no body satisfies. Such schemas are
+/// merged into one object here, as serde reads them.
+struct FlattenedBodies;
+
+impl Modify for FlattenedBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        use utoipa::openapi::schema::{AdditionalProperties, Object, Schema};
+        let Some(components) = openapi.components.as_mut() else { return };
+        let lookup = components.schemas.clone();
+        for schema in components.schemas.values_mut() {
+            let RefOr::T(Schema::AllOf(all)) = schema else { continue };
+            let mut merged = Object::new();
+            for part in &all.items {
+                let part = match part {
+                    RefOr::Ref(r) => {
+                        let name = r.ref_location.rsplit('/').next().unwrap_or_default();
+                        lookup.get(name).cloned()
+                    }
+                    RefOr::T(t) => Some(RefOr::T(t.clone())),
+                };
+                if let Some(RefOr::T(Schema::Object(o))) = part {
+                    merged.properties.extend(o.properties);
+                    merged.required.extend(o.required);
+                }
+            }
+            merged.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+            merged.description = all.description.clone();
+            *schema = RefOr::T(Schema::Object(merged));
+        }
     }
 }
 

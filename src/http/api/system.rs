@@ -135,6 +135,7 @@ pub async fn rewrap(
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = SystemStatus)]
 pub struct Status {
     pub version: &'static str,
     pub database_backend: &'static str,
