@@ -29,6 +29,9 @@ pub struct ServerSettings {
     pub workers: usize,
     pub max_json_bytes: usize,
     pub client_request_timeout_secs: u64,
+    /// An upload whose body sends nothing for this long is dropped (408), so slow
+    /// clients cannot hold the threads that write files.
+    pub upload_idle_timeout_secs: u64,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
 }

@@ -56,6 +56,10 @@ pub enum Error {
     WrongKey,
     #[error("storage: {0}")]
     Storage(String),
+    #[error("the body stopped arriving")]
+    Stalled,
+    #[error("the disk is full")]
+    DiskFull,
     #[error("not enough free space: {needed} bytes needed, {available} available")]
     InsufficientStorage { needed: u64, available: u64 },
     #[error("the body is larger than {limit} bytes")]
@@ -145,7 +149,10 @@ impl From<crate::audit::checkpoint::CheckpointError> for Error {
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
         // Paths in io errors name random blob ids, never content.
-        Error::Storage(e.to_string())
+        match e.kind() {
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => Error::DiskFull,
+            _ => Error::Storage(e.to_string()),
+        }
     }
 }
 

@@ -30,6 +30,7 @@ pub struct AppState {
     pub blobs: BlobStore,
     pub trust_forwarded_for: bool,
     pub max_attachment_bytes: u64,
+    pub upload_idle_timeout: std::time::Duration,
     /// Free space on the blob store's disk that work must leave alone.
     pub reserve_free_bytes: u64,
     /// `Source-Organization` of evidence bundles.
@@ -90,6 +91,7 @@ pub async fn open_state(settings: &Settings, may_auto_init: bool) -> Result<AppS
         blobs,
         trust_forwarded_for: settings.server.trust_forwarded_for,
         max_attachment_bytes: settings.storage.max_attachment_bytes,
+        upload_idle_timeout: std::time::Duration::from_secs(settings.server.upload_idle_timeout_secs),
         reserve_free_bytes: settings.storage.reserve_free_bytes,
         organisation: settings.export.organisation.clone(),
     })

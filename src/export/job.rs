@@ -243,7 +243,7 @@ pub async fn build(state: &AppState, who: Principal, order: Order, progress: Pro
 
 fn failure_code(e: &Error) -> &'static str {
     match e {
-        Error::InsufficientStorage { .. } => "insufficient_storage",
+        Error::InsufficientStorage { .. } | Error::DiskFull => "insufficient_storage",
         Error::Storage(_) => "storage_unavailable",
         Error::Integrity => "integrity_error",
         Error::Sealed => "sealed",

@@ -106,9 +106,11 @@ impl Modify for ProblemResponses {
             ("401", "No valid session (or re-authentication failed)"),
             ("403", "The role may not do this"),
             ("404", "No such record, or not in one of the caller's cases (existence is not revealed)"),
+            ("408", "An upload stopped sending"),
             ("413", "Body too large"),
             ("415", "Unsupported media type"),
             ("422", "Invalid fields, each named in `errors`"),
+            ("507", "The disk is full, or an export would not fit"),
             ("429", "Too many failed attempts; see Retry-After"),
             ("503", "Sealed, or the database is unreachable; see Retry-After"),
         ];

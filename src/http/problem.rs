@@ -96,6 +96,8 @@ impl Error {
             Error::Storage(_) => {
                 (S::SERVICE_UNAVAILABLE, "storage_unavailable", "File storage is unavailable")
             }
+            Error::Stalled => (S::REQUEST_TIMEOUT, "upload_stalled", "The body stopped arriving"),
+            Error::DiskFull => (S::INSUFFICIENT_STORAGE, "insufficient_storage", "The disk is full"),
             Error::InsufficientStorage { .. } => {
                 (S::INSUFFICIENT_STORAGE, "insufficient_storage", "Not enough free disk space for this")
             }

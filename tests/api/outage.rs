@@ -173,3 +173,148 @@ async fn files_left_by_a_crash_are_swept_and_files_in_use_are_kept() {
     let res = app.get(&format!("/api/v1/attachments/{}/content", a["id"].as_str().unwrap()), &token).await;
     assert_eq!(res.text().await.unwrap(), "kept");
 }
+
+/// A small filesystem of our own (tmpfs), to fill up or make read-only. Needs root and
+/// permission to mount; where that is missing the test says so and checks nothing.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &std::path::Path, size: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(dir).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700"), "tmpfs"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("note: cannot mount a tmpfs here (not root?): disk-full checks skipped");
+        }
+        ok.then(|| Tmpfs(dir.to_path_buf()))
+    }
+
+    fn remount(&self, mode: &str) {
+        let status = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,{mode}")])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+async fn draft_testimony(app: &TestApp) -> (String, String) {
+    let (_, token) = app.user_with_token(custodia::domain::Role::Documenter).await;
+    let case: serde_json::Value = app
+        .post("/api/v1/cases", &token, serde_json::json!({"reference": "D-1", "title": "disk"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let case_id = case["id"].as_str().unwrap();
+    let person: serde_json::Value = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/persons"),
+            &token,
+            serde_json::json!({"kind": "witness", "names": ["W"], "sex": "unknown"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let t: serde_json::Value = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/testimonies"),
+            &token,
+            serde_json::json!({
+            "witness_id": person["id"], "source_connection": "victim", "account": "a",
+            "consent": {"share_with": {}, "may_be_named": false, "given_on": "2021-01-01",
+                        "how_given": "written", "text_version": "1"}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    (token, t["id"].as_str().unwrap().to_owned())
+}
+
+async fn upload_bytes(app: &TestApp, token: &str, testimony: &str, len: usize) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/api/v1/testimonies/{testimony}/attachments")))
+        .bearer_auth(token)
+        .header("content-type", "application/octet-stream")
+        .header("x-filename", "scan.bin")
+        .body(vec![7u8; len])
+        .send()
+        .await
+        .unwrap()
+}
+
+fn files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() { out.extend(files_in(&p)) } else { out.push(p) }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_full_or_read_only_attachment_store_is_a_clear_error_with_nothing_half_written() {
+    let mount_dir = tempfile::tempdir().unwrap();
+    let blobs = mount_dir.path().join("blobs");
+    let Some(fs) = Tmpfs::mount(&blobs, "1m") else { return };
+    let store = blobs.clone();
+    let app = spawn_app_with(move |s| s.storage.blob_dir = store).await;
+    let (token, testimony) = draft_testimony(&app).await;
+
+    let res = upload_bytes(&app, &token, &testimony, 3 * 1024 * 1024).await;
+    assert_problem(res, 507, "insufficient_storage").await;
+    let view: serde_json::Value =
+        app.get(&format!("/api/v1/testimonies/{testimony}"), &token).await.json().await.unwrap();
+    assert_eq!(view["attachments"].as_array().unwrap().len(), 0, "no row");
+    assert_eq!(files_in(&blobs), Vec::<std::path::PathBuf>::new(), "no partial file");
+    assert!(!app.audit_actions().await.contains(&"attachment.upload".to_owned()));
+    // Space again: the same service takes the next file.
+    assert_eq!(upload_bytes(&app, &token, &testimony, 100_000).await.status(), 201);
+
+    fs.remount("ro");
+    let res = upload_bytes(&app, &token, &testimony, 1000).await;
+    assert_problem(res, 503, "storage_unavailable").await;
+    fs.remount("rw");
+    assert_eq!(upload_bytes(&app, &token, &testimony, 1000).await.status(), 201);
+    let view: serde_json::Value =
+        app.get(&format!("/api/v1/testimonies/{testimony}"), &token).await.json().await.unwrap();
+    assert_eq!(view["attachments"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_stalled_upload_is_dropped_and_does_not_hold_the_service() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(|s| s.server.upload_idle_timeout_secs = 1).await;
+    let (token, testimony) = draft_testimony(&app).await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut slow = TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /api/v1/testimonies/{testimony}/attachments HTTP/1.1\r\nHost: {address}\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: application/octet-stream\r\n\
+         X-Filename: slow.bin\r\nContent-Length: 1000000\r\n\r\n0123456789"
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    // Meanwhile the service answers others at once.
+    let started = std::time::Instant::now();
+    assert_eq!(app.get("/api/v1/auth/me", &token).await.status(), 200);
+    assert!(started.elapsed() < Duration::from_millis(900));
+    let mut answer = vec![0u8; 1024];
+    let n = tokio::time::timeout(Duration::from_secs(10), slow.read(&mut answer)).await.unwrap().unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("upload_stalled"));
+    let blobs = app.db.dir.path().join("blobs");
+    assert_eq!(files_in(&blobs), Vec::<std::path::PathBuf>::new(), "the partial file is gone");
+}

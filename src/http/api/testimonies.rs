@@ -267,7 +267,15 @@ async fn receive(
     });
     let mut total: u64 = 0;
     let mut failure = None;
-    while let Some(chunk) = payload.next().await {
+    // The writer stops taking chunks only when it failed (disk full, store read-only):
+    // its error is the answer, not the body's length.
+    let mut writer_gone = false;
+    loop {
+        let Ok(next) = tokio::time::timeout(state.upload_idle_timeout, payload.next()).await else {
+            failure = Some(Error::Stalled);
+            break;
+        };
+        let Some(chunk) = next else { break };
         match chunk {
             Ok(bytes) => {
                 total += bytes.len() as u64;
@@ -276,6 +284,7 @@ async fn receive(
                     break;
                 }
                 if tx.send(Chunk::Data(bytes)).await.is_err() {
+                    writer_gone = true;
                     break;
                 }
             }
@@ -285,7 +294,7 @@ async fn receive(
             }
         }
     }
-    if failure.is_none() && declared.is_some_and(|n| n != total) {
+    if failure.is_none() && !writer_gone && declared.is_some_and(|n| n != total) {
         failure = Some(Error::BadRequest("the body does not match its Content-Length".into()));
     }
     if failure.is_none() {
