@@ -136,8 +136,12 @@ fn scan_dir(root: &Path, files: &mut BTreeMap<String, Seen>, problems: &mut Vec<
     Ok(())
 }
 
-fn scan_tar(path: &Path, files: &mut BTreeMap<String, Seen>, problems: &mut Vec<String>) -> io::Result<()> {
-    let mut archive = tar::Archive::new(io::BufReader::new(File::open(path)?));
+fn scan_tar(
+    reader: impl Read,
+    files: &mut BTreeMap<String, Seen>,
+    problems: &mut Vec<String>,
+) -> io::Result<()> {
+    let mut archive = tar::Archive::new(reader);
     let mut top: Option<String> = None;
     for entry in archive.entries()? {
         let entry = entry?;
@@ -190,12 +194,24 @@ pub fn verify_path(path: &Path, public_key: Option<&str>) -> io::Result<Report> 
     if path.is_dir() {
         scan_dir(path, &mut files, &mut problems)?;
     } else {
-        scan_tar(path, &mut files, &mut problems)?;
+        scan_tar(io::BufReader::new(File::open(path)?), &mut files, &mut problems)?;
     }
+    Ok(report_on(files, problems, public_key))
+}
+
+/// Verifies a bag read as a tar stream (what `verify_path` does for a `.tar`).
+pub fn verify_tar(reader: impl Read, public_key: Option<&str>) -> io::Result<Report> {
+    let mut files = BTreeMap::new();
+    let mut problems = Vec::new();
+    scan_tar(reader, &mut files, &mut problems)?;
+    Ok(report_on(files, problems, public_key))
+}
+
+fn report_on(files: BTreeMap<String, Seen>, problems: Vec<String>, public_key: Option<&str>) -> Report {
     let mut report = Report::default();
     report.add("layout", problems, format!("{} files", files.len()));
     check(&files, public_key, &mut report);
-    Ok(report)
+    report
 }
 
 fn check(files: &BTreeMap<String, Seen>, public_key: Option<&str>, report: &mut Report) {

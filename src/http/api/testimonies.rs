@@ -376,27 +376,8 @@ pub async fn attachment(
 /// A single `bytes=a-b` range, resolved against the file size.
 fn parse_range(req: &HttpRequest, size: u64) -> Result<Option<(u64, u64)>> {
     let Some(v) = req.headers().get(header::RANGE) else { return Ok(None) };
-    let unsatisfiable = || Error::BadRequest("unsupported or unsatisfiable Range".into());
-    let spec = v.to_str().ok().and_then(|s| s.strip_prefix("bytes=")).ok_or_else(unsatisfiable)?;
-    if spec.contains(',') {
-        return Err(unsatisfiable());
-    }
-    let (a, b) = spec.split_once('-').ok_or_else(unsatisfiable)?;
-    let (start, end) = match (a.trim(), b.trim()) {
-        ("", suffix) => {
-            let n: u64 = suffix.parse().map_err(|_| unsatisfiable())?;
-            (size.saturating_sub(n), size.saturating_sub(1))
-        }
-        (a, "") => (a.parse().map_err(|_| unsatisfiable())?, size.saturating_sub(1)),
-        (a, b) => (
-            a.parse().map_err(|_| unsatisfiable())?,
-            b.parse::<u64>().map_err(|_| unsatisfiable())?.min(size.saturating_sub(1)),
-        ),
-    };
-    if size == 0 || start > end || start >= size {
-        return Err(unsatisfiable());
-    }
-    Ok(Some((start, end)))
+    let range = v.to_str().ok().and_then(|s| crate::http::headers::byte_range(s, size));
+    range.map(Some).ok_or_else(|| Error::BadRequest("unsupported or unsatisfiable Range".into()))
 }
 
 /// Download an attachment in its original form: decrypted as it streams, the whole
