@@ -91,9 +91,10 @@ enum Command {
     /// of command, an incident and an attachment; the accounts demo.documenter,
     /// demo.investigator and demo.lawyer, whose passwords are printed once.
     Demo {
-        /// How many witnesses, each with a sealed testimony (1 to 10000).
-        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=10_000))]
-        scale: u16,
+        /// How many witnesses, each with a sealed testimony (1 to 100000; the load test
+        /// uses 100000).
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        scale: u32,
     },
 }
 
@@ -309,7 +310,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Demo { scale } => actix_web::rt::System::new().block_on(async move {
             let state = open_state(&settings, false).await?;
             unlock_here(&state).await?;
-            let scale = usize::from(scale);
+            let scale = scale as usize;
             // A bar for a handful of witnesses would only flicker.
             let bar = move |total: u64, what: &str| {
                 if scale > 20 { progress_bar(total, what) } else { indicatif::ProgressBar::hidden() }

@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::startup::AppState;
 
 /// The largest demo `custodia demo --scale` accepts.
-pub const MAX_SCALE: usize = 10_000;
+pub const MAX_SCALE: usize = 100_000;
 /// An incident names at most this many victims (`incidents::create` refuses more), so a
 /// larger demo spreads its witnesses over several identical incidents.
 const VICTIMS_PER_INCIDENT: usize = 1000;

@@ -22,7 +22,8 @@ export CUSTODIA__KEYS__KEY_FILE="$work/root.key"
 export CUSTODIA__STORAGE__BLOB_DIR="$work/blobs"
 run() { "$bin" --config-dir config --env test "$@"; }
 
-run serve >"$work/server.log" 2>&1 &
+# Not through `run`: $! must be the server itself, for the trap to stop it.
+"$bin" --config-dir config --env test serve >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
 password="correct horse battery staple"
