@@ -188,3 +188,88 @@ async fn an_outsider_checks_an_entry_proof_with_the_documented_script() {
         assert!(!out.status.success());
     }
 }
+
+#[tokio::test]
+async fn a_lawyer_exports_a_bundle_from_the_command_line_and_a_recipient_verifies_it() {
+    use serde_json::{Value, json};
+    let app = spawn_app().await;
+    app.add_user("cli.doc", custodia::domain::Role::Documenter).await;
+    let doc = app.login("cli.doc", PASSWORD).await;
+    let case: Value = app
+        .post("/api/v1/cases", &doc, json!({"reference": "CLI-7", "title": "cli"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    let person: Value = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/persons"),
+            &doc,
+            json!({"kind": "witness", "names": ["W"], "sex": "unknown"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let t: Value = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/testimonies"),
+            &doc,
+            json!({
+            "witness_id": person["id"], "source_connection": "victim", "account": "an account",
+            "consent": {"share_with": {"prosecutors": true}, "may_be_named": false, "given_on": "2021-01-01",
+                        "how_given": "written", "text_version": "1"}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let tid = t["id"].as_str().unwrap();
+    app.call(reqwest::Method::POST, &format!("/api/v1/testimonies/{tid}/seal"), Some(&doc), None).await;
+
+    let out_dir = tempfile::tempdir().unwrap();
+    let archive = out_dir.path().join("bundle.tar");
+    let mut child = custodia(&app.db)
+        .args(["bundle", "export", "--case", &case_id, "--recipient", "prosecutors", "--username", "cli.doc"])
+        .arg("--out")
+        .arg(&archive)
+        .arg("--password-stdin")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("manifest SHA-256"));
+
+    let out = custodia(&app.db).args(["bundle", "pubkey"]).output().unwrap();
+    assert!(out.status.success());
+    let key_file = out_dir.path().join("export.pub");
+    std::fs::write(&key_file, &out.stdout).unwrap();
+    let verify = |path: &std::path::Path| {
+        custodia(&app.db)
+            .args(["bundle", "verify"])
+            .arg(path)
+            .arg("--pubkey")
+            .arg(&key_file)
+            .output()
+            .unwrap()
+    };
+    let out = verify(&archive);
+    let report = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{report}");
+    assert!(report.contains("bundle verified") && report.contains("ok   signature"), "{report}");
+
+    // One changed byte inside a file of the bag: the verifier says so and exits 1.
+    let mut bytes = std::fs::read(&archive).unwrap();
+    let at = bytes.windows(13).position(|w| w == b"BagIt-Version").unwrap();
+    bytes[at] = b'b';
+    let tampered = out_dir.path().join("tampered.tar");
+    std::fs::write(&tampered, bytes).unwrap();
+    let out = verify(&tampered);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FAIL"));
+}
