@@ -710,7 +710,7 @@ fn main() {
             );
         }
         let kept = 200 - too_broad;
-        if kept == 0 {
+        if kept == 0 || too_broad == 0 {
             continue;
         }
         // With few queries, p99 is their maximum.

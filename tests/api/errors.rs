@@ -108,3 +108,67 @@ async fn the_openapi_document_is_served_and_names_the_bearer_scheme() {
     let missing: Vec<&String> = found.iter().filter(|r| !schemas.contains_key(r.as_str())).collect();
     assert!(missing.is_empty(), "unresolved schema references: {missing:?}");
 }
+
+/// A filename is data, never a path: whatever an upload calls itself, the file lands
+/// under a random id in the blob store and the name goes back percent-encoded.
+#[tokio::test]
+async fn path_traversal_in_an_upload_filename_goes_nowhere() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token(custodia::domain::Role::Documenter).await;
+    let case: serde_json::Value = app
+        .post("/api/v1/cases", &token, json!({"reference": "PT-1", "title": "t"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let case_id = case["id"].as_str().unwrap();
+    let person: serde_json::Value = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/persons"),
+            &token,
+            json!({"kind": "witness", "names": ["W"], "sex": "unknown"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let t: serde_json::Value = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/testimonies"),
+            &token,
+            json!({
+            "witness_id": person["id"], "source_connection": "victim", "account": "a",
+            "consent": {"share_with": {}, "may_be_named": false, "given_on": "2021-01-01",
+                        "how_given": "written", "text_version": "1"}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let escape = app.db.dir.path().join("escaped.txt");
+    let name = format!("../../../../..{}", escape.display());
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/testimonies/{}/attachments", t["id"].as_str().unwrap())))
+        .bearer_auth(&token)
+        .header("content-type", "text/plain")
+        .header("x-filename", custodia::domain::percent::encode(&name))
+        .body("payload")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let a: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(a["filename"], "escaped.txt", "only the last component of a path is kept, as data");
+    assert!(!escape.exists());
+    let res = app.get(&format!("/api/v1/attachments/{}/content", a["id"].as_str().unwrap()), &token).await;
+    let disposition = res.headers()["content-disposition"].to_str().unwrap().to_owned();
+    assert!(
+        disposition.starts_with("attachment; filename*=UTF-8''") && !disposition.contains('/'),
+        "{disposition}"
+    );
+    for entry in std::fs::read_dir(app.db.dir.path().join("blobs")).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        assert!(name == "tmp" || (name.len() == 2 && name.chars().all(|c| c.is_ascii_hexdigit())), "{name}");
+    }
+}
