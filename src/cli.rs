@@ -113,36 +113,7 @@ enum SearchCommand {
 enum BundleCommand {
     /// Export an evidence bundle (signs in as a lawyer or the case lead; the password is
     /// asked for) and write the archive (a tar of the BagIt bag, or its age encryption).
-    Export {
-        /// The case id.
-        #[arg(long)]
-        case: uuid::Uuid,
-        /// Recipient category: un_bodies, international_mechanisms, prosecutors, ngos,
-        /// media or public. Only accounts whose consent covers it are exported.
-        #[arg(long)]
-        recipient: String,
-        #[arg(long)]
-        username: String,
-        /// Encrypt the archive to this age recipient (age1…).
-        #[arg(long = "age")]
-        age_recipient: Option<String>,
-        /// Export only these testimonies (repeatable); default: the whole case.
-        #[arg(long = "testimony")]
-        testimonies: Vec<uuid::Uuid>,
-        #[arg(long = "incident")]
-        incidents: Vec<uuid::Uuid>,
-        #[arg(long = "perpetrator")]
-        perpetrators: Vec<uuid::Uuid>,
-        /// Where to write the archive (must not exist).
-        #[arg(long)]
-        out: PathBuf,
-        /// Read the password from the first line of standard input.
-        #[arg(long)]
-        password_stdin: bool,
-        /// A one-time code, when the account has a second factor.
-        #[arg(long)]
-        totp: Option<String>,
-    },
+    Export(crate::export::cli::ExportArgs),
     /// Print the organisation's export public key (minisign format) to publish.
     Pubkey,
     /// Verify a bundle offline (a bag directory or its .tar): signature, manifests,
@@ -574,32 +545,10 @@ fn bundle(settings: Settings, cmd: BundleCommand) -> anyhow::Result<()> {
             print!("{key}");
             Ok(())
         }),
-        BundleCommand::Export {
-            case,
-            recipient,
-            username,
-            age_recipient,
-            testimonies,
-            incidents,
-            perpetrators,
-            out,
-            password_stdin,
-            totp,
-        } => actix_web::rt::System::new().block_on(async move {
+        BundleCommand::Export(args) => actix_web::rt::System::new().block_on(async move {
             let state = open_state(&settings, false).await?;
             unlock_here(&state).await?;
-            let args = bundle_cli::ExportArgs {
-                case,
-                recipient,
-                username,
-                age_recipient,
-                testimonies,
-                incidents,
-                perpetrators,
-                out: out.clone(),
-                password_stdin,
-                totp_code: totp,
-            };
+            let out = args.out.clone();
             let view = bundle_cli::export(&state, args, progress_bar).await?;
             println!(
                 "bundle {} written to {} ({} bytes)\nmanifest SHA-256 {}\narchive SHA-256 {}",

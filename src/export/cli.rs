@@ -16,16 +16,35 @@ use super::{Recipient, Selection};
 use crate::crypto::{FieldContext, decrypt_reader};
 use crate::startup::AppState;
 
+#[derive(Debug, clap::Args)]
 pub struct ExportArgs {
+    /// The case id.
+    #[arg(long)]
     pub case: Uuid,
+    /// Recipient category: un_bodies, international_mechanisms, prosecutors, ngos, media
+    /// or public. Only accounts whose consent covers it are exported.
+    #[arg(long)]
     pub recipient: String,
+    #[arg(long)]
     pub username: String,
+    /// Encrypt the archive to this age recipient (age1…).
+    #[arg(long = "age")]
     pub age_recipient: Option<String>,
+    /// Export only these testimonies (repeatable); default: the whole case.
+    #[arg(long = "testimony")]
     pub testimonies: Vec<Uuid>,
+    #[arg(long = "incident")]
     pub incidents: Vec<Uuid>,
+    #[arg(long = "perpetrator")]
     pub perpetrators: Vec<Uuid>,
+    /// Where to write the archive (must not exist).
+    #[arg(long)]
     pub out: PathBuf,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
     pub password_stdin: bool,
+    /// A one-time code, when the account has a second factor.
+    #[arg(long = "totp")]
     pub totp_code: Option<String>,
 }
 

@@ -439,7 +439,7 @@ async fn a_case_exported_for_prosecutors_validates_everywhere_and_withholds_what
     });
 
     // At rest the stored bundle, the database and its WAL hold none of it in plaintext.
-    for path in walk(w.app.db.dir.path()) {
+    for path in files_under(w.app.db.dir.path()) {
         let bytes = std::fs::read(&path).unwrap();
         for needle in
             [format!("Канарейкина{}", w.tag), format!("Named Witness{}", w.tag), "Начальник Смены".to_owned()]
@@ -583,17 +583,8 @@ async fn a_bundle_larger_than_the_free_space_is_refused_and_nothing_is_queued() 
     let list: Value = app.get(&path, &lawyer).await.json().await.unwrap();
     assert_eq!(list.as_array().unwrap().len(), 0);
     let blobs = app.db.dir.path().join("blobs");
-    let files: Vec<_> = walk(&blobs);
+    let files: Vec<_> = files_under(&blobs);
     assert!(files.is_empty(), "no partial bundle: {files:?}");
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
-    }
-    out
 }
 
 #[tokio::test]

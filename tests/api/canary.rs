@@ -49,15 +49,6 @@ fn assert_absent(place: &str, bytes: &[u8], canaries: &[String]) {
     }
 }
 
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() { out.extend(files_under(&path)) } else { out.push(path) }
-    }
-    out
-}
-
 #[derive(QueryableByName)]
 struct Row {
     #[diesel(sql_type = diesel::sql_types::Text)]

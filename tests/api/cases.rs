@@ -489,20 +489,9 @@ async fn bad_input_is_refused_field_by_field_and_nothing_is_half_written() {
         assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 400"), "{answer}");
     }
     let blobs = s.db.dir.path().join("blobs");
-    assert!(walk(&blobs).is_empty(), "no partial file left: {:?}", walk(&blobs));
+    assert!(files_under(&blobs).is_empty(), "no partial file left: {:?}", files_under(&blobs));
     let t: Value = s.get(&format!("/api/v1/testimonies/{tid}"), &documenter).await.json().await.unwrap();
     assert_eq!(t["attachments"].as_array().unwrap().len(), 0, "no orphan row");
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
-        }
-    }
-    out
 }
 
 #[tokio::test]
@@ -803,7 +792,7 @@ async fn a_discarded_draft_is_crypto_shredded_and_a_sealed_one_cannot_be_deleted
         .await
         .unwrap();
     assert_eq!(left, 0, "both data keys destroyed");
-    assert!(walk(&s.app.db.dir.path().join("blobs")).is_empty(), "the file is gone");
+    assert!(files_under(&s.app.db.dir.path().join("blobs")).is_empty(), "the file is gone");
     assert!(s.app.audit_actions().await.contains(&"testimony.discard".to_owned()));
 
     let sealed = recorded_testimony(&s).await;

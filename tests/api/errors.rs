@@ -114,42 +114,12 @@ async fn the_openapi_document_is_served_and_names_the_bearer_scheme() {
 #[tokio::test]
 async fn path_traversal_in_an_upload_filename_goes_nowhere() {
     let app = spawn_app().await;
-    let (_, token) = app.user_with_token(custodia::domain::Role::Documenter).await;
-    let case: serde_json::Value = app
-        .post("/api/v1/cases", &token, json!({"reference": "PT-1", "title": "t"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let case_id = case["id"].as_str().unwrap();
-    let person: serde_json::Value = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/persons"),
-            &token,
-            json!({"kind": "witness", "names": ["W"], "sex": "unknown"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let t: serde_json::Value = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/testimonies"),
-            &token,
-            json!({
-            "witness_id": person["id"], "source_connection": "victim", "account": "a",
-            "consent": {"share_with": {}, "may_be_named": false, "given_on": "2021-01-01",
-                        "how_given": "written", "text_version": "1"}}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (token, testimony) = draft_testimony(&app).await;
     let escape = app.db.dir.path().join("escaped.txt");
     let name = format!("../../../../..{}", escape.display());
     let res = app
         .client
-        .post(app.url(&format!("/api/v1/testimonies/{}/attachments", t["id"].as_str().unwrap())))
+        .post(app.url(&format!("/api/v1/testimonies/{testimony}/attachments")))
         .bearer_auth(&token)
         .header("content-type", "text/plain")
         .header("x-filename", custodia::domain::percent::encode(&name))

@@ -248,3 +248,52 @@ pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> 
     assert_eq!(body["status"], status);
     body
 }
+
+/// Every file below `dir` (none if it does not exist), for checks of what is at rest.
+#[allow(dead_code)]
+pub fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() { out.extend(files_under(&path)) } else { out.push(path) }
+    }
+    out
+}
+
+/// A documenter's session and a draft testimony in a case of their own: (token, id).
+#[allow(dead_code)]
+pub async fn draft_testimony(app: &TestApp) -> (String, String) {
+    let (_, token) = app.user_with_token(Role::Documenter).await;
+    let reference = format!("T-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let case: Value = app
+        .post("/api/v1/cases", &token, json!({"reference": reference, "title": "t"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let case_id = case["id"].as_str().unwrap();
+    let person: Value = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/persons"),
+            &token,
+            json!({"kind": "witness", "names": ["W"], "sex": "unknown"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let t: Value = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/testimonies"),
+            &token,
+            json!({
+            "witness_id": person["id"], "source_connection": "victim", "account": "a",
+            "consent": {"share_with": {}, "may_be_named": false, "given_on": "2021-01-01",
+                        "how_given": "written", "text_version": "1"}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    (token, t["id"].as_str().unwrap().to_owned())
+}

@@ -107,40 +107,10 @@ async fn files_left_by_a_crash_are_swept_and_files_in_use_are_kept() {
     let (recent, _, _) =
         app.state.blobs.put_encrypted(&Dek::generate(), &ctx, &b"being committed"[..]).unwrap();
     // A real attachment, as old as the orphan.
-    let (_, token) = app.user_with_token(custodia::domain::Role::Documenter).await;
-    let case: serde_json::Value = app
-        .post("/api/v1/cases", &token, serde_json::json!({"reference": "S-1", "title": "sweep"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let case_id = case["id"].as_str().unwrap();
-    let person: serde_json::Value = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/persons"),
-            &token,
-            serde_json::json!({"kind": "witness", "names": ["W"], "sex": "unknown"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let t: serde_json::Value = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/testimonies"),
-            &token,
-            serde_json::json!({
-            "witness_id": person["id"], "source_connection": "victim", "account": "a",
-            "consent": {"share_with": {}, "may_be_named": false, "given_on": "2021-01-01",
-                        "how_given": "written", "text_version": "1"}}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (token, testimony) = draft_testimony(&app).await;
     let res = app
         .client
-        .post(app.url(&format!("/api/v1/testimonies/{}/attachments", t["id"].as_str().unwrap())))
+        .post(app.url(&format!("/api/v1/testimonies/{testimony}/attachments")))
         .bearer_auth(&token)
         .header("content-type", "text/plain")
         .header("x-filename", "a.txt")
@@ -168,7 +138,7 @@ async fn files_left_by_a_crash_are_swept_and_files_in_use_are_kept() {
     assert_eq!(left.len(), 2, "{left:?}");
     assert!(!left.contains(&orphan), "the orphan is gone");
     assert!(left.contains(&recent), "a recent file may be another instance's upload in progress");
-    let res = app.get(&format!("/api/v1/testimonies/{}", t["id"].as_str().unwrap()), &token).await;
+    let res = app.get(&format!("/api/v1/testimonies/{testimony}"), &token).await;
     let a = &res.json::<serde_json::Value>().await.unwrap()["attachments"][0];
     let res = app.get(&format!("/api/v1/attachments/{}/content", a["id"].as_str().unwrap()), &token).await;
     assert_eq!(res.text().await.unwrap(), "kept");
@@ -208,41 +178,6 @@ impl Drop for Tmpfs {
     }
 }
 
-async fn draft_testimony(app: &TestApp) -> (String, String) {
-    let (_, token) = app.user_with_token(custodia::domain::Role::Documenter).await;
-    let case: serde_json::Value = app
-        .post("/api/v1/cases", &token, serde_json::json!({"reference": "D-1", "title": "disk"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let case_id = case["id"].as_str().unwrap();
-    let person: serde_json::Value = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/persons"),
-            &token,
-            serde_json::json!({"kind": "witness", "names": ["W"], "sex": "unknown"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let t: serde_json::Value = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/testimonies"),
-            &token,
-            serde_json::json!({
-            "witness_id": person["id"], "source_connection": "victim", "account": "a",
-            "consent": {"share_with": {}, "may_be_named": false, "given_on": "2021-01-01",
-                        "how_given": "written", "text_version": "1"}}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    (token, t["id"].as_str().unwrap().to_owned())
-}
-
 async fn upload_bytes(app: &TestApp, token: &str, testimony: &str, len: usize) -> reqwest::Response {
     app.client
         .post(app.url(&format!("/api/v1/testimonies/{testimony}/attachments")))
@@ -253,15 +188,6 @@ async fn upload_bytes(app: &TestApp, token: &str, testimony: &str, len: usize) -
         .send()
         .await
         .unwrap()
-}
-
-fn files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() { out.extend(files_in(&p)) } else { out.push(p) }
-    }
-    out
 }
 
 #[tokio::test]
@@ -278,7 +204,7 @@ async fn a_full_or_read_only_attachment_store_is_a_clear_error_with_nothing_half
     let view: serde_json::Value =
         app.get(&format!("/api/v1/testimonies/{testimony}"), &token).await.json().await.unwrap();
     assert_eq!(view["attachments"].as_array().unwrap().len(), 0, "no row");
-    assert_eq!(files_in(&blobs), Vec::<std::path::PathBuf>::new(), "no partial file");
+    assert_eq!(files_under(&blobs), Vec::<std::path::PathBuf>::new(), "no partial file");
     assert!(!app.audit_actions().await.contains(&"attachment.upload".to_owned()));
     // Space again: the same service takes the next file.
     assert_eq!(upload_bytes(&app, &token, &testimony, 100_000).await.status(), 201);
@@ -316,5 +242,5 @@ async fn a_stalled_upload_is_dropped_and_does_not_hold_the_service() {
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("upload_stalled"));
     let blobs = app.db.dir.path().join("blobs");
-    assert_eq!(files_in(&blobs), Vec::<std::path::PathBuf>::new(), "the partial file is gone");
+    assert_eq!(files_under(&blobs), Vec::<std::path::PathBuf>::new(), "the partial file is gone");
 }
