@@ -25,6 +25,7 @@ pub struct ExportArgs {
     /// or public. Only accounts whose consent covers it are exported.
     #[arg(long)]
     pub recipient: String,
+    /// The lawyer or case lead exporting; their password is asked for.
     #[arg(long)]
     pub username: String,
     /// Encrypt the archive to this age recipient (age1…).
@@ -33,8 +34,10 @@ pub struct ExportArgs {
     /// Export only these testimonies (repeatable); default: the whole case.
     #[arg(long = "testimony")]
     pub testimonies: Vec<Uuid>,
+    /// Export these incidents and the accounts that describe them (repeatable).
     #[arg(long = "incident")]
     pub incidents: Vec<Uuid>,
+    /// Export these perpetrators' incidents and the accounts that describe them (repeatable).
     #[arg(long = "perpetrator")]
     pub perpetrators: Vec<Uuid>,
     /// Where to write the archive (must not exist).
