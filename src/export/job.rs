@@ -65,7 +65,7 @@ struct SealedRequest {
 pub struct BundleView {
     pub id: Uuid,
     pub case_id: Uuid,
-    /// `queued`, `building`, `ready` or `failed`.
+    /// `queued`, `building`, `ready`, `failed` or `deleted`.
     pub status: String,
     /// Percent of the payload written.
     pub progress: i32,
@@ -544,6 +544,27 @@ pub fn begin_download(
         filename,
         encrypted_to_recipient: row.encrypted_to_recipient,
     })
+}
+
+/// Deletes a ready or failed bundle: its key is destroyed with the row's status set to
+/// `deleted` (the history stays), in one audited transaction. Returns the blob to remove
+/// once that has committed.
+pub fn delete(c: &mut DbConnection, who: &Principal, case_id: Uuid, id: Uuid) -> Result<Option<Uuid>> {
+    let case = case_id.to_string();
+    access::authorize(c, who, &case, Action::BundleExport)?;
+    let row = load(c, &case, &id.to_string())?;
+    if matches!(row.status.as_str(), "queued" | "building") {
+        return Err(Error::Conflict("bundle_in_progress"));
+    }
+    if row.status == "deleted" {
+        return Ok(None);
+    }
+    key_store::shred(c, TABLE, &row.id)?;
+    diesel::update(bundles::table.find(&row.id))
+        .set((bundles::status.eq("deleted"), bundles::blob_id.eq(None::<String>)))
+        .execute(c)?;
+    audit::append(c, &Entry::new(who, "bundle.delete").target("bundle", id).detail("case_id", case))?;
+    row.blob_id.as_deref().map(|b| Uuid::parse_str(b).map_err(|_| Error::Integrity)).transpose()
 }
 
 /// Marks builds that a stop interrupted as failed (their partial files are already

@@ -34,7 +34,7 @@ use crate::http::problem::Problem;
         testimonies::seal,
         testimonies::correct, testimonies::withdraw_consent, testimonies::link_incident,
         testimonies::upload, testimonies::upload_to_incident, testimonies::attachment, testimonies::download,
-        bundles::create, bundles::list, bundles::status, bundles::download, bundles::public_key,
+        bundles::create, bundles::list, bundles::status, bundles::download, bundles::delete, bundles::public_key,
     ),
     components(schemas(
         Problem, FieldError, Role, UserView, RolePolicy, TotpEnrolment, api::Page<UserView>,

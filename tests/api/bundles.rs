@@ -456,9 +456,29 @@ async fn a_case_exported_for_prosecutors_validates_everywhere_and_withholds_what
     drop(res);
     assert_eq!(sha256_hex(&download(&w, view["id"].as_str().unwrap()).await), sha256_hex(&tar_bytes));
 
+    // Once delivered, the stored archive and its key are destroyed; the record stays.
+    let bundle_path = format!("/api/v1/cases/{}/bundles/{}", w.case_id, view["id"].as_str().unwrap());
+    let stored: Vec<_> = custodia_blobs(&w);
+    let res = w.app.call(Method::DELETE, &bundle_path, Some(&w.lawyer), None).await;
+    assert_eq!(res.status(), 204);
+    let after: Vec<_> = custodia_blobs(&w);
+    assert_eq!(after.len() + 1, stored.len(), "the archive's file is gone");
+    let v: Value = w.app.get(&bundle_path, &w.lawyer).await.json().await.unwrap();
+    assert_eq!(v["status"], "deleted");
+    assert_problem(w.app.get(&format!("{bundle_path}/download"), &w.lawyer).await, 409, "conflict").await;
+    let res = w.app.call(Method::DELETE, &bundle_path, Some(&w.outsider), None).await;
+    assert_problem(res, 404, "not_found").await;
+
     // Every step is in the audit log, the export with the manifest's digest.
     let actions = w.app.audit_actions().await;
-    for a in ["bundle.request", "bundle.collect", "testimony.export", "bundle.export", "bundle.download"] {
+    for a in [
+        "bundle.request",
+        "bundle.collect",
+        "testimony.export",
+        "bundle.export",
+        "bundle.download",
+        "bundle.delete",
+    ] {
         assert!(actions.iter().any(|x| x == a), "{a} missing from {actions:?}");
     }
     let manifest = std::fs::read(bag.join("manifest-sha256.txt")).unwrap();
@@ -618,4 +638,8 @@ async fn an_enrolled_second_factor_must_be_presented_again_to_export() {
         .post(&path, &w.lawyer, json!({"recipient": "prosecutors", "password": PASSWORD, "totp_code": next}))
         .await;
     assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
+}
+
+fn custodia_blobs(w: &World) -> Vec<PathBuf> {
+    files_under(&w.app.db.dir.path().join("blobs"))
 }

@@ -16,7 +16,7 @@ CREATE TABLE bundles (
     requested_by           TEXT NOT NULL REFERENCES users (id),
     -- a consent category: un_bodies, international_mechanisms, prosecutors, ngos, media, public
     recipient              TEXT NOT NULL,
-    status                 TEXT NOT NULL CHECK (status IN ('queued', 'building', 'ready', 'failed')),
+    status                 TEXT NOT NULL CHECK (status IN ('queued', 'building', 'ready', 'failed', 'deleted')),
     progress               INTEGER NOT NULL,
     -- sealed: {"selection", "age_recipient"}
     request                BYTEA NOT NULL,

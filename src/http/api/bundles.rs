@@ -121,6 +121,24 @@ pub async fn download(
     Ok(res.streaming(body))
 }
 
+/// Delete a bundle once delivered: the stored archive and its key are destroyed; the
+/// record of the export stays. Audited. Permission: `bundle.export`.
+#[utoipa::path(delete, path = "/api/v1/cases/{id}/bundles/{bundle_id}", tag = "bundles",
+    params(("id" = Uuid, Path), ("bundle_id" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn delete(
+    state: web::Data<AppState>,
+    who: Allowed<act::BundleExport>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse> {
+    let (p, (case_id, id)) = (who.principal, path.into_inner());
+    if let Some(blob) = state.db.transaction(move |c| job::delete(c, &p, case_id, id)).await? {
+        state.blobs.delete(blob)?;
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// The organisation's export public key (minisign format) that bundle signatures
 /// verify against. Permission: `bundle.key_read`.
 #[utoipa::path(get, path = "/api/v1/bundles/public-key", tag = "bundles",

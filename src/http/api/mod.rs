@@ -53,7 +53,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/cases/{id}/testimonies").get(testimonies::list).post(testimonies::create))
         .service(web::resource("/cases/{id}/bundles").get(bundles::list).post(bundles::create))
-        .service(web::resource("/cases/{id}/bundles/{bundle_id}").get(bundles::status))
+        .service(
+            web::resource("/cases/{id}/bundles/{bundle_id}").get(bundles::status).delete(bundles::delete),
+        )
         .service(web::resource("/cases/{id}/bundles/{bundle_id}/download").get(bundles::download))
         .service(web::resource("/bundles/public-key").get(bundles::public_key))
         .service(web::resource("/persons/{id}").get(records::read_person).patch(records::update_person))
