@@ -5,6 +5,9 @@
 # latency percentiles and errors, and the server's memory over time.
 #
 #   benches/load/load.sh [TESTIMONIES] [DURATION]      (defaults: 100000 10m)
+#
+# Seeding 100,000 takes minutes: with LOAD_DIR=/some/dir the installation is kept there
+# and reused by the next run; DURATION "seed" stops after seeding.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n="${1:-100000}"
@@ -12,8 +15,13 @@ duration="${2:-10m}"
 here="benches/load"
 cargo build --release --quiet
 bin="$PWD/target/release/custodia"
-work="$(mktemp -d)"
-trap 'kill "${server:-0}" "${sampler:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+if [ -n "${LOAD_DIR:-}" ]; then
+  work="$LOAD_DIR"; mkdir -p "$work"
+  trap 'kill "${server:-0}" "${sampler:-0}" 2>/dev/null || true' EXIT
+else
+  work="$(mktemp -d)"
+  trap 'kill "${server:-0}" "${sampler:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+fi
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 export CUSTODIA__DATABASE__URL="sqlite://$work/custodia.db"
 export CUSTODIA__SERVER__PORT="$port"
@@ -25,10 +33,14 @@ base="http://127.0.0.1:$port"
 "$bin" --config-dir config serve >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do curl -sf "$base/readyz" >/dev/null && break; sleep 0.1; done
-echo "seeding $n sealed testimonies (custodia demo --scale $n)…"
-seed_started=$(date +%s)
-"$bin" --config-dir config demo --scale "$n" >"$work/demo.txt"
-echo "seeded in $(( $(date +%s) - seed_started )) s"
+if [ ! -s "$work/demo.txt" ]; then
+  echo "seeding $n sealed testimonies (custodia demo --scale $n)…"
+  seed_started=$(date +%s)
+  "$bin" --config-dir config demo --scale "$n" >"$work/demo.txt.partial"
+  mv "$work/demo.txt.partial" "$work/demo.txt"
+  echo "seeded in $(( $(date +%s) - seed_started )) s"
+fi
+[ "$duration" = seed ] && exit 0
 pass() { awk -v u="$1" '$1 == u { print $NF }' "$work/demo.txt"; }
 login() {
   curl -sf "$base/api/v1/auth/login" -H 'content-type: application/json' \
