@@ -288,8 +288,8 @@ pub fn run() -> anyhow::Result<()> {
             };
             let report = crate::demo::generate_with_progress(&state, scale, &bar).await.map_err(describe)?;
             println!(
-                "demo case {} created with {} sealed testimonies: everything in it is fictional",
-                report.reference, report.testimonies
+                "demo case {} (id {}) created with {} sealed testimonies: everything in it is fictional",
+                report.reference, report.case_id, report.testimonies
             );
             println!("sign in to explore it as:");
             for (username, role, password) in &report.accounts {
