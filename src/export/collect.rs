@@ -49,7 +49,6 @@ pub struct AttachmentFile {
 
 /// Everything a bundle holds, ready to be written.
 pub struct Plan {
-    pub case_id: String,
     pub case_reference: String,
     /// Payload files held in memory, paths below `data/`.
     pub files: Vec<(String, Vec<u8>)>,
@@ -612,13 +611,7 @@ pub fn collect(c: &mut DbConnection, keyring: &Keyring, req: &Request<'_>) -> Re
             .detail("withheld", counts.withheld_testimonies)
             .detail("attachments", counts.attachments),
     )?;
-    Ok(Plan {
-        case_id: case_id.to_owned(),
-        case_reference: reference,
-        files,
-        attachments: attachment_files,
-        counts,
-    })
+    Ok(Plan { case_reference: reference, files, attachments: attachment_files, counts })
 }
 
 /// A plain-text rendering of an account for readers without a JSON viewer.
