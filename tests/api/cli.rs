@@ -191,41 +191,11 @@ async fn an_outsider_checks_an_entry_proof_with_the_documented_script() {
 
 #[tokio::test]
 async fn a_lawyer_exports_a_bundle_from_the_command_line_and_a_recipient_verifies_it() {
-    use serde_json::{Value, json};
+    use serde_json::json;
     let app = spawn_app().await;
     app.add_user("cli.doc", custodia::domain::Role::Documenter).await;
     let doc = app.login("cli.doc", PASSWORD).await;
-    let case: Value = app
-        .post("/api/v1/cases", &doc, json!({"reference": "CLI-7", "title": "cli"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let case_id = case["id"].as_str().unwrap().to_owned();
-    let person: Value = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/persons"),
-            &doc,
-            json!({"kind": "witness", "names": ["W"], "sex": "unknown"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let t: Value = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/testimonies"),
-            &doc,
-            json!({
-            "witness_id": person["id"], "source_connection": "victim", "account": "an account",
-            "consent": {"share_with": {"prosecutors": true}, "may_be_named": false, "given_on": "2021-01-01",
-                        "how_given": "written", "text_version": "1"}}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let tid = t["id"].as_str().unwrap();
+    let (case_id, tid) = testimony_in_new_case(&app, &doc, json!({"prosecutors": true})).await;
     app.call(reqwest::Method::POST, &format!("/api/v1/testimonies/{tid}/seal"), Some(&doc), None).await;
 
     let out_dir = tempfile::tempdir().unwrap();
