@@ -138,6 +138,20 @@ impl ResponseError for Error {
             }
             _ => {}
         }
+        // These can answer before the body has been read to its end. The rest of the
+        // body is then never read, so the connection must not be reused: without
+        // `Connection: close` a keep-alive client sends its next request into a
+        // connection the server is about to drop.
+        if matches!(
+            self,
+            Error::TooLarge { .. }
+                | Error::Stalled
+                | Error::DiskFull
+                | Error::InsufficientStorage { .. }
+                | Error::Storage(_)
+        ) {
+            response.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
+        }
         response
     }
 }

@@ -200,6 +200,9 @@ async fn a_full_or_read_only_attachment_store_is_a_clear_error_with_nothing_half
     let (token, testimony) = draft_testimony(&app).await;
 
     let res = upload_bytes(&app, &token, &testimony, 3 * 1024 * 1024).await;
+    // Answered before the body was read to its end: the client must not reuse the
+    // connection for its next request (a flaky BrokenPipe in CI before this).
+    assert_eq!(res.headers()["connection"], "close");
     assert_problem(res, 507, "insufficient_storage").await;
     let view: serde_json::Value =
         app.get(&format!("/api/v1/testimonies/{testimony}"), &token).await.json().await.unwrap();
