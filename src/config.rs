@@ -17,6 +17,7 @@ pub struct Settings {
     pub storage: StorageSettings,
     pub audit: AuditSettings,
     pub export: ExportSettings,
+    pub web: WebSettings,
     pub log: LogSettings,
 }
 
@@ -109,6 +110,16 @@ pub struct StorageSettings {
 pub struct ExportSettings {
     /// Named as `Source-Organization` in every evidence bundle.
     pub organisation: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSettings {
+    /// Where the quick-exit control sends the browser: a neutral page.
+    pub exit_url: String,
+    /// Minutes without keyboard or pointer activity before a page locks itself (the
+    /// draft being written is saved first). 0 turns the lock off.
+    pub idle_lock_minutes: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

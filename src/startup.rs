@@ -35,6 +35,9 @@ pub struct AppState {
     pub reserve_free_bytes: u64,
     /// `Source-Organization` of evidence bundles.
     pub organisation: String,
+    pub web: crate::config::WebSettings,
+    /// Served over https (behind a TLS proxy): cookies are `Secure`.
+    pub behind_tls: bool,
 }
 
 impl AppState {
@@ -94,6 +97,8 @@ pub async fn open_state(settings: &Settings, may_auto_init: bool) -> Result<AppS
         upload_idle_timeout: std::time::Duration::from_secs(settings.server.upload_idle_timeout_secs),
         reserve_free_bytes: settings.storage.reserve_free_bytes,
         organisation: settings.export.organisation.clone(),
+        web: settings.web.clone(),
+        behind_tls: settings.server.behind_tls(),
     })
 }
 

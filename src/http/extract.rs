@@ -18,11 +18,12 @@ use crate::auth::policy::{self, Action, ActionMarker, Scope};
 use crate::error::Error;
 use crate::startup::AppState;
 
-/// What `authenticate` found, kept in the request's extensions.
+/// What `authenticate` (or the web pages' cookie session) found, kept in the request's
+/// extensions.
 #[derive(Debug, Clone)]
-struct Authenticated {
-    principal: Principal,
-    enrolment_pending: bool,
+pub(crate) struct Authenticated {
+    pub(crate) principal: Principal,
+    pub(crate) enrolment_pending: bool,
 }
 
 /// Resolves `Authorization: Bearer …`. A request without one passes through (public

@@ -21,9 +21,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .wrap(actix_web::middleware::from_fn(extract::audit_failures))
                 .wrap(actix_web::middleware::from_fn(extract::authenticate))
                 .wrap(actix_web::middleware::from_fn(extract::sealed_gate))
-                .configure(api::routes),
+                .configure(api::routes)
+                .default_service(web::to(not_found)),
         )
-        .default_service(web::to(not_found));
+        // The pages claim every other path, so they come last.
+        .configure(crate::web::routes);
 }
 
 async fn not_found() -> Result<HttpResponse, Error> {

@@ -223,7 +223,10 @@ pub async fn finish_response(
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(CONTENT_TYPE.as_bytes()));
-    let needs_problem = (status.is_client_error() || status.is_server_error()) && !is_problem;
+    // Pages render their own errors for people.
+    let is_page =
+        res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    let needs_problem = (status.is_client_error() || status.is_server_error()) && !is_problem && !is_page;
     let mut res = if needs_problem {
         let (code, title) = generic(status);
         let mut problem = Problem::new(status, code, title);

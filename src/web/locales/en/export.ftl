@@ -1,0 +1,1 @@
+export-title = Export evidence

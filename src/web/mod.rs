@@ -1,0 +1,210 @@
+//! The browser interface: server-rendered pages (maud) for documenters, investigators,
+//! lawyers, administrators and auditors. Pages call the same services as the API and
+//! are checked against the same policy table (`Allowed<A>` in every handler). No
+//! third-party assets, no inline script (a strict CSP forbids it), everything works
+//! without JavaScript; `assets/app.js` only adds conveniences (upload progress, draft
+//! autosave, the idle lock and the Escape-twice quick exit).
+
+pub mod assets;
+pub mod i18n;
+pub mod layout;
+mod pages;
+pub mod session;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{StatusCode, header};
+use actix_web::middleware::{DefaultHeaders, Next};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use crate::auth::Principal;
+use crate::error::Error;
+use crate::http::extract::Authenticated;
+use crate::startup::AppState;
+use i18n::{Lang, Tr};
+
+/// Scripts and styles only from us; forms post only to us; never framed.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Largest form body (a long account typed into the testimony form fits many times).
+const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
+
+/// The pages, mounted last: everything the API and the probes do not claim.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("")
+            .wrap(actix_web::middleware::from_fn(render_errors))
+            .wrap(actix_web::middleware::from_fn(session::load))
+            .wrap(DefaultHeaders::new().add(("Content-Security-Policy", CSP)))
+            .service(web::resource("/assets/{file}").get(assets::serve))
+            .configure(pages::routes)
+            .default_service(web::to(not_found)),
+    );
+}
+
+async fn not_found() -> Result<HttpResponse, Error> {
+    Err(Error::NotFound)
+}
+
+/// What every page needs to render its frame: the language, who is signed in, the
+/// session's CSRF token for forms, and the safety settings the script reads.
+#[derive(Clone)]
+pub struct Ctx {
+    pub tr: Tr,
+    pub who: Option<Principal>,
+    pub csrf: String,
+    pub idle_lock_minutes: u32,
+    pub exit_url: String,
+}
+
+impl Ctx {
+    pub fn of(req: &HttpRequest) -> Ctx {
+        let lang = language(req);
+        let who = req.extensions().get::<Authenticated>().map(|a| a.principal.clone());
+        let csrf = req
+            .extensions()
+            .get::<session::SessionToken>()
+            .map(|t| session::csrf_token(&t.0))
+            .unwrap_or_default();
+        let (idle_lock_minutes, exit_url) = req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| (s.web.idle_lock_minutes, s.web.exit_url.clone()))
+            .unwrap_or_default();
+        Ctx { tr: Tr(lang), who, csrf, idle_lock_minutes, exit_url }
+    }
+
+    pub fn t(&self, id: &str) -> String {
+        self.tr.t(id)
+    }
+
+    pub fn ta(&self, id: &str, args: &[(&'static str, fluent_bundle::FluentValue<'_>)]) -> String {
+        self.tr.ta(id, args)
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.tr.lang()
+    }
+}
+
+impl FromRequest for Ctx {
+    type Error = Error;
+    type Future = std::future::Ready<Result<Ctx, Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(Ctx::of(req)))
+    }
+}
+
+/// The chosen language (cookie `lang`, set by the switcher), else the browser's.
+pub fn language(req: &HttpRequest) -> Lang {
+    req.cookie("lang")
+        .and_then(|c| Lang::from_code(c.value()))
+        .or_else(|| {
+            req.headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or_default()
+}
+
+/// A urlencoded form whose `csrf` field matches the session; refused (403) otherwise,
+/// before the handler runs. Repeated fields (checkboxes) become `Vec`s.
+pub struct Form<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Form<T>, Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let body = read_form(&req, &mut payload).await?;
+            let csrf: CsrfField = serde_html_form::from_bytes(&body).unwrap_or_default();
+            session::check_csrf(&req, csrf.csrf.as_deref())?;
+            serde_html_form::from_bytes(&body)
+                .map(Form)
+                .map_err(|_| Error::BadRequest("the form could not be read".into()))
+        })
+    }
+}
+
+#[derive(Default, serde::Deserialize)]
+struct CsrfField {
+    csrf: Option<String>,
+}
+
+/// The sign-in form has no session yet, hence no CSRF token; the origin check and
+/// `SameSite=Strict` stand in for it.
+pub struct PublicForm<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for PublicForm<T> {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<PublicForm<T>, Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let body = read_form(&req, &mut payload).await?;
+            serde_html_form::from_bytes(&body)
+                .map(PublicForm)
+                .map_err(|_| Error::BadRequest("the form could not be read".into()))
+        })
+    }
+}
+
+async fn read_form(req: &HttpRequest, payload: &mut Payload) -> Result<web::BytesMut, Error> {
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(Error::BadRequest("expected a form".into()));
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| Error::BadRequest("the form was interrupted".into()))?;
+        if body.len() + chunk.len() > MAX_FORM_BYTES {
+            return Err(Error::TooLarge { limit: MAX_FORM_BYTES as u64 });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Errors from page handlers become pages in the reader's language; an ended session
+/// leads back to the sign-in page.
+async fn render_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let res = next.call(req).await?.map_into_boxed_body();
+    let Some(status) = res.response().error().map(|e| e.as_response_error().status_code()) else {
+        return Ok(res);
+    };
+    let error = res.response().error().and_then(|e| e.as_error::<Error>());
+    let ctx = Ctx::of(res.request());
+    let page = match error {
+        Some(Error::Unauthenticated) => {
+            HttpResponse::SeeOther().insert_header((header::LOCATION, "/login?ended=1")).finish()
+        }
+        Some(Error::SecondFactorEnrolmentRequired) => {
+            HttpResponse::SeeOther().insert_header((header::LOCATION, "/account")).finish()
+        }
+        _ => layout::error_page(&ctx, status),
+    };
+    let mut page = page;
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        page.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
+    }
+    Ok(res.into_response(page))
+}

@@ -1,0 +1,270 @@
+//! The start page (one's cases) and a case's overview.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use maud::{Markup, html};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::auth::see_other;
+use crate::auth::Action;
+use crate::auth::policy::{self, act};
+use crate::cases::case::{self as cases, CaseStatus, CaseView, MemberRole, NewCase};
+use crate::cases::incidents::IncidentView;
+use crate::cases::persons::{PersonKind, PersonView};
+use crate::cases::places::PlaceView;
+use crate::cases::testimonies::{self, Status, TestimonySummary};
+use crate::cases::units::UnitRef;
+use crate::cases::{incidents, persons, places, units};
+use crate::error::{Error, FieldError, Result};
+use crate::http::extract::Allowed;
+use crate::startup::AppState;
+use crate::web::layout::{self, Nav, csrf_field, field, form_errors};
+use crate::web::{Ctx, Form};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/").get(home))
+        .service(web::resource("/cases/new").get(new_case_page).post(create_case))
+        .service(web::resource("/cases/{id}").get(case_page));
+}
+
+/// Page size of the lists on a case's page; longer lists page.
+const PAGE: i64 = 100;
+
+async fn home(state: web::Data<AppState>, ctx: Ctx) -> Result<HttpResponse> {
+    let Some(p) = ctx.who.clone() else { return Ok(see_other("/login")) };
+    if !policy::allowed(p.role, Action::CaseList) {
+        // Auditors work from the log.
+        return Ok(see_other("/audit"));
+    }
+    let (items, total) = state.tx(move |c, k| cases::list(c, k, &p, 200, 0)).await?;
+    let may_create = ctx.who.as_ref().is_some_and(|p| policy::allowed(p.role, Action::CaseCreate));
+    let body = html! {
+        div.heading {
+            h1 { (ctx.t("cases-title")) }
+            @if may_create { a.button href="/cases/new" { (ctx.t("case-new")) } }
+        }
+        @if items.is_empty() {
+            p.empty { (ctx.t("cases-none")) }
+        } @else {
+            table.list {
+                caption.visually-hidden { (ctx.t("cases-title")) }
+                thead { tr {
+                    th scope="col" { (ctx.t("case-reference")) }
+                    th scope="col" { (ctx.t("case-title")) }
+                    th scope="col" { (ctx.t("case-status")) }
+                    th scope="col" { (ctx.t("case-my-role")) }
+                } }
+                tbody {
+                    @for case in &items { (case_row(&ctx, case)) }
+                }
+            }
+            @if total > items.len() as i64 { p.hint { (ctx.ta("list-truncated", &[("shown", items.len().into()), ("total", total.into())])) } }
+        }
+    };
+    Ok(layout::page(&ctx, "cases-title", Nav::Cases, body))
+}
+
+fn case_row(ctx: &Ctx, case: &CaseView) -> Markup {
+    html! {
+        tr {
+            td { a href={ "/cases/" (case.id) } { (case.reference) } }
+            td { (case.title.as_deref().unwrap_or("—")) }
+            td { (status_label(ctx, case.status)) }
+            td { @match case.my_role {
+                Some(MemberRole::Lead) => (ctx.t("case-role-lead")),
+                Some(MemberRole::Member) => (ctx.t("case-role-member")),
+                None => "—",
+            } }
+        }
+    }
+}
+
+fn status_label(ctx: &Ctx, s: CaseStatus) -> String {
+    ctx.t(match s {
+        CaseStatus::Open => "case-status-open",
+        CaseStatus::Closed => "case-status-closed",
+        CaseStatus::Archived => "case-status-archived",
+    })
+}
+
+async fn new_case_page(_who: Allowed<act::CaseCreate>, ctx: Ctx) -> HttpResponse {
+    case_form(&ctx, &CaseForm::default(), &[])
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CaseForm {
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+}
+
+fn case_form(ctx: &Ctx, f: &CaseForm, errors: &[FieldError]) -> HttpResponse {
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let body = html! {
+        h1 { (ctx.t("case-new")) }
+        (form_errors(ctx, errors, &["reference", "title", "description"]))
+        form method="post" action="/cases/new" {
+            (csrf_field(ctx))
+            (field(ctx, "reference", "case-reference", errors, html! {
+                input #reference name="reference" type="text" required maxlength="64" value=(f.reference)
+                    aria-describedby="reference-hint";
+                p.hint #reference-hint { (ctx.t("case-reference-hint")) }
+            }))
+            (field(ctx, "title", "case-title", errors, html! {
+                input #title name="title" type="text" required maxlength="200" value=(f.title);
+            }))
+            (field(ctx, "description", "case-description", errors, html! {
+                textarea #description name="description" rows="4" { (f.description) }
+            }))
+            button type="submit" { (ctx.t("case-create")) }
+        }
+    };
+    layout::render(ctx, status, "case-new", Nav::Cases, body)
+}
+
+async fn create_case(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseCreate>,
+    ctx: Ctx,
+    form: Form<CaseForm>,
+) -> Result<HttpResponse> {
+    let f = form.0;
+    let input = NewCase {
+        reference: f.reference.clone(),
+        title: f.title.clone(),
+        description: f.description.clone(),
+    };
+    let p = who.principal;
+    match state.tx(move |c, k| cases::create(c, k, &p, &input)).await {
+        Ok(case) => Ok(see_other(&format!("/cases/{}", case.id))),
+        Err(Error::Validation(errors)) => Ok(case_form(&ctx, &f, &errors)),
+        Err(Error::Conflict(_)) => Ok(case_form(
+            &ctx,
+            &f,
+            &[FieldError::new("reference", "taken", "another case has this reference")],
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// Everything a member sees of a case on one page: its accounts, incidents, people,
+/// units and places, each linking to its own page.
+struct CaseOverview {
+    case: CaseView,
+    testimonies: (Vec<TestimonySummary>, i64),
+    incidents: (Vec<IncidentView>, i64),
+    persons: (Vec<PersonView>, i64),
+    units: (Vec<UnitRef>, i64),
+    places: (Vec<PlaceView>, i64),
+}
+
+async fn case_page(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseRead>,
+    ctx: Ctx,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse> {
+    let (p, id) = (who.principal, id.into_inner());
+    let role = p.role;
+    let o = state
+        .tx(move |c, k| {
+            Ok(CaseOverview {
+                case: cases::get(c, k, &p, id)?,
+                testimonies: testimonies::list(c, &p, id, (PAGE, 0))?,
+                incidents: incidents::list(c, k, &p, id, (PAGE, 0))?,
+                persons: persons::list(c, k, &p, id, None, (PAGE, 0))?,
+                units: units::list(c, k, &p, id, (PAGE, 0))?,
+                places: places::list(c, k, &p, id, (PAGE, 0))?,
+            })
+        })
+        .await?;
+    let may = |a: Action| policy::allowed(role, a);
+    let case = &o.case;
+    let body = html! {
+        div.heading {
+            div {
+                p.eyebrow { (case.reference) " · " (status_label(&ctx, case.status)) }
+                h1 { (case.title.as_deref().unwrap_or(&case.reference)) }
+            }
+            div.actions {
+                @if may(Action::TestimonyCreate) { a.button href={ "/cases/" (case.id) "/testimonies/new" } { (ctx.t("testimony-new")) } }
+                @if may(Action::RecordWrite) { a.button.secondary href={ "/cases/" (case.id) "/records/new" } { (ctx.t("record-new")) } }
+                @if may(Action::BundleExport) { a.button.secondary href={ "/cases/" (case.id) "/export" } { (ctx.t("export-title")) } }
+            }
+        }
+        @if let Some(d) = case.description.as_deref().filter(|d| !d.is_empty()) { p.lead { (d) } }
+
+        section aria-labelledby="testimonies-h" {
+            h2 #testimonies-h { (ctx.t("testimonies-title")) " " span.count { (o.testimonies.1) } }
+            @if o.testimonies.0.is_empty() { p.empty { (ctx.t("testimonies-none")) } } @else {
+                table.list {
+                    thead { tr {
+                        th scope="col" { (ctx.t("testimony-witness")) }
+                        th scope="col" { (ctx.t("testimony-interview-date")) }
+                        th scope="col" { (ctx.t("testimony-status")) }
+                        th scope="col" { (ctx.t("testimony-version")) }
+                    } }
+                    tbody { @for t in &o.testimonies.0 {
+                        tr {
+                            td { a href={ "/testimonies/" (t.id) } { (t.witness_pseudonym) } }
+                            td { (t.interview_date.as_deref().map(|d| ctx.lang().date(d)).unwrap_or_default()) }
+                            td { @match t.status {
+                                Status::Draft => span.badge.draft { (ctx.t("status-draft")) },
+                                Status::Sealed => span.badge.sealed { (ctx.t("status-sealed")) },
+                            } }
+                            td { (t.version) }
+                        }
+                    } }
+                }
+            }
+        }
+        div.columns {
+            section aria-labelledby="incidents-h" {
+                h2 #incidents-h { (ctx.t("incidents-title")) " " span.count { (o.incidents.1) } }
+                ul.plain { @for i in &o.incidents.0 {
+                    li { a href={ "/incidents/" (i.id) } { (i.act_type) }
+                        @if let Some(d) = &i.start_date { " · " (ctx.lang().date(d)) }
+                        @if let Some(pl) = &i.place_name { " · " (pl) } }
+                } }
+            }
+            section aria-labelledby="persons-h" {
+                h2 #persons-h { (ctx.t("persons-title")) " " span.count { (o.persons.1) } }
+                ul.plain { @for person in &o.persons.0 {
+                    li { a href={ "/persons/" (person.id) } { (person_label(person)) }
+                        " " span.kind { (ctx.t(kind_id(person.kind))) } }
+                } }
+            }
+            section aria-labelledby="units-h" {
+                h2 #units-h { (ctx.t("units-title")) " " span.count { (o.units.1) } }
+                ul.plain { @for u in &o.units.0 { li { a href={ "/units/" (u.id) } { (u.name) } } } }
+            }
+            section aria-labelledby="places-h" {
+                h2 #places-h { (ctx.t("places-title")) " " span.count { (o.places.1) } }
+                ul.plain { @for pl in &o.places.0 { li { a href={ "/places/" (pl.id) } { (pl.name) } } } }
+            }
+        }
+        p { a href={ "/search?case=" (case.id) } { (ctx.t("search-in-case")) } }
+    };
+    Ok(layout::page(&ctx, "case-title-page", Nav::Cases, body))
+}
+
+/// A person by the name the reader may see, else their pseudonym.
+pub fn person_label(p: &PersonView) -> String {
+    match p.names.as_ref().and_then(|n| n.first()) {
+        Some(name) if p.identity_shown => format!("{name} ({})", p.pseudonym),
+        _ => p.pseudonym.clone(),
+    }
+}
+
+pub fn kind_id(kind: PersonKind) -> &'static str {
+    match kind {
+        PersonKind::Victim => "kind-victim",
+        PersonKind::Witness => "kind-witness",
+        PersonKind::Perpetrator => "kind-perpetrator",
+        PersonKind::Other => "kind-other",
+    }
+}

@@ -1,0 +1,163 @@
+//! The browser's session: the same session tokens as the API, carried in an HttpOnly,
+//! SameSite=Strict cookie instead of a header; CSRF tokens derived from the session;
+//! and the origin check on every state-changing request.
+
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpRequest, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::error::Error;
+use crate::http::extract::Authenticated;
+use crate::startup::AppState;
+
+/// With TLS the cookie gets the `__Host-` prefix, which browsers accept only with
+/// `Secure`, `Path=/` and no `Domain`: it cannot be set by a sibling subdomain. Plain
+/// HTTP (development on loopback) cannot carry a `Secure` cookie to every client, so
+/// there the cookie has no prefix.
+pub fn cookie_name(behind_tls: bool) -> &'static str {
+    if behind_tls { "__Host-custodia" } else { "custodia" }
+}
+
+pub fn session_cookie(token: &str, behind_tls: bool) -> Cookie<'static> {
+    Cookie::build(cookie_name(behind_tls), token.to_owned())
+        .path("/")
+        .http_only(true)
+        .secure(behind_tls)
+        .same_site(SameSite::Strict)
+        .finish()
+}
+
+pub fn removal_cookie(behind_tls: bool) -> Cookie<'static> {
+    let mut c = session_cookie("", behind_tls);
+    c.make_removal();
+    c
+}
+
+/// The session's token, kept in the request to derive its CSRF token.
+#[derive(Clone)]
+pub struct SessionToken(pub String);
+
+/// The CSRF token of a session: a hash of its (secret, HttpOnly) session token, so it
+/// needs no storage, works across instances, and reveals nothing of the session token.
+pub fn csrf_token(session_token: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"custodia csrf v1\0");
+    h.update(session_token.as_bytes());
+    URL_SAFE_NO_PAD.encode(h.finalize())
+}
+
+pub fn csrf_matches(session_token: &str, presented: &str) -> bool {
+    csrf_token(session_token).as_bytes().ct_eq(presented.as_bytes()).into()
+}
+
+/// Checks the CSRF token of a state-changing request against its session.
+pub fn check_csrf(req: &HttpRequest, presented: Option<&str>) -> Result<(), Error> {
+    let Some(SessionToken(token)) = req.extensions().get::<SessionToken>().cloned() else {
+        return Err(Error::Unauthenticated);
+    };
+    match presented {
+        Some(p) if csrf_matches(&token, p) => Ok(()),
+        _ => Err(Error::Forbidden),
+    }
+}
+
+/// Middleware of the pages: resolves the session cookie (a stale one is simply
+/// ignored and removed), and refuses a state-changing request that another site's page
+/// sent (its `Origin` is not ours), before anything else runs.
+pub async fn load(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| Error::internal("application state missing"))?;
+    if req.method() != Method::GET && req.method() != Method::HEAD && !same_origin(req.request()) {
+        return Err(Error::Forbidden.into());
+    }
+    let name = cookie_name(state.behind_tls);
+    let mut stale = false;
+    if let Some(token) = req.cookie(name).map(|c| c.value().to_owned()).filter(|t| !t.is_empty()) {
+        if token.len() <= 256
+            && let Ok((principal, enrolment_pending)) = state.auth.authenticate(&token).await
+        {
+            req.extensions_mut().insert(Authenticated { principal, enrolment_pending });
+            req.extensions_mut().insert(SessionToken(token));
+        } else {
+            stale = true;
+        }
+    }
+    let mut res = next.call(req).await?;
+    if stale && !res.headers().contains_key(header::SET_COOKIE) {
+        let cookie = removal_cookie(state.behind_tls);
+        if let Ok(v) = header::HeaderValue::from_str(&cookie.to_string()) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(res)
+}
+
+/// Browsers send `Origin` with every POST; a request without one (an old client, curl)
+/// is judged by its CSRF token alone.
+fn same_origin(req: &HttpRequest) -> bool {
+    let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    origin.split_once("://").is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(host))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn csrf_tokens_are_bound_to_their_session() {
+        let a = csrf_token("cst_a");
+        assert_eq!(a, csrf_token("cst_a"));
+        assert_ne!(a, csrf_token("cst_b"));
+        assert!(csrf_matches("cst_a", &a));
+        assert!(!csrf_matches("cst_b", &a));
+        assert!(!csrf_matches("cst_a", ""));
+        assert!(!a.contains("cst_a"));
+    }
+
+    #[test]
+    fn only_our_own_origin_may_post() {
+        let ours = TestRequest::post()
+            .insert_header((header::HOST, "custodia.example:8080"))
+            .insert_header((header::ORIGIN, "https://custodia.example:8080"))
+            .to_http_request();
+        assert!(same_origin(&ours));
+        let theirs = TestRequest::post()
+            .insert_header((header::HOST, "custodia.example:8080"))
+            .insert_header((header::ORIGIN, "https://evil.example"))
+            .to_http_request();
+        assert!(!same_origin(&theirs));
+        let opaque = TestRequest::post()
+            .insert_header((header::HOST, "custodia.example"))
+            .insert_header((header::ORIGIN, "null"))
+            .to_http_request();
+        assert!(!same_origin(&opaque));
+        assert!(same_origin(&TestRequest::post().to_http_request()));
+    }
+
+    #[test]
+    fn cookies_are_strict_and_http_only() {
+        let c = session_cookie("cst_x", true).to_string();
+        assert!(c.starts_with("__Host-custodia=cst_x"), "{c}");
+        for part in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+            assert!(c.contains(part), "{c}");
+        }
+        let plain = session_cookie("cst_x", false).to_string();
+        assert!(plain.starts_with("custodia=") && !plain.contains("Secure"));
+    }
+}
