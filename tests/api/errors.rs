@@ -51,8 +51,10 @@ async fn malformed_requests_get_problem_documents() {
 
     let res = app.client.get(app.url("/api/v1/no/such/route")).send().await.unwrap();
     assert_problem(res, 404, "not_found").await;
+    // Outside the API, paths belong to the pages: a page for people, not a document.
     let res = app.client.get(app.url("/nothing-here")).send().await.unwrap();
-    assert_problem(res, 404, "not_found").await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
 
     let res = app.call(Method::DELETE, "/api/v1/auth/login", None, None).await;
     assert_problem(res, 405, "method_not_allowed").await;
