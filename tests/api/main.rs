@@ -16,3 +16,4 @@ mod outage;
 mod policy;
 mod search;
 mod users;
+mod web;

@@ -1,0 +1,252 @@
+//! The pages: sessions in cookies, CSRF, the quick exit, headers, and each role's
+//! screens driven as a browser would (forms posted, redirects followed by hand).
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+use custodia::domain::Role;
+
+/// A browser's session: the cookie and the CSRF token its pages carry.
+pub struct Browser {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl TestApp {
+    /// Signs in through the sign-in form, as a person would.
+    pub async fn web_login(&self, username: &str) -> Browser {
+        let res = self
+            .client
+            .post(self.url("/login"))
+            .form(&[("username", username), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign in as {username}");
+        let cookie = session_cookie(&res).expect("a session cookie");
+        let page = self.page(&Browser { cookie: cookie.clone(), csrf: String::new() }, "/account").await;
+        let csrf = between(&page, "name=\"csrf\" value=\"", "\"").expect("a CSRF field").to_owned();
+        Browser { cookie, csrf }
+    }
+
+    /// A new user of `role`, signed in through the form.
+    pub async fn web_user(&self, role: Role) -> (uuid::Uuid, Browser) {
+        let name = format!("{}-{}", role.as_str(), &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let id = self.add_user(&name, role).await;
+        (id, self.web_login(&name).await)
+    }
+
+    pub async fn web_get(&self, b: &Browser, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("cookie", format!("custodia={}", b.cookie))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The page's HTML, asserting it rendered.
+    pub async fn page(&self, b: &Browser, path: &str) -> String {
+        let res = self.web_get(b, path).await;
+        assert_eq!(res.status(), StatusCode::OK, "GET {path}");
+        res.text().await.unwrap()
+    }
+
+    /// Posts a form with the session's CSRF token added.
+    pub async fn web_post(&self, b: &Browser, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut all: Vec<(&str, &str)> = vec![("csrf", b.csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.client
+            .post(self.url(path))
+            .header("cookie", format!("custodia={}", b.cookie))
+            .form(&all)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
+        let value = v.strip_prefix("custodia=")?.split(';').next()?;
+        (!value.is_empty()).then(|| value.to_owned())
+    })
+}
+
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers()["location"].to_str().unwrap().to_owned()
+}
+
+pub fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = text.find(start)? + start.len();
+    let len = text[from..].find(end)?;
+    Some(&text[from..from + len])
+}
+
+#[tokio::test]
+async fn pages_carry_a_strict_policy_and_are_never_cached() {
+    let app = spawn_app().await;
+    let res = app.client.get(app.url("/login")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{csp}");
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let html = res.text().await.unwrap();
+    assert!(!html.contains("<script>"), "no inline script");
+    assert!(!html.contains("http://") || html.contains("data-exit-url"), "no third-party assets");
+    // The assets are ours, named by digest, cacheable.
+    let css = between(&html, "rel=\"stylesheet\" href=\"", "\"").unwrap().to_owned();
+    let res = app.client.get(app.url(&css)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+}
+
+#[tokio::test]
+async fn sign_in_sets_a_strict_cookie_and_a_new_session_each_time() {
+    let app = spawn_app().await;
+    app.add_user("dora", Role::Documenter).await;
+    let res = app
+        .client
+        .post(app.url("/login"))
+        .form(&[("username", "dora"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let set = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    for part in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(set.contains(part), "{set}");
+    }
+    // Session fixation: a cookie planted before signing in is not kept.
+    let planted = session_cookie(&res).unwrap();
+    let res = app
+        .client
+        .post(app.url("/login"))
+        .header("cookie", format!("custodia={planted}"))
+        .form(&[("username", "dora"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let fresh = session_cookie(&res).unwrap();
+    assert_ne!(planted, fresh);
+    // A forged cookie is ignored and removed.
+    let res = app.client.get(app.url("/")).header("cookie", "custodia=cst_forged").send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/login");
+    assert!(res.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_shown_on_the_form_without_echoing_it() {
+    let app = spawn_app().await;
+    app.add_user("dora", Role::Documenter).await;
+    let secret = "CANARY-typed-password-3344";
+    let res = app
+        .client
+        .post(app.url("/login"))
+        .form(&[("username", "dora"), ("password", secret)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("not right"));
+    assert!(!html.contains(secret));
+    assert!(html.contains("value=\"dora\""), "the username stays filled in");
+}
+
+#[tokio::test]
+async fn forms_without_their_csrf_token_or_from_another_origin_are_refused() {
+    let app = spawn_app().await;
+    let (_, b) = app.web_user(Role::Documenter).await;
+    let cookie = format!("custodia={}", b.cookie);
+    let post = |fields: Vec<(&'static str, String)>, origin: Option<&'static str>| {
+        let mut req = app.client.post(app.url("/cases/new")).header("cookie", cookie.clone()).form(&fields);
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        req.send()
+    };
+    let fields = || vec![("reference", "CSRF-1".to_owned()), ("title", "t".to_owned())];
+    assert_eq!(post(fields(), None).await.unwrap().status(), 403, "no token");
+    let mut wrong = fields();
+    wrong.push(("csrf", "not-the-token".into()));
+    assert_eq!(post(wrong, None).await.unwrap().status(), 403, "wrong token");
+    let mut right = fields();
+    right.push(("csrf", b.csrf.clone()));
+    assert_eq!(
+        post(right.clone(), Some("https://evil.example")).await.unwrap().status(),
+        403,
+        "other origin"
+    );
+    // Another user's token does not work either.
+    let (_, other) = app.web_user(Role::Documenter).await;
+    let mut theirs = fields();
+    theirs.push(("csrf", other.csrf.clone()));
+    assert_eq!(post(theirs, None).await.unwrap().status(), 403, "someone else's token");
+    assert!(!app.audit_actions().await.contains(&"case.create".to_owned()), "nothing was done");
+    let res = post(right, None).await.unwrap();
+    assert_eq!(res.status(), 303, "with its token the form works");
+}
+
+#[tokio::test]
+async fn sign_out_and_quick_exit_end_the_session() {
+    let app = spawn_app().await;
+    let (_, b) = app.web_user(Role::Investigator).await;
+    let res = app.web_post(&b, "/logout", &[]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(app.web_get(&b, "/").await.status(), 303, "the old cookie no longer works");
+
+    let (_, b) = app.web_user(Role::Investigator).await;
+    let res = app.web_post(&b, "/exit", &[]).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["clear-site-data"].to_str().unwrap().contains("cookies"));
+    let html = res.text().await.unwrap();
+    assert!(html.contains("http-equiv=\"refresh\""), "{html}");
+    assert_eq!(app.web_get(&b, "/").await.status(), 303, "the session is over");
+    // Even a stale page's exit leaves (the session is kept only if the token is wrong).
+    let res = app.client.post(app.url("/exit")).form(&[("csrf", "stale")]).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn the_interface_speaks_russian_when_chosen() {
+    let app = spawn_app().await;
+    let res =
+        app.client.get(app.url("/login")).header("accept-language", "ru-RU,ru;q=0.9").send().await.unwrap();
+    assert!(res.text().await.unwrap().contains("Войти"));
+    let res = app.client.get(app.url("/language/ru?back=/login")).send().await.unwrap();
+    assert_eq!(location(&res), "/login");
+    assert!(res.headers()["set-cookie"].to_str().unwrap().starts_with("lang=ru"));
+    let res = app.client.get(app.url("/language/ru?back=//evil.example")).send().await.unwrap();
+    assert_eq!(location(&res), "/", "never an open redirect");
+    let res = app.client.get(app.url("/login")).header("cookie", "lang=ru").send().await.unwrap();
+    assert!(res.text().await.unwrap().contains("lang=\"ru\""));
+}
+
+#[tokio::test]
+async fn a_documenter_sees_their_cases_and_creates_one() {
+    let app = spawn_app().await;
+    let (_, b) = app.web_user(Role::Documenter).await;
+    assert!(app.page(&b, "/").await.contains("not a member of any case"));
+    let res = app.web_post(&b, "/cases/new", &[("reference", ""), ("title", "")]).await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("class=\"error\""), "errors next to the fields");
+    let res = app.web_post(&b, "/cases/new", &[("reference", "WEB-1"), ("title", "A title")]).await;
+    assert_eq!(res.status(), 303);
+    let case = location(&res);
+    let html = app.page(&b, &case).await;
+    assert!(html.contains("A title") && html.contains("WEB-1"));
+    assert!(!between(&html, "<title>", "</title>").unwrap().contains("A title"), "titles name nothing");
+    assert!(app.page(&b, "/").await.contains("WEB-1"));
+
+    // Someone outside the case sees nothing of it.
+    let (_, outsider) = app.web_user(Role::Documenter).await;
+    let res = app.web_get(&outsider, &case).await;
+    assert_eq!(res.status(), 404);
+    assert!(!res.text().await.unwrap().contains("A title"));
+    let _ = json!({});
+}
