@@ -8,6 +8,7 @@
 pub mod assets;
 pub mod i18n;
 pub mod layout;
+pub mod marking;
 mod pages;
 pub mod session;
 

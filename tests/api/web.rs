@@ -250,3 +250,115 @@ async fn a_documenter_sees_their_cases_and_creates_one() {
     assert!(!res.text().await.unwrap().contains("A title"));
     let _ = json!({});
 }
+
+/// The consent and interview fields every testimony form needs, plus `extra`.
+pub fn testimony_fields<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut f = vec![
+        ("interview_date", "2024-03-05"),
+        ("languages", "ru"),
+        ("languages", "en"),
+        ("source_connection", "victim"),
+        ("reliability", "high"),
+        ("share", "prosecutors"),
+        ("share", "un_bodies"),
+        ("given_on", "2024-03-05"),
+        ("how_given", "written"),
+        ("text_version", "2"),
+        ("summary", "Detained and beaten"),
+    ];
+    f.extend_from_slice(extra);
+    f
+}
+
+#[tokio::test]
+async fn a_documenter_records_edits_attaches_and_seals_a_testimony() {
+    let app = spawn_app().await;
+    let (_, b) = app.web_user(Role::Documenter).await;
+    let case = location(&app.web_post(&b, "/cases/new", &[("reference", "WEB-2"), ("title", "t")]).await);
+    let new = format!("{case}/testimonies/new");
+    let form = app.page(&b, &new).await;
+    assert!(form.contains("id=\"testimony-form\"") && form.contains("Prosecutors and courts"));
+
+    // Missing consent date and account: shown again with errors, nothing recorded.
+    let res = app.web_post(&b, &new, &[("witness_id", "new"), ("how_given", "written")]).await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("id=\"account-error\""), "the error sits next to the account");
+    assert!(!app.audit_actions().await.contains(&"testimony.create".to_owned()));
+
+    let account = "They took [[Анна Соколова]] to the yard and beat her with batons.";
+    let fields = testimony_fields(&[
+        ("witness_id", "new"),
+        ("new_witness", "Анна Соколова, Anna Sokolova"),
+        ("account", account),
+    ]);
+    let res = app.web_post(&b, &new, &fields).await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let page_url = location(&res);
+    let testimony = page_url.trim_start_matches("/testimonies/").split('?').next().unwrap().to_owned();
+    let html = app.page(&b, &page_url).await;
+    assert!(html.contains("The draft was saved"));
+    assert!(html.contains("[[Анна Соколова]]"), "the marked name comes back marked for editing");
+    assert!(html.contains("data-autosave="), "the draft form saves itself");
+
+    // The API sees the spans, not the brackets.
+    let account_page = app.page(&b, "/account").await;
+    let api_token = app.login(between(&account_page, "<dd>", "</dd>").unwrap(), PASSWORD).await;
+    let view: serde_json::Value =
+        app.get(&format!("/api/v1/testimonies/{testimony}"), &api_token).await.json().await.unwrap();
+    assert_eq!(view["account"], "They took Анна Соколова to the yard and beat her with batons.");
+    assert_eq!(view["identifying_spans"], json!([{"start": 10, "end": 23}]));
+    assert_eq!(view["consent"]["share_with"]["prosecutors"], true);
+    assert_eq!(view["consent"]["share_with"]["media"], false);
+
+    // Autosave (as the page's script does) replaces the draft.
+    let witness = view["witness"]["id"].as_str().unwrap().to_owned();
+    let edited = testimony_fields(&[("witness_id", &witness), ("account", "Autosaved text")]);
+    let res = app.web_post(&b, &format!("/testimonies/{testimony}/autosave"), &edited).await;
+    assert_eq!(res.status(), 204);
+    assert!(app.page(&b, &format!("/testimonies/{testimony}")).await.contains("Autosaved text"));
+
+    // An attachment through the multipart form.
+    let upload = |csrf: Option<String>| {
+        let mut form = reqwest::multipart::Form::new();
+        if let Some(c) = csrf {
+            form = form.text("csrf", c);
+        }
+        let part = reqwest::multipart::Part::bytes(b"%PDF-1.4 medical report".to_vec())
+            .file_name("../../report.pdf")
+            .mime_str("application/pdf")
+            .unwrap();
+        app.client
+            .post(app.url(&format!("/testimonies/{testimony}/attachments")))
+            .header("cookie", format!("custodia={}", b.cookie))
+            .multipart(form.part("file", part))
+            .send()
+    };
+    assert_eq!(upload(None).await.unwrap().status(), 403, "no CSRF, no upload");
+    let res = upload(Some(b.csrf.clone())).await.unwrap();
+    assert_eq!(res.status(), 303);
+    let html = app.page(&b, &location(&res)).await;
+    assert!(html.contains("report.pdf") && !html.contains("../"), "the name is a base name");
+    let href = between(&html, "<a href=\"/attachments/", "\"").unwrap().to_owned();
+    let file = app.web_get(&b, &format!("/attachments/{href}")).await;
+    assert_eq!(file.status(), 200);
+    assert_eq!(file.bytes().await.unwrap().as_ref(), b"%PDF-1.4 medical report");
+
+    // Sealing: the page then shows the seal, and the draft can no longer change.
+    let res = app.web_post(&b, &format!("/testimonies/{testimony}/seal"), &[]).await;
+    assert_eq!(res.status(), 303);
+    let html = app.page(&b, &location(&res)).await;
+    assert!(html.contains("badge sealed") && html.contains("Sealing digest"));
+    assert!(!html.contains("id=\"testimony-form\""));
+    let res = app.web_post(&b, &format!("/testimonies/{testimony}/autosave"), &edited).await;
+    assert_eq!(res.status(), 409);
+
+    // A correction is a new version; the first stays.
+    let mut fields = testimony_fields(&[("witness_id", &witness), ("account", "Corrected text")]);
+    fields.push(("correction_reason", "The witness corrected the date"));
+    let res = app.web_post(&b, &format!("/testimonies/{testimony}/correct"), &fields).await;
+    assert_eq!(res.status(), 303);
+    let html = app.page(&b, &location(&res)).await;
+    assert!(html.contains("Corrected text") && html.contains("version 2"));
+    assert!(app.page(&b, &format!("/testimonies/{testimony}")).await.contains("Autosaved text"));
+}

@@ -224,17 +224,36 @@ pub async fn upload_to_incident(
 async fn receive(
     state: &AppState,
     req: &HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     p: crate::auth::Principal,
     ticket: attachments::UploadTicket,
 ) -> Result<HttpResponse> {
-    let max = state.max_attachment_bytes;
     let declared = declared_length(req)?;
+    let media_type = media_type(req)?;
+    let filename = filename(req)?;
+    let view = store_upload(state, payload, declared, media_type, filename, p, ticket).await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// The file of an authorised upload, from any stream of bytes (a raw body, or a part of
+/// a multipart form from the pages): encrypted as it arrives, bounded in memory, and
+/// recorded only if all of it arrived and was written.
+pub(crate) async fn store_upload<S, E>(
+    state: &AppState,
+    mut body: S,
+    declared: Option<u64>,
+    media_type: String,
+    filename: String,
+    p: crate::auth::Principal,
+    ticket: attachments::UploadTicket,
+) -> Result<AttachmentView>
+where
+    S: futures_util::Stream<Item = std::result::Result<web::Bytes, E>> + Unpin,
+{
+    let max = state.max_attachment_bytes;
     if declared.is_some_and(|n| n > max) {
         return Err(Error::TooLarge { limit: max });
     }
-    let media_type = media_type(req)?;
-    let filename = filename(req)?;
     // Fail now, not after the whole file arrived, if the keys are not loaded.
     state.keys.keyring()?;
 
@@ -271,7 +290,7 @@ async fn receive(
     // its error is the answer, not the body's length.
     let mut writer_gone = false;
     loop {
-        let Ok(next) = tokio::time::timeout(state.upload_idle_timeout, payload.next()).await else {
+        let Ok(next) = tokio::time::timeout(state.upload_idle_timeout, body.next()).await else {
             failure = Some(Error::Stalled);
             break;
         };
@@ -311,14 +330,11 @@ async fn receive(
     let (blob_id, size, sha256) = written?;
     let stored = Stored { blob_id, size, sha256, dek, media_type, filename };
     let recorded = state.tx(move |c, k| attachments::finish_upload(c, k, &p, &ticket, &stored)).await;
-    match recorded {
-        Ok(view) => Ok(HttpResponse::Created().json(view)),
-        Err(e) => {
-            // No row, so no file either.
-            state.blobs.delete(blob_id)?;
-            Err(e)
-        }
+    if recorded.is_err() {
+        // No row, so no file either.
+        state.blobs.delete(blob_id)?;
     }
+    recorded
 }
 
 fn declared_length(req: &HttpRequest) -> Result<Option<u64>> {
@@ -338,6 +354,11 @@ fn media_type(req: &HttpRequest) -> Result<String> {
         return Ok("application/octet-stream".into());
     };
     let s = v.to_str().map_err(|_| Error::BadRequest("Content-Type is not ASCII".into()))?;
+    clean_media_type(s)
+}
+
+/// A declared media type reduced to its essence (`type/subtype`), or refused.
+pub(crate) fn clean_media_type(s: &str) -> Result<String> {
     let essence = s.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let token =
         |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b));
@@ -355,10 +376,15 @@ fn filename(req: &HttpRequest) -> Result<String> {
     let bytes = crate::domain::percent::decode(raw)
         .ok_or_else(|| Error::BadRequest("X-Filename is not valid percent-encoding".into()))?;
     let name = String::from_utf8(bytes).map_err(|_| Error::BadRequest("X-Filename is not UTF-8".into()))?;
+    Ok(clean_filename(&name))
+}
+
+/// A client's file name as a base name without control characters or leading dots.
+pub(crate) fn clean_filename(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let clean: String = base.chars().filter(|c| !c.is_control()).take(255).collect();
     let clean = clean.trim().trim_start_matches('.').to_owned();
-    Ok(if clean.is_empty() { "attachment".into() } else { clean })
+    if clean.is_empty() { "attachment".into() } else { clean }
 }
 
 /// An attachment's metadata. Audited. Permission: `case.read`.

@@ -3,9 +3,10 @@
 
 mod auth;
 mod cases;
+mod testimony;
 
 use actix_web::web;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(auth::routes).configure(cases::routes);
+    cfg.configure(auth::routes).configure(cases::routes).configure(testimony::routes);
 }
