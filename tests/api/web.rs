@@ -362,3 +362,133 @@ async fn a_documenter_records_edits_attaches_and_seals_a_testimony() {
     assert!(html.contains("Corrected text") && html.contains("version 2"));
     assert!(app.page(&b, &format!("/testimonies/{testimony}")).await.contains("Autosaved text"));
 }
+
+impl TestApp {
+    /// Adds a user to a case, as an administrator does.
+    pub async fn add_member(&self, case: &str, user: uuid::Uuid) {
+        let res = self
+            .post(
+                &format!("/api/v1/cases/{case}/members"),
+                &self.admin,
+                json!({"user_id": user, "role": "member"}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+    }
+}
+
+/// A documenter's case with a unit hierarchy, a perpetrator in it, an incident and a
+/// sealed testimony, all made through the pages: (case path, perpetrator path).
+async fn documented_case(app: &TestApp, b: &Browser) -> (String, String) {
+    let case =
+        location(&app.web_post(b, "/cases/new", &[("reference", "WEB-3"), ("title", "Okrestina")]).await);
+    let id = case.trim_start_matches("/cases/").to_owned();
+    let top = location(
+        &app.web_post(b, &format!("/cases/{id}/units/new"), &[("name", "ГУВД Мингорисполкома")]).await,
+    );
+    let top_id = top.trim_start_matches("/units/");
+    let omon = location(
+        &app.web_post(b, &format!("/cases/{id}/units/new"), &[("name", "ОМОН"), ("parent_id", top_id)]).await,
+    );
+    let omon_id = omon.trim_start_matches("/units/");
+    let perp = location(
+        &app.web_post(
+            b,
+            &format!("/cases/{id}/persons/new"),
+            &[
+                ("kind", "perpetrator"),
+                ("names", "Лукашенко"),
+                ("aliases", "Пётр Л."),
+                ("rank", "майор"),
+                ("unit_id", omon_id),
+            ],
+        )
+        .await,
+    );
+    let place = location(
+        &app.web_post(
+            b,
+            &format!("/cases/{id}/places/new"),
+            &[("place_type", "detention_facility"), ("name", "ЦИП на Окрестина")],
+        )
+        .await,
+    );
+    assert!(place.starts_with("/places/"), "{place}");
+    let res = app
+        .web_post(
+            b,
+            &format!("/cases/{id}/incidents/new"),
+            &[
+                ("act_type", "torture"),
+                ("methods", "beating"),
+                ("start_date", "2020-08"),
+                ("place_id", place.trim_start_matches("/places/")),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let account = "Омоновцы избивали задержанных дубинками во дворе.";
+    let fields = testimony_fields(&[("witness_id", "new"), ("account", account)]);
+    let t = location(&app.web_post(b, &format!("/cases/{id}/testimonies/new"), &fields).await);
+    let t = t.split('?').next().unwrap().to_owned();
+    assert_eq!(app.web_post(b, &format!("{t}/seal"), &[]).await.status(), 303);
+    (case, perp)
+}
+
+#[tokio::test]
+async fn an_investigator_finds_a_testimony_and_follows_the_perpetrator_to_the_chain_of_command() {
+    let app = spawn_app().await;
+    let (_, doc) = app.web_user(Role::Documenter).await;
+    let (case, perp) = documented_case(&app, &doc).await;
+    let case_id = case.trim_start_matches("/cases/");
+    let (inv_id, inv) = app.web_user(Role::Investigator).await;
+    assert_eq!(app.web_get(&inv, &case).await.status(), 404, "not yet a member");
+    app.add_member(case_id, inv_id).await;
+
+    let html = app.page(&inv, &format!("/search?case={case_id}")).await;
+    assert!(
+        html.contains("id=\"search-form\"") && html.contains("method=\"post\""),
+        "words never go in a URL"
+    );
+    // Another inflection of the word finds it; the snippet comes from the decrypted text.
+    let res = app.web_post(&inv, "/search", &[("q", "дубинкой"), ("case", case_id)]).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("class=\"result\""), "{html}");
+    assert!(html.contains("дубинками"), "a snippet");
+    let found = between(&html, "<article class=\"result\"><a href=\"", "\"").unwrap().to_owned();
+    assert!(app.page(&inv, &found).await.contains("badge sealed"));
+    let res = app.web_post(&inv, "/search", &[("q", "дирижабль")]).await;
+    assert!(res.text().await.unwrap().contains("Nothing found"));
+    // A bad filter is shown next to its field, not as a failure.
+    let res = app
+        .web_post(&inv, "/search", &[("q", "дубинкой"), ("from", "2021-01-01"), ("to", "2020-01-01")])
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("id=\"to-error\""));
+    // Names in either script find the perpetrator.
+    let res = app.web_post(&inv, "/search", &[("q", "Lukashenko"), ("kind", "persons")]).await;
+    let html = res.text().await.unwrap();
+    assert!(html.contains(&perp), "{html}");
+
+    // The perpetrator page: the unit and the chain of command above it.
+    let html = app.page(&inv, &perp).await;
+    assert!(html.contains("Лукашенко") && html.contains("Пётр Л.") && html.contains("майор"));
+    assert!(html.contains("ОМОН") && html.contains("ГУВД Мингорисполкома"), "chain of command");
+    // The investigator links the perpetrator to the incident.
+    let case_html = app.page(&inv, &case).await;
+    let incident = format!("/incidents/{}", between(&case_html, "href=\"/incidents/", "\"").unwrap());
+    let person_id = perp.trim_start_matches("/persons/");
+    let who = format!("person:{person_id}");
+    let res = app
+        .web_post(&inv, &format!("{incident}/involvements"), &[("who", &who), ("role", "carried_out")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let html = app.page(&inv, &location(&res)).await;
+    assert!(html.contains("Torture") && html.contains(&perp), "{html}");
+    let html = app.page(&inv, &perp).await;
+    assert!(html.contains(&incident), "the perpetrator page lists the incident");
+    // The facility page lists what happened there.
+    let place = format!("/places/{}", between(&case_html, "href=\"/places/", "\"").unwrap());
+    assert!(app.page(&inv, &place).await.contains(&incident));
+}
