@@ -492,3 +492,80 @@ async fn an_investigator_finds_a_testimony_and_follows_the_perpetrator_to_the_ch
     let place = format!("/places/{}", between(&case_html, "href=\"/places/", "\"").unwrap());
     assert!(app.page(&inv, &place).await.contains(&incident));
 }
+
+#[tokio::test]
+async fn a_lawyer_sees_what_consent_withholds_exports_and_downloads() {
+    let app = spawn_app().await;
+    let (_, doc) = app.web_user(Role::Documenter).await;
+    let case = location(&app.web_post(&doc, "/cases/new", &[("reference", "WEB-4"), ("title", "t")]).await);
+    let case_id = case.trim_start_matches("/cases/").to_owned();
+    // Two sealed accounts: one for prosecutors, one for journalists only.
+    for (share, account) in
+        [("prosecutors", "First account of the night"), ("media", "Second account, media only")]
+    {
+        let mut fields = testimony_fields(&[("witness_id", "new"), ("account", account)]);
+        fields.retain(|(k, _)| *k != "share");
+        fields.push(("share", share));
+        let t = location(&app.web_post(&doc, &format!("{case}/testimonies/new"), &fields).await);
+        let t = t.split('?').next().unwrap().to_owned();
+        assert_eq!(app.web_post(&doc, &format!("{t}/seal"), &[]).await.status(), 303);
+    }
+    let (lawyer_id, lawyer) = app.web_user(Role::Lawyer).await;
+    app.add_member(&case_id, lawyer_id).await;
+    let export = format!("{case}/export");
+    assert!(app.page(&lawyer, &export).await.contains("id=\"export-form\""));
+    let (_, outsider) = app.web_user(Role::Lawyer).await;
+    assert_eq!(app.web_get(&outsider, &export).await.status(), 404, "a lawyer outside the case sees nothing");
+
+    // The preview names what consent withholds, and why, before anything is made.
+    let res = app
+        .web_post(&lawyer, &format!("{export}/preview"), &[("recipient", "prosecutors"), ("scope", "all")])
+        .await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("1 accounts will go, 1 will be withheld"), "{html}");
+    assert!(html.contains("did not agree to this recipient"));
+    assert!(!html.contains("Second account"), "the preview shows no content");
+
+    // A wrong password is refused next to the field; nothing is queued.
+    let res = app.web_post(&lawyer, &export, &[("recipient", "prosecutors"), ("password", "wrong")]).await;
+    assert_eq!(res.status(), 401);
+    assert!(res.text().await.unwrap().contains("id=\"password-error\""));
+    let res = app
+        .web_post(
+            &lawyer,
+            &export,
+            &[("recipient", "prosecutors"), ("age_recipient", "age1nope"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("id=\"age_recipient-error\""));
+
+    let res = app
+        .web_post(&lawyer, &export, &[("recipient", "prosecutors"), ("scope", "all"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(res.status(), 303);
+    let bundle = location(&res);
+    // The page follows the build until the bundle is ready.
+    let mut html = String::new();
+    for _ in 0..2000 {
+        html = app.page(&lawyer, &bundle).await;
+        if html.contains("id=\"download\"") || html.contains("could not be built") {
+            break;
+        }
+        assert!(html.contains("data-refresh"), "a page waiting on the build refreshes itself");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(html.contains("id=\"download\""), "{html}");
+    assert!(html.contains("minisign -V") && html.contains("bagit.py --validate"), "verification steps");
+    let href = between(&html, "id=\"download\" href=\"", "\"").unwrap().to_owned();
+    let res = app.web_get(&lawyer, &href).await;
+    assert_eq!(res.status(), 200);
+    let tar = res.bytes().await.unwrap();
+    let text = String::from_utf8_lossy(&tar);
+    assert!(text.contains("bagit.txt") && text.contains("First account of the night"));
+    assert!(!text.contains("Second account"), "consent is enforced in the bundle itself");
+    let key = app.web_get(&lawyer, "/bundles/public-key").await;
+    assert!(key.text().await.unwrap().contains("minisign public key"));
+    assert!(app.audit_actions().await.contains(&"bundle.preview".to_owned()));
+}

@@ -3,6 +3,7 @@
 
 mod auth;
 mod cases;
+mod export;
 mod records;
 mod search;
 mod testimony;
@@ -14,5 +15,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(cases::routes)
         .configure(testimony::routes)
         .configure(records::routes)
-        .configure(search::routes);
+        .configure(search::routes)
+        .configure(export::routes);
 }
