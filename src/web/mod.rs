@@ -9,7 +9,7 @@ pub mod assets;
 pub mod i18n;
 pub mod layout;
 pub mod marking;
-mod pages;
+pub mod pages;
 pub mod session;
 
 use std::future::Future;
@@ -204,7 +204,9 @@ async fn render_errors(
         _ => layout::error_page(&ctx, status),
     };
     let mut page = page;
-    if status == StatusCode::PAYLOAD_TOO_LARGE {
+    // A refused form was not read to its end (the permission check comes first), and
+    // the server will not read the rest: the browser must not reuse the connection.
+    if res.request().method() != actix_web::http::Method::GET || status == StatusCode::PAYLOAD_TOO_LARGE {
         page.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
     }
     Ok(res.into_response(page))

@@ -31,8 +31,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Page size of the lists on a case's page; longer lists page.
 const PAGE: i64 = 100;
 
-async fn home(state: web::Data<AppState>, ctx: Ctx) -> Result<HttpResponse> {
-    let Some(p) = ctx.who.clone() else { return Ok(see_other("/login")) };
+async fn home(state: web::Data<AppState>, who: Allowed<act::SelfManage>, ctx: Ctx) -> Result<HttpResponse> {
+    let p = who.principal;
     if !policy::allowed(p.role, Action::CaseList) {
         // Auditors work from the log.
         return Ok(see_other("/audit"));

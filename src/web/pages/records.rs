@@ -316,7 +316,8 @@ fn incident_body(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct InvolvementForm {
     who: String,
     role: String,
