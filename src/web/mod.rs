@@ -196,7 +196,14 @@ async fn render_errors(
     let ctx = Ctx::of(res.request());
     let page = match error {
         Some(Error::Unauthenticated) => {
-            HttpResponse::SeeOther().insert_header((header::LOCATION, "/login?ended=1")).finish()
+            // "Your session ended" only to someone who had one.
+            let had_session = res.request().app_data::<web::Data<AppState>>().is_some_and(|s| {
+                res.request()
+                    .cookie(session::cookie_name(s.behind_tls))
+                    .is_some_and(|c| !c.value().is_empty())
+            });
+            let to = if had_session { "/login?ended=1" } else { "/login" };
+            HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
         }
         Some(Error::SecondFactorEnrolmentRequired) => {
             HttpResponse::SeeOther().insert_header((header::LOCATION, "/account")).finish()
