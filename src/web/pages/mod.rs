@@ -1,11 +1,12 @@
 //! Page handlers, one module per area. Each is thin: it names its permission
 //! (`Allowed<A>`), calls the same service function as the API, and renders.
 
+mod admin;
 mod auth;
 mod cases;
 
 use actix_web::web;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(auth::routes).configure(cases::routes);
+    cfg.configure(auth::routes).configure(cases::routes).configure(admin::routes);
 }
