@@ -17,3 +17,4 @@ mod policy;
 mod search;
 mod users;
 mod web;
+mod web_admin;

@@ -1,6 +1,8 @@
 //! Page handlers, one module per area. Each is thin: it names its permission
 //! (`Allowed<A>`), calls the same service function as the API, and renders.
 
+mod admin;
+mod audit;
 mod auth;
 mod cases;
 mod export;
@@ -62,11 +64,36 @@ pub const PAGES: &[(&str, &str, Option<Action>)] = &[
     ("POST", "/cases/{id}/bundles/{bundle_id}/delete", Some(Action::BundleExport)),
     ("GET", "/cases/{id}/bundles/{bundle_id}/download", Some(Action::BundleExport)),
     ("GET", "/bundles/public-key", Some(Action::BundleKeyRead)),
+    ("GET", "/admin", Some(Action::SystemStatus)),
+    ("GET", "/admin/users", Some(Action::UserList)),
+    ("POST", "/admin/users", Some(Action::UserCreate)),
+    ("GET", "/admin/users/new", Some(Action::UserCreate)),
+    ("GET", "/admin/users/{id}", Some(Action::UserRead)),
+    ("POST", "/admin/users/{id}/disable", Some(Action::UserDisable)),
+    ("POST", "/admin/users/{id}/enable", Some(Action::UserDisable)),
+    ("POST", "/admin/users/{id}/password", Some(Action::UserResetPassword)),
+    ("POST", "/admin/users/{id}/role", Some(Action::UserChangeRole)),
+    ("GET", "/admin/roles", Some(Action::RolePolicyRead)),
+    ("POST", "/admin/roles/{role}", Some(Action::RolePolicyUpdate)),
+    ("GET", "/admin/cases", Some(Action::CaseManage)),
+    ("GET", "/admin/cases/{id}/members", Some(Action::CaseManage)),
+    ("POST", "/admin/cases/{id}/members", Some(Action::CaseManage)),
+    ("POST", "/admin/cases/{id}/members/{user_id}/remove", Some(Action::CaseManage)),
+    ("GET", "/admin/keys", Some(Action::KeyManage)),
+    ("POST", "/admin/keys/rotate", Some(Action::KeyManage)),
+    ("POST", "/admin/keys/rewrap", Some(Action::KeyManage)),
+    ("POST", "/admin/keys/seal", Some(Action::KeyManage)),
+    ("POST", "/admin/keys/unseal", Some(Action::KeyManage)),
+    ("GET", "/audit", Some(Action::AuditRead)),
+    ("GET", "/audit/custody/{target_type}/{target_id}", Some(Action::AuditRead)),
+    ("GET", "/audit/entries/{seq}", Some(Action::AuditRead)),
 ];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(auth::routes)
         .configure(cases::routes)
+        .configure(admin::routes)
+        .configure(audit::routes)
         .configure(testimony::routes)
         .configure(records::routes)
         .configure(search::routes)
