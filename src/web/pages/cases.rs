@@ -160,6 +160,7 @@ struct CaseOverview {
     persons: (Vec<PersonView>, i64),
     units: (Vec<UnitRef>, i64),
     places: (Vec<PlaceView>, i64),
+    labels: super::records::Labels,
 }
 
 async fn case_page(
@@ -179,6 +180,7 @@ async fn case_page(
                 persons: persons::list(c, k, &p, id, None, (PAGE, 0))?,
                 units: units::list(c, k, &p, id, (PAGE, 0))?,
                 places: places::list(c, k, &p, id, (PAGE, 0))?,
+                labels: super::records::Labels::load(c)?,
             })
         })
         .await?;
@@ -226,7 +228,7 @@ async fn case_page(
             section aria-labelledby="incidents-h" {
                 h2 #incidents-h { (ctx.t("incidents-title")) " " span.count { (o.incidents.1) } }
                 ul.plain { @for i in &o.incidents.0 {
-                    li { a href={ "/incidents/" (i.id) } { (i.act_type) }
+                    li { a href={ "/incidents/" (i.id) } { (o.labels.of(ctx.lang(), "act_type", &i.act_type)) }
                         @if let Some(d) = &i.start_date { " · " (ctx.lang().date(d)) }
                         @if let Some(pl) = &i.place_name { " · " (pl) } }
                 } }

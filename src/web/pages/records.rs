@@ -41,14 +41,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Vocabulary labels in the reader's language, by code.
-struct Labels(Vec<Term>);
+pub struct Labels(Vec<Term>);
 
 impl Labels {
-    fn load(c: &mut DbConnection) -> Result<Labels> {
+    pub fn load(c: &mut DbConnection) -> Result<Labels> {
         Ok(Labels(vocab::list(c, None)?))
     }
 
-    fn of(&self, lang: Lang, vocabulary: &str, code: &str) -> String {
+    pub fn of(&self, lang: Lang, vocabulary: &str, code: &str) -> String {
         self.0
             .iter()
             .find(|t| t.vocabulary == vocabulary && t.code == code)
