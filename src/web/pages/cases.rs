@@ -161,6 +161,19 @@ struct CaseOverview {
     units: (Vec<UnitRef>, i64),
     places: (Vec<PlaceView>, i64),
     labels: super::records::Labels,
+    /// What the reader may do here (a case lead may do more than their role alone).
+    may: Vec<Action>,
+}
+
+/// May `p` do `action` in this case? For showing a control; the handler behind it
+/// checks again.
+pub fn may_in_case(
+    c: &mut crate::store::DbConnection,
+    p: &crate::auth::Principal,
+    case_id: Uuid,
+    action: Action,
+) -> bool {
+    crate::cases::access::authorize(c, p, &case_id.to_string(), action).is_ok()
 }
 
 async fn case_page(
@@ -170,7 +183,6 @@ async fn case_page(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
     let (p, id) = (who.principal, id.into_inner());
-    let role = p.role;
     let o = state
         .tx(move |c, k| {
             Ok(CaseOverview {
@@ -181,10 +193,14 @@ async fn case_page(
                 units: units::list(c, k, &p, id, (PAGE, 0))?,
                 places: places::list(c, k, &p, id, (PAGE, 0))?,
                 labels: super::records::Labels::load(c)?,
+                may: [Action::TestimonyCreate, Action::RecordWrite, Action::BundleExport]
+                    .into_iter()
+                    .filter(|a| may_in_case(c, &p, id, *a))
+                    .collect(),
             })
         })
         .await?;
-    let may = |a: Action| policy::allowed(role, a);
+    let may = |a: Action| o.may.contains(&a);
     let case = &o.case;
     let body = html! {
         div.heading {

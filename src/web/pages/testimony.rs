@@ -468,15 +468,15 @@ async fn show(
     done: web::Query<Done>,
 ) -> Result<HttpResponse> {
     let (p, id) = (who.principal, id.into_inner());
-    let may_link = policy::allowed(p.role, Action::CaseLink);
     let viewer = p.clone();
-    let a = state
+    let (a, may_link) = state
         .tx(move |c, k| {
             let t = testimonies::get(c, k, &p, id)?;
             let case = cases::get(c, k, &p, t.case_id)?;
+            let may_link = super::cases::may_in_case(c, &p, t.case_id, Action::CaseLink);
             let case_incidents =
                 if may_link { incidents::list(c, k, &p, t.case_id, (200, 0))?.0 } else { Vec::new() };
-            Ok(Around { t, case_incidents, reference: case.reference })
+            Ok((Around { t, case_incidents, reference: case.reference }, may_link))
         })
         .await?;
     let may_edit = a.t.status == Status::Draft && a.t.author_id == viewer.user_id;
