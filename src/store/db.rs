@@ -155,8 +155,10 @@ pub struct Db {
     backend: Backend,
     /// SQLite has one writer at a time. Queueing writers here, in order, beats letting
     /// them collide on the file lock, where SQLite's busy handler sleeps and retries
-    /// (unfairly: under load a few requests waited over a second).
-    writer: Option<std::sync::Arc<tokio::sync::Semaphore>>,
+    /// (unfairly: under load a few requests waited over a second); and the queue lets
+    /// one commit (one fsync) carry every write waiting for it (`group`).
+    #[cfg(feature = "sqlite")]
+    writer: Option<super::group::GroupCommit>,
 }
 
 impl std::fmt::Debug for Db {
@@ -187,9 +189,15 @@ impl Db {
             .error_handler(Box::new(LogPoolErrors))
             .build_unchecked(manager);
         drop(first);
-        let writer = matches!(backend, Backend::Sqlite { .. })
-            .then(|| std::sync::Arc::new(tokio::sync::Semaphore::new(1)));
-        Ok(Db { pool, backend, writer })
+        #[cfg(feature = "sqlite")]
+        let writer =
+            matches!(backend, Backend::Sqlite { .. }).then(|| super::group::GroupCommit::new(pool.clone()));
+        Ok(Db {
+            pool,
+            backend,
+            #[cfg(feature = "sqlite")]
+            writer,
+        })
     }
 
     pub fn backend(&self) -> &Backend {
@@ -217,10 +225,10 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        let _turn = match &self.writer {
-            Some(queue) => Some(queue.acquire().await.map_err(|_| Error::Unavailable)?),
-            None => None,
-        };
+        #[cfg(feature = "sqlite")]
+        if let Some(group) = &self.writer {
+            return group.run(f).await;
+        }
         self.run(move |conn| write_transaction(conn, f)).await
     }
 

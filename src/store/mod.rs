@@ -4,7 +4,11 @@
 
 pub mod blobs;
 mod db;
+#[cfg(feature = "sqlite")]
+mod group;
 pub mod migrate;
 pub mod schema;
 
+#[cfg(feature = "sqlite")]
+use db::Manager;
 pub use db::{Backend, Db, DbConnection, StoreError, now, write_transaction};
