@@ -261,15 +261,18 @@ pub struct Request<'a> {
     pub log_key: &'a str,
 }
 
-/// Gathers and renders a bundle. Audits each exported version in this transaction.
-pub fn collect(c: &mut DbConnection, keyring: &Keyring, req: &Request<'_>) -> Result<Plan> {
-    let case_id = req.case_id;
-    let reference: String = cases::table.find(case_id).select(cases::reference).first(c)?;
-    let scope = resolve(c, case_id, req.selection)?;
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut withheld_testimonies = Vec::new();
+/// Which accounts of a scope go to a recipient, which are withheld and why, and which
+/// witnesses may be named: the consent rules, shared by the export and its preview.
+struct Decision {
+    accounts: Vec<Account>,
+    /// `{"witness": pseudonym, "reason": code}`, as `redactions.json` lists them.
+    withheld: Vec<Value>,
+    /// Witness id → may be named (every exported account of theirs allows it).
+    nameable: BTreeMap<String, bool>,
+}
 
-    // Consent first: which accounts go, and who may be named.
+fn decide(c: &mut DbConnection, keyring: &Keyring, scope: &Scope, recipient: Recipient) -> Result<Decision> {
+    let mut withheld = Vec::new();
     let mut accounts: Vec<Account> = Vec::new();
     for root in &scope.roots {
         let versions = testimonies::sealed_versions(c, keyring, root)?;
@@ -278,7 +281,7 @@ pub fn collect(c: &mut DbConnection, keyring: &Keyring, req: &Request<'_>) -> Re
             None => {
                 let row = testimonies::load(c, root)?;
                 let witness = persons::load(c, &row.witness_id)?;
-                withheld_testimonies.push(json!({"witness": witness.pseudonym, "reason": "not_sealed"}));
+                withheld.push(json!({"witness": witness.pseudonym, "reason": "not_sealed"}));
                 continue;
             }
         };
@@ -286,11 +289,11 @@ pub fn collect(c: &mut DbConnection, keyring: &Keyring, req: &Request<'_>) -> Re
         let consent = versions.last().map(|(_, _, consent)| consent.clone());
         let reason = match &consent {
             Some(k) if k.withdrawn_on.is_some() => Some("consent_withdrawn"),
-            Some(k) if !req.recipient.covered_by(&k.share_with) => Some("consent_does_not_cover_recipient"),
+            Some(k) if !recipient.covered_by(&k.share_with) => Some("consent_does_not_cover_recipient"),
             _ => None,
         };
         if let Some(reason) = reason {
-            withheld_testimonies.push(json!({"witness": witness.pseudonym, "reason": reason}));
+            withheld.push(json!({"witness": witness.pseudonym, "reason": reason}));
             continue;
         }
         let dir = format!("{}_{}", safe_name(&witness.pseudonym), &root[..8.min(root.len())]);
@@ -302,6 +305,76 @@ pub fn collect(c: &mut DbConnection, keyring: &Keyring, req: &Request<'_>) -> Re
         let entry = nameable.entry(a.witness.id.clone()).or_insert(true);
         *entry &= may;
     }
+    Ok(Decision { accounts, withheld, nameable })
+}
+
+/// What an export would contain, before it is made: for the lawyer to see what consent
+/// withholds. Pseudonyms and reasons only; nothing of the accounts themselves.
+#[derive(Debug, Default)]
+pub struct Preview {
+    /// Exported accounts: (witness pseudonym, testimony root id, witness named?).
+    pub exported: Vec<(String, Uuid, bool)>,
+    /// Withheld accounts: (witness pseudonym, reason code).
+    pub withheld: Vec<(String, String)>,
+    pub incidents: usize,
+    pub perpetrators: usize,
+}
+
+/// Previews an export. Reads (and decrypts) every account in scope to apply consent,
+/// so it is audited like a read.
+pub fn preview(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+    recipient: Recipient,
+    selection: &Selection,
+) -> Result<Preview> {
+    let case_id = case_id.to_string();
+    crate::cases::access::authorize(c, who, &case_id, crate::auth::Action::BundleExport)?;
+    let scope = resolve(c, &case_id, selection)?;
+    let d = decide(c, keyring, &scope, recipient)?;
+    let mut exported = Vec::new();
+    for a in &d.accounts {
+        let named = d.nameable.get(&a.witness.id).copied().unwrap_or(false);
+        exported.push((a.witness.pseudonym.clone(), crate::cases::parse_uuid(&a.root)?, named));
+    }
+    let withheld: Vec<(String, String)> = d
+        .withheld
+        .iter()
+        .map(|w| {
+            (
+                w["witness"].as_str().unwrap_or_default().to_owned(),
+                w["reason"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    crate::audit::append(
+        c,
+        &crate::audit::Entry::new(who, "bundle.preview")
+            .target("case", &case_id)
+            .detail("recipient", recipient.as_str())
+            .detail("exported", exported.len())
+            .detail("withheld", withheld.len()),
+    )?;
+    Ok(Preview {
+        exported,
+        withheld,
+        incidents: scope.incidents.len(),
+        perpetrators: scope.perpetrators.len(),
+    })
+}
+
+/// Gathers and renders a bundle. Audits each exported version in this transaction.
+pub fn collect(c: &mut DbConnection, keyring: &Keyring, req: &Request<'_>) -> Result<Plan> {
+    let case_id = req.case_id;
+    let reference: String = cases::table.find(case_id).select(cases::reference).first(c)?;
+    let scope = resolve(c, case_id, req.selection)?;
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+
+    // Consent first: which accounts go, and who may be named.
+    let Decision { accounts, withheld: withheld_testimonies, nameable } =
+        decide(c, keyring, &scope, req.recipient)?;
     let named = |id: &str| nameable.get(id).copied().unwrap_or(false);
 
     // Every protected person of the case who may not be named, with their names.

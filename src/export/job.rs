@@ -134,6 +134,36 @@ pub struct Order {
     pub age_recipient: Option<age::x25519::Recipient>,
 }
 
+/// Re-authenticates the requester (password, and a fresh one-time code when enrolled),
+/// queues the export and starts building it in the background. The API and the pages
+/// both come through here.
+pub async fn start(
+    state: &actix_web::web::Data<AppState>,
+    who: Principal,
+    case_id: Uuid,
+    input: BundleInput,
+) -> Result<BundleView> {
+    state.auth.reauthenticate(&who, input.password.clone(), input.totp_code.clone()).await?;
+    let available = state.blobs.available_bytes()?.saturating_sub(state.reserve_free_bytes);
+    let requester = who.clone();
+    let (view, order) = state.tx(move |c, k| request(c, k, &requester, case_id, &input, available)).await?;
+    let db = state.db.clone();
+    let bundle = view.id;
+    let progress: Progress = Arc::new(move |pct| {
+        if let Ok(mut c) = db.get() {
+            let _ = diesel::update(bundles::table.find(bundle.to_string()))
+                .set(bundles::progress.eq(i32::from(pct)))
+                .execute(&mut *c);
+        }
+    });
+    let worker = state.clone();
+    actix_web::rt::spawn(async move {
+        // The outcome is recorded on the bundle and in the audit log.
+        let _ = build(&worker, who, order, progress).await;
+    });
+    Ok(view)
+}
+
 /// Checks and queues an export. The caller has re-authenticated the principal.
 pub fn request(
     c: &mut DbConnection,

@@ -173,6 +173,17 @@ mod tests {
                     }
                 }
             }
+            // Labels given to `layout::field` (its third argument).
+            for marker in ["field(ctx, \"", "field(&ctx, \""] {
+                for (i, _) in text.match_indices(marker) {
+                    let rest = &text[i + marker.len()..];
+                    let Some(after_name) = rest.find("\", \"").map(|n| &rest[n + 4..]) else { continue };
+                    let id = &after_name[..after_name.find('"').unwrap()];
+                    if !known.contains(id) {
+                        missing.push(format!("{}: label {id}", entry.display()));
+                    }
+                }
+            }
         }
         assert!(missing.is_empty(), "{missing:#?}");
     }

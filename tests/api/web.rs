@@ -362,3 +362,210 @@ async fn a_documenter_records_edits_attaches_and_seals_a_testimony() {
     assert!(html.contains("Corrected text") && html.contains("version 2"));
     assert!(app.page(&b, &format!("/testimonies/{testimony}")).await.contains("Autosaved text"));
 }
+
+impl TestApp {
+    /// Adds a user to a case, as an administrator does.
+    pub async fn add_member(&self, case: &str, user: uuid::Uuid) {
+        let res = self
+            .post(
+                &format!("/api/v1/cases/{case}/members"),
+                &self.admin,
+                json!({"user_id": user, "role": "member"}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+    }
+}
+
+/// A documenter's case with a unit hierarchy, a perpetrator in it, an incident and a
+/// sealed testimony, all made through the pages: (case path, perpetrator path).
+async fn documented_case(app: &TestApp, b: &Browser) -> (String, String) {
+    let case =
+        location(&app.web_post(b, "/cases/new", &[("reference", "WEB-3"), ("title", "Okrestina")]).await);
+    let id = case.trim_start_matches("/cases/").to_owned();
+    let top = location(
+        &app.web_post(b, &format!("/cases/{id}/units/new"), &[("name", "ГУВД Мингорисполкома")]).await,
+    );
+    let top_id = top.trim_start_matches("/units/");
+    let omon = location(
+        &app.web_post(b, &format!("/cases/{id}/units/new"), &[("name", "ОМОН"), ("parent_id", top_id)]).await,
+    );
+    let omon_id = omon.trim_start_matches("/units/");
+    let perp = location(
+        &app.web_post(
+            b,
+            &format!("/cases/{id}/persons/new"),
+            &[
+                ("kind", "perpetrator"),
+                ("names", "Лукашенко"),
+                ("aliases", "Пётр Л."),
+                ("rank", "майор"),
+                ("unit_id", omon_id),
+            ],
+        )
+        .await,
+    );
+    let place = location(
+        &app.web_post(
+            b,
+            &format!("/cases/{id}/places/new"),
+            &[("place_type", "detention_facility"), ("name", "ЦИП на Окрестина")],
+        )
+        .await,
+    );
+    assert!(place.starts_with("/places/"), "{place}");
+    let res = app
+        .web_post(
+            b,
+            &format!("/cases/{id}/incidents/new"),
+            &[
+                ("act_type", "torture"),
+                ("methods", "beating"),
+                ("start_date", "2020-08"),
+                ("place_id", place.trim_start_matches("/places/")),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let account = "Омоновцы избивали задержанных дубинками во дворе.";
+    let fields = testimony_fields(&[("witness_id", "new"), ("account", account)]);
+    let t = location(&app.web_post(b, &format!("/cases/{id}/testimonies/new"), &fields).await);
+    let t = t.split('?').next().unwrap().to_owned();
+    assert_eq!(app.web_post(b, &format!("{t}/seal"), &[]).await.status(), 303);
+    (case, perp)
+}
+
+#[tokio::test]
+async fn an_investigator_finds_a_testimony_and_follows_the_perpetrator_to_the_chain_of_command() {
+    let app = spawn_app().await;
+    let (_, doc) = app.web_user(Role::Documenter).await;
+    let (case, perp) = documented_case(&app, &doc).await;
+    let case_id = case.trim_start_matches("/cases/");
+    let (inv_id, inv) = app.web_user(Role::Investigator).await;
+    assert_eq!(app.web_get(&inv, &case).await.status(), 404, "not yet a member");
+    app.add_member(case_id, inv_id).await;
+
+    let html = app.page(&inv, &format!("/search?case={case_id}")).await;
+    assert!(
+        html.contains("id=\"search-form\"") && html.contains("method=\"post\""),
+        "words never go in a URL"
+    );
+    // Another inflection of the word finds it; the snippet comes from the decrypted text.
+    let res = app.web_post(&inv, "/search", &[("q", "дубинкой"), ("case", case_id)]).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("class=\"result\""), "{html}");
+    assert!(html.contains("дубинками"), "a snippet");
+    let found = between(&html, "<article class=\"result\"><a href=\"", "\"").unwrap().to_owned();
+    assert!(app.page(&inv, &found).await.contains("badge sealed"));
+    let res = app.web_post(&inv, "/search", &[("q", "дирижабль")]).await;
+    assert!(res.text().await.unwrap().contains("Nothing found"));
+    // A bad filter is shown next to its field, not as a failure.
+    let res = app
+        .web_post(&inv, "/search", &[("q", "дубинкой"), ("from", "2021-01-01"), ("to", "2020-01-01")])
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("id=\"to-error\""));
+    // Names in either script find the perpetrator.
+    let res = app.web_post(&inv, "/search", &[("q", "Lukashenko"), ("kind", "persons")]).await;
+    let html = res.text().await.unwrap();
+    assert!(html.contains(&perp), "{html}");
+
+    // The perpetrator page: the unit and the chain of command above it.
+    let html = app.page(&inv, &perp).await;
+    assert!(html.contains("Лукашенко") && html.contains("Пётр Л.") && html.contains("майор"));
+    assert!(html.contains("ОМОН") && html.contains("ГУВД Мингорисполкома"), "chain of command");
+    // The investigator links the perpetrator to the incident.
+    let case_html = app.page(&inv, &case).await;
+    let incident = format!("/incidents/{}", between(&case_html, "href=\"/incidents/", "\"").unwrap());
+    let person_id = perp.trim_start_matches("/persons/");
+    let who = format!("person:{person_id}");
+    let res = app
+        .web_post(&inv, &format!("{incident}/involvements"), &[("who", &who), ("role", "carried_out")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let html = app.page(&inv, &location(&res)).await;
+    assert!(html.contains("Torture") && html.contains(&perp), "{html}");
+    let html = app.page(&inv, &perp).await;
+    assert!(html.contains(&incident), "the perpetrator page lists the incident");
+    // The facility page lists what happened there.
+    let place = format!("/places/{}", between(&case_html, "href=\"/places/", "\"").unwrap());
+    assert!(app.page(&inv, &place).await.contains(&incident));
+}
+
+#[tokio::test]
+async fn a_lawyer_sees_what_consent_withholds_exports_and_downloads() {
+    let app = spawn_app().await;
+    let (_, doc) = app.web_user(Role::Documenter).await;
+    let case = location(&app.web_post(&doc, "/cases/new", &[("reference", "WEB-4"), ("title", "t")]).await);
+    let case_id = case.trim_start_matches("/cases/").to_owned();
+    // Two sealed accounts: one for prosecutors, one for journalists only.
+    for (share, account) in
+        [("prosecutors", "First account of the night"), ("media", "Second account, media only")]
+    {
+        let mut fields = testimony_fields(&[("witness_id", "new"), ("account", account)]);
+        fields.retain(|(k, _)| *k != "share");
+        fields.push(("share", share));
+        let t = location(&app.web_post(&doc, &format!("{case}/testimonies/new"), &fields).await);
+        let t = t.split('?').next().unwrap().to_owned();
+        assert_eq!(app.web_post(&doc, &format!("{t}/seal"), &[]).await.status(), 303);
+    }
+    let (lawyer_id, lawyer) = app.web_user(Role::Lawyer).await;
+    app.add_member(&case_id, lawyer_id).await;
+    let export = format!("{case}/export");
+    assert!(app.page(&lawyer, &export).await.contains("id=\"export-form\""));
+    let (_, outsider) = app.web_user(Role::Lawyer).await;
+    assert_eq!(app.web_get(&outsider, &export).await.status(), 404, "a lawyer outside the case sees nothing");
+
+    // The preview names what consent withholds, and why, before anything is made.
+    let res = app
+        .web_post(&lawyer, &format!("{export}/preview"), &[("recipient", "prosecutors"), ("scope", "all")])
+        .await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("1 accounts will go, 1 will be withheld"), "{html}");
+    assert!(html.contains("did not agree to this recipient"));
+    assert!(!html.contains("Second account"), "the preview shows no content");
+
+    // A wrong password is refused next to the field; nothing is queued.
+    let res = app.web_post(&lawyer, &export, &[("recipient", "prosecutors"), ("password", "wrong")]).await;
+    assert_eq!(res.status(), 401);
+    assert!(res.text().await.unwrap().contains("id=\"password-error\""));
+    let res = app
+        .web_post(
+            &lawyer,
+            &export,
+            &[("recipient", "prosecutors"), ("age_recipient", "age1nope"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("id=\"age_recipient-error\""));
+
+    let res = app
+        .web_post(&lawyer, &export, &[("recipient", "prosecutors"), ("scope", "all"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(res.status(), 303);
+    let bundle = location(&res);
+    // The page follows the build until the bundle is ready.
+    let mut html = String::new();
+    for _ in 0..2000 {
+        html = app.page(&lawyer, &bundle).await;
+        if html.contains("id=\"download\"") || html.contains("could not be built") {
+            break;
+        }
+        assert!(html.contains("data-refresh"), "a page waiting on the build refreshes itself");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(html.contains("id=\"download\""), "{html}");
+    assert!(html.contains("minisign -V") && html.contains("bagit.py --validate"), "verification steps");
+    let href = between(&html, "id=\"download\" href=\"", "\"").unwrap().to_owned();
+    let res = app.web_get(&lawyer, &href).await;
+    assert_eq!(res.status(), 200);
+    let tar = res.bytes().await.unwrap();
+    let text = String::from_utf8_lossy(&tar);
+    assert!(text.contains("bagit.txt") && text.contains("First account of the night"));
+    assert!(!text.contains("Second account"), "consent is enforced in the bundle itself");
+    let key = app.web_get(&lawyer, "/bundles/public-key").await;
+    assert!(key.text().await.unwrap().contains("minisign public key"));
+    assert!(app.audit_actions().await.contains(&"bundle.preview".to_owned()));
+}

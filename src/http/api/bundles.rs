@@ -29,29 +29,8 @@ pub async fn create(
     id: web::Path<Uuid>,
     body: web::Json<BundleInput>,
 ) -> Result<HttpResponse> {
-    let (p, case_id) = (who.principal, id.into_inner());
-    let body = body.into_inner();
-    state.auth.reauthenticate(&p, body.password.clone(), body.totp_code.clone()).await?;
-    let available = state.blobs.available_bytes()?.saturating_sub(state.reserve_free_bytes);
-    let requester = p.clone();
-    let (view, order) =
-        state.tx(move |c, k| job::request(c, k, &requester, case_id, &body, available)).await?;
-    let db = state.db.clone();
-    let bundle = view.id;
-    let progress: job::Progress = std::sync::Arc::new(move |pct| {
-        use crate::store::schema::bundles;
-        use diesel::prelude::*;
-        if let Ok(mut c) = db.get() {
-            let _ = diesel::update(bundles::table.find(bundle.to_string()))
-                .set(bundles::progress.eq(i32::from(pct)))
-                .execute(&mut *c);
-        }
-    });
-    let worker = state.clone();
-    actix_web::rt::spawn(async move {
-        // The outcome is recorded on the bundle and in the audit log.
-        let _ = job::build(&worker, p, order, progress).await;
-    });
+    let case_id = id.into_inner();
+    let view = job::start(&state, who.principal, case_id, body.into_inner()).await?;
     Ok(HttpResponse::Accepted()
         .insert_header((header::LOCATION, format!("/api/v1/cases/{case_id}/bundles/{}", view.id)))
         .json(view))

@@ -3,10 +3,18 @@
 
 mod auth;
 mod cases;
+mod export;
+mod records;
+mod search;
 mod testimony;
 
 use actix_web::web;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(auth::routes).configure(cases::routes).configure(testimony::routes);
+    cfg.configure(auth::routes)
+        .configure(cases::routes)
+        .configure(testimony::routes)
+        .configure(records::routes)
+        .configure(search::routes)
+        .configure(export::routes);
 }

@@ -34,3 +34,53 @@ kind-victim = пострадавший
 kind-witness = свидетель
 kind-perpetrator = исполнитель
 kind-other = другое
+# Записи: люди, подразделения, места, эпизоды.
+person-title = Человек
+unit-title = Подразделение
+incident-title = Эпизод
+place-title = Место
+unit = Подразделение
+place = Место
+act-type = Вид деяния
+methods = Методы
+description = Описание
+notes = Заметки
+aliases = Другие имена
+rank = Звание
+position = Должность
+address = Адрес
+coordinates = Координаты
+unknown = неизвестно
+add = Добавить
+victims = Пострадавшие
+incident-date = Дата
+incident-new = Добавить эпизод
+incidents-here = Что здесь происходило
+testimonies-n = { $n ->
+    [one] { $n } показание
+    [few] { $n } показания
+   *[other] { $n } показаний
+}
+involvements = Эпизоды и роль в них
+involvements-none = Пока ничего не записано.
+involvement-role = Роль
+involvement-who = Человек или подразделение
+involvement-added = Участие записано.
+unit-involvements-hint = Включая эпизоды с участием его подчинённых подразделений.
+chain-of-command = Цепочка командования
+chain-of-command-hint = От подразделения этого человека до вершины иерархии.
+chain-top = Это подразделение — вершина записанной иерархии.
+sub-units = Подчинённые подразделения
+commanders = Командиры
+unit-members = Состав
+person-new = Добавить человека
+person-kind = Категория
+person-names = Имена
+person-names-hint = Несколько имён или написаний разделяйте запятыми (поиск находит и кириллицу, и латиницу).
+unit-new = Добавить подразделение
+unit-name = Название подразделения
+unit-parent = Входит в
+place-new = Добавить место
+place-type = Тип места
+place-name = Название
+partial-date-hint = Насколько точно известно: 2021, 2021-03 или 2021-03-14.

@@ -1,0 +1,223 @@
+//! Search for investigators. The words travel in a POST body, never in the URL, so they
+//! stay out of browser history, proxies and logs; the result page is not cached.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use maud::{Markup, html};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::auth::policy::act;
+use crate::cases::case::{self as cases, CaseView};
+use crate::cases::vocab::{self, Term};
+use crate::error::{Error, FieldError, Result};
+use crate::http::extract::Allowed;
+use crate::search::query::{self, Hit, IncidentFilter, SearchKind, SearchRequest};
+use crate::startup::AppState;
+use crate::web::i18n::Lang;
+use crate::web::layout::{self, Nav, csrf_field, field, form_errors};
+use crate::web::{Ctx, Form};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/search").get(search_page).post(search));
+}
+
+const PAGE: i64 = 20;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct SearchForm {
+    q: String,
+    case: String,
+    kind: String,
+    act_type: String,
+    torture_method: String,
+    from: String,
+    to: String,
+    offset: i64,
+}
+
+fn opt(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+impl SearchForm {
+    fn request(&self) -> SearchRequest {
+        SearchRequest {
+            q: self.q.clone(),
+            filters: IncidentFilter {
+                act_type: opt(&self.act_type),
+                torture_method: opt(&self.torture_method),
+                from: opt(&self.from),
+                to: opt(&self.to),
+                place_id: None,
+                perpetrator_id: None,
+                unit_id: None,
+            },
+            kind: if self.kind == "persons" { SearchKind::Persons } else { SearchKind::Testimonies },
+            case_id: self.case.parse().ok(),
+            limit: Some(PAGE),
+            offset: Some(self.offset.max(0)),
+        }
+    }
+}
+
+/// The reader's cases and the vocabularies, for the filters.
+struct Choices {
+    cases: Vec<CaseView>,
+    terms: Vec<Term>,
+}
+
+#[derive(Deserialize)]
+struct CaseParam {
+    case: Option<Uuid>,
+}
+
+async fn choices(state: &AppState, p: crate::auth::Principal) -> Result<Choices> {
+    state
+        .tx(move |c, k| Ok(Choices { cases: cases::list(c, k, &p, 200, 0)?.0, terms: vocab::list(c, None)? }))
+        .await
+}
+
+async fn search_page(
+    state: web::Data<AppState>,
+    who: Allowed<act::Search>,
+    ctx: Ctx,
+    q: web::Query<CaseParam>,
+) -> Result<HttpResponse> {
+    let ch = choices(&state, who.principal).await?;
+    let form = SearchForm { case: q.case.map(|c| c.to_string()).unwrap_or_default(), ..Default::default() };
+    Ok(page(&ctx, StatusCode::OK, &ch, &form, None, &[]))
+}
+
+async fn search(
+    state: web::Data<AppState>,
+    who: Allowed<act::Search>,
+    ctx: Ctx,
+    form: Form<SearchForm>,
+) -> Result<HttpResponse> {
+    let f = form.0;
+    let p = who.principal;
+    let request = f.request();
+    let (offset, p2) = (f.offset.max(0), p.clone());
+    let result = state.tx(move |c, k| query::search(c, k, &p2, &request, (PAGE, offset))).await;
+    let ch = choices(&state, p).await?;
+    match result {
+        Ok(found) => Ok(page(&ctx, StatusCode::OK, &ch, &f, Some(found), &[])),
+        Err(Error::Validation(errors)) => {
+            Ok(page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &ch, &f, None, &errors))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn label(lang: Lang, t: &Term) -> &str {
+    match lang {
+        Lang::En => &t.label_en,
+        Lang::Ru => &t.label_ru,
+    }
+}
+
+fn page(
+    ctx: &Ctx,
+    status: StatusCode,
+    ch: &Choices,
+    f: &SearchForm,
+    found: Option<(Vec<Hit>, i64)>,
+    errors: &[FieldError],
+) -> HttpResponse {
+    let lang = ctx.lang();
+    let vocab = |v: &'static str| ch.terms.iter().filter(move |t| t.vocabulary == v);
+    // Filter errors come back as `filters.from`; the form's fields are plain `from`.
+    let errors: Vec<FieldError> = errors
+        .iter()
+        .map(|e| FieldError { field: e.field.trim_start_matches("filters.").to_owned(), ..e.clone() })
+        .collect();
+    let errors = &errors[..];
+    let body = html! {
+        h1 { (ctx.t("search-title")) }
+        p.lead { (ctx.t("search-intro")) }
+        (form_errors(ctx, errors, &["q", "from", "to", "act_type", "torture_method", "case"]))
+        form #search-form method="post" action="/search" role="search" {
+            (csrf_field(ctx))
+            (field(ctx, "q", "search-words", errors, html! {
+                input #q name="q" type="search" value=(f.q) autocomplete="off" spellcheck="false" aria-describedby="q-hint";
+                p.hint #q-hint { (ctx.t("search-words-hint")) }
+            }))
+            div.filters {
+                (field(ctx, "kind", "search-kind", errors, html! {
+                    select #kind name="kind" {
+                        option value="testimonies" selected[f.kind != "persons"] { (ctx.t("testimonies-title")) }
+                        option value="persons" selected[f.kind == "persons"] { (ctx.t("persons-title")) }
+                    }
+                }))
+                (field(ctx, "case", "search-case", errors, html! {
+                    select #case name="case" {
+                        option value="" { (ctx.t("search-all-cases")) }
+                        @for c in &ch.cases { option value=(c.id) selected[f.case == c.id.to_string()] { (c.reference) } }
+                    }
+                }))
+                (field(ctx, "act_type", "act-type", errors, html! {
+                    select #act_type name="act_type" {
+                        option value="" { (ctx.t("any")) }
+                        @for t in vocab("act_type") { option value=(t.code) selected[f.act_type == t.code] { (label(lang, t)) } }
+                    }
+                }))
+                (field(ctx, "torture_method", "methods", errors, html! {
+                    select #torture_method name="torture_method" {
+                        option value="" { (ctx.t("any")) }
+                        @for t in vocab("torture_method") { option value=(t.code) selected[f.torture_method == t.code] { (label(lang, t)) } }
+                    }
+                }))
+                (field(ctx, "from", "search-from", errors, html! { input #from name="from" type="date" value=(f.from); }))
+                (field(ctx, "to", "search-to", errors, html! { input #to name="to" type="date" value=(f.to); }))
+            }
+            p { button #search type="submit" { (ctx.t("search-button")) } }
+        }
+        @if let Some((hits, total)) = found { (results(ctx, f, &hits, total)) }
+    };
+    layout::render(ctx, status, "search-title", Nav::Search, body)
+}
+
+fn results(ctx: &Ctx, f: &SearchForm, hits: &[Hit], total: i64) -> Markup {
+    let offset = f.offset.max(0);
+    html! {
+        section aria-labelledby="results-h" aria-live="polite" {
+            h2 #results-h { (ctx.ta("search-results", &[("total", total.into())])) }
+            @if hits.is_empty() { p.empty { (ctx.t("search-none")) } }
+            @for h in hits {
+                article.result {
+                    @match h.kind {
+                        SearchKind::Testimonies => a href={ "/testimonies/" (h.id) } { (ctx.t("testimony-of")) " " (h.pseudonym) },
+                        SearchKind::Persons => a href={ "/persons/" (h.id) } { (h.pseudonym) },
+                    }
+                    " " span.hint { (layout::when(ctx, h.created_at)) }
+                    @if !h.snippet.is_empty() { p { "… " (h.snippet) " …" } }
+                }
+            }
+            @if total > PAGE {
+                nav.pager aria-label=(ctx.t("pages")) {
+                    @if offset > 0 { (page_button(ctx, f, (offset - PAGE).max(0), "previous")) }
+                    span { (ctx.ta("search-page", &[("from", (offset + 1).into()), ("to", (offset + hits.len() as i64).into()), ("total", total.into())])) }
+                    @if offset + PAGE < total { (page_button(ctx, f, offset + PAGE, "next")) }
+                }
+            }
+        }
+    }
+}
+
+/// Paging repeats the search as a POST, so the words stay out of the URL.
+fn page_button(ctx: &Ctx, f: &SearchForm, offset: i64, label_id: &str) -> Markup {
+    html! {
+        form method="post" action="/search" {
+            (csrf_field(ctx))
+            @for (name, value) in [("q", &f.q), ("case", &f.case), ("kind", &f.kind), ("act_type", &f.act_type),
+                                   ("torture_method", &f.torture_method), ("from", &f.from), ("to", &f.to)] {
+                input type="hidden" name=(name) value=(value);
+            }
+            input type="hidden" name="offset" value=(offset);
+            button.secondary type="submit" { (ctx.t(label_id)) }
+        }
+    }
+}
