@@ -5,9 +5,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::StoredEntry;
-use super::checkpoints::SignedCheckpoint;
-use super::tree;
+use super::checkpoint::NoteVerifier;
+use super::checkpoints::{self, SignedCheckpoint};
+use super::merkle::{self, Hash};
+use super::{Actor, Entry, StoredEntry, tree};
+use crate::crypto::Keyring;
 use crate::error::{Error, Result};
 use crate::store::DbConnection;
 use crate::store::schema::audit_log;
@@ -53,6 +55,19 @@ pub fn list(conn: &mut DbConnection, f: &Filter, limit: i64, offset: i64) -> Res
         .select(StoredEntry::as_select())
         .load(conn)?;
     Ok((items, total))
+}
+
+/// A page of the log as an auditor reads it: the reading is itself audited.
+pub fn read(
+    conn: &mut DbConnection,
+    actor: Actor,
+    f: &Filter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<StoredEntry>, i64)> {
+    let page = list(conn, f, limit, offset)?;
+    super::append(conn, &Entry::new(actor, "audit.read").detail("results", page.0.len()))?;
+    Ok(page)
 }
 
 pub fn entry(conn: &mut DbConnection, seq: i64) -> Result<StoredEntry> {
@@ -103,4 +118,147 @@ pub fn custody(conn: &mut DbConnection, target_type: &str, target_id: &str) -> R
         .limit(10_000)
         .select(StoredEntry::as_select())
         .load(conn)?)
+}
+
+/// A record's chain of custody, proved: every event naming it with its inclusion proof
+/// against the latest checkpoint (signed now if the log has grown), and the log's public
+/// key. Call in a write transaction; the reading is audited after the proofs are made.
+#[derive(Debug, Clone)]
+pub struct ProvedCustody {
+    pub events: Vec<EntryProof>,
+    pub checkpoint: Option<SignedCheckpoint>,
+    pub verifier_key: Option<String>,
+}
+
+pub fn custody_proved(
+    conn: &mut DbConnection,
+    keyring: &Keyring,
+    actor: Actor,
+    target_type: &str,
+    target_id: &str,
+) -> Result<ProvedCustody> {
+    let entries = custody(conn, target_type, target_id)?;
+    let Some(checkpoint) = checkpoints::create(conn, keyring)? else {
+        return Ok(ProvedCustody { events: Vec::new(), checkpoint: None, verifier_key: None });
+    };
+    let events = entries.iter().map(|e| prove(conn, e.seq, &checkpoint)).collect::<Result<Vec<_>>>()?;
+    let verifier_key = checkpoints::ensure_verifier_key(conn, keyring)?;
+    super::append(conn, &Entry::new(actor, "audit.custody_read").detail("events", events.len()))?;
+    Ok(ProvedCustody { events, checkpoint: Some(checkpoint), verifier_key: Some(verifier_key) })
+}
+
+/// One entry proved against the latest checkpoint (signed now if the log has grown),
+/// with the log's public key. Call in a write transaction.
+pub fn entry_proved(conn: &mut DbConnection, keyring: &Keyring, seq: i64) -> Result<(EntryProof, String)> {
+    if seq < 0 {
+        return Err(Error::NotFound);
+    }
+    entry(conn, seq)?;
+    let checkpoint = checkpoints::create(conn, keyring)?.ok_or(Error::NotFound)?;
+    let proof = prove(conn, seq, &checkpoint)?;
+    Ok((proof, checkpoints::ensure_verifier_key(conn, keyring)?))
+}
+
+/// What checking an entry's proof found, step by step, as an outsider would check it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProofCheck {
+    /// The checkpoint is signed by the log's key and is of the proof's tree size.
+    pub signature: bool,
+    /// The leaf hash is recomputed from the entry's fields and from its canonical text.
+    pub leaf: bool,
+    /// The inclusion path leads from the leaf to the signed root.
+    pub inclusion: bool,
+}
+
+impl ProofCheck {
+    pub fn ok(&self) -> bool {
+        self.signature && self.leaf && self.inclusion
+    }
+}
+
+/// Checks a proof with nothing but the proof and a verifier key (pure).
+pub fn check(proof: &EntryProof, verifier_key: &str) -> ProofCheck {
+    let signed = NoteVerifier::parse(verifier_key.trim())
+        .ok()
+        .and_then(|v| v.verify(&proof.checkpoint.note).ok())
+        .filter(|c| c.size == proof.tree_size && c.size == proof.checkpoint.size);
+    let leaf = merkle::leaf_hash(&super::canonical_bytes(&proof.entry));
+    let leaf_ok = leaf == merkle::leaf_hash(proof.canonical.as_bytes())
+        && hex::encode(leaf) == proof.leaf_hash
+        && proof.leaf_index == proof.entry.seq as u64;
+    let path: Option<Vec<Hash>> =
+        proof.inclusion_proof.iter().map(|h| hex::decode(h).ok().and_then(|b| b.try_into().ok())).collect();
+    let inclusion = match (&signed, path) {
+        (Some(c), Some(path)) => {
+            merkle::verify_inclusion(&leaf, proof.leaf_index, c.size, &path, &c.root).is_ok()
+        }
+        _ => false,
+    };
+    ProofCheck { signature: signed.is_some(), leaf: leaf_ok, inclusion }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::checkpoint::{Checkpoint, NoteSigner};
+    use base64::Engine;
+
+    fn entry(seq: i64, action: &str) -> StoredEntry {
+        StoredEntry {
+            seq,
+            at: chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap().naive_utc(),
+            actor_user_id: None,
+            actor_session_id: None,
+            action: action.into(),
+            target_type: Some("case".into()),
+            target_id: Some("c1".into()),
+            outcome: "success".into(),
+            details: "{}".into(),
+            leaf_hash: None,
+        }
+    }
+
+    /// Entry 0 of a two-entry log, proved against a checkpoint signed by `signer`.
+    fn proof(signer: &NoteSigner) -> EntryProof {
+        let (first, second) = (entry(0, "case.create"), entry(1, "case.member_add"));
+        let leaf = |e: &StoredEntry| merkle::leaf_hash(&crate::audit::canonical_bytes(e));
+        let root = merkle::node_hash(&leaf(&first), &leaf(&second));
+        let note = signer.sign(&Checkpoint { origin: signer.name().into(), size: 2, root }).unwrap();
+        let canonical = String::from_utf8(crate::audit::canonical_bytes(&first)).unwrap();
+        EntryProof {
+            leaf_hash: hex::encode(leaf(&first)),
+            canonical,
+            leaf_index: 0,
+            tree_size: 2,
+            inclusion_proof: vec![hex::encode(leaf(&second))],
+            checkpoint: SignedCheckpoint {
+                size: 2,
+                root: base64::engine::general_purpose::STANDARD.encode(root),
+                note,
+            },
+            entry: first,
+        }
+    }
+
+    #[test]
+    fn a_proof_checks_and_any_change_to_it_is_caught() {
+        let signer = NoteSigner::from_seed("custodia.example/audit", [9; 32]).unwrap();
+        let key = signer.verifier_key();
+        let good = proof(&signer);
+        assert!(check(&good, &key).ok());
+
+        let mut altered = good.clone();
+        altered.entry.action = "case.read".into();
+        let c = check(&altered, &key);
+        assert!(!c.leaf && !c.inclusion && c.signature, "{c:?}");
+
+        let mut wrong_path = good.clone();
+        wrong_path.inclusion_proof = vec![hex::encode([0u8; 32])];
+        assert_eq!(check(&wrong_path, &key), ProofCheck { signature: true, leaf: true, inclusion: false });
+
+        let other = NoteSigner::from_seed("custodia.example/audit", [8; 32]).unwrap();
+        let c = check(&good, &other.verifier_key());
+        assert!(!c.signature && !c.ok(), "another key's checkpoint proves nothing");
+        assert!(!check(&good, "not a key").ok());
+    }
 }

@@ -311,6 +311,19 @@ fn case_exists(c: &mut DbConnection, id: &str) -> Result<()> {
     if n == 0 { Err(Error::NotFound) } else { Ok(()) }
 }
 
+/// Whether users of this role can be added to a case. Auditors and admins read no
+/// content; membership would grant them nothing.
+pub fn can_be_member(role: Role) -> bool {
+    !matches!(role, Role::Admin | Role::Auditor)
+}
+
+/// A case by its clear fields only (reference and status), as an admin managing its
+/// membership sees it; nothing sealed is opened.
+pub fn get_clear(c: &mut DbConnection, id: Uuid) -> Result<CaseView> {
+    let row = load(c, &id.to_string())?;
+    view(c, None, row, None)
+}
+
 /// Admins manage membership; members may see who else is in their case.
 pub fn members(c: &mut DbConnection, who: &Principal, case_id: Uuid) -> Result<Vec<Member>> {
     let id = case_id.to_string();
@@ -351,10 +364,9 @@ pub fn add_member(
     case_exists(c, &id)?;
     let user_role: Option<String> =
         users::table.find(input.user_id.to_string()).select(users::role).first(c).optional()?;
-    match user_role.as_deref() {
+    match user_role.as_deref().map(str::parse::<Role>) {
         None => return Err(Error::field("user_id", "unknown_user", "no such user")),
-        // Auditors and admins read no content; membership would grant them nothing.
-        Some("auditor") | Some("admin") => {
+        Some(Ok(role)) if !can_be_member(role) => {
             return Err(Error::field(
                 "user_id",
                 "role_cannot_be_member",

@@ -6,6 +6,7 @@
 pub mod root;
 pub mod store;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use secrecy::{ExposeSecret, SecretString};
@@ -63,6 +64,8 @@ pub struct Keys {
     db: Db,
     settings: KeySettings,
     state: RwLock<State>,
+    /// A background rewrap (`start_rewrap`) is running.
+    rewrapping: AtomicBool,
 }
 
 impl std::fmt::Debug for Keys {
@@ -75,7 +78,12 @@ impl Keys {
     /// Loads the custody state. File and environment roots are opened at once; a
     /// passphrase or shares leave the service sealed until someone unseals it.
     pub async fn open(db: Db, settings: KeySettings) -> Result<Self> {
-        let keys = Keys { db, settings, state: RwLock::new(State::Uninitialised) };
+        let keys = Keys {
+            db,
+            settings,
+            state: RwLock::new(State::Uninitialised),
+            rewrapping: AtomicBool::new(false),
+        };
         let meta = keys.db.run(store::load_meta).await?;
         if let Some(meta) = meta {
             if meta.root_source.opens_at_start() {
@@ -319,6 +327,45 @@ impl Keys {
                 Ok((done, store::count_not_on(c, keyring.primary_version())?))
             })
             .await
+    }
+
+    /// Rewraps every record key onto the primary KEK in the background, `batch` keys per
+    /// transaction (each audited as `key.rewrap`), for the web interface's progress page.
+    /// Returns false, starting nothing, when a background rewrap is already running.
+    pub fn start_rewrap(self: &Arc<Self>, actor: Actor, batch: i64) -> Result<bool> {
+        self.keyring()?;
+        if self.rewrapping.swap(true, Ordering::AcqRel) {
+            return Ok(false);
+        }
+        let keys = self.clone();
+        actix_web::rt::spawn(async move {
+            /// Clears the flag however the task ends.
+            struct Running(Arc<Keys>);
+            impl Drop for Running {
+                fn drop(&mut self) {
+                    self.0.rewrapping.store(false, Ordering::Release);
+                }
+            }
+            let running = Running(keys);
+            loop {
+                match running.0.rewrap_batch(actor, batch).await {
+                    // Done, or nothing moved (a record the keyring cannot open): stop
+                    // rather than spin; the status page still shows what is left.
+                    Ok((_, 0)) | Ok((0, _)) => break,
+                    Ok(_) => tokio::task::yield_now().await,
+                    Err(e) => {
+                        tracing::error!(error = %e, "background rewrap stopped");
+                        break;
+                    }
+                }
+            }
+        });
+        Ok(true)
+    }
+
+    /// Whether a background rewrap is running now.
+    pub fn rewrap_running(&self) -> bool {
+        self.rewrapping.load(Ordering::Acquire)
     }
 
     /// Destroys an old KEK. Refused for the primary and while any record uses it.

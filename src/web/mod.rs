@@ -9,7 +9,7 @@ pub mod assets;
 pub mod i18n;
 pub mod layout;
 pub mod marking;
-mod pages;
+pub mod pages;
 pub mod session;
 
 use std::future::Future;
@@ -196,7 +196,14 @@ async fn render_errors(
     let ctx = Ctx::of(res.request());
     let page = match error {
         Some(Error::Unauthenticated) => {
-            HttpResponse::SeeOther().insert_header((header::LOCATION, "/login?ended=1")).finish()
+            // "Your session ended" only to someone who had one.
+            let had_session = res.request().app_data::<web::Data<AppState>>().is_some_and(|s| {
+                res.request()
+                    .cookie(session::cookie_name(s.behind_tls))
+                    .is_some_and(|c| !c.value().is_empty())
+            });
+            let to = if had_session { "/login?ended=1" } else { "/login" };
+            HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
         }
         Some(Error::SecondFactorEnrolmentRequired) => {
             HttpResponse::SeeOther().insert_header((header::LOCATION, "/account")).finish()
@@ -204,7 +211,9 @@ async fn render_errors(
         _ => layout::error_page(&ctx, status),
     };
     let mut page = page;
-    if status == StatusCode::PAYLOAD_TOO_LARGE {
+    // A refused form was not read to its end (the permission check comes first), and
+    // the server will not read the rest: the browser must not reuse the connection.
+    if res.request().method() != actix_web::http::Method::GET || status == StatusCode::PAYLOAD_TOO_LARGE {
         page.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
     }
     Ok(res.into_response(page))

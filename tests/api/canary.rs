@@ -339,20 +339,35 @@ async fn no_canary_from_the_case_model_reaches_disk_rows_or_logs() {
         let bytes = std::fs::read(&path).unwrap();
         assert_absent(&path.display().to_string(), &bytes, &canaries);
     }
-    let dump = app
-        .state
+    let dump = database_rows(&app).await;
+    assert_absent("database rows", dump.as_bytes(), &canaries);
+    assert_absent("logs", &captured_logs(), &canaries);
+}
+
+/// On PostgreSQL, every row of the tables holding records, as JSON text (on SQLite the
+/// file and WAL searched byte by byte already cover them).
+async fn database_rows(app: &TestApp) -> String {
+    app.state
         .db
         .run(|c| {
             let mut lines = Vec::new();
-            for table in
-                ["cases", "persons", "places", "incidents", "testimonies", "attachments", "audit_log"]
-            {
+            for table in [
+                "cases",
+                "persons",
+                "places",
+                "incidents",
+                "testimonies",
+                "attachments",
+                "audit_log",
+                "search_queries",
+                "bundles",
+            ] {
                 let sql = match c {
                     #[cfg(feature = "postgres")]
                     custodia::store::DbConnection::Postgres(_) => {
                         format!("SELECT CAST(row_to_json(t) AS TEXT) AS line FROM {table} t")
                     }
-                    // SQLite: every byte of its file and WAL was searched above.
+                    // SQLite: every byte of its file and WAL is searched instead.
                     #[allow(unreachable_patterns)]
                     _ => continue,
                 };
@@ -361,7 +376,50 @@ async fn no_canary_from_the_case_model_reaches_disk_rows_or_logs() {
             Ok(lines.join("\n"))
         })
         .await
-        .unwrap();
-    assert_absent("database rows", dump.as_bytes(), &canaries);
+        .unwrap()
+}
+
+/// The pages: what is typed into forms (a case title, a new witness's name, an account
+/// with a marked name, a search) reaches neither the disk, the rows, the logs nor any
+/// URL the browser is sent to.
+#[tokio::test]
+async fn no_canary_typed_into_the_pages_reaches_disk_rows_logs_or_urls() {
+    use crate::web::{location, testimony_fields};
+    use custodia::domain::Role;
+    let app = spawn_app().await;
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let canary = |what: &str| format!("CANARY{tag}{what} Фёдор Канарейкин");
+    let canaries: Vec<String> =
+        ["title", "name", "account", "marked", "search"].iter().map(|w| canary(w)).collect();
+    let (_, b) = app.web_user(Role::Documenter).await;
+    let mut urls = Vec::new();
+    let res = app.web_post(&b, "/cases/new", &[("reference", "CN-WEB"), ("title", &canary("title"))]).await;
+    let case = location(&res);
+    urls.push(case.clone());
+    let account = format!("{} [[{}]]", canary("account"), canary("marked"));
+    let name = canary("name");
+    let fields = testimony_fields(&[("witness_id", "new"), ("new_witness", &name), ("account", &account)]);
+    let res = app.web_post(&b, &format!("{case}/testimonies/new"), &fields).await;
+    assert_eq!(res.status(), 303);
+    let t = location(&res);
+    urls.push(t.clone());
+    let html = app.page(&b, &t).await;
+    assert!(html.contains(&canary("account")), "it reads back");
+    let t = t.split('?').next().unwrap().to_owned();
+    let res = app.web_post(&b, &format!("{t}/seal"), &[]).await;
+    urls.push(location(&res));
+    let res = app.web_post(&b, "/search", &[("q", &canary("search"))]).await;
+    assert_eq!(res.status(), 200);
+    let res = app.web_post(&b, "/search", &[("q", "Канарейкин")]).await;
+    assert!(res.text().await.unwrap().contains("class=\"result\""));
+
+    for url in &urls {
+        assert_absent(&format!("URL {url}"), url.as_bytes(), &canaries);
+    }
+    for path in files_under(app.db.dir.path()) {
+        let bytes = std::fs::read(&path).unwrap();
+        assert_absent(&path.display().to_string(), &bytes, &canaries);
+    }
+    assert_absent("database rows", database_rows(&app).await.as_bytes(), &canaries);
     assert_absent("logs", &captured_logs(), &canaries);
 }

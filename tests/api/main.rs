@@ -18,3 +18,4 @@ mod policy;
 mod search;
 mod users;
 mod web;
+mod web_admin;

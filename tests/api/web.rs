@@ -134,7 +134,7 @@ async fn sign_in_sets_a_strict_cookie_and_a_new_session_each_time() {
     // A forged cookie is ignored and removed.
     let res = app.client.get(app.url("/")).header("cookie", "custodia=cst_forged").send().await.unwrap();
     assert_eq!(res.status(), 303);
-    assert_eq!(location(&res), "/login");
+    assert_eq!(location(&res), "/login?ended=1");
     assert!(res.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
 }
 
@@ -568,4 +568,65 @@ async fn a_lawyer_sees_what_consent_withholds_exports_and_downloads() {
     let key = app.web_get(&lawyer, "/bundles/public-key").await;
     assert!(key.text().await.unwrap().contains("minisign public key"));
     assert!(app.audit_actions().await.contains(&"bundle.preview".to_owned()));
+}
+
+/// Every page and form in `PAGES`, with no session and with each role: deny by
+/// default, and the same answer as the one policy table.
+#[tokio::test]
+async fn every_role_against_every_page_follows_the_policy_table() {
+    use custodia::auth::policy;
+    let app = spawn_app().await;
+    let concrete = |path: &str| {
+        path.replace("{id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{bundle_id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{user_id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{target_id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{target_type}", "testimony")
+            .replace("{role}", "lawyer")
+            .replace("{seq}", "1")
+            .replace("{code}", "ru")
+            .replace("{file}", "nothing.css")
+    };
+    let anonymous = Browser { cookie: String::new(), csrf: String::new() };
+    for (method, path, action) in custodia::web::pages::PAGES {
+        let Some(action) = action else { continue };
+        let url = concrete(path);
+        let res = if *method == "GET" {
+            app.web_get(&anonymous, &url).await
+        } else {
+            app.web_post(&anonymous, &url, &[]).await
+        };
+        assert_eq!(res.status(), 303, "{method} {path} without a session");
+        assert_eq!(location(&res), "/login", "{method} {path} needs {}", action.code());
+    }
+    for role in Role::ALL {
+        let (_, b) = app.web_user(role).await;
+        for (method, path, action) in custodia::web::pages::PAGES {
+            let Some(action) = action else { continue };
+            // These end the session; their own tests cover them.
+            if ["/logout", "/lock"].contains(path) {
+                continue;
+            }
+            let url = concrete(path);
+            let res = if *method == "GET" {
+                app.web_get(&b, &url).await
+            } else {
+                app.web_post(&b, &url, &[]).await
+            };
+            let status = res.status().as_u16();
+            // Case-scoped actions also need membership: the ids here are of no case,
+            // so a role the table allows gets 404, and one it refuses 403 or 404.
+            let may = policy::allowed(role, *action);
+            assert!(status < 500, "{role:?} {method} {path}: {status}");
+            if may {
+                assert_ne!(status, 403, "{role:?} {method} {path} is allowed by the table");
+                assert_ne!(status, 401, "{role:?} {method} {path}");
+            } else {
+                assert!(
+                    status == 403 || status == 404,
+                    "{role:?} {method} {path} must be refused, got {status}"
+                );
+            }
+        }
+    }
 }

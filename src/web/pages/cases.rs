@@ -31,8 +31,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Page size of the lists on a case's page; longer lists page.
 const PAGE: i64 = 100;
 
-async fn home(state: web::Data<AppState>, ctx: Ctx) -> Result<HttpResponse> {
-    let Some(p) = ctx.who.clone() else { return Ok(see_other("/login")) };
+async fn home(state: web::Data<AppState>, who: Allowed<act::SelfManage>, ctx: Ctx) -> Result<HttpResponse> {
+    let p = who.principal;
     if !policy::allowed(p.role, Action::CaseList) {
         // Auditors work from the log.
         return Ok(see_other("/audit"));
@@ -160,6 +160,20 @@ struct CaseOverview {
     persons: (Vec<PersonView>, i64),
     units: (Vec<UnitRef>, i64),
     places: (Vec<PlaceView>, i64),
+    labels: super::records::Labels,
+    /// What the reader may do here (a case lead may do more than their role alone).
+    may: Vec<Action>,
+}
+
+/// May `p` do `action` in this case? For showing a control; the handler behind it
+/// checks again.
+pub fn may_in_case(
+    c: &mut crate::store::DbConnection,
+    p: &crate::auth::Principal,
+    case_id: Uuid,
+    action: Action,
+) -> bool {
+    crate::cases::access::authorize(c, p, &case_id.to_string(), action).is_ok()
 }
 
 async fn case_page(
@@ -169,7 +183,6 @@ async fn case_page(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
     let (p, id) = (who.principal, id.into_inner());
-    let role = p.role;
     let o = state
         .tx(move |c, k| {
             Ok(CaseOverview {
@@ -179,10 +192,15 @@ async fn case_page(
                 persons: persons::list(c, k, &p, id, None, (PAGE, 0))?,
                 units: units::list(c, k, &p, id, (PAGE, 0))?,
                 places: places::list(c, k, &p, id, (PAGE, 0))?,
+                labels: super::records::Labels::load(c)?,
+                may: [Action::TestimonyCreate, Action::RecordWrite, Action::BundleExport]
+                    .into_iter()
+                    .filter(|a| may_in_case(c, &p, id, *a))
+                    .collect(),
             })
         })
         .await?;
-    let may = |a: Action| policy::allowed(role, a);
+    let may = |a: Action| o.may.contains(&a);
     let case = &o.case;
     let body = html! {
         div.heading {
@@ -226,7 +244,7 @@ async fn case_page(
             section aria-labelledby="incidents-h" {
                 h2 #incidents-h { (ctx.t("incidents-title")) " " span.count { (o.incidents.1) } }
                 ul.plain { @for i in &o.incidents.0 {
-                    li { a href={ "/incidents/" (i.id) } { (i.act_type) }
+                    li { a href={ "/incidents/" (i.id) } { (o.labels.of(ctx.lang(), "act_type", &i.act_type)) }
                         @if let Some(d) = &i.start_date { " · " (ctx.lang().date(d)) }
                         @if let Some(pl) = &i.place_name { " · " (pl) } }
                 } }

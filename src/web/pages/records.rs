@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::auth::see_other;
 use super::cases::{kind_id, person_label};
 use crate::auth::Action;
-use crate::auth::policy::{self, act};
+use crate::auth::policy::act;
 use crate::cases::incidents::{self, IncidentView, InvolvementSummary, NewIncident, NewInvolvement};
 use crate::cases::persons::{self, NewPerson, PersonKind, PersonView};
 use crate::cases::places::{self, NewPlace, PlaceView};
@@ -41,14 +41,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Vocabulary labels in the reader's language, by code.
-struct Labels(Vec<Term>);
+pub struct Labels(Vec<Term>);
 
 impl Labels {
-    fn load(c: &mut DbConnection) -> Result<Labels> {
+    pub fn load(c: &mut DbConnection) -> Result<Labels> {
         Ok(Labels(vocab::list(c, None)?))
     }
 
-    fn of(&self, lang: Lang, vocabulary: &str, code: &str) -> String {
+    pub fn of(&self, lang: Lang, vocabulary: &str, code: &str) -> String {
         self.0
             .iter()
             .find(|t| t.vocabulary == vocabulary && t.code == code)
@@ -215,10 +215,10 @@ async fn incident(
     q: web::Query<Linked>,
 ) -> Result<HttpResponse> {
     let (p, id) = (who.principal, id.into_inner());
-    let may_link = policy::allowed(p.role, Action::CaseLink);
-    let page = state
+    let (page, may_link) = state
         .tx(move |c, k| {
             let i = incidents::get(c, k, &p, id)?;
+            let may_link = super::cases::may_in_case(c, &p, i.case_id, Action::CaseLink);
             let (people, units) = if may_link {
                 (
                     persons::list(c, k, &p, i.case_id, None, (500, 0))?.0,
@@ -227,7 +227,7 @@ async fn incident(
             } else {
                 (Vec::new(), Vec::new())
             };
-            Ok(IncidentPage { i, labels: Labels::load(c)?, people, units })
+            Ok((IncidentPage { i, labels: Labels::load(c)?, people, units }, may_link))
         })
         .await?;
     Ok(layout::page(
@@ -316,7 +316,8 @@ fn incident_body(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct InvolvementForm {
     who: String,
     role: String,

@@ -14,6 +14,7 @@ use super::auth::see_other;
 use super::cases::person_label;
 use crate::auth::Action;
 use crate::auth::policy::{self, act};
+use crate::cases::access::{self, RecordTable};
 use crate::cases::incidents::{self, IncidentView};
 use crate::cases::persons::{self, NewPerson, PersonKind, PersonView};
 use crate::cases::testimonies::{
@@ -376,7 +377,7 @@ async fn new_page(
     let (p, case_id) = (who.principal, id.into_inner());
     let d = state
         .tx(move |c, k| {
-            crate::cases::access::authorize(c, &p, &case_id.to_string(), Action::TestimonyCreate)?;
+            access::authorize(c, &p, &case_id.to_string(), Action::TestimonyCreate)?;
             form_data(c, k, &p, case_id)
         })
         .await?;
@@ -403,6 +404,7 @@ async fn create(
         let (p, f) = (p.clone(), f.clone());
         state
             .tx(move |c, k| {
+                access::authorize(c, &p, &case_id.to_string(), Action::TestimonyCreate)?;
                 let witness = match f.witness_id.parse::<Uuid>() {
                     Ok(id) => id,
                     Err(_) => {
@@ -466,15 +468,15 @@ async fn show(
     done: web::Query<Done>,
 ) -> Result<HttpResponse> {
     let (p, id) = (who.principal, id.into_inner());
-    let may_link = policy::allowed(p.role, Action::CaseLink);
     let viewer = p.clone();
-    let a = state
+    let (a, may_link) = state
         .tx(move |c, k| {
             let t = testimonies::get(c, k, &p, id)?;
             let case = cases::get(c, k, &p, t.case_id)?;
+            let may_link = super::cases::may_in_case(c, &p, t.case_id, Action::CaseLink);
             let case_incidents =
                 if may_link { incidents::list(c, k, &p, t.case_id, (200, 0))?.0 } else { Vec::new() };
-            Ok(Around { t, case_incidents, reference: case.reference })
+            Ok((Around { t, case_incidents, reference: case.reference }, may_link))
         })
         .await?;
     let may_edit = a.t.status == Status::Draft && a.t.author_id == viewer.user_id;
@@ -693,6 +695,8 @@ fn update_draft(
     id: Uuid,
     f: &TestimonyForm,
 ) -> Result<TestimonyView> {
+    // Who may change it is decided before what they sent is judged.
+    access::authorize_record(c, p, RecordTable::Testimony, &id.to_string(), Action::TestimonyCreate)?;
     let witness = f
         .witness_id
         .parse::<Uuid>()
@@ -739,6 +743,11 @@ async fn upload(
     mut parts: Multipart,
 ) -> Result<HttpResponse> {
     let (p, id) = (who.principal, id.into_inner());
+    // Authorised before a byte of the form is read.
+    let ticket = {
+        let p = p.clone();
+        state.db.run(move |c| attachments::begin_upload(c, &p, id)).await?
+    };
     let bad = |what: &str| Error::BadRequest(format!("the upload form is not as expected: {what}"));
     let mut csrf_ok = false;
     while let Some(part) = parts.next().await {
@@ -765,10 +774,6 @@ async fn upload(
                     .map(|m| clean_media_type(m.essence_str()))
                     .transpose()?
                     .unwrap_or_else(|| "application/octet-stream".into());
-                let ticket = {
-                    let p = p.clone();
-                    state.db.run(move |c| attachments::begin_upload(c, &p, id)).await?
-                };
                 store_upload(&state, &mut part, None, media_type, filename, p, ticket).await?;
                 return Ok(see_other(&format!("/testimonies/{id}?uploaded=1")));
             }
@@ -778,9 +783,12 @@ async fn upload(
     Err(if csrf_ok { bad("no file") } else { Error::Forbidden })
 }
 
-#[derive(Deserialize)]
+/// Lenient on purpose: who may link is decided before what was sent is judged, so a
+/// malformed form from someone not allowed is still refused as not allowed.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct LinkForm {
-    incident_id: Uuid,
+    incident_id: String,
 }
 
 async fn link(
@@ -789,12 +797,14 @@ async fn link(
     id: web::Path<Uuid>,
     form: Form<LinkForm>,
 ) -> Result<HttpResponse> {
-    let (p, id, incident) = (who.principal, id.into_inner(), form.0.incident_id);
+    let (p, id) = (who.principal, id.into_inner());
+    let incident = form.0.incident_id.parse().unwrap_or(Uuid::nil());
     state.tx(move |c, k| incidents::link_testimony(c, k, &p, id, incident)).await?;
     Ok(see_other(&format!("/testimonies/{id}?linked=1")))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct WithdrawForm {
     withdrawn_on: String,
 }
@@ -848,6 +858,13 @@ async fn correct(
         let (p, f) = (p.clone(), f.clone());
         state
             .tx(move |c, k| {
+                access::authorize_record(
+                    c,
+                    &p,
+                    RecordTable::Testimony,
+                    &id.to_string(),
+                    Action::TestimonyCreate,
+                )?;
                 let witness = f.witness_id.parse::<Uuid>().map_err(|_| {
                     Error::Validation(vec![FieldError::new("witness_id", "invalid", "choose a witness")])
                 })?;
