@@ -11,7 +11,7 @@ pub fn security_headers(behind_tls: bool) -> DefaultHeaders {
         ))
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
-        .add(("Referrer-Policy", "no-referrer"))
+        .add(("Referrer-Policy", "same-origin"))
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
         .add(("Cross-Origin-Resource-Policy", "same-origin"))
         .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))

@@ -39,7 +39,7 @@ pub fn render(ctx: &Ctx, status: StatusCode, title_id: &str, nav: Nav, body: Mar
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="referrer" content="no-referrer";
+                meta name="referrer" content="same-origin";
                 title { (title) }
                 link rel="stylesheet" href=(assets::stylesheet());
                 script src=(assets::script()) defer {}

@@ -9,6 +9,7 @@ mod canary;
 mod cases;
 mod cli;
 mod demo;
+mod e2e;
 mod errors;
 mod keys;
 mod migrations;
