@@ -217,7 +217,8 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(count, 48, "the failed writers' rows were rolled back, the others kept");
-        let after = db.transaction(|c| Ok(diesel::sql_query("INSERT INTO t (x) VALUES (99)").execute(c)?)).await;
+        let after =
+            db.transaction(|c| Ok(diesel::sql_query("INSERT INTO t (x) VALUES (99)").execute(c)?)).await;
         assert_eq!(after.unwrap(), 1, "the queue still works");
     }
 }
