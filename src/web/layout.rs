@@ -50,6 +50,8 @@ pub fn render(ctx: &Ctx, status: StatusCode, title_id: &str, nav: Nav, body: Mar
                 a.skip href="#main" { (ctx.t("skip-to-content")) }
                 header.top {
                     a.brand href="/" { "Custodia" }
+                    // Right after the name: on a phone it stays on the first row.
+                    (exit_control(ctx))
                     @if ctx.who.is_some() {
                         nav aria-label=(ctx.t("nav-label")) {
                             ul {
@@ -69,7 +71,6 @@ pub fn render(ctx: &Ctx, status: StatusCode, title_id: &str, nav: Nav, body: Mar
                                 button.link type="submit" { (ctx.t("sign-out")) }
                             }
                         }
-                        (exit_control(ctx))
                     }
                 }
                 main #main tabindex="-1" { (body) }

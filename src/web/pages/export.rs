@@ -81,11 +81,12 @@ async fn context(state: &AppState, p: crate::auth::Principal, case_id: Uuid) -> 
         .tx(move |c, k| {
             let bundles = job::list(c, &p, case_id)?;
             let case = cases::get(c, k, &p, case_id)?;
-            let sealed = testimonies::list(c, &p, case_id, (500, 0))?
+            let mut sealed: Vec<TestimonySummary> = testimonies::list(c, &p, case_id, (500, 0))?
                 .0
                 .into_iter()
                 .filter(|t| t.status == Status::Sealed)
                 .collect();
+            sealed.sort_by(|a, b| a.witness_pseudonym.cmp(&b.witness_pseudonym));
             Ok(Context { case_id, reference: case.reference, sealed, bundles })
         })
         .await

@@ -169,6 +169,7 @@ async fn unit(
             }
             section aria-labelledby="sub-h" {
                 h2 #sub-h { (ctx.t("sub-units")) }
+                @if u.sub_units.is_empty() { p.empty { (ctx.t("none")) } }
                 ul.plain { @for s in &u.sub_units { li { a href={ "/units/" (s.id) } { (s.name) } } } }
             }
             section aria-labelledby="cmd-h" {
@@ -176,7 +177,8 @@ async fn unit(
                 ul.plain { @for cmd in &u.commanders {
                     li { a href={ "/persons/" (cmd.person_id) } { (cmd.pseudonym) }
                         @if cmd.from.is_some() || cmd.to.is_some() {
-                            " · " (cmd.from.as_deref().unwrap_or("…")) "–" (cmd.to.as_deref().unwrap_or("…"))
+                            " · " (cmd.from.as_deref().map(|d| ctx.lang().date(d)).unwrap_or_else(|| "…".into()))
+                            " – " (cmd.to.as_deref().map(|d| ctx.lang().date(d)).unwrap_or_else(|| "…".into()))
                         } }
                 } }
             }
@@ -270,7 +272,7 @@ fn incident_body(
         }
         @if !i.description.is_empty() { div.account-text { (i.description) } }
         section aria-labelledby="who-h" {
-            h2 #who-h { (ctx.t("involvements")) }
+            h2 #who-h { (ctx.t("involved")) }
             ul.plain { @for inv in &i.involvements {
                 li {
                     @if let Some(pid) = inv.person_id { a href={ "/persons/" (pid) } { (name_of(pid)) } }
@@ -300,7 +302,7 @@ fn incident_body(
                                 @for t in labels.terms("involvement_role") { option value=(t.code) { (term_label(lang, t)) } }
                             }
                         }))
-                        button.secondary type="submit" { (ctx.t("link")) }
+                        div.field { button.secondary type="submit" { (ctx.t("link")) } }
                     }
                 }
             }

@@ -135,6 +135,12 @@ fn page(
         .map(|e| FieldError { field: e.field.trim_start_matches("filters.").to_owned(), ..e.clone() })
         .collect();
     let errors = &errors[..];
+    let has_filters = !(f.case.is_empty()
+        && f.act_type.is_empty()
+        && f.torture_method.is_empty()
+        && f.from.is_empty()
+        && f.to.is_empty()
+        && f.kind != "persons");
     let body = html! {
         h1 { (ctx.t("search-title")) }
         p.lead { (ctx.t("search-intro")) }
@@ -145,6 +151,8 @@ fn page(
                 input #q name="q" type="search" value=(f.q) autocomplete="off" spellcheck="false" aria-describedby="q-hint";
                 p.hint #q-hint { (ctx.t("search-words-hint")) }
             }))
+            details.filters-box open[has_filters || !errors.is_empty()] {
+            summary { (ctx.t("search-filters")) }
             div.filters {
                 (field(ctx, "kind", "search-kind", errors, html! {
                     select #kind name="kind" {
@@ -173,6 +181,7 @@ fn page(
                 (field(ctx, "from", "search-from", errors, html! { input #from name="from" type="date" value=(f.from); }))
                 (field(ctx, "to", "search-to", errors, html! { input #to name="to" type="date" value=(f.to); }))
             }
+            }
             p { button #search type="submit" { (ctx.t("search-button")) } }
         }
         @if let Some((hits, total)) = found { (results(ctx, f, &hits, total)) }
@@ -193,7 +202,7 @@ fn results(ctx: &Ctx, f: &SearchForm, hits: &[Hit], total: i64) -> Markup {
                         SearchKind::Persons => a href={ "/persons/" (h.id) } { (h.pseudonym) },
                     }
                     " " span.hint { (layout::when(ctx, h.created_at)) }
-                    @if !h.snippet.is_empty() { p { "… " (h.snippet) " …" } }
+                    @if !h.snippet.is_empty() { p { (h.snippet) } }
                 }
             }
             @if total > PAGE {

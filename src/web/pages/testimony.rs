@@ -456,6 +456,7 @@ struct Done {
 /// Everything the testimony page shows besides the testimony itself.
 struct Around {
     t: TestimonyView,
+    labels: super::records::Labels,
     case_incidents: Vec<IncidentView>,
     reference: String,
 }
@@ -476,7 +477,8 @@ async fn show(
             let may_link = super::cases::may_in_case(c, &p, t.case_id, Action::CaseLink);
             let case_incidents =
                 if may_link { incidents::list(c, k, &p, t.case_id, (200, 0))?.0 } else { Vec::new() };
-            Ok((Around { t, case_incidents, reference: case.reference }, may_link))
+            let labels = super::records::Labels::load(c)?;
+            Ok((Around { t, labels, case_incidents, reference: case.reference }, may_link))
         })
         .await?;
     let may_edit = a.t.status == Status::Draft && a.t.author_id == viewer.user_id;
@@ -547,7 +549,7 @@ fn testimony_page(
             @if let Some(d) = &t.interview_date { dt { (ctx.t("interview-date")) } dd { (ctx.lang().date(d)) } }
             @if let Some(pl) = &t.interview_place { dt { (ctx.t("interview-place")) } dd { (pl) } }
             @if !t.languages.is_empty() { dt { (ctx.t("interview-languages")) } dd { (t.languages.join(", ")) } }
-            dt { (ctx.t("source-connection")) } dd { (t.source_connection) }
+            dt { (ctx.t("source-connection")) } dd { (a.labels.of(ctx.lang(), "source_connection", &t.source_connection)) }
             dt { (ctx.t("consent-shared-with")) }
             dd { @if shared.is_empty() { (ctx.t("consent-nobody")) } @else { (shared.join(", ")) } }
             dt { (ctx.t("consent-may-be-named")) }
@@ -632,7 +634,7 @@ fn testimony_page(
                         label for="incident_id" { (ctx.t("link-incident")) }
                         select #incident_id name="incident_id" {
                             @for i in &a.case_incidents {
-                                option value=(i.id) { (i.act_type) @if let Some(d) = &i.start_date { " · " (ctx.lang().date(d)) } }
+                                option value=(i.id) { (a.labels.of(ctx.lang(), "act_type", &i.act_type)) @if let Some(d) = &i.start_date { " · " (ctx.lang().date(d)) } }
                             }
                         }
                     }

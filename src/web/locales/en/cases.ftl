@@ -83,3 +83,5 @@ place-new = Add a place
 place-type = Kind of place
 place-name = Name
 partial-date-hint = As precise as known: 2021, 2021-03 or 2021-03-14.
+involved = Who was involved
+none = None recorded.

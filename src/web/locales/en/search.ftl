@@ -19,3 +19,4 @@ any = Any
 pages = Pages
 previous = Previous
 next = Next
+search-filters = Filters

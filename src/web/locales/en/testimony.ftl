@@ -1,7 +1,7 @@
 # Recording a testimony: the guided form and the testimony page.
 testimony-title = Testimony
 testimony-of = Testimony of
-testimony-new-intro = Follow the interview: who speaks, how the interview went, what the witness agreed to, then the account in their words. Your draft is saved as you type and stays a draft until you seal it.
+testimony-new-intro = Follow the interview: who speaks, how the interview went, what the witness agreed to, then the account in their words. Once you save the draft, it is saved again every few seconds as you type, and stays a draft until you seal it.
 step-witness = The witness
 step-interview = The interview
 step-consent = Consent

@@ -20,3 +20,4 @@ any = Любой
 pages = Страницы
 previous = Назад
 next = Дальше
+search-filters = Фильтры
