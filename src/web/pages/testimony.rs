@@ -673,21 +673,33 @@ async fn edit(
     };
     match attempt {
         Ok(_) => Ok(see_other(&format!("/testimonies/{id}?saved=1"))),
-        Err(Error::Validation(errors)) => {
-            let d = state
-                .tx(move |c, k| {
-                    let t = testimonies::get(c, k, &p, id)?;
-                    form_data(c, k, &p, t.case_id)
-                })
-                .await?;
-            let body = html! {
-                h1 { (ctx.t("draft-edit")) }
-                (testimony_form(&ctx, &d, &f, &errors, FormMode::Edit(id)))
-            };
-            Ok(form_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "draft-edit", body))
-        }
+        Err(Error::Validation(errors)) => form_again(&state, &ctx, p, id, &f, &errors, FormMode::Edit(id)).await,
         Err(e) => Err(e),
     }
+}
+
+/// The form of an existing testimony shown again as it was sent, with its errors.
+async fn form_again(
+    state: &AppState,
+    ctx: &Ctx,
+    p: crate::auth::Principal,
+    id: Uuid,
+    f: &TestimonyForm,
+    errors: &[FieldError],
+    mode: FormMode,
+) -> Result<HttpResponse> {
+    let title = if matches!(mode, FormMode::Correct(_)) { "correction-new" } else { "draft-edit" };
+    let d = state
+        .tx(move |c, k| {
+            let t = testimonies::get(c, k, &p, id)?;
+            form_data(c, k, &p, t.case_id)
+        })
+        .await?;
+    let body = html! {
+        h1 { (ctx.t(title)) }
+        (testimony_form(ctx, &d, f, errors, mode))
+    };
+    Ok(form_page(ctx, StatusCode::UNPROCESSABLE_ENTITY, title, body))
 }
 
 fn update_draft(
@@ -879,19 +891,7 @@ async fn correct(
     };
     match attempt {
         Ok(t) => Ok(see_other(&format!("/testimonies/{}?sealed=1", t.id))),
-        Err(Error::Validation(errors)) => {
-            let d = state
-                .tx(move |c, k| {
-                    let t = testimonies::get(c, k, &p, id)?;
-                    form_data(c, k, &p, t.case_id)
-                })
-                .await?;
-            let body = html! {
-                h1 { (ctx.t("correction-new")) }
-                (testimony_form(&ctx, &d, &f, &errors, FormMode::Correct(id)))
-            };
-            Ok(form_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "correction-new", body))
-        }
+        Err(Error::Validation(errors)) => form_again(&state, &ctx, p, id, &f, &errors, FormMode::Correct(id)).await,
         Err(e) => Err(e),
     }
 }
