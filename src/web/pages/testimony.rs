@@ -673,7 +673,9 @@ async fn edit(
     };
     match attempt {
         Ok(_) => Ok(see_other(&format!("/testimonies/{id}?saved=1"))),
-        Err(Error::Validation(errors)) => form_again(&state, &ctx, p, id, &f, &errors, FormMode::Edit(id)).await,
+        Err(Error::Validation(errors)) => {
+            form_again(&state, &ctx, p, id, &f, &errors, FormMode::Edit(id)).await
+        }
         Err(e) => Err(e),
     }
 }
@@ -891,7 +893,9 @@ async fn correct(
     };
     match attempt {
         Ok(t) => Ok(see_other(&format!("/testimonies/{}?sealed=1", t.id))),
-        Err(Error::Validation(errors)) => form_again(&state, &ctx, p, id, &f, &errors, FormMode::Correct(id)).await,
+        Err(Error::Validation(errors)) => {
+            form_again(&state, &ctx, p, id, &f, &errors, FormMode::Correct(id)).await
+        }
         Err(e) => Err(e),
     }
 }
