@@ -169,6 +169,12 @@ impl Application {
         self.state.clone()
     }
 
+    /// Stops the server from elsewhere (tests stop theirs when they end, so their
+    /// worker threads and pooled connections do not outlive them).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }

@@ -334,7 +334,8 @@ impl Auth {
     pub async fn authenticate(&self, token: &str) -> Result<(Principal, bool)> {
         let hash = session::hash_token(token).to_vec();
         let idle = Duration::minutes(self.settings.session_idle_minutes);
-        self.db
+        let (principal, enrolment_pending, touch) = self
+            .db
             .run(move |c| {
                 let found = sessions::table
                     .inner_join(users::table)
@@ -358,11 +359,7 @@ impl Auth {
                 {
                     return Err(Error::Unauthenticated);
                 }
-                if session::needs_touch(now, s.last_seen_at) {
-                    diesel::update(sessions::table.find(&s.id))
-                        .set(sessions::last_seen_at.eq(now))
-                        .execute(c)?;
-                }
+                let touch = session::needs_touch(now, s.last_seen_at).then(|| s.id.clone());
                 let principal = Principal {
                     user_id: parse_id(&s.user_id)?,
                     session_id: parse_id(&s.id)?,
@@ -371,9 +368,23 @@ impl Auth {
                     second_factor: s.second_factor,
                 };
                 let enrolment_pending = totp_required && !principal.second_factor;
-                Ok((principal, enrolment_pending))
+                Ok((principal, enrolment_pending, touch))
             })
-            .await
+            .await?;
+        // A write, so it queues for the writer like every other (on SQLite, a write
+        // outside the queue would wait on the file lock holding a pooled connection).
+        if let Some(id) = touch {
+            let now = now();
+            self.db
+                .transaction(move |c| {
+                    diesel::update(sessions::table.find(&id))
+                        .set(sessions::last_seen_at.eq(now))
+                        .execute(c)?;
+                    Ok(())
+                })
+                .await?;
+        }
+        Ok((principal, enrolment_pending))
     }
 
     pub async fn logout(&self, who: &Principal) -> Result<()> {

@@ -38,12 +38,12 @@ const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
 
 /// The pages, mounted last: everything the API and the probes do not claim.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
+    // Outside the pages' scope: a stylesheet needs no session looked up.
+    cfg.service(web::resource("/assets/{file}").get(assets::serve)).service(
         web::scope("")
             .wrap(actix_web::middleware::from_fn(render_errors))
             .wrap(actix_web::middleware::from_fn(session::load))
             .wrap(DefaultHeaders::new().add(("Content-Security-Policy", CSP)))
-            .service(web::resource("/assets/{file}").get(assets::serve))
             .configure(pages::routes)
             .default_service(web::to(not_found)),
     );

@@ -136,6 +136,16 @@ pub struct TestApp {
     pub db: TestDb,
     /// Token of the admin every test starts with.
     pub admin: String,
+    server: actix_web::dev::ServerHandle,
+}
+
+impl Drop for TestApp {
+    /// The server's workers are threads of their own: without this they (and their
+    /// pooled connections) would outlive the test, and a PostgreSQL run would run out
+    /// of connection slots.
+    fn drop(&mut self) {
+        drop(self.server.stop(false));
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -147,12 +157,22 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let db = TestDb::new();
     let mut settings = test_settings(&db);
     tweak(&mut settings);
-    let app = Application::build(&settings).await.expect("application builds");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let state = app.state();
-    tokio::spawn(app.run_until_stopped());
+    // The server runs on a thread (and runtime) of its own, so that stopping it when the
+    // test ends really ends it: its workers, background tasks and pooled connections
+    // go with it. On the test's runtime, the stop could be lost as that runtime shut down,
+    // and every test's connections would pile up (PostgreSQL ran out of slots).
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let app = Application::build(&settings).await.expect("application builds");
+            let _ = tx.send((app.port(), app.state(), app.handle()));
+            let _ = app.run_until_stopped().await;
+        })
+    });
+    let (port, state, server) = rx.await.expect("the server thread started");
+    let address = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let mut test_app = TestApp { address, client, state, db, admin: String::new() };
+    let mut test_app = TestApp { address, client, state, db, admin: String::new(), server };
     test_app.add_user("admin", Role::Admin).await;
     test_app.admin = test_app.login("admin", PASSWORD).await;
     test_app
