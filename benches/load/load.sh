@@ -61,7 +61,7 @@ sampler=$!
 echo "running for $duration: reads 28, searches 20, writes 12, sessions (1 in 20 a login) 4 connections"
 wrk -t2 -c28 -d"$duration" --latency -s "$here/read.lua" "$base" -- "$inv" "$work/ids.txt" >"$work/read.txt" &
 r=$!
-wrk -t2 -c20 -d"$duration" --latency -s "$here/search.lua" "$base" -- "$inv" >"$work/search.txt" &
+wrk -t2 -c20 -d"$duration" --latency -s "$here/search.lua" "$base" -- "$inv" "$n" >"$work/search.txt" &
 s=$!
 wrk -t1 -c12 -d"$duration" --latency -s "$here/write.lua" "$base" -- "$doc" "$case_id" "$witness" >"$work/write.txt" &
 w=$!
