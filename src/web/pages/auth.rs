@@ -12,9 +12,8 @@ use crate::error::{Error, Result};
 use crate::http::extract::{Allowed, client_ip};
 use crate::startup::AppState;
 use crate::web::layout::{self, Nav, csrf_field, notice};
-use crate::web::session::{self, SessionToken};
+use crate::web::session;
 use crate::web::{Ctx, Form, PublicForm};
-use actix_web::HttpMessage;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/login").get(login_page).post(login))
@@ -175,7 +174,6 @@ async fn exit(state: web::Data<AppState>, req: HttpRequest, ctx: Ctx, body: web:
     {
         tracing::warn!(error = %e, "quick exit: the session could not be ended");
     }
-    let _ = req.extensions_mut().remove::<SessionToken>();
     let page = html! {
         (maud::DOCTYPE)
         html {
