@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use futures_util::{StreamExt, TryStreamExt};
 use indicatif::ProgressBar;
 use secrecy::SecretString;
 use uuid::Uuid;
@@ -30,6 +31,8 @@ pub const MAX_SCALE: usize = 100_000;
 /// An incident names at most this many victims (`incidents::create` refuses more), so a
 /// larger demo spreads its witnesses over several identical incidents.
 const VICTIMS_PER_INCIDENT: usize = 1000;
+/// Accounts recorded at once.
+const DEMO_WRITERS: usize = 8;
 const PASSWORD_LEN: usize = 20;
 const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -112,25 +115,32 @@ pub async fn generate_with_progress(
     let scene = state.tx(move |c, k| record_scene(c, k, &who, case_id)).await?;
 
     // …a documenter records and seals each account, one transaction per witness so a
-    // large demo commits as it goes…
+    // large demo commits as it goes, …
+    // several at a time, as several documenters would, so a commit (one fsync) carries
+    // more than one account and a large demo is not bound by the disk's latency.
     let bar = progress(scale as u64, "witnesses");
-    let mut witnesses = Vec::with_capacity(scale);
-    for i in 0..scale {
-        let who = documenter.clone();
-        let w = witness(i);
-        witnesses.push(
-            state
-                .tx(move |c, k| {
-                    let person = persons::create(c, k, &who, case_id, &w.person)?;
-                    let input = w.testimony(person.id);
-                    let t = testimonies::create(c, k, &who, case_id, &input)?;
-                    testimonies::seal(c, k, &who, t.id)?;
-                    Ok((person.id, t.id))
-                })
-                .await?,
-        );
-        bar.inc(1);
-    }
+    let witnesses: Vec<(Uuid, Uuid)> = futures_util::stream::iter(0..scale)
+        .map(|i| {
+            let who = documenter.clone();
+            let w = witness(i);
+            let bar = bar.clone();
+            async move {
+                let ids = state
+                    .tx(move |c, k| {
+                        let person = persons::create(c, k, &who, case_id, &w.person)?;
+                        let input = w.testimony(person.id);
+                        let t = testimonies::create(c, k, &who, case_id, &input)?;
+                        testimonies::seal(c, k, &who, t.id)?;
+                        Ok((person.id, t.id))
+                    })
+                    .await?;
+                bar.inc(1);
+                Ok::<_, Error>(ids)
+            }
+        })
+        .buffered(DEMO_WRITERS)
+        .try_collect()
+        .await?;
     bar.finish_and_clear();
     let first_testimony = witnesses.first().map(|w| w.1).ok_or_else(|| Error::internal("no witness"))?;
 

@@ -51,6 +51,20 @@ impl AppState {
         let keyring = self.keys.keyring()?;
         self.db.transaction(move |c| f(c, &keyring)).await
     }
+
+    /// A read of sealed records and its audit record (`Db::audited_read`): the result is
+    /// released only once `record` has committed.
+    pub async fn audited_read<R, T, F, G>(&self, read: F, record: G) -> Result<T>
+    where
+        F: FnOnce(&mut crate::store::DbConnection, &crate::crypto::Keyring) -> Result<R> + Send + 'static,
+        G: FnOnce(&mut crate::store::DbConnection, &crate::crypto::Keyring, R) -> Result<T> + Send + 'static,
+        R: Send + 'static,
+        T: Send + 'static,
+    {
+        let keyring = self.keys.keyring()?;
+        let for_record = keyring.clone();
+        self.db.audited_read(move |c| read(c, &keyring), move |c, found| record(c, &for_record, found)).await
+    }
 }
 
 pub struct Application {

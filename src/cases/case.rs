@@ -183,6 +183,7 @@ pub fn create(c: &mut DbConnection, keyring: &Keyring, who: &Principal, input: &
             cases::updated_at.eq(now),
         ))
         .execute(c)?;
+    super::persons::start_pseudonym_counters(c, &id)?;
     // An admin opens the case for others; anyone else leads the case they open.
     let my_role = if who.role == Role::Admin {
         None

@@ -791,16 +791,41 @@ pub(crate) fn view(
 
 /// Reads one version; every read is audited in the same transaction.
 pub fn get(c: &mut DbConnection, keyring: &Keyring, who: &Principal, id: Uuid) -> Result<TestimonyView> {
+    let v = find(c, keyring, who, id)?;
+    record_read(c, who, &v)?;
+    Ok(v)
+}
+
+/// `get` for a request: read on a snapshot, released once the read is audited
+/// (`AppState::audited_read`).
+pub async fn audited(state: &crate::startup::AppState, who: Principal, id: Uuid) -> Result<TestimonyView> {
+    let reader = who.clone();
+    state
+        .audited_read(
+            move |c, k| find(c, k, &reader, id),
+            move |c, _, v| {
+                record_read(c, &who, &v)?;
+                Ok(v)
+            },
+        )
+        .await
+}
+
+/// One version as `who` may see it. Reads only: release it only after `record_read`.
+fn find(c: &mut DbConnection, keyring: &Keyring, who: &Principal, id: Uuid) -> Result<TestimonyView> {
     let id = id.to_string();
     let (_, role) = access::authorize_record(c, who, RecordTable::Testimony, &id, Action::CaseRead)?;
-    let v = view(c, keyring, who, role, &id)?;
+    view(c, keyring, who, role, &id)
+}
+
+fn record_read(c: &mut DbConnection, who: &Principal, v: &TestimonyView) -> Result<()> {
     audit::append(
         c,
         &Entry::new(who, "testimony.read")
-            .target("testimony", &id)
+            .target("testimony", v.id.to_string())
             .detail("identity_shown", v.identity_shown),
     )?;
-    Ok(v)
+    Ok(())
 }
 
 /// The latest version of every account in a case (metadata only: nothing is decrypted).

@@ -347,6 +347,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    pseudonym_counters (case_id, prefix) {
+        case_id -> Text,
+        prefix -> Text,
+        last -> BigInt,
+    }
+}
+
 diesel::joinable!(case_members -> cases (case_id));
 diesel::joinable!(involvements -> incidents (incident_id));
 diesel::joinable!(testimony_incidents -> incidents (incident_id));
@@ -367,6 +375,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cases,
     case_members,
     persons,
+    pseudonym_counters,
     units,
     unit_commanders,
     places,

@@ -805,3 +805,27 @@ async fn a_discarded_draft_is_crypto_shredded_and_a_sealed_one_cannot_be_deleted
     )
     .await;
 }
+
+/// Automatic pseudonyms count on per kind from the case's counter, skipping any number a
+/// documenter gave by hand, and never repeat.
+#[tokio::test]
+async fn automatic_pseudonyms_count_on_past_numbers_given_by_hand() {
+    let s = story().await;
+    let add = |body: Value| {
+        let (app, token, case_id) = (&s.app, &s.documenter, &s.case_id);
+        async move {
+            let res = app.post(&format!("/api/v1/cases/{case_id}/persons"), token, body).await;
+            assert_eq!(res.status(), 201);
+            res.json::<Value>().await.unwrap()["pseudonym"].as_str().unwrap().to_owned()
+        }
+    };
+    let by_hand =
+        add(json!({"kind": "witness", "names": ["A"], "sex": "unknown", "pseudonym": "W-0002"})).await;
+    assert_eq!(by_hand, "W-0002");
+    let mut given = Vec::new();
+    for _ in 0..3 {
+        given.push(add(json!({"kind": "witness", "names": ["B"], "sex": "unknown"})).await);
+    }
+    assert_eq!(given, ["W-0003", "W-0004", "W-0005"], "W-0001 is the story's witness");
+    assert_eq!(add(json!({"kind": "victim", "names": ["C"], "sex": "unknown"})).await, "V-0001");
+}

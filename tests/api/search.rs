@@ -246,3 +246,84 @@ async fn filters_follow_incidents_places_perpetrators_and_the_chain_of_command()
         body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["filters.act_type", "filters.from"]);
 }
+
+/// Every way a multi-word query narrows its candidates (the rarest token's postings as
+/// the seed, another token's first look, id lookups in its range, its whole range) gives
+/// exactly the records holding every token, in the caller's cases only.
+#[tokio::test]
+async fn candidates_are_the_records_holding_every_token_however_they_are_narrowed() {
+    use custodia::search::index::Index;
+    use custodia::search::query::candidates_probing;
+    use custodia::store::schema::search_tokens;
+    use diesel::prelude::*;
+    use std::collections::BTreeSet;
+
+    let app = spawn_app().await;
+    let postings: [(&str, &[u32]); 4] = [
+        ("common", &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
+        ("mid", &[1, 2, 3, 4, 5, 6]),
+        ("rare", &[3, 7]),
+        ("once", &[3]),
+    ];
+    let mut rows = Vec::new();
+    for (token, records) in postings {
+        for r in records {
+            rows.push((token.to_owned(), format!("r{r:02}"), "mine".to_owned()));
+        }
+        // The same records in a case the searcher is not in.
+        rows.push((token.to_owned(), "r99".to_owned(), "theirs".to_owned()));
+    }
+    app.state
+        .db
+        .run(move |c| {
+            for (token, record, case) in rows {
+                diesel::insert_into(search_tokens::table)
+                    .values((
+                        search_tokens::token.eq(token),
+                        search_tokens::record_table.eq(Index::Testimonies.table()),
+                        search_tokens::record_id.eq(record),
+                        search_tokens::case_id.eq(case),
+                    ))
+                    .execute(c)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+
+    let expected = |tokens: &[&str]| -> BTreeSet<String> {
+        (1..=10)
+            .filter(|r| tokens.iter().all(|t| postings.iter().any(|(p, rs)| p == t && rs.contains(r))))
+            .map(|r| format!("r{r:02}"))
+            .collect()
+    };
+    let queries: [&[&str]; 6] = [
+        &["common", "rare"],
+        &["common", "mid"],
+        &["rare", "mid", "common"],
+        &["mid", "once"],
+        &["common", "mid", "rare", "once"],
+        &["common"],
+    ];
+    for probe in [1, 2, 3, 1000] {
+        for query in queries {
+            let tokens: Vec<String> = query.iter().map(|t| t.to_string()).collect();
+            let got = app
+                .state
+                .db
+                .run(move |c| {
+                    candidates_probing(c, Index::Testimonies, &tokens, &["mine".to_owned()], true, probe)
+                })
+                .await
+                .unwrap();
+            let got: BTreeSet<String> = got
+                .into_iter()
+                .map(|(id, case)| {
+                    assert_eq!(case, "mine");
+                    id
+                })
+                .collect();
+            assert_eq!(got, expected(query), "{query:?} with first looks of {probe}");
+        }
+    }
+}

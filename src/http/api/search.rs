@@ -25,6 +25,6 @@ pub async fn search(
 ) -> Result<web::Json<Page<Hit>>> {
     let p = who.principal;
     let (limit, offset) = PageQuery { limit: body.limit, offset: body.offset }.resolve()?;
-    let (items, total) = state.tx(move |c, k| query::search(c, k, &p, &body, (limit, offset))).await?;
+    let (items, total) = query::audited(&state, p, body.into_inner(), (limit, offset)).await?;
     Ok(web::Json(Page { items, total, limit, offset }))
 }

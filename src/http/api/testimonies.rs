@@ -65,7 +65,7 @@ pub async fn read(
     id: web::Path<Uuid>,
 ) -> Result<web::Json<TestimonyView>> {
     let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(state.tx(move |c, k| testimonies::get(c, k, &p, id)).await?))
+    Ok(web::Json(testimonies::audited(&state, p, id).await?))
 }
 
 /// Replace a draft (its author only). A sealed testimony answers 409. Permission:

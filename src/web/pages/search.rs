@@ -101,7 +101,7 @@ async fn search(
     let p = who.principal;
     let request = f.request();
     let (offset, p2) = (f.offset.max(0), p.clone());
-    let result = state.tx(move |c, k| query::search(c, k, &p2, &request, (PAGE, offset))).await;
+    let result = query::audited(&state, p2, request, (PAGE, offset)).await;
     let ch = choices(&state, p).await?;
     match result {
         Ok(found) => Ok(page(&ctx, StatusCode::OK, &ch, &f, Some(found), &[])),
