@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # Load test: logins, testimony reads, searches and writes at once, 64 connections in all,
 # against a release build on loopback with TESTIMONIES sealed testimonies (the demo
-# generator), production argon2 parameters, SQLite. Reports each mix's throughput,
-# latency percentiles and errors, and the server's memory over time.
+# generator), production argon2 parameters, SQLite (or PostgreSQL). Reports each mix's
+# throughput, latency percentiles and errors, and the server's memory over time.
 #
 #   benches/load/load.sh [TESTIMONIES] [DURATION]      (defaults: 100000 10m)
 #
 # Seeding 100,000 takes minutes: with LOAD_DIR=/some/dir the installation is kept there
-# and reused by the next run; DURATION "seed" stops after seeding.
+# and reused by the next run; DURATION "seed" stops after seeding. LOAD_DATABASE_URL
+# (e.g. postgres://custodia:custodia@localhost/custodia_load, an empty database) runs
+# against PostgreSQL instead of a SQLite file in the directory.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n="${1:-100000}"
 duration="${2:-10m}"
 here="benches/load"
-cargo build --release --quiet
+cargo build --release --all-features --quiet
 bin="$PWD/target/release/custodia"
 if [ -n "${LOAD_DIR:-}" ]; then
   work="$LOAD_DIR"; mkdir -p "$work"
@@ -23,7 +25,7 @@ else
   trap 'kill "${server:-0}" "${sampler:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 fi
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-export CUSTODIA__DATABASE__URL="sqlite://$work/custodia.db"
+export CUSTODIA__DATABASE__URL="${LOAD_DATABASE_URL:-sqlite://$work/custodia.db}"
 export CUSTODIA__SERVER__PORT="$port"
 export CUSTODIA__KEYS__KEY_FILE="$work/root.key"
 export CUSTODIA__STORAGE__BLOB_DIR="$work/blobs"
