@@ -221,4 +221,35 @@ mod tests {
             db.transaction(|c| Ok(diesel::sql_query("INSERT INTO t (x) VALUES (99)").execute(c)?)).await;
         assert_eq!(after.unwrap(), 1, "the queue still works");
     }
+
+    /// On SQLite the finding of an audited read runs beside the writer queue, so it must
+    /// not be able to write; its record still can, and the connection is writable after.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_find_of_an_audited_read_cannot_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = DatabaseSettings {
+            url: format!("sqlite://{}", dir.path().join("r.db").display()).into(),
+            pool_size: 1,
+            connect_timeout_secs: 5,
+            auto_migrate: false,
+            sqlite_busy_timeout_ms: 5000,
+            sqlite_synchronous: SqliteSynchronous::Full,
+        };
+        let db = Db::connect(&settings).unwrap();
+        db.transaction(|c| Ok(c.batch_execute("CREATE TABLE t (x INTEGER NOT NULL)")?)).await.unwrap();
+        let refused = db
+            .audited_read(|c| Ok(diesel::sql_query("INSERT INTO t (x) VALUES (1)").execute(c)?), |_, n| Ok(n))
+            .await;
+        assert!(refused.is_err(), "a find wrote: {refused:?}");
+        let recorded = db
+            .audited_read(
+                |c| Ok(diesel::sql_query("SELECT COUNT(*) AS n FROM t").get_result::<Count>(c)?.n),
+                |c, n| Ok(n + diesel::sql_query("INSERT INTO t (x) VALUES (2)").execute(c)? as i64),
+            )
+            .await;
+        assert_eq!(recorded.unwrap(), 1, "found nothing, recorded one row");
+        let written =
+            db.transaction(|c| Ok(diesel::sql_query("INSERT INTO t (x) VALUES (3)").execute(c)?)).await;
+        assert_eq!(written.unwrap(), 1, "the pooled connection is writable again");
+    }
 }
