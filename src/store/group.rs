@@ -170,20 +170,25 @@ mod tests {
         n: i64,
     }
 
-    /// Many writers at once: each one's failure (or panic) undoes only its own writes,
-    /// the others commit, and the queue keeps working afterwards.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn each_writer_of_a_batch_commits_or_fails_alone() {
-        let dir = tempfile::tempdir().unwrap();
+    /// A SQLite database in `dir` with a pool of `pool_size` connections.
+    fn sqlite(dir: &tempfile::TempDir, pool_size: u32) -> Db {
         let settings = DatabaseSettings {
-            url: format!("sqlite://{}", dir.path().join("g.db").display()).into(),
-            pool_size: 4,
+            url: format!("sqlite://{}", dir.path().join("t.db").display()).into(),
+            pool_size,
             connect_timeout_secs: 5,
             auto_migrate: false,
             sqlite_busy_timeout_ms: 5000,
             sqlite_synchronous: SqliteSynchronous::Full,
         };
-        let db = Db::connect(&settings).unwrap();
+        Db::connect(&settings).unwrap()
+    }
+
+    /// Many writers at once: each one's failure (or panic) undoes only its own writes,
+    /// the others commit, and the queue keeps working afterwards.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn each_writer_of_a_batch_commits_or_fails_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sqlite(&dir, 4);
         db.transaction(|c| Ok(c.batch_execute("CREATE TABLE t (x INTEGER NOT NULL)")?)).await.unwrap();
         let mut tasks = Vec::new();
         for i in 0..60i64 {
@@ -227,15 +232,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_find_of_an_audited_read_cannot_write() {
         let dir = tempfile::tempdir().unwrap();
-        let settings = DatabaseSettings {
-            url: format!("sqlite://{}", dir.path().join("r.db").display()).into(),
-            pool_size: 1,
-            connect_timeout_secs: 5,
-            auto_migrate: false,
-            sqlite_busy_timeout_ms: 5000,
-            sqlite_synchronous: SqliteSynchronous::Full,
-        };
-        let db = Db::connect(&settings).unwrap();
+        let db = sqlite(&dir, 1);
         db.transaction(|c| Ok(c.batch_execute("CREATE TABLE t (x INTEGER NOT NULL)")?)).await.unwrap();
         let refused = db
             .audited_read(|c| Ok(diesel::sql_query("INSERT INTO t (x) VALUES (1)").execute(c)?), |_, n| Ok(n))
