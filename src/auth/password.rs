@@ -1,5 +1,7 @@
-//! argon2id password hashing, run on the blocking pool with a cap on concurrent hashes
-//! so a burst of logins cannot exhaust memory (each hash holds `m` KiB).
+//! argon2id password hashing, run on the blocking pool with a cap on concurrent hashes:
+//! half the cores (at least one), so a burst of logins — or a guessing attack — can
+//! neither exhaust memory (each hash holds `m` KiB) nor take the CPU that reads and
+//! searches need. Logins beyond the cap wait their turn.
 
 use std::sync::Arc;
 
@@ -34,9 +36,9 @@ impl Passwords {
             None,
         )
         .map_err(|e| Error::internal(format!("argon2 parameters: {e}")))?;
-        let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let mut this =
-            Self { params, permits: Arc::new(Semaphore::new(parallel * 2)), dummy_hash: Arc::from("") };
+            Self { params, permits: Arc::new(Semaphore::new((cores / 2).max(1))), dummy_hash: Arc::from("") };
         this.dummy_hash = Arc::from(this.hash_blocking(&SecretString::from("custodia-dummy-password"))?);
         Ok(this)
     }

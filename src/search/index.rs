@@ -3,16 +3,23 @@
 //! Truncation means a token stands for several words, so a search fetches candidates
 //! and re-checks them on the decrypted text: no false results, and the index alone
 //! cannot tell which of the words a token stands for (docs/threat-model.md).
+//!
+//! Beside its postings, each record keeps its *digests*: 64 bits of the same HMACs, sealed
+//! under a key of the index. A search opens the digests of its candidates and drops those
+//! that lack a term before decrypting any record (`narrow`), so the coincidences the
+//! truncation buys cost a small decryption each rather than normalising a whole testimony.
+
+use std::collections::HashMap;
 
 use diesel::prelude::*;
 use hmac::{KeyInit, Mac};
 use sha2::Sha256;
 
 use super::normalize;
-use crate::crypto::{Keyring, SecretKey};
-use crate::error::Result;
+use crate::crypto::{Dek, FieldContext, Keyring, SecretKey, open_field, seal_field};
+use crate::error::{Error, Result};
 use crate::store::DbConnection;
-use crate::store::schema::search_tokens;
+use crate::store::schema::{search_digests, search_tokens};
 
 /// Bits kept of each HMAC. CipherSweet's coincidence rule asks for 2 ≤ R/2^L ≤ √R with
 /// R the number of distinct inputs: a few hundred thousand stems and names (R ≈ 2^17 –
@@ -48,7 +55,10 @@ impl Index {
 }
 
 pub struct BlindIndex {
+    index: Index,
     key: SecretKey,
+    /// Seals each record's digests; derived beside `key`, so a new generation has its own.
+    sealing: Dek,
 }
 
 /// The generation of index keys in use (bumped by `reindex_all(.., new_key: true)`).
@@ -61,7 +71,12 @@ impl BlindIndex {
     /// The index's key for a key generation: HKDF from the keyring's blind-index root,
     /// one key per index and generation.
     pub fn new(keyring: &Keyring, index: Index, generation: i64) -> Self {
-        BlindIndex { key: keyring.blind_index_key(&format!("{}/g{generation}", index.key_name())) }
+        let name = format!("{}/g{generation}", index.key_name());
+        BlindIndex {
+            index,
+            key: keyring.blind_index_key(&name),
+            sealing: Dek::from_key(keyring.blind_index_key(&format!("{name}/digests"))),
+        }
     }
 
     /// The index as it stands in the database.
@@ -69,14 +84,21 @@ impl BlindIndex {
         Ok(Self::new(keyring, index, generation(c)?))
     }
 
-    pub fn token(&self, normalised: &str) -> String {
+    /// The first 64 bits of HMAC-SHA256(key, token); the posting is the first 16 of them.
+    pub fn digest(&self, normalised: &str) -> u64 {
         // HMAC takes keys of any length; a 32-byte key cannot be refused.
         let Ok(mut mac) = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(self.key.expose()) else {
-            return String::new();
+            return 0;
         };
         mac.update(normalised.as_bytes());
-        let digest = mac.finalize().into_bytes();
-        hex::encode(&digest[..(TOKEN_BITS / 8) as usize])
+        let mac = mac.finalize().into_bytes();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&mac[..8]);
+        u64::from_be_bytes(first)
+    }
+
+    pub fn token(&self, normalised: &str) -> String {
+        token_of(self.digest(normalised))
     }
 
     pub fn tokens<'a>(&self, normalised: impl IntoIterator<Item = &'a String>) -> Vec<String> {
@@ -85,6 +107,90 @@ impl BlindIndex {
         out.dedup();
         out
     }
+
+    /// The sorted, distinct digests of a record's tokens.
+    pub fn digests<'a>(&self, normalised: impl IntoIterator<Item = &'a String>) -> Vec<u64> {
+        let mut out: Vec<u64> = normalised.into_iter().map(|t| self.digest(t)).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    fn sealing_context(&self, record_id: &str) -> String {
+        format!("{}/{record_id}", self.index.table())
+    }
+
+    /// Seals a record's digests, bound to the index and the record.
+    fn seal(&self, record_id: &str, digests: &[u64]) -> Result<Vec<u8>> {
+        let bytes: Vec<u8> = digests.iter().flat_map(|d| d.to_be_bytes()).collect();
+        let place = self.sealing_context(record_id);
+        Ok(seal_field(&self.sealing, 0, &FieldContext::new("search_digests", &place, "digests"), &bytes)?)
+    }
+
+    /// Opens what `seal` sealed: sorted digests, or an integrity error if the blob was
+    /// changed or moved to another record.
+    fn open(&self, record_id: &str, blob: &[u8]) -> Result<Vec<u64>> {
+        let place = self.sealing_context(record_id);
+        let bytes = open_field(&self.sealing, &FieldContext::new("search_digests", &place, "digests"), blob)?;
+        if bytes.len() % 8 != 0 {
+            return Err(Error::Integrity);
+        }
+        let mut digests: Vec<u64> = bytes
+            .chunks_exact(8)
+            .map(|b| u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+            .collect();
+        digests.sort_unstable();
+        Ok(digests)
+    }
+
+    /// Keeps the candidates whose digests hold every term (`all`) or any term, without
+    /// decrypting a record. Exact in one direction only: a dropped candidate lacks a term
+    /// for certain, a kept one may still not match (64 bits can coincide) and the caller
+    /// re-checks it on its text. A record without digests (indexed before they existed,
+    /// until `custodia search reindex`) is kept for that re-check.
+    pub fn narrow(
+        &self,
+        c: &mut DbConnection,
+        candidates: Vec<(String, String)>,
+        terms: &[String],
+        all: bool,
+    ) -> Result<Vec<(String, String)>> {
+        if terms.is_empty() {
+            return Ok(candidates);
+        }
+        let wanted: Vec<u64> = terms.iter().map(|t| self.digest(t)).collect();
+        let mut sealed: HashMap<String, Vec<u8>> = HashMap::with_capacity(candidates.len());
+        for chunk in candidates.chunks(500) {
+            let ids: Vec<&String> = chunk.iter().map(|(id, _)| id).collect();
+            sealed.extend(
+                search_digests::table
+                    .filter(search_digests::record_table.eq(self.index.table()))
+                    .filter(search_digests::record_id.eq_any(ids))
+                    .select((search_digests::record_id, search_digests::digests))
+                    .load::<(String, Vec<u8>)>(c)?,
+            );
+        }
+        let mut kept = Vec::with_capacity(candidates.len());
+        for (id, case_id) in candidates {
+            let keep = match sealed.get(&id) {
+                None => true,
+                Some(blob) => {
+                    let digests = self.open(&id, blob)?;
+                    let holds = |d: &u64| digests.binary_search(d).is_ok();
+                    if all { wanted.iter().all(holds) } else { wanted.iter().any(holds) }
+                }
+            };
+            if keep {
+                kept.push((id, case_id));
+            }
+        }
+        Ok(kept)
+    }
+}
+
+/// The posting of a digest: its first `TOKEN_BITS` bits, in hex.
+fn token_of(digest: u64) -> String {
+    format!("{:04x}", digest >> (64 - TOKEN_BITS))
 }
 
 /// Pads a token set with random tokens to the next multiple of `PAD_TO`.
@@ -92,7 +198,7 @@ fn pad(mut tokens: Vec<String>) -> Result<Vec<String>> {
     let target = tokens.len().div_ceil(PAD_TO).max(1) * PAD_TO;
     while tokens.len() < target {
         let mut b = [0u8; (TOKEN_BITS / 8) as usize];
-        getrandom::fill(&mut b).map_err(|e| crate::error::Error::internal(format!("rng: {e}")))?;
+        getrandom::fill(&mut b).map_err(|e| Error::internal(format!("rng: {e}")))?;
         let t = hex::encode(b);
         if !tokens.contains(&t) {
             tokens.push(t);
@@ -101,23 +207,43 @@ fn pad(mut tokens: Vec<String>) -> Result<Vec<String>> {
     Ok(tokens)
 }
 
-/// Replaces a record's tokens (same transaction as the write).
+/// Pads digests with random ones to the next multiple of `PAD_TO`, so the length of the
+/// sealed set does not reveal the length of the text either.
+fn pad_digests(mut digests: Vec<u64>) -> Result<Vec<u64>> {
+    let target = digests.len().div_ceil(PAD_TO).max(1) * PAD_TO;
+    while digests.len() < target {
+        let mut b = [0u8; 8];
+        getrandom::fill(&mut b).map_err(|e| Error::internal(format!("rng: {e}")))?;
+        digests.push(u64::from_be_bytes(b));
+    }
+    Ok(digests)
+}
+
+/// Replaces a record's postings and digests with those of its normalised tokens (same
+/// transaction as the write).
 pub fn put(
     c: &mut DbConnection,
-    index: Index,
+    index: &BlindIndex,
     record_id: &str,
     case_id: &str,
-    tokens: Vec<String>,
+    normalised: &[String],
 ) -> Result<()> {
-    remove(c, index, record_id)?;
-    let rows: Vec<String> = pad(tokens)?;
+    remove(c, index.index, record_id)?;
+    let tokens: Vec<String> = pad(index.tokens(normalised))?;
     // One multi-row statement per record rather than one per token (~100 a document).
     // diesel's batch insert does not pass through MultiConnection, so each engine gets
     // its own statement with its own placeholders; every value is bound.
-    let tokens: Vec<String> = rows;
     for chunk in tokens.chunks(200) {
-        insert_batch(c, index.table(), record_id, case_id, chunk)?;
+        insert_batch(c, index.index.table(), record_id, case_id, chunk)?;
     }
+    let sealed = index.seal(record_id, &pad_digests(index.digests(normalised))?)?;
+    diesel::insert_into(search_digests::table)
+        .values((
+            search_digests::record_table.eq(index.index.table()),
+            search_digests::record_id.eq(record_id),
+            search_digests::digests.eq(sealed),
+        ))
+        .execute(c)?;
     Ok(())
 }
 
@@ -165,6 +291,12 @@ pub fn remove(c: &mut DbConnection, index: Index, record_id: &str) -> Result<()>
             .filter(search_tokens::record_id.eq(record_id)),
     )
     .execute(c)?;
+    diesel::delete(
+        search_digests::table
+            .filter(search_digests::record_table.eq(index.table()))
+            .filter(search_digests::record_id.eq(record_id)),
+    )
+    .execute(c)?;
     Ok(())
 }
 
@@ -178,8 +310,7 @@ pub fn index_testimony(
     text: &str,
 ) -> Result<()> {
     let index = BlindIndex::current(c, keyring, Index::Testimonies)?;
-    let tokens = index.tokens(&normalize::tokens(text));
-    put(c, Index::Testimonies, id, case_id, tokens)
+    put(c, &index, id, case_id, &normalize::tokens(text))
 }
 
 /// Indexes a person's names and aliases as whole names, in every script.
@@ -192,7 +323,7 @@ pub fn index_person(
 ) -> Result<()> {
     let index = BlindIndex::current(c, keyring, Index::Names)?;
     let normalised: Vec<String> = names.iter().flat_map(|n| normalize::name_tokens(n)).collect();
-    put(c, Index::Names, id, case_id, index.tokens(&normalised))
+    put(c, &index, id, case_id, &normalised)
 }
 
 /// Rebuilds the whole index (after a change of the normaliser), under new index keys
@@ -211,6 +342,7 @@ pub fn reindex_all(
             .execute(c)?;
     }
     diesel::delete(search_tokens::table).execute(c)?;
+    diesel::delete(search_digests::table).execute(c)?;
     let testimony_ids: Vec<String> = testimonies::table.select(testimonies::id).load(c)?;
     let person_ids: Vec<String> = persons::table.select(persons::id).load(c)?;
     let mut done = 0;
@@ -268,8 +400,32 @@ mod tests {
             a.token("задержа"),
             BlindIndex::new(&Keyring::generate(), Index::Testimonies, 1).token("задержа")
         );
+        // The posting is the digest's first 16 bits, so a digest match implies a posting match.
+        assert_eq!(a.token("задержа"), format!("{:016x}", a.digest("задержа"))[..4]);
         let padded = pad(vec!["0001".into(); 1]).unwrap();
         assert_eq!(padded.len(), PAD_TO);
         assert_eq!(pad((0..33).map(|i| format!("{i:04x}")).collect()).unwrap().len(), 2 * PAD_TO);
+        assert_eq!(pad_digests(vec![1; 31]).unwrap().len(), PAD_TO);
+        assert_eq!(pad_digests((0..33).collect()).unwrap().len(), 2 * PAD_TO);
+    }
+
+    #[test]
+    fn sealed_digests_open_only_where_they_were_sealed() {
+        let keyring = Keyring::generate();
+        let index = BlindIndex::new(&keyring, Index::Testimonies, 1);
+        let digests = index.digests(&["задержа".to_owned(), "beaten".to_owned()]);
+        let sealed = index.seal("r1", &digests).unwrap();
+        assert_eq!(index.open("r1", &sealed).unwrap(), digests);
+        for wrong in [
+            index.open("r2", &sealed),
+            BlindIndex::new(&keyring, Index::Names, 1).open("r1", &sealed),
+            BlindIndex::new(&keyring, Index::Testimonies, 2).open("r1", &sealed),
+        ] {
+            assert!(matches!(wrong, Err(Error::Integrity)), "{wrong:?}");
+        }
+        let mut flipped = sealed.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 1;
+        assert!(matches!(index.open("r1", &flipped), Err(Error::Integrity)));
     }
 }

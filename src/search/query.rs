@@ -389,21 +389,64 @@ pub fn candidates_probing(
         let keep: HashSet<String> = if seen.len() as i64 <= probe {
             seen.into_iter().map(|(id, _)| id).collect()
         } else if found.len() as i64 <= probe {
-            let ids: Vec<&String> = found.iter().map(|(id, _)| id).collect();
-            base()
-                .filter(search_tokens::token.eq(token))
-                .filter(search_tokens::case_id.eq_any(cases))
-                .filter(search_tokens::record_id.eq_any(ids))
-                .select(search_tokens::record_id)
-                .load::<String>(c)?
-                .into_iter()
-                .collect()
+            holding(c, index, token, &found)?
         } else {
             whole(c, token)?.into_iter().map(|(id, _)| id).collect()
         };
         found.retain(|(id, _)| keep.contains(id));
     }
     too_broad(found)
+}
+
+/// Which of the `found` records (id, case) have a posting of `token`: one probe of the
+/// postings key each.
+fn holding(
+    c: &mut DbConnection,
+    index: Index,
+    token: &str,
+    found: &[(String, String)],
+) -> Result<HashSet<String>> {
+    match c {
+        // Spelled as a join on the whole key. Given `record_id = ANY($n)` instead, the
+        // generic plan PostgreSQL settles on for a cached statement reads every posting of
+        // the word and filters (measured at 100,000 testimonies: 65 ms for 60 ids against
+        // 0.6 ms this way), and a template word's postings are all of them.
+        #[cfg(feature = "postgres")]
+        DbConnection::Postgres(conn) => {
+            use diesel::sql_types::{Array, Text};
+            #[derive(QueryableByName)]
+            struct Holding {
+                #[diesel(sql_type = Text)]
+                record_id: String,
+            }
+            let (ids, in_cases): (Vec<String>, Vec<String>) = found.iter().cloned().unzip();
+            let rows: Vec<Holding> = diesel::sql_query(
+                "SELECT s.record_id FROM unnest($1::text[], $2::text[]) AS f(record_id, case_id) \
+                 JOIN search_tokens s ON s.token = $3 AND s.record_table = $4 \
+                 AND s.case_id = f.case_id AND s.record_id = f.record_id",
+            )
+            .bind::<Array<Text>, _>(ids)
+            .bind::<Array<Text>, _>(in_cases)
+            .bind::<Text, _>(token)
+            .bind::<Text, _>(index.table())
+            .load(conn)?;
+            Ok(rows.into_iter().map(|r| r.record_id).collect())
+        }
+        #[allow(unreachable_patterns)]
+        _ => {
+            let ids: Vec<&String> = found.iter().map(|(id, _)| id).collect();
+            let in_cases: HashSet<&String> = found.iter().map(|(_, case)| case).collect();
+            Ok(search_tokens::table
+                .filter(search_tokens::record_table.eq(index.table()))
+                .filter(search_tokens::token.eq(token))
+                .filter(search_tokens::case_id.eq_any(in_cases))
+                .filter(search_tokens::record_id.eq_any(ids))
+                .select(search_tokens::record_id)
+                .load::<String>(c)?
+                .into_iter()
+                .collect())
+        }
+    }
 }
 
 fn too_broad(found: Vec<(String, String)>) -> Result<Vec<(String, String)>> {
@@ -430,6 +473,7 @@ fn search_testimonies(
         let index = BlindIndex::current(c, keyring, Index::Testimonies)?;
         let tokens = index.tokens(&query.terms);
         let found = candidates(c, Index::Testimonies, &tokens, cases, true)?;
+        let found = index.narrow(c, found, &query.terms, true)?;
         (query, Some(found))
     };
     let candidates = match (found_by_words, &roots) {
@@ -444,8 +488,12 @@ fn search_testimonies(
     };
     let terms: HashSet<String> = query.terms.iter().cloned().collect();
     let mut hits = Vec::new();
+    let mut authorized: HashSet<String> = HashSet::new();
     for (id, case_id) in candidates {
-        let role = access::authorize(c, who, &case_id, crate::auth::policy::Action::CaseRead)?;
+        if !authorized.contains(&case_id) {
+            access::authorize(c, who, &case_id, crate::auth::policy::Action::CaseRead)?;
+            authorized.insert(case_id.clone());
+        }
         let row = testimonies::load(c, &id)?;
         if roots.as_ref().is_some_and(|r| !r.contains(&row.root_id)) {
             continue;
@@ -461,7 +509,6 @@ fn search_testimonies(
         }
         // Readers who may know the witness still get a snippet without the name: the
         // index never held it, and search results travel further than a single read.
-        let _ = role;
         hits.push(Hit {
             kind: SearchKind::Testimonies,
             id: Uuid::parse_str(&id).map_err(|_| Error::Integrity)?,
@@ -487,9 +534,11 @@ fn search_persons(
     }
     let index = BlindIndex::current(c, keyring, Index::Names)?;
     let tokens = index.tokens(&wanted);
+    let found = candidates(c, Index::Names, &tokens, cases, false)?;
+    let found = index.narrow(c, found, &wanted, false)?;
     let wanted: HashSet<String> = wanted.into_iter().collect();
     let mut hits = Vec::new();
-    for (id, case_id) in candidates(c, Index::Names, &tokens, cases, false)? {
+    for (id, case_id) in found {
         let role: CaseRole = access::authorize(c, who, &case_id, crate::auth::policy::Action::CaseRead)?;
         let row = persons::load(c, &id)?;
         // Searching a witness's name must not confirm who they are to someone who may

@@ -304,6 +304,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    search_digests (record_table, record_id) {
+        record_table -> Text,
+        record_id -> Text,
+        digests -> Binary,
+    }
+}
+
+diesel::table! {
     search_meta (id) {
         id -> BigInt,
         generation -> BigInt,
@@ -387,6 +395,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     involvement_evidence,
     attachments,
     search_tokens,
+    search_digests,
     search_meta,
     search_queries,
     export_signer,

@@ -360,6 +360,7 @@ async fn database_rows(app: &TestApp) -> String {
                 "attachments",
                 "audit_log",
                 "search_queries",
+                "search_digests",
                 "bundles",
             ] {
                 let sql = match c {

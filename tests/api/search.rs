@@ -327,3 +327,79 @@ async fn candidates_are_the_records_holding_every_token_however_they_are_narrowe
         }
     }
 }
+
+/// A search decrypts only the candidates whose sealed digests hold its terms: one that
+/// lacks a term is dropped before its record is opened, a record indexed before digests
+/// existed is kept for the re-check on its text, and digests moved to another record are
+/// an integrity error, not a silent miss.
+#[tokio::test]
+async fn sealed_digests_narrow_candidates_and_are_bound_to_their_record() {
+    use custodia::search::index::{self, BlindIndex, Index};
+    use custodia::store::schema::search_digests;
+    use diesel::prelude::*;
+
+    let app = spawn_app().await;
+    let words = |w: &[&str]| -> Vec<String> { w.iter().map(|s| s.to_string()).collect() };
+    let candidates = |ids: &[&str]| -> Vec<(String, String)> {
+        ids.iter().map(|id| (id.to_string(), "case".to_owned())).collect()
+    };
+    let narrowed = |terms: Vec<String>, all: bool| {
+        let ids = candidates(&["both", "alpha", "bare"]);
+        app.state.tx(move |c, keyring| {
+            let blind = BlindIndex::current(c, keyring, Index::Testimonies)?;
+            let kept = blind.narrow(c, ids, &terms, all)?;
+            Ok(kept.into_iter().map(|(id, _)| id).collect::<Vec<_>>())
+        })
+    };
+    let (both, alpha) = (words(&["alpha", "beta"]), words(&["alpha"]));
+    app.state
+        .tx(move |c, keyring| {
+            let blind = BlindIndex::current(c, keyring, Index::Testimonies)?;
+            index::put(c, &blind, "both", "case", &both)?;
+            index::put(c, &blind, "alpha", "case", &alpha)?;
+            // "bare" has postings but no digests: indexed before they existed.
+            index::put(c, &blind, "bare", "case", &words(&["gamma"]))?;
+            diesel::delete(search_digests::table.filter(search_digests::record_id.eq("bare"))).execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+
+    assert_eq!(narrowed(words(&["alpha", "beta"]), true).await.unwrap(), ["both", "bare"]);
+    assert_eq!(narrowed(words(&["alpha"]), true).await.unwrap(), ["both", "alpha", "bare"]);
+    assert_eq!(narrowed(words(&["delta"]), true).await.unwrap(), ["bare"]);
+    assert_eq!(narrowed(words(&["beta", "delta"]), false).await.unwrap(), ["both", "bare"]);
+    assert_eq!(
+        narrowed(Vec::new(), true).await.unwrap(),
+        ["both", "alpha", "bare"],
+        "no words: nothing to narrow by"
+    );
+
+    // Digests copied onto another record do not open there.
+    app.state
+        .tx(|c, _| {
+            let blob: Vec<u8> = search_digests::table
+                .filter(search_digests::record_id.eq("both"))
+                .select(search_digests::digests)
+                .first(c)?;
+            diesel::update(search_digests::table.filter(search_digests::record_id.eq("alpha")))
+                .set(search_digests::digests.eq(blob))
+                .execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let err = narrowed(words(&["alpha"]), true).await.unwrap_err();
+    assert!(matches!(err, custodia::error::Error::Integrity), "{err:?}");
+
+    // Removing a record's index entries removes its digests too.
+    app.state.tx(|c, _| index::remove(c, Index::Testimonies, "alpha")).await.unwrap();
+    let left: i64 = app
+        .state
+        .tx(|c, _| {
+            Ok(search_digests::table.filter(search_digests::record_id.eq("alpha")).count().get_result(c)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}
