@@ -140,7 +140,7 @@ fn document(rng: &mut Rng) -> String {
         let i = (r as f64).sqrt() as usize % WORDS.len();
         s.push_str(WORDS[i]);
         s.push(' ');
-        if rng.next() % 97 == 0 {
+        if rng.next().is_multiple_of(97) {
             s.push_str(&format!("{} ", rng.next() % 10_000));
         }
     }

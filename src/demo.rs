@@ -553,9 +553,9 @@ const EN_BEATS: [[&str; 2]; 11] = [
 
 /// Witness `i`: Russian accounts for even `i`, English for odd, each about 2 KB.
 fn witness(i: usize) -> Witness {
-    let russian = i % 2 == 0;
+    let russian = i.is_multiple_of(2);
     let n = i / 2;
-    let female = n % 2 == 0;
+    let female = n.is_multiple_of(2);
     let (first, last) = (n / 2 % 5, (n / 2 / 5 + n / 2) % 5);
     let name = match (russian, female) {
         (true, true) => format!("{} {}", RU_FEMALE[first], RU_FEMALE_SURNAMES[last]),

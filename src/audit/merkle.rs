@@ -229,7 +229,7 @@ pub fn subtree_root<S: NodeSource + ?Sized>(src: &S, start: u64, end: u64) -> Re
     if n == 1 {
         return src.leaf(start);
     }
-    if n.is_power_of_two() && start % n == 0 {
+    if n.is_power_of_two() && start.is_multiple_of(n) {
         let level = n.trailing_zeros();
         if let Some(hash) = src.subtree(level, start >> level)? {
             return Ok(hash);
