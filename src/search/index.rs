@@ -229,14 +229,18 @@ pub fn put(
     normalised: &[String],
 ) -> Result<()> {
     remove(c, index.index, record_id)?;
-    let tokens: Vec<String> = pad(index.tokens(normalised))?;
+    // One HMAC per token: the postings are the digests' first bits (sorted with them).
+    let digests = index.digests(normalised);
+    let mut tokens: Vec<String> = digests.iter().map(|&d| token_of(d)).collect();
+    tokens.dedup();
+    let tokens = pad(tokens)?;
     // One multi-row statement per record rather than one per token (~100 a document).
     // diesel's batch insert does not pass through MultiConnection, so each engine gets
     // its own statement with its own placeholders; every value is bound.
     for chunk in tokens.chunks(200) {
         insert_batch(c, index.index.table(), record_id, case_id, chunk)?;
     }
-    let sealed = index.seal(record_id, &pad_digests(index.digests(normalised))?)?;
+    let sealed = index.seal(record_id, &pad_digests(digests)?)?;
     diesel::insert_into(search_digests::table)
         .values((
             search_digests::record_table.eq(index.index.table()),
@@ -402,6 +406,10 @@ mod tests {
         );
         // The posting is the digest's first 16 bits, so a digest match implies a posting match.
         assert_eq!(a.token("задержа"), format!("{:016x}", a.digest("задержа"))[..4]);
+        let words: Vec<String> = (0..500).map(|i| format!("слово{i}")).collect();
+        let mut from_digests: Vec<String> = a.digests(&words).iter().map(|&d| token_of(d)).collect();
+        from_digests.dedup();
+        assert_eq!(from_digests, a.tokens(&words), "postings derived from sorted digests, as `put` does");
         let padded = pad(vec!["0001".into(); 1]).unwrap();
         assert_eq!(padded.len(), PAD_TO);
         assert_eq!(pad((0..33).map(|i| format!("{i:04x}")).collect()).unwrap().len(), 2 * PAD_TO);
