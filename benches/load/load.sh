@@ -9,14 +9,19 @@
 # Seeding 100,000 takes minutes: with LOAD_DIR=/some/dir the installation is kept there
 # and reused by the next run; DURATION "seed" stops after seeding. LOAD_DATABASE_URL
 # (e.g. postgres://custodia:custodia@localhost/custodia_load, an empty database) runs
-# against PostgreSQL instead of a SQLite file in the directory.
+# against PostgreSQL instead of a SQLite file in the directory. LOAD_BIN runs another
+# build (say, the last release's, for a baseline in the same session) instead of this one.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n="${1:-100000}"
 duration="${2:-10m}"
 here="benches/load"
-cargo build --release --all-features --quiet
-bin="$PWD/target/release/custodia"
+if [ -n "${LOAD_BIN:-}" ]; then
+  bin="$LOAD_BIN"
+else
+  cargo build --release --all-features --quiet
+  bin="$PWD/target/release/custodia"
+fi
 if [ -n "${LOAD_DIR:-}" ]; then
   work="$LOAD_DIR"; mkdir -p "$work"
   trap 'kill "${server:-0}" "${sampler:-0}" 2>/dev/null || true' EXIT

@@ -1,5 +1,9 @@
 //! The blind index (CipherSweet's design): every normalised token becomes
-//! HMAC-SHA256(per-index key, token) truncated to 16 bits, stored with the record id.
+//! HMAC-SHA256(per-index key, token) truncated to 16 bits. A record's tokens live in the
+//! engine's own inverted index, one row per record — a contentless FTS5 table on SQLite,
+//! an `INTEGER[]` under GIN on PostgreSQL — with one more *scope token* naming its index
+//! and case, so a search asks the engine for its words within the caller's cases and the
+//! engine intersects the postings (measured against a token table: docs/performance.md).
 //! Truncation means a token stands for several words, so a search fetches candidates
 //! and re-checks them on the decrypted text: no false results, and the index alone
 //! cannot tell which of the words a token stands for (docs/threat-model.md).
@@ -19,7 +23,9 @@ use super::normalize;
 use crate::crypto::{Dek, FieldContext, Keyring, SecretKey, open_field, seal_field};
 use crate::error::{Error, Result};
 use crate::store::DbConnection;
-use crate::store::schema::{search_digests, search_tokens};
+use crate::store::schema::search_digests;
+#[cfg(feature = "sqlite")]
+use crate::store::schema::search_records;
 
 /// Bits kept of each HMAC. CipherSweet's coincidence rule asks for 2 ≤ R/2^L ≤ √R with
 /// R the number of distinct inputs: a few hundred thousand stems and names (R ≈ 2^17 –
@@ -97,12 +103,12 @@ impl BlindIndex {
         u64::from_be_bytes(first)
     }
 
-    pub fn token(&self, normalised: &str) -> String {
+    pub fn token(&self, normalised: &str) -> u16 {
         token_of(self.digest(normalised))
     }
 
-    pub fn tokens<'a>(&self, normalised: impl IntoIterator<Item = &'a String>) -> Vec<String> {
-        let mut out: Vec<String> = normalised.into_iter().map(|t| self.token(t)).collect();
+    pub fn tokens<'a>(&self, normalised: impl IntoIterator<Item = &'a String>) -> Vec<u16> {
+        let mut out: Vec<u16> = normalised.into_iter().map(|t| self.token(t)).collect();
         out.sort();
         out.dedup();
         out
@@ -188,18 +194,18 @@ impl BlindIndex {
     }
 }
 
-/// The posting of a digest: its first `TOKEN_BITS` bits, in hex.
-fn token_of(digest: u64) -> String {
-    format!("{:04x}", digest >> (64 - TOKEN_BITS))
+/// The posting of a digest: its first `TOKEN_BITS` bits.
+fn token_of(digest: u64) -> u16 {
+    (digest >> (64 - TOKEN_BITS)) as u16
 }
 
 /// Pads a token set with random tokens to the next multiple of `PAD_TO`.
-fn pad(mut tokens: Vec<String>) -> Result<Vec<String>> {
+fn pad(mut tokens: Vec<u16>) -> Result<Vec<u16>> {
     let target = tokens.len().div_ceil(PAD_TO).max(1) * PAD_TO;
     while tokens.len() < target {
-        let mut b = [0u8; (TOKEN_BITS / 8) as usize];
+        let mut b = [0u8; 2];
         getrandom::fill(&mut b).map_err(|e| Error::internal(format!("rng: {e}")))?;
-        let t = hex::encode(b);
+        let t = u16::from_be_bytes(b);
         if !tokens.contains(&t) {
             tokens.push(t);
         }
@@ -228,18 +234,11 @@ pub fn put(
     case_id: &str,
     normalised: &[String],
 ) -> Result<()> {
-    remove(c, index.index, record_id)?;
     // One HMAC per token: the postings are the digests' first bits (sorted with them).
     let digests = index.digests(normalised);
-    let mut tokens: Vec<String> = digests.iter().map(|&d| token_of(d)).collect();
+    let mut tokens: Vec<u16> = digests.iter().map(|&d| token_of(d)).collect();
     tokens.dedup();
-    let tokens = pad(tokens)?;
-    // One multi-row statement per record rather than one per token (~100 a document).
-    // diesel's batch insert does not pass through MultiConnection, so each engine gets
-    // its own statement with its own placeholders; every value is bound.
-    for chunk in tokens.chunks(200) {
-        insert_batch(c, index.index.table(), record_id, case_id, chunk)?;
-    }
+    put_postings(c, index.index, record_id, case_id, &pad(tokens)?)?;
     let sealed = index.seal(record_id, &pad_digests(digests)?)?;
     diesel::insert_into(search_digests::table)
         .values((
@@ -251,56 +250,124 @@ pub fn put(
     Ok(())
 }
 
-fn insert_batch(
+/// Replaces a record's postings (and removes its digests): one row in the engine's own
+/// inverted index, its tokens plus the scope token of its index and case.
+pub fn put_postings(
     c: &mut DbConnection,
-    table: &str,
+    index: Index,
     record_id: &str,
     case_id: &str,
-    tokens: &[String],
+    tokens: &[u16],
 ) -> Result<()> {
     use diesel::sql_types::Text;
-    let head = "INSERT INTO search_tokens (token, record_table, record_id, case_id) VALUES ";
+    remove(c, index, record_id)?;
     match c {
         #[cfg(feature = "sqlite")]
         DbConnection::Sqlite(conn) => {
-            let values = vec!["(?, ?, ?, ?)"; tokens.len()].join(", ");
-            let mut q = diesel::sql_query(format!("{head}{values}")).into_boxed::<diesel::sqlite::Sqlite>();
-            for t in tokens {
-                q = q.bind::<Text, _>(t.clone()).bind::<Text, _>(table.to_owned());
-                q = q.bind::<Text, _>(record_id.to_owned()).bind::<Text, _>(case_id.to_owned());
-            }
-            q.execute(conn)?;
+            let n: i64 = diesel::insert_into(search_records::table)
+                .values((
+                    search_records::record_table.eq(index.table()),
+                    search_records::record_id.eq(record_id),
+                    search_records::case_id.eq(case_id),
+                ))
+                .returning(search_records::n)
+                .get_result(conn)?;
+            let mut text: String = tokens.iter().map(|t| format!("{} ", fts_token(*t))).collect();
+            text.push_str(&scope_token(index, case_id));
+            diesel::sql_query("INSERT INTO search_fts (rowid, tokens) VALUES (?, ?)")
+                .bind::<diesel::sql_types::BigInt, _>(n)
+                .bind::<Text, _>(text)
+                .execute(conn)?;
         }
         #[cfg(feature = "postgres")]
         DbConnection::Postgres(conn) => {
-            let values = (0..tokens.len())
-                .map(|i| format!("(${}, ${}, ${}, ${})", 4 * i + 1, 4 * i + 2, 4 * i + 3, 4 * i + 4))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let mut q = diesel::sql_query(format!("{head}{values}")).into_boxed::<diesel::pg::Pg>();
-            for t in tokens {
-                q = q.bind::<Text, _>(t.clone()).bind::<Text, _>(table.to_owned());
-                q = q.bind::<Text, _>(record_id.to_owned()).bind::<Text, _>(case_id.to_owned());
-            }
-            q.execute(conn)?;
+            let mut all: Vec<i32> = tokens.iter().map(|&t| i32::from(t)).collect();
+            all.push(scope_number(index, case_id));
+            diesel::sql_query(
+                "INSERT INTO search_postings (record_table, record_id, case_id, tokens) VALUES ($1, $2, $3, $4)",
+            )
+            .bind::<Text, _>(index.table())
+            .bind::<Text, _>(record_id)
+            .bind::<Text, _>(case_id)
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Integer>, _>(all)
+            .execute(conn)?;
         }
     }
     Ok(())
 }
 
+/// A token as FTS5 keeps it: four hex digits (one "word" to its tokenizer).
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+pub(crate) fn fts_token(token: u16) -> String {
+    format!("{token:04x}")
+}
+
+/// SQLite: the word standing for "a record of this index in this case" — the index's
+/// letter and the case id in hex, never four characters long like a token. Migration
+/// 000010 computes the same in SQL.
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+pub(crate) fn scope_token(index: Index, case_id: &str) -> String {
+    format!("{}{}", &index.table()[..1], hex::encode(case_id))
+}
+
+/// PostgreSQL: the number standing for "a record of this index in this case" — 28 bits of
+/// SHA-256(index/case) above the 16-bit tokens. Two cases may share one (1 in 2^28); the
+/// search also checks the case column. Migration 000010 computes the same in SQL.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(crate) fn scope_number(index: Index, case_id: &str) -> i32 {
+    use sha2::Digest;
+    let h = Sha256::digest(format!("{}/{case_id}", index.table()).as_bytes());
+    let n = u32::from_be_bytes([h[0], h[1], h[2], h[3]]) & 0x0FFF_FFFF;
+    (n as i32) + 65_536
+}
+
+/// Removes a record's postings and digests.
 pub fn remove(c: &mut DbConnection, index: Index, record_id: &str) -> Result<()> {
-    diesel::delete(
-        search_tokens::table
-            .filter(search_tokens::record_table.eq(index.table()))
-            .filter(search_tokens::record_id.eq(record_id)),
-    )
-    .execute(c)?;
+    match c {
+        #[cfg(feature = "sqlite")]
+        DbConnection::Sqlite(conn) => {
+            let row = search_records::table
+                .filter(search_records::record_table.eq(index.table()))
+                .filter(search_records::record_id.eq(record_id));
+            if let Some(n) = row.select(search_records::n).first::<i64>(conn).optional()? {
+                diesel::sql_query("DELETE FROM search_fts WHERE rowid = ?")
+                    .bind::<diesel::sql_types::BigInt, _>(n)
+                    .execute(conn)?;
+                diesel::delete(search_records::table.find(n)).execute(conn)?;
+            }
+        }
+        #[cfg(feature = "postgres")]
+        DbConnection::Postgres(conn) => {
+            use diesel::sql_types::Text;
+            diesel::sql_query("DELETE FROM search_postings WHERE record_table = $1 AND record_id = $2")
+                .bind::<Text, _>(index.table())
+                .bind::<Text, _>(record_id)
+                .execute(conn)?;
+        }
+    }
     diesel::delete(
         search_digests::table
             .filter(search_digests::record_table.eq(index.table()))
             .filter(search_digests::record_id.eq(record_id)),
     )
     .execute(c)?;
+    Ok(())
+}
+
+/// Empties the whole index (postings and digests), for `reindex_all`.
+fn clear(c: &mut DbConnection) -> Result<()> {
+    match c {
+        #[cfg(feature = "sqlite")]
+        DbConnection::Sqlite(conn) => {
+            diesel::sql_query("INSERT INTO search_fts (search_fts) VALUES ('delete-all')").execute(conn)?;
+            diesel::delete(search_records::table).execute(conn)?;
+        }
+        #[cfg(feature = "postgres")]
+        DbConnection::Postgres(conn) => {
+            diesel::sql_query("DELETE FROM search_postings").execute(conn)?;
+        }
+    }
+    diesel::delete(search_digests::table).execute(c)?;
     Ok(())
 }
 
@@ -345,8 +412,7 @@ pub fn reindex_all(
             .set(search_meta::generation.eq(search_meta::generation + 1))
             .execute(c)?;
     }
-    diesel::delete(search_tokens::table).execute(c)?;
-    diesel::delete(search_digests::table).execute(c)?;
+    clear(c)?;
     let testimony_ids: Vec<String> = testimonies::table.select(testimonies::id).load(c)?;
     let person_ids: Vec<String> = persons::table.select(persons::id).load(c)?;
     let mut done = 0;
@@ -392,7 +458,6 @@ mod tests {
         let keyring = Keyring::generate();
         let a = BlindIndex::new(&keyring, Index::Testimonies, 1);
         let b = BlindIndex::new(&keyring, Index::Names, 1);
-        assert_eq!(a.token("задержа").len(), 4);
         assert_eq!(a.token("задержа"), a.token("задержа"));
         assert_ne!(a.token("задержа"), b.token("задержа"), "one key per index");
         assert_ne!(
@@ -405,16 +470,31 @@ mod tests {
             BlindIndex::new(&Keyring::generate(), Index::Testimonies, 1).token("задержа")
         );
         // The posting is the digest's first 16 bits, so a digest match implies a posting match.
-        assert_eq!(a.token("задержа"), format!("{:016x}", a.digest("задержа"))[..4]);
+        assert_eq!(u64::from(a.token("задержа")), a.digest("задержа") >> 48);
         let words: Vec<String> = (0..500).map(|i| format!("слово{i}")).collect();
-        let mut from_digests: Vec<String> = a.digests(&words).iter().map(|&d| token_of(d)).collect();
+        let mut from_digests: Vec<u16> = a.digests(&words).iter().map(|&d| token_of(d)).collect();
         from_digests.dedup();
         assert_eq!(from_digests, a.tokens(&words), "postings derived from sorted digests, as `put` does");
-        let padded = pad(vec!["0001".into(); 1]).unwrap();
+        let padded = pad(vec![1]).unwrap();
         assert_eq!(padded.len(), PAD_TO);
-        assert_eq!(pad((0..33).map(|i| format!("{i:04x}")).collect()).unwrap().len(), 2 * PAD_TO);
+        assert_eq!(padded.iter().collect::<std::collections::HashSet<_>>().len(), PAD_TO, "distinct");
+        assert_eq!(pad((0..33).collect()).unwrap().len(), 2 * PAD_TO);
         assert_eq!(pad_digests(vec![1; 31]).unwrap().len(), PAD_TO);
         assert_eq!(pad_digests((0..33).collect()).unwrap().len(), 2 * PAD_TO);
+    }
+
+    #[test]
+    fn scope_tokens_never_look_like_tokens_and_differ_by_index_and_case() {
+        let case = "3f8c2a10-5b7e-4d21-9a0f-0c1d2e3f4a5b";
+        assert_eq!(fts_token(0x0a1b), "0a1b");
+        let t = scope_token(Index::Testimonies, case);
+        assert!(t.starts_with('t') && t.len() == 1 + 2 * case.len(), "{t}");
+        assert_ne!(t, scope_token(Index::Names, case));
+        assert_ne!(t, scope_token(Index::Testimonies, "another"));
+        let n = scope_number(Index::Testimonies, case);
+        assert!(n > i32::from(u16::MAX), "above every token: {n}");
+        assert_ne!(n, scope_number(Index::Names, case));
+        assert_eq!(n, scope_number(Index::Testimonies, case));
     }
 
     #[test]

@@ -20,16 +20,11 @@ use crate::cases::sealed::Sealer;
 use crate::cases::{persons, testimonies};
 use crate::crypto::Keyring;
 use crate::error::{Error, Result};
-use crate::store::schema::{case_members, search_queries, search_tokens};
+use crate::store::schema::{case_members, search_queries};
 use crate::store::{DbConnection, now};
 
 /// Candidates re-checked at most per search; a query that matches more is too broad.
 const MAX_CANDIDATES: i64 = 2000;
-/// Records one token may name before the narrowing by the other tokens.
-const MAX_POSTINGS: i64 = 30_000;
-/// Postings read in a first look at each token of a query; also the most ids looked up
-/// at once in another token's postings.
-const PROBE: i64 = 1000;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -314,139 +309,85 @@ pub fn record(
 }
 
 /// Record ids (with their case) whose blind tokens include all (or any) of `tokens`,
-/// within `cases`. Public for the benchmark; the search path calls it.
+/// within `cases`: one query of the engine's own inverted index, which intersects the
+/// postings itself. The scope token of each case is one more term, so the index reads
+/// only the caller's cases. At most one more than `MAX_CANDIDATES` (then "too broad").
+/// Public for the benchmark; the search path calls it.
 pub fn candidates(
     c: &mut DbConnection,
     index: Index,
-    tokens: &[String],
+    tokens: &[u16],
     cases: &[String],
     all: bool,
 ) -> Result<Vec<(String, String)>> {
-    candidates_probing(c, index, tokens, cases, all, PROBE)
-}
-
-/// `candidates` with the size of a first look chosen, so that tests reach every way of
-/// narrowing with a handful of records.
-pub fn candidates_probing(
-    c: &mut DbConnection,
-    index: Index,
-    tokens: &[String],
-    cases: &[String],
-    all: bool,
-    probe: i64,
-) -> Result<Vec<(String, String)>> {
+    use diesel::sql_types::Text;
+    #[derive(QueryableByName)]
+    struct Candidate {
+        #[diesel(sql_type = Text)]
+        record_id: String,
+        #[diesel(sql_type = Text)]
+        case_id: String,
+    }
     if tokens.is_empty() || cases.is_empty() {
         return Ok(Vec::new());
     }
-    let base = || {
-        search_tokens::table
-            .filter(search_tokens::record_table.eq(index.table()))
-            .select((search_tokens::record_id, search_tokens::case_id))
-    };
-    if !all {
-        let found: Vec<(String, String)> = base()
-            .filter(search_tokens::token.eq_any(tokens))
-            .filter(search_tokens::case_id.eq_any(cases))
-            .distinct()
-            .limit(MAX_CANDIDATES + 1)
-            .load(c)?;
-        return too_broad(found);
-    }
-    // All tokens. Each token's postings within the caller's cases are a range of the key
-    // (token, table, case, record). A first look at up to `probe` of each finds the rarest
-    // token, whose postings seed the result; each other token then narrows it: from its
-    // first look when that held all of its postings, by looking the few remaining ids up
-    // in its range when the result is small, else by reading its whole range (measured at
-    // 100,000 documents, narrowing large lists by id lookups was 3× slower than plaintext
-    // full-text search for two words). A common word met with a rare one costs a first
-    // look, not its whole range, and is no longer refused as too broad.
-    let look = |c: &mut DbConnection, token: &String, limit: i64| -> Result<Vec<(String, String)>> {
-        Ok(base()
-            .filter(search_tokens::token.eq(token))
-            .filter(search_tokens::case_id.eq_any(cases))
-            .limit(limit)
-            .load(c)?)
-    };
-    let whole = |c: &mut DbConnection, token: &String| -> Result<Vec<(String, String)>> {
-        let list = look(c, token, MAX_POSTINGS + 1)?;
-        if list.len() as i64 > MAX_POSTINGS {
-            return Err(Error::field("q", "too_broad", "matches too much: add words or choose a case"));
+    let joined = |parts: Vec<String>, sep: &str| parts.join(sep);
+    let found: Vec<Candidate> = match c {
+        #[cfg(feature = "sqlite")]
+        DbConnection::Sqlite(conn) => {
+            use super::index::{fts_token, scope_token};
+            // Every term is our own hex (tokens) or hex of a case id, quoted as FTS5 strings;
+            // the expression is bound, not spliced into the SQL.
+            let words = joined(
+                tokens.iter().map(|&t| format!("\"{}\"", fts_token(t))).collect(),
+                if all { " AND " } else { " OR " },
+            );
+            let scopes =
+                joined(cases.iter().map(|k| format!("\"{}\"", scope_token(index, k))).collect(), " OR ");
+            diesel::sql_query(
+                "SELECT r.record_id, r.case_id FROM search_fts JOIN search_records r ON r.n = search_fts.rowid \
+                 WHERE search_fts MATCH ? AND r.record_table = ? LIMIT ?",
+            )
+            .bind::<Text, _>(format!("({words}) AND ({scopes})"))
+            .bind::<Text, _>(index.table())
+            .bind::<diesel::sql_types::BigInt, _>(MAX_CANDIDATES + 1)
+            .load(conn)?
         }
-        Ok(list)
-    };
-    let mut looks: Vec<(&String, Vec<(String, String)>)> = Vec::with_capacity(tokens.len());
-    for token in tokens {
-        looks.push((token, look(c, token, probe + 1)?));
-    }
-    looks.sort_by_key(|(_, list)| list.len());
-    let mut looks = looks.into_iter();
-    let Some((seed, seen)) = looks.next() else { return Ok(Vec::new()) };
-    let mut found = if seen.len() as i64 <= probe { seen } else { whole(c, seed)? };
-    for (token, seen) in looks {
-        if found.is_empty() {
-            break;
-        }
-        let keep: HashSet<String> = if seen.len() as i64 <= probe {
-            seen.into_iter().map(|(id, _)| id).collect()
-        } else if found.len() as i64 <= probe {
-            holding(c, index, token, &found)?
-        } else {
-            whole(c, token)?.into_iter().map(|(id, _)| id).collect()
-        };
-        found.retain(|(id, _)| keep.contains(id));
-    }
-    too_broad(found)
-}
-
-/// Which of the `found` records (id, case) have a posting of `token`: one probe of the
-/// postings key each.
-fn holding(
-    c: &mut DbConnection,
-    index: Index,
-    token: &str,
-    found: &[(String, String)],
-) -> Result<HashSet<String>> {
-    match c {
-        // Spelled as a join on the whole key. Given `record_id = ANY($n)` instead, the
-        // generic plan PostgreSQL settles on for a cached statement reads every posting of
-        // the word and filters (measured at 100,000 testimonies: 65 ms for 60 ids against
-        // 0.6 ms this way), and a template word's postings are all of them.
         #[cfg(feature = "postgres")]
         DbConnection::Postgres(conn) => {
-            use diesel::sql_types::{Array, Text};
-            #[derive(QueryableByName)]
-            struct Holding {
-                #[diesel(sql_type = Text)]
-                record_id: String,
-            }
-            let (ids, in_cases): (Vec<String>, Vec<String>) = found.iter().cloned().unzip();
-            let rows: Vec<Holding> = diesel::sql_query(
-                "SELECT s.record_id FROM unnest($1::text[], $2::text[]) AS f(record_id, case_id) \
-                 JOIN search_tokens s ON s.token = $3 AND s.record_table = $4 \
-                 AND s.case_id = f.case_id AND s.record_id = f.record_id",
-            )
-            .bind::<Array<Text>, _>(ids)
-            .bind::<Array<Text>, _>(in_cases)
-            .bind::<Text, _>(token)
+            use super::index::scope_number;
+            // One GIN condition per case, OR'ed: PostgreSQL runs a GIN scan per case and a
+            // BitmapOr. A single "any of these cases" condition let the planner choose a
+            // sequential scan for common words (263 ms at 100,000, docs/performance.md).
+            // Only integers are spliced in (tokens and scope numbers we computed), so each
+            // plan is made for its own values rather than a generic one.
+            let list = |v: &mut dyn Iterator<Item = i32>| joined(v.map(|t| t.to_string()).collect(), ",");
+            let words = list(&mut tokens.iter().map(|&t| i32::from(t)));
+            let per_case = joined(
+                cases
+                    .iter()
+                    .map(|k| {
+                        let scope = scope_number(index, k);
+                        if all {
+                            format!("tokens @> '{{{words},{scope}}}'")
+                        } else {
+                            format!("(tokens @> '{{{scope}}}' AND tokens && '{{{words}}}')")
+                        }
+                    })
+                    .collect(),
+                " OR ",
+            );
+            diesel::sql_query(format!(
+                "SELECT record_id, case_id FROM search_postings \
+                 WHERE record_table = $1 AND case_id = ANY($2) AND ({per_case}) LIMIT $3"
+            ))
             .bind::<Text, _>(index.table())
-            .load(conn)?;
-            Ok(rows.into_iter().map(|r| r.record_id).collect())
+            .bind::<diesel::sql_types::Array<Text>, _>(cases)
+            .bind::<diesel::sql_types::BigInt, _>(MAX_CANDIDATES + 1)
+            .load(conn)?
         }
-        #[allow(unreachable_patterns)]
-        _ => {
-            let ids: Vec<&String> = found.iter().map(|(id, _)| id).collect();
-            let in_cases: HashSet<&String> = found.iter().map(|(_, case)| case).collect();
-            Ok(search_tokens::table
-                .filter(search_tokens::record_table.eq(index.table()))
-                .filter(search_tokens::token.eq(token))
-                .filter(search_tokens::case_id.eq_any(in_cases))
-                .filter(search_tokens::record_id.eq_any(ids))
-                .select(search_tokens::record_id)
-                .load::<String>(c)?
-                .into_iter()
-                .collect())
-        }
-    }
+    };
+    too_broad(found.into_iter().map(|f| (f.record_id, f.case_id)).collect())
 }
 
 fn too_broad(found: Vec<(String, String)>) -> Result<Vec<(String, String)>> {

@@ -37,6 +37,17 @@ pub fn revert_all(conn: &mut DbConnection) -> Result<Vec<String>> {
     Ok(reverted.iter().map(|v| v.to_string()).collect())
 }
 
+/// Reverts the newest applied migration (used by the tests of a migration's data).
+pub fn revert_last(conn: &mut DbConnection) -> Result<String> {
+    let reverted = match conn {
+        #[cfg(feature = "sqlite")]
+        DbConnection::Sqlite(c) => c.revert_last_migration(SQLITE).map_err(failed)?,
+        #[cfg(feature = "postgres")]
+        DbConnection::Postgres(c) => c.revert_last_migration(POSTGRES).map_err(failed)?,
+    };
+    Ok(reverted.to_string())
+}
+
 pub fn pending_count(conn: &mut DbConnection) -> Result<usize> {
     Ok(match conn {
         #[cfg(feature = "sqlite")]

@@ -294,9 +294,11 @@ diesel::table! {
     }
 }
 
+// SQLite only: the rowids of records in the FTS5 blind index `search_fts` (a virtual
+// table, reached by SQL). PostgreSQL keeps its postings in `search_postings`, also by SQL.
 diesel::table! {
-    search_tokens (token, record_table, case_id, record_id) {
-        token -> Text,
+    search_records (n) {
+        n -> BigInt,
         record_table -> Text,
         record_id -> Text,
         case_id -> Text,
@@ -394,7 +396,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     involvements,
     involvement_evidence,
     attachments,
-    search_tokens,
+    search_records,
     search_digests,
     search_meta,
     search_queries,

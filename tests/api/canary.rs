@@ -361,6 +361,7 @@ async fn database_rows(app: &TestApp) -> String {
                 "audit_log",
                 "search_queries",
                 "search_digests",
+                "search_postings",
                 "bundles",
             ] {
                 let sql = match c {

@@ -51,6 +51,51 @@ async fn migrations_run_up_down_and_up_again() {
     .unwrap();
 }
 
+/// An install upgraded from the token table of migration 000006 to the engines' own
+/// inverted indexes (000010) finds what it had indexed, without a reindex: the SQL that
+/// carries the postings over computes the same scope tokens as the code.
+#[tokio::test]
+async fn postings_carry_over_from_the_token_table_into_the_engines_index() {
+    use custodia::search::index::Index;
+    use custodia::search::query::candidates;
+    let db = TestDb::new();
+    let pool = Db::connect(&test_settings(&db).database).unwrap();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().unwrap();
+        let c = &mut *conn;
+        migrate::run_pending(c).unwrap();
+        assert!(migrate::revert_last(c).unwrap().contains("000010"));
+        let (a, b) = ("5b0e8f0c-3d7a-4f1e-9c2b-6a1d0e9f8a7b", "c4a1f2e3-0b9d-4c8e-8f7a-1e2d3c4b5a69");
+        for (token, table, record, case) in [
+            ("0a1b", "testimonies", "t1", a),
+            ("ffff", "testimonies", "t1", a),
+            ("0a1b", "testimonies", "t2", b),
+            ("0a1b", "persons", "p1", a),
+        ] {
+            diesel::sql_query(format!(
+                "INSERT INTO search_tokens (token, record_table, record_id, case_id) \
+                 VALUES ('{token}', '{table}', '{record}', '{case}')"
+            ))
+            .execute(c)
+            .unwrap();
+        }
+        migrate::run_pending(c).unwrap();
+        let mut found = |index, tokens: &[u16], cases: &[&str], all| {
+            let cases: Vec<String> = cases.iter().map(|s| s.to_string()).collect();
+            let mut got: Vec<String> =
+                candidates(c, index, tokens, &cases, all).unwrap().into_iter().map(|(id, _)| id).collect();
+            got.sort();
+            got
+        };
+        assert_eq!(found(Index::Testimonies, &[0x0a1b, 0xffff], &[a], true), ["t1"]);
+        assert_eq!(found(Index::Testimonies, &[0x0a1b], &[a, b], true), ["t1", "t2"]);
+        assert_eq!(found(Index::Testimonies, &[0x0a1b], &[b], true), ["t2"]);
+        assert_eq!(found(Index::Names, &[0x0a1b, 0x1234], &[a, b], false), ["p1"]);
+    })
+    .await
+    .unwrap();
+}
+
 #[tokio::test]
 async fn sqlite_connections_are_set_up_for_durability() {
     let db = TestDb::new();

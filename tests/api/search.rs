@@ -121,15 +121,7 @@ async fn investigators_find_accounts_and_names_across_inflections_and_scripts_wi
     assert_eq!(search(&app, &doc, json!({"q": "задержан"})).await["total"], 1);
     let tokens = |app: &TestApp| {
         let db = app.state.db.clone();
-        async move {
-            db.run(|c| {
-                use custodia::store::schema::search_tokens::dsl::*;
-                use diesel::prelude::*;
-                Ok(search_tokens.select(token).order(token).load::<String>(c)?)
-            })
-            .await
-            .unwrap()
-        }
+        async move { db.run(posted_tokens).await.unwrap() }
     };
     let before = tokens(&app).await;
     let rebuilt =
@@ -247,72 +239,97 @@ async fn filters_follow_incidents_places_perpetrators_and_the_chain_of_command()
     assert_eq!(fields, ["filters.act_type", "filters.from"]);
 }
 
-/// Every way a multi-word query narrows its candidates (the rarest token's postings as
-/// the seed, another token's first look, id lookups in its range, its whole range) gives
-/// exactly the records holding every token, in the caller's cases only.
-#[tokio::test]
-async fn candidates_are_the_records_holding_every_token_however_they_are_narrowed() {
-    use custodia::search::index::Index;
-    use custodia::search::query::candidates_probing;
-    use custodia::store::schema::search_tokens;
+/// Every 16-bit token in the index, as the engine keeps it (scope tokens left out: they
+/// name cases, not words, and stay the same under new keys).
+fn posted_tokens(c: &mut custodia::store::DbConnection) -> custodia::error::Result<Vec<String>> {
     use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Token {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        t: String,
+    }
+    let sql = match c {
+        #[cfg(feature = "postgres")]
+        custodia::store::DbConnection::Postgres(_) => {
+            "SELECT DISTINCT CAST(t AS TEXT) AS t FROM search_postings, unnest(tokens) AS t WHERE t < 65536 ORDER BY 1"
+        }
+        #[allow(unreachable_patterns)]
+        _ => {
+            diesel::sql_query(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocab USING fts5vocab(main, 'search_fts', 'row')",
+            )
+            .execute(c)?;
+            "SELECT term AS t FROM temp.search_vocab WHERE length(term) = 4 ORDER BY 1"
+        }
+    };
+    Ok(diesel::sql_query(sql).load::<Token>(c)?.into_iter().map(|t| t.t).collect())
+}
+
+/// The engine's inverted index gives exactly the records holding every token (or any),
+/// in the caller's cases only, however common or rare the tokens are.
+#[tokio::test]
+async fn candidates_are_the_records_holding_every_token_in_the_callers_cases() {
+    use custodia::search::index::{self, Index};
+    use custodia::search::query::candidates;
     use std::collections::BTreeSet;
 
     let app = spawn_app().await;
-    let postings: [(&str, &[u32]); 4] = [
-        ("common", &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
-        ("mid", &[1, 2, 3, 4, 5, 6]),
-        ("rare", &[3, 7]),
-        ("once", &[3]),
+    const COMMON: u16 = 0x0001;
+    const MID: u16 = 0xa002;
+    const RARE: u16 = 0x0303;
+    const ONCE: u16 = 0xffff;
+    let postings: [(u16, &[u32]); 4] = [
+        (COMMON, &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
+        (MID, &[1, 2, 3, 4, 5, 6]),
+        (RARE, &[3, 7]),
+        (ONCE, &[3]),
     ];
-    let mut rows = Vec::new();
-    for (token, records) in postings {
-        for r in records {
-            rows.push((token.to_owned(), format!("r{r:02}"), "mine".to_owned()));
-        }
-        // The same records in a case the searcher is not in.
-        rows.push((token.to_owned(), "r99".to_owned(), "theirs".to_owned()));
-    }
     app.state
         .db
         .run(move |c| {
-            for (token, record, case) in rows {
-                diesel::insert_into(search_tokens::table)
-                    .values((
-                        search_tokens::token.eq(token),
-                        search_tokens::record_table.eq(Index::Testimonies.table()),
-                        search_tokens::record_id.eq(record),
-                        search_tokens::case_id.eq(case),
-                    ))
-                    .execute(c)?;
+            for r in 1..=10u32 {
+                let tokens: Vec<u16> =
+                    postings.iter().filter(|(_, rs)| rs.contains(&r)).map(|(t, _)| *t).collect();
+                index::put_postings(c, Index::Testimonies, &format!("r{r:02}"), "mine", &tokens)?;
             }
+            // Every token, in a case the searcher is not in and in the other index.
+            let all: Vec<u16> = postings.iter().map(|(t, _)| *t).collect();
+            index::put_postings(c, Index::Testimonies, "r99", "theirs", &all)?;
+            index::put_postings(c, Index::Names, "p01", "mine", &all)?;
+            // Replacing a record's postings leaves none of the old ones.
+            index::put_postings(c, Index::Testimonies, "r11", "mine", &all)?;
+            index::put_postings(c, Index::Testimonies, "r11", "mine", &[0x7777])?;
             Ok(())
         })
         .await
         .unwrap();
 
-    let expected = |tokens: &[&str]| -> BTreeSet<String> {
+    let expected = |tokens: &[u16], all: bool| -> BTreeSet<String> {
         (1..=10)
-            .filter(|r| tokens.iter().all(|t| postings.iter().any(|(p, rs)| p == t && rs.contains(r))))
+            .filter(|r| {
+                let holds = |t: &u16| postings.iter().any(|(p, rs)| p == t && rs.contains(r));
+                if all { tokens.iter().all(holds) } else { tokens.iter().any(holds) }
+            })
             .map(|r| format!("r{r:02}"))
             .collect()
     };
-    let queries: [&[&str]; 6] = [
-        &["common", "rare"],
-        &["common", "mid"],
-        &["rare", "mid", "common"],
-        &["mid", "once"],
-        &["common", "mid", "rare", "once"],
-        &["common"],
+    let queries: [&[u16]; 7] = [
+        &[COMMON, RARE],
+        &[COMMON, MID],
+        &[RARE, MID, COMMON],
+        &[MID, ONCE],
+        &[COMMON, MID, RARE, ONCE],
+        &[COMMON],
+        &[ONCE, 0x4242],
     ];
-    for probe in [1, 2, 3, 1000] {
+    for all in [true, false] {
         for query in queries {
-            let tokens: Vec<String> = query.iter().map(|t| t.to_string()).collect();
+            let tokens = query.to_vec();
             let got = app
                 .state
                 .db
                 .run(move |c| {
-                    candidates_probing(c, Index::Testimonies, &tokens, &["mine".to_owned()], true, probe)
+                    candidates(c, Index::Testimonies, &tokens, &["mine".to_owned(), "other".to_owned()], all)
                 })
                 .await
                 .unwrap();
@@ -323,9 +340,25 @@ async fn candidates_are_the_records_holding_every_token_however_they_are_narrowe
                     id
                 })
                 .collect();
-            assert_eq!(got, expected(query), "{query:?} with first looks of {probe}");
+            assert_eq!(got, expected(query, all), "{query:?}, all: {all}");
         }
     }
+    let theirs = app
+        .state
+        .db
+        .run(|c| candidates(c, Index::Testimonies, &[ONCE], &["theirs".to_owned()], true))
+        .await
+        .unwrap();
+    assert_eq!(theirs, [("r99".to_owned(), "theirs".to_owned())]);
+    let new =
+        app.state.db.run(|c| candidates(c, Index::Testimonies, &[0x7777], &["mine".to_owned()], true)).await;
+    assert_eq!(new.unwrap(), [("r11".to_owned(), "mine".to_owned())]);
+
+    // Removed: gone from the index.
+    app.state.db.run(|c| index::remove(c, Index::Testimonies, "r03")).await.unwrap();
+    let left =
+        app.state.db.run(|c| candidates(c, Index::Testimonies, &[ONCE], &["mine".to_owned()], true)).await;
+    assert!(left.unwrap().is_empty());
 }
 
 /// A search decrypts only the candidates whose sealed digests hold its terms: one that
