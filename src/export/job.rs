@@ -473,17 +473,16 @@ fn write_bag<W: Write>(
     }
     let c = &plan.counts;
     let description = format!(
-        "Case {}: {} testimonies ({} sealed versions, {} attachments), {} incidents, {} perpetrators, \
-         {} units; for {}; {} accounts withheld for lack of consent. Exported by {}.",
+        "Case {}: {} ({}, {}), {}, {}, {}; for {}; {} withheld for lack of consent. Exported by {}.",
         plan.case_reference,
-        c.testimonies,
-        c.versions,
-        c.attachments,
-        c.incidents,
-        c.perpetrators,
-        c.units,
+        counted(c.testimonies, "testimony", "testimonies"),
+        counted(c.versions, "sealed version", "sealed versions"),
+        counted(c.attachments, "attachment", "attachments"),
+        counted(c.incidents, "incident", "incidents"),
+        counted(c.perpetrators, "perpetrator", "perpetrators"),
+        counted(c.units, "unit", "units"),
         meta.recipient.label(),
-        c.withheld_testimonies,
+        counted(c.withheld_testimonies, "account", "accounts"),
         meta.exported_by,
     );
     let public_key = export_signer.public_key_file();
@@ -608,4 +607,9 @@ pub fn fail_interrupted(c: &mut DbConnection) -> Result<usize> {
 /// The public export key file, creating the key on first use.
 pub fn public_key(c: &mut DbConnection, keyring: &Keyring) -> Result<String> {
     Ok(signer::load_or_create(c, keyring)?.public_key_file())
+}
+
+/// "1 incident", "2 incidents": bag-info.txt is read by people.
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
