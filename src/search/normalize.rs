@@ -5,7 +5,7 @@
 // Every step is a function of the token alone, never of its neighbours or of the document:
 // a query is a few words without context, and it must produce the tokens the document did.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::LazyLock;
 
@@ -311,31 +311,45 @@ fn words(folded: &str) -> impl Iterator<Item = &str> {
 }
 
 fn tokens_of_folded(folded: &str) -> Vec<String> {
-    let ru = Stemmer::create(Algorithm::Russian);
-    let en = Stemmer::create(Algorithm::English);
     let mut out: Vec<String> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
-    let mut push = |out: &mut Vec<String>, token: Option<String>| {
-        if let Some(t) = token
-            && out.len() < MAX_TOKENS
-            && seen.insert(t.clone())
-        {
+    each_token(folded, |t| {
+        if seen.insert(t.clone()) {
             out.push(t);
         }
-    };
+        out.len() < MAX_TOKENS
+    });
+    out
+}
+
+/// How often each token of `text` occurs (the same tokens as `tokens`, at most
+/// `MAX_TOKENS` distinct ones): what search ranks by.
+pub fn token_counts(text: &str) -> HashMap<String, u32> {
+    let mut counts: HashMap<String, u32> = HashMap::new();
+    each_token(&fold(cap(text, MAX_INPUT_CHARS)), |t| {
+        if counts.len() < MAX_TOKENS || counts.contains_key(&t) {
+            *counts.entry(t).or_default() += 1;
+        }
+        true
+    });
+    counts
+}
+
+/// Calls `f` with every token occurrence of a folded text, in order, until it says stop.
+fn each_token(folded: &str, mut f: impl FnMut(String) -> bool) {
+    let ru = Stemmer::create(Algorithm::Russian);
+    let en = Stemmer::create(Algorithm::English);
     for chunk in folded.split(|c: char| !(is_word_char(c) || c == '-')) {
         let parts: Vec<&str> = chunk.split('-').filter(|p| !p.is_empty()).collect();
-        for part in &parts {
-            push(&mut out, normalise_word(part, &ru, &en));
-        }
-        if parts.len() > 1 {
-            push(&mut out, normalise_word(&parts.concat(), &ru, &en));
-        }
-        if out.len() >= MAX_TOKENS {
-            break;
+        let joined = (parts.len() > 1).then(|| parts.concat());
+        for word in parts.iter().copied().chain(joined.as_deref()) {
+            if let Some(t) = normalise_word(word, &ru, &en)
+                && !f(t)
+            {
+                return;
+            }
         }
     }
-    out
 }
 
 /// One folded word → its token, or `None` if it is too short or a stop word.
@@ -635,6 +649,20 @@ mod tests {
         assert!(contains_phrase(text, "«Били  Дубинками»"));
         assert!(!contains_phrase(text, "били долго"));
         assert!(!contains_phrase(text, ""));
+    }
+
+    #[test]
+    fn token_counts_count_every_occurrence_of_the_same_tokens() {
+        let text = "Избивали, избивали и снова избивали; северо-запад. Beating, beating.";
+        let counts = token_counts(text);
+        assert_eq!(counts["избива"], 3);
+        assert_eq!(counts["beat"], 2);
+        assert_eq!(counts["северозапад"], 1);
+        let mut keys: Vec<&String> = counts.keys().collect();
+        keys.sort();
+        let mut distinct = tokens(text);
+        distinct.sort();
+        assert_eq!(keys, distinct.iter().collect::<Vec<_>>(), "the same tokens as `tokens`");
     }
 
     #[test]

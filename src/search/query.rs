@@ -174,6 +174,9 @@ pub struct Hit {
     /// Words around the first match, from the decrypted text as the caller may see it.
     pub snippet: String,
     pub created_at: DateTime<Utc>,
+    /// How often the search's words occur in the text (testimonies) or how many of the
+    /// record's names match (persons): results come most matches first, then newest.
+    pub matches: u32,
 }
 
 fn query_error(e: QueryError) -> Error {
@@ -270,7 +273,7 @@ pub fn find(
         SearchKind::Testimonies => search_testimonies(c, keyring, who, &cases, &req.q, &req.filters)?,
         SearchKind::Persons => search_persons(c, keyring, who, &cases, &req.q)?,
     };
-    hits.sort_by_key(|h| std::cmp::Reverse(h.created_at));
+    hits.sort_by(|a, b| b.matches.cmp(&a.matches).then(b.created_at.cmp(&a.created_at)));
     let total = hits.len() as i64;
     Ok((hits.into_iter().skip(offset as usize).take(limit as usize).collect(), total))
 }
@@ -442,9 +445,9 @@ fn search_testimonies(
         let witness = persons::load(c, &row.witness_id)?;
         let (account, spans, summary) = testimonies::searchable_parts(c, keyring, &row)?;
         let text = searchable_text(&account, &spans, &witness.pseudonym, &summary);
-        let found: HashSet<String> = normalize::tokens(&text).into_iter().collect();
-        let matches =
-            terms.is_subset(&found) && query.phrases.iter().all(|p| normalize::contains_phrase(&text, p));
+        let counts = normalize::token_counts(&text);
+        let matches = terms.iter().all(|t| counts.contains_key(t))
+            && query.phrases.iter().all(|p| normalize::contains_phrase(&text, p));
         if !matches {
             continue;
         }
@@ -457,6 +460,7 @@ fn search_testimonies(
             pseudonym: witness.pseudonym,
             snippet: snippet(&text, &terms),
             created_at: row.created_at.and_utc(),
+            matches: terms.iter().map(|t| counts.get(t).copied().unwrap_or(0)).sum(),
         });
     }
     Ok(hits)
@@ -488,8 +492,9 @@ fn search_persons(
             continue;
         }
         let names = persons::all_names_of(c, keyring, &row)?;
-        let matches = names.iter().any(|n| normalize::name_tokens(n).iter().any(|t| wanted.contains(t)));
-        if !matches {
+        let matched =
+            names.iter().filter(|n| normalize::name_tokens(n).iter().any(|t| wanted.contains(t))).count();
+        if matched == 0 {
             continue;
         }
         hits.push(Hit {
@@ -499,6 +504,7 @@ fn search_persons(
             pseudonym: row.pseudonym.clone(),
             snippet: names.join(" / "),
             created_at: row.created_at.and_utc(),
+            matches: matched as u32,
         });
     }
     Ok(hits)

@@ -436,3 +436,51 @@ async fn sealed_digests_narrow_candidates_and_are_bound_to_their_record() {
         .unwrap();
     assert_eq!(left, 0);
 }
+
+/// Results come most matches first, then newest: an account that returns to what was done
+/// again and again ranks above one that mentions it once, whatever their ages.
+#[tokio::test]
+async fn results_rank_by_matches_then_recency() {
+    let app = spawn_app().await;
+    let (_, doc) = app.user_with_token(Role::Documenter).await;
+    let case: Value = app
+        .post("/api/v1/cases", &doc, json!({"reference": "R-1", "title": "rank"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let case = case["id"].as_str().unwrap().to_owned();
+    let w: Value = app
+        .post(&format!("/api/v1/cases/{case}/persons"), &doc, json!({"kind": "witness", "names": ["Ранг"]}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    // Oldest first: three mentions; then one; then one again (newest). (Snowball stems
+    // "избивали" and "избили" apart: see the normaliser's tables.)
+    for account in [
+        "Нас избивали в коридоре. Потом избивали снова. Избивали до утра, избили.",
+        "Меня избивали при задержании.",
+        "Его избивали в автозаке.",
+    ] {
+        let t: Value = app
+            .post(
+                &format!("/api/v1/cases/{case}/testimonies"),
+                &doc,
+                json!({"witness_id": w["id"], "languages": ["ru"], "source_connection": "victim",
+                       "account": account, "consent": consent()}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        ids.push(t["id"].as_str().unwrap().to_owned());
+    }
+    let found = search(&app, &doc, json!({"q": "избивали"})).await;
+    let order: Vec<&str> =
+        found["items"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap()).collect();
+    assert_eq!(order, [ids[0].as_str(), ids[2].as_str(), ids[1].as_str()], "{found}");
+    assert_eq!(found["items"][0]["matches"], 3);
+    assert_eq!(found["items"][1]["matches"], 1);
+}
