@@ -20,5 +20,6 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = normalize::query_terms(text);
     let _ = normalize::tokens(text);
+    let _ = normalize::token_counts(text);
     let _ = normalize::name_tokens(text);
 });
