@@ -106,6 +106,8 @@ fn is_transient(message: &str) -> bool {
         "terminating connection",
         "could not connect",
         "no connection to the server",
+        // PostgreSQL's NOWAIT: a search-index rebuild holds the row (`search::index`).
+        "could not obtain lock",
     ];
     MARKERS.iter().any(|m| message.contains(m))
 }

@@ -73,6 +73,29 @@ pub fn generation(c: &mut DbConnection) -> Result<i64> {
     Ok(search_meta::table.find(1_i64).select(search_meta::generation).first(c)?)
 }
 
+/// The generation to index a record under, in a writing transaction. `reindex --new-key`
+/// holds the generation's row from its start to its commit. On PostgreSQL, where other
+/// writers run meanwhile, a write share-locks the row and is refused at once while a
+/// rebuild holds it (`could not obtain lock`: 503, retry): indexed under the keys being
+/// replaced, the record would be missing from every search until the next rebuild. On
+/// SQLite the rebuild holds the only writer, so writes wait for it anyway.
+fn generation_for_write(c: &mut DbConnection) -> Result<i64> {
+    match c {
+        #[cfg(feature = "postgres")]
+        DbConnection::Postgres(conn) => {
+            use crate::store::schema::search_meta;
+            Ok(search_meta::table
+                .find(1_i64)
+                .select(search_meta::generation)
+                .for_share()
+                .no_wait()
+                .first(conn)?)
+        }
+        #[allow(unreachable_patterns)]
+        _ => generation(c),
+    }
+}
+
 impl BlindIndex {
     /// The index's key for a key generation: HKDF from the keyring's blind-index root,
     /// one key per index and generation.
@@ -380,7 +403,7 @@ pub fn index_testimony(
     id: &str,
     text: &str,
 ) -> Result<()> {
-    let index = BlindIndex::current(c, keyring, Index::Testimonies)?;
+    let index = BlindIndex::new(keyring, Index::Testimonies, generation_for_write(c)?);
     put(c, &index, id, case_id, &normalize::tokens(text))
 }
 
@@ -392,7 +415,7 @@ pub fn index_person(
     id: &str,
     names: &[String],
 ) -> Result<()> {
-    let index = BlindIndex::current(c, keyring, Index::Names)?;
+    let index = BlindIndex::new(keyring, Index::Names, generation_for_write(c)?);
     let normalised: Vec<String> = names.iter().flat_map(|n| normalize::name_tokens(n)).collect();
     put(c, &index, id, case_id, &normalised)
 }

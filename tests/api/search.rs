@@ -484,3 +484,45 @@ async fn results_rank_by_matches_then_recency() {
     assert_eq!(found["items"][0]["matches"], 3);
     assert_eq!(found["items"][1]["matches"], 1);
 }
+
+/// On PostgreSQL other writers run during `search reindex --new-key`; one that would index
+/// a record meanwhile is refused (503, retry) rather than indexed under the keys being
+/// replaced, which would hide the record from every search until the next rebuild. Once
+/// the rebuild has committed, the same write goes through and is found.
+#[tokio::test]
+async fn a_write_during_a_new_key_rebuild_is_refused_rather_than_indexed_under_the_old_keys() {
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+    let app = spawn_app().await;
+    if !app.db.is_postgres() {
+        return; // SQLite: the rebuild holds the only writer, so writes wait for it.
+    }
+    let (_, doc) = app.user_with_token(Role::Documenter).await;
+    let case: Value = app
+        .post("/api/v1/cases", &doc, json!({"reference": "K-1", "title": "rekey"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let case = case["id"].as_str().unwrap().to_owned();
+    let w: Value = app
+        .post(&format!("/api/v1/cases/{case}/persons"), &doc, json!({"kind": "witness", "names": ["Ключ"]}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let path = format!("/api/v1/cases/{case}/testimonies");
+    let body = json!({"witness_id": w["id"], "languages": ["ru"], "source_connection": "victim",
+                      "account": "Задержали у вокзала.", "consent": consent()});
+
+    // A rebuild under new keys, in progress: its transaction holds the generation's row.
+    let mut rebuild = diesel::PgConnection::establish(app.db.url()).unwrap();
+    rebuild.batch_execute("BEGIN; UPDATE search_meta SET generation = generation + 1").unwrap();
+    assert_problem(app.post(&path, &doc, body.clone()).await, 503, "unavailable").await;
+    rebuild.batch_execute("COMMIT").unwrap();
+
+    let res = app.post(&path, &doc, body).await;
+    assert_eq!(res.status(), 201);
+    let found = search(&app, &doc, json!({"q": "задержали"})).await;
+    assert_eq!(found["total"], 1, "indexed under the new keys, and only once: {found}");
+}
