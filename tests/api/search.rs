@@ -437,25 +437,28 @@ async fn sealed_digests_narrow_candidates_and_are_bound_to_their_record() {
     assert_eq!(left, 0);
 }
 
+/// A new case (its id) with one witness (as created).
+async fn case_with_witness(app: &TestApp, doc: &str, reference: &str, name: &str) -> (String, Value) {
+    let case: Value = app
+        .post("/api/v1/cases", doc, json!({"reference": reference, "title": reference}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let case = case["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/cases/{case}/persons");
+    let w: Value =
+        app.post(&path, doc, json!({"kind": "witness", "names": [name]})).await.json().await.unwrap();
+    (case, w)
+}
+
 /// Results come most matches first, then newest: an account that returns to what was done
 /// again and again ranks above one that mentions it once, whatever their ages.
 #[tokio::test]
 async fn results_rank_by_matches_then_recency() {
     let app = spawn_app().await;
     let (_, doc) = app.user_with_token(Role::Documenter).await;
-    let case: Value = app
-        .post("/api/v1/cases", &doc, json!({"reference": "R-1", "title": "rank"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let case = case["id"].as_str().unwrap().to_owned();
-    let w: Value = app
-        .post(&format!("/api/v1/cases/{case}/persons"), &doc, json!({"kind": "witness", "names": ["Ранг"]}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (case, w) = case_with_witness(&app, &doc, "R-1", "Ранг").await;
     let mut ids = Vec::new();
     // Oldest first: three mentions; then one; then one again (newest). (Snowball stems
     // "избивали" and "избили" apart: see the normaliser's tables.)
@@ -498,19 +501,7 @@ async fn a_write_during_a_new_key_rebuild_is_refused_rather_than_indexed_under_t
         return; // SQLite: the rebuild holds the only writer, so writes wait for it.
     }
     let (_, doc) = app.user_with_token(Role::Documenter).await;
-    let case: Value = app
-        .post("/api/v1/cases", &doc, json!({"reference": "K-1", "title": "rekey"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let case = case["id"].as_str().unwrap().to_owned();
-    let w: Value = app
-        .post(&format!("/api/v1/cases/{case}/persons"), &doc, json!({"kind": "witness", "names": ["Ключ"]}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (case, w) = case_with_witness(&app, &doc, "K-1", "Ключ").await;
     let path = format!("/api/v1/cases/{case}/testimonies");
     let body = json!({"witness_id": w["id"], "languages": ["ru"], "source_connection": "victim",
                       "account": "Задержали у вокзала.", "consent": consent()});
