@@ -334,19 +334,17 @@ pub fn candidates(
     if tokens.is_empty() || cases.is_empty() {
         return Ok(Vec::new());
     }
-    let joined = |parts: Vec<String>, sep: &str| parts.join(sep);
     let found: Vec<Candidate> = match c {
         #[cfg(feature = "sqlite")]
         DbConnection::Sqlite(conn) => {
             use super::index::{fts_token, scope_token};
             // Every term is our own hex (tokens) or hex of a case id, quoted as FTS5 strings;
             // the expression is bound, not spliced into the SQL.
-            let words = joined(
-                tokens.iter().map(|&t| format!("\"{}\"", fts_token(t))).collect(),
-                if all { " AND " } else { " OR " },
-            );
-            let scopes =
-                joined(cases.iter().map(|k| format!("\"{}\"", scope_token(index, k))).collect(), " OR ");
+            let words: Vec<String> = tokens.iter().map(|&t| format!("\"{}\"", fts_token(t))).collect();
+            let words = words.join(if all { " AND " } else { " OR " });
+            let scopes: Vec<String> =
+                cases.iter().map(|k| format!("\"{}\"", scope_token(index, k))).collect();
+            let scopes = scopes.join(" OR ");
             diesel::sql_query(
                 "SELECT r.record_id, r.case_id FROM search_fts JOIN search_records r ON r.n = search_fts.rowid \
                  WHERE search_fts MATCH ? AND r.record_table = ? LIMIT ?",
@@ -364,22 +362,20 @@ pub fn candidates(
             // sequential scan for common words (263 ms at 100,000, docs/performance.md).
             // Only integers are spliced in (tokens and scope numbers we computed), so each
             // plan is made for its own values rather than a generic one.
-            let list = |v: &mut dyn Iterator<Item = i32>| joined(v.map(|t| t.to_string()).collect(), ",");
-            let words = list(&mut tokens.iter().map(|&t| i32::from(t)));
-            let per_case = joined(
-                cases
-                    .iter()
-                    .map(|k| {
-                        let scope = scope_number(index, k);
-                        if all {
-                            format!("tokens @> '{{{words},{scope}}}'")
-                        } else {
-                            format!("(tokens @> '{{{scope}}}' AND tokens && '{{{words}}}')")
-                        }
-                    })
-                    .collect(),
-                " OR ",
-            );
+            let words: Vec<String> = tokens.iter().map(|t| t.to_string()).collect();
+            let words = words.join(",");
+            let per_case: Vec<String> = cases
+                .iter()
+                .map(|k| {
+                    let scope = scope_number(index, k);
+                    if all {
+                        format!("tokens @> '{{{words},{scope}}}'")
+                    } else {
+                        format!("(tokens @> '{{{scope}}}' AND tokens && '{{{words}}}')")
+                    }
+                })
+                .collect();
+            let per_case = per_case.join(" OR ");
             diesel::sql_query(format!(
                 "SELECT record_id, case_id FROM search_postings \
                  WHERE record_table = $1 AND case_id = ANY($2) AND ({per_case}) LIMIT $3"
