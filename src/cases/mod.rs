@@ -9,6 +9,7 @@ pub mod access;
 pub mod attachments;
 pub mod case;
 pub mod incidents;
+pub mod labels;
 pub mod persons;
 pub mod places;
 pub mod sealed;

@@ -54,6 +54,7 @@ pub async fn list(
         target_id: q.target_id,
         from: q.from.map(|t| t.naive_utc()),
         to: q.to.map(|t| t.naive_utc()),
+        ..Filter::default()
     };
     let actor = Actor::from(&who.principal);
     let (items, total) = state

@@ -5,12 +5,14 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
 
 use super::admin::pager;
-use crate::audit::query::{self, EntryProof, Filter, ProofCheck};
+use crate::audit::query::{self, ActorName, EntryProof, Filter, ProofCheck};
 use crate::audit::{Actor, StoredEntry};
 use crate::auth::policy::act;
 use crate::error::{Error, FieldError, Result};
@@ -45,9 +47,15 @@ struct LogQuery {
     from: String,
     #[serde(default)]
     to: String,
+    /// `1`: leave page views (entries that only record a reading) out.
+    #[serde(default)]
+    hide_reads: String,
     #[serde(default, skip_serializing)]
     page: Option<i64>,
 }
+
+/// The usernames and roles of the actors on a page, by user id.
+type Actors = HashMap<String, ActorName>;
 
 impl LogQuery {
     /// The service's filter, or the fields that are not right. Dates are whole days in
@@ -61,12 +69,8 @@ impl LogQuery {
             }
             (!v.is_empty()).then(|| v.to_owned())
         };
+        // A user id or a username; a username is resolved in the query's transaction.
         let actor = text("actor", &self.actor, &mut errors);
-        if let Some(a) = &actor
-            && uuid::Uuid::parse_str(a).is_err()
-        {
-            errors.push(FieldError::new("actor", "invalid", "a user id"));
-        }
         let day = |name: &str, v: &str, errors: &mut Vec<FieldError>| -> Option<NaiveDateTime> {
             let v = v.trim();
             if v.is_empty() {
@@ -88,12 +92,16 @@ impl LogQuery {
             errors.push(FieldError::new("to", "before_from", "before the first day"));
         }
         let filter = Filter {
-            actor_user_id: actor.map(|a| a.to_ascii_lowercase()),
+            actor_user_id: actor.map(|a| match uuid::Uuid::parse_str(&a) {
+                Ok(id) => id.to_string(),
+                Err(_) => a,
+            }),
             action: text("action", &self.action, &mut errors),
             target_type: text("target_type", &self.target_type, &mut errors),
             target_id: text("target_id", &self.target_id, &mut errors),
             from,
             to,
+            hide_reads: self.hide_reads == "1",
         };
         if errors.is_empty() { Ok(filter) } else { Err(errors) }
     }
@@ -122,18 +130,30 @@ async fn log(
     };
     let (limit, offset) = (PAGE, (q.page() - 1) * PAGE);
     let actor = Actor::from(&who.principal);
-    let page = state.db.transaction(move |c| query::read(c, actor, &filter, limit, offset)).await?;
-    Ok(log_view(&ctx, &q, Some(page), &[]))
+    let (page, actors) = state
+        .db
+        .transaction(move |c| {
+            let mut filter = filter;
+            if let Some(name) = filter.actor_user_id.clone().filter(|a| uuid::Uuid::parse_str(a).is_err()) {
+                // An unknown username matches no entry (an id never has this form).
+                filter.actor_user_id = Some(query::user_id_of(c, &name)?.unwrap_or_else(|| "-".to_owned()));
+            }
+            let page = query::read(c, actor, &filter, limit, offset)?;
+            let actors = query::actor_names(c, &page.0.iter().collect::<Vec<_>>())?;
+            Ok((page, actors))
+        })
+        .await?;
+    Ok(log_view(&ctx, &q, Some((page, actors)), &[]))
 }
 
 fn log_view(
     ctx: &Ctx,
     q: &LogQuery,
-    page: Option<(Vec<StoredEntry>, i64)>,
+    page: Option<((Vec<StoredEntry>, i64), Actors)>,
     errors: &[FieldError],
 ) -> HttpResponse {
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let filtered = [&q.actor, &q.action, &q.target_type, &q.target_id, &q.from, &q.to]
+    let filtered = [&q.actor, &q.action, &q.target_type, &q.target_id, &q.from, &q.to, &q.hide_reads]
         .iter()
         .any(|v| !v.trim().is_empty());
     let body = html! {
@@ -148,14 +168,10 @@ fn log_view(
                     p.hint #actor-hint { (ctx.t("audit-actor-hint")) }
                 }))
                 (field(ctx, "action", "audit-action", errors, html! {
-                    input #action name="action" type="text" value=(q.action) maxlength="64" spellcheck="false"
-                        autocapitalize="none" aria-describedby="action-hint";
-                    p.hint #action-hint { (ctx.t("audit-action-hint")) }
+                    (choose("action", &q.action, query::ACTIONS, &ctx.t("audit-any-action")))
                 }))
                 (field(ctx, "target_type", "audit-target-type", errors, html! {
-                    input #target_type name="target_type" type="text" value=(q.target_type) maxlength="64"
-                        spellcheck="false" autocapitalize="none" aria-describedby="target_type-hint";
-                    p.hint #target_type-hint { (ctx.t("audit-target-type-hint")) }
+                    (choose("target_type", &q.target_type, query::TARGET_TYPES, &ctx.t("audit-any-target-type")))
                 }))
                 (field(ctx, "target_id", "audit-target-id", errors, html! {
                     input #target_id name="target_id" type="text" value=(q.target_id) maxlength="64"
@@ -168,12 +184,20 @@ fn log_view(
                     input #to name="to" type="date" value=(q.to);
                 }))
             }
+            div.choice {
+                input #hide_reads type="checkbox" name="hide_reads" value="1" checked[q.hide_reads == "1"]
+                    aria-describedby="hide_reads-hint";
+                label for="hide_reads" {
+                    (ctx.t("audit-hide-reads"))
+                    span.explain #hide_reads-hint { (ctx.t("audit-hide-reads-hint")) }
+                }
+            }
             div.actions {
                 button type="submit" { (ctx.t("audit-filter")) }
                 @if filtered { a.button.secondary href="/audit" { (ctx.t("audit-filter-clear")) } }
             }
         }
-        @if let Some((items, total)) = &page {
+        @if let Some(((items, total), actors)) = &page {
             p.hint { (ctx.ta("audit-count", &[("total", (*total).into())])) }
             @if items.is_empty() {
                 p.empty { (ctx.t("audit-none")) }
@@ -188,7 +212,7 @@ fn log_view(
                         th scope="col" { (ctx.t("audit-target")) }
                         th scope="col" { (ctx.t("audit-outcome")) }
                     } }
-                    tbody { @for e in items { (entry_row(ctx, e, true)) } }
+                    tbody { @for e in items { (entry_row(ctx, actors, e, true)) } }
                 }
                 (pager(ctx, q.page(), PAGE, *total, |p| q.href(p)))
             }
@@ -197,34 +221,60 @@ fn log_view(
     layout::render(ctx, status, "audit-title", Nav::Audit, body)
 }
 
-/// One entry as a table row; `custody` adds the link to its target's chain.
-fn entry_row(ctx: &Ctx, e: &StoredEntry, custody: bool) -> Markup {
+/// A list of codes to choose one from; a value not in the list (an old link) stays
+/// chosen.
+fn choose(name: &str, current: &str, codes: &[&str], any: &str) -> Markup {
+    let current = current.trim();
     html! {
-        tr {
-            td { a href={ "/audit/entries/" (e.seq) } aria-label=(ctx.ta("audit-entry-link", &[("seq", e.seq.into())])) { (e.seq) } }
-            td { (layout::when(ctx, e.at.and_utc())) }
-            td { (actor_cell(ctx, e)) }
-            td { code { (e.action) } }
-            td { (target(ctx, e, custody)) }
-            td { (outcome(ctx, &e.outcome)) }
+        select id=(name) name=(name) {
+            option value="" { (any) }
+            @if !current.is_empty() && !codes.contains(&current) { option value=(current) selected { (current) } }
+            @for c in codes { option value=(c) selected[*c == current] { (c) } }
         }
     }
 }
 
-fn actor_cell(ctx: &Ctx, e: &StoredEntry) -> Markup {
+/// One entry as a table row; `custody` adds the link to its target's chain.
+fn entry_row(ctx: &Ctx, actors: &Actors, e: &StoredEntry, custody: bool) -> Markup {
+    html! {
+        tr {
+            td data-label=(ctx.t("audit-seq")) { a href={ "/audit/entries/" (e.seq) } aria-label=(ctx.ta("audit-entry-link", &[("seq", e.seq.into())])) { (e.seq) } }
+            td data-label=(ctx.t("audit-time")) { (layout::when(ctx, e.at.and_utc())) }
+            td data-label=(ctx.t("audit-actor")) { (actor_cell(ctx, actors, e)) }
+            td data-label=(ctx.t("audit-action")) { code { (e.action) } }
+            td data-label=(ctx.t("audit-target")) { (target(ctx, e, custody)) }
+            td data-label=(ctx.t("audit-outcome")) { (outcome(ctx, &e.outcome)) }
+        }
+    }
+}
+
+/// The actor by username and role (auditors may know who did what), linking to their
+/// entries; the id where the user is gone.
+fn actor_cell(ctx: &Ctx, actors: &Actors, e: &StoredEntry) -> Markup {
     html! {
         @match &e.actor_user_id {
-            Some(id) => a href={ "/audit?actor=" (id) } title=(ctx.t("audit-actor-filter")) { code { (id) } },
+            Some(id) => a href={ "/audit?actor=" (id) } title=(ctx.t("audit-actor-filter")) {
+                @match actors.get(id) {
+                    Some(a) => { span.username { (a.username) } " " span.kind { (role_label(ctx, &a.role)) } },
+                    None => code { (id) },
+                }
+            },
             None => span.hint { (ctx.t("audit-actor-none")) },
         }
     }
+}
+
+fn role_label(ctx: &Ctx, role: &str) -> String {
+    let id = format!("role-{role}");
+    let text = ctx.t(&id);
+    if text == id { role.to_owned() } else { text }
 }
 
 fn target(ctx: &Ctx, e: &StoredEntry, custody_link: bool) -> Markup {
     html! {
         @match (&e.target_type, &e.target_id) {
             (Some(tt), Some(ti)) => {
-                code { (tt) " " (ti) }
+                code { (tt) } " " code.id { (ti) }
                 @if custody_link {
                     br;
                     a href=(custody_href(tt, ti)) { (ctx.t("audit-custody-link")) }
@@ -281,7 +331,14 @@ async fn custody(
     let keyring = state.keys.keyring()?;
     let actor = Actor::from(&who.principal);
     let (tt, ti) = (target_type.clone(), target_id.clone());
-    let chain = state.db.transaction(move |c| query::custody_proved(c, &keyring, actor, &tt, &ti)).await?;
+    let (chain, actors) = state
+        .db
+        .transaction(move |c| {
+            let chain = query::custody_proved(c, &keyring, actor, &tt, &ti)?;
+            let actors = query::actor_names(c, &chain.events.iter().map(|p| &p.entry).collect::<Vec<_>>())?;
+            Ok((chain, actors))
+        })
+        .await?;
     let key = chain.verifier_key.clone().unwrap_or_default();
     let checks: Vec<ProofCheck> = chain.events.iter().map(|p| query::check(p, &key)).collect();
     let failed = checks.iter().filter(|c| !c.ok()).count();
@@ -312,12 +369,12 @@ async fn custody(
                 } }
                 tbody { @for (p, check) in chain.events.iter().zip(&checks) {
                     tr {
-                        td { a href={ "/audit/entries/" (p.entry.seq) } aria-label=(ctx.ta("audit-entry-link", &[("seq", p.entry.seq.into())])) { (p.entry.seq) } }
-                        td { (layout::when(&ctx, p.entry.at.and_utc())) }
-                        td { (actor_cell(&ctx, &p.entry)) }
-                        td { code { (p.entry.action) } }
-                        td { (outcome(&ctx, &p.entry.outcome)) }
-                        td { (verdict(&ctx, *check)) }
+                        td data-label=(ctx.t("audit-seq")) { a href={ "/audit/entries/" (p.entry.seq) } aria-label=(ctx.ta("audit-entry-link", &[("seq", p.entry.seq.into())])) { (p.entry.seq) } }
+                        td data-label=(ctx.t("audit-time")) { (layout::when(&ctx, p.entry.at.and_utc())) }
+                        td data-label=(ctx.t("audit-actor")) { (actor_cell(&ctx, &actors, &p.entry)) }
+                        td data-label=(ctx.t("audit-action")) { code { (p.entry.action) } }
+                        td data-label=(ctx.t("audit-outcome")) { (outcome(&ctx, &p.entry.outcome)) }
+                        td data-label=(ctx.t("audit-proof")) { (verdict(&ctx, *check)) }
                     }
                 } }
             }
@@ -353,12 +410,19 @@ async fn entry(
 ) -> Result<HttpResponse> {
     let seq = seq.into_inner();
     let keyring = state.keys.keyring()?;
-    let (proof, key) = state.db.transaction(move |c| query::entry_proved(c, &keyring, seq)).await?;
+    let (proof, key, actors) = state
+        .db
+        .transaction(move |c| {
+            let (proof, key) = query::entry_proved(c, &keyring, seq)?;
+            let actors = query::actor_names(c, &[&proof.entry])?;
+            Ok((proof, key, actors))
+        })
+        .await?;
     let check = query::check(&proof, &key);
-    Ok(entry_view(&ctx, &proof, &key, check))
+    Ok(entry_view(&ctx, &actors, &proof, &key, check))
 }
 
-fn entry_view(ctx: &Ctx, p: &EntryProof, key: &str, check: ProofCheck) -> HttpResponse {
+fn entry_view(ctx: &Ctx, actors: &Actors, p: &EntryProof, key: &str, check: ProofCheck) -> HttpResponse {
     let e = &p.entry;
     let step = |ok: bool| {
         html! {
@@ -375,7 +439,7 @@ fn entry_view(ctx: &Ctx, p: &EntryProof, key: &str, check: ProofCheck) -> HttpRe
         }
         dl.facts {
             dt { (ctx.t("audit-time")) } dd { (layout::when(ctx, e.at.and_utc())) }
-            dt { (ctx.t("audit-actor")) } dd { (actor_cell(ctx, e)) }
+            dt { (ctx.t("audit-actor")) } dd { (actor_cell(ctx, actors, e)) }
             dt { (ctx.t("audit-session")) } dd { code { (e.actor_session_id.as_deref().unwrap_or("—")) } }
             dt { (ctx.t("audit-action")) } dd { code { (e.action) } }
             dt { (ctx.t("audit-target")) } dd { (target(ctx, e, true)) }

@@ -68,10 +68,10 @@ async fn home(state: web::Data<AppState>, who: Allowed<act::SelfManage>, ctx: Ct
 fn case_row(ctx: &Ctx, case: &CaseView) -> Markup {
     html! {
         tr {
-            td { a href={ "/cases/" (case.id) } { (case.reference) } }
-            td { (case.title.as_deref().unwrap_or("—")) }
-            td { (status_label(ctx, case.status)) }
-            td { @match case.my_role {
+            td data-label=(ctx.t("case-reference")) { a href={ "/cases/" (case.id) } { (case.reference) } }
+            td data-label=(ctx.t("case-title")) { (case.title.as_deref().unwrap_or("—")) }
+            td data-label=(ctx.t("case-status")) { (status_label(ctx, case.status)) }
+            td data-label=(ctx.t("case-my-role")) { @match case.my_role {
                 Some(MemberRole::Lead) => (ctx.t("case-role-lead")),
                 Some(MemberRole::Member) => (ctx.t("case-role-member")),
                 None => "—",
@@ -228,13 +228,13 @@ async fn case_page(
                     } }
                     tbody { @for t in &o.testimonies.0 {
                         tr {
-                            td { a href={ "/testimonies/" (t.id) } { (t.witness_pseudonym) } }
-                            td { (t.interview_date.as_deref().map(|d| ctx.lang().date(d)).unwrap_or_default()) }
-                            td { @match t.status {
+                            td data-label=(ctx.t("testimony-witness")) { a href={ "/testimonies/" (t.id) } { (t.witness_pseudonym) } }
+                            td data-label=(ctx.t("testimony-interview-date")) { (t.interview_date.as_deref().map(|d| ctx.lang().date(d)).unwrap_or_default()) }
+                            td data-label=(ctx.t("testimony-status")) { @match t.status {
                                 Status::Draft => span.badge.draft { (ctx.t("status-draft")) },
                                 Status::Sealed => span.badge.sealed { (ctx.t("status-sealed")) },
                             } }
-                            td { (t.version) }
+                            td data-label=(ctx.t("testimony-version")) { (t.version) }
                         }
                     } }
                 }

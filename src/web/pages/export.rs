@@ -249,9 +249,9 @@ fn page(
                     } }
                     tbody { @for b in &cx.bundles {
                         tr {
-                            td { a href={ (base) "/bundles/" (b.id) } { (when(ctx, b.created_at)) } }
-                            td { (recipient_label(ctx, b.recipient.as_str())) }
-                            td { (ctx.t(&format!("bundle-status-{}", b.status))) }
+                            td data-label=(ctx.t("bundle-made")) { a href={ (base) "/bundles/" (b.id) } { (when(ctx, b.created_at)) } }
+                            td data-label=(ctx.t("export-recipient")) { (recipient_label(ctx, b.recipient.as_str())) }
+                            td data-label=(ctx.t("bundle-status")) { (ctx.t(&format!("bundle-status-{}", b.status))) }
                         }
                     } }
                 }

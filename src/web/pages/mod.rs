@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod cases;
 mod export;
+mod names;
 mod records;
 mod search;
 mod testimony;

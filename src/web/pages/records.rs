@@ -11,9 +11,11 @@ use uuid::Uuid;
 
 use super::auth::see_other;
 use super::cases::{kind_id, person_label};
+use super::names;
 use crate::auth::Action;
 use crate::auth::policy::act;
 use crate::cases::incidents::{self, IncidentView, InvolvementSummary, NewIncident, NewInvolvement};
+use crate::cases::labels::{self, Names, Wanted};
 use crate::cases::persons::{self, NewPerson, PersonKind, PersonView};
 use crate::cases::places::{self, NewPlace, PlaceView};
 use crate::cases::units::{self, NewUnit, UnitRef, UnitView};
@@ -71,7 +73,12 @@ fn term_label(lang: Lang, t: &Term) -> &str {
     }
 }
 
-fn involvements(ctx: &Ctx, labels: &Labels, items: &[InvolvementSummary]) -> Markup {
+/// The testimonies cited by these involvements, to be named.
+fn cited(items: &[InvolvementSummary]) -> Vec<Uuid> {
+    items.iter().flat_map(|i| i.testimonies.iter().copied()).collect()
+}
+
+fn involvements(ctx: &Ctx, labels: &Labels, names: &Names, items: &[InvolvementSummary]) -> Markup {
     html! {
         @if items.is_empty() { p.empty { (ctx.t("involvements-none")) } } @else {
             table.list {
@@ -83,13 +90,10 @@ fn involvements(ctx: &Ctx, labels: &Labels, items: &[InvolvementSummary]) -> Mar
                 } }
                 tbody { @for i in items {
                     tr {
-                        td { a href={ "/incidents/" (i.incident_id) } { (labels.of(ctx.lang(), "act_type", &i.act_type)) } }
-                        td { (i.start_date.as_deref().map(|d| ctx.lang().date(d)).unwrap_or_default()) }
-                        td { (labels.of(ctx.lang(), "involvement_role", &i.role)) }
-                        td { @for (n, t) in i.testimonies.iter().enumerate() {
-                            @if n > 0 { ", " }
-                            a href={ "/testimonies/" (t) } { (ctx.t("testimony-title")) " " (n + 1) }
-                        } }
+                        td data-label=(ctx.t("incident")) { a href={ "/incidents/" (i.incident_id) } { (labels.of(ctx.lang(), "act_type", &i.act_type)) } }
+                        td data-label=(ctx.t("incident-date")) { (i.start_date.as_deref().map(|d| ctx.lang().date(d)).unwrap_or_default()) }
+                        td data-label=(ctx.t("involvement-role")) { (labels.of(ctx.lang(), "involvement_role", &i.role)) }
+                        td data-label=(ctx.t("testimonies-title")) { (names::testimony_links(ctx, names, &i.testimonies)) }
                     }
                 } }
             }
@@ -114,15 +118,17 @@ async fn person(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
     let (p, id) = (who.principal, id.into_inner());
-    let (person, unit, labels) = state
+    let (person, unit, labels, names) = state
         .tx(move |c, k| {
             let person = persons::get(c, k, &p, id)?;
             let unit = person.unit_id.map(|u| units::get(c, k, &p, u)).transpose()?;
-            Ok((person, unit, Labels::load(c)?))
+            let want = Wanted { testimonies: cited(&person.involvements), ..Wanted::default() };
+            let names = labels::load(c, k, &p, person.case_id, &want)?;
+            Ok((person, unit, Labels::load(c)?, names))
         })
         .await?;
     let body = html! {
-        p.eyebrow { a href={ "/cases/" (person.case_id) } { (ctx.t("case-title-page")) } " · " (ctx.t(kind_id(person.kind))) }
+        (names::crumb(person.case_id, &names.case_reference, &ctx.t(kind_id(person.kind))))
         h1 { (person_label(&person)) }
         dl.facts {
             @if let Some(aliases) = person.aliases.as_ref().filter(|a| !a.is_empty()) {
@@ -142,7 +148,7 @@ async fn person(
         }
         section aria-labelledby="inv-h" {
             h2 #inv-h { (ctx.t("involvements")) }
-            (involvements(&ctx, &labels, &person.involvements))
+            (involvements(&ctx, &labels, &names, &person.involvements))
         }
     };
     Ok(layout::page(&ctx, "person-title", Nav::Cases, body))
@@ -155,10 +161,20 @@ async fn unit(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
     let (p, id) = (who.principal, id.into_inner());
-    let (u, labels): (UnitView, Labels) =
-        state.tx(move |c, k| Ok((units::get(c, k, &p, id)?, Labels::load(c)?))).await?;
+    let (u, labels, names): (UnitView, Labels, Names) = state
+        .tx(move |c, k| {
+            let u = units::get(c, k, &p, id)?;
+            let want = Wanted {
+                persons: u.members.iter().copied().chain(u.commanders.iter().map(|m| m.person_id)).collect(),
+                testimonies: cited(&u.incidents),
+                ..Wanted::default()
+            };
+            let names = labels::load(c, k, &p, u.case_id, &want)?;
+            Ok((u, Labels::load(c)?, names))
+        })
+        .await?;
     let body = html! {
-        p.eyebrow { a href={ "/cases/" (u.case_id) } { (ctx.t("case-title-page")) } " · " (ctx.t("unit")) }
+        (names::crumb(u.case_id, &names.case_reference, &ctx.t("unit")))
         h1 { (u.name) }
         @if !u.description.is_empty() { p.lead { (u.description) } }
         div.columns {
@@ -175,7 +191,7 @@ async fn unit(
             section aria-labelledby="cmd-h" {
                 h2 #cmd-h { (ctx.t("commanders")) }
                 ul.plain { @for cmd in &u.commanders {
-                    li { a href={ "/persons/" (cmd.person_id) } { (cmd.pseudonym) }
+                    li { (names::person_link(&names, &cmd.person_id))
                         @if cmd.from.is_some() || cmd.to.is_some() {
                             " · " (cmd.from.as_deref().map(|d| ctx.lang().date(d)).unwrap_or_else(|| "…".into()))
                             " – " (cmd.to.as_deref().map(|d| ctx.lang().date(d)).unwrap_or_else(|| "…".into()))
@@ -184,13 +200,13 @@ async fn unit(
             }
             section aria-labelledby="members-h" {
                 h2 #members-h { (ctx.t("unit-members")) }
-                ul.plain { @for (n, m) in u.members.iter().enumerate() { li { a href={ "/persons/" (m) } { (ctx.t("person-title")) " " (n + 1) } } } }
+                ul.plain { @for m in &u.members { li { (names::person_link(&names, m)) } } }
             }
         }
         section aria-labelledby="inv-h" {
             h2 #inv-h { (ctx.t("involvements")) }
             p.hint { (ctx.t("unit-involvements-hint")) }
-            (involvements(&ctx, &labels, &u.incidents))
+            (involvements(&ctx, &labels, &names, &u.incidents))
         }
     };
     Ok(layout::page(&ctx, "unit-title", Nav::Cases, body))
@@ -200,6 +216,7 @@ async fn unit(
 struct IncidentPage {
     i: IncidentView,
     labels: Labels,
+    names: Names,
     people: Vec<PersonView>,
     units: Vec<UnitRef>,
 }
@@ -229,7 +246,18 @@ async fn incident(
             } else {
                 (Vec::new(), Vec::new())
             };
-            Ok((IncidentPage { i, labels: Labels::load(c)?, people, units }, may_link))
+            let want = Wanted {
+                persons: i
+                    .victim_ids
+                    .iter()
+                    .copied()
+                    .chain(i.involvements.iter().filter_map(|v| v.person_id))
+                    .collect(),
+                testimonies: i.testimonies.clone(),
+                ..Wanted::default()
+            };
+            let names = labels::load(c, k, &p, i.case_id, &want)?;
+            Ok((IncidentPage { i, labels: Labels::load(c)?, names, people, units }, may_link))
         })
         .await?;
     Ok(layout::page(
@@ -248,14 +276,12 @@ fn incident_body(
     errors: &[FieldError],
 ) -> Markup {
     let (i, labels, lang) = (&page.i, &page.labels, ctx.lang());
-    let name_of = |id: Uuid| {
-        page.people.iter().find(|p| p.id == id).map(person_label).unwrap_or_else(|| ctx.t("person-title"))
-    };
+    let name_of = |id: Uuid| names::person(&page.names, &id);
     let unit_of = |id: Uuid| {
         page.units.iter().find(|u| u.id == id).map(|u| u.name.clone()).unwrap_or_else(|| ctx.t("unit"))
     };
     html! {
-        p.eyebrow { a href={ "/cases/" (i.case_id) } { (ctx.t("case-title-page")) } " · " (ctx.t("incident")) }
+        (names::crumb(i.case_id, &page.names.case_reference, &ctx.t("incident")))
         h1 { (labels.of(lang, "act_type", &i.act_type)) }
         @if linked { (notice(ctx.t("involvement-added"))) }
         dl.facts {
@@ -309,11 +335,11 @@ fn incident_body(
         }
         section aria-labelledby="victims-h" {
             h2 #victims-h { (ctx.t("victims")) }
-            ul.plain { @for (n, v) in i.victim_ids.iter().enumerate() { li { a href={ "/persons/" (v) } { (ctx.t("person-title")) " " (n + 1) } } } }
+            ul.plain { @for v in &i.victim_ids { li { (names::person_link(&page.names, v)) } } }
         }
         section aria-labelledby="t-h" {
             h2 #t-h { (ctx.t("testimonies-title")) }
-            ul.plain { @for (n, t) in i.testimonies.iter().enumerate() { li { a href={ "/testimonies/" (t) } { (ctx.t("testimony-title")) " " (n + 1) } } } }
+            ul.plain { @for t in &i.testimonies { li { (names::testimony_links(ctx, &page.names, std::slice::from_ref(t))) } } }
         }
     }
 }
@@ -350,17 +376,18 @@ async fn place(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
     let (p, id) = (who.principal, id.into_inner());
-    let (pl, here, labels): (PlaceView, Vec<IncidentView>, Labels) = state
+    let (pl, here, labels, names): (PlaceView, Vec<IncidentView>, Labels, Names) = state
         .tx(move |c, k| {
             let pl = places::get(c, k, &p, id)?;
             let all = incidents::list(c, k, &p, pl.case_id, (500, 0))?.0;
             let here = all.into_iter().filter(|i| i.place_id == Some(id)).collect();
-            Ok((pl, here, Labels::load(c)?))
+            let names = labels::load(c, k, &p, pl.case_id, &Wanted::default())?;
+            Ok((pl, here, Labels::load(c)?, names))
         })
         .await?;
     let lang = ctx.lang();
     let body = html! {
-        p.eyebrow { a href={ "/cases/" (pl.case_id) } { (ctx.t("case-title-page")) } " · " (labels.of(lang, "place_type", &pl.place_type)) }
+        (names::crumb(pl.case_id, &names.case_reference, &labels.of(lang, "place_type", &pl.place_type)))
         h1 { (pl.name) }
         dl.facts {
             @if let Some(a) = &pl.address { dt { (ctx.t("address")) } dd { (a) } }
@@ -382,6 +409,7 @@ async fn place(
 /// What the forms that add records offer to choose from.
 struct Choices {
     case_id: Uuid,
+    reference: String,
     labels: Labels,
     units: Vec<UnitRef>,
     places: Vec<PlaceView>,
@@ -397,6 +425,7 @@ fn choices(
     crate::cases::access::authorize(c, p, &case_id.to_string(), Action::RecordWrite)?;
     Ok(Choices {
         case_id,
+        reference: labels::load(c, k, p, case_id, &Wanted::default())?.case_reference,
         labels: Labels::load(c)?,
         units: units::list(c, k, p, case_id, (500, 0))?.0,
         places: places::list(c, k, p, case_id, (500, 0))?.0,
@@ -429,7 +458,7 @@ fn records_page(ctx: &Ctx, ch: &Choices, failed: Option<Which>, errors: &[FieldE
     let e = |w: Which| if failed == Some(w) { errors } else { &[] };
     let base = format!("/cases/{}", ch.case_id);
     let body = html! {
-        p.eyebrow { a href=(base) { (ctx.t("case-title-page")) } }
+        (names::crumb(ch.case_id, &ch.reference, ""))
         h1 { (ctx.t("record-new")) }
         section.card aria-labelledby="np-h" {
             h2 #np-h { (ctx.t("person-new")) }

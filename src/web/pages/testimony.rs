@@ -325,10 +325,10 @@ fn testimony_form(
                     }
                 }
                 (field(ctx, "consent.given_on", "consent-given-on", errors, html! {
-                    input #consent.given_on name="given_on" type="date" required value=(f.given_on);
+                    input id="consent.given_on" name="given_on" type="date" required value=(f.given_on);
                 }))
                 (field(ctx, "consent.how_given", "consent-how-given", errors, html! {
-                    select #consent.how_given name="how_given" required {
+                    select id="consent.how_given" name="how_given" required {
                         option value="" { "—" }
                         @for h in HOW_GIVEN {
                             option value=(h) selected[f.how_given == h] { (ctx.t(&format!("how-given-{h}"))) }
@@ -336,7 +336,7 @@ fn testimony_form(
                     }
                 }))
                 (field(ctx, "consent.text_version", "consent-text-version", errors, html! {
-                    input #consent.text_version name="text_version" type="text" value=(if f.text_version.is_empty() { "1" } else { &f.text_version });
+                    input id="consent.text_version" name="text_version" type="text" value=(if f.text_version.is_empty() { "1" } else { &f.text_version });
                 }))
             }
             fieldset.step {
@@ -459,6 +459,8 @@ struct Around {
     labels: super::records::Labels,
     case_incidents: Vec<IncidentView>,
     reference: String,
+    /// The linked incidents by act, date and place.
+    names: crate::cases::labels::Names,
 }
 
 async fn show(
@@ -478,7 +480,9 @@ async fn show(
             let case_incidents =
                 if may_link { incidents::list(c, k, &p, t.case_id, (200, 0))?.0 } else { Vec::new() };
             let labels = super::records::Labels::load(c)?;
-            Ok((Around { t, labels, case_incidents, reference: case.reference }, may_link))
+            let want = crate::cases::labels::Wanted { incidents: t.incidents.clone(), ..Default::default() };
+            let names = crate::cases::labels::load(c, k, &p, t.case_id, &want)?;
+            Ok((Around { t, labels, case_incidents, reference: case.reference, names }, may_link))
         })
         .await?;
     let may_edit = a.t.status == Status::Draft && a.t.author_id == viewer.user_id;
@@ -626,7 +630,7 @@ fn testimony_page(
         }
         section aria-labelledby="incidents-h" {
             h2 #incidents-h { (ctx.t("incidents-title")) }
-            ul.plain { @for i in &t.incidents { li { a href={ "/incidents/" (i) } { (ctx.t("incident")) " " (short(i)) } } } }
+            ul.plain { @for i in &t.incidents { li { a href={ "/incidents/" (i) } { (super::names::incident(ctx, &a.labels, &a.names, i)) } } } }
             @if may_link && !a.case_incidents.is_empty() {
                 form #link-form method="post" action={ "/testimonies/" (t.id) "/link" } {
                     (csrf_field(ctx))
@@ -643,10 +647,6 @@ fn testimony_page(
             }
         }
     }
-}
-
-fn short(id: &Uuid) -> String {
-    id.simple().to_string()[..8].to_owned()
 }
 
 pub fn human_size(bytes: i64) -> String {

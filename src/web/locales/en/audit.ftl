@@ -3,7 +3,7 @@ audit-title = Audit log
 audit-lead = Every read, change, export and key operation, newest first. Entries hold ids and codes, never content. Your reading is recorded too.
 audit-filters = Filter the log
 audit-actor = Actor
-audit-actor-hint = A user id. Select an actor's id in the list to see only their entries.
+audit-actor-hint = A username or a user id. Select an actor in the list to see only their entries.
 audit-actor-filter = Show only this actor's entries
 audit-actor-none = system
 audit-action = Action
@@ -49,7 +49,11 @@ audit-proof-ok = verified
 audit-proof-bad = does not verify
 audit-entry-title = Audit entry
 audit-entry-heading = Entry { $seq }
-audit-entry-verified = This entry is proved to be in the signed log of { $size } entries.
+audit-entry-verified =
+    { $size ->
+        [one] This entry is proved to be in the signed log of { $size } entry.
+       *[other] This entry is proved to be in the signed log of { $size } entries.
+    }
 audit-entry-not-verified = This entry could not be proved to be in the signed log. Report this at once.
 audit-proof-title = Inclusion proof
 audit-proof-about = Anyone holding the log's public key can check this entry without trusting this server: recompute the leaf hash from the canonical text, follow the path to the root, and check the checkpoint's signature.
@@ -70,3 +74,7 @@ audit-root = Root hash
 audit-verifier-key = Public key of the log
 audit-note = Signed note
 error-before-from = The last day is before the first.
+audit-any-action = Any action
+audit-any-target-type = Any type
+audit-hide-reads = Hide page views
+audit-hide-reads-hint = Leaves out entries that only record a reading, to show the changes.

@@ -10,7 +10,17 @@ export-whole-case = The whole case
 export-chosen = Only the accounts ticked below (and the incidents they describe)
 export-preview = Show what will be withheld
 export-preview-title = Before you export
-export-preview-summary = { $exported } accounts will go, { $withheld } will be withheld; { $incidents } incidents and { $perpetrators } perpetrators are included.
+export-preview-summary =
+    { $exported ->
+        [one] { $exported } account will go
+       *[other] { $exported } accounts will go
+    }, { $withheld } will be withheld; { $incidents ->
+        [one] { $incidents } incident
+       *[other] { $incidents } incidents
+    } and { $perpetrators ->
+        [one] { $perpetrators } perpetrator
+       *[other] { $perpetrators } perpetrators
+    } are included.
 export-will-go = Accounts included
 export-withheld = Accounts withheld
 export-named = named, as the witness agreed

@@ -59,7 +59,7 @@ incidents-here = Что здесь происходило
 testimonies-n = { $n ->
     [one] { $n } показание
     [few] { $n } показания
-   *[other] { $n } показаний
+   *[many] { $n } показаний
 }
 involvements = Эпизоды и роль в них
 involvements-none = Пока ничего не записано.

@@ -10,7 +10,20 @@ export-whole-case = Всё дело
 export-chosen = Только отмеченные ниже показания (и описанные в них эпизоды)
 export-preview = Показать, что будет исключено
 export-preview-title = Перед экспортом
-export-preview-summary = Войдёт показаний: { $exported }, исключено: { $withheld }; эпизодов: { $incidents }, исполнителей: { $perpetrators }.
+export-preview-summary =
+    { $exported ->
+        [one] Войдёт { $exported } показание
+        [few] Войдут { $exported } показания
+       *[many] Войдут { $exported } показаний
+    }, исключено: { $withheld }; включены { $incidents ->
+        [one] { $incidents } эпизод
+        [few] { $incidents } эпизода
+       *[many] { $incidents } эпизодов
+    } и { $perpetrators ->
+        [one] { $perpetrators } исполнитель
+        [few] { $perpetrators } исполнителя
+       *[many] { $perpetrators } исполнителей
+    }.
 export-will-go = Включённые показания
 export-withheld = Исключённые показания
 export-named = с именем, как согласился свидетель

@@ -12,7 +12,7 @@ search-button = Найти
 search-results = { $total ->
     [one] { $total } результат
     [few] { $total } результата
-   *[other] { $total } результатов
+   *[many] { $total } результатов
 }
 search-none = Ничего не найдено. Попробуйте меньше слов или другие их формы.
 search-page = { $from }–{ $to } из { $total }
