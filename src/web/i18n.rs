@@ -210,6 +210,44 @@ mod tests {
         assert_eq!(Tr(Lang::En).t("sign-in"), "Sign in");
     }
 
+    /// Counts take the plural forms of each language: English one/other, Russian
+    /// one (1, 21), few (2–4, 22) and many (5–20, 0).
+    #[test]
+    fn counts_take_each_language_s_plural_forms() {
+        let n = |lang: Lang, id: &str, key: &'static str, v: i64| Tr(lang).ta(id, &[(key, v.into())]);
+        assert_eq!(n(Lang::En, "testimonies-n", "n", 1), "one testimony");
+        assert_eq!(n(Lang::En, "testimonies-n", "n", 2), "2 testimonies");
+        for (v, form) in
+            [(1, "показание"), (2, "показания"), (5, "показаний"), (21, "показание"), (0, "показаний")]
+        {
+            assert_eq!(n(Lang::Ru, "testimonies-n", "n", v), format!("{v} {form}"));
+        }
+        assert_eq!(n(Lang::Ru, "search-results", "total", 3), "3 результата");
+        assert_eq!(n(Lang::Ru, "search-results", "total", 11), "11 результатов");
+        assert!(n(Lang::En, "audit-entry-verified", "size", 1).ends_with("of 1 entry."));
+        assert!(n(Lang::Ru, "audit-entry-verified", "size", 21).ends_with("из 21 записи."));
+        assert!(n(Lang::Ru, "audit-entry-verified", "size", 3).ends_with("из 3 записей."));
+        let preview = |lang: Lang, go: i64, inc: i64| {
+            Tr(lang).ta(
+                "export-preview-summary",
+                &[
+                    ("exported", go.into()),
+                    ("withheld", 0.into()),
+                    ("incidents", inc.into()),
+                    ("perpetrators", 1.into()),
+                ],
+            )
+        };
+        assert!(
+            preview(Lang::En, 1, 2)
+                .starts_with("1 account will go, 0 will be withheld; 2 incidents and 1 perpetrator")
+        );
+        assert!(
+            preview(Lang::Ru, 3, 5)
+                .starts_with("Войдут 3 показания, исключено: 0; включены 5 эпизодов и 1 исполнитель")
+        );
+    }
+
     #[test]
     fn dates_follow_the_language() {
         let t = chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap();

@@ -135,13 +135,26 @@ pub fn csrf_field(ctx: &Ctx) -> Markup {
 /// A labelled control with its error (if any) right under it, tied together for
 /// screen readers.
 pub fn field(ctx: &Ctx, name: &str, label_id: &str, errors: &[FieldError], control: Markup) -> Markup {
+    field_with_id(ctx, name, name, label_id, errors, control)
+}
+
+/// As `field`, for a control whose id differs from its name (two forms on one page
+/// with a field of the same name: ids stay unique, labels still point at their field).
+pub fn field_with_id(
+    ctx: &Ctx,
+    name: &str,
+    id: &str,
+    label_id: &str,
+    errors: &[FieldError],
+    control: Markup,
+) -> Markup {
     let error = errors.iter().find(|e| e.field == name || e.field.starts_with(&format!("{name}.")));
     html! {
         div.field.invalid[error.is_some()] {
-            label for=(name) { (ctx.t(label_id)) }
+            label for=(id) { (ctx.t(label_id)) }
             (control)
             @if let Some(e) = error {
-                p.error id={ (name) "-error" } role="alert" { (field_message(ctx, e)) }
+                p.error id={ (id) "-error" } role="alert" { (field_message(ctx, e)) }
             }
         }
     }

@@ -523,7 +523,7 @@ async fn a_lawyer_sees_what_consent_withholds_exports_and_downloads() {
         .await;
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
-    assert!(html.contains("1 accounts will go, 1 will be withheld"), "{html}");
+    assert!(html.contains("1 account will go, 1 will be withheld"), "{html}");
     assert!(html.contains("did not agree to this recipient"));
     assert!(!html.contains("Second account"), "the preview shows no content");
 

@@ -26,7 +26,7 @@ use crate::http::extract::Allowed;
 use crate::startup::AppState;
 use crate::store::DbConnection;
 use crate::web::i18n::Lang;
-use crate::web::layout::{self, Nav, csrf_field, field, form_errors, notice};
+use crate::web::layout::{self, Nav, csrf_field, field, field_with_id, form_errors, notice};
 use crate::web::{Ctx, Form};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -488,11 +488,11 @@ fn records_page(ctx: &Ctx, ch: &Choices, failed: Option<Which>, errors: &[FieldE
             (form_errors(ctx, e(Which::Unit), &["name", "parent_id"]))
             form #unit-form method="post" action={ (base) "/units/new" } {
                 (csrf_field(ctx))
-                (field(ctx, "name", "unit-name", e(Which::Unit), html! { input #unit-name name="name" type="text" required autocomplete="off"; }))
+                (field_with_id(ctx, "name", "unit-name", "unit-name", e(Which::Unit), html! { input #unit-name name="name" type="text" required autocomplete="off"; }))
                 (field(ctx, "parent_id", "unit-parent", e(Which::Unit), html! {
                     select #parent_id name="parent_id" { option value="" { "—" } @for u in &ch.units { option value=(u.id) { (u.name) } } }
                 }))
-                (field(ctx, "description", "description", e(Which::Unit), html! { textarea #unit-description name="description" rows="2" {} }))
+                (field_with_id(ctx, "description", "unit-description", "description", e(Which::Unit), html! { textarea #unit-description name="description" rows="2" {} }))
                 button type="submit" { (ctx.t("add")) }
             }
         }
@@ -504,7 +504,7 @@ fn records_page(ctx: &Ctx, ch: &Choices, failed: Option<Which>, errors: &[FieldE
                 (field(ctx, "place_type", "place-type", e(Which::Place), html! {
                     select #place_type name="place_type" { @for t in ch.labels.terms("place_type") { option value=(t.code) { (term_label(lang, t)) } } }
                 }))
-                (field(ctx, "name", "place-name", e(Which::Place), html! { input #place-name name="name" type="text" required autocomplete="off"; }))
+                (field_with_id(ctx, "name", "place-name", "place-name", e(Which::Place), html! { input #place-name name="name" type="text" required autocomplete="off"; }))
                 (field(ctx, "address", "address", e(Which::Place), html! { input #address name="address" type="text" autocomplete="off"; }))
                 button type="submit" { (ctx.t("add")) }
             }
@@ -542,7 +542,7 @@ fn records_page(ctx: &Ctx, ch: &Choices, failed: Option<Which>, errors: &[FieldE
                         }
                     }
                 }
-                (field(ctx, "description", "description", e(Which::Incident), html! { textarea #incident-description name="description" rows="4" {} }))
+                (field_with_id(ctx, "description", "incident-description", "description", e(Which::Incident), html! { textarea #incident-description name="description" rows="4" {} }))
                 button type="submit" { (ctx.t("add")) }
             }
         }
