@@ -238,14 +238,10 @@ async fn incident(
         .tx(move |c, k| {
             let i = incidents::get(c, k, &p, id)?;
             let may_link = super::cases::may_in_case(c, &p, i.case_id, Action::CaseLink);
-            let (people, units) = if may_link {
-                (
-                    persons::list(c, k, &p, i.case_id, None, (500, 0))?.0,
-                    units::list(c, k, &p, i.case_id, (500, 0))?.0,
-                )
-            } else {
-                (Vec::new(), Vec::new())
-            };
+            // Units are named in the list of who was involved, whoever reads it.
+            let units = units::list(c, k, &p, i.case_id, (500, 0))?.0;
+            let people =
+                if may_link { persons::list(c, k, &p, i.case_id, None, (500, 0))?.0 } else { Vec::new() };
             let want = Wanted {
                 persons: i
                     .victim_ids
