@@ -245,7 +245,7 @@ pub fn run() -> anyhow::Result<std::process::ExitCode> {
     if let Command::Audit(AuditCommand::Verify { checkpoint: Some(note), pubkey: Some(key) }) = &cli.command
         && !crate::offline::has_local_log(settings.database.url.expose_secret())
     {
-        return kept_checkpoint_offline(note, key);
+        return crate::offline::kept_checkpoint(note, key);
     }
     crate::telemetry::init(&settings.log, std::io::stderr);
     run_with(cli, settings).map(|()| std::process::ExitCode::SUCCESS)
@@ -262,20 +262,6 @@ fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
         file: cli.config.as_deref(),
         use_env: true,
     })?)
-}
-
-/// An outside party's check of a checkpoint they kept: its signature, with the key the
-/// organisation published. Comparing it with the log itself needs the server.
-fn kept_checkpoint_offline(note: &std::path::Path, key: &str) -> anyhow::Result<std::process::ExitCode> {
-    let text = std::fs::read_to_string(note).with_context(|| format!("reading {}", note.display()))?;
-    let key = crate::offline::read_key(key)?;
-    let cp = crate::offline::check_checkpoint(&text, &key)?;
-    println!("ok: checkpoint signed by {}: {} entries, root {}", cp.signer, cp.size, cp.root);
-    println!(
-        "no audit log on this machine: only the signature was checked. On the server, the same \
-         command also checks that the log still contains this checkpoint."
-    );
-    Ok(std::process::ExitCode::SUCCESS)
 }
 
 fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {

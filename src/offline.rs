@@ -52,6 +52,20 @@ pub fn check_checkpoint(note: &str, key: &str) -> anyhow::Result<KeptCheckpoint>
     Ok(KeptCheckpoint { signer: verifier.name().to_owned(), size: cp.size, root: hex::encode(cp.root) })
 }
 
+/// An outside party's check of a checkpoint they kept: its signature, with the key the
+/// organisation published. Comparing it with the log itself needs the server.
+pub fn kept_checkpoint(note: &Path, key: &str) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(note).with_context(|| format!("reading {}", note.display()))?;
+    let key = read_key(key)?;
+    let cp = check_checkpoint(&text, &key)?;
+    println!("ok: checkpoint signed by {}: {} entries, root {}", cp.signer, cp.size, cp.root);
+    println!(
+        "no audit log on this machine: only the signature was checked. On the server, the same \
+         command also checks that the log still contains this checkpoint."
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Is there an audit log on this machine to compare a kept checkpoint with? A SQLite
 /// database that does not exist is not opened (opening would create it); a PostgreSQL
 /// URL is a configured server.
