@@ -22,12 +22,16 @@ use crate::store::{Db, migrate};
     about = "Encrypted custody of testimonies, turned into verifiable evidence"
 )]
 pub struct Cli {
-    /// Folder holding default.toml and the environment files.
-    #[arg(long, global = true, env = "CUSTODIA_CONFIG_DIR", default_value = "config")]
-    config_dir: PathBuf,
-    /// Environment file to layer over the defaults (config/<env>.toml).
+    /// Folder holding default.toml and the environment files, layered over the built-in
+    /// defaults [default: ./config when it exists; none needed]
+    #[arg(long, global = true, env = "CUSTODIA_CONFIG_DIR")]
+    config_dir: Option<PathBuf>,
+    /// Environment file to layer over the defaults (<config-dir>/<env>.toml).
     #[arg(long = "env", global = true, env = "CUSTODIA_ENV", default_value = "development")]
     environment: String,
+    /// A settings file (TOML) layered over the folder's files.
+    #[arg(long, global = true, env = "CUSTODIA_CONFIG")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -117,10 +121,13 @@ enum BundleCommand {
     /// Print the organisation's export public key (minisign format) to publish.
     Pubkey,
     /// Verify a bundle offline (a bag directory or its .tar): signature, manifests,
-    /// Payload-Oxum, attachments and chain-of-custody proofs. Exits non-zero on failure.
+    /// Payload-Oxum, attachments and chain-of-custody proofs. Needs no configuration or
+    /// database: runs from any folder. Exits 1 on any failure, and 2 when no --pubkey was
+    /// given (the bundle is intact, but a key inside it proves nothing about its origin).
     Verify {
         path: PathBuf,
-        /// The organisation's minisign public key (file or text), obtained separately.
+        /// The organisation's minisign public key (file or text), obtained through another
+        /// channel than the bundle (their website, a letter, a call).
         #[arg(long)]
         pubkey: Option<String>,
     },
@@ -131,6 +138,9 @@ enum AuditCommand {
     /// Recompute the Merkle tree from every entry and check it against every signed
     /// checkpoint; or, with --checkpoint, check the log still contains a checkpoint an
     /// outside party kept. Exits non-zero on any problem, naming the first bad entry.
+    ///
+    /// With --checkpoint and --pubkey where there is no database (an outside party's
+    /// machine), only the checkpoint's signature is checked, offline.
     Verify {
         /// A signed checkpoint note saved earlier (e.g. from GET /api/v1/audit/checkpoint).
         #[arg(long)]
@@ -225,10 +235,36 @@ impl clap::ValueEnum for Role {
     }
 }
 
-pub fn run() -> anyhow::Result<()> {
+pub fn run() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse();
-    let settings = Settings::load(&cli.config_dir, &cli.environment)?;
+    // A recipient's check: no configuration, database or data folder.
+    if let Command::Bundle(BundleCommand::Verify { path, pubkey }) = &cli.command {
+        return crate::offline::verify_bundle(path, pubkey.as_deref());
+    }
+    let settings = load_settings(&cli)?;
+    if let Command::Audit(AuditCommand::Verify { checkpoint: Some(note), pubkey: Some(key) }) = &cli.command
+        && !crate::offline::has_local_log(settings.database.url.expose_secret())
+    {
+        return crate::offline::kept_checkpoint(note, key);
+    }
     crate::telemetry::init(&settings.log, std::io::stderr);
+    run_with(cli, settings).map(|()| std::process::ExitCode::SUCCESS)
+}
+
+fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
+    let (dir, required) = match &cli.config_dir {
+        Some(dir) => (dir.as_path(), true),
+        None => (std::path::Path::new("config"), false),
+    };
+    Ok(Settings::load_from(&crate::config::Sources {
+        dir: Some((dir, required)),
+        environment: &cli.environment,
+        file: cli.config.as_deref(),
+        use_env: true,
+    })?)
+}
+
+fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => serve(settings),
         Command::Migrate => {
@@ -529,14 +565,7 @@ fn bundle(settings: Settings, cmd: BundleCommand) -> anyhow::Result<()> {
     use crate::export::cli as bundle_cli;
     match cmd {
         BundleCommand::Verify { path, pubkey } => {
-            let key = pubkey.as_deref().map(bundle_cli::read_public_key).transpose()?;
-            let report = crate::export::verify::verify_path(&path, key.as_deref())
-                .with_context(|| format!("reading {}", path.display()))?;
-            print!("{}", report.render());
-            if !report.ok() {
-                std::process::exit(1);
-            }
-            Ok(())
+            crate::offline::verify_bundle(&path, pubkey.as_deref()).map(|_| ())
         }
         BundleCommand::Pubkey => actix_web::rt::System::new().block_on(async move {
             let state = open_state(&settings, false).await?;
@@ -608,6 +637,7 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         let app = Application::build(&settings).await?;
         let users = app.state().db.run(crate::auth::service::count_users).await?;
         eprintln!("Custodia is listening on http://{}:{}", settings.server.host, app.port());
+        eprint!("{}", settings.where_things_are());
         if app.state().keys.is_sealed() {
             eprintln!(
                 "The keys are sealed: nothing can be read or written until an admin runs\n    \
@@ -617,7 +647,7 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         if users == 0 {
             eprintln!(
                 "No accounts yet. Create the first admin in another terminal:\n    \
-                 cargo run --release -- user add admin --role admin"
+                 custodia user add admin --role admin"
             );
         }
         app.run_until_stopped().await.context("server stopped with an error")

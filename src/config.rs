@@ -1,6 +1,9 @@
-//! Settings: `config/default.toml`, then `config/<env>.toml`, then `CUSTODIA__SECTION__KEY`
-//! environment variables. Unknown keys are rejected so a typo never silently falls back
-//! to a default; secrets are `SecretString` so Debug output never shows them.
+//! Settings: the built-in defaults (`config/default.toml`, compiled in), then the files
+//! of a configuration folder when there is one (`default.toml`, `<env>.toml`), then an
+//! explicit `--config` file, then `CUSTODIA__SECTION__KEY` environment variables. An
+//! installed binary therefore runs with no `config/` folder at all. Unknown keys are
+//! rejected so a typo never silently falls back to a default; secrets are
+//! `SecretString` so Debug output never shows them.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +13,9 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
+    /// What was read, in order (stated at start-up): "built-in defaults", then files.
+    #[serde(skip)]
+    pub sources: Vec<String>,
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
@@ -151,32 +157,67 @@ pub enum ConfigError {
     Invalid(String),
 }
 
-/// Where configuration files live: `CUSTODIA_CONFIG_DIR`, else `./config`.
-pub fn default_config_dir() -> PathBuf {
-    std::env::var_os("CUSTODIA_CONFIG_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("config"))
-}
+/// The defaults every installation starts from, compiled into the binary.
+pub const BUILT_IN_DEFAULTS: &str = include_str!("../config/default.toml");
 
-/// The environment file to layer over the defaults: `CUSTODIA_ENV`, else "development".
-pub fn default_environment() -> String {
-    std::env::var("CUSTODIA_ENV").unwrap_or_else(|_| "development".to_owned())
+/// Where settings come from, beyond the built-in defaults.
+#[derive(Debug, Clone)]
+pub struct Sources<'a> {
+    /// A folder of `default.toml` and `<env>.toml`. `required`: it was named explicitly
+    /// (a flag or `CUSTODIA_CONFIG_DIR`), so its absence is an error rather than a quiet
+    /// fall-back to defaults that would open another database.
+    pub dir: Option<(&'a Path, bool)>,
+    /// The environment file to layer over the defaults (`<env>.toml`).
+    pub environment: &'a str,
+    /// One more file, required, over the folder's (`--config`).
+    pub file: Option<&'a Path>,
+    /// Read `CUSTODIA__…` variables (tests turn this off).
+    pub use_env: bool,
 }
 
 impl Settings {
+    /// A configuration folder's files over the built-in defaults, then the environment.
     pub fn load(dir: &Path, environment: &str) -> Result<Self, ConfigError> {
         Self::load_with(dir, environment, true)
     }
 
     /// `use_env = false` lets tests ignore whatever `CUSTODIA__*` the developer exported.
     pub fn load_with(dir: &Path, environment: &str, use_env: bool) -> Result<Self, ConfigError> {
+        Self::load_from(&Sources { dir: Some((dir, false)), environment, file: None, use_env })
+    }
+
+    pub fn load_from(sources: &Sources<'_>) -> Result<Self, ConfigError> {
+        let environment = sources.environment;
         if !environment.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             return Err(ConfigError::Invalid(format!(
                 "environment name {environment:?} may only contain letters, digits, '-' and '_'"
             )));
         }
+        let mut read = vec!["built-in defaults".to_owned()];
         let mut builder = config::Config::builder()
-            .add_source(config::File::from(dir.join("default.toml")).required(true))
-            .add_source(config::File::from(dir.join(format!("{environment}.toml"))).required(false));
-        if use_env {
+            .add_source(config::File::from_str(BUILT_IN_DEFAULTS, config::FileFormat::Toml));
+        if let Some((dir, required)) = sources.dir {
+            if dir.is_dir() {
+                for name in ["default.toml".to_owned(), format!("{environment}.toml")] {
+                    let path = dir.join(name);
+                    if path.is_file() {
+                        read.push(shown(&path));
+                        builder = builder.add_source(config::File::from(path).required(true));
+                    }
+                }
+            } else if required {
+                return Err(ConfigError::Invalid(format!("configuration folder {} not found", shown(dir))));
+            }
+        }
+        if let Some(file) = sources.file {
+            if !file.is_file() {
+                return Err(ConfigError::Invalid(format!("configuration file {} not found", shown(file))));
+            }
+            read.push(shown(file));
+            builder =
+                builder.add_source(config::File::from(file).format(config::FileFormat::Toml).required(true));
+        }
+        if sources.use_env {
             builder = builder.add_source(
                 config::Environment::with_prefix("CUSTODIA")
                     .prefix_separator("__")
@@ -184,8 +225,9 @@ impl Settings {
                     .try_parsing(true),
             );
         }
-        let settings: Settings = builder.build()?.try_deserialize()?;
+        let mut settings: Settings = builder.build()?.try_deserialize()?;
         settings.validate()?;
+        settings.sources = read;
         Ok(settings)
     }
 
@@ -212,10 +254,33 @@ impl Settings {
         Ok(())
     }
 
+    /// Where this installation reads and writes, as absolute paths: stated at start-up,
+    /// so a binary started from an unexpected folder says where its data really is.
+    pub fn where_things_are(&self) -> String {
+        let database = match crate::store::Backend::from_url(self.database.url.expose_secret()) {
+            Ok(crate::store::Backend::Sqlite { path }) => format!("SQLite {}", shown(&path)),
+            Ok(crate::store::Backend::Postgres) => "PostgreSQL (database.url)".to_owned(),
+            Err(_) => "unknown".to_owned(),
+        };
+        format!(
+            "Settings: {}\nData: database {database}\n      attachments {}\n      root key file {} \
+             (when the keyring uses one)\n",
+            self.sources.join(", "),
+            shown(&self.storage.blob_dir),
+            shown(&self.keys.key_file),
+        )
+    }
+
     /// Below OWASP's minimum for argon2id (m=19 MiB, t=2, p=1)?
     pub fn weak_password_hashing(&self) -> bool {
         self.auth.argon2_memory_kib < 19456 || self.auth.argon2_iterations < 2
     }
+}
+
+/// A path as a person should read it at start-up: absolute, so an installed binary
+/// started from an unexpected folder says where it is really reading and writing.
+pub fn shown(path: &Path) -> String {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
 }
 
 #[cfg(test)]
@@ -247,6 +312,42 @@ mod tests {
         std::fs::write(tmp.path().join("typo.toml"), "[server]\nprot = 1\n").unwrap();
         let err = Settings::load_with(tmp.path(), "typo", false).unwrap_err();
         assert!(err.to_string().contains("prot"), "{err}");
+    }
+
+    fn from(dir: Option<(&Path, bool)>, file: Option<&Path>) -> Result<Settings, ConfigError> {
+        Settings::load_from(&Sources { dir, environment: "production", file, use_env: false })
+    }
+
+    #[test]
+    fn an_installed_binary_needs_no_config_folder() {
+        let empty = tempfile::tempdir().unwrap();
+        let s = from(Some((&empty.path().join("config"), false)), None).unwrap();
+        assert_eq!(s.sources, ["built-in defaults"]);
+        assert_eq!(s.server.port, 8080);
+        assert!(!s.weak_password_hashing());
+        assert!(s.where_things_are().contains(&shown(Path::new("data/blobs"))), "{}", s.where_things_are());
+    }
+
+    #[test]
+    fn files_layer_over_the_built_in_defaults_and_a_named_one_must_exist() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("production.toml"), "[server]\nport = 9001\n").unwrap();
+        let extra = tmp.path().join("site.toml");
+        std::fs::write(&extra, "[export]\norganisation = \"Правозащитный центр\"\n").unwrap();
+        let s = from(Some((tmp.path(), true)), Some(&extra)).unwrap();
+        assert_eq!((s.server.port, s.export.organisation.as_str()), (9001, "Правозащитный центр"));
+        assert_eq!(s.sources.len(), 3, "{:?}", s.sources);
+        assert!(s.sources[1].ends_with("production.toml") && Path::new(&s.sources[1]).is_absolute());
+        // A folder or file named on purpose but missing is an error, never a quiet
+        // fall-back to defaults (which would open another database).
+        assert!(from(Some((&tmp.path().join("nope"), true)), None).is_err());
+        assert!(from(None, Some(&tmp.path().join("nope.toml"))).is_err());
+    }
+
+    #[test]
+    fn the_test_environment_still_lowers_argon2() {
+        let s = Settings::load_with(&dir(), "test", false).unwrap();
+        assert!(s.weak_password_hashing());
     }
 
     #[test]

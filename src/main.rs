@@ -2,7 +2,7 @@
 
 fn main() -> std::process::ExitCode {
     match custodia::cli::run() {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("custodia: {error:#}");
             std::process::ExitCode::FAILURE

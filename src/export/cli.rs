@@ -1,6 +1,6 @@
 //! `custodia bundle …`: export a bundle on the server's own machine (signing in as the
 //! lawyer or case lead, with a progress bar), print the export public key, and verify
-//! a bundle offline.
+//! a bundle offline (`crate::offline`).
 
 use std::fs::OpenOptions;
 use std::io::{self, BufRead, IsTerminal};
@@ -128,13 +128,4 @@ fn write_archive(state: &AppState, d: &job::Download, id: &str, out: &Path) -> a
             }
         }
     }
-}
-
-/// Reads `--pubkey`: the key text itself, or a file holding it.
-pub fn read_public_key(arg: &str) -> anyhow::Result<String> {
-    let path = Path::new(arg);
-    if path.is_file() {
-        return std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()));
-    }
-    Ok(arg.to_owned())
 }

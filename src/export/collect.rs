@@ -308,6 +308,13 @@ fn decide(c: &mut DbConnection, keyring: &Keyring, scope: &Scope, recipient: Rec
     Ok(Decision { accounts, withheld, nameable })
 }
 
+/// When consent lets no account go, incidents and perpetrators stay behind too: they
+/// were drawn from those accounts, and a bundle of them alone would pass on what no
+/// witness agreed to give this recipient.
+fn consented(scope: Scope, d: &Decision) -> Scope {
+    if d.accounts.is_empty() { Scope { roots: scope.roots, ..Scope::default() } } else { scope }
+}
+
 /// What an export would contain, before it is made: for the lawyer to see what consent
 /// withholds. Pseudonyms and reasons only; nothing of the accounts themselves.
 #[derive(Debug, Default)]
@@ -334,6 +341,7 @@ pub fn preview(
     crate::cases::access::authorize(c, who, &case_id, crate::auth::Action::BundleExport)?;
     let scope = resolve(c, &case_id, selection)?;
     let d = decide(c, keyring, &scope, recipient)?;
+    let scope = consented(scope, &d);
     let mut exported = Vec::new();
     for a in &d.accounts {
         let named = d.nameable.get(&a.witness.id).copied().unwrap_or(false);
@@ -373,8 +381,9 @@ pub fn collect(c: &mut DbConnection, keyring: &Keyring, req: &Request<'_>) -> Re
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
 
     // Consent first: which accounts go, and who may be named.
-    let Decision { accounts, withheld: withheld_testimonies, nameable } =
-        decide(c, keyring, &scope, req.recipient)?;
+    let decision = decide(c, keyring, &scope, req.recipient)?;
+    let scope = consented(scope, &decision);
+    let Decision { accounts, withheld: withheld_testimonies, nameable } = decision;
     let named = |id: &str| nameable.get(id).copied().unwrap_or(false);
 
     // Every protected person of the case who may not be named, with their names.
@@ -491,7 +500,10 @@ pub fn collect(c: &mut DbConnection, keyring: &Keyring, req: &Request<'_>) -> Re
                      complete account as held by the organisation (before any redaction).",
         });
         files.push((format!("testimonies/{}/testimony.json", a.dir), json_bytes(&doc)?));
-        files.push((format!("testimonies/{}/testimony.txt", a.dir), readable(&doc).into_bytes()));
+        files.push((
+            format!("testimonies/{}/testimony.txt", a.dir),
+            super::readable::testimony_text(&doc).into_bytes(),
+        ));
         counts.testimonies += 1;
     }
 
@@ -685,65 +697,6 @@ pub fn collect(c: &mut DbConnection, keyring: &Keyring, req: &Request<'_>) -> Re
             .detail("attachments", counts.attachments),
     )?;
     Ok(Plan { case_reference: reference, files, attachments: attachment_files, counts })
-}
-
-/// A plain-text rendering of an account for readers without a JSON viewer.
-fn readable(doc: &Value) -> String {
-    let s = |v: &Value| v.as_str().map(str::to_owned).unwrap_or_default();
-    let mut out = String::new();
-    let witness = &doc["witness"];
-    let who = match witness["names"].as_array() {
-        Some(names) if !names.is_empty() => {
-            format!("{} ({})", names.iter().map(s).collect::<Vec<_>>().join(", "), s(&witness["pseudonym"]))
-        }
-        _ => s(&witness["pseudonym"]),
-    };
-    out.push_str(&format!(
-        "Testimony {}\nCase {}\nWitness: {who}\n",
-        s(&doc["root_id"]),
-        s(&doc["case_reference"])
-    ));
-    let consent = &doc["consent"];
-    out.push_str(&format!(
-        "Consent given {} ({}), text version {}; may be named: {}\n",
-        s(&consent["given_on"]),
-        s(&consent["how_given"]),
-        s(&consent["text_version"]),
-        if consent["may_be_named"].as_bool() == Some(true) { "yes" } else { "no" },
-    ));
-    for v in doc["versions"].as_array().into_iter().flatten() {
-        out.push_str(&format!(
-            "\n=== Version {} — sealed {} — SHA-256 {} ===\n",
-            v["version"],
-            s(&v["sealed_at"]),
-            s(&v["digest_sha256"])
-        ));
-        out.push_str(&format!(
-            "Interview: {} {}; languages {}; interviewer {}; interpreter {}\n",
-            s(&v["interview_date"]),
-            s(&v["interview_place"]),
-            v["languages"],
-            s(&v["interviewer"]),
-            s(&v["interpreter"]),
-        ));
-        if let Some(reason) = v["correction_reason"].as_str() {
-            out.push_str(&format!("Correction: {reason}\n"));
-        }
-        out.push_str(&format!("\n{}\n", s(&v["account"])));
-        let summary = s(&v["summary"]);
-        if !summary.is_empty() {
-            out.push_str(&format!("\nSummary: {summary}\n"));
-        }
-        for a in v["attachments"].as_array().into_iter().flatten() {
-            out.push_str(&format!(
-                "Attachment: {} ({} bytes, SHA-256 {})\n",
-                s(&a["file"]),
-                a["size"],
-                s(&a["sha256"])
-            ));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub mod bag;
 pub mod cli;
 pub mod collect;
 pub mod job;
+pub mod readable;
 pub mod signer;
 pub mod verify;
 

@@ -40,11 +40,35 @@ pub struct Check {
 pub struct Report {
     pub checks: Vec<Check>,
     pub warnings: Vec<String>,
+    /// The signature was checked with a key the caller supplied (the one the organisation
+    /// published), not with the key the bag carries.
+    pub trusted_key: bool,
+}
+
+/// What a recipient may conclude.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Intact, and signed by the key the recipient obtained separately.
+    Verified,
+    /// Something is missing, altered or unsigned.
+    Failed,
+    /// Intact and self-consistent, but checked only against the key inside the bag:
+    /// whoever could alter the bag could have replaced that key too.
+    OriginUnknown,
 }
 
 impl Report {
+    /// Every check passed (integrity; see `outcome` for origin).
     pub fn ok(&self) -> bool {
         !self.checks.is_empty() && self.checks.iter().all(|c| c.failures.is_empty())
+    }
+
+    pub fn outcome(&self) -> Outcome {
+        match (self.ok(), self.trusted_key) {
+            (false, _) => Outcome::Failed,
+            (true, true) => Outcome::Verified,
+            (true, false) => Outcome::OriginUnknown,
+        }
     }
 
     pub fn render(&self) -> String {
@@ -62,7 +86,14 @@ impl Report {
         for w in &self.warnings {
             out.push_str(&format!("warn {w}\n"));
         }
-        out.push_str(if self.ok() { "bundle verified\n" } else { "bundle FAILED verification\n" });
+        out.push_str(match self.outcome() {
+            Outcome::Verified => "bundle verified\n",
+            Outcome::Failed => "bundle FAILED verification\n",
+            Outcome::OriginUnknown => {
+                "bundle intact, but its ORIGIN IS NOT VERIFIED: run again with --pubkey and the \
+                 organisation's public key, obtained separately from the bundle\n"
+            }
+        });
         out
     }
 
@@ -227,14 +258,26 @@ fn check(files: &BTreeMap<String, Seen>, public_key: Option<&str>, report: &mut 
     // Signature over the tag manifest.
     let tagmanifest = text(files, "tagmanifest-sha256.txt");
     let signature = text(files, SIGNATURE_FILE);
+    let carried = text(files, EXPORT_KEY_FILE);
+    report.trusted_key = public_key.is_some();
     let key_text = match public_key {
-        Some(k) => Some(k.to_owned()),
+        Some(k) => {
+            let differs = carried.zip(key_id(k)).is_some_and(|(c, given)| key_id(c) != Some(given));
+            if differs {
+                report.warnings.push(format!(
+                    "the bag's {EXPORT_KEY_FILE} is not the key you gave: the bag was not signed by it"
+                ));
+            }
+            Some(k.to_owned())
+        }
         None => {
             report.warnings.push(format!(
-                "no --pubkey given: the signature was checked with the bag's own {EXPORT_KEY_FILE}; compare \
-                 that key with the one the organisation published before trusting the bundle's origin"
+                "no --pubkey given: the signature was checked only with the bag's own {EXPORT_KEY_FILE}, \
+                 which proves nothing about who made the bundle (whoever could alter it could replace \
+                 that key too); get the organisation's public key through another channel and pass it \
+                 with --pubkey"
             ));
-            text(files, EXPORT_KEY_FILE).map(str::to_owned)
+            carried.map(str::to_owned)
         }
     };
     let (failures, detail) = match (tagmanifest, signature, key_text) {
@@ -325,6 +368,11 @@ fn check(files: &BTreeMap<String, Seen>, public_key: Option<&str>, report: &mut 
 
     check_attachments(files, report);
     check_custody(files, report);
+}
+
+/// The base64 key line of a minisign public key (file text or the bare line).
+fn key_id(key: &str) -> Option<&str> {
+    key.lines().map(str::trim).rfind(|l| !l.is_empty() && !l.starts_with("untrusted comment:"))
 }
 
 fn check_attachments(files: &BTreeMap<String, Seen>, report: &mut Report) {

@@ -643,3 +643,186 @@ async fn an_enrolled_second_factor_must_be_presented_again_to_export() {
 fn custodia_blobs(w: &World) -> Vec<PathBuf> {
     files_under(&w.app.db.dir.path().join("blobs"))
 }
+
+/// The commands of docs/evidence-bundles.md's marked blocks (```` ```sh recipient ````),
+/// in order: what a recipient is told to type.
+fn documented_commands(tag: &str) -> Vec<String> {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/evidence-bundles.md")).unwrap();
+    let mut commands = Vec::new();
+    let mut inside = false;
+    for line in doc.lines().map(str::trim) {
+        if inside && line.starts_with("```") {
+            inside = false;
+        } else if inside {
+            commands.push(line.to_owned());
+        } else if line == format!("```sh {tag}") {
+            inside = true;
+        }
+    }
+    assert!(!commands.is_empty(), "no ```sh {tag} block in docs/evidence-bundles.md");
+    commands
+}
+
+/// The commands the bundle page shows, as text.
+fn shown_commands(html: &str) -> Vec<String> {
+    html.split("<pre><code>")
+        .skip(1)
+        .filter_map(|rest| rest.split("</code></pre>").next())
+        .map(|c| c.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&"))
+        .collect()
+}
+
+async fn download_named(w: &World, id: &str) -> (String, Vec<u8>) {
+    let res = w.app.get(&format!("/api/v1/cases/{}/bundles/{id}/download", w.case_id), &w.lawyer).await;
+    assert_eq!(res.status(), 200);
+    let disposition = res.headers()["content-disposition"].to_str().unwrap().to_owned();
+    let name = disposition.split("filename=\"").nth(1).unwrap().trim_end_matches('"').to_owned();
+    (name, res.bytes().await.unwrap().to_vec())
+}
+
+/// Runs commands as a recipient would: in `dir`, with the built `custodia` on PATH and
+/// no Custodia configuration or environment of any kind.
+fn run_as_recipient(dir: &Path, commands: &[String]) -> String {
+    let bin = Path::new(env!("CARGO_BIN_EXE_custodia")).parent().unwrap().to_owned();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let mut cmd = Command::new("sh");
+    cmd.arg("-ec").arg(commands.join("\n")).current_dir(dir).env("PATH", path);
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("CUSTODIA")) {
+        cmd.env_remove(k);
+    }
+    let out = cmd.output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{commands:#?}\n{text}");
+    text
+}
+
+#[tokio::test]
+async fn the_recipients_documented_commands_run_as_written_in_an_empty_folder() {
+    let tools = [
+        ("minisign", &["-v"][..]),
+        ("bagit.py", &["--version"][..]),
+        ("sha256sum", &["--version"][..]),
+        ("tar", &["--version"][..]),
+        ("age", &["--version"][..]),
+    ];
+    if !tools.iter().all(|(name, probe)| tool(name, probe)) {
+        return;
+    }
+    let w = world().await;
+    let key = w.app.get("/api/v1/bundles/public-key", &w.lawyer).await.text().await.unwrap();
+    let identity = age::x25519::Identity::generate();
+    let (lawyer_id, browser) = w.app.web_user(Role::Lawyer).await;
+    w.app.add_member(&w.case_id, lawyer_id).await;
+    for encrypted in [false, true] {
+        let mut body = json!({"recipient": "prosecutors", "password": PASSWORD});
+        if encrypted {
+            body["age_recipient"] = json!(identity.to_public().to_string());
+        }
+        let view = export(&w, body).await;
+        let id = view["id"].as_str().unwrap();
+        let (name, bytes) = download_named(&w, id).await;
+        assert!(name.starts_with("custodia-bundle-"), "{name}");
+
+        // The folder holds what the recipient was given: the bundle as downloaded, the
+        // key obtained separately saved as export.pub, and their own age key.
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::write(folder.path().join(&name), &bytes).unwrap();
+        std::fs::write(folder.path().join("export.pub"), &key).unwrap();
+        let mut commands = Vec::new();
+        if encrypted {
+            use age::secrecy::ExposeSecret;
+            let secret = identity.to_string().expose_secret().to_owned();
+            std::fs::write(folder.path().join("my-age-key.txt"), format!("{secret}\n")).unwrap();
+            commands.extend(documented_commands("recipient-age"));
+        }
+        commands.extend(documented_commands("recipient"));
+
+        // The page the lawyer passes on shows the same commands.
+        let page = w.app.page(&browser, &format!("/cases/{}/bundles/{id}", w.case_id)).await;
+        assert_eq!(shown_commands(&page), commands, "the page and the guide agree");
+        assert!(page.contains("id=\"verify-key-channel\""), "the page says how the key travels");
+
+        let out = run_as_recipient(folder.path(), &commands);
+        assert!(out.contains("Signature and comment signature verified"), "{out}");
+        assert!(out.contains("manifest-sha256.txt: OK") && !out.contains("FAILED"), "{out}");
+        assert!(out.contains("bundle verified"), "{out}");
+        assert!(!folder.path().join("data").exists(), "the verifier wrote nothing where it ran");
+        assert!(!folder.path().join("config").exists());
+    }
+}
+
+#[tokio::test]
+async fn bundles_keep_cyrillic_readable_and_leave_empty_fields_out_of_the_text() {
+    let w = world().await;
+    let view = export(&w, json!({"recipient": "prosecutors", "password": PASSWORD})).await;
+    let tar_bytes = download(&w, view["id"].as_str().unwrap()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let bag = extract(&tar_bytes, dir.path());
+    let mut json_files = 0;
+    for path in files_under(&bag).into_iter().filter(|p| p.extension().is_some_and(|e| e == "json")) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("\\u04"), "{} escapes Cyrillic:\n{text}", path.display());
+        json_files += 1;
+    }
+    assert!(json_files > 5);
+    let named = std::fs::read_dir(bag.join("data/testimonies"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_str().unwrap().starts_with("W-0002"))
+        .unwrap();
+    let json_text = std::fs::read_to_string(named.join("testimony.json")).unwrap();
+    assert!(json_text.contains("Нас держали в камере"), "{json_text}");
+    let text = std::fs::read_to_string(named.join("testimony.txt")).unwrap();
+    assert!(text.contains("Нас держали в камере") && text.contains("Languages: ru"), "{text}");
+    // These accounts were recorded with no interviewer, interpreter, place or summary.
+    for empty in ["Interviewer", "Interpreter", "Interview place", "Summary"] {
+        assert!(!text.contains(empty), "{empty} printed empty:\n{text}");
+    }
+    assert!(!text.lines().any(|l| l.trim_end().ends_with(':') || l.contains("()")), "{text}");
+}
+
+#[tokio::test]
+async fn when_consent_lets_no_account_go_neither_preview_nor_bundle_carries_incidents() {
+    let w = world().await;
+    let (lawyer_id, browser) = w.app.web_user(Role::Lawyer).await;
+    w.app.add_member(&w.case_id, lawyer_id).await;
+    // No witness of this case agreed to the media.
+    let res = w
+        .app
+        .web_post(
+            &browser,
+            &format!("/cases/{}/export/preview", w.case_id),
+            &[("recipient", "media"), ("scope", "all")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("id=\"preview-nothing\""), "{html}");
+    assert!(!html.contains("perpetrators are included"), "{html}");
+    // The preview for prosecutors still counts them.
+    let res = w
+        .app
+        .web_post(
+            &browser,
+            &format!("/cases/{}/export/preview", w.case_id),
+            &[("recipient", "prosecutors"), ("scope", "all")],
+        )
+        .await;
+    let html = res.text().await.unwrap();
+    assert!(!html.contains("id=\"preview-nothing\"") && html.contains("perpetrators"), "{html}");
+
+    // And the bundle matches its preview.
+    let view = export(&w, json!({"recipient": "media", "password": PASSWORD})).await;
+    let tar_bytes = download(&w, view["id"].as_str().unwrap()).await;
+    assert!(!contains(&tar_bytes, "Начальник Смены"), "no perpetrator goes");
+    let dir = tempfile::tempdir().unwrap();
+    let bag = extract(&tar_bytes, dir.path());
+    for file in ["incidents.json", "perpetrators.json", "units.json"] {
+        let v: Value = serde_json::from_slice(&std::fs::read(bag.join("data").join(file)).unwrap()).unwrap();
+        assert_eq!(v, json!([]), "{file}");
+    }
+    let redactions: Value =
+        serde_json::from_slice(&std::fs::read(bag.join("data/redactions.json")).unwrap()).unwrap();
+    assert_eq!(redactions["withheld_testimonies"].as_array().unwrap().len(), 4);
+}

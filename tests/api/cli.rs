@@ -5,6 +5,25 @@ use std::process::{Command, Stdio};
 
 use crate::helpers::*;
 
+/// The binary as installed elsewhere: run from `dir`, with no configuration folder and no
+/// `CUSTODIA…` variable at all.
+fn installed(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_custodia"));
+    cmd.current_dir(dir);
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("CUSTODIA")) {
+        cmd.env_remove(k);
+    }
+    cmd
+}
+
+/// Every file and folder under `dir`, relative to it.
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut all: Vec<String> =
+        files_under(dir).iter().map(|p| p.strip_prefix(dir).unwrap().display().to_string()).collect();
+    all.sort();
+    all
+}
+
 fn custodia(db: &TestDb) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_custodia"));
     cmd.env("CUSTODIA_CONFIG_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/config"))
@@ -130,6 +149,29 @@ async fn an_operator_verifies_the_audit_log_and_a_kept_checkpoint() {
     assert!(out.starts_with("ok:"), "{out}");
     let out = run_ok(custodia(db).args(["audit", "verify", "--pubkey", &key, "--checkpoint"]).arg(&kept));
     assert!(out.starts_with("ok:"), "{out}");
+    // An outside party checks the checkpoint they kept on their own machine: no
+    // configuration, no database; nothing is created where they run it.
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::copy(&kept, elsewhere.path().join("kept.note")).unwrap();
+    let out = run_ok(installed(elsewhere.path()).args([
+        "audit",
+        "verify",
+        "--checkpoint",
+        "kept.note",
+        "--pubkey",
+        &key,
+    ]));
+    assert!(out.starts_with("ok: checkpoint signed by custodia-audit"), "{out}");
+    assert!(out.contains("only the signature was checked"), "{out}");
+    assert_eq!(listing(elsewhere.path()), ["kept.note"]);
+    let other_key =
+        custodia::audit::checkpoint::NoteSigner::generate("custodia-audit").unwrap().verifier_key();
+    let out = installed(elsewhere.path())
+        .args(["audit", "verify", "--checkpoint", "kept.note", "--pubkey", &other_key])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a checkpoint signed by another key is refused");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not verify"));
     let proof: serde_json::Value =
         serde_json::from_str(&run_ok(custodia(db).args(["audit", "prove", "--entry", "1"]))).unwrap();
     assert_eq!(proof["leaf_index"], 1);
@@ -219,8 +261,10 @@ async fn a_lawyer_exports_a_bundle_from_the_command_line_and_a_recipient_verifie
     assert!(out.status.success());
     let key_file = out_dir.path().join("export.pub");
     std::fs::write(&key_file, &out.stdout).unwrap();
+    // The recipient runs the verifier where the bundle was downloaded: no configuration,
+    // no database, and nothing is written there.
     let verify = |path: &std::path::Path| {
-        custodia(&app.db)
+        installed(out_dir.path())
             .args(["bundle", "verify"])
             .arg(path)
             .arg("--pubkey")
@@ -230,8 +274,18 @@ async fn a_lawyer_exports_a_bundle_from_the_command_line_and_a_recipient_verifie
     };
     let out = verify(&archive);
     let report = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(out.status.success(), "{report}");
+    assert!(out.status.success(), "{report}{}", String::from_utf8_lossy(&out.stderr));
     assert!(report.contains("bundle verified") && report.contains("ok   signature"), "{report}");
+    assert_eq!(listing(out_dir.path()), ["bundle.tar", "export.pub"]);
+    assert!(!out_dir.path().join("data").exists() && !out_dir.path().join("config").exists());
+
+    // Without the separately obtained key, the key inside the bundle is not trusted
+    // silently: the origin is said to be unverified, and the exit status says so too.
+    let out = installed(out_dir.path()).args(["bundle", "verify", "bundle.tar"]).output().unwrap();
+    let report = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(2), "{report}");
+    assert!(report.contains("ORIGIN IS NOT VERIFIED") && !report.contains("bundle verified"), "{report}");
+    assert!(report.contains("proves nothing"), "{report}");
 
     // One changed byte inside a file of the bag: the verifier says so and exits 1.
     let mut bytes = std::fs::read(&archive).unwrap();
@@ -242,4 +296,77 @@ async fn a_lawyer_exports_a_bundle_from_the_command_line_and_a_recipient_verifie
     let out = verify(&tampered);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("FAIL"));
+}
+
+/// Installed as a package would be: no `config/` folder where it runs. It starts on the
+/// built-in defaults and says where its data is, as absolute paths.
+#[test]
+fn the_binary_runs_outside_the_checkout_and_states_where_its_data_is() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let out = installed(dir.path()).arg("migrate").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.path().join("data/custodia.db").is_file());
+    let out = installed(dir.path()).args(["--config", "missing.toml", "migrate"]).output().unwrap();
+    assert!(!out.status.success(), "a named settings file must exist");
+
+    let mut child = installed(dir.path())
+        .arg("serve")
+        .env("CUSTODIA__SERVER__PORT", "0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut said = String::new();
+    for line in std::io::BufReader::new(child.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        said.push_str(&line);
+        said.push('\n');
+        if line.contains("(when the keyring uses one)") {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let data = dir.path().canonicalize().unwrap().join("data");
+    assert!(said.contains("Settings: built-in defaults\n"), "{said}");
+    assert!(said.contains(&format!("database SQLite {}", data.join("custodia.db").display())), "{said}");
+    assert!(said.contains(&format!("attachments {}", data.join("blobs").display())), "{said}");
+}
+
+/// Following the README leaves nothing untracked in the checkout: every file its
+/// commands write (`> FILE`, `--out FILE`) is outside the repository or ignored by git,
+/// and so is what `serve` and `demo` create.
+#[test]
+fn the_readme_writes_nothing_git_would_pick_up() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let mut written =
+        vec!["data/custodia.db".to_owned(), "data/root.key".to_owned(), "data/blobs/x".to_owned()];
+    let mut inside = false;
+    for line in readme.lines() {
+        if line.trim_start().starts_with("```") {
+            inside = !inside;
+            continue;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        for pair in words.windows(2).filter(|_| inside) {
+            if pair[0] == ">" || pair[0] == "--out" {
+                written.push(pair[1].to_owned());
+            }
+        }
+    }
+    assert!(written.len() > 3, "the README's bundle example writes files: {written:?}");
+    for path in written.iter().filter(|p| !p.starts_with("/tmp/")) {
+        assert!(!path.starts_with('/'), "{path} is outside /tmp and the checkout");
+        let Ok(out) = Command::new("git")
+            .args(["check-ignore", "-q", "--no-index"])
+            .arg(path)
+            .current_dir(root)
+            .output()
+        else {
+            return; // no git here: nothing to compare with
+        };
+        assert!(out.status.success(), "the README writes {path}, which git does not ignore");
+    }
 }

@@ -265,8 +265,12 @@ fn preview_section(ctx: &Ctx, pv: &Preview) -> Markup {
     html! {
         section.card #preview-result aria-labelledby="preview-h" aria-live="polite" {
             h2 #preview-h { (ctx.t("export-preview-title")) }
+            @if pv.exported.is_empty() {
+                p #preview-nothing { (ctx.ta("export-preview-nothing", &[("withheld", pv.withheld.len().into())])) }
+            } @else {
             p { (ctx.ta("export-preview-summary", &[("exported", pv.exported.len().into()), ("withheld", pv.withheld.len().into()),
                 ("incidents", pv.incidents.into()), ("perpetrators", pv.perpetrators.into())])) }
+            }
             @if !pv.exported.is_empty() {
                 h3 { (ctx.t("export-will-go")) }
                 ul.plain { @for (pseudonym, _, named) in &pv.exported {
@@ -317,13 +321,14 @@ async fn bundle_page(
             section aria-labelledby="verify-h" {
                 h2 #verify-h { (ctx.t("verify-title")) }
                 p { (ctx.t("verify-intro")) }
-                ol {
-                    @if b.encrypted_to_recipient { li { (ctx.t("verify-age")) pre { "age -d -i key.txt bundle.tar.age > bundle.tar" } } }
-                    li { (ctx.t("verify-unpack")) pre { "tar -xf bundle.tar" } }
-                    li { (ctx.t("verify-minisign")) " " a href="/bundles/public-key" download="export-key.pub" { (ctx.t("verify-public-key")) }
-                        pre { "minisign -V -p export-key.pub -m custodia-bundle-*/tagmanifest-sha256.txt" } }
-                    li { (ctx.t("verify-bagit")) pre { "bagit.py --validate custodia-bundle-*" } }
-                    li { (ctx.t("verify-custodia")) pre { "custodia bundle verify bundle.tar --pubkey export-key.pub" } }
+                p #verify-key-channel { (ctx.t("verify-key-channel")) " "
+                    a href="/bundles/public-key" download="export.pub" { (ctx.t("verify-public-key")) } }
+                p.hint { (ctx.t("verify-key-inside")) }
+                p { (ctx.t("verify-folder")) }
+                ol #verify-steps {
+                    @for (key, command) in recipient_steps(b.encrypted_to_recipient) {
+                        li { (ctx.t(key)) pre { code { (command) } } }
+                    }
                 }
             }
             form #delete-form method="post" action={ (base) "/bundles/" (b.id) "/delete" } {
@@ -334,6 +339,30 @@ async fn bundle_page(
         }
     };
     Ok(layout::page(&ctx, "bundle-title", Nav::Cases, body))
+}
+
+/// What the recipient runs, in the folder holding the downloaded bundle and the
+/// organisation's key saved as `export.pub`: the same commands as the marked blocks of
+/// docs/evidence-bundles.md, and a test runs both as written in an empty folder.
+fn recipient_steps(encrypted: bool) -> Vec<(&'static str, &'static str)> {
+    let mut steps = Vec::new();
+    if encrypted {
+        steps.push((
+            "verify-age",
+            "age -d -i my-age-key.txt -o custodia-bundle-decrypted.tar custodia-bundle-*.tar.age",
+        ));
+    }
+    steps.extend([
+        ("verify-unpack", "tar -xf custodia-bundle-*.tar"),
+        ("verify-minisign", "minisign -V -p export.pub -m custodia-bundle-*/tagmanifest-sha256.txt"),
+        (
+            "verify-manifests",
+            "(cd custodia-bundle-*/ && sha256sum -c tagmanifest-sha256.txt manifest-sha256.txt)",
+        ),
+        ("verify-bagit", "bagit.py --validate custodia-bundle-*/"),
+        ("verify-custodia", "custodia bundle verify custodia-bundle-*.tar --pubkey export.pub"),
+    ]);
+    steps
 }
 
 #[derive(Deserialize)]

@@ -10,6 +10,7 @@ export-whole-case = The whole case
 export-chosen = Only the accounts ticked below (and the incidents they describe)
 export-preview = Show what will be withheld
 export-preview-title = Before you export
+<<<<<<< HEAD
 export-preview-summary =
     { $exported ->
         [one] { $exported } account will go
@@ -21,6 +22,10 @@ export-preview-summary =
         [one] { $perpetrators } perpetrator
        *[other] { $perpetrators } perpetrators
     } are included.
+=======
+export-preview-summary = { $exported } accounts will go, { $withheld } will be withheld; { $incidents } incidents and { $perpetrators } perpetrators are included.
+export-preview-nothing = No account can go to this recipient: consent withholds all { $withheld }. The incidents and perpetrators drawn from them stay behind too, so nothing of this case would be exported.
+>>>>>>> i16-recipient
 export-will-go = Accounts included
 export-withheld = Accounts withheld
 export-named = named, as the witness agreed
@@ -52,13 +57,17 @@ bundle-download = Download the bundle
 bundle-delete = Delete it from the server
 bundle-delete-hint = Once the recipient has it, delete the server's copy. The record of the export stays in the audit log.
 verify-title = How the recipient checks it
-verify-intro = Nothing here needs Custodia or trust in us: standard tools check that the bundle is complete, unaltered and signed by your organisation.
-verify-age = Decrypt it with their key:
+verify-intro = Send the recipient these steps. Nothing in them needs our server or trust in it: standard tools check that the bundle is complete, unaltered and signed by your organisation.
+verify-key-channel = The recipient needs your organisation's public key from a channel other than the one carrying the bundle: publish it on your website, print it in a letter, or read its key id over the phone (the command custodia bundle pubkey prints it; so does this link):
+verify-key-inside = The bundle carries a copy of the key (export-key.pub), but a key that travels with the bundle proves nothing: whoever could alter the bundle could replace it too. The recipient compares it with the key they obtained separately.
+verify-folder = They save the key as export.pub in the folder where they downloaded the bundle, and run each command there, as written:
+verify-age = Decrypt it with their own age key (the file holding the key whose age1… public part you encrypted to):
 verify-unpack = Unpack it:
-verify-minisign = Check the signature with the organisation's public key,
-verify-public-key = export-key.pub
-verify-bagit = Check every file against the manifests with any BagIt validator:
-verify-custodia = Or do all of it, and check the chain of custody, with Custodia's verifier:
+verify-minisign = Check the signature with the organisation's public key; it must say "Signature and comment signature verified":
+verify-public-key = Your organisation's public key (export.pub)
+verify-bagit = Check the bag (completeness, manifests, Payload-Oxum) with the Library of Congress validator:
+verify-manifests = Check every file against the signed manifests (every line must end in OK):
+verify-custodia = Or run every check, and the chain-of-custody proofs, with Custodia's verifier (it needs no server, configuration or database):
 error-wrong-password = The password is not right.
 error-totp = Enter a current one-time code from your authenticator app.
 error-insufficient-storage = The server has not enough free space for this bundle. Export fewer accounts or ask your administrator.
