@@ -24,6 +24,9 @@ pub enum Error {
     Validation(Vec<FieldError>),
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Query parameters that parse but are out of range (paging): 400 `invalid_query`.
+    #[error("invalid query parameters")]
+    InvalidQuery(Vec<FieldError>),
     #[error("invalid username or password")]
     InvalidCredentials,
     #[error("a one-time code from the authenticator app is required")]

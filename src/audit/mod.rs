@@ -106,7 +106,9 @@ fn is_code_like(v: &Value) -> bool {
 #[diesel(table_name = audit_log)]
 pub struct StoredEntry {
     pub seq: i64,
-    #[schema(value_type = String)]
+    /// RFC 3339, UTC, microseconds: the same text the leaf hash covers.
+    #[schema(value_type = String, format = DateTime)]
+    #[serde(serialize_with = "rfc3339_utc")]
     pub at: chrono::NaiveDateTime,
     pub actor_user_id: Option<String>,
     pub actor_session_id: Option<String>,
@@ -119,6 +121,15 @@ pub struct StoredEntry {
     #[serde(skip)]
     #[schema(ignore)]
     pub leaf_hash: Option<Vec<u8>>,
+}
+
+/// Stored times are UTC without an offset; answered, they say so (`…Z`).
+fn rfc3339_utc<S: serde::Serializer>(at: &chrono::NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&utc_text(at))
+}
+
+fn utc_text(at: &chrono::NaiveDateTime) -> String {
+    at.and_utc().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 /// The bytes an entry's leaf hash is computed over: a JSON object with fixed key order,
@@ -141,7 +152,7 @@ pub fn canonical_bytes(e: &StoredEntry) -> Vec<u8> {
     let canonical = Canonical {
         v: 1,
         seq: e.seq,
-        at: e.at.and_utc().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+        at: utc_text(&e.at),
         actor_user_id: e.actor_user_id.as_deref(),
         actor_session_id: e.actor_session_id.as_deref(),
         action: &e.action,

@@ -101,6 +101,9 @@ policy! {
     CaseLink = "case.link", Case, [Investigator];
     BundleExport = "bundle.export", Case, [Lawyer];
     BundleKeyRead = "bundle.key_read", Global, [Admin, Documenter, Investigator, Lawyer, Auditor];
+    /// See who is in a case (usernames and case roles, no content): admins, who manage
+    /// membership, for every case; everyone else only for cases they belong to.
+    CaseMembersRead = "case.members_read", Global, [Admin, Documenter, Investigator, Lawyer];
 }
 
 /// A member's role within one case. A lead may also link records and export bundles
@@ -179,6 +182,7 @@ mod tests {
                 "case.create",
                 "case.list",
                 "case.manage",
+                "case.members_read",
             ],
             Role::Documenter => &[
                 "self.manage",
@@ -191,6 +195,7 @@ mod tests {
                 "case.create",
                 "case.list",
                 "record.write",
+                "case.members_read",
             ],
             Role::Investigator => &[
                 "self.manage",
@@ -203,6 +208,7 @@ mod tests {
                 "case.create",
                 "case.list",
                 "record.write",
+                "case.members_read",
             ],
             Role::Lawyer => &[
                 "self.manage",
@@ -213,6 +219,7 @@ mod tests {
                 "bundle.key_read",
                 "vocabulary.read",
                 "case.list",
+                "case.members_read",
             ],
             Role::Auditor => {
                 &["self.manage", "audit.read", "audit.checkpoint", "bundle.key_read", "vocabulary.read"]

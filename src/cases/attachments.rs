@@ -221,32 +221,43 @@ pub fn finish_upload(
     view(c, keyring, row)
 }
 
-/// What a download needs: the metadata, the blob and its key. Audited here, in the
-/// transaction that hands out the key.
+/// What a download needs: the metadata, the blob and its key.
 pub struct Download {
     pub view: AttachmentView,
     pub blob_id: Uuid,
     pub dek: Dek,
 }
 
-pub fn begin_download(
-    c: &mut DbConnection,
-    keyring: &Keyring,
-    who: &Principal,
-    id: Uuid,
-    range: bool,
-) -> Result<Download> {
+/// Looks up what a download needs, without auditing: nothing leaves the server until
+/// [`record_download`] has committed, once the file's start has been authenticated.
+pub fn open_download(c: &mut DbConnection, keyring: &Keyring, who: &Principal, id: Uuid) -> Result<Download> {
     let id = id.to_string();
     access::authorize_record(c, who, RecordTable::Attachment, &id, Action::CaseRead)?;
     let row: Row = attachments::table.find(&id).select(select()).first(c)?;
     let blob: String = attachments::table.find(&id).select(attachments::blob_id).first(c)?;
     let view = view(c, keyring, row)?;
     let dek = key_store::record_key(c, keyring, TABLE, &id)?;
-    audit::append(
-        c,
-        &Entry::new(who, "attachment.download").target("attachment", &id).detail("range", range),
-    )?;
     Ok(Download { view, blob_id: Uuid::parse_str(&blob).map_err(|_| Error::Integrity)?, dek })
+}
+
+/// Records that the file is being sent (docs/audit.md: the transfer started; a transfer
+/// later cut by damaged data adds an `integrity_error` entry). Membership is checked
+/// again, in the transaction of the entry.
+pub fn record_download(
+    c: &mut DbConnection,
+    who: &Principal,
+    id: Uuid,
+    range: Option<(u64, u64)>,
+) -> Result<()> {
+    let id = id.to_string();
+    access::authorize_record(c, who, RecordTable::Attachment, &id, Action::CaseRead)?;
+    let mut entry =
+        Entry::new(who, "attachment.download").target("attachment", &id).detail("range", range.is_some());
+    if let Some((start, end)) = range {
+        entry = entry.detail("bytes", format!("{start}-{end}"));
+    }
+    audit::append(c, &entry)?;
+    Ok(())
 }
 
 pub fn get(c: &mut DbConnection, keyring: &Keyring, who: &Principal, id: Uuid) -> Result<AttachmentView> {

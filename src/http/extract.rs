@@ -52,6 +52,9 @@ pub async fn audit_failures(
 ) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let res = next.call(req).await?;
+    if res.request().extensions().contains::<FailureAudited>() {
+        return Ok(res);
+    }
     let action = match res.response().error().and_then(|e| e.as_error::<Error>()) {
         Some(Error::Integrity) => "integrity_error",
         Some(Error::KeyUnavailable(_)) => "key_unavailable",
@@ -73,6 +76,16 @@ pub async fn audit_failures(
         tracing::error!(error = %e, "could not audit an integrity failure");
     }
     Ok(res)
+}
+
+/// Left by a handler that recorded its own failure, naming the record more precisely
+/// than the path can (e.g. a damaged attachment), so `audit_failures` does not add a
+/// second entry.
+#[derive(Debug, Clone, Copy)]
+struct FailureAudited;
+
+pub(crate) fn mark_failure_audited(req: &HttpRequest) {
+    req.extensions_mut().insert(FailureAudited);
 }
 
 /// Paths that still answer while the keys are not loaded: enough to sign in, see the

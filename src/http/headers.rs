@@ -1,5 +1,8 @@
 //! Security headers on every response. API answers are never cached (they carry
-//! personal data), never framed, never sniffed as another type.
+//! personal data), never framed, never sniffed as another type, and send no referrer.
+//! The pages override `Referrer-Policy` with `same-origin` (web/mod.rs): under
+//! `no-referrer` browsers send `Origin: null` with every form post, and the pages' origin
+//! check would refuse them all.
 
 use actix_web::middleware::DefaultHeaders;
 
@@ -11,7 +14,7 @@ pub fn security_headers(behind_tls: bool) -> DefaultHeaders {
         ))
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
-        .add(("Referrer-Policy", "same-origin"))
+        .add(("Referrer-Policy", "no-referrer"))
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
         .add(("Cross-Origin-Resource-Policy", "same-origin"))
         .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
@@ -23,40 +26,89 @@ pub fn security_headers(behind_tls: bool) -> DefaultHeaders {
     }
 }
 
-/// One `Range: bytes=…` of a file of `size` bytes, as inclusive (start, end); `None` for
-/// anything else (several ranges, malformed, unsatisfiable). Pure: it parses untrusted
-/// input, so it is fuzzed (fuzz/).
-pub fn byte_range(value: &str, size: u64) -> Option<(u64, u64)> {
-    let spec = value.strip_prefix("bytes=")?;
-    if spec.contains(',') {
-        return None;
+/// What a `Range` header asks of a file of `size` bytes (RFC 9110 §14.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangeRequest {
+    /// Answer the whole file (200): no header, a malformed one, another unit, or several
+    /// ranges (which a server may ignore; multipart answers are not offered).
+    Whole,
+    /// One satisfiable range, as inclusive (start, end): 206.
+    Part(u64, u64),
+    /// A single range that selects nothing of this file: 416 with `bytes */size`.
+    Unsatisfiable,
+}
+
+/// Classifies one `Range` value. Pure: it parses untrusted input, so it is fuzzed (fuzz/).
+pub fn range_request(value: &str, size: u64) -> RangeRequest {
+    let Some(spec) = value.trim().strip_prefix("bytes=") else { return RangeRequest::Whole };
+    if spec.contains(',') || size == 0 {
+        return RangeRequest::Whole;
     }
-    let (a, b) = spec.split_once('-')?;
-    let (start, end) = match (a.trim(), b.trim()) {
-        ("", suffix) => {
-            let n: u64 = suffix.parse().ok()?;
-            (size.saturating_sub(n), size.saturating_sub(1))
-        }
-        (a, "") => (a.parse().ok()?, size.saturating_sub(1)),
-        (a, b) => (a.parse().ok()?, b.parse::<u64>().ok()?.min(size.saturating_sub(1))),
+    let Some((a, b)) = spec.split_once('-') else { return RangeRequest::Whole };
+    let number = |s: &str| {
+        (!s.is_empty() && s.bytes().all(|c| c.is_ascii_digit())).then(|| s.parse::<u64>().ok()).flatten()
     };
-    (size > 0 && start <= end && start < size).then_some((start, end))
+    match (a.trim(), b.trim()) {
+        ("", suffix) => match number(suffix) {
+            Some(0) => RangeRequest::Unsatisfiable,
+            Some(n) => RangeRequest::Part(size.saturating_sub(n), size - 1),
+            None => RangeRequest::Whole,
+        },
+        (a, "") => match number(a) {
+            Some(start) if start >= size => RangeRequest::Unsatisfiable,
+            Some(start) => RangeRequest::Part(start, size - 1),
+            None => RangeRequest::Whole,
+        },
+        (a, b) => match (number(a), number(b)) {
+            // last < first makes the header invalid, and an invalid Range is ignored.
+            (Some(start), Some(end)) if end < start => RangeRequest::Whole,
+            (Some(start), Some(_)) if start >= size => RangeRequest::Unsatisfiable,
+            (Some(start), Some(end)) => RangeRequest::Part(start, end.min(size - 1)),
+            _ => RangeRequest::Whole,
+        },
+    }
+}
+
+/// One satisfiable range of a file of `size` bytes, as inclusive (start, end); `None` for
+/// anything else (see [`range_request`]).
+pub fn byte_range(value: &str, size: u64) -> Option<(u64, u64)> {
+    match range_request(value, size) {
+        RangeRequest::Part(start, end) => Some((start, end)),
+        RangeRequest::Whole | RangeRequest::Unsatisfiable => None,
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::byte_range;
+    use super::{RangeRequest as R, byte_range, range_request};
 
     #[test]
     fn ranges_are_parsed_and_bounded() {
         assert_eq!(byte_range("bytes=0-99", 1000), Some((0, 99)));
         assert_eq!(byte_range("bytes=900-", 1000), Some((900, 999)));
         assert_eq!(byte_range("bytes=-100", 1000), Some((900, 999)));
+        assert_eq!(byte_range("bytes=-5000", 1000), Some((0, 999)));
         assert_eq!(byte_range("bytes=0-5000", 1000), Some((0, 999)));
         assert_eq!(byte_range("bytes=1000-", 1000), None);
         assert_eq!(byte_range("bytes=5-1", 1000), None);
         assert_eq!(byte_range("bytes=0-1,3-4", 1000), None);
         assert_eq!(byte_range("items=0-1", 1000), None);
         assert_eq!(byte_range("bytes=0-0", 0), None);
+    }
+
+    /// RFC 9110 §14.1.2, §14.2: what nothing of the file satisfies is 416; what cannot
+    /// be understood, or asks for several parts, is ignored (the whole file).
+    #[test]
+    fn unsatisfiable_ranges_differ_from_ignored_ones() {
+        assert_eq!(range_request("bytes=1000-", 1000), R::Unsatisfiable);
+        assert_eq!(range_request("bytes=1000-2000", 1000), R::Unsatisfiable);
+        assert_eq!(range_request("bytes=-0", 1000), R::Unsatisfiable);
+        assert_eq!(range_request("bytes=0-1,3-4", 1000), R::Whole);
+        assert_eq!(range_request("bytes=5-1", 1000), R::Whole);
+        assert_eq!(range_request("bytes=a-b", 1000), R::Whole);
+        assert_eq!(range_request("bytes=+1-2", 1000), R::Whole);
+        assert_eq!(range_request("items=0-1", 1000), R::Whole);
+        assert_eq!(range_request("bytes=0-0", 0), R::Whole);
+        assert_eq!(range_request("bytes=0-0", 1), R::Part(0, 0));
     }
 }

@@ -3,6 +3,7 @@
 //! logic lives in the services.
 
 pub mod api;
+pub(crate) mod download;
 pub mod extract;
 pub mod headers;
 pub mod openapi;

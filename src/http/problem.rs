@@ -9,7 +9,10 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, error};
+use futures_util::Stream;
 use serde::Serialize;
+use std::cell::Cell;
+use std::rc::Rc;
 use tracing_actix_web::RequestId;
 
 use crate::error::{Error, FieldError};
@@ -63,6 +66,7 @@ impl Error {
                 (S::UNPROCESSABLE_ENTITY, "validation_error", "Some fields are not valid")
             }
             Error::BadRequest(_) => (S::BAD_REQUEST, "bad_request", "The request could not be understood"),
+            Error::InvalidQuery(_) => (S::BAD_REQUEST, "invalid_query", "A query parameter is not valid"),
             Error::InvalidCredentials => {
                 (S::UNAUTHORIZED, "invalid_credentials", "Invalid username or password")
             }
@@ -115,7 +119,7 @@ impl ResponseError for Error {
         let (status, code, title) = self.code();
         let mut problem = Problem::new(status, code, title);
         match self {
-            Error::Validation(errors) => problem.errors = errors.clone(),
+            Error::Validation(errors) | Error::InvalidQuery(errors) => problem.errors = errors.clone(),
             Error::BadRequest(detail) => problem.detail = Some(detail.clone()),
             Error::Conflict(reason) => problem.detail = Some((*reason).to_owned()),
             Error::TooLarge { limit } => problem.detail = Some(format!("at most {limit} bytes")),
@@ -175,7 +179,19 @@ pub fn json_error(err: error::JsonPayloadError, _req: &HttpRequest) -> actix_web
             .detail(describe_serde(e)),
         _ => Problem::new(StatusCode::BAD_REQUEST, "invalid_body", "The body could not be read"),
     };
-    error::InternalError::from_response(err, problem.response()).into()
+    // The extractor's own error quotes serde, keys and values included, and the request
+    // log records an error's text: only what the client is told is kept.
+    sanitized(problem)
+}
+
+/// An error whose text (what the request log records) is the problem's title and
+/// detail, never the extractor's message.
+fn sanitized(problem: Problem) -> actix_web::Error {
+    let text = match &problem.detail {
+        Some(detail) => format!("{}: {detail}", problem.title),
+        None => problem.title.to_owned(),
+    };
+    error::InternalError::from_response(text, problem.response()).into()
 }
 
 fn describe_serde(e: &serde_json::Error) -> String {
@@ -185,7 +201,13 @@ fn describe_serde(e: &serde_json::Error) -> String {
         Category::Syntax | Category::Eof => format!("malformed JSON at {position}"),
         Category::Data => {
             let message = e.to_string();
-            ["missing field `", "unknown field `", "duplicate field `"]
+            // A missing or duplicate field is one of ours, so it is named. An unknown one
+            // is the client's own key, which may be anything it typed (a name, an
+            // account): it is never quoted back, nor logged.
+            if message.starts_with("unknown field `") {
+                return format!("an unknown field at {position}");
+            }
+            ["missing field `", "duplicate field `"]
                 .iter()
                 .find_map(|prefix| {
                     let rest = message.strip_prefix(prefix)?;
@@ -198,26 +220,35 @@ fn describe_serde(e: &serde_json::Error) -> String {
     }
 }
 
-pub fn path_error(err: error::PathError, _req: &HttpRequest) -> actix_web::Error {
-    let problem = Problem::new(StatusCode::BAD_REQUEST, "invalid_path", "A path segment is not valid")
-        .detail("ids are UUIDs; codes are lower-case words");
-    error::InternalError::from_response(err, problem.response()).into()
+pub fn path_error(_err: error::PathError, _req: &HttpRequest) -> actix_web::Error {
+    sanitized(
+        Problem::new(StatusCode::BAD_REQUEST, "invalid_path", "A path segment is not valid")
+            .detail("ids are UUIDs; codes are lower-case words"),
+    )
 }
 
-pub fn query_error(err: error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    let problem = Problem::new(StatusCode::BAD_REQUEST, "invalid_query", "A query parameter is not valid");
-    error::InternalError::from_response(err, problem.response()).into()
+/// Neither the parameter's name (an unknown one is the client's) nor its value is quoted.
+pub fn query_error(_err: error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    sanitized(Problem::new(StatusCode::BAD_REQUEST, "invalid_query", "A query parameter is not valid"))
 }
 
 /// Outermost of our middleware: adds `x-request-id`, and turns every error response
 /// that is not yet a problem document (unknown route, wrong method, an extractor's
 /// plain-text error) into one. A 500's body is rebuilt so only the request id shows.
 pub async fn finish_response(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
-    let res = next.call(req).await?.map_into_boxed_body();
+    let body_read = watch_body(&mut req);
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    // Answered before the body was read to its end (a 401 or 403 comes before the body
+    // is parsed): the server will not read the rest, and closes the connection once
+    // this response is out. Saying so keeps a keep-alive client from sending its next
+    // request into a connection that is about to drop.
+    if body_read.is_some_and(|read| !read.get()) {
+        res.response_mut().head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
+    }
     let status = res.status();
     let is_problem = res
         .headers()
@@ -255,6 +286,32 @@ pub async fn finish_response(
         res.headers_mut().insert(header::HeaderName::from_static("x-request-id"), id);
     }
     Ok(res)
+}
+
+/// For a request that declares a body, wraps its payload so that reading it to its end
+/// is noticed; `None` when there is no body to read.
+fn watch_body(req: &mut ServiceRequest) -> Option<Rc<Cell<bool>>> {
+    let headers = req.headers();
+    let declared = match headers.get(header::CONTENT_LENGTH) {
+        Some(v) => v.to_str().ok().and_then(|v| v.trim().parse::<u64>().ok()).is_none_or(|n| n > 0),
+        None => headers.contains_key(header::TRANSFER_ENCODING),
+    };
+    if !declared {
+        return None;
+    }
+    let read = Rc::new(Cell::new(false));
+    let (flag, mut inner) = (read.clone(), req.take_payload());
+    let watched = futures_util::stream::poll_fn(move |cx| {
+        let next = std::pin::Pin::new(&mut inner).poll_next(cx);
+        if matches!(next, std::task::Poll::Ready(None)) {
+            flag.set(true);
+        }
+        next
+    });
+    let boxed: std::pin::Pin<Box<dyn Stream<Item = Result<actix_web::web::Bytes, error::PayloadError>>>> =
+        Box::pin(watched);
+    req.set_payload(actix_web::dev::Payload::from(boxed));
+    Some(read)
 }
 
 /// Swaps the body for a problem document, keeping the headers that matter to the

@@ -43,7 +43,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("")
             .wrap(actix_web::middleware::from_fn(render_errors))
             .wrap(actix_web::middleware::from_fn(session::load))
-            .wrap(DefaultHeaders::new().add(("Content-Security-Policy", CSP)))
+            .wrap(
+                DefaultHeaders::new()
+                    .add(("Content-Security-Policy", CSP))
+                    // Not `no-referrer`: with it, form posts carry `Origin: null` (http/headers.rs).
+                    .add(("Referrer-Policy", "same-origin")),
+            )
             .configure(pages::routes)
             .default_service(web::to(not_found)),
     );

@@ -11,6 +11,7 @@ mod cli;
 mod demo;
 mod e2e;
 mod errors;
+mod hardening;
 mod keys;
 mod migrations;
 mod outage;

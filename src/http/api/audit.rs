@@ -9,7 +9,7 @@ use crate::audit::checkpoints::{self, SignedCheckpoint};
 use crate::audit::query::{self, EntryProof, Filter};
 use crate::audit::{self, Actor, Entry, StoredEntry, tree};
 use crate::auth::policy::act;
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldError, Result};
 use crate::http::extract::Allowed;
 use crate::http::problem::Problem;
 use crate::startup::AppState;
@@ -45,7 +45,11 @@ pub async fn list(
     if let (Some(from), Some(to)) = (q.from, q.to)
         && from > to
     {
-        return Err(Error::field("to", "before_from", "must not be before `from`"));
+        return Err(Error::InvalidQuery(vec![FieldError::new(
+            "to",
+            "before_from",
+            "must not be before `from`",
+        )]));
     }
     let filter = Filter {
         actor_user_id: q.actor.map(|u| u.to_string()),

@@ -2,14 +2,14 @@
 //! downloaded as a stream (decrypted from the blob store on the way out).
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpResponse, web};
-use tokio::sync::mpsc;
+use actix_web::{HttpRequest, HttpResponse, web};
 use uuid::Uuid;
 
+use crate::audit::Actor;
 use crate::auth::policy::act;
-use crate::crypto::FieldContext;
 use crate::error::Result;
 use crate::export::job::{self, ARCHIVE_FIELD, BundleInput, BundleView, TABLE};
+use crate::http::download::{self, Source};
 use crate::http::extract::Allowed;
 use crate::http::problem::Problem;
 use crate::startup::AppState;
@@ -71,25 +71,37 @@ pub async fn status(
 pub async fn download(
     state: web::Data<AppState>,
     who: Allowed<act::BundleExport>,
+    req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse> {
     let (p, (case_id, id)) = (who.principal, path.into_inner());
-    let d = state.tx(move |c, k| job::begin_download(c, k, &p, case_id, id)).await?;
-    let file = state.blobs.open_blob(d.blob_id)?;
-    let (tx, rx) = mpsc::channel::<Result<web::Bytes>>(4);
-    let record = id.to_string();
-    let expected = d.archive_sha256.clone();
-    let dek = d.dek;
-    actix_web::rt::task::spawn_blocking(move || {
-        let ctx = FieldContext::new(TABLE, &record, ARCHIVE_FIELD);
-        // A client that goes away ends the stream; nothing is left to clean up.
-        if let Err(e) = super::testimonies::stream_plaintext(file, &dek, &ctx, None, &expected, &tx) {
-            tracing::warn!(error = %e, "bundle download ended early");
-            let _ = tx.blocking_send(Err(e));
+    let d = {
+        let p = p.clone();
+        state.tx(move |c, k| job::begin_download(c, k, &p, case_id, id)).await?
+    };
+    let source = Source {
+        file: state.blobs.open_blob(d.blob_id)?,
+        dek: d.dek,
+        table: TABLE,
+        record: id.to_string(),
+        field: ARCHIVE_FIELD,
+        range: None,
+        expected_sha: d.archive_sha256.clone(),
+    };
+    let (cut_state, cut_actor) = (state.clone(), Actor::from(&p));
+    let body = download::start(source, move |e, sent| async move {
+        download::audit_integrity(&cut_state, cut_actor, "bundle", id, &e, Some(sent)).await;
+        e
+    })
+    .await;
+    let body = match body {
+        Ok(body) => body,
+        Err(e) => {
+            download::audit_integrity(&state, Actor::from(&p), "bundle", id, &e, None).await;
+            crate::http::extract::mark_failure_audited(&req);
+            return Err(e);
         }
-    });
-    let body =
-        futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+    };
     let mut res = HttpResponse::Ok();
     res.no_chunking(d.size);
     let disposition = format!("attachment; filename=\"{}\"", d.filename);

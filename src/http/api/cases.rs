@@ -105,12 +105,13 @@ pub async fn update(
     Ok(web::Json(state.tx(move |c, k| cases::update(c, k, &p, id, &body)).await?))
 }
 
-/// Who is in the case (admins and members). Permission: `case.read`.
+/// Who is in the case: admins (who manage membership) for any case, others for their
+/// own cases only. Names and roles, no content. Permission: `case.members_read`.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/members", tag = "cases", params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<Member>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn members(
     state: web::Data<AppState>,
-    who: Allowed<act::CaseRead>,
+    who: Allowed<act::CaseMembersRead>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Vec<Member>>> {
     let (p, id) = (who.principal, id.into_inner());

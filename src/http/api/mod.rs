@@ -98,7 +98,16 @@ pub struct PageQuery {
 impl PageQuery {
     pub const MAX_LIMIT: i64 = 200;
 
+    /// Paging from the query string: out of range is 400 `invalid_query`.
     pub fn resolve(&self) -> Result<(i64, i64)> {
+        self.resolve_in_body().map_err(|e| match e {
+            Error::Validation(errors) => Error::InvalidQuery(errors),
+            other => other,
+        })
+    }
+
+    /// Paging from a JSON body (search): out of range is 422, like any field.
+    pub fn resolve_in_body(&self) -> Result<(i64, i64)> {
         let limit = self.limit.unwrap_or(50);
         let offset = self.offset.unwrap_or(0);
         let mut errors = Vec::new();

@@ -24,7 +24,7 @@ pub async fn search(
     body: web::Json<SearchRequest>,
 ) -> Result<web::Json<Page<Hit>>> {
     let p = who.principal;
-    let (limit, offset) = PageQuery { limit: body.limit, offset: body.offset }.resolve()?;
+    let (limit, offset) = PageQuery { limit: body.limit, offset: body.offset }.resolve_in_body()?;
     let (items, total) = query::audited(&state, p, body.into_inner(), (limit, offset)).await?;
     Ok(web::Json(Page { items, total, limit, offset }))
 }

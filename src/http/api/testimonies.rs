@@ -10,17 +10,18 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::{Page, PageQuery};
+use crate::audit::Actor;
 use crate::auth::policy::act;
 use crate::cases::attachments::{self, AttachmentView, CONTENT_FIELD, Stored, TABLE as ATTACHMENTS};
 use crate::cases::incidents::{self, IncidentView};
 use crate::cases::testimonies::{
     self, Correction, TestimonyInput, TestimonySummary, TestimonyView, Withdrawal,
 };
-use crate::crypto::{
-    Dek, FieldContext, SEGMENT_LEN, STREAM_HEADER_LEN, StreamDecryptor, StreamEncryptor, segment_offset,
-};
+use crate::crypto::{Dek, FieldContext, SEGMENT_LEN, StreamEncryptor};
 use crate::error::{Error, Result};
+use crate::http::download::{self, Source};
 use crate::http::extract::Allowed;
+use crate::http::headers::RangeRequest;
 use crate::http::problem::Problem;
 use crate::startup::AppState;
 
@@ -399,19 +400,15 @@ pub async fn attachment(
     Ok(web::Json(state.tx(move |c, k| attachments::get(c, k, &p, id)).await?))
 }
 
-/// A single `bytes=a-b` range, resolved against the file size.
-fn parse_range(req: &HttpRequest, size: u64) -> Result<Option<(u64, u64)>> {
-    let Some(v) = req.headers().get(header::RANGE) else { return Ok(None) };
-    let range = v.to_str().ok().and_then(|s| crate::http::headers::byte_range(s, size));
-    range.map(Some).ok_or_else(|| Error::BadRequest("unsupported or unsatisfiable Range".into()))
-}
-
 /// Download an attachment in its original form: decrypted as it streams, the whole
-/// file checked against its recorded SHA-256 (a mismatch aborts the transfer), or one
-/// byte range. Audited. Permission: `case.read`.
+/// file checked against its recorded SHA-256, or one byte range. The file's first
+/// segment is authenticated before the status is sent, so a damaged file answers 500
+/// `integrity_error`; damage further in cuts the connection short of `Content-Length`
+/// and is audited. A range outside the file answers 416; several ranges, the whole
+/// file. Audited. Permission: `case.read`.
 #[utoipa::path(get, path = "/api/v1/attachments/{id}/content", tag = "testimonies", params(("id" = Uuid, Path)),
     responses((status = 200, description = "the file"), (status = 206, description = "a range of the file"),
-        (status = 404, body = Problem)),
+        (status = 404, body = Problem), (status = 416, body = Problem)),
     security(("bearer" = [])))]
 pub async fn download(
     state: web::Data<AppState>,
@@ -420,25 +417,45 @@ pub async fn download(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
     let (p, id) = (who.principal, id.into_inner());
-    let wants_range = req.headers().contains_key(header::RANGE);
-    let d = state.tx(move |c, k| attachments::begin_download(c, k, &p, id, wants_range)).await?;
+    let keyring = state.keys.keyring()?;
+    let d = {
+        let p = p.clone();
+        state.db.run(move |c| attachments::open_download(c, &keyring, &p, id)).await?
+    };
     let size = d.view.size.max(0) as u64;
-    let range = parse_range(&req, size)?;
-    let file = state.blobs.open_blob(d.blob_id)?;
-    let (tx, rx) = mpsc::channel::<Result<web::Bytes>>(4);
-    let record = d.view.id.to_string();
-    let expected_sha = d.view.sha256.clone();
-    let dek = d.dek;
-    actix_web::rt::task::spawn_blocking(move || {
-        let ctx = FieldContext::new(ATTACHMENTS, &record, CONTENT_FIELD);
-        let result = stream_plaintext(file, &dek, &ctx, range, &expected_sha, &tx);
-        if let Err(e) = result {
-            tracing::error!(error = %e, "attachment download aborted");
-            let _ = tx.blocking_send(Err(e));
+    let range = match req.headers().get(header::RANGE).and_then(|v| v.to_str().ok()) {
+        None => RangeRequest::Whole,
+        Some(v) => crate::http::headers::range_request(v, size),
+    };
+    let range = match range {
+        RangeRequest::Whole => None,
+        RangeRequest::Part(start, end) => Some((start, end)),
+        RangeRequest::Unsatisfiable => return Ok(range_not_satisfiable(size)),
+    };
+    let source = Source {
+        file: state.blobs.open_blob(d.blob_id)?,
+        dek: d.dek,
+        table: ATTACHMENTS,
+        record: id.to_string(),
+        field: CONTENT_FIELD,
+        range,
+        expected_sha: d.view.sha256.clone(),
+    };
+    let (cut_state, cut_actor) = (state.clone(), Actor::from(&p));
+    let body = download::start(source, move |e, sent| async move {
+        download::audit_integrity(&cut_state, cut_actor, "attachment", id, &e, Some(sent)).await;
+        e
+    })
+    .await;
+    let body = match body {
+        Ok(body) => body,
+        Err(e) => {
+            download::audit_integrity(&state, Actor::from(&p), "attachment", id, &e, None).await;
+            crate::http::extract::mark_failure_audited(&req);
+            return Err(e);
         }
-    });
-    let body =
-        futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+    };
+    state.db.transaction(move |c| attachments::record_download(c, &p, id, range)).await?;
     let mut res = match range {
         Some((start, end)) => {
             let mut r = HttpResponse::PartialContent();
@@ -462,78 +479,18 @@ pub async fn download(
     Ok(res.streaming(body))
 }
 
-/// Decrypts on the blocking pool and feeds the response, one segment at a time.
-pub(crate) fn stream_plaintext(
-    mut file: std::fs::File,
-    dek: &Dek,
-    ctx: &FieldContext<'_>,
-    range: Option<(u64, u64)>,
-    expected_sha: &str,
-    tx: &mpsc::Sender<Result<web::Bytes>>,
-) -> Result<()> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut buf = vec![0u8; 64 * 1024 + 16];
-    let mut out = Vec::with_capacity(SEGMENT_LEN * 2);
-    let send = |bytes: Vec<u8>| {
-        tx.blocking_send(Ok(web::Bytes::from(bytes)))
-            .map_err(|_| Error::BadRequest("client went away".into()))
-    };
-    match range {
-        None => {
-            let mut decryptor = StreamDecryptor::new(dek, ctx);
-            loop {
-                let n = file.read(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                decryptor.update(&buf[..n], &mut out)?;
-                if !out.is_empty() {
-                    send(std::mem::take(&mut out))?;
-                }
-            }
-            let (_, sha) = decryptor.finish(&mut out)?;
-            if hex::encode(sha) != expected_sha {
-                return Err(Error::Integrity);
-            }
-            if !out.is_empty() {
-                send(out)?;
-            }
-        }
-        Some((start, end)) => {
-            let first = start / SEGMENT_LEN as u64;
-            let mut header = vec![0u8; STREAM_HEADER_LEN];
-            file.read_exact(&mut header)?;
-            file.seek(SeekFrom::Start(segment_offset(first)))?;
-            let mut decryptor = Some(StreamDecryptor::starting_at_segment(dek, ctx, &header, first)?);
-            let mut skip = (start - first * SEGMENT_LEN as u64) as usize;
-            let mut left = end - start + 1;
-            while left > 0 {
-                let n = file.read(&mut buf)?;
-                match (n, decryptor.as_mut()) {
-                    (0, _) => {
-                        if let Some(last) = decryptor.take() {
-                            last.finish(&mut out)?;
-                        }
-                    }
-                    (n, Some(d)) => d.update(&buf[..n], &mut out)?,
-                    (_, None) => break,
-                }
-                let available = &out[skip.min(out.len())..];
-                skip = skip.saturating_sub(out.len());
-                let take = available.len().min(left as usize);
-                if take > 0 {
-                    left -= take as u64;
-                    send(available[..take].to_vec())?;
-                }
-                out.clear();
-                if n == 0 {
-                    break;
-                }
-            }
-            if left > 0 {
-                return Err(Error::Integrity);
-            }
-        }
+/// 416 with the file's length, as RFC 9110 §15.5.17 asks.
+fn range_not_satisfiable(size: u64) -> HttpResponse {
+    let mut res = Problem::new(
+        actix_web::http::StatusCode::RANGE_NOT_SATISFIABLE,
+        "range_not_satisfiable",
+        "The range lies outside the file",
+    )
+    .detail(format!("the file has {size} bytes"))
+    .response();
+    if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+        res.headers_mut().insert(header::CONTENT_RANGE, v);
     }
-    Ok(())
+    res.headers_mut().insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    res
 }
