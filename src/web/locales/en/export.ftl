@@ -10,7 +10,6 @@ export-whole-case = The whole case
 export-chosen = Only the accounts ticked below (and the incidents they describe)
 export-preview = Show what will be withheld
 export-preview-title = Before you export
-<<<<<<< HEAD
 export-preview-summary =
     { $exported ->
         [one] { $exported } account will go
@@ -22,10 +21,7 @@ export-preview-summary =
         [one] { $perpetrators } perpetrator
        *[other] { $perpetrators } perpetrators
     } are included.
-=======
-export-preview-summary = { $exported } accounts will go, { $withheld } will be withheld; { $incidents } incidents and { $perpetrators } perpetrators are included.
 export-preview-nothing = No account can go to this recipient: consent withholds all { $withheld }. The incidents and perpetrators drawn from them stay behind too, so nothing of this case would be exported.
->>>>>>> i16-recipient
 export-will-go = Accounts included
 export-withheld = Accounts withheld
 export-named = named, as the witness agreed
