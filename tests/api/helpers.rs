@@ -171,7 +171,14 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     });
     let (port, state, server) = rx.await.expect("the server thread started");
     let address = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    // The server drops a kept-alive connection after 5 idle seconds (actix's default);
+    // a pooled connection older than that may be closed under the client as it sends
+    // (IncompleteMessage when a test pauses for an external tool), so none is kept as long.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
+        .build()
+        .unwrap();
     let mut test_app = TestApp { address, client, state, db, admin: String::new(), server };
     test_app.add_user("admin", Role::Admin).await;
     test_app.admin = test_app.login("admin", PASSWORD).await;
