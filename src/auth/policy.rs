@@ -99,6 +99,9 @@ policy! {
     TestimonyCreate = "testimony.create", Case, [Documenter];
     /// Link testimonies to incidents, perpetrators and places.
     CaseLink = "case.link", Case, [Investigator];
+    /// Link a testimony to the incidents it describes: the documenter who took it knows
+    /// best what it is about, and the investigator checks it.
+    TestimonyLink = "testimony.link", Case, [Documenter, Investigator];
     BundleExport = "bundle.export", Case, [Lawyer];
     BundleKeyRead = "bundle.key_read", Global, [Admin, Documenter, Investigator, Lawyer, Auditor];
 }
@@ -118,6 +121,7 @@ const LEAD_EXTRAS: &[Action] = &[
     Action::TestimonyCreate,
     Action::CaseLink,
     Action::BundleExport,
+    Action::TestimonyLink,
 ];
 
 /// The caller, as the session and its user stand for this request.
@@ -191,6 +195,7 @@ mod tests {
                 "case.create",
                 "case.list",
                 "record.write",
+                "testimony.link",
             ],
             Role::Investigator => &[
                 "self.manage",
@@ -203,6 +208,7 @@ mod tests {
                 "case.create",
                 "case.list",
                 "record.write",
+                "testimony.link",
             ],
             Role::Lawyer => &[
                 "self.manage",

@@ -19,3 +19,4 @@ mod search;
 mod users;
 mod web;
 mod web_admin;
+mod web_forms;

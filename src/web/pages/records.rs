@@ -16,6 +16,7 @@ use crate::auth::policy::act;
 use crate::cases::incidents::{self, IncidentView, InvolvementSummary, NewIncident, NewInvolvement};
 use crate::cases::persons::{self, NewPerson, PersonKind, PersonView};
 use crate::cases::places::{self, NewPlace, PlaceView};
+use crate::cases::testimonies::{self, TestimonySummary};
 use crate::cases::units::{self, NewUnit, UnitRef, UnitView};
 use crate::cases::validate::Precision;
 use crate::cases::vocab::{self, Term};
@@ -59,7 +60,7 @@ impl Labels {
             .unwrap_or_else(|| code.to_owned())
     }
 
-    fn terms<'a>(&'a self, vocabulary: &'a str) -> impl Iterator<Item = &'a Term> + 'a {
+    pub fn terms<'a>(&'a self, vocabulary: &'a str) -> impl Iterator<Item = &'a Term> + 'a {
         self.0.iter().filter(move |t| t.vocabulary == vocabulary)
     }
 }
@@ -71,7 +72,51 @@ fn term_label(lang: Lang, t: &Term) -> &str {
     }
 }
 
-fn involvements(ctx: &Ctx, labels: &Labels, items: &[InvolvementSummary]) -> Markup {
+/// A testimony as a citation: the witness's pseudonym, its version and its date
+/// (`W-0031 · version 2 · 5 Mar 2024`).
+pub fn citation(ctx: &Ctx, t: &TestimonySummary) -> String {
+    let date = t
+        .interview_date
+        .as_deref()
+        .map(|d| ctx.lang().date(d))
+        .or_else(|| t.sealed_at.map(|at| ctx.lang().date(&at.date_naive().to_string())));
+    let mut out = format!("{} · {}", t.witness_pseudonym, ctx.ta("version-n", &[("n", t.version.into())]));
+    if let Some(d) = date {
+        out.push_str(" · ");
+        out.push_str(&d);
+    }
+    out
+}
+
+/// Links to the testimonies cited (by root id), each to its latest version, named as a
+/// citation; an account the reader cannot list is shown as a plain link.
+fn cited(ctx: &Ctx, roots: &[Uuid], known: &[TestimonySummary]) -> Markup {
+    html! {
+        @for (n, root) in roots.iter().enumerate() {
+            @if n > 0 { ", " }
+            @match known.iter().find(|t| t.root_id == *root) {
+                Some(t) => a.citation href={ "/testimonies/" (t.id) } { (citation(ctx, t)) },
+                None => a href={ "/testimonies/" (root) } { (ctx.t("testimony-title")) " " (n + 1) },
+            }
+        }
+    }
+}
+
+/// The case's testimonies (latest versions), for naming citations.
+fn case_testimonies(
+    c: &mut DbConnection,
+    p: &crate::auth::Principal,
+    case_id: Uuid,
+) -> Result<Vec<TestimonySummary>> {
+    Ok(testimonies::list(c, p, case_id, (1000, 0))?.0)
+}
+
+fn involvements(
+    ctx: &Ctx,
+    labels: &Labels,
+    items: &[InvolvementSummary],
+    known: &[TestimonySummary],
+) -> Markup {
     html! {
         @if items.is_empty() { p.empty { (ctx.t("involvements-none")) } } @else {
             table.list {
@@ -86,10 +131,7 @@ fn involvements(ctx: &Ctx, labels: &Labels, items: &[InvolvementSummary]) -> Mar
                         td { a href={ "/incidents/" (i.incident_id) } { (labels.of(ctx.lang(), "act_type", &i.act_type)) } }
                         td { (i.start_date.as_deref().map(|d| ctx.lang().date(d)).unwrap_or_default()) }
                         td { (labels.of(ctx.lang(), "involvement_role", &i.role)) }
-                        td { @for (n, t) in i.testimonies.iter().enumerate() {
-                            @if n > 0 { ", " }
-                            a href={ "/testimonies/" (t) } { (ctx.t("testimony-title")) " " (n + 1) }
-                        } }
+                        td { (cited(ctx, &i.testimonies, known)) }
                     }
                 } }
             }
@@ -114,11 +156,12 @@ async fn person(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
     let (p, id) = (who.principal, id.into_inner());
-    let (person, unit, labels) = state
+    let (person, unit, labels, known) = state
         .tx(move |c, k| {
             let person = persons::get(c, k, &p, id)?;
             let unit = person.unit_id.map(|u| units::get(c, k, &p, u)).transpose()?;
-            Ok((person, unit, Labels::load(c)?))
+            let known = case_testimonies(c, &p, person.case_id)?;
+            Ok((person, unit, Labels::load(c)?, known))
         })
         .await?;
     let body = html! {
@@ -142,7 +185,7 @@ async fn person(
         }
         section aria-labelledby="inv-h" {
             h2 #inv-h { (ctx.t("involvements")) }
-            (involvements(&ctx, &labels, &person.involvements))
+            (involvements(&ctx, &labels, &person.involvements, &known))
         }
     };
     Ok(layout::page(&ctx, "person-title", Nav::Cases, body))
@@ -155,8 +198,13 @@ async fn unit(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
     let (p, id) = (who.principal, id.into_inner());
-    let (u, labels): (UnitView, Labels) =
-        state.tx(move |c, k| Ok((units::get(c, k, &p, id)?, Labels::load(c)?))).await?;
+    let (u, labels, known): (UnitView, Labels, Vec<TestimonySummary>) = state
+        .tx(move |c, k| {
+            let u = units::get(c, k, &p, id)?;
+            let known = case_testimonies(c, &p, u.case_id)?;
+            Ok((u, Labels::load(c)?, known))
+        })
+        .await?;
     let body = html! {
         p.eyebrow { a href={ "/cases/" (u.case_id) } { (ctx.t("case-title-page")) } " · " (ctx.t("unit")) }
         h1 { (u.name) }
@@ -190,7 +238,7 @@ async fn unit(
         section aria-labelledby="inv-h" {
             h2 #inv-h { (ctx.t("involvements")) }
             p.hint { (ctx.t("unit-involvements-hint")) }
-            (involvements(&ctx, &labels, &u.incidents))
+            (involvements(&ctx, &labels, &u.incidents, &known))
         }
     };
     Ok(layout::page(&ctx, "unit-title", Nav::Cases, body))
@@ -202,6 +250,8 @@ struct IncidentPage {
     labels: Labels,
     people: Vec<PersonView>,
     units: Vec<UnitRef>,
+    /// The case's testimonies: to name the ones cited, and to choose from.
+    testimonies: Vec<TestimonySummary>,
 }
 
 #[derive(Deserialize)]
@@ -217,27 +267,30 @@ async fn incident(
     q: web::Query<Linked>,
 ) -> Result<HttpResponse> {
     let (p, id) = (who.principal, id.into_inner());
-    let (page, may_link) = state
-        .tx(move |c, k| {
-            let i = incidents::get(c, k, &p, id)?;
-            let may_link = super::cases::may_in_case(c, &p, i.case_id, Action::CaseLink);
-            let (people, units) = if may_link {
-                (
-                    persons::list(c, k, &p, i.case_id, None, (500, 0))?.0,
-                    units::list(c, k, &p, i.case_id, (500, 0))?.0,
-                )
-            } else {
-                (Vec::new(), Vec::new())
-            };
-            Ok((IncidentPage { i, labels: Labels::load(c)?, people, units }, may_link))
-        })
-        .await?;
+    let (page, may_link) = state.tx(move |c, k| incident_page(c, k, &p, id)).await?;
     Ok(layout::page(
         &ctx,
         "incident-title",
         Nav::Cases,
         incident_body(&ctx, &page, may_link, q.linked.is_some(), &[]),
     ))
+}
+
+fn incident_page(
+    c: &mut DbConnection,
+    k: &crate::crypto::Keyring,
+    p: &crate::auth::Principal,
+    id: Uuid,
+) -> Result<(IncidentPage, bool)> {
+    let i = incidents::get(c, k, p, id)?;
+    let may_link = super::cases::may_in_case(c, p, i.case_id, Action::CaseLink);
+    let (people, units) = if may_link {
+        (persons::list(c, k, p, i.case_id, None, (500, 0))?.0, units::list(c, k, p, i.case_id, (500, 0))?.0)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let testimonies = case_testimonies(c, p, i.case_id)?;
+    Ok((IncidentPage { i, labels: Labels::load(c)?, people, units, testimonies }, may_link))
 }
 
 fn incident_body(
@@ -278,6 +331,9 @@ fn incident_body(
                     @if let Some(pid) = inv.person_id { a href={ "/persons/" (pid) } { (name_of(pid)) } }
                     @if let Some(uid) = inv.unit_id { a href={ "/units/" (uid) } { (unit_of(uid)) } }
                     " · " (labels.of(lang, "involvement_role", &inv.role))
+                    @if !inv.testimonies.is_empty() {
+                        " · " (ctx.t("involvement-cites")) " " (cited(ctx, &inv.testimonies, &page.testimonies))
+                    }
                 }
             } }
             @if may_link {
@@ -302,8 +358,9 @@ fn incident_body(
                                 @for t in labels.terms("involvement_role") { option value=(t.code) { (term_label(lang, t)) } }
                             }
                         }))
-                        div.field { button.secondary type="submit" { (ctx.t("link")) } }
                     }
+                    (evidence_choice(ctx, page))
+                    button.secondary type="submit" { (ctx.t("link")) }
                 }
             }
         }
@@ -318,16 +375,45 @@ fn incident_body(
     }
 }
 
+/// The case's testimonies to cite for an involvement, those describing this incident
+/// first; each named by witness pseudonym, version and date.
+fn evidence_choice(ctx: &Ctx, page: &IncidentPage) -> Markup {
+    let here = |t: &&TestimonySummary| page.i.testimonies.contains(&t.root_id);
+    let ordered: Vec<&TestimonySummary> =
+        page.testimonies.iter().filter(here).chain(page.testimonies.iter().filter(|t| !here(t))).collect();
+    html! {
+        fieldset #evidence {
+            legend { (ctx.t("involvement-evidence")) }
+            @if ordered.is_empty() { p.empty { (ctx.t("involvement-evidence-none")) } }
+            @else { p.hint { (ctx.t("involvement-evidence-hint")) } }
+            @for t in ordered {
+                div.choice {
+                    input type="checkbox" name="testimony_ids" value=(t.root_id) id={ "ev-" (t.root_id) };
+                    label for={ "ev-" (t.root_id) } {
+                        (citation(ctx, t))
+                        @if page.i.testimonies.contains(&t.root_id) {
+                            span.explain { (ctx.t("involvement-evidence-describes")) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct InvolvementForm {
     who: String,
     role: String,
+    /// Root ids of the testimonies cited; anything else is refused by the service.
+    testimony_ids: Vec<String>,
 }
 
 async fn add_involvement(
     state: web::Data<AppState>,
     who: Allowed<act::CaseLink>,
+    ctx: Ctx,
     id: web::Path<Uuid>,
     form: Form<InvolvementForm>,
 ) -> Result<HttpResponse> {
@@ -337,10 +423,19 @@ async fn add_involvement(
         person_id: target("person:"),
         unit_id: target("unit:"),
         role: f.role.clone(),
-        testimony_ids: Vec::new(),
+        testimony_ids: f.testimony_ids.iter().map(|t| t.trim().parse().unwrap_or(Uuid::nil())).collect(),
     };
-    state.tx(move |c, k| incidents::add_involvement(c, k, &p, id, &input)).await?;
-    Ok(see_other(&format!("/incidents/{id}?linked=1")))
+    let p2 = p.clone();
+    match state.tx(move |c, k| incidents::add_involvement(c, k, &p2, id, &input)).await {
+        Ok(_) => Ok(see_other(&format!("/incidents/{id}?linked=1"))),
+        // Shown again with the reason above the form (a testimony of another case, …).
+        Err(Error::Validation(errors)) => {
+            let (page, may_link) = state.tx(move |c, k| incident_page(c, k, &p, id)).await?;
+            let body = incident_body(&ctx, &page, may_link, false, &errors);
+            Ok(layout::render(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "incident-title", Nav::Cases, body))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 async fn place(
