@@ -5,6 +5,7 @@ mod admin;
 mod audit;
 mod auth;
 mod cases;
+mod citations;
 mod export;
 mod records;
 mod search;

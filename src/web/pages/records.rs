@@ -11,12 +11,13 @@ use uuid::Uuid;
 
 use super::auth::see_other;
 use super::cases::{kind_id, person_label};
+use super::citations::{case_testimonies, cited, evidence_choice};
 use crate::auth::Action;
 use crate::auth::policy::act;
 use crate::cases::incidents::{self, IncidentView, InvolvementSummary, NewIncident, NewInvolvement};
 use crate::cases::persons::{self, NewPerson, PersonKind, PersonView};
 use crate::cases::places::{self, NewPlace, PlaceView};
-use crate::cases::testimonies::{self, TestimonySummary};
+use crate::cases::testimonies::TestimonySummary;
 use crate::cases::units::{self, NewUnit, UnitRef, UnitView};
 use crate::cases::validate::Precision;
 use crate::cases::vocab::{self, Term};
@@ -70,45 +71,6 @@ fn term_label(lang: Lang, t: &Term) -> &str {
         Lang::En => &t.label_en,
         Lang::Ru => &t.label_ru,
     }
-}
-
-/// A testimony as a citation: the witness's pseudonym, its version and its date
-/// (`W-0031 · version 2 · 5 Mar 2024`).
-pub fn citation(ctx: &Ctx, t: &TestimonySummary) -> String {
-    let date = t
-        .interview_date
-        .as_deref()
-        .map(|d| ctx.lang().date(d))
-        .or_else(|| t.sealed_at.map(|at| ctx.lang().date(&at.date_naive().to_string())));
-    let mut out = format!("{} · {}", t.witness_pseudonym, ctx.ta("version-n", &[("n", t.version.into())]));
-    if let Some(d) = date {
-        out.push_str(" · ");
-        out.push_str(&d);
-    }
-    out
-}
-
-/// Links to the testimonies cited (by root id), each to its latest version, named as a
-/// citation; an account the reader cannot list is shown as a plain link.
-fn cited(ctx: &Ctx, roots: &[Uuid], known: &[TestimonySummary]) -> Markup {
-    html! {
-        @for (n, root) in roots.iter().enumerate() {
-            @if n > 0 { ", " }
-            @match known.iter().find(|t| t.root_id == *root) {
-                Some(t) => a.citation href={ "/testimonies/" (t.id) } { (citation(ctx, t)) },
-                None => a href={ "/testimonies/" (root) } { (ctx.t("testimony-title")) " " (n + 1) },
-            }
-        }
-    }
-}
-
-/// The case's testimonies (latest versions), for naming citations.
-fn case_testimonies(
-    c: &mut DbConnection,
-    p: &crate::auth::Principal,
-    case_id: Uuid,
-) -> Result<Vec<TestimonySummary>> {
-    Ok(testimonies::list(c, p, case_id, (1000, 0))?.0)
 }
 
 fn involvements(
@@ -359,7 +321,7 @@ fn incident_body(
                             }
                         }))
                     }
-                    (evidence_choice(ctx, page))
+                    (evidence_choice(ctx, &page.testimonies, &page.i.testimonies))
                     button.secondary type="submit" { (ctx.t("link")) }
                 }
             }
@@ -371,32 +333,6 @@ fn incident_body(
         section aria-labelledby="t-h" {
             h2 #t-h { (ctx.t("testimonies-title")) }
             ul.plain { @for (n, t) in i.testimonies.iter().enumerate() { li { a href={ "/testimonies/" (t) } { (ctx.t("testimony-title")) " " (n + 1) } } } }
-        }
-    }
-}
-
-/// The case's testimonies to cite for an involvement, those describing this incident
-/// first; each named by witness pseudonym, version and date.
-fn evidence_choice(ctx: &Ctx, page: &IncidentPage) -> Markup {
-    let here = |t: &&TestimonySummary| page.i.testimonies.contains(&t.root_id);
-    let ordered: Vec<&TestimonySummary> =
-        page.testimonies.iter().filter(here).chain(page.testimonies.iter().filter(|t| !here(t))).collect();
-    html! {
-        fieldset #evidence {
-            legend { (ctx.t("involvement-evidence")) }
-            @if ordered.is_empty() { p.empty { (ctx.t("involvement-evidence-none")) } }
-            @else { p.hint { (ctx.t("involvement-evidence-hint")) } }
-            @for t in ordered {
-                div.choice {
-                    input type="checkbox" name="testimony_ids" value=(t.root_id) id={ "ev-" (t.root_id) };
-                    label for={ "ev-" (t.root_id) } {
-                        (citation(ctx, t))
-                        @if page.i.testimonies.contains(&t.root_id) {
-                            span.explain { (ctx.t("involvement-evidence-describes")) }
-                        }
-                    }
-                }
-            }
         }
     }
 }
