@@ -111,6 +111,11 @@ async fn sealing_asks_first_and_says_it_cannot_be_undone() {
     let (_, case_id) = new_case(&app, &b, "FORM-2").await;
     let t = draft(&app, &b, &case_id, "An account").await;
     let html = app.page(&b, &t).await;
+    let at = |needle: &str| html.find(needle).unwrap_or_else(|| panic!("{needle} on the draft page"));
+    assert!(
+        at("id=\"account\"") < at("id=\"attachments-h\""),
+        "the account to type on comes before the files"
+    );
     assert!(html.contains(&format!("id=\"seal\" href=\"{t}/seal\"")), "a link to the question, not a seal");
     assert!(!html.contains(&format!("action=\"{t}/seal\"")), "no one-click seal on the draft page");
 

@@ -602,6 +602,13 @@ fn testimony_page(
             div.account-text lang=[t.languages.first()] { (t.account) }
             @if !t.summary.is_empty() { h2 { (ctx.t("summary")) } p { (t.summary) } }
         }
+        // The author's draft: the account to go on typing comes before the files.
+        @if let Some(form) = &form {
+            section aria-labelledby="edit-h" {
+                h2 #edit-h { (ctx.t("draft-edit")) }
+                (form)
+            }
+        }
         section aria-labelledby="attachments-h" {
             h2 #attachments-h { (ctx.t("attachments")) }
             @if t.attachments.is_empty() { p.empty { (ctx.t("attachments-none")) } }
@@ -624,11 +631,7 @@ fn testimony_page(
                 }
             }
         }
-        @if let Some(form) = form {
-            section aria-labelledby="edit-h" {
-                h2 #edit-h { (ctx.t("draft-edit")) }
-                (form)
-            }
+        @if form.is_some() {
             section.card aria-labelledby="seal-h" {
                 h2 #seal-h { (ctx.t("seal-title")) }
                 p { (ctx.t("seal-explain")) }
