@@ -99,6 +99,9 @@ policy! {
     TestimonyCreate = "testimony.create", Case, [Documenter];
     /// Link testimonies to incidents, perpetrators and places.
     CaseLink = "case.link", Case, [Investigator];
+    /// Link a testimony to the incidents it describes: the documenter who took it knows
+    /// best what it is about, and the investigator checks it.
+    TestimonyLink = "testimony.link", Case, [Documenter, Investigator];
     BundleExport = "bundle.export", Case, [Lawyer];
     BundleKeyRead = "bundle.key_read", Global, [Admin, Documenter, Investigator, Lawyer, Auditor];
     /// See who is in a case (usernames and case roles, no content): admins, who manage
@@ -121,6 +124,7 @@ const LEAD_EXTRAS: &[Action] = &[
     Action::TestimonyCreate,
     Action::CaseLink,
     Action::BundleExport,
+    Action::TestimonyLink,
 ];
 
 /// The caller, as the session and its user stand for this request.
@@ -196,6 +200,7 @@ mod tests {
                 "case.list",
                 "record.write",
                 "case.members_read",
+                "testimony.link",
             ],
             Role::Investigator => &[
                 "self.manage",
@@ -209,6 +214,7 @@ mod tests {
                 "case.list",
                 "record.write",
                 "case.members_read",
+                "testimony.link",
             ],
             Role::Lawyer => &[
                 "self.manage",

@@ -416,7 +416,7 @@ pub fn link_testimony(
 ) -> Result<IncidentView> {
     let testimony = testimony.to_string();
     let (case_id, _) =
-        access::authorize_record(c, who, RecordTable::Testimony, &testimony, Action::CaseLink)?;
+        access::authorize_record(c, who, RecordTable::Testimony, &testimony, Action::TestimonyLink)?;
     let incident = incident.to_string();
     access::same_case(c, RecordTable::Incident, &incident, &case_id, "incident_id")?;
     let root = testimony_root(c, &testimony, &case_id, "testimony_id")?;

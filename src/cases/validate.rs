@@ -73,14 +73,29 @@ pub fn date(field: &str, date: &str) -> Result<NaiveDate, FieldError> {
         .map_err(|_| FieldError::new(field, "invalid_date", "expected YYYY-MM-DD"))
 }
 
-/// ISO 639 language codes: two or three lower-case letters.
+/// An ISO 639-1 (`ru`) or ISO 639-3 (`rus`, `crh`) code, in lower case.
+pub fn language_code(code: &str) -> bool {
+    let lower = code.bytes().all(|b| b.is_ascii_lowercase());
+    lower
+        && match code.len() {
+            2 => isolang::Language::from_639_1(code).is_some(),
+            3 => isolang::Language::from_639_3(code).is_some(),
+            _ => false,
+        }
+}
+
+/// ISO 639 language codes (639-1 or 639-3, as `language_code`), at most ten. Stored as
+/// given; search does not depend on them (it picks stemmers by each word's letters).
 pub fn languages(field: &str, codes: &[String]) -> Result<(), FieldError> {
-    let ok = codes.len() <= 10
-        && codes.iter().all(|c| (2..=3).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_lowercase()));
+    let ok = codes.len() <= 10 && codes.iter().all(|c| language_code(c));
     if ok {
         Ok(())
     } else {
-        Err(FieldError::new(field, "invalid_language", "ISO 639 codes such as ru, be, uk, en"))
+        Err(FieldError::new(
+            field,
+            "invalid_language",
+            "ISO 639-1 or 639-3 codes such as ru, be, uk, en, crh",
+        ))
     }
 }
 
@@ -133,6 +148,9 @@ mod tests {
     #[test]
     fn languages_are_iso_codes() {
         assert!(languages("l", &["ru".into(), "bel".into()]).is_ok());
+        assert!(languages("l", &["crh".into(), "uk".into()]).is_ok(), "any ISO 639-3 language");
         assert!(languages("l", &["Russian".into()]).is_err());
+        assert!(languages("l", &["xq".into()]).is_err(), "two letters that are no language");
+        assert!(languages("l", &["RU".into()]).is_err());
     }
 }

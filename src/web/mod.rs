@@ -7,6 +7,7 @@
 
 pub mod assets;
 pub mod i18n;
+pub mod languages;
 pub mod layout;
 pub mod marking;
 pub mod pages;

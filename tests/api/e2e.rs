@@ -767,7 +767,10 @@ async fn a_documenter_records_and_seals_a_testimony_with_an_attachment() {
     b.wait_text("interview-2024-03-20.ogg").await;
     b.shot("testimony").await;
 
+    // Sealing asks first, on a page of its own, and says it cannot be undone.
     b.follow("#seal").await;
+    b.wait_text("cannot be undone").await;
+    b.follow("#seal-confirm").await;
     b.wait(".sealed").await;
     b.shot("testimony-sealed").await;
 
@@ -1120,4 +1123,91 @@ async fn browsers_run_side_by_side_and_leave_nothing_behind() {
         tokio::time::sleep(POLL).await;
     }
     assert!(ours.iter().all(|(_, h)| !h.exists()), "its folders are gone");
+}
+
+// ---- The testimony form as a documenter types into it (issue 16) -------------------
+
+/// The account comes first and at full width, grows with the text, marks the selected
+/// name as identifying with one button, and Ctrl+S saves the draft.
+#[tokio::test]
+async fn the_account_comes_first_grows_marks_names_and_saves_with_ctrl_s() {
+    let app = spawn_app().await;
+    app.add_user("tess.documenter", Role::Documenter).await;
+    let Some(b) = Chrome::open(&app).await else { return };
+    let doc = api_token(&app, "tess.documenter").await;
+    let case = created(app.post("/api/v1/cases", &doc, json!({"reference": "FIC-16", "title": "t"})).await)
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let witness = created(
+        app.post(&format!("/api/v1/cases/{case}/persons"), &doc, json!({"kind": "witness", "names": ["A"]}))
+            .await,
+    )
+    .await["id"]
+        .clone();
+    let draft = created(
+        app.post(
+            &format!("/api/v1/cases/{case}/testimonies"),
+            &doc,
+            json!({"witness_id": witness, "languages": ["en"], "source_connection": "victim",
+                   "account": "First words.",
+                   "consent": {"share_with": {"prosecutors": true}, "may_be_named": false,
+                               "given_on": "2024-03-20", "how_given": "written", "text_version": "1"}}),
+        )
+        .await,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    b.sign_in("tess.documenter").await;
+    b.goto(&format!("/testimonies/{draft}")).await;
+    b.wait("#account").await;
+
+    let client = &b.c;
+    let geometry = move |js: &'static str| async move { client.execute(js, vec![]).await.unwrap() };
+    let g = geometry(
+        "const r = id => document.getElementById(id).getBoundingClientRect();\
+         return [r('account').top, r('interview_date').top, r('account').width, r('interview_place').width,\
+                 r('account').height];",
+    )
+    .await;
+    let n = |i: usize| g[i].as_f64().unwrap();
+    assert!(n(0) < n(1), "the account comes before the interview's details: {g}");
+    assert!(n(2) > 1.4 * n(3), "the account takes the full width: {g}");
+
+    // It grows as lines are typed, rather than scrolling inside a small box.
+    b.type_in("#account", &"A line of the account, as the witness said it.\n".repeat(40)).await;
+    let grown = geometry("return document.getElementById('account').getBoundingClientRect().height;").await;
+    assert!(grown.as_f64().unwrap() > n(4) * 1.5, "{grown} after 40 lines, {} before", n(4));
+
+    // Select a name, press the button: it is wrapped in [[…]].
+    b.type_in("#account", "They beat Ivan Petrov in the yard.").await;
+    b.c.execute(
+        "const a = document.getElementById('account'); const s = a.value.indexOf('Ivan Petrov');\
+         a.focus(); a.setSelectionRange(s, s + 'Ivan Petrov'.length);",
+        vec![],
+    )
+    .await
+    .unwrap();
+    b.click("#mark-identifying").await;
+    let value = b.wait("#account").await.prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(value, "They beat [[Ivan Petrov]] in the yard.");
+
+    // Ctrl+S with the focus in the account saves the draft through the form.
+    b.c.execute("document.getElementById('account').focus(); window.__e2e_left_behind = true;", vec![])
+        .await
+        .unwrap();
+    let chord = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: Key::Control.into() })
+        .then(KeyAction::Down { value: 's' })
+        .then(KeyAction::Up { value: 's' })
+        .then(KeyAction::Up { value: Key::Control.into() });
+    b.c.perform_actions(chord).await.unwrap();
+    b.wait_path("the saved draft", |p| p.contains("saved=1")).await;
+    let t: Value = app.get(&format!("/api/v1/testimonies/{draft}"), &doc).await.json().await.unwrap();
+    assert_eq!(t["account"], "They beat Ivan Petrov in the yard.", "{t}");
+    assert_eq!(t["identifying_spans"], json!([{"start": 10, "end": 21}]), "{t}");
+    b.close().await;
 }

@@ -21,3 +21,4 @@ mod users;
 mod web;
 mod web_admin;
 mod web_names;
+mod web_forms;

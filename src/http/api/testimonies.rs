@@ -156,14 +156,14 @@ pub struct LinkIncident {
     pub incident_id: Uuid,
 }
 
-/// Link the testimony to an incident it describes (same case). Permission: `case.link`.
+/// Link the testimony to an incident it describes (same case). Permission: `testimony.link`.
 #[utoipa::path(post, path = "/api/v1/testimonies/{id}/incidents", tag = "testimonies", params(("id" = Uuid, Path)),
     request_body = LinkIncident,
     responses((status = 200, body = IncidentView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn link_incident(
     state: web::Data<AppState>,
-    who: Allowed<act::CaseLink>,
+    who: Allowed<act::TestimonyLink>,
     id: web::Path<Uuid>,
     body: web::Json<LinkIncident>,
 ) -> Result<web::Json<IncidentView>> {

@@ -96,4 +96,54 @@
   // Pages waiting on a background job (a bundle being built) refresh themselves.
   var refresh = document.querySelector("[data-refresh]");
   if (refresh) setTimeout(function () { window.location.reload(); }, 1500);
+  // ---- The testimony form (issue 16) ----------------------------------------------
+  // Ctrl+S (Cmd+S) saves the draft through its Save draft button (never a correction,
+  // which would seal a new version); the account grows with the text where CSS
+  // field-sizing is missing; a button marks the selected text as identifying by
+  // wrapping it in [[…]] (without script, the hint under the account explains that).
+  var testimonyForm = document.getElementById("testimony-form");
+  if (testimonyForm) {
+    var accountField = document.getElementById("account");
+    var saveDraft = document.getElementById("save-draft");
+    if (saveDraft) {
+      document.addEventListener("keydown", function (e) {
+        if (!(e.ctrlKey || e.metaKey) || e.altKey || (e.key !== "s" && e.key !== "S")) return;
+        e.preventDefault();
+        if (testimonyForm.requestSubmit) testimonyForm.requestSubmit(saveDraft); else saveDraft.click();
+      });
+    }
+    if (accountField && !(window.CSS && CSS.supports && CSS.supports("field-sizing", "content"))) {
+      var grow = function () {
+        var keep = window.scrollY;
+        accountField.style.height = "auto";
+        accountField.style.height = (accountField.scrollHeight + 4) + "px";
+        window.scrollTo(window.scrollX, keep);
+      };
+      accountField.addEventListener("input", grow);
+      grow();
+    }
+    var markButton = document.getElementById("mark-identifying");
+    if (markButton && accountField) {
+      markButton.hidden = false;
+      // Keep the selection in the account while the button is pressed.
+      markButton.addEventListener("mousedown", function (e) { e.preventDefault(); });
+      markButton.addEventListener("click", function () {
+        var from = accountField.selectionStart, to = accountField.selectionEnd;
+        var chosen = accountField.value.slice(from, to);
+        var core = chosen.trim();
+        accountField.focus();
+        if (!core) return;
+        // Spaces picked up at either end stay outside the brackets.
+        var lead = chosen.slice(0, chosen.indexOf(core));
+        var trail = chosen.slice(lead.length + core.length);
+        var marked = lead + "[[" + core + "]]" + trail;
+        accountField.setSelectionRange(from, to);
+        // insertText keeps the browser's undo history and fires "input" (autosave).
+        if (!(document.execCommand && document.execCommand("insertText", false, marked))) {
+          accountField.setRangeText(marked, from, to, "end");
+          accountField.dispatchEvent(new Event("input", { bubbles: true }));
+        }
+      });
+    }
+  }
 })();

@@ -5,11 +5,13 @@ mod admin;
 mod audit;
 mod auth;
 mod cases;
+mod citations;
 mod export;
 mod names;
 mod records;
 mod search;
 mod testimony;
+mod testimony_links;
 
 use actix_web::web;
 
@@ -40,8 +42,11 @@ pub const PAGES: &[(&str, &str, Option<Action>)] = &[
     ("POST", "/testimonies/{id}/edit", Some(Action::TestimonyCreate)),
     ("POST", "/testimonies/{id}/autosave", Some(Action::TestimonyCreate)),
     ("POST", "/testimonies/{id}/seal", Some(Action::TestimonyCreate)),
+    ("GET", "/testimonies/{id}/seal", Some(Action::TestimonyCreate)),
     ("POST", "/testimonies/{id}/attachments", Some(Action::TestimonyCreate)),
-    ("POST", "/testimonies/{id}/link", Some(Action::CaseLink)),
+    ("POST", "/testimonies/{id}/link", Some(Action::TestimonyLink)),
+    ("GET", "/testimonies/{id}/incidents/new", Some(Action::TestimonyLink)),
+    ("POST", "/testimonies/{id}/incidents/new", Some(Action::TestimonyLink)),
     ("POST", "/testimonies/{id}/withdraw", Some(Action::TestimonyCreate)),
     ("GET", "/testimonies/{id}/correct", Some(Action::TestimonyCreate)),
     ("POST", "/testimonies/{id}/correct", Some(Action::TestimonyCreate)),
@@ -96,6 +101,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(admin::routes)
         .configure(audit::routes)
         .configure(testimony::routes)
+        .configure(testimony_links::routes)
         .configure(records::routes)
         .configure(search::routes)
         .configure(export::routes);

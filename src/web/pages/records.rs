@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::auth::see_other;
 use super::cases::{kind_id, person_label};
+use super::citations::{case_testimonies, evidence_choice};
 use super::names;
 use crate::auth::Action;
 use crate::auth::policy::act;
@@ -18,6 +19,7 @@ use crate::cases::incidents::{self, IncidentView, InvolvementSummary, NewInciden
 use crate::cases::labels::{self, Names, Wanted};
 use crate::cases::persons::{self, NewPerson, PersonKind, PersonView};
 use crate::cases::places::{self, NewPlace, PlaceView};
+use crate::cases::testimonies::TestimonySummary;
 use crate::cases::units::{self, NewUnit, UnitRef, UnitView};
 use crate::cases::validate::Precision;
 use crate::cases::vocab::{self, Term};
@@ -61,7 +63,7 @@ impl Labels {
             .unwrap_or_else(|| code.to_owned())
     }
 
-    fn terms<'a>(&'a self, vocabulary: &'a str) -> impl Iterator<Item = &'a Term> + 'a {
+    pub fn terms<'a>(&'a self, vocabulary: &'a str) -> impl Iterator<Item = &'a Term> + 'a {
         self.0.iter().filter(move |t| t.vocabulary == vocabulary)
     }
 }
@@ -219,6 +221,8 @@ struct IncidentPage {
     names: Names,
     people: Vec<PersonView>,
     units: Vec<UnitRef>,
+    /// The case's testimonies: to name the ones cited, and to choose from.
+    testimonies: Vec<TestimonySummary>,
 }
 
 #[derive(Deserialize)]
@@ -234,34 +238,38 @@ async fn incident(
     q: web::Query<Linked>,
 ) -> Result<HttpResponse> {
     let (p, id) = (who.principal, id.into_inner());
-    let (page, may_link) = state
-        .tx(move |c, k| {
-            let i = incidents::get(c, k, &p, id)?;
-            let may_link = super::cases::may_in_case(c, &p, i.case_id, Action::CaseLink);
-            // Units are named in the list of who was involved, whoever reads it.
-            let units = units::list(c, k, &p, i.case_id, (500, 0))?.0;
-            let people =
-                if may_link { persons::list(c, k, &p, i.case_id, None, (500, 0))?.0 } else { Vec::new() };
-            let want = Wanted {
-                persons: i
-                    .victim_ids
-                    .iter()
-                    .copied()
-                    .chain(i.involvements.iter().filter_map(|v| v.person_id))
-                    .collect(),
-                testimonies: i.testimonies.clone(),
-                ..Wanted::default()
-            };
-            let names = labels::load(c, k, &p, i.case_id, &want)?;
-            Ok((IncidentPage { i, labels: Labels::load(c)?, names, people, units }, may_link))
-        })
-        .await?;
+    let (page, may_link) = state.tx(move |c, k| incident_page(c, k, &p, id)).await?;
     Ok(layout::page(
         &ctx,
         "incident-title",
         Nav::Cases,
         incident_body(&ctx, &page, may_link, q.linked.is_some(), &[]),
     ))
+}
+
+fn incident_page(
+    c: &mut DbConnection,
+    k: &crate::crypto::Keyring,
+    p: &crate::auth::Principal,
+    id: Uuid,
+) -> Result<(IncidentPage, bool)> {
+    let i = incidents::get(c, k, p, id)?;
+    let may_link = super::cases::may_in_case(c, p, i.case_id, Action::CaseLink);
+    // Units are named in the list of who was involved, whoever reads it.
+    let units = units::list(c, k, p, i.case_id, (500, 0))?.0;
+    // Who may record an involvement chooses among the case's people and testimonies.
+    let (people, testimonies) = if may_link {
+        (persons::list(c, k, p, i.case_id, None, (500, 0))?.0, case_testimonies(c, p, i.case_id)?)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let want = Wanted {
+        persons: i.victim_ids.iter().copied().chain(i.involvements.iter().filter_map(|v| v.person_id)).collect(),
+        testimonies: i.testimonies.iter().copied().chain(i.involvements.iter().flat_map(|v| v.testimonies.iter().copied())).collect(),
+        ..Wanted::default()
+    };
+    let names = labels::load(c, k, p, i.case_id, &want)?;
+    Ok((IncidentPage { i, labels: Labels::load(c)?, names, people, units, testimonies }, may_link))
 }
 
 fn incident_body(
@@ -300,6 +308,9 @@ fn incident_body(
                     @if let Some(pid) = inv.person_id { a href={ "/persons/" (pid) } { (name_of(pid)) } }
                     @if let Some(uid) = inv.unit_id { a href={ "/units/" (uid) } { (unit_of(uid)) } }
                     " · " (labels.of(lang, "involvement_role", &inv.role))
+                    @if !inv.testimonies.is_empty() {
+                        " · " (ctx.t("involvement-cites")) " " (names::testimony_links(ctx, &page.names, &inv.testimonies))
+                    }
                 }
             } }
             @if may_link {
@@ -324,8 +335,9 @@ fn incident_body(
                                 @for t in labels.terms("involvement_role") { option value=(t.code) { (term_label(lang, t)) } }
                             }
                         }))
-                        div.field { button.secondary type="submit" { (ctx.t("link")) } }
                     }
+                    (evidence_choice(ctx, &page.testimonies, &page.i.testimonies))
+                    button.secondary type="submit" { (ctx.t("link")) }
                 }
             }
         }
@@ -345,11 +357,14 @@ fn incident_body(
 struct InvolvementForm {
     who: String,
     role: String,
+    /// Root ids of the testimonies cited; anything else is refused by the service.
+    testimony_ids: Vec<String>,
 }
 
 async fn add_involvement(
     state: web::Data<AppState>,
     who: Allowed<act::CaseLink>,
+    ctx: Ctx,
     id: web::Path<Uuid>,
     form: Form<InvolvementForm>,
 ) -> Result<HttpResponse> {
@@ -359,10 +374,19 @@ async fn add_involvement(
         person_id: target("person:"),
         unit_id: target("unit:"),
         role: f.role.clone(),
-        testimony_ids: Vec::new(),
+        testimony_ids: f.testimony_ids.iter().map(|t| t.trim().parse().unwrap_or(Uuid::nil())).collect(),
     };
-    state.tx(move |c, k| incidents::add_involvement(c, k, &p, id, &input)).await?;
-    Ok(see_other(&format!("/incidents/{id}?linked=1")))
+    let p2 = p.clone();
+    match state.tx(move |c, k| incidents::add_involvement(c, k, &p2, id, &input)).await {
+        Ok(_) => Ok(see_other(&format!("/incidents/{id}?linked=1"))),
+        // Shown again with the reason above the form (a testimony of another case, …).
+        Err(Error::Validation(errors)) => {
+            let (page, may_link) = state.tx(move |c, k| incident_page(c, k, &p, id)).await?;
+            let body = incident_body(&ctx, &page, may_link, false, &errors);
+            Ok(layout::render(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "incident-title", Nav::Cases, body))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 async fn place(

@@ -29,14 +29,14 @@ use crate::http::extract::Allowed;
 use crate::startup::AppState;
 use crate::web::i18n::Lang;
 use crate::web::layout::{self, Nav, csrf_field, field, form_errors, notice, when};
-use crate::web::{Ctx, Form, marking, session};
+use crate::web::{Ctx, Form, languages, marking, session};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/cases/{id}/testimonies/new").get(new_page).post(create))
         .service(web::resource("/testimonies/{id}").get(show))
         .service(web::resource("/testimonies/{id}/edit").post(edit))
         .service(web::resource("/testimonies/{id}/autosave").post(autosave))
-        .service(web::resource("/testimonies/{id}/seal").post(seal))
+        .service(web::resource("/testimonies/{id}/seal").get(seal_page).post(seal))
         .service(web::resource("/testimonies/{id}/attachments").post(upload))
         .service(web::resource("/testimonies/{id}/link").post(link))
         .service(web::resource("/testimonies/{id}/withdraw").post(withdraw))
@@ -47,8 +47,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// The recipient categories a witness may agree to, in the order the form asks.
 const SHARE: [&str; 6] = ["un_bodies", "international_mechanisms", "prosecutors", "ngos", "media", "public"];
-/// Languages offered as checkboxes; others can be recorded through the API.
-const LANGUAGES: [&str; 4] = ["ru", "be", "uk", "en"];
 const HOW_GIVEN: [&str; 4] = ["written", "oral_recorded", "oral_witnessed", "other"];
 const RELIABILITY: [&str; 4] = ["unknown", "high", "medium", "low"];
 
@@ -111,6 +109,18 @@ impl TestimonyForm {
             public: has("public"),
         };
         let (account, identifying_spans) = marking::parse(&self.account);
+        let mut codes: Vec<String> = Vec::new();
+        for typed in self.languages.iter().filter(|l| !l.trim().is_empty()) {
+            match languages::parse(typed) {
+                Some(code) if !codes.contains(&code) => codes.push(code),
+                Some(_) => {}
+                None => errors.push(FieldError::new(
+                    "languages",
+                    "invalid_language",
+                    "choose a language from the list, or type an ISO 639 code",
+                )),
+            }
+        }
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -118,7 +128,7 @@ impl TestimonyForm {
             witness_id,
             interview_date: opt(&self.interview_date),
             interview_place: opt(&self.interview_place),
-            languages: self.languages.clone(),
+            languages: codes,
             source_connection: self.source_connection.clone(),
             reliability,
             account,
@@ -236,10 +246,40 @@ fn testimony_form(
         "interpreter",
         "correction_reason",
     ];
+    // The account comes first: it is where the documenter types for the length of the
+    // interview. What is filled in once (witness, interview, consent) follows.
+    let lang = ctx.lang();
+    let typed: Vec<&String> = f.languages.iter().filter(|l| !l.trim().is_empty()).collect();
+    let language_inputs = (typed.len() + 1).max(2);
+    let shown = |v: &str| {
+        if crate::cases::validate::language_code(v) { languages::entry(lang, v) } else { v.to_owned() }
+    };
+    let people_open = !(f.interviewer.is_empty() && f.interpreter.is_empty() && f.persons_present.is_empty())
+        || errors
+            .iter()
+            .any(|e| ["interviewer", "interpreter", "persons_present"].contains(&e.field.as_str()));
     html! {
         (form_errors(ctx, errors, &known))
         form #testimony-form method="post" action=(action) data-autosave=[autosave] {
             (csrf_field(ctx))
+            fieldset.step.account-step {
+                legend { (ctx.t("step-account")) }
+                (field(ctx, "account", "account", errors, html! {
+                    div.account-tools {
+                        button.secondary #mark-identifying type="button" hidden aria-controls="account" { (ctx.t("account-mark")) }
+                    }
+                    textarea.account #account name="account" required aria-describedby="account-hint" { (f.account) }
+                    p.hint #account-hint { (ctx.t("account-marking-hint")) " " (ctx.t("account-save-hint")) }
+                }))
+                (field(ctx, "summary", "summary", errors, html! {
+                    textarea #summary name="summary" rows="3" { (f.summary) }
+                }))
+                @if is_correction {
+                    (field(ctx, "correction_reason", "correction-reason", errors, html! {
+                        textarea #correction_reason name="correction_reason" rows="2" required { (f.correction_reason) }
+                    }))
+                }
+            }
             fieldset.step {
                 legend { (ctx.t("step-witness")) }
                 @if is_new {
@@ -269,15 +309,23 @@ fn testimony_form(
                 (field(ctx, "interview_place", "interview-place", errors, html! {
                     input #interview_place name="interview_place" type="text" value=(f.interview_place) autocomplete="off";
                 }))
-                fieldset {
-                    legend { (ctx.t("interview-languages")) }
-                    @for code in LANGUAGES {
-                        div.choice {
-                            input type="checkbox" name="languages" value=(code) id={ "lang-" (code) } checked[f.languages.iter().any(|l| l == code)];
-                            label for={ "lang-" (code) } { (ctx.t(&format!("language-{code}"))) }
+                (field(ctx, "languages", "interview-languages", errors, html! {
+                    @for n in 0..language_inputs {
+                        @let value = typed.get(n).map(|v| shown(v)).unwrap_or_default();
+                        @if n == 0 {
+                            input.language #languages name="languages" type="text" list="iso639" value=(value) autocomplete="off" aria-describedby="languages-hint";
+                        } @else {
+                            input.language id={ "languages-" (n + 1) } name="languages" type="text" list="iso639" value=(value) autocomplete="off"
+                                aria-label=(ctx.t("language-another")) aria-describedby="languages-hint";
                         }
                     }
-                }
+                    datalist #iso639 {
+                        @for (entry, autonym) in languages::offered(lang) {
+                            option value=(entry) label=[autonym] {}
+                        }
+                    }
+                    p.hint #languages-hint { (ctx.t("languages-hint")) }
+                }))
                 (field(ctx, "source_connection", "source-connection", errors, html! {
                     select #source_connection name="source_connection" required {
                         option value="" { "—" }
@@ -293,16 +341,19 @@ fn testimony_form(
                         }
                     }
                 }))
-                (field(ctx, "interviewer", "interviewer", errors, html! {
-                    input #interviewer name="interviewer" type="text" value=(f.interviewer) autocomplete="off";
-                }))
-                (field(ctx, "interpreter", "interpreter", errors, html! {
-                    input #interpreter name="interpreter" type="text" value=(f.interpreter) autocomplete="off";
-                }))
-                (field(ctx, "persons_present", "persons-present", errors, html! {
-                    textarea #persons_present name="persons_present" rows="2" aria-describedby="persons_present-hint" { (f.persons_present) }
-                    p.hint #persons_present-hint { (ctx.t("persons-present-hint")) }
-                }))
+                details.more open[people_open] {
+                    summary { (ctx.t("interview-people")) }
+                    (field(ctx, "interviewer", "interviewer", errors, html! {
+                        input #interviewer name="interviewer" type="text" value=(f.interviewer) autocomplete="off";
+                    }))
+                    (field(ctx, "interpreter", "interpreter", errors, html! {
+                        input #interpreter name="interpreter" type="text" value=(f.interpreter) autocomplete="off";
+                    }))
+                    (field(ctx, "persons_present", "persons-present", errors, html! {
+                        textarea #persons_present name="persons_present" rows="2" aria-describedby="persons_present-hint" { (f.persons_present) }
+                        p.hint #persons_present-hint { (ctx.t("persons-present-hint")) }
+                    }))
+                }
             }
             fieldset.step {
                 legend { (ctx.t("step-consent")) }
@@ -338,21 +389,6 @@ fn testimony_form(
                 (field(ctx, "consent.text_version", "consent-text-version", errors, html! {
                     input id="consent.text_version" name="text_version" type="text" value=(if f.text_version.is_empty() { "1" } else { &f.text_version });
                 }))
-            }
-            fieldset.step {
-                legend { (ctx.t("step-account")) }
-                (field(ctx, "account", "account", errors, html! {
-                    textarea.account #account name="account" required aria-describedby="account-hint" { (f.account) }
-                    p.hint #account-hint { (ctx.t("account-marking-hint")) }
-                }))
-                (field(ctx, "summary", "summary", errors, html! {
-                    textarea #summary name="summary" rows="3" { (f.summary) }
-                }))
-                @if is_correction {
-                    (field(ctx, "correction_reason", "correction-reason", errors, html! {
-                        textarea #correction_reason name="correction_reason" rows="2" required { (f.correction_reason) }
-                    }))
-                }
             }
             p #autosave-status role="status" aria-live="polite" {}
             @if is_correction {
@@ -476,7 +512,7 @@ async fn show(
         .tx(move |c, k| {
             let t = testimonies::get(c, k, &p, id)?;
             let case = cases::get(c, k, &p, t.case_id)?;
-            let may_link = super::cases::may_in_case(c, &p, t.case_id, Action::CaseLink);
+            let may_link = super::cases::may_in_case(c, &p, t.case_id, Action::TestimonyLink);
             let case_incidents =
                 if may_link { incidents::list(c, k, &p, t.case_id, (200, 0))?.0 } else { Vec::new() };
             let labels = super::records::Labels::load(c)?;
@@ -552,7 +588,10 @@ fn testimony_page(
             }
             @if let Some(d) = &t.interview_date { dt { (ctx.t("interview-date")) } dd { (ctx.lang().date(d)) } }
             @if let Some(pl) = &t.interview_place { dt { (ctx.t("interview-place")) } dd { (pl) } }
-            @if !t.languages.is_empty() { dt { (ctx.t("interview-languages")) } dd { (t.languages.join(", ")) } }
+            @if !t.languages.is_empty() {
+                dt { (ctx.t("interview-languages")) }
+                dd { (t.languages.iter().map(|c| languages::name(ctx.lang(), c)).collect::<Vec<_>>().join(", ")) }
+            }
             dt { (ctx.t("source-connection")) } dd { (a.labels.of(ctx.lang(), "source_connection", &t.source_connection)) }
             dt { (ctx.t("consent-shared-with")) }
             dd { @if shared.is_empty() { (ctx.t("consent-nobody")) } @else { (shared.join(", ")) } }
@@ -566,6 +605,13 @@ fn testimony_page(
             h2 { (ctx.t("account")) }
             div.account-text lang=[t.languages.first()] { (t.account) }
             @if !t.summary.is_empty() { h2 { (ctx.t("summary")) } p { (t.summary) } }
+        }
+        // The author's draft: the account to go on typing comes before the files.
+        @if let Some(form) = &form {
+            section aria-labelledby="edit-h" {
+                h2 #edit-h { (ctx.t("draft-edit")) }
+                (form)
+            }
         }
         section aria-labelledby="attachments-h" {
             h2 #attachments-h { (ctx.t("attachments")) }
@@ -589,18 +635,13 @@ fn testimony_page(
                 }
             }
         }
-        @if let Some(form) = form {
-            section aria-labelledby="edit-h" {
-                h2 #edit-h { (ctx.t("draft-edit")) }
-                (form)
-            }
+        @if form.is_some() {
             section.card aria-labelledby="seal-h" {
                 h2 #seal-h { (ctx.t("seal-title")) }
                 p { (ctx.t("seal-explain")) }
-                form #seal-form method="post" action={ "/testimonies/" (t.id) "/seal" } {
-                    (csrf_field(ctx))
-                    button #seal type="submit" { (ctx.t("seal")) }
-                }
+                // A page of its own asks before sealing: it works without script, and
+                // nothing is sealed by one stray click.
+                p { a.button #seal href={ "/testimonies/" (t.id) "/seal" } { (ctx.t("seal")) "…" } }
             }
         }
         @if t.status == Status::Sealed && may_document {
@@ -644,6 +685,9 @@ fn testimony_page(
                     }
                     button.secondary type="submit" { (ctx.t("link")) }
                 }
+            }
+            @if may_link {
+                (super::testimony_links::new_incident_form(ctx, t.id, &a.labels, &Default::default(), &[]))
             }
         }
     }
@@ -737,6 +781,44 @@ async fn autosave(
 #[derive(Deserialize)]
 struct Empty {}
 
+/// Asks before sealing, and says that it cannot be undone.
+async fn seal_page(
+    state: web::Data<AppState>,
+    who: Allowed<act::TestimonyCreate>,
+    ctx: Ctx,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse> {
+    let (p, id) = (who.principal, id.into_inner());
+    let t = state
+        .tx(move |c, k| {
+            access::authorize_record(
+                c,
+                &p,
+                RecordTable::Testimony,
+                &id.to_string(),
+                Action::TestimonyCreate,
+            )?;
+            testimonies::get(c, k, &p, id)
+        })
+        .await?;
+    if t.status != Status::Draft {
+        return Ok(see_other(&format!("/testimonies/{id}")));
+    }
+    let body = html! {
+        p.eyebrow { a href={ "/testimonies/" (id) } { (ctx.t("testimony-of")) " " (t.witness.pseudonym) } }
+        h1 { (ctx.t("seal-confirm-title")) }
+        div.warn role="note" { p { strong { (ctx.t("seal-cannot-undo")) } " " (ctx.t("seal-explain")) } }
+        form #seal-form method="post" action={ "/testimonies/" (id) "/seal" } {
+            (csrf_field(&ctx))
+            div.actions {
+                button.danger #seal-confirm type="submit" { (ctx.t("seal-confirm")) }
+                a.button.secondary href={ "/testimonies/" (id) } { (ctx.t("seal-back")) }
+            }
+        }
+    };
+    Ok(layout::page(&ctx, "seal-confirm-title", Nav::Cases, body))
+}
+
 async fn seal(
     state: web::Data<AppState>,
     who: Allowed<act::TestimonyCreate>,
@@ -809,7 +891,7 @@ struct LinkForm {
 
 async fn link(
     state: web::Data<AppState>,
-    who: Allowed<act::CaseLink>,
+    who: Allowed<act::TestimonyLink>,
     id: web::Path<Uuid>,
     form: Form<LinkForm>,
 ) -> Result<HttpResponse> {

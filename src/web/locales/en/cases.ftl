@@ -85,3 +85,10 @@ place-name = Name
 partial-date-hint = As precise as known: 2021, 2021-03 or 2021-03-14.
 involved = Who was involved
 none = None recorded.
+
+# Involvements that cite the testimonies supporting them (issue 16).
+involvement-evidence = Supporting testimonies
+involvement-evidence-hint = Tick the accounts that support this involvement; they are cited with it here and on the person's or unit's page.
+involvement-evidence-none = This case has no testimonies yet.
+involvement-evidence-describes = linked to this incident
+involvement-cites = supported by

@@ -89,3 +89,18 @@ versions = Versions
 incident = Incident
 link-incident = Link to an incident of this case
 link = Link
+
+# The form as a documenter types into it; links from a testimony (issue 16).
+account-mark = Mark as identifying
+account-save-hint = Ctrl+S (⌘S on a Mac) saves the draft.
+interview-people = Interviewer, interpreter and others present
+language-another = Another language
+languages-hint = Type to search the list, in English, Russian or the language itself; add as many as were spoken (a new empty field appears after saving). Any ISO 639 code is accepted, such as crh for Crimean Tatar.
+error-invalid-language = Choose a language from the list, or type its ISO 639 code.
+seal-confirm-title = Seal this testimony?
+seal-cannot-undo = Sealing cannot be undone.
+seal-confirm = Seal for good
+seal-back = Back to the draft
+incident-new-here = Record a new incident this account describes
+incident-new-here-hint = The incident is added to the case and linked to this testimony. Its place, methods and the people involved are added on the incident's page.
+incident-new-here-add = Add and link

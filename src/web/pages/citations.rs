@@ -1,0 +1,61 @@
+//! Testimonies as evidence: how a cited testimony is named (witness pseudonym, version,
+//! date) and how an investigator chooses the ones that support an involvement.
+
+use maud::{Markup, html};
+use uuid::Uuid;
+
+use crate::cases::testimonies::{self, TestimonySummary};
+use crate::error::Result;
+use crate::store::DbConnection;
+use crate::web::Ctx;
+
+/// A testimony as a citation: the witness's pseudonym, its version and its date
+/// (`W-0031 · version 2 · 5 Mar 2024`).
+pub fn citation(ctx: &Ctx, t: &TestimonySummary) -> String {
+    let date = t
+        .interview_date
+        .as_deref()
+        .map(|d| ctx.lang().date(d))
+        .or_else(|| t.sealed_at.map(|at| ctx.lang().date(&at.date_naive().to_string())));
+    let mut out = format!("{} · {}", t.witness_pseudonym, ctx.ta("version-n", &[("n", t.version.into())]));
+    if let Some(d) = date {
+        out.push_str(" · ");
+        out.push_str(&d);
+    }
+    out
+}
+
+/// The case's testimonies (latest versions), for naming citations.
+pub fn case_testimonies(
+    c: &mut DbConnection,
+    p: &crate::auth::Principal,
+    case_id: Uuid,
+) -> Result<Vec<TestimonySummary>> {
+    Ok(testimonies::list(c, p, case_id, (1000, 0))?.0)
+}
+
+/// The case's testimonies to cite for an involvement, those describing this incident
+/// first; each named by witness pseudonym, version and date.
+pub fn evidence_choice(ctx: &Ctx, testimonies: &[TestimonySummary], describing: &[Uuid]) -> Markup {
+    let here = |t: &&TestimonySummary| describing.contains(&t.root_id);
+    let ordered: Vec<&TestimonySummary> =
+        testimonies.iter().filter(here).chain(testimonies.iter().filter(|t| !here(t))).collect();
+    html! {
+        fieldset #evidence {
+            legend { (ctx.t("involvement-evidence")) }
+            @if ordered.is_empty() { p.empty { (ctx.t("involvement-evidence-none")) } }
+            @else { p.hint { (ctx.t("involvement-evidence-hint")) } }
+            @for t in ordered {
+                div.choice {
+                    input type="checkbox" name="testimony_ids" value=(t.root_id) id={ "ev-" (t.root_id) };
+                    label for={ "ev-" (t.root_id) } {
+                        (citation(ctx, t))
+                        @if describing.contains(&t.root_id) {
+                            span.explain { (ctx.t("involvement-evidence-describes")) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
