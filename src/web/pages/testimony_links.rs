@@ -20,7 +20,7 @@ use crate::error::{Error, FieldError, Result};
 use crate::http::extract::Allowed;
 use crate::startup::AppState;
 use crate::web::i18n::Lang;
-use crate::web::layout::{self, Nav, csrf_field, field, form_errors};
+use crate::web::layout::{self, Nav, csrf_field, field, field_with_id, form_errors};
 use crate::web::{Ctx, Form};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -68,7 +68,7 @@ pub fn new_incident_form(
                         value=(f.start_date) aria-describedby="start_date-hint" autocomplete="off";
                     p.hint #start_date-hint { (ctx.t("partial-date-hint")) }
                 }))
-                (field(ctx, "description", "description", errors, html! {
+                (field_with_id(ctx, "description", "incident-description", "description", errors, html! {
                     textarea #incident-description name="description" rows="3" { (f.description) }
                 }))
                 button.secondary #incident-here-add type="submit" { (ctx.t("incident-new-here-add")) }
