@@ -5,6 +5,7 @@
 pub mod api;
 pub mod extract;
 pub mod headers;
+pub mod json;
 pub mod openapi;
 pub mod problem;
 
