@@ -81,7 +81,7 @@ use crate::http::problem::Problem;
         api::Page<crate::search::query::Hit>, api::Page<crate::cases::vocab::Term>, api::Page<crate::cases::case::Member>,
         api::Page<crate::export::job::BundleView>, api::Page<RolePolicy>,
     )),
-    modifiers(&BearerAuth, &ProblemResponses, &BinaryUploads, &FlattenedBodies),
+    modifiers(&BearerAuth, &ProblemResponses, &BinaryUploads, &FlattenedBodies, &PageItems),
 )]
 pub struct ApiDoc;
 
@@ -264,6 +264,29 @@ impl Modify for FlattenedBodies {
             merged.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
             merged.description = all.description.clone();
             *schema = RefOr::T(Schema::Object(merged));
+        }
+    }
+}
+
+/// utoipa writes a generic's argument out in full: `Page_CaseView`'s items would be an
+/// anonymous copy of `CaseView`, and a generated client would get a second, nameless
+/// type for every list. They refer to the named schema instead.
+struct PageItems;
+
+impl Modify for PageItems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{ArrayItems, Schema};
+        use utoipa::openapi::{Ref, RefOr};
+        let Some(components) = openapi.components.as_mut() else { return };
+        let names: Vec<String> = components.schemas.keys().cloned().collect();
+        for (name, schema) in components.schemas.iter_mut() {
+            let Some(item) = name.strip_prefix("Page_").filter(|i| names.iter().any(|n| n == i)) else {
+                continue;
+            };
+            let RefOr::T(Schema::Object(page)) = schema else { continue };
+            if let Some(RefOr::T(Schema::Array(items))) = page.properties.get_mut("items") {
+                items.items = ArrayItems::RefOrSchema(Box::new(RefOr::Ref(Ref::from_schema_name(item))));
+            }
         }
     }
 }

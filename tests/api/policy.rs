@@ -274,6 +274,10 @@ async fn the_document_is_one_a_client_generator_can_use() {
                     ["items", "total", "limit", "offset"].iter().all(|k| !props[k].is_null()),
                     "{method} {path} is a list without {{items,total,limit,offset}}"
                 );
+                assert!(
+                    props["items"]["items"]["$ref"].is_string(),
+                    "{method} {path}: items are not a named type"
+                );
                 let names: Vec<&str> = params.iter().filter_map(|p| p["name"].as_str()).collect();
                 assert!(names.contains(&"limit") && names.contains(&"offset"), "{method} {path} cannot page");
             }

@@ -15,7 +15,7 @@ from custodia_client.api.records import create_person
 from custodia_client.api.search import search
 from custodia_client.api.testimonies import create_testimony, get_testimony, seal_testimony
 from custodia_client.models import (
-    Consent, HowGiven, LoginRequest, NewCase, NewPerson, PersonKind, Problem, SearchKind,
+    CaseView, Consent, HowGiven, LoginRequest, NewCase, NewPerson, PersonKind, Problem, SearchKind,
     SearchRequest, ShareWith, TestimonyInput,
 )
 
@@ -46,7 +46,8 @@ seen, offset = [], 0
 while True:
     page = ok(list_cases.sync_detailed(client=api, limit=2, offset=offset), 200)
     assert page.limit == 2 and page.offset == offset and len(page.items) <= 2
-    seen += [item["reference"] if isinstance(item, dict) else item.reference for item in page.items]
+    assert all(isinstance(item, CaseView) for item in page.items), page.items
+    seen += [item.reference for item in page.items]
     offset += len(page.items)
     if not page.items or offset >= page.total:
         break
