@@ -292,6 +292,9 @@ async fn the_document_is_one_a_client_generator_can_use() {
         (limit["schema"]["minimum"].as_i64(), limit["schema"]["maximum"].as_i64()),
         (Some(1), Some(200))
     );
+    // Re-authentication is throttled like a login (tests/schemathesis.sh met it).
+    let export = doc["paths"]["/api/v1/cases/{id}/bundles"]["post"]["responses"].as_object().unwrap();
+    assert!(export.contains_key("429"), "{:?}", export.keys());
     let search = doc["paths"]["/api/v1/search"]["post"]["responses"].as_object().unwrap();
     assert!(!search.contains_key("408") && !search.contains_key("507"), "{:?}", search.keys());
     // Uploads are bytes, named in a declared header.

@@ -23,7 +23,9 @@ use crate::startup::AppState;
 #[utoipa::path(post, operation_id = "create_bundle", path = "/api/v1/cases/{id}/bundles", tag = "bundles", params(("id" = Uuid, Path)),
     request_body = BundleInput,
     responses((status = 202, body = BundleView), (status = 401, body = Problem), (status = 404, body = Problem),
-        (status = 422, body = Problem), (status = 507, body = Problem)),
+        (status = 422, body = Problem),
+        (status = 429, body = Problem, description = "`rate_limited`: too many failed re-authentications; see Retry-After"),
+        (status = 507, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create(
     state: web::Data<AppState>,
