@@ -6,6 +6,7 @@ pub mod api;
 pub(crate) mod download;
 pub mod extract;
 pub mod headers;
+pub mod json;
 pub mod openapi;
 pub mod problem;
 

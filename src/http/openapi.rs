@@ -13,7 +13,15 @@ use crate::http::problem::Problem;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Custodia API", description = "Encrypted custody of testimonies. Errors are application/problem+json."),
+    info(
+        title = "Custodia API",
+        description = "Encrypted custody of testimonies. Errors are application/problem+json. \
+            Lists answer `{items, total, limit, offset}`. POST creates or performs an action, \
+            PUT replaces a whole record (the body is the same as to create it), PATCH changes \
+            only the fields sent.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    servers((url = "/", description = "The server that serves this document")),
     paths(
         system::healthz, system::readyz, system::status,
         system::keys, system::unseal, system::seal, system::rotate, system::rewrap,
@@ -70,9 +78,10 @@ use crate::http::problem::Problem;
         crate::export::Selection,
         crate::search::query::SearchRequest, crate::search::query::SearchKind, crate::search::query::Hit,
         crate::search::query::IncidentFilter,
-        api::Page<crate::search::query::Hit>,
+        api::Page<crate::search::query::Hit>, api::Page<crate::cases::vocab::Term>, api::Page<crate::cases::case::Member>,
+        api::Page<crate::export::job::BundleView>, api::Page<RolePolicy>,
     )),
-    modifiers(&BearerAuth, &ProblemResponses, &FlattenedBodies),
+    modifiers(&BearerAuth, &ProblemResponses, &BinaryUploads, &FlattenedBodies, &PageItems),
 )]
 pub struct ApiDoc;
 
@@ -89,11 +98,82 @@ impl Modify for BearerAuth {
 }
 
 /// Every error is a problem document: documented responses that carry a `Problem` get
-/// the `application/problem+json` media type, and every operation lists the errors any
-/// request can meet before its handler runs (malformed input, no or expired session, a
-/// role without the permission, too large or wrong media type, throttling, a sealed
-/// service or an unreachable database), so clients and schema checkers know them all.
+/// the `application/problem+json` media type. Each operation then lists the problems its
+/// shape lets it meet, on top of those its annotation names: a bad path, query or body
+/// (400) only where it has one, 404 where it names a record, 401 and 403 where it needs
+/// a session, 413/415/422 where it takes a JSON body, 408/413/507 for uploads, 503 for
+/// anything that reaches the database or the keys, and the opaque 500 everywhere.
 struct ProblemResponses;
+
+/// What an operation takes, which decides what it can be refused for.
+#[derive(Default)]
+struct Shape {
+    path_params: bool,
+    query_params: bool,
+    json_body: bool,
+    upload: bool,
+    secured: bool,
+    /// `/healthz` answers from the process alone.
+    liveness: bool,
+}
+
+impl Shape {
+    fn of(path: &str, op: &utoipa::openapi::path::Operation) -> Self {
+        use utoipa::openapi::path::ParameterIn;
+        let params = op.parameters.as_deref().unwrap_or_default();
+        let body = op.request_body.as_ref().map(|b| &b.content);
+        Shape {
+            path_params: params.iter().any(|p| p.parameter_in == ParameterIn::Path),
+            query_params: params.iter().any(|p| p.parameter_in == ParameterIn::Query),
+            json_body: body.is_some_and(|c| c.contains_key("application/json")),
+            upload: body.is_some_and(|c| c.keys().any(|k| k != "application/json")),
+            secured: op.security.as_ref().is_some_and(|s| !s.is_empty()),
+            liveness: path == "/healthz",
+        }
+    }
+
+    fn problems(&self) -> Vec<(&'static str, &'static str)> {
+        let mut list = vec![(
+            "500",
+            "`internal` (a bug; `instance` holds the request id to quote) or `integrity_error`",
+        )];
+        if !self.liveness {
+            list.push((
+                "503",
+                "`sealed`, `not_initialised`, `unavailable` (database), `key_unavailable` or `storage_unavailable`; see Retry-After",
+            ));
+        }
+        if self.secured {
+            list.push(("401", "`unauthenticated`: no, bad, expired or revoked token"));
+            list.push((
+                "403",
+                "`forbidden` (the role may not do this) or `second_factor_enrolment_required`",
+            ));
+        }
+        if self.upload {
+            list.push(("400", "`bad_request`: a bad `Content-Type` or `X-Filename`, or a body cut short or not matching its Content-Length"));
+            list.push(("408", "`upload_stalled`: the upload stopped sending"));
+            list.push(("413", "`payload_too_large`: the file is over `storage.max_attachment_bytes`"));
+            list.push(("507", "`insufficient_storage`: the disk is full; nothing of the upload is kept"));
+        }
+        if self.json_body {
+            list.push(("400", "`invalid_body` (not a JSON object, a wrong type, a missing or unknown field), `invalid_path` or `invalid_query`"));
+            list.push(("413", "`payload_too_large`: over `server.max_json_bytes`"));
+            list.push(("415", "`unsupported_media_type`: send `application/json`"));
+            list.push(("422", "`validation_error`: each invalid field named in `errors`"));
+        }
+        if self.path_params || self.query_params {
+            list.push(("400", "`invalid_path` (an id that is not a UUID) or `invalid_query` (an unknown or unreadable query parameter)"));
+        }
+        if self.query_params {
+            list.push(("422", "`validation_error`: e.g. `limit` outside 1–200, named in `errors`"));
+        }
+        if self.path_params {
+            list.push(("404", "`not_found`: no such record, or not in one of the caller's cases (existence is not revealed)"));
+        }
+        list
+    }
+}
 
 impl Modify for ProblemResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -101,20 +181,7 @@ impl Modify for ProblemResponses {
         const PROBLEM: &str = "application/problem+json";
         let problem =
             || ContentBuilder::new().schema(Some(RefOr::Ref(Ref::from_schema_name("Problem")))).build();
-        let common: &[(&str, &str)] = &[
-            ("400", "Malformed request: path, query or body not understood"),
-            ("401", "No valid session (or re-authentication failed)"),
-            ("403", "The role may not do this"),
-            ("404", "No such record, or not in one of the caller's cases (existence is not revealed)"),
-            ("408", "An upload stopped sending"),
-            ("413", "Body too large"),
-            ("415", "Unsupported media type"),
-            ("422", "Invalid fields, each named in `errors`"),
-            ("507", "The disk is full, or an export would not fit"),
-            ("429", "Too many failed attempts; see Retry-After"),
-            ("503", "Sealed, or the database is unreachable; see Retry-After"),
-        ];
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
             let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
             for op in ops.into_iter().flatten() {
                 for response in op.responses.responses.values_mut() {
@@ -126,15 +193,41 @@ impl Modify for ProblemResponses {
                         r.content.insert(media.to_owned(), content);
                     }
                 }
-                for (status, description) in common {
-                    op.responses.responses.entry((*status).to_owned()).or_insert_with(|| {
+                for (status, description) in Shape::of(path, op).problems() {
+                    // The first (and the annotation's own) description of a status wins.
+                    op.responses.responses.entry(status.to_owned()).or_insert_with(|| {
                         RefOr::T(
                             ResponseBuilder::new()
-                                .description(*description)
+                                .description(description)
                                 .content(PROBLEM, problem())
                                 .build(),
                         )
                     });
+                }
+            }
+        }
+    }
+}
+
+/// Uploads are raw bytes (`Content-Type` says what they are), not the array of integers
+/// `Vec<u8>` would describe.
+struct BinaryUploads;
+
+impl Modify for BinaryUploads {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [&mut item.put, &mut item.post];
+            for body in ops.into_iter().flatten().filter_map(|op| op.request_body.as_mut()) {
+                for (media, content) in body.content.iter_mut() {
+                    if media != "application/json" {
+                        content.schema = Some(
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+                                .into(),
+                        );
+                    }
                 }
             }
         }
@@ -171,6 +264,29 @@ impl Modify for FlattenedBodies {
             merged.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
             merged.description = all.description.clone();
             *schema = RefOr::T(Schema::Object(merged));
+        }
+    }
+}
+
+/// utoipa writes a generic's argument out in full: `Page_CaseView`'s items would be an
+/// anonymous copy of `CaseView`, and a generated client would get a second, nameless
+/// type for every list. They refer to the named schema instead.
+struct PageItems;
+
+impl Modify for PageItems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{ArrayItems, Schema};
+        use utoipa::openapi::{Ref, RefOr};
+        let Some(components) = openapi.components.as_mut() else { return };
+        let names: Vec<String> = components.schemas.keys().cloned().collect();
+        for (name, schema) in components.schemas.iter_mut() {
+            let Some(item) = name.strip_prefix("Page_").filter(|i| names.iter().any(|n| n == i)) else {
+                continue;
+            };
+            let RefOr::T(Schema::Object(page)) = schema else { continue };
+            if let Some(RefOr::T(Schema::Array(items))) = page.properties.get_mut("items") {
+                items.items = ArrayItems::RefOrSchema(Box::new(RefOr::Ref(Ref::from_schema_name(item))));
+            }
         }
     }
 }

@@ -196,7 +196,11 @@ fn sanitized(problem: Problem) -> actix_web::Error {
 
 fn describe_serde(e: &serde_json::Error) -> String {
     use serde_json::error::Category;
-    let position = format!("line {}, column {}", e.line(), e.column());
+    // A body bound after parsing (src/http/json.rs) has no position: say nothing then.
+    let position = match e.line() {
+        0 => "its place in the body".to_owned(),
+        line => format!("line {line}, column {}", e.column()),
+    };
     match e.classify() {
         Category::Syntax | Category::Eof => format!("malformed JSON at {position}"),
         Category::Data => {

@@ -568,7 +568,7 @@ async fn bad_export_requests_are_refused_and_leave_nothing_behind() {
     assert!(res.status().is_client_error(), "re-authentication is required");
     // Nothing was queued by any of these.
     let list: Value = w.app.get(&path, &w.lawyer).await.json().await.unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 0);
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
     // A download of a bundle that does not exist, or of another case's.
     let res = w.app.get(&format!("{path}/{}/download", uuid::Uuid::new_v4()), &w.lawyer).await;
     assert_problem(res, 404, "not_found").await;
@@ -601,7 +601,7 @@ async fn a_bundle_larger_than_the_free_space_is_refused_and_nothing_is_queued() 
     let res = app.post(&path, &lawyer, json!({"recipient": "prosecutors", "password": PASSWORD})).await;
     assert_problem(res, 507, "insufficient_storage").await;
     let list: Value = app.get(&path, &lawyer).await.json().await.unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 0);
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
     let blobs = app.db.dir.path().join("blobs");
     let files: Vec<_> = files_under(&blobs);
     assert!(files.is_empty(), "no partial bundle: {files:?}");

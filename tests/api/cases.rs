@@ -589,7 +589,7 @@ async fn an_admin_extends_a_vocabulary_and_the_new_term_is_usable() {
         .await
         .unwrap();
     assert!(
-        terms
+        terms["items"]
             .as_array()
             .unwrap()
             .iter()

@@ -8,6 +8,7 @@ mod bundles;
 mod canary;
 mod cases;
 mod cli;
+mod client;
 mod demo;
 mod e2e;
 mod errors;

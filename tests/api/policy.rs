@@ -225,3 +225,184 @@ async fn ids_from_another_case_reach_nothing() {
         assert_eq!(res.json::<Value>().await.unwrap()["total"], 0);
     }
 }
+
+/// What a client generator relies on: one name per operation, each parameter where it
+/// is sent, a licence and a server, lists in one envelope, and only the problems an
+/// operation can meet (no "upload stopped" on a search).
+#[tokio::test]
+async fn the_document_is_one_a_client_generator_can_use() {
+    let app = spawn_app().await;
+    let doc: Value =
+        app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    assert!(!doc["info"]["license"]["name"].as_str().unwrap_or("").is_empty(), "licence: {}", doc["info"]);
+    assert!(doc["servers"].as_array().is_some_and(|s| !s.is_empty()), "servers");
+    let schemas = &doc["components"]["schemas"];
+    let mut ids = std::collections::BTreeMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let in_path: std::collections::BTreeSet<&str> =
+            path.split('{').skip(1).filter_map(|s| s.split('}').next()).collect();
+        for (method, op) in item.as_object().unwrap() {
+            let id =
+                op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            if let Some(other) = ids.insert(id.to_owned(), format!("{method} {path}")) {
+                panic!("operationId {id} names both {other} and {method} {path}");
+            }
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let declared: std::collections::BTreeSet<&str> =
+                params.iter().filter(|p| p["in"] == "path").map(|p| p["name"].as_str().unwrap()).collect();
+            assert_eq!(declared, in_path, "{method} {path}: path parameters declared vs in the path");
+            let responses = op["responses"].as_object().unwrap();
+            assert!(responses.contains_key("500"), "{method} {path} does not list the opaque 500");
+            let upload = op["requestBody"]["content"].get("application/octet-stream").is_some();
+            assert_eq!(responses.contains_key("408"), upload, "{method} {path}: 408 is for uploads only");
+            if op["requestBody"].is_null() {
+                assert!(!responses.contains_key("415"), "{method} {path} takes no body, lists 415");
+            }
+            if in_path.is_empty() && id != "search" {
+                assert!(!responses.contains_key("404"), "{method} {path} names no record, lists 404");
+            }
+            if op["security"].is_null() {
+                assert!(!responses.contains_key("403"), "{method} {path} is public, lists 403");
+            }
+            // Every list, and nothing else, answers in the one envelope.
+            let ok = &op["responses"]["200"]["content"]["application/json"]["schema"];
+            let schema = ok["$ref"].as_str().map(|r| &schemas[r.rsplit('/').next().unwrap()]).unwrap_or(ok);
+            assert_ne!(schema["type"], "array", "{method} {path} answers a bare array");
+            if id.starts_with("list_") {
+                let props = &schema["properties"];
+                assert!(
+                    ["items", "total", "limit", "offset"].iter().all(|k| !props[k].is_null()),
+                    "{method} {path} is a list without {{items,total,limit,offset}}"
+                );
+                assert!(
+                    props["items"]["items"]["$ref"].is_string(),
+                    "{method} {path}: items are not a named type"
+                );
+                let names: Vec<&str> = params.iter().filter_map(|p| p["name"].as_str()).collect();
+                assert!(names.contains(&"limit") && names.contains(&"offset"), "{method} {path} cannot page");
+            }
+        }
+    }
+    assert!(ids.len() >= 75, "only {} operations", ids.len());
+    // The paging and filter parameters are query parameters.
+    let audit = doc["paths"]["/api/v1/audit"]["get"]["parameters"].as_array().unwrap();
+    assert!(audit.iter().all(|p| p["in"] == "query"), "{audit:?}");
+    let limit = audit.iter().find(|p| p["name"] == "limit").unwrap();
+    assert_eq!(
+        (limit["schema"]["minimum"].as_i64(), limit["schema"]["maximum"].as_i64()),
+        (Some(1), Some(200))
+    );
+    // Re-authentication is throttled like a login (tests/schemathesis.sh met it).
+    let export = doc["paths"]["/api/v1/cases/{id}/bundles"]["post"]["responses"].as_object().unwrap();
+    assert!(export.contains_key("429"), "{:?}", export.keys());
+    let search = doc["paths"]["/api/v1/search"]["post"]["responses"].as_object().unwrap();
+    assert!(!search.contains_key("408") && !search.contains_key("507"), "{:?}", search.keys());
+    // Uploads are bytes, named in a declared header.
+    let upload = &doc["paths"]["/api/v1/testimonies/{id}/attachments"]["post"];
+    assert_eq!(upload["requestBody"]["content"]["application/octet-stream"]["schema"]["format"], "binary");
+    let headers: Vec<&Value> =
+        upload["parameters"].as_array().unwrap().iter().filter(|p| p["in"] == "header").collect();
+    assert!(headers.iter().any(|p| p["name"] == "X-Filename"), "{headers:?}");
+}
+
+/// serde binds a struct from an array by position: `["ARR-1","Array case"]` opened a
+/// case and `[false]` changed a role's policy. Every JSON body must be an object.
+#[tokio::test]
+async fn a_json_array_is_never_taken_for_an_object() {
+    let app = spawn_app().await;
+    let arrays = [
+        (Method::POST, "/api/v1/cases", json!(["ARR-2026-1", "Array case", "x"])),
+        (Method::POST, "/api/v1/users", json!(["arrayuser", "long enough password", "auditor"])),
+        (Method::PUT, "/api/v1/roles/lawyer", json!([false])),
+        (Method::POST, "/api/v1/system/unseal", json!([null, null])),
+        (Method::POST, "/api/v1/auth/login", json!(["admin", PASSWORD])),
+    ];
+    let (_, documenter) = app.user_with_token(Role::Documenter).await;
+    for (method, path, body) in arrays {
+        let token = if path == "/api/v1/cases" { &documenter } else { &app.admin };
+        let problem = assert_problem(
+            app.call(method.clone(), path, Some(token), Some(body)).await,
+            400,
+            "invalid_body",
+        )
+        .await;
+        assert!(problem["detail"].as_str().unwrap().contains("object"), "{method} {path}: {problem}");
+    }
+    let cases: Value = app.get("/api/v1/cases", &documenter).await.json().await.unwrap();
+    assert_eq!(cases["total"], 0, "no case was opened from an array");
+    let users: Value = app.get("/api/v1/users", &app.admin).await.json().await.unwrap();
+    assert!(users["items"].as_array().unwrap().iter().all(|u| u["username"] != "arrayuser"));
+    let roles: Value = app.get("/api/v1/roles", &app.admin).await.json().await.unwrap();
+    assert_eq!(roles["total"], Role::ALL.len());
+
+    // And for every operation that takes a JSON body, whoever calls it.
+    let doc: Value =
+        app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let mut tried = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if op["requestBody"]["content"].get("application/json").is_none() {
+                continue;
+            }
+            let concrete = path
+                .replace("{id}", &uuid::Uuid::new_v4().to_string())
+                .replace("{role}", "lawyer")
+                .replace("{vocabulary}", "torture_method");
+            let method: Method = method.to_uppercase().parse().unwrap();
+            for token in [&app.admin, &documenter] {
+                let res = app.call(method.clone(), &concrete, Some(token), Some(json!(["a", 1, true]))).await;
+                assert!([400, 403].contains(&res.status().as_u16()), "{method} {concrete}: {}", res.status());
+                tried += 1;
+            }
+        }
+    }
+    assert!(tried >= 50, "only {tried} calls");
+}
+
+/// `5.0` is an integer in JSON Schema 2020-12 (the document is OpenAPI 3.1), so a body
+/// that writes one so is read as one; a real fraction is still refused.
+#[tokio::test]
+async fn an_integer_with_a_zero_fraction_is_an_integer() {
+    let app = spawn_app().await;
+    let (_, investigator) = app.user_with_token(Role::Investigator).await;
+    let res =
+        app.post("/api/v1/search", &investigator, json!({"q": "word", "limit": 5.0, "offset": 0.0})).await;
+    assert_eq!(res.status(), 200);
+    let page: Value = res.json().await.unwrap();
+    assert_eq!((page["limit"].as_i64(), page["offset"].as_i64()), (Some(5), Some(0)));
+    let res = app.post("/api/v1/search", &investigator, json!({"q": "word", "limit": 5.5})).await;
+    assert_problem(res, 400, "invalid_body").await;
+}
+
+/// Short lists too answer `{items, total, limit, offset}` and take `limit`/`offset`.
+#[tokio::test]
+async fn every_list_answers_in_the_one_envelope() {
+    let app = spawn_app().await;
+    let (_, lead) = app.user_with_token(Role::Documenter).await;
+    let case: Value = app
+        .post("/api/v1/cases", &lead, json!({"reference": "ENV-1", "title": "t"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let case_id = case["id"].as_str().unwrap();
+    let lists = [
+        ("/api/v1/vocabularies?limit=3&offset=1".to_owned(), &lead),
+        (format!("/api/v1/cases/{case_id}/members?limit=3"), &lead),
+        (format!("/api/v1/cases/{case_id}/bundles?limit=3"), &lead),
+        ("/api/v1/roles?limit=3".to_owned(), &app.admin),
+    ];
+    for (path, token) in lists {
+        let res = app.get(&path, token).await;
+        assert_eq!(res.status(), 200, "{path}");
+        let page: Value = res.json().await.unwrap();
+        assert!(page["items"].as_array().unwrap().len() <= 3, "{path}: {page}");
+        assert_eq!(page["limit"], 3, "{path}");
+        assert!(page["total"].as_i64().is_some(), "{path}: {page}");
+    }
+    let terms: Value = app.get("/api/v1/vocabularies?limit=3&offset=1", &lead).await.json().await.unwrap();
+    assert_eq!((terms["items"].as_array().unwrap().len(), terms["offset"].as_i64()), (3, Some(1)));
+    assert!(terms["total"].as_i64().unwrap() > 3);
+    let res = app.get("/api/v1/roles?limit=0", &app.admin).await;
+    assert_problem(res, 422, "validation_error").await;
+}

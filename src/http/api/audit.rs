@@ -15,6 +15,7 @@ use crate::http::problem::Problem;
 use crate::startup::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// User id of the actor.
@@ -27,13 +28,15 @@ pub struct AuditQuery {
     pub from: Option<DateTime<Utc>>,
     /// RFC 3339; entries before.
     pub to: Option<DateTime<Utc>>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 
 /// The audit log, newest first, with filters. Reading it is itself audited. Permission:
 /// `audit.read`.
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
+#[utoipa::path(get, operation_id = "list_audit_entries", path = "/api/v1/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, body = Page<StoredEntry>), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -74,7 +77,7 @@ pub async fn list(
 
 /// One entry with its inclusion proof against the latest signed checkpoint (signed now
 /// if the log has grown past it). Permission: `audit.read`.
-#[utoipa::path(get, path = "/api/v1/audit/entries/{seq}/proof", tag = "audit", params(("seq" = i64, Path)),
+#[utoipa::path(get, operation_id = "get_audit_entry_proof", path = "/api/v1/audit/entries/{seq}/proof", tag = "audit", params(("seq" = i64, Path)),
     responses((status = 200, body = EntryProof), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn proof(
     state: web::Data<AppState>,
@@ -107,7 +110,7 @@ pub struct CheckpointView {
 /// The latest signed tree head of the audit log (signed now if the log has grown) and
 /// the key that verifies it. Keep copies: a later head must be consistent with yours.
 /// Permission: `audit.checkpoint`.
-#[utoipa::path(get, path = "/api/v1/audit/checkpoint", tag = "audit",
+#[utoipa::path(get, operation_id = "get_audit_checkpoint", path = "/api/v1/audit/checkpoint", tag = "audit",
     responses((status = 200, body = CheckpointView)), security(("bearer" = [])))]
 pub async fn checkpoint(
     state: web::Data<AppState>,
@@ -126,6 +129,7 @@ pub async fn checkpoint(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ConsistencyQuery {
     /// The size of the older tree head (a checkpoint you kept).
@@ -145,7 +149,7 @@ pub struct ConsistencyProof {
 }
 
 /// Proof that the log only grew between two sizes. Permission: `audit.checkpoint`.
-#[utoipa::path(get, path = "/api/v1/audit/consistency", tag = "audit", params(ConsistencyQuery),
+#[utoipa::path(get, operation_id = "get_audit_consistency_proof", path = "/api/v1/audit/consistency", tag = "audit", params(ConsistencyQuery),
     responses((status = 200, body = ConsistencyProof), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn consistency(
     state: web::Data<AppState>,
@@ -184,7 +188,7 @@ pub struct Custody {
 
 /// The chain of custody of one record: created, sealed, read by, downloaded by,
 /// exported… each event with its inclusion proof. Permission: `audit.read`.
-#[utoipa::path(get, path = "/api/v1/audit/custody/{target_type}/{target_id}", tag = "audit",
+#[utoipa::path(get, operation_id = "get_chain_of_custody", path = "/api/v1/audit/custody/{target_type}/{target_id}", tag = "audit",
     params(("target_type" = String, Path), ("target_id" = String, Path)),
     responses((status = 200, body = Custody)), security(("bearer" = [])))]
 pub async fn custody(

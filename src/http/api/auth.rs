@@ -9,6 +9,7 @@ use crate::auth::policy::act;
 use crate::auth::service::{TotpEnrolment, UserView};
 use crate::error::Result;
 use crate::http::extract::{Allowed, client_ip};
+use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
 use crate::startup::AppState;
 
@@ -38,7 +39,7 @@ pub struct LoginResponse {
 ///
 /// Public. Failures are throttled per account and per client address; unknown users
 /// and wrong passwords get the same answer.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+#[utoipa::path(post, operation_id = "log_in", path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse),
         (status = 401, body = Problem, description = "invalid_credentials, totp_required or totp_invalid"),
@@ -47,7 +48,7 @@ pub struct LoginResponse {
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: JsonObject<LoginRequest>,
 ) -> Result<web::Json<LoginResponse>> {
     let body = body.into_inner();
     let client = client_ip(&req, state.trust_forwarded_for);
@@ -62,7 +63,7 @@ pub async fn login(
 }
 
 /// End this session. Permission: `self.manage`.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+#[utoipa::path(post, operation_id = "log_out", path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204), (status = 401, body = Problem)), security(("bearer" = [])))]
 pub async fn logout(state: web::Data<AppState>, who: Allowed<act::SelfManage>) -> Result<HttpResponse> {
     state.auth.logout(&who.principal).await?;
@@ -77,7 +78,7 @@ pub struct Me {
 }
 
 /// The signed-in user. Permission: `self.manage`.
-#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
+#[utoipa::path(get, operation_id = "get_me", path = "/api/v1/auth/me", tag = "auth",
     responses((status = 200, body = Me), (status = 401, body = Problem)), security(("bearer" = [])))]
 pub async fn me(state: web::Data<AppState>, who: Allowed<act::SelfManage>) -> Result<web::Json<Me>> {
     let user = state.auth.me(&who.principal).await?;
@@ -94,13 +95,13 @@ pub struct ChangePassword {
 }
 
 /// Change one's own password; other sessions of this user end. Permission: `self.manage`.
-#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = ChangePassword,
+#[utoipa::path(post, operation_id = "change_own_password", path = "/api/v1/auth/password", tag = "auth", request_body = ChangePassword,
     responses((status = 204), (status = 422, body = Problem), (status = 401, body = Problem)),
     security(("bearer" = [])))]
 pub async fn change_password(
     state: web::Data<AppState>,
     who: Allowed<act::SelfManage>,
-    body: web::Json<ChangePassword>,
+    body: JsonObject<ChangePassword>,
 ) -> Result<HttpResponse> {
     let body = body.into_inner();
     state.auth.change_own_password(&who.principal, body.current_password, body.new_password).await?;
@@ -109,7 +110,7 @@ pub async fn change_password(
 
 /// Start TOTP enrolment: returns a new secret for an authenticator app. Permission:
 /// `self.manage`.
-#[utoipa::path(post, path = "/api/v1/auth/totp/enrol", tag = "auth",
+#[utoipa::path(post, operation_id = "begin_totp_enrolment", path = "/api/v1/auth/totp/enrol", tag = "auth",
     responses((status = 200, body = TotpEnrolment), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn totp_enrol(
@@ -127,13 +128,13 @@ pub struct TotpConfirm {
 
 /// Finish enrolment with a current code; the session then counts as second-factor
 /// verified. Permission: `self.manage`.
-#[utoipa::path(post, path = "/api/v1/auth/totp/confirm", tag = "auth", request_body = TotpConfirm,
+#[utoipa::path(post, operation_id = "confirm_totp_enrolment", path = "/api/v1/auth/totp/confirm", tag = "auth", request_body = TotpConfirm,
     responses((status = 204), (status = 401, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn totp_confirm(
     state: web::Data<AppState>,
     who: Allowed<act::SelfManage>,
-    body: web::Json<TotpConfirm>,
+    body: JsonObject<TotpConfirm>,
 ) -> Result<HttpResponse> {
     state.auth.totp_confirm(&who.principal, &body.code).await?;
     Ok(HttpResponse::NoContent().finish())

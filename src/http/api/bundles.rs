@@ -6,11 +6,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use uuid::Uuid;
 
 use crate::audit::Actor;
+use super::{Page, PageQuery};
 use crate::auth::policy::act;
 use crate::error::Result;
 use crate::export::job::{self, ARCHIVE_FIELD, BundleInput, BundleView, TABLE};
 use crate::http::download::{self, Source};
 use crate::http::extract::Allowed;
+use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
 use crate::startup::AppState;
 
@@ -18,16 +20,18 @@ use crate::startup::AppState;
 /// Needs the caller's password again (and a fresh one-time code when a second factor is
 /// enrolled). Returns at once; the bundle is built in the background. Permission:
 /// `bundle.export`.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/bundles", tag = "bundles", params(("id" = Uuid, Path)),
+#[utoipa::path(post, operation_id = "create_bundle", path = "/api/v1/cases/{id}/bundles", tag = "bundles", params(("id" = Uuid, Path)),
     request_body = BundleInput,
     responses((status = 202, body = BundleView), (status = 401, body = Problem), (status = 404, body = Problem),
-        (status = 422, body = Problem), (status = 507, body = Problem)),
+        (status = 422, body = Problem),
+        (status = 429, body = Problem, description = "`rate_limited`: too many failed re-authentications; see Retry-After"),
+        (status = 507, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create(
     state: web::Data<AppState>,
     who: Allowed<act::BundleExport>,
     id: web::Path<Uuid>,
-    body: web::Json<BundleInput>,
+    body: JsonObject<BundleInput>,
 ) -> Result<HttpResponse> {
     let case_id = id.into_inner();
     let view = job::start(&state, who.principal, case_id, body.into_inner()).await?;
@@ -37,19 +41,21 @@ pub async fn create(
 }
 
 /// The bundles of a case, newest first. Permission: `bundle.export`.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/bundles", tag = "bundles", params(("id" = Uuid, Path)),
-    responses((status = 200, body = [BundleView]), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(get, operation_id = "list_bundles", path = "/api/v1/cases/{id}/bundles", tag = "bundles", params(("id" = Uuid, Path), PageQuery),
+    responses((status = 200, body = Page<BundleView>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
     who: Allowed<act::BundleExport>,
     id: web::Path<Uuid>,
-) -> Result<web::Json<Vec<BundleView>>> {
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<BundleView>>> {
+    let page = page.resolve()?;
     let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(state.db.run(move |c| job::list(c, &p, id)).await?))
+    Ok(web::Json(Page::slice(state.db.run(move |c| job::list(c, &p, id)).await?, page)))
 }
 
 /// A bundle's status and progress. Permission: `bundle.export`.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/bundles/{bundle_id}", tag = "bundles",
+#[utoipa::path(get, operation_id = "get_bundle", path = "/api/v1/cases/{id}/bundles/{bundle_id}", tag = "bundles",
     params(("id" = Uuid, Path), ("bundle_id" = Uuid, Path)),
     responses((status = 200, body = BundleView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn status(
@@ -63,7 +69,7 @@ pub async fn status(
 
 /// Download a ready bundle: a tar of the BagIt bag, or its age encryption when a
 /// recipient key was given. Audited. Permission: `bundle.export`.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/bundles/{bundle_id}/download", tag = "bundles",
+#[utoipa::path(get, operation_id = "download_bundle", path = "/api/v1/cases/{id}/bundles/{bundle_id}/download", tag = "bundles",
     params(("id" = Uuid, Path), ("bundle_id" = Uuid, Path)),
     responses((status = 200, description = "application/x-tar or application/age"), (status = 404, body = Problem),
         (status = 409, body = Problem)),
@@ -114,7 +120,7 @@ pub async fn download(
 
 /// Delete a bundle once delivered: the stored archive and its key are destroyed; the
 /// record of the export stays. Audited. Permission: `bundle.export`.
-#[utoipa::path(delete, path = "/api/v1/cases/{id}/bundles/{bundle_id}", tag = "bundles",
+#[utoipa::path(delete, operation_id = "delete_bundle", path = "/api/v1/cases/{id}/bundles/{bundle_id}", tag = "bundles",
     params(("id" = Uuid, Path), ("bundle_id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
@@ -132,7 +138,7 @@ pub async fn delete(
 
 /// The organisation's export public key (minisign format) that bundle signatures
 /// verify against. Permission: `bundle.key_read`.
-#[utoipa::path(get, path = "/api/v1/bundles/public-key", tag = "bundles",
+#[utoipa::path(get, operation_id = "get_bundle_public_key", path = "/api/v1/bundles/public-key", tag = "bundles",
     responses((status = 200, description = "minisign public key file", content_type = "text/plain")),
     security(("bearer" = [])))]
 pub async fn public_key(

@@ -11,32 +11,40 @@ use crate::cases::case::{self as cases, CaseUpdate, CaseView, Member, NewCase, N
 use crate::cases::vocab::{self, NewTerm, Term};
 use crate::error::Result;
 use crate::http::extract::Allowed;
+use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
 use crate::startup::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct VocabularyQuery {
     /// One vocabulary: act_type, torture_method, source_connection, involvement_role,
     /// place_type.
     pub vocabulary: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
 }
 
 /// Terms of the controlled vocabularies with English and Russian labels. Permission:
 /// `vocabulary.read`.
-#[utoipa::path(get, path = "/api/v1/vocabularies", tag = "cases", params(VocabularyQuery),
-    responses((status = 200, body = Vec<Term>)), security(("bearer" = [])))]
+#[utoipa::path(get, operation_id = "list_vocabulary_terms", path = "/api/v1/vocabularies", tag = "cases", params(VocabularyQuery),
+    responses((status = 200, body = Page<Term>)), security(("bearer" = [])))]
 pub async fn vocabularies(
     state: web::Data<AppState>,
     _who: Allowed<act::VocabularyRead>,
     q: web::Query<VocabularyQuery>,
-) -> Result<web::Json<Vec<Term>>> {
-    let v = q.into_inner().vocabulary;
-    Ok(web::Json(state.db.run(move |c| vocab::list(c, v.as_deref())).await?))
+) -> Result<web::Json<Page<Term>>> {
+    let q = q.into_inner();
+    let page = PageQuery { limit: q.limit, offset: q.offset }.resolve()?;
+    let v = q.vocabulary;
+    Ok(web::Json(Page::slice(state.db.run(move |c| vocab::list(c, v.as_deref())).await?, page)))
 }
 
 /// Add a term to a vocabulary. Permission: `vocabulary.manage`.
-#[utoipa::path(post, path = "/api/v1/vocabularies/{vocabulary}", tag = "cases", params(("vocabulary" = String, Path)),
+#[utoipa::path(post, operation_id = "add_vocabulary_term", path = "/api/v1/vocabularies/{vocabulary}", tag = "cases", params(("vocabulary" = String, Path)),
     request_body = NewTerm,
     responses((status = 201, body = Term), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -44,7 +52,7 @@ pub async fn add_term(
     state: web::Data<AppState>,
     who: Allowed<act::VocabularyManage>,
     vocabulary: web::Path<String>,
-    body: web::Json<NewTerm>,
+    body: JsonObject<NewTerm>,
 ) -> Result<HttpResponse> {
     let actor = Actor::from(&who.principal);
     let term = state.db.transaction(move |c| vocab::add(c, actor, &vocabulary, &body)).await?;
@@ -52,12 +60,12 @@ pub async fn add_term(
 }
 
 /// Open a case; a non-admin creator becomes its lead. Permission: `case.create`.
-#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = NewCase,
+#[utoipa::path(post, operation_id = "create_case", path = "/api/v1/cases", tag = "cases", request_body = NewCase,
     responses((status = 201, body = CaseView), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn create(
     state: web::Data<AppState>,
     who: Allowed<act::CaseCreate>,
-    body: web::Json<NewCase>,
+    body: JsonObject<NewCase>,
 ) -> Result<HttpResponse> {
     let p = who.principal;
     let case = state.tx(move |c, k| cases::create(c, k, &p, &body)).await?;
@@ -66,7 +74,7 @@ pub async fn create(
 
 /// The caller's cases (admins: every case, by reference and status only). Permission:
 /// `case.list`.
-#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(PageQuery),
+#[utoipa::path(get, operation_id = "list_cases", path = "/api/v1/cases", tag = "cases", params(PageQuery),
     responses((status = 200, body = Page<CaseView>)), security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -80,7 +88,7 @@ pub async fn list(
 }
 
 /// One case (members only; others get 404). Permission: `case.read`.
-#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = Uuid, Path)),
+#[utoipa::path(get, operation_id = "get_case", path = "/api/v1/cases/{id}", tag = "cases", params(("id" = Uuid, Path)),
     responses((status = 200, body = CaseView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn read(
     state: web::Data<AppState>,
@@ -92,14 +100,14 @@ pub async fn read(
 }
 
 /// Change title, description or status (the case lead). Permission: `case.update`.
-#[utoipa::path(patch, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = Uuid, Path)), request_body = CaseUpdate,
+#[utoipa::path(patch, operation_id = "update_case", path = "/api/v1/cases/{id}", tag = "cases", params(("id" = Uuid, Path)), request_body = CaseUpdate,
     responses((status = 200, body = CaseView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update(
     state: web::Data<AppState>,
     who: Allowed<act::CaseUpdate>,
     id: web::Path<Uuid>,
-    body: web::Json<CaseUpdate>,
+    body: JsonObject<CaseUpdate>,
 ) -> Result<web::Json<CaseView>> {
     let (p, id) = (who.principal, id.into_inner());
     Ok(web::Json(state.tx(move |c, k| cases::update(c, k, &p, id, &body)).await?))
@@ -107,33 +115,37 @@ pub async fn update(
 
 /// Who is in the case: admins (who manage membership) for any case, others for their
 /// own cases only. Names and roles, no content. Permission: `case.members_read`.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/members", tag = "cases", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Vec<Member>), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(get, operation_id = "list_case_members", path = "/api/v1/cases/{id}/members", tag = "cases", params(("id" = Uuid, Path), PageQuery),
+    responses((status = 200, body = Page<Member>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn members(
     state: web::Data<AppState>,
     who: Allowed<act::CaseMembersRead>,
     id: web::Path<Uuid>,
-) -> Result<web::Json<Vec<Member>>> {
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<Member>>> {
+    let page = page.resolve()?;
     let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(state.db.transaction(move |c| cases::members(c, &p, id)).await?))
+    Ok(web::Json(Page::slice(state.db.transaction(move |c| cases::members(c, &p, id)).await?, page)))
 }
 
 /// Add a member or change their role in the case. Permission: `case.manage`.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/members", tag = "cases", params(("id" = Uuid, Path)), request_body = NewMember,
-    responses((status = 200, body = Vec<Member>), (status = 404, body = Problem), (status = 422, body = Problem)),
+#[utoipa::path(post, operation_id = "add_case_member", path = "/api/v1/cases/{id}/members", tag = "cases", params(("id" = Uuid, Path)), request_body = NewMember,
+    responses((status = 200, body = Page<Member>, description = "Every member (the first page of the list)"),
+        (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn add_member(
     state: web::Data<AppState>,
     who: Allowed<act::CaseManage>,
     id: web::Path<Uuid>,
-    body: web::Json<NewMember>,
-) -> Result<web::Json<Vec<Member>>> {
+    body: JsonObject<NewMember>,
+) -> Result<web::Json<Page<Member>>> {
     let (actor, id) = (Actor::from(&who.principal), id.into_inner());
-    Ok(web::Json(state.db.transaction(move |c| cases::add_member(c, actor, id, &body)).await?))
+    let members = state.db.transaction(move |c| cases::add_member(c, actor, id, &body)).await?;
+    Ok(web::Json(Page::slice(members, (PageQuery::MAX_LIMIT, 0))))
 }
 
 /// Remove a member from the case. Permission: `case.manage`.
-#[utoipa::path(delete, path = "/api/v1/cases/{id}/members/{user_id}", tag = "cases",
+#[utoipa::path(delete, operation_id = "remove_case_member", path = "/api/v1/cases/{id}/members/{user_id}", tag = "cases",
     params(("id" = Uuid, Path), ("user_id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn remove_member(

@@ -89,9 +89,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// `?limit=&offset=`; limit defaults to 50 and may not exceed 200.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
+    /// How many items, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// How many items to skip (default 0).
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 
@@ -121,10 +126,22 @@ impl PageQuery {
     }
 }
 
+/// Every list answers in this envelope, short lists too, so one client loop pages them
+/// all.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: i64,
     pub limit: i64,
     pub offset: i64,
+}
+
+impl<T> Page<T> {
+    /// A page of a short list the service loads whole (terms, members, bundles, roles).
+    pub fn slice(all: Vec<T>, (limit, offset): (i64, i64)) -> Self {
+        let total = i64::try_from(all.len()).unwrap_or(i64::MAX);
+        let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+        let take = usize::try_from(limit).unwrap_or(0);
+        Page { items: all.into_iter().skip(skip).take(take).collect(), total, limit, offset }
+    }
 }

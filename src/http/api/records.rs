@@ -12,18 +12,19 @@ use crate::cases::places::{self, NewPlace, PlaceView};
 use crate::cases::units::{self, NewCommander, NewUnit, UnitRef, UnitView};
 use crate::error::Result;
 use crate::http::extract::Allowed;
+use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
 use crate::startup::AppState;
 
 /// Record a victim, witness or perpetrator in a case. Permission: `record.write`.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/persons", tag = "records", params(("id" = Uuid, Path)), request_body = NewPerson,
+#[utoipa::path(post, operation_id = "create_person", path = "/api/v1/cases/{id}/persons", tag = "records", params(("id" = Uuid, Path)), request_body = NewPerson,
     responses((status = 201, body = PersonView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create_person(
     state: web::Data<AppState>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
-    body: web::Json<NewPerson>,
+    body: JsonObject<NewPerson>,
 ) -> Result<HttpResponse> {
     let (p, id) = (who.principal, id.into_inner());
     let person = state.tx(move |c, k| persons::create(c, k, &p, id, &body)).await?;
@@ -31,16 +32,19 @@ pub async fn create_person(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PersonQuery {
     pub kind: Option<PersonKind>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 
 /// Persons of a case (identity withheld where the reader may not see it). Permission:
 /// `case.read`.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/persons", tag = "records", params(("id" = Uuid, Path), PersonQuery),
+#[utoipa::path(get, operation_id = "list_persons", path = "/api/v1/cases/{id}/persons", tag = "records", params(("id" = Uuid, Path), PersonQuery),
     responses((status = 200, body = Page<PersonView>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list_persons(
     state: web::Data<AppState>,
@@ -57,7 +61,7 @@ pub async fn list_persons(
 
 /// One person; for a perpetrator, every incident and supporting testimony. Permission:
 /// `case.read`.
-#[utoipa::path(get, path = "/api/v1/persons/{id}", tag = "records", params(("id" = Uuid, Path)),
+#[utoipa::path(get, operation_id = "get_person", path = "/api/v1/persons/{id}", tag = "records", params(("id" = Uuid, Path)),
     responses((status = 200, body = PersonView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn read_person(
     state: web::Data<AppState>,
@@ -70,7 +74,7 @@ pub async fn read_person(
 
 /// Edit a person (identity and contact of a victim or witness: the case lead and the
 /// recorder only). Permission: `record.write`.
-#[utoipa::path(patch, path = "/api/v1/persons/{id}", tag = "records", params(("id" = Uuid, Path)), request_body = PersonUpdate,
+#[utoipa::path(patch, operation_id = "update_person", path = "/api/v1/persons/{id}", tag = "records", params(("id" = Uuid, Path)), request_body = PersonUpdate,
     responses((status = 200, body = PersonView), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -78,21 +82,21 @@ pub async fn update_person(
     state: web::Data<AppState>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
-    body: web::Json<PersonUpdate>,
+    body: JsonObject<PersonUpdate>,
 ) -> Result<web::Json<PersonView>> {
     let (p, id) = (who.principal, id.into_inner());
     Ok(web::Json(state.tx(move |c, k| persons::update(c, k, &p, id, &body)).await?))
 }
 
 /// Record a unit or organisation. Permission: `record.write`.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/units", tag = "records", params(("id" = Uuid, Path)), request_body = NewUnit,
+#[utoipa::path(post, operation_id = "create_unit", path = "/api/v1/cases/{id}/units", tag = "records", params(("id" = Uuid, Path)), request_body = NewUnit,
     responses((status = 201, body = UnitView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create_unit(
     state: web::Data<AppState>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
-    body: web::Json<NewUnit>,
+    body: JsonObject<NewUnit>,
 ) -> Result<HttpResponse> {
     let (p, id) = (who.principal, id.into_inner());
     let unit = state.tx(move |c, k| units::create(c, k, &p, id, &body)).await?;
@@ -100,7 +104,7 @@ pub async fn create_unit(
 }
 
 /// Units of a case. Permission: `case.read`.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/units", tag = "records", params(("id" = Uuid, Path), PageQuery),
+#[utoipa::path(get, operation_id = "list_units", path = "/api/v1/cases/{id}/units", tag = "records", params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, body = Page<UnitRef>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list_units(
     state: web::Data<AppState>,
@@ -116,7 +120,7 @@ pub async fn list_units(
 
 /// A unit with its chain of command, sub-units, commanders and the incidents of its
 /// members. Permission: `case.read`.
-#[utoipa::path(get, path = "/api/v1/units/{id}", tag = "records", params(("id" = Uuid, Path)),
+#[utoipa::path(get, operation_id = "get_unit", path = "/api/v1/units/{id}", tag = "records", params(("id" = Uuid, Path)),
     responses((status = 200, body = UnitView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn read_unit(
     state: web::Data<AppState>,
@@ -129,21 +133,21 @@ pub async fn read_unit(
 
 /// Rename a unit or move it in the chain of command (never under itself). Permission:
 /// `record.write`.
-#[utoipa::path(put, path = "/api/v1/units/{id}", tag = "records", params(("id" = Uuid, Path)), request_body = NewUnit,
+#[utoipa::path(put, operation_id = "replace_unit", path = "/api/v1/units/{id}", tag = "records", params(("id" = Uuid, Path)), request_body = NewUnit,
     responses((status = 200, body = UnitView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update_unit(
     state: web::Data<AppState>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
-    body: web::Json<NewUnit>,
+    body: JsonObject<NewUnit>,
 ) -> Result<web::Json<UnitView>> {
     let (p, id) = (who.principal, id.into_inner());
     Ok(web::Json(state.tx(move |c, k| units::update(c, k, &p, id, &body)).await?))
 }
 
 /// Record a commander of a unit over a period. Permission: `case.link`.
-#[utoipa::path(post, path = "/api/v1/units/{id}/commanders", tag = "records", params(("id" = Uuid, Path)),
+#[utoipa::path(post, operation_id = "add_unit_commander", path = "/api/v1/units/{id}/commanders", tag = "records", params(("id" = Uuid, Path)),
     request_body = NewCommander,
     responses((status = 200, body = UnitView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -151,7 +155,7 @@ pub async fn add_commander(
     state: web::Data<AppState>,
     who: Allowed<act::CaseLink>,
     id: web::Path<Uuid>,
-    body: web::Json<NewCommander>,
+    body: JsonObject<NewCommander>,
 ) -> Result<web::Json<UnitView>> {
     let (p, id) = (who.principal, id.into_inner());
     Ok(web::Json(state.tx(move |c, k| units::add_commander(c, k, &p, id, &body)).await?))
@@ -159,14 +163,14 @@ pub async fn add_commander(
 
 /// Record a place (a detention facility, a police station, …). Permission:
 /// `record.write`.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/places", tag = "records", params(("id" = Uuid, Path)), request_body = NewPlace,
+#[utoipa::path(post, operation_id = "create_place", path = "/api/v1/cases/{id}/places", tag = "records", params(("id" = Uuid, Path)), request_body = NewPlace,
     responses((status = 201, body = PlaceView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create_place(
     state: web::Data<AppState>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
-    body: web::Json<NewPlace>,
+    body: JsonObject<NewPlace>,
 ) -> Result<HttpResponse> {
     let (p, id) = (who.principal, id.into_inner());
     let place = state.tx(move |c, k| places::create(c, k, &p, id, &body)).await?;
@@ -174,7 +178,7 @@ pub async fn create_place(
 }
 
 /// Places of a case. Permission: `case.read`.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/places", tag = "records", params(("id" = Uuid, Path), PageQuery),
+#[utoipa::path(get, operation_id = "list_places", path = "/api/v1/cases/{id}/places", tag = "records", params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, body = Page<PlaceView>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list_places(
     state: web::Data<AppState>,
@@ -189,7 +193,7 @@ pub async fn list_places(
 }
 
 /// One place. Permission: `case.read`.
-#[utoipa::path(get, path = "/api/v1/places/{id}", tag = "records", params(("id" = Uuid, Path)),
+#[utoipa::path(get, operation_id = "get_place", path = "/api/v1/places/{id}", tag = "records", params(("id" = Uuid, Path)),
     responses((status = 200, body = PlaceView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn read_place(
     state: web::Data<AppState>,
@@ -201,14 +205,14 @@ pub async fn read_place(
 }
 
 /// Replace a place's type and details. Permission: `record.write`.
-#[utoipa::path(put, path = "/api/v1/places/{id}", tag = "records", params(("id" = Uuid, Path)), request_body = NewPlace,
+#[utoipa::path(put, operation_id = "replace_place", path = "/api/v1/places/{id}", tag = "records", params(("id" = Uuid, Path)), request_body = NewPlace,
     responses((status = 200, body = PlaceView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update_place(
     state: web::Data<AppState>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
-    body: web::Json<NewPlace>,
+    body: JsonObject<NewPlace>,
 ) -> Result<web::Json<PlaceView>> {
     let (p, id) = (who.principal, id.into_inner());
     Ok(web::Json(state.tx(move |c, k| places::update(c, k, &p, id, &body)).await?))
@@ -216,7 +220,7 @@ pub async fn update_place(
 
 /// Record an incident: what was done, when, where and to whom. Permission:
 /// `record.write`.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/incidents", tag = "records", params(("id" = Uuid, Path)),
+#[utoipa::path(post, operation_id = "create_incident", path = "/api/v1/cases/{id}/incidents", tag = "records", params(("id" = Uuid, Path)),
     request_body = NewIncident,
     responses((status = 201, body = IncidentView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -224,7 +228,7 @@ pub async fn create_incident(
     state: web::Data<AppState>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
-    body: web::Json<NewIncident>,
+    body: JsonObject<NewIncident>,
 ) -> Result<HttpResponse> {
     let (p, id) = (who.principal, id.into_inner());
     let incident = state.tx(move |c, k| incidents::create(c, k, &p, id, &body)).await?;
@@ -232,7 +236,7 @@ pub async fn create_incident(
 }
 
 /// Incidents of a case. Permission: `case.read`.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/incidents", tag = "records", params(("id" = Uuid, Path), PageQuery),
+#[utoipa::path(get, operation_id = "list_incidents", path = "/api/v1/cases/{id}/incidents", tag = "records", params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, body = Page<IncidentView>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list_incidents(
     state: web::Data<AppState>,
@@ -247,7 +251,7 @@ pub async fn list_incidents(
 }
 
 /// One incident with its victims, involvements and testimonies. Permission: `case.read`.
-#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "records", params(("id" = Uuid, Path)),
+#[utoipa::path(get, operation_id = "get_incident", path = "/api/v1/incidents/{id}", tag = "records", params(("id" = Uuid, Path)),
     responses((status = 200, body = IncidentView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn read_incident(
     state: web::Data<AppState>,
@@ -260,14 +264,14 @@ pub async fn read_incident(
 
 /// Replace an incident's facts: act, methods, dates, place, description, victims
 /// (involvements and links stay). Permission: `record.write`.
-#[utoipa::path(put, path = "/api/v1/incidents/{id}", tag = "records", params(("id" = Uuid, Path)), request_body = NewIncident,
+#[utoipa::path(put, operation_id = "replace_incident", path = "/api/v1/incidents/{id}", tag = "records", params(("id" = Uuid, Path)), request_body = NewIncident,
     responses((status = 200, body = IncidentView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update_incident(
     state: web::Data<AppState>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
-    body: web::Json<NewIncident>,
+    body: JsonObject<NewIncident>,
 ) -> Result<web::Json<IncidentView>> {
     let (p, id) = (who.principal, id.into_inner());
     Ok(web::Json(state.tx(move |c, k| incidents::update(c, k, &p, id, &body)).await?))
@@ -275,7 +279,7 @@ pub async fn update_incident(
 
 /// Record a person's or unit's involvement in an incident, with the testimonies that
 /// support it. Permission: `case.link`.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/involvements", tag = "records", params(("id" = Uuid, Path)),
+#[utoipa::path(post, operation_id = "add_involvement", path = "/api/v1/incidents/{id}/involvements", tag = "records", params(("id" = Uuid, Path)),
     request_body = NewInvolvement,
     responses((status = 200, body = IncidentView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -283,7 +287,7 @@ pub async fn add_involvement(
     state: web::Data<AppState>,
     who: Allowed<act::CaseLink>,
     id: web::Path<Uuid>,
-    body: web::Json<NewInvolvement>,
+    body: JsonObject<NewInvolvement>,
 ) -> Result<web::Json<IncidentView>> {
     let (p, id) = (who.principal, id.into_inner());
     Ok(web::Json(state.tx(move |c, k| incidents::add_involvement(c, k, &p, id, &body)).await?))

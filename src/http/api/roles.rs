@@ -3,23 +3,27 @@
 use actix_web::web;
 use serde::Deserialize;
 
+use super::{Page, PageQuery};
 use crate::audit::Actor;
 use crate::auth::policy::act;
 use crate::auth::service::RolePolicy;
 use crate::domain::Role;
 use crate::error::Result;
 use crate::http::extract::Allowed;
+use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
 use crate::startup::AppState;
 
 /// Each role and whether it must use a second factor. Permission: `role_policy.read`.
-#[utoipa::path(get, path = "/api/v1/roles", tag = "roles",
-    responses((status = 200, body = Vec<RolePolicy>)), security(("bearer" = [])))]
+#[utoipa::path(get, operation_id = "list_role_policies", path = "/api/v1/roles", tag = "roles", params(PageQuery),
+    responses((status = 200, body = Page<RolePolicy>)), security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
     _who: Allowed<act::RolePolicyRead>,
-) -> Result<web::Json<Vec<RolePolicy>>> {
-    Ok(web::Json(state.auth.role_policies().await?))
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<RolePolicy>>> {
+    let page = page.resolve()?;
+    Ok(web::Json(Page::slice(state.auth.role_policies().await?, page)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -30,14 +34,14 @@ pub struct UpdateRolePolicy {
 
 /// Require (or stop requiring) a second factor for a role. Users of that role without
 /// one can then only enrol it. Permission: `role_policy.update`.
-#[utoipa::path(put, path = "/api/v1/roles/{role}", tag = "roles", params(("role" = Role, Path)),
+#[utoipa::path(put, operation_id = "replace_role_policy", path = "/api/v1/roles/{role}", tag = "roles", params(("role" = Role, Path)),
     request_body = UpdateRolePolicy,
     responses((status = 200, body = RolePolicy), (status = 400, body = Problem)), security(("bearer" = [])))]
 pub async fn update(
     state: web::Data<AppState>,
     who: Allowed<act::RolePolicyUpdate>,
     role: web::Path<Role>,
-    body: web::Json<UpdateRolePolicy>,
+    body: JsonObject<UpdateRolePolicy>,
 ) -> Result<web::Json<RolePolicy>> {
     let policy = state
         .auth

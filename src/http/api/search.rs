@@ -6,6 +6,7 @@ use super::{Page, PageQuery};
 use crate::auth::policy::act;
 use crate::error::Result;
 use crate::http::extract::Allowed;
+use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
 use crate::search::query::{self, Hit, SearchRequest};
 use crate::startup::AppState;
@@ -15,13 +16,13 @@ use crate::startup::AppState;
 /// from the caller's cases, ranked newest first, with snippets built after decryption.
 /// The query travels in the body, never in a URL, and is audited sealed. Permission:
 /// `search`.
-#[utoipa::path(post, path = "/api/v1/search", tag = "search", request_body = SearchRequest,
+#[utoipa::path(post, operation_id = "search", path = "/api/v1/search", tag = "search", request_body = SearchRequest,
     responses((status = 200, body = Page<Hit>), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn search(
     state: web::Data<AppState>,
     who: Allowed<act::Search>,
-    body: web::Json<SearchRequest>,
+    body: JsonObject<SearchRequest>,
 ) -> Result<web::Json<Page<Hit>>> {
     let p = who.principal;
     let (limit, offset) = PageQuery { limit: body.limit, offset: body.offset }.resolve_in_body()?;

@@ -8,6 +8,7 @@ use crate::audit::Actor;
 use crate::auth::policy::act;
 use crate::error::{Error, FieldError, Result};
 use crate::http::extract::Allowed;
+use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
 use crate::keys::KeyStatus;
 use crate::startup::AppState;
@@ -18,13 +19,13 @@ pub struct Health {
 }
 
 /// Liveness: the process answers. Public.
-#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health)))]
+#[utoipa::path(get, operation_id = "get_health", path = "/healthz", tag = "system", responses((status = 200, body = Health)))]
 pub async fn healthz() -> web::Json<Health> {
     web::Json(Health { status: "ok" })
 }
 
 /// Readiness: the database answers and the keys are loaded. Public.
-#[utoipa::path(get, path = "/readyz", tag = "system",
+#[utoipa::path(get, operation_id = "get_readiness", path = "/readyz", tag = "system",
     responses((status = 200, body = Health), (status = 503, body = Problem, description = "unavailable or sealed")))]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse> {
     if !state.db.is_reachable().await {
@@ -38,7 +39,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse> {
 
 /// Key custody status: sealed or not, root source, KEK versions, rewrap backlog. Never
 /// a key. Permission: `key.manage`.
-#[utoipa::path(get, path = "/api/v1/system/keys", tag = "keys",
+#[utoipa::path(get, operation_id = "get_key_status", path = "/api/v1/system/keys", tag = "keys",
     responses((status = 200, body = KeyStatus)), security(("bearer" = [])))]
 pub async fn keys(state: web::Data<AppState>, _who: Allowed<act::KeyManage>) -> Result<web::Json<KeyStatus>> {
     Ok(web::Json(state.keys.status().await?))
@@ -59,13 +60,13 @@ pub struct Unseal {
 /// shares have arrived); an empty body re-reads a key file or environment key after an
 /// emergency seal. Wrong input answers `wrong_key` and is audited. Permission:
 /// `key.manage`.
-#[utoipa::path(post, path = "/api/v1/system/unseal", tag = "keys", request_body = Unseal,
+#[utoipa::path(post, operation_id = "unseal", path = "/api/v1/system/unseal", tag = "keys", request_body = Unseal,
     responses((status = 200, body = KeyStatus), (status = 400, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn unseal(
     state: web::Data<AppState>,
     who: Allowed<act::KeyManage>,
-    body: web::Json<Unseal>,
+    body: JsonObject<Unseal>,
 ) -> Result<web::Json<KeyStatus>> {
     let actor = Actor::from(&who.principal);
     let status = match body.into_inner() {
@@ -85,7 +86,7 @@ pub async fn unseal(
 
 /// Drop every key from memory at once (the emergency button). Until unsealed, only
 /// sign-in, key status and unseal answer. Permission: `key.manage`.
-#[utoipa::path(post, path = "/api/v1/system/seal", tag = "keys",
+#[utoipa::path(post, operation_id = "seal", path = "/api/v1/system/seal", tag = "keys",
     responses((status = 204), (status = 409, body = Problem)), security(("bearer" = [])))]
 pub async fn seal(state: web::Data<AppState>, who: Allowed<act::KeyManage>) -> Result<HttpResponse> {
     state.keys.seal(Actor::from(&who.principal)).await?;
@@ -94,7 +95,7 @@ pub async fn seal(state: web::Data<AppState>, who: Allowed<act::KeyManage>) -> R
 
 /// Make a new primary key-encryption key. Existing records keep opening under older
 /// versions until rewrapped. Permission: `key.manage`.
-#[utoipa::path(post, path = "/api/v1/system/keys/rotate", tag = "keys",
+#[utoipa::path(post, operation_id = "rotate_keys", path = "/api/v1/system/keys/rotate", tag = "keys",
     responses((status = 200, body = KeyStatus)), security(("bearer" = [])))]
 pub async fn rotate(
     state: web::Data<AppState>,
@@ -119,12 +120,12 @@ pub struct RewrapProgress {
 
 /// Rewrap one batch of record keys onto the primary KEK; call until `remaining` is 0
 /// (the CLI's `custodia keys rewrap` does, with a progress bar). Permission: `key.manage`.
-#[utoipa::path(post, path = "/api/v1/system/keys/rewrap", tag = "keys", request_body = Rewrap,
+#[utoipa::path(post, operation_id = "rewrap_record_keys", path = "/api/v1/system/keys/rewrap", tag = "keys", request_body = Rewrap,
     responses((status = 200, body = RewrapProgress), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn rewrap(
     state: web::Data<AppState>,
     who: Allowed<act::KeyManage>,
-    body: web::Json<Rewrap>,
+    body: JsonObject<Rewrap>,
 ) -> Result<web::Json<RewrapProgress>> {
     let limit = body.limit.unwrap_or(1000);
     if !(1..=10_000).contains(&limit) {
@@ -144,7 +145,7 @@ pub struct Status {
 }
 
 /// Version, database backend and counts. Permission: `system.status`.
-#[utoipa::path(get, path = "/api/v1/system/status", tag = "system",
+#[utoipa::path(get, operation_id = "get_system_status", path = "/api/v1/system/status", tag = "system",
     responses((status = 200, body = Status)), security(("bearer" = [])))]
 pub async fn status(
     state: web::Data<AppState>,

@@ -22,11 +22,12 @@ use crate::error::{Error, Result};
 use crate::http::download::{self, Source};
 use crate::http::extract::Allowed;
 use crate::http::headers::RangeRequest;
+use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
 use crate::startup::AppState;
 
 /// Record a testimony in a case, as a draft. Permission: `testimony.create`.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/testimonies", tag = "testimonies", params(("id" = Uuid, Path)),
+#[utoipa::path(post, operation_id = "create_testimony", path = "/api/v1/cases/{id}/testimonies", tag = "testimonies", params(("id" = Uuid, Path)),
     request_body = TestimonyInput,
     responses((status = 201, body = TestimonyView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -34,7 +35,7 @@ pub async fn create(
     state: web::Data<AppState>,
     who: Allowed<act::TestimonyCreate>,
     id: web::Path<Uuid>,
-    body: web::Json<TestimonyInput>,
+    body: JsonObject<TestimonyInput>,
 ) -> Result<HttpResponse> {
     let (p, id) = (who.principal, id.into_inner());
     let t = state.tx(move |c, k| testimonies::create(c, k, &p, id, &body)).await?;
@@ -43,7 +44,7 @@ pub async fn create(
 
 /// The latest version of every testimony in a case (metadata only). Permission:
 /// `case.read`.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/testimonies", tag = "testimonies", params(("id" = Uuid, Path), PageQuery),
+#[utoipa::path(get, operation_id = "list_testimonies", path = "/api/v1/cases/{id}/testimonies", tag = "testimonies", params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, body = Page<TestimonySummary>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -58,7 +59,7 @@ pub async fn list(
 }
 
 /// One version of a testimony. Audited. Permission: `case.read`.
-#[utoipa::path(get, path = "/api/v1/testimonies/{id}", tag = "testimonies", params(("id" = Uuid, Path)),
+#[utoipa::path(get, operation_id = "get_testimony", path = "/api/v1/testimonies/{id}", tag = "testimonies", params(("id" = Uuid, Path)),
     responses((status = 200, body = TestimonyView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn read(
     state: web::Data<AppState>,
@@ -71,7 +72,7 @@ pub async fn read(
 
 /// Replace a draft (its author only). A sealed testimony answers 409. Permission:
 /// `testimony.create`.
-#[utoipa::path(put, path = "/api/v1/testimonies/{id}", tag = "testimonies", params(("id" = Uuid, Path)),
+#[utoipa::path(put, operation_id = "replace_testimony_draft", path = "/api/v1/testimonies/{id}", tag = "testimonies", params(("id" = Uuid, Path)),
     request_body = TestimonyInput,
     responses((status = 200, body = TestimonyView), (status = 403, body = Problem), (status = 409, body = Problem),
         (status = 422, body = Problem)),
@@ -80,7 +81,7 @@ pub async fn update(
     state: web::Data<AppState>,
     who: Allowed<act::TestimonyCreate>,
     id: web::Path<Uuid>,
-    body: web::Json<TestimonyInput>,
+    body: JsonObject<TestimonyInput>,
 ) -> Result<web::Json<TestimonyView>> {
     let (p, id) = (who.principal, id.into_inner());
     Ok(web::Json(state.tx(move |c, k| testimonies::update(c, k, &p, id, &body)).await?))
@@ -89,7 +90,7 @@ pub async fn update(
 /// Discard a draft (its author only): the row is deleted and its key destroyed, so no
 /// copy of its ciphertext (WAL, backups) can be opened again; its attachments go too.
 /// A sealed testimony answers 409. Permission: `testimony.create`.
-#[utoipa::path(delete, path = "/api/v1/testimonies/{id}", tag = "testimonies", params(("id" = Uuid, Path)),
+#[utoipa::path(delete, operation_id = "discard_testimony_draft", path = "/api/v1/testimonies/{id}", tag = "testimonies", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn discard(
@@ -107,7 +108,7 @@ pub async fn discard(
 
 /// Seal a draft: its digest is recorded and it never changes again. Permission:
 /// `testimony.create`.
-#[utoipa::path(post, path = "/api/v1/testimonies/{id}/seal", tag = "testimonies", params(("id" = Uuid, Path)),
+#[utoipa::path(post, operation_id = "seal_testimony", path = "/api/v1/testimonies/{id}/seal", tag = "testimonies", params(("id" = Uuid, Path)),
     responses((status = 200, body = TestimonyView), (status = 409, body = Problem)), security(("bearer" = [])))]
 pub async fn seal(
     state: web::Data<AppState>,
@@ -120,7 +121,7 @@ pub async fn seal(
 
 /// Correct a sealed testimony: a new version, sealed at once; earlier versions remain.
 /// Permission: `testimony.create`.
-#[utoipa::path(post, path = "/api/v1/testimonies/{id}/versions", tag = "testimonies", params(("id" = Uuid, Path)),
+#[utoipa::path(post, operation_id = "correct_testimony", path = "/api/v1/testimonies/{id}/versions", tag = "testimonies", params(("id" = Uuid, Path)),
     request_body = Correction,
     responses((status = 201, body = TestimonyView), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -128,7 +129,7 @@ pub async fn correct(
     state: web::Data<AppState>,
     who: Allowed<act::TestimonyCreate>,
     id: web::Path<Uuid>,
-    body: web::Json<Correction>,
+    body: JsonObject<Correction>,
 ) -> Result<HttpResponse> {
     let (p, id) = (who.principal, id.into_inner());
     let t = state.tx(move |c, k| testimonies::correct(c, k, &p, id, &body)).await?;
@@ -137,14 +138,14 @@ pub async fn correct(
 
 /// Record that the witness withdrew consent (the author or case lead). Permission:
 /// `testimony.create`.
-#[utoipa::path(post, path = "/api/v1/testimonies/{id}/consent/withdraw", tag = "testimonies", params(("id" = Uuid, Path)),
+#[utoipa::path(post, operation_id = "withdraw_testimony_consent", path = "/api/v1/testimonies/{id}/consent/withdraw", tag = "testimonies", params(("id" = Uuid, Path)),
     request_body = Withdrawal,
     responses((status = 200, body = TestimonyView), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn withdraw_consent(
     state: web::Data<AppState>,
     who: Allowed<act::TestimonyCreate>,
     id: web::Path<Uuid>,
-    body: web::Json<Withdrawal>,
+    body: JsonObject<Withdrawal>,
 ) -> Result<web::Json<TestimonyView>> {
     let (p, id) = (who.principal, id.into_inner());
     Ok(web::Json(state.tx(move |c, k| testimonies::withdraw_consent(c, k, &p, id, &body)).await?))
@@ -157,7 +158,7 @@ pub struct LinkIncident {
 }
 
 /// Link the testimony to an incident it describes (same case). Permission: `testimony.link`.
-#[utoipa::path(post, path = "/api/v1/testimonies/{id}/incidents", tag = "testimonies", params(("id" = Uuid, Path)),
+#[utoipa::path(post, operation_id = "link_testimony_to_incident", path = "/api/v1/testimonies/{id}/incidents", tag = "testimonies", params(("id" = Uuid, Path)),
     request_body = LinkIncident,
     responses((status = 200, body = IncidentView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -165,7 +166,7 @@ pub async fn link_incident(
     state: web::Data<AppState>,
     who: Allowed<act::TestimonyLink>,
     id: web::Path<Uuid>,
-    body: web::Json<LinkIncident>,
+    body: JsonObject<LinkIncident>,
 ) -> Result<web::Json<IncidentView>> {
     let (p, id, incident) = (who.principal, id.into_inner(), body.incident_id);
     Ok(web::Json(state.tx(move |c, k| incidents::link_testimony(c, k, &p, id, incident)).await?))
@@ -179,7 +180,8 @@ enum Chunk {
 /// Upload an attachment: the raw file as the body, its media type as `Content-Type`, its
 /// original name percent-encoded in `X-Filename`. Streamed and encrypted as it arrives;
 /// nothing is recorded unless the whole file arrives. Permission: `testimony.create`.
-#[utoipa::path(post, path = "/api/v1/testimonies/{id}/attachments", tag = "testimonies", params(("id" = Uuid, Path)),
+#[utoipa::path(post, operation_id = "upload_testimony_attachment", path = "/api/v1/testimonies/{id}/attachments", tag = "testimonies", params(("id" = Uuid, Path),
+        ("X-Filename" = Option<String>, Header, description = "The file's original name, percent-encoded UTF-8")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 201, body = AttachmentView), (status = 400, body = Problem), (status = 404, body = Problem),
         (status = 413, body = Problem)),
@@ -201,7 +203,8 @@ pub async fn upload(
 
 /// Upload a file about an incident (photos of injuries, a medical report), as for a
 /// testimony. Permission: `record.write`.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/attachments", tag = "testimonies", params(("id" = Uuid, Path)),
+#[utoipa::path(post, operation_id = "upload_incident_attachment", path = "/api/v1/incidents/{id}/attachments", tag = "testimonies", params(("id" = Uuid, Path),
+        ("X-Filename" = Option<String>, Header, description = "The file's original name, percent-encoded UTF-8")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 201, body = AttachmentView), (status = 400, body = Problem), (status = 404, body = Problem),
         (status = 413, body = Problem)),
@@ -389,7 +392,7 @@ pub(crate) fn clean_filename(name: &str) -> String {
 }
 
 /// An attachment's metadata. Audited. Permission: `case.read`.
-#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "testimonies", params(("id" = Uuid, Path)),
+#[utoipa::path(get, operation_id = "get_attachment", path = "/api/v1/attachments/{id}", tag = "testimonies", params(("id" = Uuid, Path)),
     responses((status = 200, body = AttachmentView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn attachment(
     state: web::Data<AppState>,
@@ -406,7 +409,7 @@ pub async fn attachment(
 /// `integrity_error`; damage further in cuts the connection short of `Content-Length`
 /// and is audited. A range outside the file answers 416; several ranges, the whole
 /// file. Audited. Permission: `case.read`.
-#[utoipa::path(get, path = "/api/v1/attachments/{id}/content", tag = "testimonies", params(("id" = Uuid, Path)),
+#[utoipa::path(get, operation_id = "download_attachment", path = "/api/v1/attachments/{id}/content", tag = "testimonies", params(("id" = Uuid, Path)),
     responses((status = 200, description = "the file"), (status = 206, description = "a range of the file"),
         (status = 404, body = Problem), (status = 416, body = Problem)),
     security(("bearer" = [])))]

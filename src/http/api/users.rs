@@ -12,6 +12,7 @@ use crate::auth::service::UserView;
 use crate::domain::Role;
 use crate::error::Result;
 use crate::http::extract::Allowed;
+use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
 use crate::startup::AppState;
 
@@ -25,13 +26,13 @@ pub struct CreateUser {
 }
 
 /// Create a user. Permission: `user.create`.
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUser,
+#[utoipa::path(post, operation_id = "create_user", path = "/api/v1/users", tag = "users", request_body = CreateUser,
     responses((status = 201, body = UserView), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create(
     state: web::Data<AppState>,
     who: Allowed<act::UserCreate>,
-    body: web::Json<CreateUser>,
+    body: JsonObject<CreateUser>,
 ) -> Result<HttpResponse> {
     let body = body.into_inner();
     let user =
@@ -40,7 +41,7 @@ pub async fn create(
 }
 
 /// List users, by username. Permission: `user.list`.
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(PageQuery),
+#[utoipa::path(get, operation_id = "list_users", path = "/api/v1/users", tag = "users", params(PageQuery),
     responses((status = 200, body = Page<UserView>), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list(
@@ -54,7 +55,7 @@ pub async fn list(
 }
 
 /// One user. Permission: `user.read`.
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)),
+#[utoipa::path(get, operation_id = "get_user", path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)),
     responses((status = 200, body = UserView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn read(
     state: web::Data<AppState>,
@@ -65,7 +66,7 @@ pub async fn read(
 }
 
 /// Disable a user; their sessions end at once. Permission: `user.disable`.
-#[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "users", params(("id" = Uuid, Path)),
+#[utoipa::path(post, operation_id = "disable_user", path = "/api/v1/users/{id}/disable", tag = "users", params(("id" = Uuid, Path)),
     responses((status = 200, body = UserView), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn disable(
@@ -77,7 +78,7 @@ pub async fn disable(
 }
 
 /// Enable a disabled user. Permission: `user.disable`.
-#[utoipa::path(post, path = "/api/v1/users/{id}/enable", tag = "users", params(("id" = Uuid, Path)),
+#[utoipa::path(post, operation_id = "enable_user", path = "/api/v1/users/{id}/enable", tag = "users", params(("id" = Uuid, Path)),
     responses((status = 200, body = UserView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn enable(
     state: web::Data<AppState>,
@@ -95,7 +96,7 @@ pub struct ResetPassword {
 }
 
 /// Set a new password for a user; their sessions end. Permission: `user.reset_password`.
-#[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users", params(("id" = Uuid, Path)),
+#[utoipa::path(post, operation_id = "reset_user_password", path = "/api/v1/users/{id}/password", tag = "users", params(("id" = Uuid, Path)),
     request_body = ResetPassword,
     responses((status = 200, body = UserView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -103,7 +104,7 @@ pub async fn reset_password(
     state: web::Data<AppState>,
     who: Allowed<act::UserResetPassword>,
     id: web::Path<Uuid>,
-    body: web::Json<ResetPassword>,
+    body: JsonObject<ResetPassword>,
 ) -> Result<web::Json<UserView>> {
     let user = state
         .auth
@@ -119,7 +120,7 @@ pub struct ChangeRole {
 }
 
 /// Change a user's role; their sessions end. Permission: `user.change_role`.
-#[utoipa::path(put, path = "/api/v1/users/{id}/role", tag = "users", params(("id" = Uuid, Path)),
+#[utoipa::path(put, operation_id = "change_user_role", path = "/api/v1/users/{id}/role", tag = "users", params(("id" = Uuid, Path)),
     request_body = ChangeRole,
     responses((status = 200, body = UserView), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
@@ -127,7 +128,7 @@ pub async fn change_role(
     state: web::Data<AppState>,
     who: Allowed<act::UserChangeRole>,
     id: web::Path<Uuid>,
-    body: web::Json<ChangeRole>,
+    body: JsonObject<ChangeRole>,
 ) -> Result<web::Json<UserView>> {
     let user = state.auth.change_role(Actor::from(&who.principal), id.into_inner(), body.role).await?;
     Ok(web::Json(user))
