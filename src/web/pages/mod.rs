@@ -110,6 +110,12 @@ mod tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
         let mut files: Vec<_> =
             std::fs::read_dir(dir.join("pages")).unwrap().flatten().map(|e| e.path()).collect();
+        // An area split into a folder of screens (pages/admin/*.rs).
+        let folders: Vec<_> = files.iter().filter(|f| f.is_dir()).cloned().collect();
+        files.retain(|f| f.is_file());
+        for folder in folders {
+            files.extend(std::fs::read_dir(folder).unwrap().flatten().map(|e| e.path()));
+        }
         files.push(dir.join("mod.rs"));
         let mut out = BTreeSet::new();
         for f in files {
