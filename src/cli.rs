@@ -302,6 +302,15 @@ pub fn run() -> anyhow::Result<()> {
             if report.accounts.iter().any(|(_, _, password)| !password.is_empty()) {
                 println!("these passwords are shown only now and cannot be shown again: note them");
             }
+            for (username, role, _) in &report.accounts {
+                let role = role.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+                if state.auth.role_requires_totp(role).await.map_err(describe)? {
+                    println!(
+                        "{username} must set up a second factor (an authenticator app) at the first sign-in: \
+                         the pages lead to it; then give its code to `bundle export --totp`"
+                    );
+                }
+            }
             Ok(())
         }),
     }

@@ -104,7 +104,10 @@ pub struct TotpEnrolment {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RolePolicy {
     pub role: Role,
+    /// Whether the role must sign in with a second factor (set here, or by configuration).
     pub totp_required: bool,
+    /// Required by `auth.require_second_factor`: the rule cannot be relaxed from here.
+    pub required_by_configuration: bool,
 }
 
 /// Identity use cases, shared by HTTP handlers and the CLI.
@@ -316,7 +319,16 @@ impl Auth {
         self.db.transaction(move |c| audit::append(c, &entry).map(drop)).await
     }
 
-    async fn role_requires_totp(&self, role: Role) -> Result<bool> {
+    /// Required by configuration (`auth.require_second_factor`), whatever the stored rule.
+    fn configured(&self, role: Role) -> bool {
+        self.settings.require_second_factor.contains(&role)
+    }
+
+    /// Must someone in this role sign in with a second factor?
+    pub async fn role_requires_totp(&self, role: Role) -> Result<bool> {
+        if self.configured(role) {
+            return Ok(true);
+        }
         self.db
             .run(move |c| {
                 Ok(role_policies::table
@@ -334,7 +346,7 @@ impl Auth {
     pub async fn authenticate(&self, token: &str) -> Result<(Principal, bool)> {
         let hash = session::hash_token(token).to_vec();
         let idle = Duration::minutes(self.settings.session_idle_minutes);
-        let (principal, enrolment_pending, touch) = self
+        let (principal, stored_rule, touch) = self
             .db
             .run(move |c| {
                 let found = sessions::table
@@ -367,8 +379,7 @@ impl Auth {
                     role: parse_role(&role)?,
                     second_factor: s.second_factor,
                 };
-                let enrolment_pending = totp_required && !principal.second_factor;
-                Ok((principal, enrolment_pending, touch))
+                Ok((principal, totp_required, touch))
             })
             .await?;
         // A write, so it queues for the writer like every other (on SQLite, a write
@@ -384,6 +395,7 @@ impl Auth {
                 })
                 .await?;
         }
+        let enrolment_pending = (stored_rule || self.configured(principal.role)) && !principal.second_factor;
         Ok((principal, enrolment_pending))
     }
 
@@ -655,13 +667,38 @@ impl Auth {
                 .await?;
         let mut policies = rows
             .into_iter()
-            .map(|(role, totp_required)| Ok(RolePolicy { role: parse_role(&role)?, totp_required }))
+            .map(|(role, stored)| {
+                let role = parse_role(&role)?;
+                let required_by_configuration = self.configured(role);
+                Ok(RolePolicy {
+                    role,
+                    totp_required: stored || required_by_configuration,
+                    required_by_configuration,
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
         policies.sort_by_key(|p| Role::ALL.iter().position(|r| *r == p.role));
         Ok(policies)
     }
 
+    /// Roles the configuration or the stored rules leave without a second factor, among
+    /// those that must have one on a new installation (admins and lawyers): the admin
+    /// pages warn about each.
+    pub async fn relaxed_second_factor_roles(&self) -> Result<Vec<Role>> {
+        Ok(self
+            .role_policies()
+            .await?
+            .into_iter()
+            .filter(|p| matches!(p.role, Role::Admin | Role::Lawyer) && !p.totp_required)
+            .map(|p| p.role)
+            .collect())
+    }
+
     pub async fn set_role_policy(&self, actor: Actor, role: Role, totp_required: bool) -> Result<RolePolicy> {
+        let required_by_configuration = self.configured(role);
+        if required_by_configuration && !totp_required {
+            return Err(Error::Conflict("second_factor_required_by_configuration"));
+        }
         self.db
             .transaction(move |c| {
                 diesel::update(role_policies::table.find(role.as_str()))
@@ -673,7 +710,7 @@ impl Auth {
                         .target("role", role.as_str())
                         .detail("totp_required", totp_required),
                 )?;
-                Ok(RolePolicy { role, totp_required })
+                Ok(RolePolicy { role, totp_required, required_by_configuration })
             })
             .await
     }

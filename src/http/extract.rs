@@ -154,6 +154,12 @@ fn check<A: ActionMarker>(req: &HttpRequest) -> Result<Allowed<A>, Error> {
     Ok(Allowed { principal: auth.principal, _action: PhantomData })
 }
 
+/// Has this request's session still to enrol the second factor its role requires? Pages
+/// open to such a session (`self.manage`) use it to lead to enrolment.
+pub(crate) fn enrolment_pending(req: &HttpRequest) -> bool {
+    req.extensions().get::<Authenticated>().is_some_and(|a| a.enrolment_pending)
+}
+
 /// The client's address for login throttling. Behind a reverse proxy every request
 /// comes from the proxy, so `X-Forwarded-For` is honoured only when configured.
 pub fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> Option<IpAddr> {

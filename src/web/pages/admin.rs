@@ -96,6 +96,20 @@ fn role_options(ctx: &Ctx, selected: Option<Role>, roles: &[Role]) -> Markup {
     }
 }
 
+/// Two-factor sign-in is off for roles that should have it (admins, lawyers): said
+/// on the overview and the roles page, with the way back.
+fn second_factor_warning(ctx: &Ctx, relaxed: &[Role]) -> Markup {
+    let roles = relaxed.iter().map(|r| role_label(ctx, *r)).collect::<Vec<_>>().join(", ");
+    html! {
+        @if !relaxed.is_empty() {
+            div.alert #second-factor-off role="alert" {
+                p { strong { (ctx.ta("admin-totp-off-title", &[("roles", roles.as_str().into())])) } }
+                p { (ctx.t("admin-totp-off")) " " a href="/admin/roles" { (ctx.t("admin-roles-title")) } }
+            }
+        }
+    }
+}
+
 fn parse_role(raw: &str) -> Result<Role> {
     raw.parse::<Role>().map_err(|_| Error::field("role", "unknown", "not a role"))
 }
@@ -111,6 +125,7 @@ async fn overview(
         .db
         .run(|c| Ok((crate::store::migrate::pending_count(c)?, crate::auth::service::count_users(c)?)))
         .await?;
+    let relaxed = state.auth.relaxed_second_factor_roles().await?;
     let sections = [
         ("/admin/users", "admin-users-title", "admin-users-about"),
         ("/admin/roles", "admin-roles-title", "admin-roles-about"),
@@ -119,6 +134,7 @@ async fn overview(
     ];
     let body = html! {
         h1 { (ctx.t("admin-title")) }
+        (second_factor_warning(&ctx, &relaxed))
         section aria-labelledby="status-h" {
             h2 #status-h { (ctx.t("admin-status-title")) }
             dl.facts {

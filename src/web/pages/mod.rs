@@ -84,6 +84,8 @@ pub const PAGES: &[(&str, &str, Option<Action>)] = &[
     ("POST", "/admin/keys/rewrap", Some(Action::KeyManage)),
     ("POST", "/admin/keys/seal", Some(Action::KeyManage)),
     ("POST", "/admin/keys/unseal", Some(Action::KeyManage)),
+    ("GET", "/admin/users/{id}/disable", Some(Action::UserDisable)),
+    ("GET", "/admin/cases/{id}/members/{user_id}/remove", Some(Action::CaseManage)),
     ("GET", "/audit", Some(Action::AuditRead)),
     ("GET", "/audit/custody/{target_type}/{target_id}", Some(Action::AuditRead)),
     ("GET", "/audit/entries/{seq}", Some(Action::AuditRead)),

@@ -1,5 +1,7 @@
 //! The keyring: its state, rotation, rewrapping, sealing and unsealing.
 
+use std::path::{Path, PathBuf};
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
@@ -36,7 +38,7 @@ async fn keys_page(
 ) -> Result<HttpResponse> {
     let status = state.keys.status().await?;
     let done = done_notice(&ctx, q.done.as_deref());
-    Ok(keys_view(&ctx, StatusCode::OK, &status, state.keys.rewrap_running(), done, &[]))
+    Ok(keys_view(&ctx, StatusCode::OK, &status, &state, done, &[]))
 }
 
 fn root_source_label(ctx: &Ctx, s: RootSource) -> String {
@@ -52,10 +54,12 @@ fn keys_view(
     ctx: &Ctx,
     code: StatusCode,
     s: &KeyStatus,
-    rewrapping: bool,
+    state: &AppState,
     message: Option<Markup>,
     errors: &[FieldError],
 ) -> HttpResponse {
+    let rewrapping = state.keys.rewrap_running();
+    let beside = key_file_beside_data(state, s);
     let remaining = s.records_not_on_primary.unwrap_or(0);
     let body = html! {
         p.eyebrow { a href="/admin" { (ctx.t("admin-title")) } }
@@ -64,6 +68,18 @@ fn keys_view(
         div.warn role="note" {
             p { strong { (ctx.t("admin-keys-warning-title")) } }
             p { (ctx.t("admin-keys-warning")) }
+        }
+        @if !beside.is_empty() {
+            div.alert #key-beside-data role="alert" {
+                p { strong { (ctx.t("admin-keys-beside-title")) } }
+                ul { @for reason in &beside { li { (ctx.t(reason)) } } }
+                p { (ctx.t("admin-keys-beside-options")) }
+                ul {
+                    li { code { "custodia keys passphrase" } " — " (ctx.t("admin-keys-option-passphrase")) }
+                    li { code { "custodia keys split --shares 5 --threshold 3" } " — " (ctx.t("admin-keys-option-shares")) }
+                }
+                p { (ctx.t("admin-keys-beside-docs")) " " code { "docs/operations.md" } " (" (ctx.t("admin-keys-beside-docs-section")) ")" }
+            }
         }
         dl.facts {
             dt { (ctx.t("admin-keys-state")) }
@@ -214,8 +230,7 @@ async fn seal(
     if form.0.confirm.as_deref() != Some("yes") {
         let status = state.keys.status().await?;
         let errors = [FieldError::new("confirm", "required", "confirm to seal")];
-        let running = state.keys.rewrap_running();
-        return Ok(keys_view(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &status, running, None, &errors));
+        return Ok(keys_view(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &status, &state, None, &errors));
     }
     state.keys.seal(Actor::from(&who.principal)).await?;
     Ok(see_other("/admin/keys?done=sealed"))
@@ -255,6 +270,80 @@ async fn unseal(
         Err(e) => return Err(e),
     };
     let status = state.keys.status().await?;
-    let running = state.keys.rewrap_running();
-    Ok(keys_view(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &status, running, None, &errors))
+    Ok(keys_view(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &status, &state, None, &errors))
+}
+
+/// Why a copy of the data would take the root key file along (message ids): it shares a
+/// folder tree with the database or the attachments, or their disk. Only for a key kept
+/// in a file; a passphrase or trustee shares never sit on the disk.
+fn key_file_beside_data(state: &AppState, s: &KeyStatus) -> Vec<&'static str> {
+    if s.root_source != Some(RootSource::File) {
+        return Vec::new();
+    }
+    let key = absolute(&state.root_key_file);
+    let mut data = vec![absolute(state.blobs.root())];
+    data.extend(state.database_file.as_deref().map(absolute));
+    let key_dir = key.parent().unwrap_or(&key);
+    let mut reasons = Vec::new();
+    if data.iter().any(|d| same_tree(key_dir, if d.is_dir() { d } else { d.parent().unwrap_or(d) })) {
+        reasons.push("admin-keys-beside-tree");
+    }
+    if data.iter().any(|d| same_disk(&key, d)) {
+        reasons.push("admin-keys-beside-disk");
+    }
+    reasons
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    p.canonicalize().or_else(|_| std::path::absolute(p)).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// One folder holds the other: a copy (or backup) of the outer one takes both.
+fn same_tree(key_dir: &Path, data_dir: &Path) -> bool {
+    data_dir.starts_with(key_dir) || key_dir.starts_with(data_dir)
+}
+
+#[cfg(unix)]
+fn same_disk(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_disk(_: &Path, _: &Path) -> bool {
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_folder_holding_or_inside_the_data_is_the_same_tree() {
+        let p = Path::new;
+        // The defaults: data/root.key beside data/custodia.db and data/blobs.
+        assert!(same_tree(p("/srv/custodia/data"), p("/srv/custodia/data")));
+        assert!(same_tree(p("/srv/custodia/data"), p("/srv/custodia/data/blobs")));
+        // A key in the home folder that holds the installation.
+        assert!(same_tree(p("/home/anna"), p("/home/anna/custodia/data")));
+        // A key inside the data folder's tree.
+        assert!(same_tree(p("/var/lib/custodia/keys"), p("/var/lib/custodia")));
+        // Apart: /etc and /var/lib, or a removable key.
+        assert!(!same_tree(p("/etc/custodia"), p("/var/lib/custodia")));
+        assert!(!same_tree(p("/media/usb-key"), p("/srv/custodia/data")));
+        assert!(!same_tree(p("/srv/custodia/key"), p("/srv/custodia/data")));
+    }
+
+    #[test]
+    fn files_on_one_filesystem_share_a_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::write(&a, b"a").unwrap();
+        std::fs::write(&b, b"b").unwrap();
+        assert_eq!(same_disk(&a, &b), cfg!(unix));
+        assert!(!same_disk(&a, &dir.path().join("missing")), "nothing to compare");
+    }
 }

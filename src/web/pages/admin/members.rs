@@ -6,7 +6,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{ListQuery, NoFields, PAGE, done_notice, pager, role_label};
+use super::{ListQuery, PAGE, done_notice, pager, role_label};
 use crate::audit::Actor;
 use crate::auth::policy::act;
 use crate::auth::service::UserView;
@@ -21,11 +21,15 @@ use crate::web::{Ctx, Form};
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/admin/cases").get(cases_page))
         .service(web::resource("/admin/cases/{id}/members").get(members_page).post(add_member))
-        .service(web::resource("/admin/cases/{id}/members/{user_id}/remove").post(remove_member));
+        .service(
+            web::resource("/admin/cases/{id}/members/{user_id}/remove")
+                .get(confirm_remove)
+                .post(remove_member),
+        );
 }
 
-/// Users offered when adding a case member.
-const MEMBER_CHOICES: i64 = 500;
+/// Users offered when adding a case member (a list to choose from, never a name to type).
+const MEMBER_CHOICES: i64 = 2000;
 
 async fn cases_page(
     state: web::Data<AppState>,
@@ -102,10 +106,11 @@ async fn membership(state: &AppState, p: crate::auth::Principal, id: Uuid) -> Re
     Ok(Membership { case, members, candidates })
 }
 
+/// The add form: a user chosen from the list (by id), and their role in the case.
 #[derive(Debug, Default, Deserialize)]
 struct MemberForm {
     #[serde(default)]
-    username: String,
+    user_id: String,
     #[serde(default)]
     role: String,
 }
@@ -156,7 +161,7 @@ fn members_view(
                         td { div.actions {
                             form method="post" action=(base) {
                                 (csrf_field(ctx))
-                                input type="hidden" name="username" value=(member.username);
+                                input type="hidden" name="user_id" value=(member.user_id);
                                 @match member.role {
                                     MemberRole::Lead => {
                                         input type="hidden" name="role" value="member";
@@ -170,10 +175,10 @@ fn members_view(
                                     }
                                 }
                             }
-                            form method="post" action={ (base) "/" (member.user_id) "/remove" } {
-                                (csrf_field(ctx))
-                                button.danger type="submit" { (ctx.t("admin-member-remove"))
-                                    span.visually-hidden { " — " (member.username) } }
+                            // To a confirmation step: removal ends their access at once.
+                            a.button.danger href={ (base) "/" (member.user_id) "/remove" } {
+                                (ctx.t("admin-member-remove")) "…"
+                                span.visually-hidden { " — " (member.username) }
                             }
                         } }
                     }
@@ -182,24 +187,32 @@ fn members_view(
         }
         section.card aria-labelledby="add-h" {
             h2 #add-h { (ctx.t("admin-member-add-title")) }
-            p.hint { (ctx.t("admin-member-add-hint")) }
-            (form_errors(ctx, errors, &["username", "role"]))
-            form method="post" action=(base) autocomplete="off" {
-                (csrf_field(ctx))
-                (field(ctx, "username", "username", errors, html! {
-                    input #username name="username" type="text" required list="member-candidates"
-                        autocapitalize="none" spellcheck="false" value=(f.username);
-                    datalist #member-candidates {
-                        @for u in &m.candidates { option value=(u.username) { (role_label(ctx, u.role)) } }
-                    }
-                }))
-                (field(ctx, "role", "admin-member-role", errors, html! {
-                    select #role name="role" {
-                        option value="member" selected[chosen == MemberRole::Member] { (ctx.t("case-role-member")) }
-                        option value="lead" selected[chosen == MemberRole::Lead] { (ctx.t("case-role-lead")) }
-                    }
-                }))
-                button type="submit" { (ctx.t("admin-member-add")) }
+            @if m.candidates.is_empty() {
+                p.empty { (ctx.t("admin-member-no-candidates")) " " a href="/admin/users/new" { (ctx.t("admin-user-new")) } }
+            } @else {
+                p.hint { (ctx.t("admin-member-add-hint")) }
+                (form_errors(ctx, errors, &["user_id", "role"]))
+                form method="post" action=(base) {
+                    (csrf_field(ctx))
+                    (field(ctx, "user_id", "admin-member-user", errors, html! {
+                        select #user_id name="user_id" required {
+                            option value="" { (ctx.t("admin-member-choose")) }
+                            @for u in &m.candidates {
+                                @let id = u.id.to_string();
+                                option value=(id) selected[f.user_id == id] {
+                                    (u.username) " — " (role_label(ctx, u.role))
+                                }
+                            }
+                        }
+                    }))
+                    (field(ctx, "role", "admin-member-role", errors, html! {
+                        select #role name="role" {
+                            option value="member" selected[chosen == MemberRole::Member] { (ctx.t("case-role-member")) }
+                            option value="lead" selected[chosen == MemberRole::Lead] { (ctx.t("case-role-lead")) }
+                        }
+                    }))
+                    button type="submit" { (ctx.t("admin-member-add")) }
+                }
             }
         }
     };
@@ -221,38 +234,82 @@ async fn add_member(
         _ => return Err(Error::field("role", "unknown", "lead or member")),
     };
     let actor = Actor::from(&p);
-    let added = match state.auth.find_user_id(&f.username).await {
+    let added = match Uuid::parse_str(f.user_id.trim()) {
         Ok(user_id) => {
             let input = NewMember { user_id, role };
             state.db.transaction(move |c| cases::add_member(c, actor, id, &input)).await.map(drop)
         }
-        Err(Error::NotFound) => Err(Error::field("username", "unknown_user", "no such user")),
-        Err(e) => Err(e),
+        Err(_) => Err(Error::field("user_id", "required", "choose a user from the list")),
     };
     match added {
         Ok(()) => Ok(see_other(&format!("/admin/cases/{id}/members?done=member-added"))),
         Err(Error::Validation(errors)) => {
-            // The service names the user by id; the form by name.
-            let errors: Vec<FieldError> = errors
-                .into_iter()
-                .map(|e| if e.field == "user_id" { FieldError { field: "username".into(), ..e } } else { e })
-                .collect();
             let m = membership(&state, p, id).await?;
-            let f = MemberForm { username: f.username.chars().take(64).collect(), role: f.role };
+            let f = MemberForm { user_id: f.user_id.chars().take(36).collect(), role: f.role };
             Ok(members_view(&ctx, &m, None, &f, &errors))
         }
         Err(e) => Err(e),
     }
 }
 
+async fn confirm_remove(
+    state: web::Data<AppState>,
+    who: Allowed<act::CaseManage>,
+    ctx: Ctx,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse> {
+    let (case_id, user_id) = path.into_inner();
+    removal_confirmation(&state, &ctx, who.principal, case_id, user_id).await
+}
+
+/// Asks before removing a member: they lose the case at once (what they wrote stays).
+async fn removal_confirmation(
+    state: &AppState,
+    ctx: &Ctx,
+    p: crate::auth::Principal,
+    case_id: Uuid,
+    user_id: Uuid,
+) -> Result<HttpResponse> {
+    let m = membership(state, p, case_id).await?;
+    let member = m.members.iter().find(|x| x.user_id == user_id).ok_or(Error::NotFound)?;
+    let base = format!("/admin/cases/{case_id}/members");
+    let body = html! {
+        p.eyebrow { a href=(base) { (ctx.ta("admin-members-heading", &[("reference", m.case.reference.as_str().into())])) } }
+        h1 { (ctx.ta("admin-member-remove-confirm-title", &[
+            ("username", member.username.as_str().into()),
+            ("reference", m.case.reference.as_str().into()),
+        ])) }
+        div.alert role="alert" { p { (ctx.t("admin-member-remove-confirm")) } }
+        form method="post" action={ (base) "/" (user_id) "/remove" } {
+            (csrf_field(ctx))
+            input type="hidden" name="confirm" value="yes";
+            div.actions {
+                button.danger type="submit" { (ctx.t("admin-member-remove")) }
+                a href=(base) { (ctx.t("admin-cancel")) }
+            }
+        }
+    };
+    Ok(layout::render(ctx, StatusCode::OK, "admin-members-title", Nav::Admin, body))
+}
+
+#[derive(Debug, Deserialize)]
+struct ConfirmForm {
+    confirm: Option<String>,
+}
+
 async fn remove_member(
     state: web::Data<AppState>,
     who: Allowed<act::CaseManage>,
+    ctx: Ctx,
     path: web::Path<(Uuid, Uuid)>,
-    _form: Form<NoFields>,
+    form: Form<ConfirmForm>,
 ) -> Result<HttpResponse> {
-    let actor = Actor::from(&who.principal);
     let (case_id, user_id) = path.into_inner();
+    // Without the confirmation (a form of an older page, a stray request) it only asks.
+    if form.0.confirm.as_deref() != Some("yes") {
+        return removal_confirmation(&state, &ctx, who.principal, case_id, user_id).await;
+    }
+    let actor = Actor::from(&who.principal);
     state.db.transaction(move |c| cases::remove_member(c, actor, case_id, user_id)).await?;
     Ok(see_other(&format!("/admin/cases/{case_id}/members?done=member-removed")))
 }

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{ListQuery, done_notice, role_label};
+use super::{ListQuery, done_notice, role_label, second_factor_warning};
 use crate::audit::Actor;
 use crate::auth::policy::act;
 use crate::auth::service::RolePolicy;
@@ -28,10 +28,12 @@ async fn roles_page(
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse> {
     let policies = state.auth.role_policies().await?;
+    let relaxed = state.auth.relaxed_second_factor_roles().await?;
     let body = html! {
         p.eyebrow { a href="/admin" { (ctx.t("admin-title")) } }
         h1 { (ctx.t("admin-roles-title")) }
         @if let Some(n) = done_notice(&ctx, q.done.as_deref()) { (n) }
+        (second_factor_warning(&ctx, &relaxed))
         p.lead { (ctx.t("admin-roles-lead")) }
         table.list {
             caption.visually-hidden { (ctx.t("admin-roles-title")) }
@@ -52,7 +54,9 @@ fn policy_row(ctx: &Ctx, p: &RolePolicy) -> Markup {
         tr {
             th scope="row" { (role) }
             td { @if p.totp_required { strong { (ctx.t("admin-yes")) } } @else { (ctx.t("admin-no")) } }
-            td {
+            @if p.required_by_configuration {
+                td { span.hint { (ctx.t("admin-totp-by-configuration")) } }
+            } @else { td {
                 form method="post" action={ "/admin/roles/" (p.role.as_str()) } {
                     (csrf_field(ctx))
                     input type="hidden" name="totp_required" value=(if p.totp_required { "no" } else { "yes" });
@@ -61,7 +65,7 @@ fn policy_row(ctx: &Ctx, p: &RolePolicy) -> Markup {
                         span.visually-hidden { " — " (role) }
                     }
                 }
-            }
+            } }
         }
     }
 }

@@ -24,7 +24,7 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/admin/users").get(users_page).post(create_user))
         .service(web::resource("/admin/users/new").get(new_user_page))
         .service(web::resource("/admin/users/{id}").get(user_page))
-        .service(web::resource("/admin/users/{id}/disable").post(disable_user))
+        .service(web::resource("/admin/users/{id}/disable").get(confirm_disable).post(disable_user))
         .service(web::resource("/admin/users/{id}/enable").post(enable_user))
         .service(web::resource("/admin/users/{id}/password").post(reset_password))
         .service(web::resource("/admin/users/{id}/role").post(change_role));
@@ -215,10 +215,8 @@ fn render_user(
                 p.hint { (ctx.t("admin-disable-self")) }
             } @else {
                 p { (ctx.t("admin-disable-hint")) }
-                form method="post" action={ (base) "/disable" } {
-                    (csrf_field(ctx))
-                    button.danger type="submit" { (ctx.t("admin-disable")) }
-                }
+                // To a confirmation step: a mistaken click locks no one out.
+                a.button.danger href={ (base) "/disable" } { (ctx.t("admin-disable")) "…" }
             }
         }
     };
@@ -240,14 +238,57 @@ async fn refused(state: &AppState, ctx: &Ctx, id: Uuid, me: Uuid, e: Error) -> R
     Ok(render_user(ctx, status, &user, me, Some(alert(ctx.t(message))), &[]))
 }
 
+async fn confirm_disable(
+    state: web::Data<AppState>,
+    who: Allowed<act::UserDisable>,
+    ctx: Ctx,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse> {
+    let user = state.auth.get_user(id.into_inner()).await?;
+    if user.disabled || user.id == who.principal.user_id {
+        return Ok(see_other(&format!("/admin/users/{}", user.id)));
+    }
+    Ok(disable_confirmation(&ctx, &user))
+}
+
+/// Asks before disabling: the account's sessions end at once.
+fn disable_confirmation(ctx: &Ctx, u: &UserView) -> HttpResponse {
+    let base = format!("/admin/users/{}", u.id);
+    let body = html! {
+        p.eyebrow { a href="/admin/users" { (ctx.t("admin-users-title")) } }
+        h1 { (ctx.ta("admin-disable-confirm-title", &[("username", u.username.as_str().into())])) }
+        div.alert role="alert" { p { (ctx.t("admin-disable-confirm")) } }
+        form method="post" action={ (base) "/disable" } {
+            (csrf_field(ctx))
+            input type="hidden" name="confirm" value="yes";
+            div.actions {
+                button.danger type="submit" { (ctx.t("admin-disable")) }
+                a href=(base) { (ctx.t("admin-cancel")) }
+            }
+        }
+    };
+    layout::render(ctx, StatusCode::OK, "admin-user-title", Nav::Admin, body)
+}
+
+#[derive(Debug, Deserialize)]
+struct ConfirmForm {
+    confirm: Option<String>,
+}
+
 async fn disable_user(
     state: web::Data<AppState>,
     who: Allowed<act::UserDisable>,
     ctx: Ctx,
     id: web::Path<Uuid>,
-    _form: Form<NoFields>,
+    form: Form<ConfirmForm>,
 ) -> Result<HttpResponse> {
-    set_disabled(state, who.principal, ctx, id.into_inner(), true).await
+    let id = id.into_inner();
+    // Without the confirmation (a form of an older page, a stray request) it only asks.
+    if form.0.confirm.as_deref() != Some("yes") {
+        let user = state.auth.get_user(id).await?;
+        return Ok(disable_confirmation(&ctx, &user));
+    }
+    set_disabled(state, who.principal, ctx, id, true).await
 }
 
 async fn enable_user(
