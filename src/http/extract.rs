@@ -82,6 +82,10 @@ const SEALED_ALLOWED: &[&str] = &[
     "/api/v1/auth/login",
     "/api/v1/auth/logout",
     "/api/v1/auth/me",
+    // An admin whose role requires a second factor sets it up before unsealing; it
+    // needs no keys (the TOTP secret is not sealed under the keyring).
+    "/api/v1/auth/totp/enrol",
+    "/api/v1/auth/totp/confirm",
     "/api/v1/system/keys",
     "/api/v1/system/unseal",
 ];

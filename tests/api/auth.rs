@@ -332,3 +332,16 @@ async fn the_command_line_export_asks_a_lawyer_without_a_second_factor_to_enrol_
     assert!(stdout.contains("demo.lawyer must set up a second factor"), "{stdout}");
     assert!(!stdout.contains("demo.documenter must"), "{stdout}");
 }
+
+#[tokio::test]
+async fn a_sealed_service_lets_an_admin_set_up_a_second_factor_and_then_unseal() {
+    let app = spawn_app_with(second_factor_for_admins_and_lawyers).await;
+    app.state.keys.seal(Default::default()).await.unwrap();
+    let res = app.post("/api/v1/system/unseal", &app.admin, json!({})).await;
+    assert_problem(res, 403, "second_factor_enrolment_required").await;
+    // Enrolment needs no keys, so it is open while sealed.
+    enrol(&app, &app.admin).await;
+    let res = app.post("/api/v1/system/unseal", &app.admin, json!({})).await;
+    assert_eq!(res.status(), 200);
+    assert!(!app.state.keys.is_sealed());
+}
