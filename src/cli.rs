@@ -338,6 +338,15 @@ fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             if report.accounts.iter().any(|(_, _, password)| !password.is_empty()) {
                 println!("these passwords are shown only now and cannot be shown again: note them");
             }
+            for (username, role, _) in &report.accounts {
+                let role = role.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+                if state.auth.role_requires_totp(role).await.map_err(describe)? {
+                    println!(
+                        "{username} must set up a second factor (an authenticator app) at the first sign-in: \
+                         the pages lead to it; then give its code to `bundle export --totp`"
+                    );
+                }
+            }
             Ok(())
         }),
     }
@@ -597,14 +606,45 @@ fn unseal(url: &str, username: &str) -> anyhow::Result<()> {
     let base = url.trim_end_matches('/');
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let password = SecretString::from(rpassword::prompt_password(format!("Password for {username}: "))?);
-    let mut res = agent
-        .post(&format!("{base}/api/v1/auth/login"))
-        .send_json(serde_json::json!({"username": username, "password": password.expose_secret()}))?;
-    let login: serde_json::Value = res.body_mut().read_json()?;
+    let sign_in = |totp: Option<&str>| -> anyhow::Result<serde_json::Value> {
+        let body =
+            serde_json::json!({"username": username, "password": password.expose_secret(), "totp": totp});
+        Ok(agent.post(&format!("{base}/api/v1/auth/login")).send_json(body)?.body_mut().read_json()?)
+    };
+    let mut login = sign_in(None)?;
+    if login["type"] == "urn:custodia:problem:totp_required" {
+        login = sign_in(Some(&rpassword::prompt_password("One-time code: ")?))?;
+    }
     let Some(token) = login["token"].as_str() else {
         bail!("sign-in refused: {}", login["title"].as_str().unwrap_or("unknown error"));
     };
     let auth = format!("Bearer {token}");
+    if login["second_factor_enrolment_required"] == true {
+        // The role requires a second factor this admin has not set up: do it here.
+        let mut res = agent
+            .post(&format!("{base}/api/v1/auth/totp/enrol"))
+            .header("Authorization", &auth)
+            .send_empty()?;
+        let enrolment: serde_json::Value = res.body_mut().read_json()?;
+        let Some(secret) = enrolment["secret_base32"].as_str() else {
+            bail!(
+                "could not start the second factor's set-up: {}",
+                enrolment["title"].as_str().unwrap_or("unknown error")
+            );
+        };
+        println!("{username} must set up a second factor first. Add this key to an authenticator app:");
+        println!("  {secret}");
+        println!("  ({})", enrolment["otpauth_uri"].as_str().unwrap_or_default());
+        let code = rpassword::prompt_password("The code it shows now: ")?;
+        let res = agent
+            .post(&format!("{base}/api/v1/auth/totp/confirm"))
+            .header("Authorization", &auth)
+            .send_json(serde_json::json!({"code": code.trim()}))?;
+        if res.status() != 204 {
+            bail!("the code was not accepted: run custodia unseal again");
+        }
+        println!("second factor set up: sign in with a code from now on");
+    }
     let mut res = agent.get(&format!("{base}/api/v1/system/keys")).header("Authorization", &auth).call()?;
     let status: serde_json::Value = res.body_mut().read_json()?;
     if status["sealed"] == false {

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use crate::domain::Role;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
@@ -81,6 +83,27 @@ pub struct AuthSettings {
     pub max_failures_per_address: u32,
     pub failure_window_minutes: i64,
     pub totp_issuer: String,
+    /// Roles that must sign in with a second factor, whatever the per-role rule an admin
+    /// sets; a member without one may only enrol it. Admins and lawyers unless turned off
+    /// (`[]`, or an empty `CUSTODIA__AUTH__REQUIRE_SECOND_FACTOR`).
+    #[serde(default = "second_factor_roles", deserialize_with = "role_list")]
+    pub require_second_factor: Vec<Role>,
+}
+
+fn second_factor_roles() -> Vec<Role> {
+    vec![Role::Admin, Role::Lawyer]
+}
+
+/// A list of roles; empty items are skipped, so an empty environment variable (which
+/// arrives as one empty item) means none.
+fn role_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Role>, D::Error> {
+    let items = Vec::<String>::deserialize(d)?;
+    items
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<Role>().map_err(serde::de::Error::custom))
+        .collect()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -222,7 +245,9 @@ impl Settings {
                 config::Environment::with_prefix("CUSTODIA")
                     .prefix_separator("__")
                     .separator("__")
-                    .try_parsing(true),
+                    .try_parsing(true)
+                    .list_separator(",")
+                    .with_list_parse_key("auth.require_second_factor"),
             );
         }
         let mut settings: Settings = builder.build()?.try_deserialize()?;
@@ -348,6 +373,29 @@ mod tests {
     fn the_test_environment_still_lowers_argon2() {
         let s = Settings::load_with(&dir(), "test", false).unwrap();
         assert!(s.weak_password_hashing());
+    }
+
+    #[test]
+    fn admins_and_lawyers_need_a_second_factor_unless_turned_off() {
+        for env in ["development", "production"] {
+            let s = Settings::load_with(&dir(), env, false).unwrap();
+            assert_eq!(s.auth.require_second_factor, vec![Role::Admin, Role::Lawyer], "{env}");
+        }
+        // Also when a configuration file predates the setting.
+        let tmp = tempfile::tempdir().unwrap();
+        let defaults = std::fs::read_to_string(dir().join("default.toml")).unwrap();
+        let old: String = defaults
+            .lines()
+            .filter(|l| !l.starts_with("require_second_factor"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        std::fs::write(tmp.path().join("default.toml"), old).unwrap();
+        let s = Settings::load_with(tmp.path(), "none", false).unwrap();
+        assert_eq!(s.auth.require_second_factor, vec![Role::Admin, Role::Lawyer]);
+        std::fs::write(tmp.path().join("off.toml"), "[auth]\nrequire_second_factor = []\n").unwrap();
+        assert!(Settings::load_with(tmp.path(), "off", false).unwrap().auth.require_second_factor.is_empty());
+        std::fs::write(tmp.path().join("typo.toml"), "[auth]\nrequire_second_factor = [\"admn\"]\n").unwrap();
+        assert!(Settings::load_with(tmp.path(), "typo", false).is_err());
     }
 
     #[test]

@@ -38,6 +38,10 @@ pub struct AppState {
     pub web: crate::config::WebSettings,
     /// Served over https (behind a TLS proxy): cookies are `Secure`.
     pub behind_tls: bool,
+    /// Where a root key file would be, and the SQLite database file (if SQLite): the keys
+    /// page warns when the one sits beside the other.
+    pub root_key_file: std::path::PathBuf,
+    pub database_file: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -113,7 +117,14 @@ pub async fn open_state(settings: &Settings, may_auto_init: bool) -> Result<AppS
         organisation: settings.export.organisation.clone(),
         web: settings.web.clone(),
         behind_tls: settings.server.behind_tls(),
+        root_key_file: settings.keys.key_file.clone(),
+        database_file: sqlite_file(settings.database.url.expose_secret()),
     })
+}
+
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let path = url.strip_prefix("sqlite://")?;
+    Some(std::path::PathBuf::from(path.split('?').next().unwrap_or(path)))
 }
 
 /// Removes blobs no row points to: a crash between storing a file and committing its row

@@ -108,6 +108,7 @@ mod tests {
             max_failures_per_address: 20,
             failure_window_minutes: 15,
             totp_issuer: "t".into(),
+            require_second_factor: Vec::new(),
         };
         Passwords::new(&settings).unwrap()
     }

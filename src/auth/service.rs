@@ -1,5 +1,6 @@
 //! Use cases of identity: log in and out, resolve a bearer token to a principal, manage
-//! users and per-role second-factor policy. Every change is audited in its transaction.
+//! users; the second factor and each role's rule for it are in `second_factor`. Every
+//! change is audited in its transaction.
 
 use std::net::IpAddr;
 use std::time::{Duration as StdDuration, Instant};
@@ -21,6 +22,8 @@ use crate::domain::{NewPassword, Role, Username};
 use crate::error::{Error, FieldError, Result};
 use crate::store::schema::{role_policies, sessions, users};
 use crate::store::{Db, DbConnection, now};
+
+mod second_factor;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -104,7 +107,10 @@ pub struct TotpEnrolment {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RolePolicy {
     pub role: Role,
+    /// Whether the role must sign in with a second factor (set here, or by configuration).
     pub totp_required: bool,
+    /// Required by `auth.require_second_factor`: the rule cannot be relaxed from here.
+    pub required_by_configuration: bool,
 }
 
 /// Identity use cases, shared by HTTP handlers and the CLI.
@@ -316,25 +322,12 @@ impl Auth {
         self.db.transaction(move |c| audit::append(c, &entry).map(drop)).await
     }
 
-    async fn role_requires_totp(&self, role: Role) -> Result<bool> {
-        self.db
-            .run(move |c| {
-                Ok(role_policies::table
-                    .find(role.as_str())
-                    .select(role_policies::totp_required)
-                    .first::<bool>(c)
-                    .optional()?
-                    .unwrap_or(false))
-            })
-            .await
-    }
-
     /// Resolves a bearer token to the principal it stands for, or `Unauthenticated`.
     /// Returns whether the role demands a second factor the session lacks.
     pub async fn authenticate(&self, token: &str) -> Result<(Principal, bool)> {
         let hash = session::hash_token(token).to_vec();
         let idle = Duration::minutes(self.settings.session_idle_minutes);
-        let (principal, enrolment_pending, touch) = self
+        let (principal, stored_rule, touch) = self
             .db
             .run(move |c| {
                 let found = sessions::table
@@ -367,8 +360,7 @@ impl Auth {
                     role: parse_role(&role)?,
                     second_factor: s.second_factor,
                 };
-                let enrolment_pending = totp_required && !principal.second_factor;
-                Ok((principal, enrolment_pending, touch))
+                Ok((principal, totp_required, touch))
             })
             .await?;
         // A write, so it queues for the writer like every other (on SQLite, a write
@@ -384,6 +376,7 @@ impl Auth {
                 })
                 .await?;
         }
+        let enrolment_pending = (stored_rule || self.configured(principal.role)) && !principal.second_factor;
         Ok((principal, enrolment_pending))
     }
 
@@ -586,94 +579,6 @@ impl Auth {
                 revoke_sessions(c, id, Some(keep))?;
                 audit::append(c, &Entry::new(actor, "password.change").target("user", id))?;
                 Ok(())
-            })
-            .await
-    }
-
-    pub async fn totp_begin(&self, who: &Principal) -> Result<TotpEnrolment> {
-        let secret = totp::new_secret()?;
-        let enrolment = TotpEnrolment {
-            otpauth_uri: totp::provisioning_uri(&secret, &self.settings.totp_issuer, &who.username),
-            secret_base32: totp::base32(&secret),
-        };
-        let id = who.user_id;
-        let actor = Actor::from(who);
-        let stored = secret.to_vec();
-        self.db
-            .transaction(move |c| {
-                if load_user(c, id)?.totp_enabled {
-                    return Err(Error::Conflict("totp_already_enabled"));
-                }
-                diesel::update(users::table.find(id.to_string()))
-                    .set((users::totp_secret.eq(stored), users::totp_last_step.eq(None::<i64>)))
-                    .execute(c)?;
-                audit::append(c, &Entry::new(actor, "totp.enrol_start").target("user", id))?;
-                Ok(())
-            })
-            .await?;
-        Ok(enrolment)
-    }
-
-    pub async fn totp_confirm(&self, who: &Principal, code: &str) -> Result<()> {
-        let id = who.user_id;
-        let session_id = who.session_id.to_string();
-        let actor = Actor::from(who);
-        let code = code.to_owned();
-        self.db
-            .transaction(move |c| {
-                let user = load_user(c, id)?;
-                let Some(secret) = user.totp_secret.filter(|_| !user.totp_enabled) else {
-                    return Err(Error::Conflict("no_pending_totp_enrolment"));
-                };
-                let Some(step) = totp::verify(&secret, &code, unix_now(), None)? else {
-                    return Err(Error::TotpInvalid);
-                };
-                diesel::update(users::table.find(id.to_string()))
-                    .set((
-                        users::totp_enabled.eq(true),
-                        users::totp_last_step.eq(step),
-                        users::updated_at.eq(now()),
-                    ))
-                    .execute(c)?;
-                diesel::update(sessions::table.find(session_id))
-                    .set(sessions::second_factor.eq(true))
-                    .execute(c)?;
-                audit::append(c, &Entry::new(actor, "totp.enrol").target("user", id))?;
-                Ok(())
-            })
-            .await
-    }
-
-    pub async fn role_policies(&self) -> Result<Vec<RolePolicy>> {
-        let rows =
-            self.db
-                .run(|c| {
-                    Ok(role_policies::table
-                        .select((role_policies::role, role_policies::totp_required))
-                        .load::<(String, bool)>(c)?)
-                })
-                .await?;
-        let mut policies = rows
-            .into_iter()
-            .map(|(role, totp_required)| Ok(RolePolicy { role: parse_role(&role)?, totp_required }))
-            .collect::<Result<Vec<_>>>()?;
-        policies.sort_by_key(|p| Role::ALL.iter().position(|r| *r == p.role));
-        Ok(policies)
-    }
-
-    pub async fn set_role_policy(&self, actor: Actor, role: Role, totp_required: bool) -> Result<RolePolicy> {
-        self.db
-            .transaction(move |c| {
-                diesel::update(role_policies::table.find(role.as_str()))
-                    .set(role_policies::totp_required.eq(totp_required))
-                    .execute(c)?;
-                audit::append(
-                    c,
-                    &Entry::new(actor, "role_policy.update")
-                        .target("role", role.as_str())
-                        .detail("totp_required", totp_required),
-                )?;
-                Ok(RolePolicy { role, totp_required })
             })
             .await
     }

@@ -75,11 +75,31 @@ pub async fn export(
         bail!("{} exists: choose a new file name", args.out.display());
     }
     let password = read_password(&args.username, args.password_stdin)?;
-    let session = state
-        .auth
-        .login(&args.username, password.clone(), args.totp_code.clone(), None)
-        .await
-        .map_err(|e| anyhow::anyhow!("sign-in refused: {e}"))?;
+    let mut code = args.totp_code.clone();
+    let mut attempt = state.auth.login(&args.username, password.clone(), code.clone(), None).await;
+    // An account with a second factor: ask for the code as for the password.
+    if matches!(attempt, Err(crate::error::Error::TotpRequired))
+        && code.is_none()
+        && io::stdin().is_terminal()
+    {
+        code = Some(rpassword::prompt_password(format!("One-time code for {}: ", args.username))?);
+        attempt = state.auth.login(&args.username, password.clone(), code, None).await;
+    }
+    let session = attempt.map_err(|e| match e {
+        crate::error::Error::TotpRequired => {
+            anyhow::anyhow!("sign-in refused: this account has a second factor: pass its code with --totp")
+        }
+        e => anyhow::anyhow!("sign-in refused: {e}"),
+    })?;
+    if session.second_factor_enrolment_required {
+        let (who, _) = state.auth.authenticate(session.token.expose_secret()).await?;
+        state.auth.logout(&who).await?;
+        bail!(
+            "{} must set up a second factor before exporting (their role requires one): sign in on the \
+             web pages, which lead to it (or POST /api/v1/auth/totp/enrol), then run this again with --totp",
+            args.username
+        );
+    }
     let (who, _) = state.auth.authenticate(session.token.expose_secret()).await?;
     let input = BundleInput {
         recipient,

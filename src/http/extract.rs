@@ -95,6 +95,10 @@ const SEALED_ALLOWED: &[&str] = &[
     "/api/v1/auth/login",
     "/api/v1/auth/logout",
     "/api/v1/auth/me",
+    // An admin whose role requires a second factor sets it up before unsealing; it
+    // needs no keys (the TOTP secret is not sealed under the keyring).
+    "/api/v1/auth/totp/enrol",
+    "/api/v1/auth/totp/confirm",
     "/api/v1/system/keys",
     "/api/v1/system/unseal",
 ];
@@ -165,6 +169,12 @@ fn check<A: ActionMarker>(req: &HttpRequest) -> Result<Allowed<A>, Error> {
         return Err(Error::SecondFactorEnrolmentRequired);
     }
     Ok(Allowed { principal: auth.principal, _action: PhantomData })
+}
+
+/// Has this request's session still to enrol the second factor its role requires? Pages
+/// open to such a session (`self.manage`) use it to lead to enrolment.
+pub(crate) fn enrolment_pending(req: &HttpRequest) -> bool {
+    req.extensions().get::<Authenticated>().is_some_and(|a| a.enrolment_pending)
 }
 
 /// The client's address for login throttling. Behind a reverse proxy every request

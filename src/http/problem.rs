@@ -122,6 +122,14 @@ impl ResponseError for Error {
             Error::Validation(errors) | Error::InvalidQuery(errors) => problem.errors = errors.clone(),
             Error::BadRequest(detail) => problem.detail = Some(detail.clone()),
             Error::Conflict(reason) => problem.detail = Some((*reason).to_owned()),
+            Error::SecondFactorEnrolmentRequired => {
+                problem.detail = Some(
+                    "this role signs in with a second factor: POST /api/v1/auth/totp/enrol, add the secret to an \
+                     authenticator app, then POST /api/v1/auth/totp/confirm {\"code\"} (or set it up on the \
+                     /account page)"
+                        .to_owned(),
+                )
+            }
             Error::TooLarge { limit } => problem.detail = Some(format!("at most {limit} bytes")),
             Error::InsufficientStorage { needed, available } => {
                 problem.detail = Some(format!("{needed} bytes needed, {available} free"))

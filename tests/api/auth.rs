@@ -198,3 +198,150 @@ async fn until_enrolled_a_session_can_do_nothing_else() {
     assert_problem(app.get("/api/v1/users", &app.admin).await, 403, "second_factor_enrolment_required").await;
     assert_eq!(app.get("/api/v1/auth/me", &app.admin).await.status(), 200);
 }
+
+/// Signs a session's user up for TOTP through the API; returns the secret.
+async fn enrol(app: &TestApp, token: &str) -> String {
+    let enrol: Value =
+        app.call(Method::POST, "/api/v1/auth/totp/enrol", Some(token), None).await.json().await.unwrap();
+    let secret = enrol["secret_base32"].as_str().unwrap().to_owned();
+    let res = app.post("/api/v1/auth/totp/confirm", token, json!({"code": totp_code(&secret)})).await;
+    assert_eq!(res.status(), 204);
+    secret
+}
+
+fn second_factor_for_admins_and_lawyers(s: &mut custodia::config::Settings) {
+    s.auth.require_second_factor = vec![Role::Admin, Role::Lawyer];
+}
+
+#[tokio::test]
+async fn admins_and_lawyers_must_enrol_a_second_factor_before_anything_else() {
+    let app = spawn_app_with(second_factor_for_admins_and_lawyers).await;
+    // The admin signed in with a password alone: the answer says what to do.
+    let problem =
+        assert_problem(app.get("/api/v1/users", &app.admin).await, 403, "second_factor_enrolment_required")
+            .await;
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("/api/v1/auth/totp/enrol") && detail.contains("/api/v1/auth/totp/confirm"),
+        "{detail}"
+    );
+    assert_eq!(app.get("/api/v1/auth/me", &app.admin).await.status(), 200, "the session itself works");
+
+    app.add_user("lara", Role::Lawyer).await;
+    let body: Value = app.login_response("lara", PASSWORD, None).await.json().await.unwrap();
+    assert_eq!(body["second_factor_enrolment_required"], true);
+    let lara = body["token"].as_str().unwrap().to_owned();
+    assert_problem(app.get("/api/v1/cases", &lara).await, 403, "second_factor_enrolment_required").await;
+    let (_, documenter) = app.user_with_token(Role::Documenter).await;
+    assert_eq!(app.get("/api/v1/cases", &documenter).await.status(), 200, "other roles are not concerned");
+
+    enrol(&app, &app.admin).await;
+    assert_eq!(app.get("/api/v1/users", &app.admin).await.status(), 200, "enrolled: the session goes on");
+    enrol(&app, &lara).await;
+    assert_eq!(app.get("/api/v1/cases", &lara).await.status(), 200);
+    assert_problem(app.login_response("lara", PASSWORD, None).await, 401, "totp_required").await;
+
+    // A rule the configuration sets cannot be relaxed from the API; others can be added.
+    let res = app
+        .call(Method::PUT, "/api/v1/roles/lawyer", Some(&app.admin), Some(json!({"totp_required": false})))
+        .await;
+    let problem = assert_problem(res, 409, "conflict").await;
+    assert_eq!(problem["detail"], "second_factor_required_by_configuration");
+    let policies = app.state.auth.role_policies().await.unwrap();
+    let lawyer = policies.iter().find(|p| p.role == Role::Lawyer).unwrap();
+    assert!(lawyer.totp_required && lawyer.required_by_configuration);
+    let documenter = policies.iter().find(|p| p.role == Role::Documenter).unwrap();
+    assert!(!documenter.totp_required && !documenter.required_by_configuration);
+}
+
+/// The binary, against the test app's database, with the second-factor rule on.
+fn custodia_with_second_factor(db: &TestDb) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_custodia"));
+    cmd.env("CUSTODIA_CONFIG_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/config"))
+        .env("CUSTODIA_ENV", "test")
+        .env("CUSTODIA__DATABASE__URL", db.url())
+        .env("CUSTODIA__KEYS__KEY_FILE", db.dir.path().join("root.key"))
+        .env("CUSTODIA__STORAGE__BLOB_DIR", db.dir.path().join("blobs"))
+        .env("CUSTODIA__AUTH__REQUIRE_SECOND_FACTOR", "admin,lawyer");
+    cmd
+}
+
+#[tokio::test]
+async fn the_command_line_export_asks_a_lawyer_without_a_second_factor_to_enrol_first() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let app = spawn_app_with(second_factor_for_admins_and_lawyers).await;
+    let (_, doc) = app.user_with_token(Role::Documenter).await;
+    let (case_id, tid) = testimony_in_new_case(&app, &doc, json!({"prosecutors": true})).await;
+    app.call(Method::POST, &format!("/api/v1/testimonies/{tid}/seal"), Some(&doc), None).await;
+    let lawyer = app.add_user("cli.lawyer", Role::Lawyer).await;
+    let case = uuid::Uuid::parse_str(&case_id).unwrap();
+    let member =
+        custodia::cases::case::NewMember { user_id: lawyer, role: custodia::cases::case::MemberRole::Member };
+    app.state
+        .db
+        .transaction(move |c| custodia::cases::case::add_member(c, Default::default(), case, &member))
+        .await
+        .unwrap();
+
+    let out_dir = tempfile::tempdir().unwrap();
+    let export = |out: &str, totp: Option<&str>| {
+        let mut cmd = custodia_with_second_factor(&app.db);
+        cmd.args([
+            "bundle",
+            "export",
+            "--case",
+            &case_id,
+            "--recipient",
+            "prosecutors",
+            "--username",
+            "cli.lawyer",
+        ])
+        .arg("--out")
+        .arg(out_dir.path().join(out))
+        .arg("--password-stdin");
+        if let Some(code) = totp {
+            cmd.args(["--totp", code]);
+        }
+        let mut child =
+            cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = export("refused.tar", None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "no second factor, no export");
+    assert!(stderr.contains("must set up a second factor"), "{stderr}");
+    assert!(!out_dir.path().join("refused.tar").exists());
+    assert!(!app.audit_actions().await.iter().any(|a| a.starts_with("bundle.")), "nothing was exported");
+
+    let token = app.login("cli.lawyer", PASSWORD).await;
+    let secret = enrol(&app, &token).await;
+    // The enrolment used this step's code: take the next one.
+    let next = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 30;
+    let raw = totp_rs::Secret::Encoded(secret).to_bytes().unwrap();
+    let code = custodia::auth::totp::code_at(&raw, next).unwrap();
+    let out = export("bundle.tar", Some(&code));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out_dir.path().join("bundle.tar").exists());
+
+    // `custodia demo` says which of its accounts must set up a second factor.
+    let out = custodia_with_second_factor(&app.db).args(["demo", "--scale", "1"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("demo.lawyer must set up a second factor"), "{stdout}");
+    assert!(!stdout.contains("demo.documenter must"), "{stdout}");
+}
+
+#[tokio::test]
+async fn a_sealed_service_lets_an_admin_set_up_a_second_factor_and_then_unseal() {
+    let app = spawn_app_with(second_factor_for_admins_and_lawyers).await;
+    app.state.keys.seal(Default::default()).await.unwrap();
+    let res = app.post("/api/v1/system/unseal", &app.admin, json!({})).await;
+    assert_problem(res, 403, "second_factor_enrolment_required").await;
+    // Enrolment needs no keys, so it is open while sealed.
+    enrol(&app, &app.admin).await;
+    let res = app.post("/api/v1/system/unseal", &app.admin, json!({})).await;
+    assert_eq!(res.status(), 200);
+    assert!(!app.state.keys.is_sealed());
+}

@@ -132,7 +132,20 @@ async fn an_admin_changes_a_role_and_disables_a_user_whose_session_then_stops() 
     assert!(change.details.contains("investigator") && change.actor_user_id == Some(admin_id.to_string()));
 
     let dima = app.web_login("dima").await;
-    let res = app.web_post(&admin, &format!("/admin/users/{id}/disable"), &[]).await;
+    // The user's page leads to a confirmation step; posting without it only asks.
+    let html = app.page(&admin, &format!("/admin/users/{id}")).await;
+    assert!(html.contains(&format!("href=\"/admin/users/{id}/disable\"")), "a link to the confirmation");
+    for res in [
+        app.web_get(&admin, &format!("/admin/users/{id}/disable")).await,
+        app.web_post(&admin, &format!("/admin/users/{id}/disable"), &[]).await,
+    ] {
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("Disable dima?") && html.contains("name=\"confirm\" value=\"yes\""), "{html}");
+    }
+    assert_eq!(app.web_get(&dima, "/").await.status(), StatusCode::OK, "not disabled by asking");
+    assert!(!app.audit_actions().await.contains(&"user.disable".to_owned()));
+    let res = app.web_post(&admin, &format!("/admin/users/{id}/disable"), &[("confirm", "yes")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let html = app.page(&admin, &location(&res)).await;
     assert!(html.contains("The account was disabled") && html.contains("Enable the account"));
@@ -147,7 +160,7 @@ async fn an_admin_changes_a_role_and_disables_a_user_whose_session_then_stops() 
     // An admin cannot lock themselves out.
     let html = app.page(&admin, &format!("/admin/users/{admin_id}")).await;
     assert!(html.contains("cannot disable your own account") && !html.contains("/disable\""));
-    let res = app.web_post(&admin, &format!("/admin/users/{admin_id}/disable"), &[]).await;
+    let res = app.web_post(&admin, &format!("/admin/users/{admin_id}/disable"), &[("confirm", "yes")]).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert!(res.text().await.unwrap().contains("cannot disable your own account"));
 
@@ -195,8 +208,10 @@ async fn an_admin_adds_a_member_who_then_sees_the_case_on_their_start_page() {
     let app = spawn_app().await;
     let (_, admin) = app.web_admin().await;
     let (case_id, reference) = app.admin_case("CANARY-secret-case-title").await;
-    app.add_user("dora", Role::Documenter).await;
-    app.add_user("audrey", Role::Auditor).await;
+    let dora_id = app.add_user("dora", Role::Documenter).await;
+    let audrey_id = app.add_user("audrey", Role::Auditor).await;
+    let gone_id = app.add_user("gone", Role::Lawyer).await;
+    app.state.auth.set_disabled(Default::default(), gone_id, true).await.unwrap();
     let dora = app.web_login("dora").await;
     assert!(!app.page(&dora, "/").await.contains(&reference));
 
@@ -208,22 +223,33 @@ async fn an_admin_adds_a_member_who_then_sees_the_case_on_their_start_page() {
 
     let html = app.page(&admin, &members).await;
     assert!(html.contains("no members yet") && html.contains(&reference));
-    assert!(html.contains("<option value=\"dora\""), "documenters are offered");
-    assert!(!html.contains("<option value=\"audrey\""), "auditors are not");
+    // Chosen from a list of the users who may be added, not typed.
+    assert!(html.contains("<select id=\"user_id\" name=\"user_id\""), "{html}");
+    assert!(!html.contains("name=\"username\""), "no name to type");
+    assert!(html.contains(&format!("<option value=\"{dora_id}\">dora")), "documenters are offered");
+    assert!(!html.contains(&audrey_id.to_string()), "auditors are not");
+    assert!(!html.contains(&gone_id.to_string()), "nor disabled accounts");
     assert!(!html.contains("CANARY-secret-case-title") && !title(&html).contains(&reference));
 
-    let res = app.web_post(&admin, &members, &[("username", "nobody-here"), ("role", "member")]).await;
+    let res = app.web_post(&admin, &members, &[("user_id", ""), ("role", "member")]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text().await.unwrap();
-    assert!(html.contains("id=\"username-error\"") && html.contains("no user with this name"));
-    let res = app.web_post(&admin, &members, &[("username", "audrey"), ("role", "member")]).await;
+    assert!(html.contains("id=\"user_id-error\"") && html.contains("This is required"), "{html}");
+    let nobody = uuid::Uuid::new_v4().to_string();
+    let res = app.web_post(&admin, &members, &[("user_id", &nobody), ("role", "member")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("id=\"user_id-error\""));
+    let audrey = audrey_id.to_string();
+    let res = app.web_post(&admin, &members, &[("user_id", &audrey), ("role", "member")]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text().await.unwrap().contains("cannot be case members"));
 
-    let res = app.web_post(&admin, &members, &[("username", "dora"), ("role", "member")]).await;
+    let dora_key = dora_id.to_string();
+    let res = app.web_post(&admin, &members, &[("user_id", &dora_key), ("role", "member")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let html = app.page(&admin, &location(&res)).await;
     assert!(html.contains("The membership was saved"));
+    assert!(!html.contains(&format!("<option value=\"{dora_id}\"")), "a member is not offered again");
     let row = between(&html, "<th scope=\"row\">dora</th>", "</tr>").expect("dora is listed");
     assert!(row.contains("Member") && row.contains("Make lead"), "{row}");
 
@@ -235,11 +261,20 @@ async fn an_admin_adds_a_member_who_then_sees_the_case_on_their_start_page() {
     assert!(app.page(&dora, &format!("/cases/{case_id}")).await.contains("CANARY-secret-case-title"));
 
     // Made lead, then removed: the case disappears from their start page.
-    let res = app.web_post(&admin, &members, &[("username", "dora"), ("role", "lead")]).await;
+    let res = app.web_post(&admin, &members, &[("user_id", &dora_key), ("role", "lead")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(app.page(&dora, "/").await.contains("Lead"));
-    let dora_id = app.state.auth.find_user_id("dora").await.unwrap();
-    let res = app.web_post(&admin, &format!("{members}/{dora_id}/remove"), &[]).await;
+    // Removal asks first: the list links to a confirmation; a post without it only asks.
+    let remove = format!("{members}/{dora_id}/remove");
+    assert!(app.page(&admin, &members).await.contains(&format!("href=\"{remove}\"")));
+    for res in [app.web_get(&admin, &remove).await, app.web_post(&admin, &remove, &[]).await] {
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = res.text().await.unwrap();
+        assert!(html.contains(&format!("Remove dora from {reference}?")), "{html}");
+        assert!(html.contains("name=\"confirm\" value=\"yes\""));
+    }
+    assert!(app.page(&dora, "/").await.contains(&reference), "still a member");
+    let res = app.web_post(&admin, &remove, &[("confirm", "yes")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(app.page(&admin, &location(&res)).await.contains("removed from the case"));
     assert!(!app.page(&dora, "/").await.contains(&reference));
@@ -381,7 +416,9 @@ async fn an_auditor_reads_the_log_with_filters_and_a_records_chain_of_custody() 
     let member = app.add_user("dora", Role::Documenter).await;
     let members = format!("/admin/cases/{case_id}/members");
     assert_eq!(
-        app.web_post(&admin, &members, &[("username", "dora"), ("role", "member")]).await.status(),
+        app.web_post(&admin, &members, &[("user_id", &member.to_string()), ("role", "member")])
+            .await
+            .status(),
         303
     );
     let (_, auditor) = app.web_user(Role::Auditor).await;
@@ -469,4 +506,88 @@ async fn no_one_but_an_auditor_gets_the_audit_pages() {
     }
     assert!(!app.page(&admin, "/admin").await.contains("href=\"/audit\""), "no link to the log");
     assert!(!app.audit_actions().await.contains(&"audit.read".to_owned()));
+}
+
+#[tokio::test]
+async fn an_admin_without_a_second_factor_is_led_to_set_one_up_before_anything_else() {
+    let app = spawn_app_with(|s| s.auth.require_second_factor = vec![Role::Admin, Role::Lawyer]).await;
+    let res = app
+        .client
+        .post(app.url("/login"))
+        .form(&[("username", "admin"), ("password", PASSWORD)])
+        .send()
+        .await;
+    assert_eq!(location(&res.unwrap()), "/account", "straight to enrolment");
+    let (_, admin) = app.web_admin().await;
+    for path in ["/", "/admin", "/admin/users", "/admin/keys"] {
+        let res = app.web_get(&admin, path).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "GET {path}");
+        assert_eq!(location(&res), "/account", "GET {path}");
+    }
+    let res = app.web_post(&admin, "/admin/roles/lawyer", &[("totp_required", "no")]).await;
+    assert_eq!(location(&res), "/account", "no change either");
+    let html = app.page(&admin, "/account").await;
+    assert!(html.contains("id=\"enrol-first\"") && html.contains("before doing anything else"), "{html}");
+
+    let res = app.web_post(&admin, "/account/totp", &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    let secret = between(&html, "<code class=\"secret\">", "</code>").expect("the secret to type in");
+    let raw = totp_rs::Secret::Encoded(secret.to_owned()).to_bytes().unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let code = custodia::auth::totp::code_at(&raw, now).unwrap();
+    let res = app.web_post(&admin, "/account/totp/confirm", &[("code", &code)]).await;
+    assert!(res.text().await.unwrap().contains("The authenticator app is set up"));
+
+    // Enrolled: the same session goes on, and nothing warns.
+    let html = app.page(&admin, "/admin").await;
+    assert!(!html.contains("second-factor-off"), "{html}");
+    let html = app.page(&admin, "/admin/roles").await;
+    assert!(!html.contains("second-factor-off"));
+    let row = between(&html, "<th scope=\"row\">Lawyer</th>", "</tr>").expect("the lawyer row");
+    assert!(row.contains("Required by the configuration") && !row.contains("<form"), "{row}");
+    assert!(!html.contains("action=\"/admin/roles/admin\""), "cannot be relaxed here");
+    assert!(html.contains("action=\"/admin/roles/documenter\""), "other roles still can be changed");
+    let res = app.web_post(&admin, "/admin/roles/lawyer", &[("totp_required", "no")]).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn the_admin_pages_warn_while_admins_or_lawyers_sign_in_with_a_password_alone() {
+    // config/test.toml turns the rule off, as an installation might.
+    let app = spawn_app().await;
+    let (_, admin) = app.web_admin().await;
+    for path in ["/admin", "/admin/roles"] {
+        let html = app.page(&admin, path).await;
+        let warning = between(&html, "id=\"second-factor-off\"", "</div>").expect(path);
+        assert!(warning.contains("Administrator") && warning.contains("Lawyer"), "{warning}");
+        assert!(warning.contains("href=\"/admin/roles\""));
+    }
+    app.state.auth.set_role_policy(Default::default(), Role::Lawyer, true).await.unwrap();
+    let html = app.page(&admin, "/admin").await;
+    let warning = between(&html, "id=\"second-factor-off\"", "</div>").unwrap();
+    assert!(warning.contains("Administrator") && !warning.contains("Lawyer"), "{warning}");
+}
+
+#[tokio::test]
+async fn the_keys_page_warns_when_the_root_key_file_sits_beside_the_data() {
+    let app = spawn_app().await;
+    let (_, admin) = app.web_admin().await;
+    let html = app.page(&admin, "/admin/keys").await;
+    let warning =
+        between(&html, "id=\"key-beside-data\"", "</div>").expect("the key file is beside the data");
+    assert!(warning.contains("same folder tree") && warning.contains("same disk"), "{warning}");
+    for option in ["custodia keys passphrase", "custodia keys split", "docs/operations.md"] {
+        assert!(warning.contains(option), "{option}: {warning}");
+    }
+
+    // A key file in a folder of its own is no longer in the data's tree (the test can
+    // only put it on the same disk).
+    let apart = tempfile::tempdir().unwrap();
+    let key_file = apart.path().join("root.key");
+    let app = spawn_app_with(|s| s.keys.key_file = key_file.clone()).await;
+    let (_, admin) = app.web_admin().await;
+    let html = app.page(&admin, "/admin/keys").await;
+    let warning = between(&html, "id=\"key-beside-data\"", "</div>").expect("still the same disk");
+    assert!(!warning.contains("same folder tree") && warning.contains("same disk"), "{warning}");
 }

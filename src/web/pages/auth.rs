@@ -221,12 +221,14 @@ async fn account(
     ctx: Ctx,
 ) -> Result<HttpResponse> {
     let me = state.auth.me(&who.principal).await?;
-    Ok(account_page(&ctx, &me, None, None))
+    let must_enrol = !me.totp_enabled && state.auth.role_requires_totp(me.role).await?;
+    Ok(account_page(&ctx, &me, must_enrol, None, None))
 }
 
 fn account_page(
     ctx: &Ctx,
     me: &crate::auth::service::UserView,
+    must_enrol: bool,
     enrolment: Option<&crate::auth::service::TotpEnrolment>,
     message: Option<(bool, String)>,
 ) -> HttpResponse {
@@ -240,6 +242,9 @@ fn account_page(
             dt { (ctx.t("role")) } dd { (ctx.t(&format!("role-{}", me.role.as_str()))) }
             dt { (ctx.t("second-factor")) }
             dd { @if me.totp_enabled { (ctx.t("second-factor-on")) } @else { (ctx.t("second-factor-off")) } }
+        }
+        @if must_enrol {
+            div.alert #enrol-first role="alert" { p { (ctx.t("totp-enrol-required")) } }
         }
         @if !me.totp_enabled {
             section {
@@ -310,7 +315,8 @@ async fn change_password(
         Err(e) => return Err(e),
     };
     let me = state.auth.me(&who.principal).await?;
-    Ok(account_page(&ctx, &me, None, Some(message)))
+    let must_enrol = !me.totp_enabled && state.auth.role_requires_totp(me.role).await?;
+    Ok(account_page(&ctx, &me, must_enrol, None, Some(message)))
 }
 
 async fn totp_begin(
@@ -321,7 +327,8 @@ async fn totp_begin(
 ) -> Result<HttpResponse> {
     let enrolment = state.auth.totp_begin(&who.principal).await?;
     let me = state.auth.me(&who.principal).await?;
-    Ok(account_page(&ctx, &me, Some(&enrolment), None))
+    let must_enrol = !me.totp_enabled && state.auth.role_requires_totp(me.role).await?;
+    Ok(account_page(&ctx, &me, must_enrol, Some(&enrolment), None))
 }
 
 #[derive(Deserialize)]
@@ -341,7 +348,8 @@ async fn totp_confirm(
         Err(e) => return Err(e),
     };
     let me = state.auth.me(&who.principal).await?;
-    Ok(account_page(&ctx, &me, None, Some(message)))
+    let must_enrol = !me.totp_enabled && state.auth.role_requires_totp(me.role).await?;
+    Ok(account_page(&ctx, &me, must_enrol, None, Some(message)))
 }
 
 pub fn see_other(location: &str) -> HttpResponse {

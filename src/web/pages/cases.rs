@@ -31,7 +31,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Page size of the lists on a case's page; longer lists page.
 const PAGE: i64 = 100;
 
-async fn home(state: web::Data<AppState>, who: Allowed<act::SelfManage>, ctx: Ctx) -> Result<HttpResponse> {
+async fn home(
+    state: web::Data<AppState>,
+    who: Allowed<act::SelfManage>,
+    ctx: Ctx,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse> {
+    // Nothing but enrolment until the second factor the role requires is set up.
+    if crate::http::extract::enrolment_pending(&req) {
+        return Ok(see_other("/account"));
+    }
     let p = who.principal;
     if !policy::allowed(p.role, Action::CaseList) {
         // Auditors work from the log.

@@ -43,6 +43,7 @@ totp-enrol-start = Set up now
 totp-enrol-secret = Add this key to your authenticator app (type it in), then enter the code it shows.
 totp-confirm = Confirm
 totp-enrolled = The authenticator app is set up. You will be asked for a code when you sign in.
+totp-enrol-required = Your role signs in with a second factor. Set up an authenticator app below before doing anything else: until then this is the only page open to you.
 password-change-title = Change your password
 password-current = Current password
 password-new = New password

@@ -1,0 +1,150 @@
+//! The second factor: enrolling a TOTP app, and which roles must sign in with one (set
+//! per role by an admin, or by `auth.require_second_factor`, which cannot be relaxed).
+
+use diesel::prelude::*;
+
+use super::{Auth, RolePolicy, TotpEnrolment, load_user, parse_role, unix_now};
+use crate::audit::{self, Actor, Entry};
+use crate::auth::policy::Principal;
+use crate::auth::totp;
+use crate::domain::Role;
+use crate::error::{Error, Result};
+use crate::store::now;
+use crate::store::schema::{role_policies, sessions, users};
+
+impl Auth {
+    /// Required by configuration (`auth.require_second_factor`), whatever the stored rule.
+    pub(super) fn configured(&self, role: Role) -> bool {
+        self.settings.require_second_factor.contains(&role)
+    }
+
+    /// Must someone in this role sign in with a second factor?
+    pub async fn role_requires_totp(&self, role: Role) -> Result<bool> {
+        if self.configured(role) {
+            return Ok(true);
+        }
+        self.db
+            .run(move |c| {
+                Ok(role_policies::table
+                    .find(role.as_str())
+                    .select(role_policies::totp_required)
+                    .first::<bool>(c)
+                    .optional()?
+                    .unwrap_or(false))
+            })
+            .await
+    }
+
+    pub async fn totp_begin(&self, who: &Principal) -> Result<TotpEnrolment> {
+        let secret = totp::new_secret()?;
+        let enrolment = TotpEnrolment {
+            otpauth_uri: totp::provisioning_uri(&secret, &self.settings.totp_issuer, &who.username),
+            secret_base32: totp::base32(&secret),
+        };
+        let id = who.user_id;
+        let actor = Actor::from(who);
+        let stored = secret.to_vec();
+        self.db
+            .transaction(move |c| {
+                if load_user(c, id)?.totp_enabled {
+                    return Err(Error::Conflict("totp_already_enabled"));
+                }
+                diesel::update(users::table.find(id.to_string()))
+                    .set((users::totp_secret.eq(stored), users::totp_last_step.eq(None::<i64>)))
+                    .execute(c)?;
+                audit::append(c, &Entry::new(actor, "totp.enrol_start").target("user", id))?;
+                Ok(())
+            })
+            .await?;
+        Ok(enrolment)
+    }
+
+    pub async fn totp_confirm(&self, who: &Principal, code: &str) -> Result<()> {
+        let id = who.user_id;
+        let session_id = who.session_id.to_string();
+        let actor = Actor::from(who);
+        let code = code.to_owned();
+        self.db
+            .transaction(move |c| {
+                let user = load_user(c, id)?;
+                let Some(secret) = user.totp_secret.filter(|_| !user.totp_enabled) else {
+                    return Err(Error::Conflict("no_pending_totp_enrolment"));
+                };
+                let Some(step) = totp::verify(&secret, &code, unix_now(), None)? else {
+                    return Err(Error::TotpInvalid);
+                };
+                diesel::update(users::table.find(id.to_string()))
+                    .set((
+                        users::totp_enabled.eq(true),
+                        users::totp_last_step.eq(step),
+                        users::updated_at.eq(now()),
+                    ))
+                    .execute(c)?;
+                diesel::update(sessions::table.find(session_id))
+                    .set(sessions::second_factor.eq(true))
+                    .execute(c)?;
+                audit::append(c, &Entry::new(actor, "totp.enrol").target("user", id))?;
+                Ok(())
+            })
+            .await
+    }
+
+    pub async fn role_policies(&self) -> Result<Vec<RolePolicy>> {
+        let rows =
+            self.db
+                .run(|c| {
+                    Ok(role_policies::table
+                        .select((role_policies::role, role_policies::totp_required))
+                        .load::<(String, bool)>(c)?)
+                })
+                .await?;
+        let mut policies = rows
+            .into_iter()
+            .map(|(role, stored)| {
+                let role = parse_role(&role)?;
+                let required_by_configuration = self.configured(role);
+                Ok(RolePolicy {
+                    role,
+                    totp_required: stored || required_by_configuration,
+                    required_by_configuration,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        policies.sort_by_key(|p| Role::ALL.iter().position(|r| *r == p.role));
+        Ok(policies)
+    }
+
+    /// Roles the configuration or the stored rules leave without a second factor, among
+    /// those that must have one on a new installation (admins and lawyers): the admin
+    /// pages warn about each.
+    pub async fn relaxed_second_factor_roles(&self) -> Result<Vec<Role>> {
+        Ok(self
+            .role_policies()
+            .await?
+            .into_iter()
+            .filter(|p| matches!(p.role, Role::Admin | Role::Lawyer) && !p.totp_required)
+            .map(|p| p.role)
+            .collect())
+    }
+
+    pub async fn set_role_policy(&self, actor: Actor, role: Role, totp_required: bool) -> Result<RolePolicy> {
+        let required_by_configuration = self.configured(role);
+        if required_by_configuration && !totp_required {
+            return Err(Error::Conflict("second_factor_required_by_configuration"));
+        }
+        self.db
+            .transaction(move |c| {
+                diesel::update(role_policies::table.find(role.as_str()))
+                    .set(role_policies::totp_required.eq(totp_required))
+                    .execute(c)?;
+                audit::append(
+                    c,
+                    &Entry::new(actor, "role_policy.update")
+                        .target("role", role.as_str())
+                        .detail("totp_required", totp_required),
+                )?;
+                Ok(RolePolicy { role, totp_required, required_by_configuration })
+            })
+            .await
+    }
+}
