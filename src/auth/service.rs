@@ -359,7 +359,7 @@ impl Auth {
                 {
                     return Err(Error::Unauthenticated);
                 }
-                let touch = session::needs_touch(now, s.last_seen_at).then(|| s.id.clone());
+                let touch = session::needs_touch(now, s.last_seen_at, idle).then(|| s.id.clone());
                 let principal = Principal {
                     user_id: parse_id(&s.user_id)?,
                     session_id: parse_id(&s.id)?,
