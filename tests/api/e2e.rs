@@ -1357,3 +1357,32 @@ async fn without_script_a_draft_posted_after_the_lock_is_kept_and_saved_after_si
     }
     assert_eq!(testimonies_of(&app, "dora.documenter", &case).await.len(), 1);
 }
+
+/// Typing keeps the session alive: the page's script posts `/keepalive` while the
+/// documenter types, and that counts as use, even with a one-minute idle limit.
+#[tokio::test]
+async fn the_keep_alive_the_script_sends_while_typing_keeps_the_session() {
+    let app = spawn_app_with(|s| s.auth.session_idle_minutes = 1).await;
+    let user = app.add_user("dora.documenter", Role::Documenter).await;
+    let b = app.web_login("dora.documenter").await;
+    for _ in 0..6 {
+        crate::auth::age_sessions(&app, user, 20).await;
+        assert_eq!(app.web_post(&b, "/keepalive", &[]).await.status(), 204);
+    }
+    // Two minutes of typing later the session lives; a minute of quiet ends it.
+    assert_eq!(app.web_get(&b, "/account").await.status(), 200);
+    crate::auth::age_sessions(&app, user, 61).await;
+    let res = app.web_post(&b, "/keepalive", &[]).await;
+    assert_eq!(res.status(), 303, "an ended session is sent to sign in");
+    // Without its CSRF token it is refused, like any other form.
+    let other = app.web_login("dora.documenter").await;
+    let res = app
+        .client
+        .post(app.url("/keepalive"))
+        .header("cookie", format!("custodia={}", other.cookie))
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}
