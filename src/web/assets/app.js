@@ -103,6 +103,13 @@
     };
     form.addEventListener("input", changed);
     form.addEventListener("change", changed);
+    // Save draft pressed while the first autosave is still creating the draft: wait
+    // for it, so the form goes to that draft rather than making a second one.
+    form.addEventListener("submit", function (e) {
+      if (!form.saving) return;
+      e.preventDefault();
+      form.saving.then(function () { form.submit(); });
+    });
     setInterval(function () { save(form); }, every);
   });
   document.addEventListener("visibilitychange", function () {
