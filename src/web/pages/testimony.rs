@@ -16,7 +16,7 @@ use crate::auth::Action;
 use crate::auth::policy::{self, act};
 use crate::cases::access::{self, RecordTable};
 use crate::cases::incidents::{self, IncidentView};
-use crate::cases::persons::{self, NewPerson, PersonKind, PersonView};
+use crate::cases::persons::{self, PersonKind, PersonView};
 use crate::cases::testimonies::{
     self, Completeness, Consent, Correction, HowGiven, Reliability, ShareWith, Status, TestimonyInput,
     TestimonyView, Withdrawal,
@@ -31,9 +31,16 @@ use crate::web::i18n::Lang;
 use crate::web::layout::{self, Nav, csrf_field, field, form_errors, notice, when};
 use crate::web::{Ctx, Form, marking, session};
 
+// Saving drafts as they are typed, and forms kept over a sign-in: a child module, so
+// it shares the form's private parts without widening them.
+#[path = "testimony_drafts.rs"]
+mod drafts;
+use drafts::create_draft;
+pub use drafts::{keeps_form, replay};
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/cases/{id}/testimonies/new").get(new_page).post(create))
-        .service(web::resource("/cases/{id}/testimonies/autosave").post(autosave_new))
+        .service(web::resource("/cases/{id}/testimonies/autosave").post(drafts::autosave_new))
         .service(web::resource("/testimonies/{id}").get(show))
         .service(web::resource("/testimonies/{id}/edit").post(edit))
         .service(web::resource("/testimonies/{id}/autosave").post(autosave))
@@ -458,99 +465,6 @@ async fn create(
             Ok(form_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "testimony-new", body))
         }
         Err(e) => Err(e),
-    }
-}
-
-/// The new testimony form's first save (autosave, Save draft, or a form kept over a
-/// sign-in): the witness, when new, and the draft, in one transaction — as far as it
-/// was typed; sealing asks for the rest.
-fn create_draft(
-    c: &mut crate::store::DbConnection,
-    k: &crate::crypto::Keyring,
-    p: &crate::auth::Principal,
-    case_id: Uuid,
-    f: &TestimonyForm,
-) -> Result<TestimonyView> {
-    access::authorize(c, p, &case_id.to_string(), Action::TestimonyCreate)?;
-    if f.is_blank() {
-        return Err(Error::field("account", "required", "must not be empty"));
-    }
-    let witness = match f.witness_id.parse::<Uuid>() {
-        Ok(id) => id,
-        Err(_) => {
-            let names: Vec<String> = f.new_witness.split(',').filter_map(opt).collect();
-            let person = NewPerson {
-                kind: PersonKind::Witness,
-                pseudonym: None,
-                sex: Default::default(),
-                names,
-                aliases: vec![],
-                birth_date: None,
-                contact: None,
-                rank: None,
-                position: None,
-                unit_id: None,
-                notes: None,
-            };
-            persons::create(c, k, p, case_id, &person)?.id
-        }
-    };
-    let input = f.input(witness).map_err(Error::Validation)?;
-    testimonies::create_as(c, k, p, case_id, &input, Completeness::Draft)
-}
-
-/// The new form's autosave: the first one creates the draft; the page's script then
-/// sends the form (and its next autosaves) to that draft, so no second one is made.
-async fn autosave_new(
-    state: web::Data<AppState>,
-    who: Allowed<act::TestimonyCreate>,
-    id: web::Path<Uuid>,
-    form: Form<TestimonyForm>,
-) -> Result<HttpResponse> {
-    let (p, case_id, f) = (who.principal, id.into_inner(), form.0);
-    let t = state.tx(move |c, k| create_draft(c, k, &p, case_id, &f)).await?;
-    Ok(HttpResponse::Created().json(serde_json::json!({
-        "id": t.id,
-        "action": format!("/testimonies/{}/edit", t.id),
-        "autosave": format!("/testimonies/{}/autosave", t.id),
-        "page": format!("/testimonies/{}", t.id),
-    })))
-}
-
-/// A form kept on the sign-in page when the session had ended, saved once its author
-/// signed in again: `action` is where it was posted. Returns the draft's page.
-pub async fn replay(
-    state: &AppState,
-    p: crate::auth::Principal,
-    action: &str,
-    body: &[u8],
-) -> Result<String> {
-    let f: TestimonyForm = serde_html_form::from_bytes(body)
-        .map_err(|_| Error::BadRequest("the form could not be read".into()))?;
-    let parts: Vec<&str> = action.trim_start_matches('/').split('/').collect();
-    let t = match parts.as_slice() {
-        ["cases", case, "testimonies", "new" | "autosave"] => {
-            let case_id = case.parse::<Uuid>().map_err(|_| Error::NotFound)?;
-            state.tx(move |c, k| create_draft(c, k, &p, case_id, &f)).await?
-        }
-        ["testimonies", id, "edit" | "autosave"] => {
-            let id = id.parse::<Uuid>().map_err(|_| Error::NotFound)?;
-            state.tx(move |c, k| update_draft(c, k, &p, id, &f)).await?
-        }
-        _ => return Err(Error::NotFound),
-    };
-    Ok(format!("/testimonies/{}?restored=1", t.id))
-}
-
-/// The forms a page posts that carry typed text worth keeping over a sign-in. Not the
-/// autosave: the script, told the session ended, posts the form itself.
-/// Returns what the form is, for the audit log: (form code, record kind, record id).
-pub fn keeps_form(path: &str) -> Option<(&'static str, &'static str, Uuid)> {
-    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    match parts.as_slice() {
-        ["cases", case, "testimonies", "new"] => Some(("testimony_new", "case", case.parse().ok()?)),
-        ["testimonies", id, "edit"] => Some(("testimony_edit", "testimony", id.parse().ok()?)),
-        _ => None,
     }
 }
 
