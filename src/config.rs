@@ -149,6 +149,23 @@ pub struct WebSettings {
     /// Minutes without keyboard or pointer activity before a page locks itself (the
     /// draft being written is saved first). 0 turns the lock off.
     pub idle_lock_minutes: u32,
+    /// The same in seconds, overriding the minutes when set (tests).
+    #[serde(default)]
+    pub idle_lock_seconds: Option<u32>,
+    /// How long the sign-in page keeps (sealed) a form posted after its session ended.
+    #[serde(default = "default_kept_form_minutes")]
+    pub kept_form_minutes: u32,
+}
+
+fn default_kept_form_minutes() -> u32 {
+    15
+}
+
+impl WebSettings {
+    /// The idle lock in seconds; 0 when off.
+    pub fn idle_lock_secs(&self) -> u32 {
+        self.idle_lock_seconds.unwrap_or(self.idle_lock_minutes.saturating_mul(60))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

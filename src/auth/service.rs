@@ -352,7 +352,7 @@ impl Auth {
                 {
                     return Err(Error::Unauthenticated);
                 }
-                let touch = session::needs_touch(now, s.last_seen_at).then(|| s.id.clone());
+                let touch = session::needs_touch(now, s.last_seen_at, idle).then(|| s.id.clone());
                 let principal = Principal {
                     user_id: parse_id(&s.user_id)?,
                     session_id: parse_id(&s.id)?,
@@ -378,6 +378,29 @@ impl Auth {
         }
         let enrolment_pending = (stored_rule || self.configured(principal.role)) && !principal.second_factor;
         Ok((principal, enrolment_pending))
+    }
+
+    /// Whose session a token was, whether or not it is still live: (user, session), for
+    /// a user not disabled and a session not past its absolute lifetime by more than
+    /// `grace`. Only to keep a form posted after the session ended for the same user.
+    pub async fn session_owner(&self, token: &str, grace: Duration) -> Result<Option<(Uuid, Uuid)>> {
+        let hash = session::hash_token(token).to_vec();
+        self.db
+            .run(move |c| {
+                let found = sessions::table
+                    .inner_join(users::table)
+                    .filter(sessions::token_hash.eq(hash))
+                    .select((sessions::id, sessions::user_id, sessions::expires_at, users::disabled))
+                    .first::<(String, String, NaiveDateTime, bool)>(c)
+                    .optional()?;
+                Ok(match found {
+                    Some((id, user, expires, false)) if now() < expires + grace => {
+                        Some((parse_id(&user)?, parse_id(&id)?))
+                    }
+                    _ => None,
+                })
+            })
+            .await
     }
 
     pub async fn logout(&self, who: &Principal) -> Result<()> {

@@ -35,10 +35,17 @@ pub fn is_live(
     !revoked && now < expires_at && now < last_seen + idle
 }
 
-/// Writing `last_seen_at` on every request would turn reads into writes; a minute of
-/// slack on the idle timeout is an acceptable price.
-pub fn needs_touch(now: NaiveDateTime, last_seen: NaiveDateTime) -> bool {
-    now - last_seen > Duration::seconds(60)
+/// Writing `last_seen_at` on every request would turn reads into writes, so it is
+/// refreshed only once it is this old: a sixth of the idle limit, at most a minute.
+/// Finer than the limit at any setting, so a session used more often than its idle
+/// limit never lapses (with a fixed minute, a one-minute limit ended a session used
+/// every 15 s), and one left alone ends at most this much earlier than the limit.
+pub fn touch_granularity(idle: Duration) -> Duration {
+    (idle / 6).clamp(Duration::seconds(1), Duration::seconds(60))
+}
+
+pub fn needs_touch(now: NaiveDateTime, last_seen: NaiveDateTime, idle: Duration) -> bool {
+    now - last_seen >= touch_granularity(idle)
 }
 
 #[cfg(test)]
@@ -69,5 +76,31 @@ mod tests {
         assert!(!is_live(t(31 * 60), t(0), expires, false, idle), "idle");
         assert!(!is_live(t(3600), t(3590), expires, false, idle), "absolute");
         assert!(!is_live(t(10), t(0), expires, true, idle), "revoked");
+    }
+
+    /// The attack run's finding: with a one-minute idle limit, a token used every 15 s
+    /// died with an idle one, because `last_seen` was only refreshed once a minute old.
+    #[test]
+    fn a_session_used_more_often_than_its_idle_limit_never_lapses() {
+        for (idle, every) in
+            [(Duration::minutes(1), 15), (Duration::minutes(2), 59), (Duration::minutes(30), 600)]
+        {
+            let expires = t(24 * 3600);
+            let mut last_seen = t(0);
+            for step in 1..=40 {
+                let now = t(step * every);
+                assert!(
+                    is_live(now, last_seen, expires, false, idle),
+                    "idle {idle}, used every {every} s, step {step}"
+                );
+                if needs_touch(now, last_seen, idle) {
+                    last_seen = now;
+                }
+            }
+            // Left alone, it ends within the idle limit of its last use, give or take the granularity.
+            let quiet = last_seen + idle;
+            assert!(!is_live(quiet, last_seen, expires, false, idle));
+            assert!(touch_granularity(idle) < idle);
+        }
     }
 }

@@ -52,6 +52,9 @@ pub enum HowGiven {
     OralRecorded,
     OralWitnessed,
     Other,
+    /// Not recorded yet: only in a draft saved before the consent step was filled in;
+    /// a testimony cannot be created through the API or sealed with it.
+    NotRecorded,
 }
 
 /// The witness's consent. A living record: withdrawing it is audited and blocks new
@@ -267,9 +270,24 @@ fn status(s: &str) -> Status {
     if s == "sealed" { Status::Sealed } else { Status::Draft }
 }
 
-fn check(c: &mut DbConnection, case_id: &str, input: &TestimonyInput) -> Result<()> {
+/// How much a testimony must hold to be stored: everything, or (a draft saved as the
+/// documenter types) whatever was typed so far, each part still well-formed. Sealing
+/// asks for everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completeness {
+    Full,
+    Draft,
+}
+
+fn check(
+    c: &mut DbConnection,
+    case_id: &str,
+    input: &TestimonyInput,
+    completeness: Completeness,
+) -> Result<()> {
+    let full = completeness == Completeness::Full;
     let mut checks = Checks::default();
-    checks.check(validate::text("account", &input.account, 1_000_000, true));
+    checks.check(validate::text("account", &input.account, 1_000_000, full));
     checks.check(validate::text("summary", &input.summary, 20_000, false));
     checks.check(validate::languages("languages", &input.languages));
     if let Some(d) = &input.interview_date {
@@ -300,15 +318,24 @@ fn check(c: &mut DbConnection, case_id: &str, input: &TestimonyInput) -> Result<
             "spans must lie within the account, start before they end, and not overlap",
         ));
     }
-    let given = checks.check(validate::date("consent.given_on", &input.consent.given_on));
+    let given = if full || !input.consent.given_on.is_empty() {
+        checks.check(validate::date("consent.given_on", &input.consent.given_on))
+    } else {
+        None
+    };
+    if full && input.consent.how_given == HowGiven::NotRecorded {
+        checks.0.push(FieldError::new("consent.how_given", "required", "choose how consent was given"));
+    }
     if let Some(w) = &input.consent.withdrawn_on
         && let (Some(w), Some(g)) = (checks.check(validate::date("consent.withdrawn_on", w)), given)
         && w < g
     {
         checks.0.push(FieldError::new("consent.withdrawn_on", "before_given", "must not be before given_on"));
     }
-    checks.check(validate::text("consent.text_version", &input.consent.text_version, 100, true));
-    if let Some(e) = vocab::check(c, "source_connection", &input.source_connection, "source_connection")? {
+    checks.check(validate::text("consent.text_version", &input.consent.text_version, 100, full));
+    if (full || !input.source_connection.is_empty())
+        && let Some(e) = vocab::check(c, "source_connection", &input.source_connection, "source_connection")?
+    {
         checks.0.push(e);
     }
     checks.finish()?;
@@ -414,9 +441,21 @@ pub fn create(
     case_id: Uuid,
     input: &TestimonyInput,
 ) -> Result<TestimonyView> {
+    create_as(c, keyring, who, case_id, input, Completeness::Full)
+}
+
+/// Creates a draft, complete or (the pages' autosave) only as far as it was typed.
+pub fn create_as(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+    input: &TestimonyInput,
+    completeness: Completeness,
+) -> Result<TestimonyView> {
     let case_id = case_id.to_string();
     let role = access::authorize(c, who, &case_id, Action::TestimonyCreate)?;
-    check(c, &case_id, input)?;
+    check(c, &case_id, input, completeness)?;
     let id = Uuid::new_v4().to_string();
     let content = insert(c, keyring, who, &case_id, &id, &id, 1, input, None)?;
     reindex(c, keyring, &case_id, &id, input.witness_id, &content)?;
@@ -449,9 +488,21 @@ pub fn update(
     id: Uuid,
     input: &TestimonyInput,
 ) -> Result<TestimonyView> {
+    update_as(c, keyring, who, id, input, Completeness::Full)
+}
+
+/// Replaces a draft's content, complete or only as far as it was typed.
+pub fn update_as(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    id: Uuid,
+    input: &TestimonyInput,
+    completeness: Completeness,
+) -> Result<TestimonyView> {
     let id = id.to_string();
     let (case_id, role, _) = own_draft(c, who, &id)?;
-    check(c, &case_id, input)?;
+    check(c, &case_id, input, completeness)?;
     let sealer = Sealer::open(c, keyring, TABLE, &id)?;
     let content = content_of(input, None);
     diesel::update(testimonies::table.find(&id))
@@ -473,7 +524,27 @@ pub fn update(
 
 fn seal_row(c: &mut DbConnection, keyring: &Keyring, id: &str) -> Result<String> {
     let row = load(c, id)?;
-    let content: Content = Sealer::open(c, keyring, TABLE, id)?.unseal("content", &row.content)?;
+    let sealer = Sealer::open(c, keyring, TABLE, id)?;
+    let content: Content = sealer.unseal("content", &row.content)?;
+    // A draft saved as it was typed may lack what a testimony needs: sealed, it
+    // could never be completed.
+    let consent: Consent = sealer.unseal("consent", &row.consent)?;
+    let mut missing = Vec::new();
+    if content.account.trim().is_empty() {
+        missing.push(FieldError::new("account", "required", "must not be empty"));
+    }
+    if row.source_connection.is_empty() {
+        missing.push(FieldError::new("source_connection", "required", "must not be empty"));
+    }
+    if validate::date("consent.given_on", &consent.given_on).is_err() {
+        missing.push(FieldError::new("consent.given_on", "required", "the date consent was given"));
+    }
+    if consent.how_given == HowGiven::NotRecorded {
+        missing.push(FieldError::new("consent.how_given", "required", "choose how consent was given"));
+    }
+    if !missing.is_empty() {
+        return Err(Error::Validation(missing));
+    }
     let digest = digest(&row, &content)?;
     let changed = diesel::update(testimonies::table.find(id))
         .filter(testimonies::status.eq("draft"))
@@ -516,7 +587,7 @@ pub fn correct(
     let row = load(c, &id)?;
     validate::text("correction_reason", &input.correction_reason, 5000, true)
         .map_err(|e| Error::Validation(vec![e]))?;
-    check(c, &case_id, &input.testimony)?;
+    check(c, &case_id, &input.testimony, Completeness::Full)?;
     let latest: Option<(i32, String)> = testimonies::table
         .filter(testimonies::root_id.eq(&row.root_id))
         .order(testimonies::version.desc())

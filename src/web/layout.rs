@@ -44,7 +44,7 @@ pub fn render(ctx: &Ctx, status: StatusCode, title_id: &str, nav: Nav, body: Mar
                 link rel="stylesheet" href=(assets::stylesheet());
                 script src=(assets::script()) defer {}
             }
-            body data-idle-lock=(if ctx.who.is_some() { ctx.idle_lock_minutes } else { 0 })
+            body data-idle-lock-secs=(if ctx.who.is_some() { ctx.idle_lock_secs } else { 0 })
                  data-exit-url=(ctx.exit_url) data-csrf=(ctx.csrf)
                  data-saving=(ctx.t("draft-saving")) data-saved=(ctx.t("draft-saved")) {
                 a.skip href="#main" { (ctx.t("skip-to-content")) }

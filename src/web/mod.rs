@@ -8,6 +8,7 @@
 pub mod assets;
 pub mod i18n;
 pub mod languages;
+pub mod kept;
 pub mod layout;
 pub mod marking;
 pub mod pages;
@@ -35,7 +36,7 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
      connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Largest form body (a long account typed into the testimony form fits many times).
-const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
+pub(crate) const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
 
 /// The pages, mounted last: everything the API and the probes do not claim.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -66,7 +67,8 @@ pub struct Ctx {
     pub tr: Tr,
     pub who: Option<Principal>,
     pub csrf: String,
-    pub idle_lock_minutes: u32,
+    /// The idle lock, in seconds (0: off).
+    pub idle_lock_secs: u32,
     pub exit_url: String,
 }
 
@@ -79,11 +81,11 @@ impl Ctx {
             .get::<session::SessionToken>()
             .map(|t| session::csrf_token(&t.0))
             .unwrap_or_default();
-        let (idle_lock_minutes, exit_url) = req
+        let (idle_lock_secs, exit_url) = req
             .app_data::<web::Data<AppState>>()
-            .map(|s| (s.web.idle_lock_minutes, s.web.exit_url.clone()))
+            .map(|s| (s.web.idle_lock_secs(), s.web.exit_url.clone()))
             .unwrap_or_default();
-        Ctx { tr: Tr(lang), who, csrf, idle_lock_minutes, exit_url }
+        Ctx { tr: Tr(lang), who, csrf, idle_lock_secs, exit_url }
     }
 
     pub fn t(&self, id: &str) -> String {
@@ -133,7 +135,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
         let req = req.clone();
         let mut payload = payload.take();
         Box::pin(async move {
-            let body = read_form(&req, &mut payload).await?;
+            let body = read_form(&req, &mut payload, MAX_FORM_BYTES).await?;
             let csrf: CsrfField = serde_html_form::from_bytes(&body).unwrap_or_default();
             session::check_csrf(&req, csrf.csrf.as_deref())?;
             serde_html_form::from_bytes(&body)
@@ -144,8 +146,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
 }
 
 #[derive(Default, serde::Deserialize)]
-struct CsrfField {
-    csrf: Option<String>,
+pub(crate) struct CsrfField {
+    pub(crate) csrf: Option<String>,
 }
 
 /// The sign-in form has no session yet, hence no CSRF token; the origin check and
@@ -160,7 +162,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for PublicForm<T> {
         let req = req.clone();
         let mut payload = payload.take();
         Box::pin(async move {
-            let body = read_form(&req, &mut payload).await?;
+            // The sign-in form may carry a whole testimony form kept sealed (base64).
+            let body = read_form(&req, &mut payload, MAX_FORM_BYTES * 2).await?;
             serde_html_form::from_bytes(&body)
                 .map(PublicForm)
                 .map_err(|_| Error::BadRequest("the form could not be read".into()))
@@ -168,7 +171,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for PublicForm<T> {
     }
 }
 
-async fn read_form(req: &HttpRequest, payload: &mut Payload) -> Result<web::BytesMut, Error> {
+pub(crate) async fn read_form(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+) -> Result<web::BytesMut, Error> {
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -180,8 +187,8 @@ async fn read_form(req: &HttpRequest, payload: &mut Payload) -> Result<web::Byte
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| Error::BadRequest("the form was interrupted".into()))?;
-        if body.len() + chunk.len() > MAX_FORM_BYTES {
-            return Err(Error::TooLarge { limit: MAX_FORM_BYTES as u64 });
+        if body.len() + chunk.len() > limit {
+            return Err(Error::TooLarge { limit: limit as u64 });
         }
         body.extend_from_slice(&chunk);
     }

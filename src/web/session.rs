@@ -2,7 +2,7 @@
 //! SameSite=Strict cookie instead of a header; CSRF tokens derived from the session;
 //! and the origin check on every state-changing request.
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
@@ -13,9 +13,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::audit::{self, Actor, Entry};
 use crate::error::Error;
 use crate::http::extract::Authenticated;
 use crate::startup::AppState;
+use crate::web::kept::{self, KeptForm};
+use crate::web::pages::{auth::kept_page, testimony::keeps_form};
+use crate::web::{CsrfField, Ctx, MAX_FORM_BYTES, read_form};
 
 /// With TLS the cookie gets the `__Host-` prefix, which browsers accept only with
 /// `Secure`, `Path=/` and no `Domain`: it cannot be set by a sibling subdomain. Plain
@@ -70,11 +74,12 @@ pub fn check_csrf(req: &HttpRequest, presented: Option<&str>) -> Result<(), Erro
 
 /// Middleware of the pages: resolves the session cookie (a stale one is simply
 /// ignored and removed), and refuses a state-changing request that another site's page
-/// sent (its `Origin` is not ours), before anything else runs.
+/// sent (its `Origin` is not ours), before anything else runs. A testimony form posted
+/// with a stale cookie is kept for its author on the sign-in page (`keep`).
 pub async fn load(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .cloned()
@@ -92,16 +97,68 @@ pub async fn load(
             req.extensions_mut().insert(SessionToken(token));
         } else {
             stale = true;
+            if req.method() == Method::POST
+                && let Some(form) = keeps_form(req.path())
+            {
+                let mut res = keep(req, &state, &token, form).await?;
+                append_cookie(&mut res, removal_cookie(state.behind_tls));
+                return Ok(res);
+            }
         }
     }
-    let mut res = next.call(req).await?;
-    if stale && !res.headers().contains_key(header::SET_COOKIE) {
-        let cookie = removal_cookie(state.behind_tls);
-        if let Ok(v) = header::HeaderValue::from_str(&cookie.to_string()) {
-            res.headers_mut().append(header::SET_COOKIE, v);
-        }
+    // A stale cookie is removed by the next page shown, not by a script's request (an
+    // autosave that found the session ended): the form the script then posts must
+    // still name the session, so that the sign-in page can keep it for its user.
+    let page_load = req.method() == Method::GET || req.method() == Method::HEAD;
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    if stale && page_load && !res.headers().contains_key(header::SET_COOKIE) {
+        append_cookie(&mut res, removal_cookie(state.behind_tls));
     }
     Ok(res)
+}
+
+fn append_cookie(res: &mut ServiceResponse<BoxBody>, cookie: Cookie<'_>) {
+    if let Ok(v) = header::HeaderValue::from_str(&cookie.to_string()) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// A testimony form that arrived after its session ended (typed past the idle limit,
+/// or posted by the idle lock when the draft could not be saved): rather than lose it,
+/// the sign-in page carries it back sealed for the user whose session the cookie
+/// named, and it is saved when that user signs in (`pages::auth::login`). The form must
+/// carry that session's CSRF token: it came from our own page, for that session.
+async fn keep(
+    mut req: ServiceRequest,
+    state: &AppState,
+    token: &str,
+    (form, kind, record): (&'static str, &'static str, uuid::Uuid),
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let ctx = Ctx::of(req.request());
+    let mut payload = req.take_payload();
+    let body = read_form(req.request(), &mut payload, MAX_FORM_BYTES).await?;
+    let csrf: CsrfField = serde_html_form::from_bytes(&body).unwrap_or_default();
+    let ours = csrf.csrf.is_some_and(|c| csrf_matches(token, &c));
+    let minutes = state.web.kept_form_minutes;
+    let grace = chrono::Duration::minutes(minutes.into());
+    let owner = if ours { state.auth.session_owner(token, grace).await? } else { None };
+    let sealed = match (owner, kept::without_csrf(&body)) {
+        (Some((user, session)), Some(body)) if minutes > 0 => {
+            let action = req.path().to_owned();
+            let expires = crate::store::now() + grace;
+            let keyring = state.keys.keyring()?;
+            let sealed = kept::seal(&keyring, user, expires, &KeptForm { action: action.clone(), body })?;
+            let entry = Entry::new(Actor { user_id: Some(user), session_id: Some(session) }, "form.kept")
+                .target(kind, record)
+                .detail("form", form)
+                .detail("minutes", minutes);
+            state.db.transaction(move |c| audit::append(c, &entry).map(drop)).await?;
+            Some(sealed)
+        }
+        _ => None,
+    };
+    let page = kept_page(&ctx, sealed, minutes);
+    Ok(req.into_response(page))
 }
 
 /// Browsers send `Origin` with every POST; a request without one (an old client, curl)

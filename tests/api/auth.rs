@@ -345,3 +345,47 @@ async fn a_sealed_service_lets_an_admin_set_up_a_second_factor_and_then_unseal()
     assert_eq!(res.status(), 200);
     assert!(!app.state.keys.is_sealed());
 }
+
+/// Moves a user's sessions `secs` seconds into the past (as if that much time had gone
+/// by since their last use), straight in the database: no test sleeps for a timeout.
+pub async fn age_sessions(app: &TestApp, user: uuid::Uuid, secs: i64) {
+    use custodia::store::schema::sessions;
+    use diesel::prelude::*;
+    app.state
+        .db
+        .transaction(move |c| {
+            let rows: Vec<(String, chrono::NaiveDateTime, chrono::NaiveDateTime)> = sessions::table
+                .filter(sessions::user_id.eq(user.to_string()))
+                .select((sessions::id, sessions::last_seen_at, sessions::created_at))
+                .load(c)?;
+            let back = chrono::Duration::seconds(secs);
+            for (id, seen, created) in rows {
+                diesel::update(sessions::table.find(id))
+                    .set((sessions::last_seen_at.eq(seen - back), sessions::created_at.eq(created - back)))
+                    .execute(c)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+
+/// The attack run's finding: with `session_idle_minutes = 1`, a token used every 15 s
+/// died together with an idle one. The idle limit counts from the last use.
+#[tokio::test]
+async fn a_session_used_every_15_seconds_outlives_a_one_minute_idle_limit() {
+    let app = spawn_app_with(|s| s.auth.session_idle_minutes = 1).await;
+    let busy = app.add_user("busy", Role::Documenter).await;
+    let idle = app.add_user("idle", Role::Documenter).await;
+    let (busy_token, idle_token) = (app.login("busy", PASSWORD).await, app.login("idle", PASSWORD).await);
+    for step in 1..=12 {
+        age_sessions(&app, busy, 15).await;
+        age_sessions(&app, idle, 15).await;
+        assert_eq!(app.get("/api/v1/auth/me", &busy_token).await.status(), 200, "after {} s", step * 15);
+    }
+    // Three minutes on, the busy session lives; the one never used since sign-in is over.
+    assert_eq!(app.get("/api/v1/auth/me", &idle_token).await.status(), 401);
+    // And the busy one ends a minute after its last use.
+    age_sessions(&app, busy, 61).await;
+    assert_eq!(app.get("/api/v1/auth/me", &busy_token).await.status(), 401);
+}

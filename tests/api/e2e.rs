@@ -1211,3 +1211,267 @@ async fn the_account_comes_first_grows_marks_names_and_saves_with_ctrl_s() {
     assert_eq!(t["identifying_spans"], json!([{"start": 10, "end": 21}]), "{t}");
     b.close().await;
 }
+// ---- Nothing typed is ever lost (issue 16) -----------------------------------------
+
+/// Words typed in pieces, so a test can tell each one arrived.
+const TYPED: [&str; 3] = [
+    "They held me in the corridor overnight with a bag over my head.",
+    "The one they called Bulat hit my knees with a pipe.",
+    "In the morning a doctor signed a paper without looking at me.",
+];
+
+/// A documenter (signed in through the JSON API only to set up) with a case of their
+/// own: (user id, case id).
+async fn documenter_with_case(app: &TestApp, username: &str) -> (uuid::Uuid, String) {
+    let user = app.add_user(username, Role::Documenter).await;
+    let token = api_token(app, username).await;
+    let reference = format!("KEEP-{}", &uuid::Uuid::new_v4().simple().to_string()[..6]);
+    let case = created(
+        app.post("/api/v1/cases", &token, json!({"reference": reference, "title": "Kept drafts"})).await,
+    )
+    .await;
+    (user, case["id"].as_str().unwrap().to_owned())
+}
+
+/// The case's testimonies as the API lists them.
+async fn testimonies_of(app: &TestApp, username: &str, case: &str) -> Vec<Value> {
+    let token = api_token(app, username).await;
+    let list: Value =
+        app.get(&format!("/api/v1/cases/{case}/testimonies"), &token).await.json().await.unwrap();
+    list["items"].as_array().cloned().unwrap_or_default()
+}
+
+/// What the draft form's account field holds.
+async fn account_field(b: &Chrome) -> String {
+    b.wait("#testimony-form [name=account]").await;
+    let v =
+        b.c.execute("return document.querySelector('#testimony-form [name=account]').value", vec![]).await;
+    v.unwrap().as_str().unwrap_or_default().to_owned()
+}
+
+/// Signs in on the sign-in page already shown (keeping what it carries).
+async fn sign_in_here(b: &Chrome, username: &str) {
+    b.type_in("#username", username).await;
+    b.type_in("#password", PASSWORD).await;
+    b.follow("main form button[type=submit]").await;
+}
+
+/// The new testimony form: typed into, left alone until the idle lock fires. The draft
+/// was made by the first autosave and saved before the lock; the sign-in page says so,
+/// and signing in again leads back to the draft with every word.
+#[tokio::test]
+async fn typing_into_a_new_testimony_survives_the_idle_lock() {
+    let app = spawn_app_with(|s| s.web.idle_lock_seconds = Some(4)).await;
+    let (_, case) = documenter_with_case(&app, "dora.documenter").await;
+    let Some(b) = Chrome::open(&app).await else { return };
+    b.sign_in("dora.documenter").await;
+    b.goto(&format!("/cases/{case}/testimonies/new")).await;
+    let hint = b.wait("#autosave-hint").await.text().await.unwrap();
+    assert!(hint.contains("3 seconds") && hint.contains("15 seconds"), "{hint}");
+    b.type_in("#testimony-form [name=new_witness]", "Vera Fictional").await;
+    let account = b.wait("#testimony-form [name=account]").await;
+    for part in TYPED {
+        account.send_keys(&format!("{part} ")).await.unwrap();
+    }
+    // The lock fires by itself a few seconds after the last keystroke.
+    b.wait_path("the sign-in page after the idle lock", |p| p.starts_with("/login?locked=1")).await;
+    b.wait_text("Your draft was saved first").await;
+    assert!(!b.main_text().await.contains("Bulat"), "nothing of the draft stays on screen");
+    sign_in_here(&b, "dora.documenter").await;
+    b.wait_path("the draft after signing in again", |p| p.starts_with("/testimonies/")).await;
+    let text = account_field(&b).await;
+    for part in TYPED {
+        assert!(text.contains(part), "{part:?} in {text:?}");
+    }
+    let drafts = testimonies_of(&app, "dora.documenter", &case).await;
+    assert_eq!(drafts.len(), 1, "one draft, made by the first autosave: {drafts:?}");
+    assert_eq!(drafts[0]["status"], "draft");
+    b.close().await;
+}
+
+/// The session ends on the server while the documenter types (here: its idle time runs
+/// out): the next autosave finds out, the form is posted as it is, the sign-in page
+/// keeps it sealed, and signing in saves it into the draft, every word.
+#[tokio::test]
+async fn typing_into_a_new_testimony_survives_the_session_ending_on_the_server() {
+    let app = spawn_app().await;
+    let (user, case) = documenter_with_case(&app, "dora.documenter").await;
+    let Some(b) = Chrome::open(&app).await else { return };
+    b.sign_in("dora.documenter").await;
+    b.goto(&format!("/cases/{case}/testimonies/new")).await;
+    let account = b.wait("#testimony-form [name=account]").await;
+    account.send_keys(&format!("{} ", TYPED[0])).await.unwrap();
+    b.until("the first autosave", STEP, || async {
+        let s = b.c.find(Locator::Css("#autosave-status")).await.ok()?.text().await.ok()?;
+        s.starts_with("Draft saved at").then_some(())
+    })
+    .await;
+    assert!(b.source().await.contains("/edit\""), "the form now goes to the draft");
+    // Half an hour without a request: the session is over on the server.
+    crate::auth::age_sessions(&app, user, 31 * 60).await;
+    for part in &TYPED[1..] {
+        account.send_keys(&format!("{part} ")).await.unwrap();
+    }
+    b.wait_for("#kept", STEP).await;
+    b.wait_text("kept here, sealed").await;
+    assert!(!b.source().await.contains("Bulat"), "kept sealed, not in the page in plaintext");
+    sign_in_here(&b, "dora.documenter").await;
+    let at = b.wait_path("the draft after signing in", |p| p.starts_with("/testimonies/")).await;
+    assert!(at.ends_with("?restored=1"), "{at}");
+    b.wait_text("was saved into this draft").await;
+    let text = account_field(&b).await;
+    for part in TYPED {
+        assert!(text.contains(part), "{part:?} in {text:?}");
+    }
+    assert_eq!(testimonies_of(&app, "dora.documenter", &case).await.len(), 1, "no second draft");
+    assert!(app.audit_actions().await.contains(&"form.kept".to_owned()));
+    b.close().await;
+}
+
+/// The plain-HTML path (no script): a new testimony form posted after the session's
+/// idle time is kept on the sign-in page, sealed and bound to its author: someone else
+/// signing in gets nothing, a wrong password keeps it, and its author signing in gets
+/// the draft with every word.
+#[tokio::test]
+async fn without_script_a_new_testimony_posted_after_the_session_ended_is_kept_for_its_author() {
+    use crate::web::{between, location, session_cookie};
+    let app = spawn_app().await;
+    let (user, case) = documenter_with_case(&app, "dora.documenter").await;
+    app.add_user("olga.other", Role::Documenter).await;
+    let b = app.web_login("dora.documenter").await;
+    crate::auth::age_sessions(&app, user, 31 * 60).await;
+    let account = TYPED.join(" ");
+    let res = app
+        .web_post(
+            &b,
+            &format!("/cases/{case}/testimonies/new"),
+            &[("witness_id", "new"), ("new_witness", "Vera Fictional"), ("account", &account)],
+        )
+        .await;
+    assert_eq!(res.status(), 401);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("kept here, sealed"), "{page}");
+    assert!(!page.contains("Bulat") && !page.contains("Vera"), "sealed, not echoed");
+    let kept = between(&page, "name=\"kept\" value=\"", "\"").expect("the kept form").to_owned();
+    assert!(app.audit_actions().await.contains(&"form.kept".to_owned()));
+
+    let sign_in = |username: &'static str, password: &'static str| {
+        let kept = kept.clone();
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/login"))
+                .form(&[("username", username), ("password", password), ("kept", &kept)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Someone else signing in with it gets nothing of it.
+    let res = sign_in("olga.other", PASSWORD).await;
+    assert_eq!((res.status().as_u16(), location(&res).as_str()), (303, "/"));
+    assert!(testimonies_of(&app, "dora.documenter", &case).await.is_empty());
+    // A mistyped password: the form stays on the page.
+    let res = sign_in("dora.documenter", "not the password").await;
+    assert_eq!(res.status(), 401);
+    assert!(res.text().await.unwrap().contains(&kept));
+    // Its author.
+    let res = sign_in("dora.documenter", PASSWORD).await;
+    assert_eq!(res.status(), 303);
+    let to = location(&res);
+    assert!(to.starts_with("/testimonies/") && to.ends_with("?restored=1"), "{to}");
+    let again = crate::web::Browser { cookie: session_cookie(&res).unwrap(), csrf: String::new() };
+    let html = app.page(&again, &to).await;
+    assert!(html.contains("was saved into this draft"));
+    for part in TYPED {
+        assert!(html.contains(part), "{part:?}");
+    }
+    assert!(html.contains("Vera Fictional"), "the new witness was recorded with it");
+    let drafts = testimonies_of(&app, "dora.documenter", &case).await;
+    assert_eq!(drafts.len(), 1);
+    // The draft is incomplete (no consent recorded yet): sealing says so, and does not seal.
+    let id = to.trim_start_matches("/testimonies/").split('?').next().unwrap();
+    let page = app.page(&again, &to).await;
+    let csrf = between(&page, "name=\"csrf\" value=\"", "\"").unwrap().to_owned();
+    let again = crate::web::Browser { csrf, ..again };
+    let res = app.web_post(&again, &format!("/testimonies/{id}/seal"), &[]).await;
+    assert_eq!(location(&res), format!("/testimonies/{id}?incomplete=1"));
+    assert_eq!(testimonies_of(&app, "dora.documenter", &case).await[0]["status"], "draft");
+}
+
+/// The plain-HTML path of the idle lock: the session was ended (the lock, a sign-out
+/// elsewhere) and the draft's form is then posted: kept, and saved into that draft once
+/// its author signs in.
+#[tokio::test]
+async fn without_script_a_draft_posted_after_the_lock_is_kept_and_saved_after_sign_in() {
+    use crate::web::{between, location, session_cookie};
+    let app = spawn_app().await;
+    let (_, case) = documenter_with_case(&app, "dora.documenter").await;
+    let b = app.web_login("dora.documenter").await;
+    let res = app
+        .web_post(
+            &b,
+            &format!("/cases/{case}/testimonies/new"),
+            &[("witness_id", "new"), ("account", "First words.")],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "an incomplete draft is saved");
+    let draft = location(&res).trim_start_matches("/testimonies/").split('?').next().unwrap().to_owned();
+    let form = app.page(&b, &format!("/testimonies/{draft}")).await;
+    let witness = between(&form, "name=\"witness_id\" value=\"", "\"").unwrap().to_owned();
+    assert_eq!(app.web_post(&b, "/lock", &[]).await.status(), 204);
+    let account = format!("First words. {}", TYPED.join(" "));
+    let res = app
+        .web_post(
+            &b,
+            &format!("/testimonies/{draft}/edit"),
+            &[("witness_id", &witness), ("account", &account)],
+        )
+        .await;
+    assert_eq!(res.status(), 401);
+    let page = res.text().await.unwrap();
+    let kept = between(&page, "name=\"kept\" value=\"", "\"").expect("the kept form").to_owned();
+    let res = app
+        .client
+        .post(app.url("/login"))
+        .form(&[("username", "dora.documenter"), ("password", PASSWORD), ("kept", &kept)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), format!("/testimonies/{draft}?restored=1"));
+    let again = crate::web::Browser { cookie: session_cookie(&res).unwrap(), csrf: String::new() };
+    let html = app.page(&again, &location(&res)).await;
+    for part in TYPED {
+        assert!(html.contains(part), "{part:?}");
+    }
+    assert_eq!(testimonies_of(&app, "dora.documenter", &case).await.len(), 1);
+}
+
+/// Typing keeps the session alive: the page's script posts `/keepalive` while the
+/// documenter types, and that counts as use, even with a one-minute idle limit.
+#[tokio::test]
+async fn the_keep_alive_the_script_sends_while_typing_keeps_the_session() {
+    let app = spawn_app_with(|s| s.auth.session_idle_minutes = 1).await;
+    let user = app.add_user("dora.documenter", Role::Documenter).await;
+    let b = app.web_login("dora.documenter").await;
+    for _ in 0..6 {
+        crate::auth::age_sessions(&app, user, 20).await;
+        assert_eq!(app.web_post(&b, "/keepalive", &[]).await.status(), 204);
+    }
+    // Two minutes of typing later the session lives; a minute of quiet ends it.
+    assert_eq!(app.web_get(&b, "/account").await.status(), 200);
+    crate::auth::age_sessions(&app, user, 61).await;
+    let res = app.web_post(&b, "/keepalive", &[]).await;
+    assert_eq!(res.status(), 303, "an ended session is sent to sign in");
+    // Without its CSRF token it is refused, like any other form.
+    let other = app.web_login("dora.documenter").await;
+    let res = app
+        .client
+        .post(app.url("/keepalive"))
+        .header("cookie", format!("custodia={}", other.cookie))
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}

@@ -279,8 +279,9 @@ async fn a_documenter_records_edits_attaches_and_seals_a_testimony() {
     let form = app.page(&b, &new).await;
     assert!(form.contains("id=\"testimony-form\"") && form.contains("Prosecutors and courts"));
 
-    // Missing consent date and account: shown again with errors, nothing recorded.
-    let res = app.web_post(&b, &new, &[("witness_id", "new"), ("how_given", "written")]).await;
+    // Nothing typed: shown again with an error, nothing recorded. (A draft may be
+    // incomplete, saved as it is typed; sealing asks for the rest.)
+    let res = app.web_post(&b, &new, &[("witness_id", "new"), ("reliability", "unknown")]).await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     assert!(html.contains("id=\"account-error\""), "the error sits next to the account");

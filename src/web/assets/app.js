@@ -7,7 +7,7 @@
   var body = document.body;
   var csrf = body.getAttribute("data-csrf") || "";
   var exitUrl = body.getAttribute("data-exit-url") || "about:blank";
-  var idleMinutes = parseInt(body.getAttribute("data-idle-lock") || "0", 10);
+  var idleSecs = parseInt(body.getAttribute("data-idle-lock-secs") || "0", 10);
 
   function post(url, data) {
     var params = new URLSearchParams(data || {});
@@ -32,42 +32,142 @@
     f.addEventListener("submit", function (e) { e.preventDefault(); quickExit(); });
   });
 
-  // Draft autosave: forms marked data-autosave post their fields there every 15 s
-  // when something changed, and when the page is hidden or locks.
+  // Draft autosave: forms marked data-autosave post their fields there a few seconds
+  // after the last keystroke (data-autosave-delay), at least every data-autosave-every
+  // seconds while they change, and when the page is hidden or locks. The new testimony
+  // form's first save creates the draft; the answer names it, and from then on the
+  // form (its autosave and its Save button) goes to that draft, so no second one is made.
+  // An answer that is not a save (the session had ended: the request was sent on to
+  // the sign-in page) is never reported as one: the form is then posted as it is, and
+  // the sign-in page keeps it, sealed, for when its author signs in again.
   var autosaveForms = Array.prototype.slice.call(document.querySelectorAll("form[data-autosave]"));
   var status = document.getElementById("autosave-status");
-  function save(form, beacon) {
-    if (!form.dataset.dirty) return Promise.resolve();
+  var leaving = false;
+  // A request whose session has ended is sent on to the sign-in page. The script does
+  // not follow (loading that page would drop the session cookie, which the form posted
+  // next needs, to be kept for its user).
+  function signedOut(r) {
+    return r.type === "opaqueredirect" || r.status === 401;
+  }
+  function sessionEnded(form) {
+    if (leaving) return;
+    leaving = true;
+    form.submit();
+  }
+  function save(form) {
+    if (form.saving) return form.saving.then(function () { return save(form); });
+    if (!form.dataset.dirty) return Promise.resolve(true);
     form.dataset.dirty = "";
     var data = new URLSearchParams(new FormData(form));
-    if (beacon) { navigator.sendBeacon(form.dataset.autosave, data); return Promise.resolve(); }
     if (status) status.textContent = body.getAttribute("data-saving");
-    return fetch(form.dataset.autosave, { method: "POST", body: data, credentials: "same-origin" })
+    var ended = false;
+    form.saving = fetch(form.dataset.autosave, {
+      method: "POST", body: data, credentials: "same-origin", redirect: "manual",
+      keepalive: data.toString().length < 60000
+    })
       .then(function (r) {
+        if (signedOut(r)) { ended = true; throw new Error("session ended"); }
         if (!r.ok) throw new Error(r.status);
-        if (status) status.textContent = body.getAttribute("data-saved") + " " + new Date().toLocaleTimeString();
+        if (r.status !== 201) return;
+        return r.json().then(function (d) {
+          form.action = d.action;
+          form.dataset.autosave = d.autosave;
+          form.dataset.page = d.page;
+        });
       })
-      .catch(function () { form.dataset.dirty = "1"; if (status) status.textContent = ""; });
+      .then(function () {
+        form.dataset.saved = "1";
+        if (status) status.textContent = body.getAttribute("data-saved") + " " + new Date().toLocaleTimeString();
+        return true;
+      })
+      .catch(function () {
+        form.dataset.dirty = "1";
+        if (status) status.textContent = form.getAttribute("data-unsaved") || "";
+        return false;
+      })
+      .then(function (ok) {
+        form.saving = null;
+        if (ended) sessionEnded(form);
+        return ok;
+      });
+    return form.saving;
   }
   autosaveForms.forEach(function (form) {
-    form.addEventListener("input", function () { form.dataset.dirty = "1"; });
-    setInterval(function () { save(form, false); }, 15000);
+    var delay = parseInt(form.dataset.autosaveDelay || "3", 10) * 1000;
+    var every = parseInt(form.dataset.autosaveEvery || "15", 10) * 1000;
+    var timer;
+    var changed = function () {
+      form.dataset.dirty = "1";
+      clearTimeout(timer);
+      timer = setTimeout(function () { save(form); }, delay);
+    };
+    form.addEventListener("input", changed);
+    form.addEventListener("change", changed);
+    // Save draft pressed while the first autosave is still creating the draft: wait
+    // for it, so the form goes to that draft rather than making a second one.
+    form.addEventListener("submit", function (e) {
+      if (!form.saving) return;
+      e.preventDefault();
+      form.saving.then(function () { form.submit(); });
+    });
+    setInterval(function () { save(form); }, every);
   });
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden") autosaveForms.forEach(function (f) { save(f, true); });
+    if (document.visibilityState === "hidden") autosaveForms.forEach(function (f) { save(f); });
   });
 
-  // Idle lock: after the configured quiet time, save drafts, end the session and show
-  // the sign-in page (nothing of the case stays on screen).
-  if (idleMinutes > 0) {
+  // Typing keeps the session alive, not only requests: while there is activity, a
+  // small signed request goes out at most every 20 s (the shortest idle limit is a
+  // minute). An ended session shows at once rather than at the next save.
+  var lastPing = Date.now();
+  function keepAlive() {
+    if (!csrf || leaving || Date.now() - lastPing < 20000) return;
+    lastPing = Date.now();
+    var params = new URLSearchParams();
+    params.set("csrf", csrf);
+    fetch("/keepalive", { method: "POST", body: params, credentials: "same-origin", redirect: "manual" })
+      .then(function (r) {
+        if (!signedOut(r)) return;
+        var dirty = autosaveForms.filter(function (f) { return f.dataset.dirty; });
+        if (dirty.length) sessionEnded(dirty[0]);
+      })
+      .catch(function () { /* offline: the next save says so */ });
+  }
+  ["keydown", "input"].forEach(function (ev) { document.addEventListener(ev, keepAlive, { passive: true }); });
+
+  // Idle lock: after the configured quiet time, save the draft, end the session and
+  // show the sign-in page (nothing of the case stays on screen). The sign-in page says
+  // the draft was saved only when the save really succeeded; when it did not, the form
+  // is posted after the session has ended, and the sign-in page keeps it sealed.
+  if (idleSecs > 0) {
     var timer;
     var lock = function () {
-      Promise.all(autosaveForms.map(function (f) { return save(f, false); })).then(function () {
-        post("/lock");
-        window.location.replace("/login?locked=1");
+      var form = autosaveForms.filter(function (f) { return f.dataset.dirty || f.dataset.saved; })[0];
+      var end = function () {
+        var params = new URLSearchParams();
+        params.set("csrf", csrf);
+        return fetch("/lock", { method: "POST", body: params, credentials: "same-origin", redirect: "manual" })
+          .catch(function () { /* the session may have ended already */ });
+      };
+      var here = window.location.pathname;
+      if (!form) {
+        end().then(function () { window.location.replace("/login?locked=1&next=" + encodeURIComponent(here)); });
+        return;
+      }
+      save(form).then(function (ok) {
+        if (leaving) return;
+        leaving = true;
+        end().then(function () {
+          if (ok) {
+            var back = form.dataset.page || here;
+            window.location.replace("/login?locked=1&saved=1&next=" + encodeURIComponent(back));
+          } else {
+            form.submit();
+          }
+        });
       });
     };
-    var reset = function () { clearTimeout(timer); timer = setTimeout(lock, idleMinutes * 60000); };
+    var reset = function () { clearTimeout(timer); timer = setTimeout(lock, idleSecs * 1000); };
     ["keydown", "pointerdown", "pointermove", "scroll", "input"].forEach(function (ev) {
       document.addEventListener(ev, reset, { passive: true });
     });

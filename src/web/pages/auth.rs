@@ -20,6 +20,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/logout").post(logout))
         .service(web::resource("/exit").post(exit))
         .service(web::resource("/lock").post(lock))
+        .service(web::resource("/keepalive").post(keepalive))
         .service(web::resource("/language/{code}").get(language))
         .service(web::resource("/account").get(account))
         .service(web::resource("/account/password").post(change_password))
@@ -31,14 +32,34 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 struct LoginNotice {
     ended: Option<u8>,
     locked: Option<u8>,
+    /// Set by the page's script only once the draft's save really succeeded.
+    saved: Option<u8>,
     out: Option<u8>,
+    /// Where to go back to after signing in (a local path).
+    next: Option<String>,
+}
+
+/// What the sign-in form carries through: where to go back to, and a form kept from
+/// an ended session (sealed: see `web::kept`).
+#[derive(Default)]
+pub struct Carry {
+    pub next: Option<String>,
+    pub kept: Option<String>,
+}
+
+/// A path on this site (never an open redirect).
+fn local_path(p: &str) -> bool {
+    p.starts_with('/') && !p.starts_with("//") && !p.contains('\\')
 }
 
 async fn login_page(ctx: Ctx, q: web::Query<LoginNotice>) -> HttpResponse {
     if ctx.who.is_some() {
         return see_other("/");
     }
-    let message = if q.locked.is_some() {
+    let q = q.into_inner();
+    let message = if q.locked.is_some() && q.saved.is_some() {
+        Some(ctx.t("login-locked-saved"))
+    } else if q.locked.is_some() {
         Some(ctx.t("login-locked"))
     } else if q.ended.is_some() {
         Some(ctx.t("login-session-ended"))
@@ -47,7 +68,18 @@ async fn login_page(ctx: Ctx, q: web::Query<LoginNotice>) -> HttpResponse {
     } else {
         None
     };
-    login_form(&ctx, StatusCode::OK, "", message, None)
+    let carry = Carry { next: q.next.filter(|n| local_path(n)), kept: None };
+    login_form(&ctx, StatusCode::OK, "", message, None, &carry)
+}
+
+/// The sign-in page holding a form posted after its session ended (`kept`, sealed), or
+/// saying truthfully that it could not be kept.
+pub fn kept_page(ctx: &Ctx, kept: Option<String>, minutes: u32) -> HttpResponse {
+    let message = match &kept {
+        Some(_) => ctx.ta("login-form-kept", &[("minutes", minutes.into())]),
+        None => ctx.t("login-form-not-kept"),
+    };
+    login_form(ctx, StatusCode::UNAUTHORIZED, "", Some(message), None, &Carry { next: None, kept })
 }
 
 fn login_form(
@@ -56,6 +88,7 @@ fn login_form(
     username: &str,
     info: Option<String>,
     error: Option<String>,
+    carry: &Carry,
 ) -> HttpResponse {
     let body = html! {
         section.narrow {
@@ -63,6 +96,8 @@ fn login_form(
             @if let Some(i) = info { (notice(i)) }
             @if let Some(e) = &error { div.alert role="alert" { p { (e) } } }
             form method="post" action="/login" autocomplete="off" {
+                @if let Some(n) = &carry.next { input type="hidden" name="next" value=(n); }
+                @if let Some(k) = &carry.kept { input #kept type="hidden" name="kept" value=(k); }
                 div.field {
                     label for="username" { (ctx.t("username")) }
                     input #username name="username" type="text" required autocomplete="username"
@@ -90,6 +125,8 @@ struct LoginForm {
     username: String,
     password: String,
     totp: Option<String>,
+    next: Option<String>,
+    kept: Option<String>,
 }
 
 /// Every sign-in mints a new session token (the old cookie, if any, is replaced), so
@@ -104,9 +141,18 @@ async fn login(
     let totp = f.totp.filter(|t| !t.trim().is_empty());
     let client = client_ip(&req, state.trust_forwarded_for);
     let username = f.username.chars().take(64).collect::<String>();
+    let carry = Carry { next: f.next.filter(|n| local_path(n)), kept: f.kept.filter(|k| !k.is_empty()) };
     match state.auth.login(&f.username, SecretString::from(f.password), totp, client).await {
         Ok(s) => {
-            let target = if s.second_factor_enrolment_required { "/account" } else { "/" };
+            let target = if s.second_factor_enrolment_required {
+                "/account".to_owned()
+            } else {
+                let back = carry.next.clone().unwrap_or_else(|| "/".into());
+                match &carry.kept {
+                    Some(k) => restore(&state, &s, k).await.unwrap_or(back),
+                    None => back,
+                }
+            };
             Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, target))
                 .cookie(session::session_cookie(s.token.expose_secret(), state.behind_tls))
@@ -124,14 +170,35 @@ async fn login(
                 Error::TotpInvalid => (StatusCode::UNAUTHORIZED, "login-totp-invalid"),
                 _ => (StatusCode::TOO_MANY_REQUESTS, "login-rate-limited"),
             };
-            Ok(login_form(&ctx, status, &username, None, Some(ctx.t(id))))
+            Ok(login_form(&ctx, status, &username, None, Some(ctx.t(id)), &carry))
         }
         Err(e) => Err(e),
     }
 }
 
+/// Saves a form kept from an ended session, if it is this user's and not expired;
+/// returns the page of the draft it went to. Someone else signing in gets nothing.
+async fn restore(state: &AppState, s: &crate::auth::service::LoginSession, kept: &str) -> Option<String> {
+    let keyring = state.keys.keyring().ok()?;
+    let form = crate::web::kept::open(&keyring, s.user.id, crate::store::now(), kept)?;
+    let (principal, _) = state.auth.authenticate(s.token.expose_secret()).await.ok()?;
+    match super::testimony::replay(state, principal, &form.action, form.body.as_bytes()).await {
+        Ok(page) => Some(page),
+        Err(e) => {
+            tracing::warn!(error = %e, "a form kept over a sign-in could not be saved");
+            None
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct Empty {}
+
+/// Typing keeps the session alive: the page's script posts here (at most every 20 s)
+/// while the documenter types, even when no draft is due to be saved.
+async fn keepalive(_who: Allowed<act::SelfManage>, _form: Form<Empty>) -> HttpResponse {
+    HttpResponse::NoContent().finish()
+}
 
 async fn logout(
     state: web::Data<AppState>,
@@ -146,13 +213,16 @@ async fn logout(
 }
 
 /// The idle lock (sent by the page's script once the draft is saved): ends the session.
+/// The cookie stays until the next page removes it: should the draft's save have
+/// failed, the script posts the form next, and the sign-in page keeps it for the user
+/// whose (now ended) session the cookie names.
 async fn lock(
     state: web::Data<AppState>,
     who: Allowed<act::SelfManage>,
     _form: Form<Empty>,
 ) -> Result<HttpResponse> {
     state.auth.logout(&who.principal).await?;
-    Ok(HttpResponse::NoContent().cookie(session::removal_cookie(state.behind_tls)).finish())
+    Ok(HttpResponse::NoContent().finish())
 }
 
 #[derive(Deserialize)]
@@ -201,11 +271,7 @@ struct Back {
 /// local path only: never an open redirect).
 async fn language(code: web::Path<String>, q: web::Query<Back>) -> Result<HttpResponse> {
     let lang = crate::web::i18n::Lang::from_code(&code).ok_or(Error::NotFound)?;
-    let back = q
-        .back
-        .as_deref()
-        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
-        .unwrap_or("/");
+    let back = q.back.as_deref().filter(|b| local_path(b)).unwrap_or("/");
     let cookie = Cookie::build("lang", lang.code())
         .path("/")
         .http_only(true)

@@ -3,14 +3,14 @@
 
 mod admin;
 mod audit;
-mod auth;
+pub(crate) mod auth;
 mod cases;
 mod citations;
 mod export;
 mod names;
 mod records;
 mod search;
-mod testimony;
+pub(crate) mod testimony;
 mod testimony_links;
 
 use actix_web::web;
@@ -28,6 +28,7 @@ pub const PAGES: &[(&str, &str, Option<Action>)] = &[
     ("GET", "/assets/{file}", None),
     ("POST", "/logout", Some(Action::SelfManage)),
     ("POST", "/lock", Some(Action::SelfManage)),
+    ("POST", "/keepalive", Some(Action::SelfManage)),
     ("GET", "/account", Some(Action::SelfManage)),
     ("POST", "/account/password", Some(Action::SelfManage)),
     ("POST", "/account/totp", Some(Action::SelfManage)),
@@ -38,6 +39,7 @@ pub const PAGES: &[(&str, &str, Option<Action>)] = &[
     ("GET", "/cases/{id}", Some(Action::CaseRead)),
     ("GET", "/cases/{id}/testimonies/new", Some(Action::TestimonyCreate)),
     ("POST", "/cases/{id}/testimonies/new", Some(Action::TestimonyCreate)),
+    ("POST", "/cases/{id}/testimonies/autosave", Some(Action::TestimonyCreate)),
     ("GET", "/testimonies/{id}", Some(Action::CaseRead)),
     ("POST", "/testimonies/{id}/edit", Some(Action::TestimonyCreate)),
     ("POST", "/testimonies/{id}/autosave", Some(Action::TestimonyCreate)),

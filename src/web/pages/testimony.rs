@@ -16,10 +16,10 @@ use crate::auth::Action;
 use crate::auth::policy::{self, act};
 use crate::cases::access::{self, RecordTable};
 use crate::cases::incidents::{self, IncidentView};
-use crate::cases::persons::{self, NewPerson, PersonKind, PersonView};
+use crate::cases::persons::{self, PersonKind, PersonView};
 use crate::cases::testimonies::{
-    self, Consent, Correction, HowGiven, Reliability, ShareWith, Status, TestimonyInput, TestimonyView,
-    Withdrawal,
+    self, Completeness, Consent, Correction, HowGiven, Reliability, ShareWith, Status, TestimonyInput,
+    TestimonyView, Withdrawal,
 };
 use crate::cases::vocab::{self, Term};
 use crate::cases::{attachments, case as cases};
@@ -31,8 +31,16 @@ use crate::web::i18n::Lang;
 use crate::web::layout::{self, Nav, csrf_field, field, form_errors, notice, when};
 use crate::web::{Ctx, Form, languages, marking, session};
 
+// Saving drafts as they are typed, and forms kept over a sign-in: a child module, so
+// it shares the form's private parts without widening them.
+#[path = "testimony_drafts.rs"]
+mod drafts;
+use drafts::create_draft;
+pub use drafts::{keeps_form, replay};
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/cases/{id}/testimonies/new").get(new_page).post(create))
+        .service(web::resource("/cases/{id}/testimonies/autosave").post(drafts::autosave_new))
         .service(web::resource("/testimonies/{id}").get(show))
         .service(web::resource("/testimonies/{id}/edit").post(edit))
         .service(web::resource("/testimonies/{id}/autosave").post(autosave))
@@ -49,6 +57,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 const SHARE: [&str; 6] = ["un_bodies", "international_mechanisms", "prosecutors", "ngos", "media", "public"];
 const HOW_GIVEN: [&str; 4] = ["written", "oral_recorded", "oral_witnessed", "other"];
 const RELIABILITY: [&str; 4] = ["unknown", "high", "medium", "low"];
+/// The page's script saves a draft this long after the last keystroke, and at least
+/// this often while it changes; the hint under the form states both.
+const AUTOSAVE_DELAY_SECS: u32 = 3;
+const AUTOSAVE_EVERY_SECS: u32 = 15;
 
 /// The form as typed: every field a string, so a half-filled form can be shown again
 /// exactly as it was, with errors next to the fields.
@@ -88,6 +100,8 @@ impl TestimonyForm {
             "oral_recorded" => HowGiven::OralRecorded,
             "oral_witnessed" => HowGiven::OralWitnessed,
             "other" => HowGiven::Other,
+            // A draft may be saved before the consent step is filled in.
+            "" | "not_recorded" => HowGiven::NotRecorded,
             _ => {
                 errors.push(FieldError::new("consent.how_given", "required", "choose how consent was given"));
                 HowGiven::Other
@@ -146,6 +160,28 @@ impl TestimonyForm {
                 withdrawn_on: None,
             },
         })
+    }
+
+    /// Nothing typed or chosen yet: no draft is made of it.
+    fn is_blank(&self) -> bool {
+        [
+            &self.new_witness,
+            &self.interview_date,
+            &self.interview_place,
+            &self.source_connection,
+            &self.interviewer,
+            &self.interpreter,
+            &self.persons_present,
+            &self.given_on,
+            &self.how_given,
+            &self.account,
+            &self.summary,
+        ]
+        .iter()
+        .all(|v| v.trim().is_empty())
+            && self.languages.is_empty()
+            && self.share.is_empty()
+            && self.may_be_named.is_none()
     }
 
     fn of(t: &TestimonyView) -> TestimonyForm {
@@ -224,7 +260,10 @@ fn testimony_form(
     mode: FormMode,
 ) -> Markup {
     let (action, autosave) = match mode {
-        FormMode::New => (format!("/cases/{}/testimonies/new", d.case_id), None),
+        FormMode::New => (
+            format!("/cases/{}/testimonies/new", d.case_id),
+            Some(format!("/cases/{}/testimonies/autosave", d.case_id)),
+        ),
         FormMode::Edit(id) => {
             (format!("/testimonies/{id}/edit"), Some(format!("/testimonies/{id}/autosave")))
         }
@@ -260,7 +299,10 @@ fn testimony_form(
             .any(|e| ["interviewer", "interpreter", "persons_present"].contains(&e.field.as_str()));
     html! {
         (form_errors(ctx, errors, &known))
-        form #testimony-form method="post" action=(action) data-autosave=[autosave] {
+        form #testimony-form method="post" action=(action) data-autosave=[autosave.as_ref()]
+            data-autosave-delay=[autosave.as_ref().map(|_| AUTOSAVE_DELAY_SECS)]
+            data-autosave-every=[autosave.as_ref().map(|_| AUTOSAVE_EVERY_SECS)]
+            data-unsaved=[autosave.as_ref().map(|_| ctx.t("draft-not-saved"))] {
             (csrf_field(ctx))
             fieldset.step.account-step {
                 legend { (ctx.t("step-account")) }
@@ -390,6 +432,9 @@ fn testimony_form(
                     input id="consent.text_version" name="text_version" type="text" value=(if f.text_version.is_empty() { "1" } else { &f.text_version });
                 }))
             }
+            @if autosave.is_some() {
+                p.hint #autosave-hint { (ctx.ta("autosave-hint", &[("delay", AUTOSAVE_DELAY_SECS.into()), ("every", AUTOSAVE_EVERY_SECS.into())])) }
+            }
             p #autosave-status role="status" aria-live="polite" {}
             @if is_correction {
                 button #save-correction type="submit" { (ctx.t("correction-save")) }
@@ -441,28 +486,7 @@ async fn create(
         state
             .tx(move |c, k| {
                 access::authorize(c, &p, &case_id.to_string(), Action::TestimonyCreate)?;
-                let witness = match f.witness_id.parse::<Uuid>() {
-                    Ok(id) => id,
-                    Err(_) => {
-                        let names: Vec<String> = f.new_witness.split(',').filter_map(opt).collect();
-                        let person = NewPerson {
-                            kind: PersonKind::Witness,
-                            pseudonym: None,
-                            sex: Default::default(),
-                            names,
-                            aliases: vec![],
-                            birth_date: None,
-                            contact: None,
-                            rank: None,
-                            position: None,
-                            unit_id: None,
-                            notes: None,
-                        };
-                        persons::create(c, k, &p, case_id, &person)?.id
-                    }
-                };
-                let input = f.input(witness).map_err(Error::Validation)?;
-                testimonies::create(c, k, &p, case_id, &input)
+                create_draft(c, k, &p, case_id, &f)
             })
             .await
     };
@@ -482,6 +506,8 @@ async fn create(
 
 #[derive(Deserialize)]
 struct Done {
+    restored: Option<u8>,
+    incomplete: Option<u8>,
     saved: Option<u8>,
     sealed: Option<u8>,
     uploaded: Option<u8>,
@@ -533,6 +559,8 @@ async fn show(
     };
     let d = done.into_inner();
     let message = [
+        (d.restored, "draft-restored-notice"),
+        (d.incomplete, "draft-incomplete-notice"),
         (d.saved, "draft-saved-notice"),
         (d.sealed, "sealed-notice"),
         (d.uploaded, "uploaded-notice"),
@@ -757,12 +785,30 @@ fn update_draft(
 ) -> Result<TestimonyView> {
     // Who may change it is decided before what they sent is judged.
     access::authorize_record(c, p, RecordTable::Testimony, &id.to_string(), Action::TestimonyCreate)?;
-    let witness = f
-        .witness_id
-        .parse::<Uuid>()
-        .map_err(|_| Error::Validation(vec![FieldError::new("witness_id", "invalid", "choose a witness")]))?;
+    let witness = match f.witness_id.parse::<Uuid>() {
+        Ok(w) => w,
+        // A new form whose draft (and new witness) autosave created: the names typed
+        // since go to that witness.
+        Err(_) if f.witness_id == "new" => {
+            let w =
+                testimonies::load(c, &id.to_string())?.witness_id.parse::<Uuid>().map_err(Error::internal)?;
+            let names: Vec<String> = f.new_witness.split(',').filter_map(opt).collect();
+            if !names.is_empty() {
+                let names = persons::PersonUpdate { names: Some(names), ..Default::default() };
+                persons::update(c, k, p, w, &names)?;
+            }
+            w
+        }
+        Err(_) => {
+            return Err(Error::Validation(vec![FieldError::new(
+                "witness_id",
+                "invalid",
+                "choose a witness",
+            )]));
+        }
+    };
     let input = f.input(witness).map_err(Error::Validation)?;
-    testimonies::update(c, k, p, id, &input)
+    testimonies::update_as(c, k, p, id, &input, Completeness::Draft)
 }
 
 /// The page's script posts the form here every few seconds while the documenter
@@ -826,8 +872,12 @@ async fn seal(
     _form: Form<Empty>,
 ) -> Result<HttpResponse> {
     let (p, id) = (who.principal, id.into_inner());
-    state.tx(move |c, k| testimonies::seal(c, k, &p, id)).await?;
-    Ok(see_other(&format!("/testimonies/{id}?sealed=1")))
+    match state.tx(move |c, k| testimonies::seal(c, k, &p, id)).await {
+        Ok(_) => Ok(see_other(&format!("/testimonies/{id}?sealed=1"))),
+        // A draft saved as it was typed, not yet complete.
+        Err(Error::Validation(_)) => Ok(see_other(&format!("/testimonies/{id}?incomplete=1"))),
+        Err(e) => Err(e),
+    }
 }
 
 /// A multipart form: the `csrf` field first, then the `file`. The file streams into

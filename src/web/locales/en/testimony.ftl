@@ -1,7 +1,7 @@
 # Recording a testimony: the guided form and the testimony page.
 testimony-title = Testimony
 testimony-of = Testimony of
-testimony-new-intro = Follow the interview: who speaks, how the interview went, what the witness agreed to, then the account in their words. Once you save the draft, it is saved again every few seconds as you type, and stays a draft until you seal it.
+testimony-new-intro = Follow the interview: who speaks, how the interview went, what the witness agreed to, then the account in their words. The draft is saved on its own from the first thing you type, and stays a draft until you seal it.
 step-witness = The witness
 step-interview = The interview
 step-consent = Consent
@@ -104,3 +104,6 @@ seal-back = Back to the draft
 incident-new-here = Record a new incident this account describes
 incident-new-here-hint = The incident is added to the case and linked to this testimony. Its place, methods and the people involved are added on the incident's page.
 incident-new-here-add = Add and link
+autosave-hint = Saved automatically { $delay } seconds after you stop typing, and every { $every } seconds while you type.
+draft-restored-notice = What you typed before signing in again was saved into this draft.
+draft-incomplete-notice = The draft is not complete yet: before it can be sealed it needs the account, how the witness knows, and when and how consent was given.
