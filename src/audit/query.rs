@@ -48,6 +48,7 @@ pub const ACTIONS: &[&str] = &[
     "case.read",
     "case.update",
     "consent.withdraw",
+    "form.kept",
     "incident.create",
     "incident.involvement_add",
     "incident.list",
