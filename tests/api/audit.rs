@@ -183,8 +183,8 @@ async fn auditors_read_filter_prove_and_follow_custody() {
     assert!(page["items"].as_array().unwrap().iter().all(|e| e["actor_user_id"] == lawyer_id.to_string()));
     assert_problem(
         app.get("/api/v1/audit?from=2030-01-01T00:00:00Z&to=2020-01-01T00:00:00Z", &auditor).await,
-        422,
-        "validation_error",
+        400,
+        "invalid_query",
     )
     .await;
     assert_problem(app.get("/api/v1/audit?from=yesterday", &auditor).await, 400, "invalid_query").await;

@@ -537,8 +537,8 @@ async fn identity_is_edited_only_by_those_who_may_see_it_and_lists_page() {
     assert_eq!(page["items"][0]["pseudonym"], "P-0003");
     assert_problem(
         app.get(&format!("/api/v1/cases/{case}/persons?limit=500"), &s.lawyer).await,
-        422,
-        "validation_error",
+        400,
+        "invalid_query",
     )
     .await;
 }

@@ -404,5 +404,5 @@ async fn every_list_answers_in_the_one_envelope() {
     assert_eq!((terms["items"].as_array().unwrap().len(), terms["offset"].as_i64()), (3, Some(1)));
     assert!(terms["total"].as_i64().unwrap() > 3);
     let res = app.get("/api/v1/roles?limit=0", &app.admin).await;
-    assert_problem(res, 422, "validation_error").await;
+    assert_problem(res, 400, "invalid_query").await;
 }
