@@ -38,8 +38,10 @@ pub enum SearchKind {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchRequest {
-    /// Words (all must match, in any inflection), "quoted phrases", or for persons a name
-    /// in any script. May be empty when filters are given (testimonies).
+    /// Words (all must match, in any inflection; a capitalised word of the text also
+    /// matches in the other script: `Sidorenko` finds `Сидоренко`), "quoted phrases", or
+    /// for persons parts of a name (all must be the person's, in any order and script;
+    /// whole parts only) or the whole name. May be empty when filters are given (testimonies).
     #[serde(default)]
     pub q: String,
     /// Testimonies only: keep those linked to an incident matching every filter given.
@@ -174,8 +176,9 @@ pub struct Hit {
     /// Words around the first match, from the decrypted text as the caller may see it.
     pub snippet: String,
     pub created_at: DateTime<Utc>,
-    /// How often the search's words occur in the text (testimonies) or how many of the
-    /// record's names match (persons): results come most matches first, then newest.
+    /// How often the search's words occur in the text (testimonies), or for persons how
+    /// many of the record's names match whole plus how many parts each name shares with
+    /// the search: results come most matches first, then newest.
     pub matches: u32,
 }
 
