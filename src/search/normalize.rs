@@ -331,6 +331,7 @@ fn is_hyphen(c: char) -> bool {
 /// is read before folding (which lowers it); apostrophes stay inside a word, as `fold` has them.
 fn each_name_key(text: &str, mut f: impl FnMut(String) -> bool) {
     let text = cap(text, MAX_INPUT_CHARS);
+    let mut known: HashMap<String, Option<String>> = HashMap::new();
     let chunks = text.split(|c: char| !(is_word_char(c) || is_apostrophe(c) || is_hyphen(c)));
     for chunk in chunks {
         let parts: Vec<&str> = chunk.split(is_hyphen).filter(|p| p.chars().any(is_word_char)).collect();
@@ -341,11 +342,22 @@ fn each_name_key(text: &str, mut f: impl FnMut(String) -> bool) {
             (parts.len() > 1 && lettered && parts.first().is_some_and(capital)).then(|| parts.concat());
         let named = parts.iter().copied().filter(capital).chain(joined.as_deref());
         for word in named {
-            let folded = fold(word);
-            if folded.chars().count() < MIN_TOKEN_CHARS || STOP_WORDS.contains(folded.as_str()) {
-                continue;
-            }
-            if let Some(k) = name_key_token(&folded)
+            // A name recurs in an account: key each spelling once.
+            let key = match known.get(word) {
+                Some(key) => key.clone(),
+                None => {
+                    let folded = fold(word);
+                    let key =
+                        if folded.chars().count() < MIN_TOKEN_CHARS || STOP_WORDS.contains(folded.as_str()) {
+                            None
+                        } else {
+                            name_key_token(&folded)
+                        };
+                    known.insert(word.to_owned(), key.clone());
+                    key
+                }
+            };
+            if let Some(k) = key
                 && !f(k)
             {
                 return;
