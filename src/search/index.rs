@@ -60,6 +60,50 @@ impl Index {
     }
 }
 
+/// What a record must hold to answer a search: any one of `alternatives`, each a list of
+/// groups that must all be present, a group being present when any one of its items is.
+/// Words of a testimony search are one alternative, a group per word (its stem or its
+/// cross-script key); a name search is the parts of the name, all of them, or any of the
+/// whole-name tokens. Items are normalised tokens, their blind tokens or their digests.
+/// No `Debug`: the items may be search words.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Wanted<T> {
+    pub alternatives: Vec<Vec<Vec<T>>>,
+}
+
+impl<T: Clone> Wanted<T> {
+    /// Every item (a group each).
+    pub fn all(items: &[T]) -> Self {
+        Wanted { alternatives: vec![items.iter().map(|t| vec![t.clone()]).collect()] }
+    }
+
+    /// Any one item (one group of them).
+    pub fn any(items: &[T]) -> Self {
+        Wanted { alternatives: vec![vec![items.to_vec()]] }
+    }
+
+    /// Whether a record whose items `has` answers. An empty alternative or group asks for
+    /// nothing and so answers nothing: a search without terms must not match everything.
+    pub fn holds(&self, has: impl Fn(&T) -> bool) -> bool {
+        self.alternatives.iter().any(|groups| !groups.is_empty() && groups.iter().all(|g| g.iter().any(&has)))
+    }
+
+    /// The alternatives that can answer at all (no empty group), for a query of the index.
+    pub fn answerable(&self) -> impl Iterator<Item = &Vec<Vec<T>>> {
+        self.alternatives.iter().filter(|groups| !groups.is_empty() && groups.iter().all(|g| !g.is_empty()))
+    }
+
+    pub fn map<U>(&self, f: impl Fn(&T) -> U) -> Wanted<U> {
+        Wanted {
+            alternatives: self
+                .alternatives
+                .iter()
+                .map(|groups| groups.iter().map(|g| g.iter().map(&f).collect()).collect())
+                .collect(),
+        }
+    }
+}
+
 pub struct BlindIndex {
     index: Index,
     key: SecretKey,
@@ -172,11 +216,19 @@ impl BlindIndex {
         Ok(digests)
     }
 
-    /// Keeps the candidates whose digests hold every term (`all`) or any term, without
-    /// decrypting a record. Exact in one direction only: a dropped candidate lacks a term
-    /// for certain, a kept one may still not match (64 bits can coincide) and the caller
-    /// re-checks it on its text. A record without digests (indexed before they existed,
-    /// until `custodia search reindex`) is kept for that re-check.
+    /// The blind tokens of what a search wants, in the same shape.
+    pub fn blind(&self, wanted: &Wanted<String>) -> Wanted<u16> {
+        let mut blind = wanted.map(|t| self.token(t));
+        for groups in &mut blind.alternatives {
+            for g in groups.iter_mut() {
+                g.sort_unstable();
+                g.dedup();
+            }
+        }
+        blind
+    }
+
+    /// Keeps the candidates whose digests hold every term (`all`) or any term: `narrow_to`.
     pub fn narrow(
         &self,
         c: &mut DbConnection,
@@ -187,7 +239,22 @@ impl BlindIndex {
         if terms.is_empty() {
             return Ok(candidates);
         }
-        let wanted: Vec<u64> = terms.iter().map(|t| self.digest(t)).collect();
+        let wanted = if all { Wanted::all(terms) } else { Wanted::any(terms) };
+        self.narrow_to(c, candidates, &wanted)
+    }
+
+    /// Keeps the candidates whose digests answer `wanted`, without decrypting a record.
+    /// Exact in one direction only: a dropped candidate lacks a term for certain, a kept
+    /// one may still not match (64 bits can coincide) and the caller re-checks it on its
+    /// text. A record without digests (indexed before they existed, until `custodia search
+    /// reindex`) is kept for that re-check.
+    pub fn narrow_to(
+        &self,
+        c: &mut DbConnection,
+        candidates: Vec<(String, String)>,
+        wanted: &Wanted<String>,
+    ) -> Result<Vec<(String, String)>> {
+        let wanted: Wanted<u64> = wanted.map(|t| self.digest(t));
         let mut sealed: HashMap<String, Vec<u8>> = HashMap::with_capacity(candidates.len());
         for chunk in candidates.chunks(500) {
             let ids: Vec<&String> = chunk.iter().map(|(id, _)| id).collect();
@@ -205,8 +272,7 @@ impl BlindIndex {
                 None => true,
                 Some(blob) => {
                     let digests = self.open(&id, blob)?;
-                    let holds = |d: &u64| digests.binary_search(d).is_ok();
-                    if all { wanted.iter().all(holds) } else { wanted.iter().any(holds) }
+                    wanted.holds(|d| digests.binary_search(d).is_ok())
                 }
             };
             if keep {
@@ -394,8 +460,9 @@ fn clear(c: &mut DbConnection) -> Result<()> {
     Ok(())
 }
 
-/// Indexes a testimony's words. The caller passes the account with identifying spans
-/// already replaced, so no witness name is indexed word by word.
+/// Indexes a testimony's words, and the cross-script keys of its capitalised words
+/// (`normalize::name_keys`). The caller passes the account with identifying spans already
+/// replaced, so no witness name is indexed word by word.
 pub fn index_testimony(
     c: &mut DbConnection,
     keyring: &Keyring,
@@ -404,10 +471,32 @@ pub fn index_testimony(
     text: &str,
 ) -> Result<()> {
     let index = BlindIndex::new(keyring, Index::Testimonies, generation_for_write(c)?);
-    put(c, &index, id, case_id, &normalize::tokens(text))
+    put(c, &index, id, case_id, &testimony_tokens(text))
 }
 
-/// Indexes a person's names and aliases as whole names, in every script.
+/// The normalised tokens a testimony's text is indexed by: its words' stems, then the
+/// cross-script keys of its name-like words.
+pub fn testimony_tokens(text: &str) -> Vec<String> {
+    let mut tokens = normalize::tokens(text);
+    tokens.extend(normalize::name_keys(text));
+    tokens
+}
+
+/// The normalised tokens a person is indexed by: each name whole (`normalize::name_tokens`)
+/// and each part of each name (`normalize::name_part_tokens`).
+pub fn person_tokens(names: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for name in names {
+        for t in normalize::name_tokens(name).into_iter().chain(normalize::name_part_tokens(name)) {
+            if !out.contains(&t) {
+                out.push(t);
+            }
+        }
+    }
+    out
+}
+
+/// Indexes a person's names and aliases, whole and part by part, in every script.
 pub fn index_person(
     c: &mut DbConnection,
     keyring: &Keyring,
@@ -416,8 +505,7 @@ pub fn index_person(
     names: &[String],
 ) -> Result<()> {
     let index = BlindIndex::new(keyring, Index::Names, generation_for_write(c)?);
-    let normalised: Vec<String> = names.iter().flat_map(|n| normalize::name_tokens(n)).collect();
-    put(c, &index, id, case_id, &normalised)
+    put(c, &index, id, case_id, &person_tokens(names))
 }
 
 /// Rebuilds the whole index (after a change of the normaliser), under new index keys
@@ -504,6 +592,35 @@ mod tests {
         assert_eq!(pad((0..33).collect()).unwrap().len(), 2 * PAD_TO);
         assert_eq!(pad_digests(vec![1; 31]).unwrap().len(), PAD_TO);
         assert_eq!(pad_digests((0..33).collect()).unwrap().len(), 2 * PAD_TO);
+    }
+
+    #[test]
+    fn wanted_asks_for_any_alternative_of_all_groups_of_any_item() {
+        let has = |t: &&str| ["a", "b", "k"].contains(t);
+        assert!(Wanted::all(&["a", "b"]).holds(has));
+        assert!(!Wanted::all(&["a", "c"]).holds(has));
+        assert!(Wanted::any(&["c", "b"]).holds(has));
+        let groups = Wanted { alternatives: vec![vec![vec!["a", "x"], vec!["c", "k"]]] };
+        assert!(groups.holds(has), "each word as itself or its key");
+        let two = Wanted { alternatives: vec![vec![vec!["c"]], vec![vec!["x", "b"]]] };
+        assert!(two.holds(has), "parts, or a whole name");
+        // Nothing asked answers nothing, and an index query skips it.
+        let empty: Wanted<&str> = Wanted { alternatives: vec![vec![], vec![vec![]]] };
+        assert!(!empty.holds(|_| true));
+        assert_eq!(empty.answerable().count(), 0);
+    }
+
+    #[test]
+    fn people_are_indexed_whole_and_part_by_part() {
+        let names = vec!["Иван Петров".to_owned(), "Petrov".to_owned()];
+        assert_eq!(
+            person_tokens(&names),
+            ["ivan petrav", "иван петров", "ivan petrov", "ivan", "petrav", "petrov"],
+            "the key of Petrov is one token, whole and part"
+        );
+        let text = "Меня избил Сидоренко.";
+        let tokens = testimony_tokens(text);
+        assert!(tokens.contains(&"изб".to_owned()) && tokens.contains(&"~sidarenk".to_owned()), "{tokens:?}");
     }
 
     #[test]

@@ -165,6 +165,10 @@ pub fn tokens(text: &str) -> Vec<String> {
 pub struct Query {
     /// Normalised exactly as `tokens` does, deduplicated; includes the words of the phrases.
     pub terms: Vec<String>,
+    /// Beside each term, the cross-script key of the word it came from (`name_key_token`):
+    /// a term is found as itself or, in a capitalised word of the text, as its key, so
+    /// `Sidorenko` finds `Сидоренко`. `None` for a word without letters.
+    pub keys: Vec<Option<String>>,
     /// Quoted phrases, folded, as words joined by single spaces: the blind index finds the
     /// candidates by `terms`, then `contains_phrase` re-checks each phrase on decrypted text.
     pub phrases: Vec<String>,
@@ -174,6 +178,7 @@ impl fmt::Debug for Query {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Query")
             .field("terms", &self.terms.len())
+            .field("keys", &self.keys.iter().flatten().count())
             .field("phrases", &self.phrases.len())
             .finish()
     }
@@ -206,7 +211,15 @@ pub fn query_terms(q: &str) -> Result<Query, QueryError> {
     if !folded.chars().any(is_word_char) {
         return Err(QueryError::Empty);
     }
-    let terms = tokens_of_folded(&folded);
+    let mut terms: Vec<String> = Vec::new();
+    let mut keys: Vec<Option<String>> = Vec::new();
+    each_token(&folded, |t, word| {
+        if !terms.contains(&t) {
+            terms.push(t);
+            keys.push(name_key_token(word));
+        }
+        terms.len() <= MAX_QUERY_TERMS
+    });
     if terms.is_empty() {
         return Err(QueryError::NothingToSearch);
     }
@@ -221,7 +234,7 @@ pub fn query_terms(q: &str) -> Result<Query, QueryError> {
             phrases.push(phrase);
         }
     }
-    Ok(Query { terms, phrases })
+    Ok(Query { terms, keys, phrases })
 }
 
 /// Whether `phrase` occurs in `text` as consecutive words, both folded. Punctuation, case and
@@ -237,15 +250,12 @@ pub fn contains_phrase(text: &str, phrase: &str) -> bool {
     have.windows(wanted.len()).any(|w| w == wanted.as_slice())
 }
 
-/// Index tokens for a person's name: whole-name tokens only, never one per word.
+/// Whole-name tokens of a person's name (the index also holds `name_part_tokens`).
 ///
-/// Returns, deduplicated and in this order: the cross-script key (`translit::name_key`, the
-/// one to look up when searching a name), the folded name in its own script, and its Latin
-/// romanisation (`translit::to_latin`). They are alternatives: match any, never require all.
-/// No word-level index on names, on purpose: the index then reveals only that two records name
-/// the same whole person, not that two witnesses share a surname or a first name, and a
-/// frequent first name does not become a low-entropy token. The cost: a search must give the
-/// name as recorded (`Иван Петров` does not find `Петров Иван` nor `Петров` alone).
+/// Returns, deduplicated and in this order: the cross-script key (`translit::name_key`), the
+/// folded name in its own script, and its Latin romanisation (`translit::to_latin`). They are
+/// alternatives: match any, never require all. A search finds a person by the whole name as
+/// recorded through these, and by its parts in any order through the part tokens.
 pub fn name_tokens(name: &str) -> Vec<String> {
     let capped = cap(name, translit::MAX_NAME_CHARS);
     let folded = fold(capped);
@@ -261,6 +271,99 @@ pub fn name_tokens(name: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// Part tokens of a person's name: the cross-script key of each whole word of it
+/// (`translit::part_keys`: surname, first name, patronymic; initials left out), so a person
+/// is found by any part, in any order and script. Whole words only: never a prefix or a
+/// substring of one. What an extra token per part reveals: docs/threat-model.md.
+pub fn name_part_tokens(name: &str) -> Vec<String> {
+    translit::part_keys(cap(name, translit::MAX_NAME_CHARS))
+}
+
+/// What marks a cross-script key among a text's tokens, so it never meets a stem.
+pub const KEY_MARK: char = '~';
+
+/// The cross-script key token of one word (`~` and `translit::name_key`), or `None` if the
+/// word has no letters or its key is a single symbol.
+pub fn name_key_token(word: &str) -> Option<String> {
+    if !word.chars().any(char::is_alphabetic) {
+        return None;
+    }
+    let key = translit::name_key(cap(word, MAX_TOKEN_CHARS));
+    (key.chars().count() >= MIN_TOKEN_CHARS && !key.contains(' ')).then(|| format!("{KEY_MARK}{key}"))
+}
+
+/// Cross-script key tokens of the name-like words of a text: those written with a capital
+/// letter (`Сидоренко`, `Sidorenko`, sentence starts too), stop words left out, a
+/// hyphenated one also joined (`Римский-Корсаков`). Distinct, in order of first occurrence,
+/// at most `MAX_TOKENS`. Indexed beside `tokens`, so a name in the words box finds the text
+/// in the other script.
+pub fn name_keys(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    each_name_key(text, |k| {
+        if seen.insert(k.clone()) {
+            out.push(k);
+        }
+        out.len() < MAX_TOKENS
+    });
+    out
+}
+
+/// How often each of `name_keys` occurs in the text (for ranking).
+pub fn name_key_counts(text: &str) -> HashMap<String, u32> {
+    let mut counts: HashMap<String, u32> = HashMap::new();
+    each_name_key(text, |k| {
+        if counts.len() < MAX_TOKENS || counts.contains_key(&k) {
+            *counts.entry(k).or_default() += 1;
+        }
+        true
+    });
+    counts
+}
+
+fn is_hyphen(c: char) -> bool {
+    matches!(c, '-' | '\u{2010}' | '\u{2011}')
+}
+
+/// Calls `f` with the key of every capitalised word occurrence, until it says stop. The case
+/// is read before folding (which lowers it); apostrophes stay inside a word, as `fold` has them.
+fn each_name_key(text: &str, mut f: impl FnMut(String) -> bool) {
+    let text = cap(text, MAX_INPUT_CHARS);
+    let mut known: HashMap<String, Option<String>> = HashMap::new();
+    let chunks = text.split(|c: char| !(is_word_char(c) || is_apostrophe(c) || is_hyphen(c)));
+    for chunk in chunks {
+        let parts: Vec<&str> = chunk.split(is_hyphen).filter(|p| p.chars().any(is_word_char)).collect();
+        let capital = |p: &&str| p.chars().find(|c| c.is_alphabetic()).is_some_and(char::is_uppercase);
+        // Joined only when every part is a word (`W-0031`, a pseudonym, is not a name).
+        let lettered = parts.iter().all(|p| p.chars().any(char::is_alphabetic));
+        let joined =
+            (parts.len() > 1 && lettered && parts.first().is_some_and(capital)).then(|| parts.concat());
+        let named = parts.iter().copied().filter(capital).chain(joined.as_deref());
+        for word in named {
+            // A name recurs in an account: key each spelling once.
+            let key = match known.get(word) {
+                Some(key) => key.clone(),
+                None => {
+                    let folded = fold(word);
+                    let key =
+                        if folded.chars().count() < MIN_TOKEN_CHARS || STOP_WORDS.contains(folded.as_str()) {
+                            None
+                        } else {
+                            name_key_token(&folded)
+                        };
+                    known.insert(word.to_owned(), key.clone());
+                    key
+                }
+            };
+            if let Some(k) = key
+                && !f(k)
+            {
+                return;
+            }
+        }
+    }
 }
 
 /// A character that belongs to a word: letters, digits, and combining marks left after NFKC.
@@ -313,7 +416,7 @@ fn words(folded: &str) -> impl Iterator<Item = &str> {
 fn tokens_of_folded(folded: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
-    each_token(folded, |t| {
+    each_token(folded, |t, _| {
         if seen.insert(t.clone()) {
             out.push(t);
         }
@@ -326,7 +429,7 @@ fn tokens_of_folded(folded: &str) -> Vec<String> {
 /// `MAX_TOKENS` distinct ones): what search ranks by.
 pub fn token_counts(text: &str) -> HashMap<String, u32> {
     let mut counts: HashMap<String, u32> = HashMap::new();
-    each_token(&fold(cap(text, MAX_INPUT_CHARS)), |t| {
+    each_token(&fold(cap(text, MAX_INPUT_CHARS)), |t, _| {
         if counts.len() < MAX_TOKENS || counts.contains_key(&t) {
             *counts.entry(t).or_default() += 1;
         }
@@ -335,8 +438,9 @@ pub fn token_counts(text: &str) -> HashMap<String, u32> {
     counts
 }
 
-/// Calls `f` with every token occurrence of a folded text, in order, until it says stop.
-fn each_token(folded: &str, mut f: impl FnMut(String) -> bool) {
+/// Calls `f` with every token occurrence of a folded text and the word it came from, in
+/// order, until it says stop.
+fn each_token(folded: &str, mut f: impl FnMut(String, &str) -> bool) {
     let ru = Stemmer::create(Algorithm::Russian);
     let en = Stemmer::create(Algorithm::English);
     for chunk in folded.split(|c: char| !(is_word_char(c) || c == '-')) {
@@ -344,7 +448,7 @@ fn each_token(folded: &str, mut f: impl FnMut(String) -> bool) {
         let joined = (parts.len() > 1).then(|| parts.concat());
         for word in parts.iter().copied().chain(joined.as_deref()) {
             if let Some(t) = normalise_word(word, &ru, &en)
-                && !f(t)
+                && !f(t, word)
             {
                 return;
             }
@@ -618,7 +722,7 @@ mod tests {
         let q = query_terms("«били дубинками» ОМОН \"in the van\"").unwrap();
         assert_eq!(q.terms, ["бил", "дубинк", "омон", "van"]);
         assert_eq!(q.phrases, ["били дубинками", "in the van"]);
-        assert_eq!(format!("{q:?}"), "Query { terms: 4, phrases: 2 }");
+        assert_eq!(format!("{q:?}"), "Query { terms: 4, keys: 4, phrases: 2 }");
 
         let q = query_terms("„избили“ unclosed \"half phrase").unwrap();
         assert_eq!(q.phrases, ["избили", "half phrase"]);
@@ -666,6 +770,41 @@ mod tests {
     }
 
     #[test]
+    fn capitalised_words_of_a_text_give_cross_script_keys() {
+        let text = "Его избил майор Сидоренко, потом Petrov-Vodkin и Римский-Корсаков; сидоренко.";
+        let keys = name_keys(text);
+        // `Его` is a stop word; lower-case words give none, so the second `сидоренко` adds nothing.
+        assert_eq!(
+            keys,
+            ["~sidarenk", "~petrav", "~vadkin", "~petravadkin", "~rimsk", "~karsakav", "~rimskikarsakav"]
+        );
+        assert_eq!(name_key_counts("Сидоренко и Sidorenko, Sydorenko.")["~sidarenk"], 3);
+        assert!(name_keys("всё с маленькой буквы").is_empty());
+        assert!(name_keys("W-0031 В 2020").is_empty(), "a pseudonym's letter and numbers give no key");
+    }
+
+    #[test]
+    fn query_words_carry_their_keys() {
+        let q = query_terms("Sidorenko избил 2020").unwrap();
+        assert_eq!(q.terms, ["sidorenko", "изб", "2020"]);
+        assert_eq!(q.keys, [Some("~sidarenk".to_owned()), Some("~izbil".to_owned()), None]);
+        // The key of a query word is the key of the same name in a text, in either script.
+        for (word, text) in
+            [("Sidorenko", "Сидоренко"), ("Сидоренко", "Sidorenko"), ("Lukashenko", "Лукашэнка")]
+        {
+            let q = query_terms(word).unwrap();
+            assert_eq!(q.keys[0].as_deref(), name_keys(text).first().map(String::as_str), "{word}");
+        }
+    }
+
+    #[test]
+    fn name_part_tokens_are_whole_parts() {
+        assert_eq!(name_part_tokens("Сидоренко Виктор Петрович"), ["sidarenk", "viktar", "petraviq"]);
+        assert_eq!(name_part_tokens("Viktor Sidorenko"), ["viktar", "sidarenk"]);
+        assert!(name_part_tokens("В. П.").is_empty());
+    }
+
+    #[test]
     fn name_tokens_are_whole_names() {
         assert_eq!(name_tokens("Лукашенко"), ["lukaxenk", "лукашенко", "lukashenko"]);
         assert_eq!(name_tokens("Иван  ПЕТРОВ"), ["ivan petrav", "иван петров", "ivan petrov"]);
@@ -673,8 +812,8 @@ mod tests {
         assert_eq!(name_tokens("Lukašenka"), ["lukaxenk", "lukašenka", "lukasenka"]);
         assert_eq!(name_tokens("Petrov"), ["petrav", "petrov"]);
         assert!(name_tokens(" ,. ").is_empty());
-        // The cross-script key is shared; no token for the surname alone.
+        // The cross-script key is shared; the surname alone is a part token, not a whole one.
         assert_eq!(name_tokens("Ціханоўская")[0], name_tokens("Tsikhanouskaya")[0]);
-        assert!(!name_tokens("Иван Петров").iter().any(|t| t == "петров"));
+        assert!(!name_tokens("Иван Петров").iter().any(|t| t == "петров" || t == "petrav"));
     }
 }

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::index::{BlindIndex, Index};
+use super::index::{BlindIndex, Index, Wanted};
 use super::normalize::{self, QueryError};
 use crate::audit::{self, Entry};
 use crate::auth::Principal;
@@ -38,8 +38,10 @@ pub enum SearchKind {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchRequest {
-    /// Words (all must match, in any inflection), "quoted phrases", or for persons a name
-    /// in any script. May be empty when filters are given (testimonies).
+    /// Words (all must match, in any inflection; a capitalised word of the text also
+    /// matches in the other script: `Sidorenko` finds `Сидоренко`), "quoted phrases", or
+    /// for persons parts of a name (all must be the person's, in any order and script;
+    /// whole parts only) or the whole name. May be empty when filters are given (testimonies).
     #[serde(default)]
     pub q: String,
     /// Testimonies only: keep those linked to an incident matching every filter given.
@@ -174,8 +176,9 @@ pub struct Hit {
     /// Words around the first match, from the decrypted text as the caller may see it.
     pub snippet: String,
     pub created_at: DateTime<Utc>,
-    /// How often the search's words occur in the text (testimonies) or how many of the
-    /// record's names match (persons): results come most matches first, then newest.
+    /// How often the search's words occur in the text (testimonies), or for persons how
+    /// many of the record's names match whole plus how many parts each name shares with
+    /// the search: results come most matches first, then newest.
     pub matches: u32,
 }
 
@@ -202,12 +205,16 @@ pub fn searchable_text(account: &str, spans: &[testimonies::Span], pseudonym: &s
     format!("{}\n{summary}", testimonies::redact(account, spans, pseudonym))
 }
 
-fn snippet(text: &str, terms: &HashSet<String>) -> String {
+/// Words around the first word that matches a term, or whose cross-script key matches.
+fn snippet(text: &str, terms: &HashSet<String>, keys: &HashSet<String>) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut position = 0;
     let mut start = None;
     for word in text.split(|c: char| !c.is_alphanumeric()) {
-        if !word.is_empty() && normalize::tokens(word).iter().any(|t| terms.contains(t)) {
+        if !word.is_empty()
+            && (normalize::tokens(word).iter().any(|t| terms.contains(t))
+                || (!keys.is_empty() && normalize::name_keys(word).iter().any(|k| keys.contains(k))))
+        {
             start = Some(position);
             break;
         }
@@ -235,7 +242,7 @@ pub fn search(
     page: (i64, i64),
 ) -> Result<(Vec<Hit>, i64)> {
     let (hits, total) = find(c, keyring, who, req, page)?;
-    record(c, keyring, who, &req.q, req.kind, total)?;
+    record(c, keyring, who, &req.q, kind_label(req.kind), total)?;
     Ok((hits, total))
 }
 
@@ -252,7 +259,7 @@ pub async fn audited(
         .audited_read(
             move |c, k| find(c, k, &who, &req, page),
             move |c, k, (hits, total)| {
-                record(c, k, &recorder, &q, kind, total)?;
+                record(c, k, &recorder, &q, kind_label(kind), total)?;
                 Ok((hits, total))
             },
         )
@@ -266,10 +273,22 @@ pub fn find(
     keyring: &Keyring,
     who: &Principal,
     req: &SearchRequest,
+    page: (i64, i64),
+) -> Result<(Vec<Hit>, i64)> {
+    find_kind(c, keyring, who, req, req.kind, page)
+}
+
+/// `find` for the kind given rather than the request's.
+pub fn find_kind(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    req: &SearchRequest,
+    kind: SearchKind,
     (limit, offset): (i64, i64),
 ) -> Result<(Vec<Hit>, i64)> {
     let cases = scope(c, who, req.case_id)?;
-    let mut hits = match req.kind {
+    let mut hits = match kind {
         SearchKind::Testimonies => search_testimonies(c, keyring, who, &cases, &req.q, &req.filters)?,
         SearchKind::Persons => search_persons(c, keyring, who, &cases, &req.q)?,
     };
@@ -278,14 +297,22 @@ pub fn find(
     Ok((hits.into_iter().skip(offset as usize).take(limit as usize).collect(), total))
 }
 
+fn kind_label(kind: SearchKind) -> &'static str {
+    match kind {
+        SearchKind::Testimonies => "testimonies",
+        SearchKind::Persons => "persons",
+    }
+}
+
 /// The audit record of a search: its terms sealed under a key of their own (never in
-/// the log), the kind and the number of results.
+/// the log), the kind (`testimonies`, `persons`, or `all` for the search page's one box)
+/// and the number of results.
 pub fn record(
     c: &mut DbConnection,
     keyring: &Keyring,
     who: &Principal,
     q: &str,
-    kind: SearchKind,
+    kind: &'static str,
     total: i64,
 ) -> Result<()> {
     let query_id = Uuid::new_v4().to_string();
@@ -297,10 +324,6 @@ pub fn record(
             search_queries::created_at.eq(now()),
         ))
         .execute(c)?;
-    let kind = match kind {
-        SearchKind::Testimonies => "testimonies",
-        SearchKind::Persons => "persons",
-    };
     audit::append(
         c,
         &Entry::new(who, "search")
@@ -312,16 +335,31 @@ pub fn record(
 }
 
 /// Record ids (with their case) whose blind tokens include all (or any) of `tokens`,
-/// within `cases`: one query of the engine's own inverted index, which intersects the
-/// postings itself. The scope token of each case is one more term, so the index reads
-/// only the caller's cases. At most one more than `MAX_CANDIDATES` (then "too broad").
-/// Public for the benchmark; the search path calls it.
+/// within `cases`: `candidates_for` with one group per token (all) or one group (any).
+/// Public for the benchmark; the search path calls `candidates_for`.
 pub fn candidates(
     c: &mut DbConnection,
     index: Index,
     tokens: &[u16],
     cases: &[String],
     all: bool,
+) -> Result<Vec<(String, String)>> {
+    if tokens.is_empty() {
+        return Ok(Vec::new());
+    }
+    let wanted = if all { Wanted::all(tokens) } else { Wanted::any(tokens) };
+    candidates_for(c, index, &wanted, cases)
+}
+
+/// Record ids (with their case) whose blind tokens answer `wanted`, within `cases`: one
+/// query of the engine's own inverted index, which intersects the postings itself. The
+/// scope token of each case is one more term, so the index reads only the caller's cases.
+/// At most one more than `MAX_CANDIDATES` (then "too broad").
+pub fn candidates_for(
+    c: &mut DbConnection,
+    index: Index,
+    wanted: &Wanted<u16>,
+    cases: &[String],
 ) -> Result<Vec<(String, String)>> {
     use diesel::sql_types::Text;
     #[derive(QueryableByName)]
@@ -331,7 +369,8 @@ pub fn candidates(
         #[diesel(sql_type = Text)]
         case_id: String,
     }
-    if tokens.is_empty() || cases.is_empty() {
+    let alternatives: Vec<&Vec<Vec<u16>>> = wanted.answerable().collect();
+    if alternatives.is_empty() || cases.is_empty() {
         return Ok(Vec::new());
     }
     let found: Vec<Candidate> = match c {
@@ -340,8 +379,15 @@ pub fn candidates(
             use super::index::{fts_token, scope_token};
             // Every term is our own hex (tokens) or hex of a case id, quoted as FTS5 strings;
             // the expression is bound, not spliced into the SQL.
-            let words: Vec<String> = tokens.iter().map(|&t| format!("\"{}\"", fts_token(t))).collect();
-            let words = words.join(if all { " AND " } else { " OR " });
+            let group = |g: &Vec<u16>| {
+                let words: Vec<String> = g.iter().map(|&t| format!("\"{}\"", fts_token(t))).collect();
+                format!("({})", words.join(" OR "))
+            };
+            let words: Vec<String> = alternatives
+                .iter()
+                .map(|groups| format!("({})", groups.iter().map(group).collect::<Vec<_>>().join(" AND ")))
+                .collect();
+            let words = words.join(" OR ");
             let scopes: Vec<String> =
                 cases.iter().map(|k| format!("\"{}\"", scope_token(index, k))).collect();
             let scopes = scopes.join(" OR ");
@@ -357,24 +403,30 @@ pub fn candidates(
         #[cfg(feature = "postgres")]
         DbConnection::Postgres(conn) => {
             use super::index::scope_number;
-            // One GIN condition per case, OR'ed: PostgreSQL runs a GIN scan per case and a
-            // BitmapOr. A single "any of these cases" condition let the planner choose a
-            // sequential scan for common words (263 ms at 100,000, docs/performance.md).
-            // Only integers are spliced in (tokens and scope numbers we computed), so each
-            // plan is made for its own values rather than a generic one.
-            let words: Vec<String> = tokens.iter().map(|t| t.to_string()).collect();
-            let words = words.join(",");
-            let per_case: Vec<String> = cases
-                .iter()
-                .map(|k| {
-                    let scope = scope_number(index, k);
-                    if all {
-                        format!("tokens @> '{{{words},{scope}}}'")
+            // One GIN condition per case and alternative, OR'ed: PostgreSQL runs a GIN scan
+            // per case and a BitmapOr. A single "any of these cases" condition let the
+            // planner choose a sequential scan for common words (263 ms at 100,000,
+            // docs/performance.md). Groups of one token join the scope in one `@>`; a group
+            // of several (a word or its cross-script key) is an `&&`. Only integers are
+            // spliced in (tokens and scope numbers we computed), so each plan is made for
+            // its own values rather than a generic one.
+            let list = |ts: &[u16]| ts.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(",");
+            let mut per_case: Vec<String> = Vec::new();
+            for k in cases {
+                let scope = scope_number(index, k);
+                for groups in &alternatives {
+                    let single: Vec<u16> = groups.iter().filter(|g| g.len() == 1).map(|g| g[0]).collect();
+                    let mut clause = if single.is_empty() {
+                        format!("tokens @> '{{{scope}}}'")
                     } else {
-                        format!("(tokens @> '{{{scope}}}' AND tokens && '{{{words}}}')")
+                        format!("tokens @> '{{{},{scope}}}'", list(&single))
+                    };
+                    for g in groups.iter().filter(|g| g.len() > 1) {
+                        clause.push_str(&format!(" AND tokens && '{{{}}}'", list(g)));
                     }
-                })
-                .collect();
+                    per_case.push(format!("({clause})"));
+                }
+            }
             let per_case = per_case.join(" OR ");
             diesel::sql_query(format!(
                 "SELECT record_id, case_id FROM search_postings \
@@ -411,9 +463,9 @@ fn search_testimonies(
     } else {
         let query = normalize::query_terms(q).map_err(query_error)?;
         let index = BlindIndex::current(c, keyring, Index::Testimonies)?;
-        let tokens = index.tokens(&query.terms);
-        let found = candidates(c, Index::Testimonies, &tokens, cases, true)?;
-        let found = index.narrow(c, found, &query.terms, true)?;
+        let wanted = word_groups(&query);
+        let found = candidates_for(c, Index::Testimonies, &index.blind(&wanted), cases)?;
+        let found = index.narrow_to(c, found, &wanted)?;
         (query, Some(found))
     };
     let candidates = match (found_by_words, &roots) {
@@ -427,6 +479,7 @@ fn search_testimonies(
         (None, None) => Vec::new(),
     };
     let terms: HashSet<String> = query.terms.iter().cloned().collect();
+    let keys: HashSet<String> = query.keys.iter().flatten().cloned().collect();
     let mut hits = Vec::new();
     let mut authorized: HashSet<String> = HashSet::new();
     for (id, case_id) in candidates {
@@ -442,7 +495,19 @@ fn search_testimonies(
         let (account, spans, summary) = testimonies::searchable_parts(c, keyring, &row)?;
         let text = searchable_text(&account, &spans, &witness.pseudonym, &summary);
         let counts = normalize::token_counts(&text);
-        let matches = terms.iter().all(|t| counts.contains_key(t))
+        let key_counts = if keys.is_empty() { Default::default() } else { normalize::name_key_counts(&text) };
+        // Each word of the search counts as itself or as its cross-script key (once: a
+        // Cyrillic name in Cyrillic text has both).
+        let per_word: Vec<u32> = query
+            .terms
+            .iter()
+            .zip(&query.keys)
+            .map(|(t, k)| {
+                let by_key = k.as_ref().and_then(|k| key_counts.get(k)).copied().unwrap_or(0);
+                counts.get(t).copied().unwrap_or(0).max(by_key)
+            })
+            .collect();
+        let matches = per_word.iter().all(|&n| n > 0)
             && query.phrases.iter().all(|p| normalize::contains_phrase(&text, p));
         if !matches {
             continue;
@@ -454,12 +519,67 @@ fn search_testimonies(
             id: Uuid::parse_str(&id).map_err(|_| Error::Integrity)?,
             case_id: Uuid::parse_str(&case_id).map_err(|_| Error::Integrity)?,
             pseudonym: witness.pseudonym,
-            snippet: snippet(&text, &terms),
+            snippet: snippet(&text, &terms, &keys),
             created_at: row.created_at.and_utc(),
-            matches: terms.iter().map(|t| counts.get(t).copied().unwrap_or(0)).sum(),
+            matches: per_word.iter().sum(),
         });
     }
     Ok(hits)
+}
+
+/// What a testimony search wants: every word, each as its term or its cross-script key.
+/// Public for the benchmark.
+pub fn word_groups(query: &normalize::Query) -> Wanted<String> {
+    let groups = query
+        .terms
+        .iter()
+        .zip(&query.keys)
+        .map(|(t, k)| std::iter::once(t.clone()).chain(k.clone()).collect())
+        .collect();
+    Wanted { alternatives: vec![groups] }
+}
+
+/// A name as searched: its parts (all must be among the person's name parts, in any order)
+/// and its whole-name tokens (any one names the person as recorded).
+struct NameQuery {
+    parts: Vec<String>,
+    whole: Vec<String>,
+}
+
+impl NameQuery {
+    fn parse(q: &str) -> Result<Self> {
+        let whole = normalize::name_tokens(q);
+        if whole.is_empty() {
+            return Err(Error::field("q", "invalid_query", "give a name"));
+        }
+        Ok(NameQuery { parts: normalize::name_part_tokens(q), whole })
+    }
+
+    fn wanted(&self) -> Wanted<String> {
+        let mut alternatives = Vec::new();
+        if !self.parts.is_empty() {
+            alternatives.push(self.parts.iter().map(|p| vec![p.clone()]).collect());
+        }
+        alternatives.push(vec![self.whole.clone()]);
+        Wanted { alternatives }
+    }
+
+    /// How well a person's names answer: 0 if not at all; else one per name matched
+    /// whole, plus one per part found in each name.
+    fn score(&self, names: &[String]) -> u32 {
+        let whole: HashSet<&String> = self.whole.iter().collect();
+        let per_name: Vec<Vec<String>> = names.iter().map(|n| normalize::name_part_tokens(n)).collect();
+        let every_part =
+            !self.parts.is_empty() && self.parts.iter().all(|p| per_name.iter().any(|ps| ps.contains(p)));
+        let whole_names =
+            names.iter().filter(|n| normalize::name_tokens(n).iter().any(|t| whole.contains(t))).count();
+        if !every_part && whole_names == 0 {
+            return 0;
+        }
+        let parts: usize =
+            per_name.iter().map(|ps| self.parts.iter().filter(|p| ps.contains(p)).count()).sum();
+        (whole_names + parts) as u32
+    }
 }
 
 fn search_persons(
@@ -469,15 +589,11 @@ fn search_persons(
     cases: &[String],
     q: &str,
 ) -> Result<Vec<Hit>> {
-    let wanted = normalize::name_tokens(q);
-    if wanted.is_empty() {
-        return Err(Error::field("q", "invalid_query", "give a name"));
-    }
+    let wanted = NameQuery::parse(q)?;
     let index = BlindIndex::current(c, keyring, Index::Names)?;
-    let tokens = index.tokens(&wanted);
-    let found = candidates(c, Index::Names, &tokens, cases, false)?;
-    let found = index.narrow(c, found, &wanted, false)?;
-    let wanted: HashSet<String> = wanted.into_iter().collect();
+    let asked = wanted.wanted();
+    let found = candidates_for(c, Index::Names, &index.blind(&asked), cases)?;
+    let found = index.narrow_to(c, found, &asked)?;
     let mut hits = Vec::new();
     for (id, case_id) in found {
         let role: CaseRole = access::authorize(c, who, &case_id, crate::auth::policy::Action::CaseRead)?;
@@ -488,8 +604,7 @@ fn search_persons(
             continue;
         }
         let names = persons::all_names_of(c, keyring, &row)?;
-        let matched =
-            names.iter().filter(|n| normalize::name_tokens(n).iter().any(|t| wanted.contains(t))).count();
+        let matched = wanted.score(&names);
         if matched == 0 {
             continue;
         }
@@ -500,8 +615,82 @@ fn search_persons(
             pseudonym: row.pseudonym.clone(),
             snippet: names.join(" / "),
             created_at: row.created_at.and_utc(),
-            matches: matched as u32,
+            matches: matched,
         });
     }
     Ok(hits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::index::{person_tokens, testimony_tokens};
+
+    /// A person is found by any part of a name or alias, in any order and script, by the
+    /// patronymic too, never by a piece of a part; both the index (what `wanted` asks of a
+    /// record's tokens) and the re-check on the decrypted names agree.
+    #[test]
+    fn people_are_found_by_any_part_in_any_order_and_script() {
+        let names = vec!["Сидоренко Виктор Петрович".to_owned(), "Витя".to_owned()];
+        let indexed: HashSet<String> = person_tokens(&names).into_iter().collect();
+        let cases: &[(&str, bool)] = &[
+            ("Сидоренко", true),
+            ("Sidorenko", true),
+            ("Sydorenko", true),
+            ("SIDORENKO", true),
+            ("Сидоренко Виктор", true),
+            ("Виктор Сидоренко", true),
+            ("Viktor Sidorenko", true),
+            ("Petrovich", true),
+            ("Петрович Сидоренко", true),
+            ("Sidorenko Viktor Petrovič", true),
+            ("V. P. Sidorenko", true),
+            ("Vitya Sidorenko", true),
+            ("Витя", true),
+            ("Сидор", false),
+            ("Sidoren", false),
+            ("Иван Сидоренко", false),
+            ("Петров", false),
+            ("Сидоренко Виктор Иванович", false),
+        ];
+        for &(q, want) in cases {
+            let query = NameQuery::parse(q).unwrap();
+            assert_eq!(query.wanted().holds(|t| indexed.contains(t)), want, "index: {q}");
+            assert_eq!(query.score(&names) > 0, want, "re-check: {q}");
+        }
+        assert!(NameQuery::parse(" ,. ").is_err());
+        // More of the name found ranks higher: the whole name as recorded, then parts.
+        let whole = NameQuery::parse("Сидоренко Виктор Петрович").unwrap().score(&names);
+        let reversed = NameQuery::parse("Виктор Сидоренко").unwrap().score(&names);
+        let surname = NameQuery::parse("Sidorenko").unwrap().score(&names);
+        assert!(whole > reversed && reversed > surname, "{whole} {reversed} {surname}");
+    }
+
+    /// A name in the words box finds the text in the other script, whatever script the
+    /// query is in, beside the usual inflected words.
+    #[test]
+    fn words_find_names_written_in_the_other_script() {
+        let ru = "Меня избил майор Сидоренко, а Петров смотрел.";
+        let en = "Officer Sidorenko kicked me while Petrov watched.";
+        let cases: &[(&str, &str, bool)] = &[
+            (ru, "Sidorenko", true),
+            (ru, "Sydorenko", true),
+            (ru, "Сидоренко", true),
+            (ru, "Sidorenko избил", true),
+            (ru, "Sidorenko Petrov", true),
+            (ru, "Sidorenko Ivanov", false),
+            (ru, "Сидор", false),
+            (en, "Сидоренко", true),
+            (en, "Петров kicked", true),
+            (en, "Петров избил", false),
+            // Lower-case names are not name-like: found in their own script only.
+            ("его бил сидоренко", "Sidorenko", false),
+            ("его бил сидоренко", "Сидоренко", true),
+        ];
+        for &(text, q, want) in cases {
+            let indexed: HashSet<String> = testimony_tokens(text).into_iter().collect();
+            let query = normalize::query_terms(q).unwrap();
+            assert_eq!(word_groups(&query).holds(|t| indexed.contains(t)), want, "{q} in {text}");
+        }
+    }
 }

@@ -50,7 +50,8 @@ pub fn to_latin(word: &str) -> String {
 ///    Polish, Czech, German and Belarusian Łacinka write х as `ch` (`Cichanouskaja`).
 /// 2. `g`, `h`, `kh` and Cyrillic г, ґ, х share one symbol: Russian г is `g`, Ukrainian and
 ///    Belarusian г is `h` (`Hrytsenko`), х is `kh` or `ch`, and Cyrillic alone cannot say which.
-/// 3. `y`, `j`, й, ы, и, і, ї → `i`; `w` → `v`; `x` → `ks`; `q` → `k`; other diacritics are
+/// 3. `y`, `j`, й, ы, и, і, ї → `i`; `w` → `v`; `x` → `ks` (→ х in a Central-European
+///    spelling: scholarly `Xodorkovskij`); ISO 9 `ŝ` → щ; `q` → `k`; other diacritics are
 ///    stripped (`ł` → `l`, `ŭ` → `u`, `ć` → ц, `ś` → `s`); lone `c` is ц in Central-European
 ///    spellings and `k` in English ones (`Victor`).
 /// 4. `ts`/`tz` → ц, `dz` → `d`, `kh` → `h` again on the symbols, so a Cyrillic `тс` meets a Latin `ts`.
@@ -82,6 +83,19 @@ pub fn name_key(name: &str) -> String {
         .filter(|k| !k.is_empty())
         .collect();
     keys.join(" ")
+}
+
+/// The keys of each part of a name (`name_key` word by word), distinct, in order, without
+/// initials: a key of one symbol (`В.`, `J.`) would find half the index. What search
+/// matches a surname, a first name or a patronymic alone by, in any order and script.
+pub fn part_keys(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in name_key(name).split(' ') {
+        if part.chars().count() >= 2 && !out.iter().any(|p| p == part) {
+            out.push(part.to_owned());
+        }
+    }
+    out
 }
 
 fn cyrillic_to_latin(c: char) -> Option<&'static str> {
@@ -208,7 +222,12 @@ fn latin_symbols(c: char, central: bool, out: &mut Vec<char>) {
         }
         'y' | 'j' => "i",
         'w' => "v",
+        // Scholarly transliteration writes х as `x` (`Xodorkovskij`), beside `j` or a caron,
+        // so only a Central-European spelling reads it so; elsewhere `x` is `ks`.
+        'x' if central => "h",
         'x' => "ks",
+        // ISO 9 writes щ as ŝ.
+        'ŝ' => "S",
         'q' => "k",
         'g' | 'h' => "h",
         'c' if central => "c",
@@ -389,6 +408,63 @@ mod tests {
                 assert_eq!(key(name), want, "{name} vs {}", group[0]);
             }
         }
+    }
+
+    /// One person as each common system writes them: passport (ICAO 9303), BGN/PCGN,
+    /// scholarly, ISO 9, the Ukrainian and Belarusian national systems, German and Polish.
+    #[test]
+    fn transliteration_systems_meet_part_by_part() {
+        let groups: &[&[&str]] = &[
+            // Сидоренко Виктор Петрович
+            &[
+                "Сидоренко Виктор Петрович",
+                "Sidorenko Viktor Petrovich",
+                "Sidorenko Viktor Petrovič",
+                "Sydorenko Viktor Petrovych",
+                "Sidorenko Wiktor Pietrowicz",
+                "Sidorenko Viktor Petrowitsch",
+                "SIDORENKO VIKTOR PETROVICH",
+            ],
+            // Ходорковский Михаил: ICAO, BGN/PCGN, ISO 9.
+            &["Ходорковский Михаил", "Khodorkovskiy Mikhail", "Khodorkovskii Mikhail", "Hodorkovskij Mihail"],
+            // Щербакова Юлия: ICAO, BGN/PCGN, scholarly, ISO 9.
+            &[
+                "Щербакова Юлия",
+                "Shcherbakova Iuliia",
+                "Shcherbakova Yuliya",
+                "Ščerbakova Julija",
+                "Ŝerbakova Ûliâ",
+            ],
+            // Сідарэнка Віктар (Belarusian): national system and passport.
+            &["Сідарэнка Віктар", "Sidarenka Viktar", "Sidarenka Viktar", "Сидоренко Виктор"],
+            // Гриценко Євген (Ukrainian): national system, and as Russian spells it.
+            &["Гриценко Євген", "Hrytsenko Yevhen", "Gritsenko Evgen", "Грыценко Евген"],
+        ];
+        // Scholarly and German, the surname (their first names read `x` and `ch` per word).
+        for surname in ["Xodorkovskij", "Chodorkowski"] {
+            assert_eq!(part_keys(surname), part_keys("Ходорковский"), "{surname}");
+        }
+        for group in groups {
+            let mut want = part_keys(group[0]);
+            want.sort();
+            assert!(want.len() >= 2, "{want:?}");
+            for name in &group[1..] {
+                let mut got = part_keys(name);
+                got.sort();
+                assert_eq!(got, want, "{name} vs {}", group[0]);
+            }
+        }
+    }
+
+    #[test]
+    fn part_keys_are_the_words_keys_without_initials() {
+        assert_eq!(part_keys("Сидоренко Виктор Петрович"), ["sidarenk", "viktar", "petraviq"]);
+        assert_eq!(part_keys("В. П. Сидоренко"), ["sidarenk"]);
+        assert_eq!(part_keys("Петров Петров"), ["petrav"]);
+        assert_eq!(part_keys("Римский-Корсаков"), ["rimsk", "karsakav"]);
+        assert!(part_keys("— !").is_empty());
+        // A name part keys as the whole name of one word does.
+        assert_eq!(part_keys("Лукашенко"), [name_key("Лукашенко")]);
     }
 
     #[test]

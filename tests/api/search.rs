@@ -517,3 +517,178 @@ async fn a_write_during_a_new_key_rebuild_is_refused_rather_than_indexed_under_t
     let found = search(&app, &doc, json!({"q": "задержали"})).await;
     assert_eq!(found["total"], 1, "indexed under the new keys, and only once: {found}");
 }
+
+/// The ids of the hits of a search, in order.
+fn hit_ids(found: &Value) -> Vec<&str> {
+    found["items"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap()).collect()
+}
+
+/// A new person in a case, its id.
+async fn person(app: &TestApp, token: &str, case: &str, body: Value) -> String {
+    let res = app.post(&format!("/api/v1/cases/{case}/persons"), token, body).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+}
+
+/// A new testimony of the witness, its id.
+async fn testimony(app: &TestApp, token: &str, case: &str, witness: &Value, account: &str) -> String {
+    let res = app
+        .post(
+            &format!("/api/v1/cases/{case}/testimonies"),
+            token,
+            json!({"witness_id": witness["id"], "languages": ["ru"], "source_connection": "victim",
+                   "account": account, "consent": consent()}),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+}
+
+/// An investigator with a surname on a scrap of paper: a person is found by any part of
+/// the name or an alias (surname alone, first name and surname reversed, the patronymic),
+/// in any script and transliteration; never by a piece of a part; a witness only by those
+/// who may know who they are. Through the API and through the page's one search box,
+/// where people come first and each empty section says what was not found.
+#[tokio::test]
+async fn people_are_found_by_any_part_of_the_name_in_any_order_and_script() {
+    let app = spawn_app().await;
+    let (_, doc) = app.user_with_token(Role::Documenter).await;
+    let inv_name = format!("inv-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let inv_id = app.add_user(&inv_name, Role::Investigator).await;
+    let inv = app.login(&inv_name, PASSWORD).await;
+    let (case, witness) = case_with_witness(&app, &doc, "N-1", "Сидоренко Мария Ивановна").await;
+    app.post(
+        &format!("/api/v1/cases/{case}/members"),
+        &app.admin,
+        json!({"user_id": inv_id, "role": "member"}),
+    )
+    .await;
+    let viktor = person(
+        &app,
+        &doc,
+        &case,
+        json!({"kind": "perpetrator", "names": ["Сидоренко Виктор Петрович"], "aliases": ["Витя"]}),
+    )
+    .await;
+    let sergei = person(&app, &doc, &case, json!({"kind": "perpetrator", "names": ["Sergei Ivanov"]})).await;
+    let maria = witness["id"].as_str().unwrap().to_owned();
+
+    let cases: &[(&str, &[&str])] = &[
+        ("Sidorenko", &[&viktor]),
+        ("Сидоренко", &[&viktor]),
+        ("Виктор Сидоренко", &[&viktor]),
+        ("Sidorenko Viktor", &[&viktor]),
+        ("Viktor Sidorenko", &[&viktor]),
+        ("Петрович", &[&viktor]),
+        ("Sydorenko Viktor Petrovych", &[&viktor]),
+        ("Sidorenko Viktor Petrovič", &[&viktor]),
+        ("Vitya Sidorenko", &[&viktor]),
+        ("Иванов", &[&sergei]),
+        ("Сергей Иванов", &[&sergei]),
+        ("Иван", &[]),
+        ("Сидор", &[]),
+        ("Сидоренко Сергей", &[]),
+        ("Мария", &[]),
+    ];
+    for (q, want) in cases {
+        let found = search(&app, &inv, json!({"q": q, "kind": "persons"})).await;
+        assert_eq!(hit_ids(&found), *want, "{q}: {found}");
+    }
+    // Whoever recorded the witness finds her too; every part given must be hers.
+    let found = search(&app, &doc, json!({"q": "Sidorenko", "kind": "persons"})).await;
+    assert_eq!(found["total"], 2, "{found}");
+    let found = search(&app, &doc, json!({"q": "Сидоренко Мария Ивановна", "kind": "persons"})).await;
+    assert_eq!(hit_ids(&found), [maria.as_str()], "{found}");
+    let found = search(&app, &doc, json!({"q": "Maria Sidorenko", "kind": "persons"})).await;
+    assert_eq!(hit_ids(&found), [maria.as_str()], "{found}");
+
+    // The page: one box, people beside testimonies, the choice of what to look for
+    // outside the filters.
+    let b = app.web_login(&inv_name).await;
+    let html = app.page(&b, "/search").await;
+    let (kind, filters) = (html.find("id=\"kind\"").unwrap(), html.find("<details").unwrap());
+    assert!(kind < filters, "what to look for is not hidden under Filters");
+    let html = app.web_post(&b, "/search", &[("q", "Viktor Sidorenko")]).await.text().await.unwrap();
+    assert!(html.contains("id=\"people\"") && html.contains(&format!("/persons/{viktor}")), "{html}");
+    assert!(!html.contains(&format!("/persons/{maria}")), "the witness stays hidden");
+    assert!(html.contains("Nothing found in testimonies"), "{html}");
+    let html = app.web_post(&b, "/search", &[("q", "Kuznetsova")]).await.text().await.unwrap();
+    assert!(
+        html.contains("Nothing found among people") && html.contains("Nothing found in testimonies"),
+        "{html}"
+    );
+    // One kind only, as before.
+    let html =
+        app.web_post(&b, "/search", &[("q", "Sidorenko"), ("kind", "persons")]).await.text().await.unwrap();
+    assert!(html.contains(&format!("/persons/{viktor}")) && !html.contains("id=\"people\""));
+    let log = app.state.db.run(|c| custodia::audit::recent(c, 200)).await.unwrap();
+    assert!(!format!("{log:?}").to_lowercase().contains("sidorenko"), "search words sealed");
+}
+
+/// A Latin spelling in the words box finds the Cyrillic name in testimony text and the
+/// reverse, beside ordinary words in any inflection; a piece of a name finds nothing. In
+/// the page's one box the testimony comes with its snippet.
+#[tokio::test]
+async fn a_name_in_the_words_finds_the_text_in_the_other_script() {
+    let app = spawn_app().await;
+    let (_, doc) = app.user_with_token(Role::Documenter).await;
+    let (case, w) = case_with_witness(&app, &doc, "X-1", "Свидетель").await;
+    let ru = testimony(&app, &doc, &case, &w, "Меня избил майор Сидоренко в коридоре.").await;
+    let en = testimony(&app, &doc, &case, &w, "Officer Petrov kicked me in the van.").await;
+    let cases: &[(&str, &[&str])] = &[
+        ("Sidorenko", &[&ru]),
+        ("Sydorenko", &[&ru]),
+        ("Сидоренко", &[&ru]),
+        ("Sidorenko избил", &[&ru]),
+        ("Петров", &[&en]),
+        ("Петров kicked", &[&en]),
+        ("Sidorenko kicked", &[]),
+        ("Сидор", &[]),
+    ];
+    for (q, want) in cases {
+        let found = search(&app, &doc, json!({"q": q})).await;
+        assert_eq!(hit_ids(&found), *want, "{q}: {found}");
+    }
+    let found = search(&app, &doc, json!({"q": "Sidorenko"})).await;
+    assert!(found["items"][0]["snippet"].as_str().unwrap().contains("Сидоренко"), "{found}");
+    assert_eq!(found["items"][0]["matches"], 1);
+}
+
+/// Records indexed before name parts and cross-script keys existed are found by whole
+/// name and same-script words only, until `custodia search reindex` gives them their
+/// part tokens and keys.
+#[tokio::test]
+async fn records_indexed_before_name_parts_are_found_by_part_after_a_reindex() {
+    use custodia::search::index::{self, BlindIndex, Index};
+    use custodia::search::normalize;
+    let app = spawn_app().await;
+    let (_, doc) = app.user_with_token(Role::Documenter).await;
+    let (case, w) = case_with_witness(&app, &doc, "O-1", "Свидетель").await;
+    let name = "Сидоренко Виктор";
+    let account = "Меня избил Сидоренко.";
+    let perp = person(&app, &doc, &case, json!({"kind": "perpetrator", "names": [name]})).await;
+    let t = testimony(&app, &doc, &case, &w, account).await;
+    // As the index was built before: whole names, and words' stems only.
+    let (p, tid, k) = (perp.clone(), t.clone(), case.clone());
+    app.state
+        .tx(move |c, keyring| {
+            let names = BlindIndex::current(c, keyring, Index::Names)?;
+            index::put(c, &names, &p, &k, &normalize::name_tokens(name))?;
+            let words = BlindIndex::current(c, keyring, Index::Testimonies)?;
+            index::put(c, &words, &tid, &k, &normalize::tokens(account))?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let people = |q: &'static str| search(&app, &doc, json!({"q": q, "kind": "persons"}));
+    assert_eq!(hit_ids(&people("Сидоренко Виктор").await), [perp.as_str()], "the whole name still finds");
+    assert_eq!(people("Viktor Sidorenko").await["total"], 0);
+    assert_eq!(people("Сидоренко").await["total"], 0);
+    assert_eq!(search(&app, &doc, json!({"q": "Sidorenko"})).await["total"], 0);
+    assert_eq!(hit_ids(&search(&app, &doc, json!({"q": "избил"})).await), [t.as_str()]);
+
+    app.state.tx(|c, k| index::reindex_all(c, k, false, &|_| {})).await.unwrap();
+    assert_eq!(hit_ids(&people("Viktor Sidorenko").await), [perp.as_str()]);
+    assert_eq!(hit_ids(&people("Сидоренко").await), [perp.as_str()]);
+    assert_eq!(hit_ids(&search(&app, &doc, json!({"q": "Sidorenko"})).await), [t.as_str()]);
+}

@@ -12,8 +12,9 @@ use crate::search::query::{self, Hit, SearchRequest};
 use crate::startup::AppState;
 
 /// Find testimonies by words in any inflection (all must match; "quoted phrases" are
-/// checked on the decrypted text), or persons by name in any script. Results come only
-/// from the caller's cases, ranked newest first, with snippets built after decryption.
+/// checked on the decrypted text; a name matches its spelling in the other script), or
+/// persons by any parts of a name in any order and script. Results come only from the
+/// caller's cases, most matches first, then newest, with snippets built after decryption.
 /// The query travels in the body, never in a URL, and is audited sealed. Permission:
 /// `search`.
 #[utoipa::path(post, operation_id = "search", path = "/api/v1/search", tag = "search", request_body = SearchRequest,

@@ -13,6 +13,7 @@ use crate::cases::vocab::{self, Term};
 use crate::error::{Error, FieldError, Result};
 use crate::http::extract::Allowed;
 use crate::search::query::{self, Hit, IncidentFilter, SearchKind, SearchRequest};
+use crate::search::sections::{self, Sections};
 use crate::startup::AppState;
 use crate::web::i18n::Lang;
 use crate::web::layout::{self, Nav, csrf_field, field, form_errors};
@@ -43,6 +44,23 @@ fn opt(s: &str) -> Option<String> {
 }
 
 impl SearchForm {
+    /// One kind only (`persons`, `testimonies`), or both sections (anything else: the
+    /// default, so a single box finds people and testimonies together).
+    fn only(&self) -> Option<SearchKind> {
+        match self.kind.as_str() {
+            "persons" => Some(SearchKind::Persons),
+            "testimonies" => Some(SearchKind::Testimonies),
+            _ => None,
+        }
+    }
+
+    fn has_incident_filters(&self) -> bool {
+        !(self.act_type.is_empty()
+            && self.torture_method.is_empty()
+            && self.from.is_empty()
+            && self.to.is_empty())
+    }
+
     fn request(&self) -> SearchRequest {
         SearchRequest {
             q: self.q.clone(),
@@ -55,7 +73,7 @@ impl SearchForm {
                 perpetrator_id: None,
                 unit_id: None,
             },
-            kind: if self.kind == "persons" { SearchKind::Persons } else { SearchKind::Testimonies },
+            kind: self.only().unwrap_or_default(),
             case_id: self.case.parse().ok(),
             limit: Some(PAGE),
             offset: Some(self.offset.max(0)),
@@ -101,7 +119,10 @@ async fn search(
     let p = who.principal;
     let request = f.request();
     let (offset, p2) = (f.offset.max(0), p.clone());
-    let result = query::audited(&state, p2, request, (PAGE, offset)).await;
+    let result = match f.only() {
+        Some(_) => query::audited(&state, p2, request, (PAGE, offset)).await.map(Found::One),
+        None => sections::audited(&state, p2, request, (PAGE, 0)).await.map(Found::Both),
+    };
     let ch = choices(&state, p).await?;
     match result {
         Ok(found) => Ok(page(&ctx, StatusCode::OK, &ch, &f, Some(found), &[])),
@@ -110,6 +131,12 @@ async fn search(
         }
         Err(e) => Err(e),
     }
+}
+
+/// What a search found: one kind, paged; or both sections, first page each.
+enum Found {
+    One((Vec<Hit>, i64)),
+    Both(Sections),
 }
 
 fn label(lang: Lang, t: &Term) -> &str {
@@ -124,7 +151,7 @@ fn page(
     status: StatusCode,
     ch: &Choices,
     f: &SearchForm,
-    found: Option<(Vec<Hit>, i64)>,
+    found: Option<Found>,
     errors: &[FieldError],
 ) -> HttpResponse {
     let lang = ctx.lang();
@@ -135,12 +162,7 @@ fn page(
         .map(|e| FieldError { field: e.field.trim_start_matches("filters.").to_owned(), ..e.clone() })
         .collect();
     let errors = &errors[..];
-    let has_filters = !(f.case.is_empty()
-        && f.act_type.is_empty()
-        && f.torture_method.is_empty()
-        && f.from.is_empty()
-        && f.to.is_empty()
-        && f.kind != "persons");
+    let has_filters = !f.case.is_empty() || f.has_incident_filters();
     let body = html! {
         h1 { (ctx.t("search-title")) }
         p.lead { (ctx.t("search-intro")) }
@@ -151,15 +173,18 @@ fn page(
                 input #q name="q" type="search" value=(f.q) autocomplete="off" spellcheck="false" aria-describedby="q-hint";
                 p.hint #q-hint { (ctx.t("search-words-hint")) }
             }))
+            // What to look for sits beside the words, not under Filters: people are found
+            // by default, together with testimonies.
+            (field(ctx, "kind", "search-kind", errors, html! {
+                select #kind name="kind" {
+                    option value="all" selected[f.only().is_none()] { (ctx.t("search-kind-all")) }
+                    option value="persons" selected[f.kind == "persons"] { (ctx.t("persons-title")) }
+                    option value="testimonies" selected[f.kind == "testimonies"] { (ctx.t("testimonies-title")) }
+                }
+            }))
             details.filters-box open[has_filters || !errors.is_empty()] {
             summary { (ctx.t("search-filters")) }
             div.filters {
-                (field(ctx, "kind", "search-kind", errors, html! {
-                    select #kind name="kind" {
-                        option value="testimonies" selected[f.kind != "persons"] { (ctx.t("testimonies-title")) }
-                        option value="persons" selected[f.kind == "persons"] { (ctx.t("persons-title")) }
-                    }
-                }))
                 (field(ctx, "case", "search-case", errors, html! {
                     select #case name="case" {
                         option value="" { (ctx.t("search-all-cases")) }
@@ -184,27 +209,77 @@ fn page(
             }
             p { button #search type="submit" { (ctx.t("search-button")) } }
         }
-        @if let Some((hits, total)) = found { (results(ctx, f, &hits, total)) }
+        @match found {
+            Some(Found::One((hits, total))) => (results(ctx, f, &hits, total)),
+            Some(Found::Both(both)) => (sections_html(ctx, f, &both)),
+            None => {},
+        }
     };
     layout::render(ctx, status, "search-title", Nav::Search, body)
 }
 
+/// The hint when a section is empty: says what was looked for, and where.
+fn none_hint(f: &SearchForm, kind: SearchKind) -> &'static str {
+    match kind {
+        SearchKind::Persons => "search-none-persons",
+        SearchKind::Testimonies if f.q.trim().is_empty() => "search-none-filters-only",
+        SearchKind::Testimonies if f.has_incident_filters() || !f.case.is_empty() => "search-none-filtered",
+        SearchKind::Testimonies => "search-none-testimonies",
+    }
+}
+
+fn hit(ctx: &Ctx, h: &Hit) -> Markup {
+    html! {
+        article.result {
+            @match h.kind {
+                SearchKind::Testimonies => a href={ "/testimonies/" (h.id) } { (ctx.t("testimony-of")) " " (h.pseudonym) },
+                SearchKind::Persons => a href={ "/persons/" (h.id) } { (h.pseudonym) },
+            }
+            " " span.hint { (layout::when(ctx, h.created_at)) }
+            @if !h.snippet.is_empty() { p { (h.snippet) } }
+        }
+    }
+}
+
+/// People, then testimonies, each ranked on its own, with a way to see all of a section.
+fn sections_html(ctx: &Ctx, f: &SearchForm, both: &Sections) -> Markup {
+    html! {
+        section aria-labelledby="results-h" aria-live="polite" {
+            h2 #results-h { (ctx.ta("search-results", &[("total", both.total().into())])) }
+            @if let Some((hits, total)) = &both.persons {
+                section #people aria-labelledby="people-h" {
+                    h3 #people-h { (ctx.ta("search-people", &[("total", (*total).into())])) }
+                    @if hits.is_empty() { p.empty { (ctx.t(none_hint(f, SearchKind::Persons))) } }
+                    @for h in hits { (hit(ctx, h)) }
+                    @if *total > hits.len() as i64 { (kind_button(ctx, f, "persons", "search-show-all-persons")) }
+                }
+            }
+            section #testimonies aria-labelledby="testimonies-h" {
+                @match &both.testimonies {
+                    Ok((hits, total)) => {
+                        h3 #testimonies-h { (ctx.ta("search-testimonies", &[("total", (*total).into())])) }
+                        @if hits.is_empty() { p.empty { (ctx.t(none_hint(f, SearchKind::Testimonies))) } }
+                        @for h in hits { (hit(ctx, h)) }
+                        @if *total > hits.len() as i64 { (kind_button(ctx, f, "testimonies", "search-show-all-testimonies")) }
+                    }
+                    Err(errors) => {
+                        h3 #testimonies-h { (ctx.t("testimonies-title")) }
+                        @for e in errors { p.empty { (layout::field_message(ctx, e)) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn results(ctx: &Ctx, f: &SearchForm, hits: &[Hit], total: i64) -> Markup {
     let offset = f.offset.max(0);
+    let kind = f.only().unwrap_or_default();
     html! {
         section aria-labelledby="results-h" aria-live="polite" {
             h2 #results-h { (ctx.ta("search-results", &[("total", total.into())])) }
-            @if hits.is_empty() { p.empty { (ctx.t("search-none")) } }
-            @for h in hits {
-                article.result {
-                    @match h.kind {
-                        SearchKind::Testimonies => a href={ "/testimonies/" (h.id) } { (ctx.t("testimony-of")) " " (h.pseudonym) },
-                        SearchKind::Persons => a href={ "/persons/" (h.id) } { (h.pseudonym) },
-                    }
-                    " " span.hint { (layout::when(ctx, h.created_at)) }
-                    @if !h.snippet.is_empty() { p { (h.snippet) } }
-                }
-            }
+            @if hits.is_empty() { p.empty { (ctx.t(none_hint(f, kind))) } }
+            @for h in hits { (hit(ctx, h)) }
             @if total > PAGE {
                 nav.pager aria-label=(ctx.t("pages")) {
                     @if offset > 0 { (page_button(ctx, f, (offset - PAGE).max(0), "previous")) }
@@ -218,10 +293,20 @@ fn results(ctx: &Ctx, f: &SearchForm, hits: &[Hit], total: i64) -> Markup {
 
 /// Paging repeats the search as a POST, so the words stay out of the URL.
 fn page_button(ctx: &Ctx, f: &SearchForm, offset: i64, label_id: &str) -> Markup {
+    repeat_button(ctx, f, &f.kind, offset, label_id)
+}
+
+/// The same search for one section only, to page through all of it.
+fn kind_button(ctx: &Ctx, f: &SearchForm, kind: &str, label_id: &str) -> Markup {
+    repeat_button(ctx, f, kind, 0, label_id)
+}
+
+fn repeat_button(ctx: &Ctx, f: &SearchForm, kind: &str, offset: i64, label_id: &str) -> Markup {
+    let kind = kind.to_owned();
     html! {
         form method="post" action="/search" {
             (csrf_field(ctx))
-            @for (name, value) in [("q", &f.q), ("case", &f.case), ("kind", &f.kind), ("act_type", &f.act_type),
+            @for (name, value) in [("q", &f.q), ("case", &f.case), ("kind", &kind), ("act_type", &f.act_type),
                                    ("torture_method", &f.torture_method), ("from", &f.from), ("to", &f.to)] {
                 input type="hidden" name=(name) value=(value);
             }
