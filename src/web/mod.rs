@@ -7,8 +7,8 @@
 
 pub mod assets;
 pub mod i18n;
-pub mod languages;
 pub mod kept;
+pub mod languages;
 pub mod layout;
 pub mod marking;
 pub mod pages;

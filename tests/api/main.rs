@@ -21,5 +21,5 @@ mod search;
 mod users;
 mod web;
 mod web_admin;
-mod web_names;
 mod web_forms;
+mod web_names;

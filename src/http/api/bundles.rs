@@ -5,8 +5,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use uuid::Uuid;
 
-use crate::audit::Actor;
 use super::{Page, PageQuery};
+use crate::audit::Actor;
 use crate::auth::policy::act;
 use crate::error::Result;
 use crate::export::job::{self, ARCHIVE_FIELD, BundleInput, BundleView, TABLE};

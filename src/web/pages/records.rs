@@ -264,8 +264,18 @@ fn incident_page(
         (Vec::new(), Vec::new())
     };
     let want = Wanted {
-        persons: i.victim_ids.iter().copied().chain(i.involvements.iter().filter_map(|v| v.person_id)).collect(),
-        testimonies: i.testimonies.iter().copied().chain(i.involvements.iter().flat_map(|v| v.testimonies.iter().copied())).collect(),
+        persons: i
+            .victim_ids
+            .iter()
+            .copied()
+            .chain(i.involvements.iter().filter_map(|v| v.person_id))
+            .collect(),
+        testimonies: i
+            .testimonies
+            .iter()
+            .copied()
+            .chain(i.involvements.iter().flat_map(|v| v.testimonies.iter().copied()))
+            .collect(),
         ..Wanted::default()
     };
     let names = labels::load(c, k, p, i.case_id, &want)?;
