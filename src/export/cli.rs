@@ -123,8 +123,15 @@ pub async fn export(
     let view = view?;
     let p = who.clone();
     let (case, id) = (args.case, view.id);
-    let d = state.tx(move |c, k| job::begin_download(c, k, &p, case, id)).await?;
+    let keyring = state.keys.keyring()?;
+    let d = state.db.run(move |c| job::open_download(c, &keyring, &p, case, id)).await?;
     write_archive(state, &d, &id.to_string(), &args.out)?;
+    // Recorded once the archive is written and checked; unrecorded, it is not kept.
+    let p = who.clone();
+    if let Err(e) = state.db.transaction(move |c| job::record_download(c, &p, case, id)).await {
+        let _ = std::fs::remove_file(&args.out);
+        return Err(e.into());
+    }
     state.auth.logout(&who).await?;
     Ok(view)
 }

@@ -535,7 +535,10 @@ pub struct Download {
     pub encrypted_to_recipient: bool,
 }
 
-pub fn begin_download(
+/// What a download of a ready bundle needs: its blob, key and name. Not audited: the
+/// download is recorded by `record_download` once its start has been checked, so no
+/// entry states a download of an archive that turned out damaged.
+pub fn open_download(
     c: &mut DbConnection,
     keyring: &Keyring,
     who: &Principal,
@@ -553,7 +556,6 @@ pub fn begin_download(
         .select(crate::store::schema::cases::reference)
         .first(c)?;
     let dek = key_store::record_key(c, keyring, TABLE, &row.id)?;
-    audit::append(c, &Entry::new(who, "bundle.download").target("bundle", id).detail("case_id", case))?;
     let safe: String = reference
         .chars()
         .map(|ch| if ch.is_ascii_alphanumeric() || ch == '-' { ch } else { '_' })
@@ -573,6 +575,16 @@ pub fn begin_download(
         filename,
         encrypted_to_recipient: row.encrypted_to_recipient,
     })
+}
+
+/// Records that a bundle's transfer started (its first segment checked out), in its own
+/// transaction before the first byte leaves; authorised again, as the key was read
+/// in an earlier one.
+pub fn record_download(c: &mut DbConnection, who: &Principal, case_id: Uuid, id: Uuid) -> Result<()> {
+    let case = case_id.to_string();
+    access::authorize(c, who, &case, Action::BundleExport)?;
+    audit::append(c, &Entry::new(who, "bundle.download").target("bundle", id).detail("case_id", case))?;
+    Ok(())
 }
 
 /// Deletes a ready or failed bundle: its key is destroyed with the row's status set to

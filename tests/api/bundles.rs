@@ -826,3 +826,24 @@ async fn when_consent_lets_no_account_go_neither_preview_nor_bundle_carries_inci
         serde_json::from_slice(&std::fs::read(bag.join("data/redactions.json")).unwrap()).unwrap();
     assert_eq!(redactions["withheld_testimonies"].as_array().unwrap().len(), 4);
 }
+
+/// A bundle whose stored archive was damaged is refused before any byte is sent, and the
+/// log holds the integrity failure, not a download that never happened.
+#[tokio::test]
+async fn a_damaged_bundle_is_refused_before_its_first_byte_and_no_download_is_recorded() {
+    let w = world().await;
+    let before = custodia_blobs(&w);
+    let view = export(&w, json!({"recipient": "prosecutors", "password": PASSWORD})).await;
+    let id = view["id"].as_str().unwrap().to_owned();
+    let archive: Vec<PathBuf> = custodia_blobs(&w).into_iter().filter(|p| !before.contains(p)).collect();
+    assert_eq!(archive.len(), 1, "{archive:?}");
+    let mut bytes = std::fs::read(&archive[0]).unwrap();
+    bytes[custodia::crypto::STREAM_HEADER_LEN + 10] ^= 0x01;
+    std::fs::write(&archive[0], bytes).unwrap();
+
+    let res = w.app.get(&format!("/api/v1/cases/{}/bundles/{id}/download", w.case_id), &w.lawyer).await;
+    assert_problem(res, 500, "integrity_error").await;
+    let actions = w.app.audit_actions().await;
+    assert!(actions.iter().any(|a| a == "integrity_error"), "{actions:?}");
+    assert!(!actions.iter().any(|a| a == "bundle.download"), "{actions:?}");
+}

@@ -81,9 +81,10 @@ pub async fn download(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse> {
     let (p, (case_id, id)) = (who.principal, path.into_inner());
+    let keyring = state.keys.keyring()?;
     let d = {
         let p = p.clone();
-        state.tx(move |c, k| job::begin_download(c, k, &p, case_id, id)).await?
+        state.db.run(move |c| job::open_download(c, &keyring, &p, case_id, id)).await?
     };
     let source = Source {
         file: state.blobs.open_blob(d.blob_id)?,
@@ -108,6 +109,7 @@ pub async fn download(
             return Err(e);
         }
     };
+    state.db.transaction(move |c| job::record_download(c, &p, case_id, id)).await?;
     let mut res = HttpResponse::Ok();
     res.no_chunking(d.size);
     let disposition = format!("attachment; filename=\"{}\"", d.filename);
