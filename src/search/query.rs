@@ -180,6 +180,12 @@ pub struct Hit {
     /// many of the record's names match whole plus how many parts each name shares with
     /// the search: results come most matches first, then newest.
     pub matches: u32,
+    /// Testimonies: the version found and the interview's (partial) date, so a result is
+    /// named as everywhere else (`W-0031 · version 2 · 14 March 2021`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interview_date: Option<String>,
 }
 
 fn query_error(e: QueryError) -> Error {
@@ -522,6 +528,8 @@ fn search_testimonies(
             snippet: snippet(&text, &terms, &keys),
             created_at: row.created_at.and_utc(),
             matches: per_word.iter().sum(),
+            version: Some(row.version),
+            interview_date: row.interview_date.clone(),
         });
     }
     Ok(hits)
@@ -616,6 +624,8 @@ fn search_persons(
             snippet: names.join(" / "),
             created_at: row.created_at.and_utc(),
             matches: matched,
+            version: None,
+            interview_date: None,
         });
     }
     Ok(hits)

@@ -457,6 +457,7 @@ async fn an_investigator_finds_a_testimony_and_follows_the_perpetrator_to_the_ch
     let html = res.text().await.unwrap();
     assert!(html.contains("class=\"result\""), "{html}");
     assert!(html.contains("дубинками"), "a snippet");
+    assert!(html.contains(" · version 1"), "a result is named by pseudonym and version: {html}");
     let found = between(&html, "<article class=\"result\"><a href=\"", "\"").unwrap().to_owned();
     assert!(app.page(&inv, &found).await.contains("badge sealed"));
     let res = app.web_post(&inv, "/search", &[("q", "дирижабль")]).await;

@@ -12,17 +12,13 @@ use crate::web::Ctx;
 /// A testimony as a citation: the witness's pseudonym, its version and its date
 /// (`W-0031 · version 2 · 5 Mar 2024`).
 pub fn citation(ctx: &Ctx, t: &TestimonySummary) -> String {
-    let date = t
-        .interview_date
-        .as_deref()
-        .map(|d| ctx.lang().date(d))
-        .or_else(|| t.sealed_at.map(|at| ctx.lang().date(&at.date_naive().to_string())));
-    let mut out = format!("{} · {}", t.witness_pseudonym, ctx.ta("version-n", &[("n", t.version.into())]));
-    if let Some(d) = date {
-        out.push_str(" · ");
-        out.push_str(&d);
-    }
-    out
+    let sealed_on = t.sealed_at.map(|at| at.date_naive().to_string());
+    super::names::testimony_text(
+        ctx,
+        &t.witness_pseudonym,
+        t.version,
+        t.interview_date.as_deref().or(sealed_on.as_deref()),
+    )
 }
 
 /// The case's testimonies (latest versions), for naming citations.

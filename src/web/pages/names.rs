@@ -31,17 +31,20 @@ pub fn person_link(names: &Names, id: &Uuid) -> Markup {
 /// A testimony's link text: `W-0031 · version 2 · 14 March 2021`.
 pub fn testimony(ctx: &Ctx, names: &Names, id: &Uuid) -> String {
     match names.testimony(id) {
-        Some(t) => {
-            let mut s =
-                format!("{} · {}", t.witness_pseudonym, ctx.ta("version-n", &[("n", t.version.into())]));
-            if let Some(d) = &t.interview_date {
-                s.push_str(" · ");
-                s.push_str(&ctx.lang().date(d));
-            }
-            s
-        }
+        Some(t) => testimony_text(ctx, &t.witness_pseudonym, t.version, t.interview_date.as_deref()),
         None => ctx.t("testimony-title"),
     }
+}
+
+/// The words of a testimony's name, wherever one is named: the witness's pseudonym, the
+/// version and (when known) the date.
+pub fn testimony_text(ctx: &Ctx, pseudonym: &str, version: i32, date: Option<&str>) -> String {
+    let mut s = format!("{pseudonym} · {}", ctx.ta("version-n", &[("n", version.into())]));
+    if let Some(d) = date {
+        s.push_str(" · ");
+        s.push_str(&ctx.lang().date(d));
+    }
+    s
 }
 
 /// Links to testimonies (by root or version id), each to its newest version.

@@ -232,7 +232,10 @@ fn hit(ctx: &Ctx, h: &Hit) -> Markup {
     html! {
         article.result {
             @match h.kind {
-                SearchKind::Testimonies => a href={ "/testimonies/" (h.id) } { (ctx.t("testimony-of")) " " (h.pseudonym) },
+                SearchKind::Testimonies => a href={ "/testimonies/" (h.id) } {
+                    (ctx.t("testimony-of")) " "
+                    (super::names::testimony_text(ctx, &h.pseudonym, h.version.unwrap_or(1), h.interview_date.as_deref()))
+                },
                 SearchKind::Persons => a href={ "/persons/" (h.id) } { (h.pseudonym) },
             }
             " " span.hint { (layout::when(ctx, h.created_at)) }
