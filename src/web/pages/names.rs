@@ -9,8 +9,11 @@ use super::records::Labels;
 use crate::cases::labels::Names;
 use crate::web::Ctx;
 
-/// The breadcrumb: the case by its reference, then where the reader is.
+/// The breadcrumb: the case by its reference, then where the reader is (as a title: a
+/// kind such as "perpetrator" is lower-case where it runs in a sentence).
 pub fn crumb(case_id: Uuid, reference: &str, here: &str) -> Markup {
+    let mut chars = here.chars();
+    let here: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
     html! {
         p.eyebrow {
             a href={ "/cases/" (case_id) } { (reference) }

@@ -1,7 +1,7 @@
 # Recording a testimony: the guided form and the testimony page.
 testimony-title = Testimony
 testimony-of = Testimony of
-testimony-new-intro = Follow the interview: who speaks, how the interview went, what the witness agreed to, then the account in their words. The draft is saved on its own from the first thing you type, and stays a draft until you seal it.
+testimony-new-intro = Type the account first, in the witness's words, as they speak; who the witness is, how the interview went and what they agreed to follow below. The draft is saved on its own from the first thing you type, and stays a draft until you seal it.
 step-witness = The witness
 step-interview = The interview
 step-consent = Consent

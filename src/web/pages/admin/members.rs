@@ -57,9 +57,9 @@ async fn cases_page(
                 tbody { @for case in &items {
                     tr {
                         th scope="row" { (case.reference) }
-                        td { (status_label(&ctx, case)) }
-                        td { (layout::when(&ctx, case.created_at)) }
-                        td { a href={ "/admin/cases/" (case.id) "/members" } {
+                        td data-label=(ctx.t("case-status")) { (status_label(&ctx, case)) }
+                        td data-label=(ctx.t("admin-case-opened")) { (layout::when(&ctx, case.created_at)) }
+                        td data-label=(ctx.t("admin-actions")) { a href={ "/admin/cases/" (case.id) "/members" } {
                             (ctx.t("admin-members-manage")) span.visually-hidden { " — " (case.reference) }
                         } }
                     }
@@ -156,9 +156,9 @@ fn members_view(
                 tbody { @for member in &m.members {
                     tr {
                         th scope="row" { (member.username) }
-                        td { (member_role_label(ctx, member.role)) }
-                        td { (layout::when(ctx, member.added_at)) }
-                        td { div.actions {
+                        td data-label=(ctx.t("admin-member-role")) { (member_role_label(ctx, member.role)) }
+                        td data-label=(ctx.t("admin-member-added")) { (layout::when(ctx, member.added_at)) }
+                        td data-label=(ctx.t("admin-actions")) { div.actions {
                             form method="post" action=(base) {
                                 (csrf_field(ctx))
                                 input type="hidden" name="user_id" value=(member.user_id);

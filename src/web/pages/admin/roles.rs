@@ -53,10 +53,10 @@ fn policy_row(ctx: &Ctx, p: &RolePolicy) -> Markup {
     html! {
         tr {
             th scope="row" { (role) }
-            td { @if p.totp_required { strong { (ctx.t("admin-yes")) } } @else { (ctx.t("admin-no")) } }
+            td data-label=(ctx.t("admin-totp-required")) { @if p.totp_required { strong { (ctx.t("admin-yes")) } } @else { (ctx.t("admin-no")) } }
             @if p.required_by_configuration {
-                td { span.hint { (ctx.t("admin-totp-by-configuration")) } }
-            } @else { td {
+                td data-label=(ctx.t("admin-actions")) { span.hint { (ctx.t("admin-totp-by-configuration")) } }
+            } @else { td data-label=(ctx.t("admin-actions")) {
                 form method="post" action={ "/admin/roles/" (p.role.as_str()) } {
                     (csrf_field(ctx))
                     input type="hidden" name="totp_required" value=(if p.totp_required { "no" } else { "yes" });

@@ -54,10 +54,10 @@ async fn users_page(
             } }
             tbody { @for u in &users {
                 tr {
-                    td { a href={ "/admin/users/" (u.id) } { (u.username) } }
-                    td { (role_label(&ctx, u.role)) }
-                    td { @if u.totp_enabled { (ctx.t("second-factor-on")) } @else { (ctx.t("second-factor-off")) } }
-                    td { (user_state(&ctx, u)) }
+                    td data-label=(ctx.t("username")) { a href={ "/admin/users/" (u.id) } { (u.username) } }
+                    td data-label=(ctx.t("role")) { (role_label(&ctx, u.role)) }
+                    td data-label=(ctx.t("second-factor")) { @if u.totp_enabled { (ctx.t("second-factor-on")) } @else { (ctx.t("second-factor-off")) } }
+                    td data-label=(ctx.t("admin-user-state")) { (user_state(&ctx, u)) }
                 }
             } }
         }
