@@ -50,22 +50,3 @@ pub fn find(
     };
     Ok(Sections { persons, testimonies })
 }
-
-/// `find`, recorded as one search of kind `all`, on a read snapshot released once recorded.
-pub async fn audited(
-    state: &crate::startup::AppState,
-    who: Principal,
-    req: SearchRequest,
-    page: (i64, i64),
-) -> Result<Sections> {
-    let (q, recorder) = (req.q.clone(), who.clone());
-    state
-        .audited_read(
-            move |c, k| find(c, k, &who, &req, page),
-            move |c, k, sections: Sections| {
-                query::record(c, k, &recorder, &q, "all", sections.total())?;
-                Ok(sections)
-            },
-        )
-        .await
-}

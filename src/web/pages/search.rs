@@ -121,7 +121,7 @@ async fn search(
     let (offset, p2) = (f.offset.max(0), p.clone());
     let result = match f.only() {
         Some(_) => query::audited(&state, p2, request, (PAGE, offset)).await.map(Found::One),
-        None => sections::audited(&state, p2, request, (PAGE, 0)).await.map(Found::Both),
+        None => audited_sections(&state, p2, request, (PAGE, 0)).await.map(Found::Both),
     };
     let ch = choices(&state, p).await?;
     match result {
@@ -317,4 +317,23 @@ fn repeat_button(ctx: &Ctx, f: &SearchForm, kind: &str, offset: i64, label_id: &
             button.secondary type="submit" { (ctx.t(label_id)) }
         }
     }
+}
+
+/// `find`, recorded as one search of kind `all`, on a read snapshot released once recorded.
+async fn audited_sections(
+    state: &AppState,
+    who: crate::auth::Principal,
+    req: SearchRequest,
+    page: (i64, i64),
+) -> Result<Sections> {
+    let (q, recorder) = (req.q.clone(), who.clone());
+    state
+        .audited_read(
+            move |c, k| sections::find(c, k, &who, &req, page),
+            move |c, k, found: Sections| {
+                query::record(c, k, &recorder, &q, "all", found.total())?;
+                Ok(found)
+            },
+        )
+        .await
 }
