@@ -20,7 +20,6 @@ pub mod error;
 pub mod export;
 pub mod http;
 pub mod keys;
-pub mod offline;
 pub mod search;
 pub mod startup;
 pub mod store;

@@ -1,6 +1,8 @@
 //! The command line: `custodia serve | migrate | user …`. Passwords are read from a
 //! prompt or standard input, never from arguments (which other users can see in `ps`).
 
+pub mod offline;
+
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
@@ -239,13 +241,13 @@ pub fn run() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse();
     // A recipient's check: no configuration, database or data folder.
     if let Command::Bundle(BundleCommand::Verify { path, pubkey }) = &cli.command {
-        return crate::offline::verify_bundle(path, pubkey.as_deref());
+        return offline::verify_bundle(path, pubkey.as_deref());
     }
     let settings = load_settings(&cli)?;
     if let Command::Audit(AuditCommand::Verify { checkpoint: Some(note), pubkey: Some(key) }) = &cli.command
-        && !crate::offline::has_local_log(settings.database.url.expose_secret())
+        && !offline::has_local_log(settings.database.url.expose_secret())
     {
-        return crate::offline::kept_checkpoint(note, key);
+        return offline::kept_checkpoint(note, key);
     }
     crate::telemetry::init(&settings.log, std::io::stderr);
     run_with(cli, settings).map(|()| std::process::ExitCode::SUCCESS)
@@ -574,7 +576,7 @@ fn bundle(settings: Settings, cmd: BundleCommand) -> anyhow::Result<()> {
     use crate::export::cli as bundle_cli;
     match cmd {
         BundleCommand::Verify { path, pubkey } => {
-            crate::offline::verify_bundle(&path, pubkey.as_deref()).map(|_| ())
+            offline::verify_bundle(&path, pubkey.as_deref()).map(|_| ())
         }
         BundleCommand::Pubkey => actix_web::rt::System::new().block_on(async move {
             let state = open_state(&settings, false).await?;
