@@ -784,7 +784,7 @@ fn update_draft(
     f: &TestimonyForm,
 ) -> Result<TestimonyView> {
     // Who may change it is decided before what they sent is judged.
-    access::authorize_record(c, p, RecordTable::Testimony, &id.to_string(), Action::TestimonyCreate)?;
+    authorize_testimony(c, p, id, Action::TestimonyCreate)?;
     let witness = match f.witness_id.parse::<Uuid>() {
         Ok(w) => w,
         // A new form whose draft (and new witness) autosave created: the names typed
@@ -827,6 +827,17 @@ async fn autosave(
 #[derive(Deserialize)]
 struct Empty {}
 
+/// Whether `p` may take `action` on the testimony `id` (by its case and record-level
+/// rules): asked before what a form sent is judged.
+pub(super) fn authorize_testimony(
+    c: &mut crate::store::DbConnection,
+    p: &crate::auth::Principal,
+    id: Uuid,
+    action: Action,
+) -> Result<()> {
+    access::authorize_record(c, p, RecordTable::Testimony, &id.to_string(), action).map(drop)
+}
+
 /// Asks before sealing, and says that it cannot be undone.
 async fn seal_page(
     state: web::Data<AppState>,
@@ -837,13 +848,7 @@ async fn seal_page(
     let (p, id) = (who.principal, id.into_inner());
     let t = state
         .tx(move |c, k| {
-            access::authorize_record(
-                c,
-                &p,
-                RecordTable::Testimony,
-                &id.to_string(),
-                Action::TestimonyCreate,
-            )?;
+            authorize_testimony(c, &p, id, Action::TestimonyCreate)?;
             testimonies::get(c, k, &p, id)
         })
         .await?;
@@ -1006,13 +1011,7 @@ async fn correct(
         let (p, f) = (p.clone(), f.clone());
         state
             .tx(move |c, k| {
-                access::authorize_record(
-                    c,
-                    &p,
-                    RecordTable::Testimony,
-                    &id.to_string(),
-                    Action::TestimonyCreate,
-                )?;
+                authorize_testimony(c, &p, id, Action::TestimonyCreate)?;
                 let witness = f.witness_id.parse::<Uuid>().map_err(|_| {
                     Error::Validation(vec![FieldError::new("witness_id", "invalid", "choose a witness")])
                 })?;

@@ -12,7 +12,6 @@ use super::auth::see_other;
 use super::records::{Labels, partial_date};
 use crate::auth::Action;
 use crate::auth::policy::act;
-use crate::cases::access::{self, RecordTable};
 use crate::cases::incidents::{self, NewIncident};
 use crate::cases::testimonies;
 use crate::cases::validate::Precision;
@@ -86,7 +85,7 @@ async fn new_page(
     let (p, id) = (who.principal, id.into_inner());
     let labels = state
         .tx(move |c, _| {
-            access::authorize_record(c, &p, RecordTable::Testimony, &id.to_string(), Action::TestimonyLink)?;
+            super::testimony::authorize_testimony(c, &p, id, Action::TestimonyLink)?;
             Labels::load(c)
         })
         .await?;
@@ -123,13 +122,7 @@ async fn create(
         let (p, f) = (p.clone(), f.clone());
         state
             .tx(move |c, k| {
-                access::authorize_record(
-                    c,
-                    &p,
-                    RecordTable::Testimony,
-                    &id.to_string(),
-                    Action::TestimonyLink,
-                )?;
+                super::testimony::authorize_testimony(c, &p, id, Action::TestimonyLink)?;
                 let case_id = testimonies::load(c, &id.to_string())?.case_id;
                 let case_id = crate::cases::parse_uuid(&case_id)?;
                 let (start_date, start_precision) = partial_date(&f.start_date);
