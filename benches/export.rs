@@ -19,7 +19,7 @@ use custodia::crypto::{Dek, FieldContext};
 use custodia::domain::Role;
 use custodia::export::job::{self, BundleInput};
 use custodia::export::{Recipient, Selection};
-use custodia::startup::open_state;
+use custodia::services::Services;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
@@ -42,7 +42,7 @@ async fn run(files: usize) -> anyhow::Result<()> {
     settings.keys.key_file = dir.path().join("root.key");
     settings.storage.blob_dir = dir.path().join("blobs");
     settings.storage.reserve_free_bytes = 0;
-    let state = open_state(&settings, true).await?;
+    let state = Services::open(&settings, true).await?;
     state
         .auth
         .create_user(Actor::default(), "bench.documenter", SecretString::from(PASSWORD), Role::Documenter)

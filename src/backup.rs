@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::Settings;
 use crate::error::{Error, Result};
-use crate::startup::AppState;
+use crate::services::Services;
 use crate::store::Backend;
 
 const FORMAT: &str = "custodia-backup-1";
@@ -50,7 +50,7 @@ pub struct Report {
 /// Shows progress of long work; the CLI passes an indicatif bar factory.
 pub type Progress = dyn Fn(u64, &str) -> ProgressBar + Sync;
 
-pub async fn backup(state: &AppState, dest: &Path, progress: &Progress) -> Result<Report> {
+pub async fn backup(state: &Services, dest: &Path, progress: &Progress) -> Result<Report> {
     if !matches!(state.db.backend(), Backend::Sqlite { .. }) {
         return Err(Error::BadRequest(
             "PostgreSQL: back up with pg_dump (see docs/operations.md); copy storage.blob_dir beside it"

@@ -24,7 +24,7 @@ use crate::cases::validate::Precision;
 use crate::crypto::{Dek, FieldContext};
 use crate::domain::Role;
 use crate::error::{Error, Result};
-use crate::startup::AppState;
+use crate::services::Services;
 
 /// The largest demo `custodia demo --scale` accepts.
 pub const MAX_SCALE: usize = 100_000;
@@ -74,13 +74,13 @@ impl fmt::Debug for DemoReport {
 }
 
 /// Creates the demo accounts if absent and a new demo case with `scale` witnesses.
-pub async fn generate(state: &AppState, scale: usize) -> Result<DemoReport> {
+pub async fn generate(state: &Services, scale: usize) -> Result<DemoReport> {
     generate_with_progress(state, scale, &|_, _| ProgressBar::hidden()).await
 }
 
 /// `generate`, showing the witnesses as they are recorded on a bar from `progress`.
 pub async fn generate_with_progress(
-    state: &AppState,
+    state: &Services,
     scale: usize,
     progress: &Progress,
 ) -> Result<DemoReport> {
@@ -187,7 +187,7 @@ fn principal(user_id: Uuid, username: &str, role: Role) -> Principal {
 
 /// The account and, when it had to be created, its new password (else an empty one).
 async fn ensure_account(
-    state: &AppState,
+    state: &Services,
     username: &str,
     role: Role,
 ) -> Result<(Principal, Zeroizing<String>)> {
@@ -207,7 +207,7 @@ async fn ensure_account(
     }
 }
 
-async fn existing_account(state: &AppState, username: &str, role: Role) -> Result<Option<Principal>> {
+async fn existing_account(state: &Services, username: &str, role: Role) -> Result<Option<Principal>> {
     let id = match state.auth.find_user_id(username).await {
         Ok(id) => id,
         Err(Error::NotFound) => return Ok(None),
@@ -251,7 +251,7 @@ fn random_below(n: u32) -> Result<u32> {
 }
 
 /// A new case under a free `DEMO-nnnn` reference, led by the documenter.
-async fn create_case(state: &AppState, lead: &Principal) -> Result<(Uuid, String)> {
+async fn create_case(state: &Services, lead: &Principal) -> Result<(Uuid, String)> {
     let mut attempts = 0;
     loop {
         let reference = format!("DEMO-{:04}", random_below(10_000)?);
@@ -609,7 +609,7 @@ fn witness(i: usize) -> Witness {
 }
 
 /// A short fictional medical report, stored exactly as an HTTP upload would be.
-async fn attach_medical_report(state: &AppState, who: &Principal, testimony: Uuid) -> Result<()> {
+async fn attach_medical_report(state: &Services, who: &Principal, testimony: Uuid) -> Result<()> {
     let p = who.clone();
     let ticket = state.db.run(move |c| attachments::begin_upload(c, &p, testimony)).await?;
     state.keys.keyring()?;

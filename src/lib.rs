@@ -7,12 +7,16 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod access;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod cases;
 pub mod cli;
+pub mod clock;
 pub mod config;
+pub mod context;
 pub mod crypto;
 pub mod demo;
 pub mod domain;
@@ -21,6 +25,7 @@ pub mod export;
 pub mod http;
 pub mod keys;
 pub mod search;
+pub mod services;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -11,8 +11,11 @@ pub mod checkpoint;
 pub mod checkpoints;
 pub mod merkle;
 pub mod query;
+mod service;
 pub mod tree;
 pub mod verify;
+
+pub use service::AuditLog;
 
 use diesel::prelude::*;
 use serde::Serialize;

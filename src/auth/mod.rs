@@ -3,10 +3,9 @@
 //! Calls `store` and `audit`; knows nothing of HTTP.
 
 pub mod password;
-pub mod policy;
 pub mod service;
 pub mod session;
 pub mod throttle;
 pub mod totp;
 
-pub use policy::{Action, CaseRole, Principal};
+pub use crate::access::policy::{Action, CaseRole, Principal};

@@ -12,10 +12,10 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::password::Passwords;
-use super::policy::Principal;
 use super::session;
 use super::throttle::Throttle;
 use super::totp;
+use crate::access::Principal;
 use crate::audit::{self, Actor, Entry, Outcome};
 use crate::config::AuthSettings;
 use crate::domain::{NewPassword, Role, Username};

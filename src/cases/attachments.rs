@@ -9,11 +9,11 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::access::{self, RecordTable};
 use super::sealed::Sealer;
+use crate::access::membership::{self as access, RecordTable};
+use crate::access::policy::Action;
 use crate::audit::{self, Entry};
 use crate::auth::Principal;
-use crate::auth::policy::Action;
 use crate::crypto::{Dek, Keyring};
 use crate::error::{Error, Result};
 use crate::keys::store as key_store;

@@ -6,12 +6,12 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::access;
 use super::sealed::Sealer;
 use super::validate::{self, Checks};
+use crate::access::membership as access;
+use crate::access::policy::{Action, CaseRole};
 use crate::audit::{self, Actor, Entry};
 use crate::auth::Principal;
-use crate::auth::policy::{Action, CaseRole};
 use crate::crypto::Keyring;
 use crate::domain::Role;
 use crate::error::{Error, FieldError, Result};

@@ -7,14 +7,14 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::access::{self, RecordTable};
 use super::places;
 use super::sealed::Sealer;
 use super::validate::{self, Checks, Precision};
 use super::vocab;
+use crate::access::membership::{self as access, RecordTable};
+use crate::access::policy::Action;
 use crate::audit::{self, Entry};
 use crate::auth::Principal;
-use crate::auth::policy::Action;
 use crate::crypto::Keyring;
 use crate::error::{Error, FieldError, Result};
 use crate::store::schema::{

@@ -10,12 +10,12 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::access;
 use super::persons::{PersonKind, PersonRow, may_see_identity};
 use super::testimonies::Status;
+use crate::access::membership as access;
+use crate::access::policy::Action;
 use crate::audit::{self, Entry};
 use crate::auth::Principal;
-use crate::auth::policy::Action;
 use crate::crypto::{FieldContext, Keyring, open_field};
 use crate::error::{Error, Result};
 use crate::store::DbConnection;

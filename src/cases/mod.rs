@@ -5,20 +5,25 @@
 //! membership (`access`) and appends its audit entry in the same transaction.
 //! Calls `keys`, `crypto`, `store` and `audit`; knows nothing of HTTP.
 
-pub mod access;
 pub mod attachments;
 pub mod case;
 pub mod incidents;
 pub mod labels;
 pub mod persons;
 pub mod places;
+pub mod records;
 pub mod sealed;
+mod service;
 pub mod testimonies;
 pub mod units;
 pub mod validate;
 pub mod vocab;
 
 use uuid::Uuid;
+
+pub use records::Records;
+pub use service::Cases;
+pub use testimonies::Testimonies;
 
 use crate::error::{Error, Result};
 

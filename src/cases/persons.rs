@@ -9,12 +9,12 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::access::{self, RecordTable};
 use super::sealed::Sealer;
 use super::validate::{self, Checks};
+use crate::access::membership::{self as access, RecordTable};
+use crate::access::policy::{Action, CaseRole};
 use crate::audit::{self, Entry};
 use crate::auth::Principal;
-use crate::auth::policy::{Action, CaseRole};
 use crate::crypto::Keyring;
 use crate::error::{Error, FieldError, Result};
 use crate::store::schema::persons;

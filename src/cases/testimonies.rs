@@ -11,14 +11,14 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::access::{self, RecordTable};
 use super::persons::{self, PersonKind};
 use super::sealed::Sealer;
 use super::validate::{self, Checks};
 use super::vocab;
+use crate::access::membership::{self as access, RecordTable};
+use crate::access::policy::{Action, CaseRole};
 use crate::audit::{self, Entry};
 use crate::auth::Principal;
-use crate::auth::policy::{Action, CaseRole};
 use crate::crypto::Keyring;
 use crate::error::{Error, FieldError, Result};
 use crate::store::schema::{testimonies, testimony_incidents};
@@ -868,8 +868,8 @@ pub fn get(c: &mut DbConnection, keyring: &Keyring, who: &Principal, id: Uuid) -
 }
 
 /// `get` for a request: read on a snapshot, released once the read is audited
-/// (`AppState::audited_read`).
-pub async fn audited(state: &crate::startup::AppState, who: Principal, id: Uuid) -> Result<TestimonyView> {
+/// (`Services::audited_read`).
+pub async fn audited(state: &crate::services::Services, who: Principal, id: Uuid) -> Result<TestimonyView> {
     let reader = who.clone();
     state
         .audited_read(
@@ -966,5 +966,18 @@ mod tests {
         let spans = [Span { start, end: start + "Иван Петров".chars().count() }];
         assert_eq!(redact(account, &spans, "W-0031"), "Меня зовут [W-0031], меня били в Окрестина.");
         assert_eq!(redact(account, &[], "W-0031"), account);
+    }
+}
+
+/// Testimonies as a service: drafts, sealing, versions, consent, audited reads.
+#[derive(Debug, Clone)]
+pub struct Testimonies {
+    #[allow(dead_code)] // used as handlers move onto services (issue 17)
+    ctx: crate::context::Context,
+}
+
+impl Testimonies {
+    pub fn new(ctx: crate::context::Context) -> Self {
+        Testimonies { ctx }
     }
 }

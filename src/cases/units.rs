@@ -8,13 +8,13 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::access::{self, RecordTable};
 use super::incidents::{self, InvolvementSummary};
 use super::sealed::Sealer;
 use super::validate::{self, Checks};
+use crate::access::membership::{self as access, RecordTable};
+use crate::access::policy::Action;
 use crate::audit::{self, Entry};
 use crate::auth::Principal;
-use crate::auth::policy::Action;
 use crate::crypto::Keyring;
 use crate::error::{Error, Result};
 use crate::store::schema::{persons, unit_commanders, units};

@@ -14,7 +14,8 @@ use crate::audit::Actor;
 use crate::config::Settings;
 use crate::domain::Role;
 use crate::keys::{NewRoot, RootHandover, RootSource};
-use crate::startup::{AppState, Application, open_state};
+use crate::services::Services;
+use crate::startup::Application;
 use crate::store::{Db, migrate};
 
 #[derive(Debug, Parser)]
@@ -287,7 +288,7 @@ fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Audit(cmd) => actix_web::rt::System::new().block_on(audit(settings, cmd)),
         Command::Search(SearchCommand::Reindex { new_key }) => {
             actix_web::rt::System::new().block_on(async move {
-                let state = open_state(&settings, false).await?;
+                let state = Services::open(&settings, false).await?;
                 unlock_here(&state).await?;
                 let total = state.db.run(crate::search::index::record_count).await.map_err(describe)?;
                 let bar = progress_bar(total, "indexing");
@@ -305,7 +306,7 @@ fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Bundle(cmd) => bundle(settings, cmd),
         Command::Backup { dir } => actix_web::rt::System::new().block_on(async move {
-            let state = open_state(&settings, false).await?;
+            let state = Services::open(&settings, false).await?;
             let report = crate::backup::backup(&state, &dir, &progress_bar).await.map_err(describe)?;
             println!("backup written to {} ({} files, {} bytes)", dir.display(), report.files, report.bytes);
             println!("it holds no key material: keep the root key or its shares apart from it");
@@ -317,7 +318,7 @@ fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo { scale } => actix_web::rt::System::new().block_on(async move {
-            let state = open_state(&settings, false).await?;
+            let state = Services::open(&settings, false).await?;
             unlock_here(&state).await?;
             let scale = scale as usize;
             // A bar for a handful of witnesses would only flicker.
@@ -407,7 +408,7 @@ fn print_handover(handover: RootHandover, env_var: &str) {
 }
 
 async fn init(settings: Settings, source: SourceArg, shares: ShareArgs) -> anyhow::Result<()> {
-    let state = open_state(&settings, false).await?;
+    let state = Services::open(&settings, false).await?;
     let new_root = new_root(source, shares)?;
     let handover = state.keys.init(Actor::default(), new_root).await.map_err(describe)?;
     println!("keyring created");
@@ -417,7 +418,7 @@ async fn init(settings: Settings, source: SourceArg, shares: ShareArgs) -> anyho
 
 /// Opens the keys in this process: from the key file or environment, or by asking for
 /// the passphrase or enough shares on the terminal.
-async fn unlock_here(state: &AppState) -> anyhow::Result<()> {
+async fn unlock_here(state: &Services) -> anyhow::Result<()> {
     if !state.keys.is_sealed() {
         return Ok(());
     }
@@ -440,7 +441,7 @@ async fn unlock_here(state: &AppState) -> anyhow::Result<()> {
 }
 
 async fn keys(settings: Settings, cmd: KeysCommand) -> anyhow::Result<()> {
-    let state = open_state(&settings, false).await?;
+    let state = Services::open(&settings, false).await?;
     if !matches!(cmd, KeysCommand::Status) {
         unlock_here(&state).await?;
     }
@@ -494,7 +495,7 @@ async fn keys(settings: Settings, cmd: KeysCommand) -> anyhow::Result<()> {
 
 async fn audit(settings: Settings, cmd: AuditCommand) -> anyhow::Result<()> {
     use crate::audit::{checkpoints, query, verify};
-    let state = open_state(&settings, false).await?;
+    let state = Services::open(&settings, false).await?;
     match cmd {
         AuditCommand::Verify { checkpoint, pubkey } => {
             let note = match &checkpoint {
@@ -579,14 +580,14 @@ fn bundle(settings: Settings, cmd: BundleCommand) -> anyhow::Result<()> {
             offline::verify_bundle(&path, pubkey.as_deref()).map(|_| ())
         }
         BundleCommand::Pubkey => actix_web::rt::System::new().block_on(async move {
-            let state = open_state(&settings, false).await?;
+            let state = Services::open(&settings, false).await?;
             unlock_here(&state).await?;
             let key = state.tx(crate::export::job::public_key).await.map_err(describe)?;
             print!("{key}");
             Ok(())
         }),
         BundleCommand::Export(args) => actix_web::rt::System::new().block_on(async move {
-            let state = open_state(&settings, false).await?;
+            let state = Services::open(&settings, false).await?;
             unlock_here(&state).await?;
             let out = args.out.clone();
             let view = bundle_cli::export(&state, args, progress_bar).await?;
@@ -697,7 +698,7 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 async fn user(settings: Settings, cmd: UserCommand) -> anyhow::Result<()> {
-    let state = open_state(&settings, false).await?;
+    let state = Services::open(&settings, false).await?;
     let auth = &state.auth;
     match cmd {
         UserCommand::Add { username, role, password_stdin } => {

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::job::{self, ARCHIVE_FIELD, BundleInput, TABLE};
 use super::{Recipient, Selection};
 use crate::crypto::{FieldContext, decrypt_reader};
-use crate::startup::AppState;
+use crate::services::Services;
 
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
@@ -62,7 +62,7 @@ fn read_password(username: &str, from_stdin: bool) -> anyhow::Result<SecretStrin
 }
 
 pub async fn export(
-    state: &AppState,
+    state: &Services,
     args: ExportArgs,
     progress_bar: impl Fn(u64, &str) -> indicatif::ProgressBar,
 ) -> anyhow::Result<job::BundleView> {
@@ -136,7 +136,7 @@ pub async fn export(
     Ok(view)
 }
 
-fn write_archive(state: &AppState, d: &job::Download, id: &str, out: &Path) -> anyhow::Result<()> {
+fn write_archive(state: &Services, d: &job::Download, id: &str, out: &Path) -> anyhow::Result<()> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

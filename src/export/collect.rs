@@ -338,7 +338,7 @@ pub fn preview(
     selection: &Selection,
 ) -> Result<Preview> {
     let case_id = case_id.to_string();
-    crate::cases::access::authorize(c, who, &case_id, crate::auth::Action::BundleExport)?;
+    crate::access::membership::authorize(c, who, &case_id, crate::auth::Action::BundleExport)?;
     let scope = resolve(c, &case_id, selection)?;
     let d = decide(c, keyring, &scope, recipient)?;
     let scope = consented(scope, &d);

@@ -19,15 +19,15 @@ use super::bag::{BagWriter, EXPORT_KEY_FILE, TagSummary};
 use super::collect::{self, Plan};
 use super::signer::{self, ExportSigner};
 use super::{Recipient, Selection};
+use crate::access::membership as access;
+use crate::access::policy::Action;
 use crate::audit::{self, Entry, Outcome, checkpoints};
 use crate::auth::Principal;
-use crate::auth::policy::Action;
-use crate::cases::access;
 use crate::cases::sealed::Sealer;
 use crate::crypto::{DecryptingReader, Dek, FieldContext, Keyring};
 use crate::error::{Error, Result};
 use crate::keys::store as key_store;
-use crate::startup::AppState;
+use crate::services::Services;
 use crate::store::blobs::BlobStore;
 use crate::store::schema::{attachments, bundles, testimonies};
 use crate::store::{DbConnection, now};
@@ -138,7 +138,7 @@ pub struct Order {
 /// queues the export and starts building it in the background. The API and the pages
 /// both come through here.
 pub async fn start(
-    state: &actix_web::web::Data<AppState>,
+    state: &actix_web::web::Data<Services>,
     who: Principal,
     case_id: Uuid,
     input: BundleInput,
@@ -233,7 +233,7 @@ pub type Progress = Arc<dyn Fn(u8) + Send + Sync>;
 
 /// Builds a queued bundle to the end; on failure marks it failed (audited) and leaves
 /// no blob behind.
-pub async fn build(state: &AppState, who: Principal, order: Order, progress: Progress) -> Result<BundleView> {
+pub async fn build(state: &Services, who: Principal, order: Order, progress: Progress) -> Result<BundleView> {
     let id = order.id;
     let case_id = order.case_id.clone();
     match run(state, &who, order, progress).await {
@@ -283,7 +283,7 @@ fn failure_code(e: &Error) -> &'static str {
     }
 }
 
-async fn run(state: &AppState, who: &Principal, order: Order, progress: Progress) -> Result<BundleView> {
+async fn run(state: &Services, who: &Principal, order: Order, progress: Progress) -> Result<BundleView> {
     let id = order.id;
     let p = who.clone();
     let case_id = order.case_id.clone();

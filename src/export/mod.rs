@@ -17,8 +17,11 @@ pub mod cli;
 pub mod collect;
 pub mod job;
 pub mod readable;
+mod service;
 pub mod signer;
 pub mod verify;
+
+pub use service::Bundles;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

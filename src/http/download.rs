@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, Actor, Entry, Outcome};
 use crate::error::{Error, Result};
-use crate::startup::AppState;
+use crate::services::Services;
 
 /// One stored file and what opening it needs.
 pub(crate) struct Source {
@@ -178,7 +178,7 @@ fn decrypt_into(
 /// when the transfer had begun, how far it got (the download's own entry says only that
 /// it started). Other failures (storage, a task that died) are logged.
 pub(crate) async fn audit_integrity(
-    state: &AppState,
+    state: &Services,
     actor: Actor,
     kind: &'static str,
     id: Uuid,

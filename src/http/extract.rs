@@ -3,7 +3,6 @@
 //! is refused before its body is even read. `Allowed<A>` then checks the one policy
 //! table for the action the handler names in its signature.
 
-use std::marker::PhantomData;
 use std::net::IpAddr;
 
 use actix_web::body::MessageBody;
@@ -12,11 +11,10 @@ use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::{Ready, ready};
 
+use crate::access::{Action, ActionMarker, Allowed, Principal};
 use crate::audit::{self, Actor, Entry, Outcome};
-use crate::auth::Principal;
-use crate::auth::policy::{self, Action, ActionMarker, Scope};
 use crate::error::Error;
-use crate::startup::AppState;
+use crate::services::Services;
 
 /// What `authenticate` (or the web pages' cookie session) found, kept in the request's
 /// extensions.
@@ -34,7 +32,7 @@ pub async fn authenticate(
 ) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
     if let Some(token) = bearer_token(req.request()) {
         let state = req
-            .app_data::<web::Data<AppState>>()
+            .app_data::<web::Data<Services>>()
             .cloned()
             .ok_or_else(|| Error::internal("application state missing"))?;
         let (principal, enrolment_pending) = state.auth.authenticate(&token).await?;
@@ -50,7 +48,7 @@ pub async fn audit_failures(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
-    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let state = req.app_data::<web::Data<Services>>().cloned();
     let res = next.call(req).await?;
     if res.request().extensions().contains::<FailureAudited>() {
         return Ok(res);
@@ -109,7 +107,7 @@ pub async fn sealed_gate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
-    if let Some(state) = req.app_data::<web::Data<AppState>>()
+    if let Some(state) = req.app_data::<web::Data<Services>>()
         && state.keys.is_sealed()
         && !SEALED_ALLOWED.contains(&req.path())
     {
@@ -129,13 +127,6 @@ fn bearer_token(req: &HttpRequest) -> Option<String> {
     (!token.is_empty() && token.len() <= 256).then(|| token.to_owned())
 }
 
-/// Proof, in a handler's signature, that the caller may perform action `A`.
-#[derive(Debug)]
-pub struct Allowed<A: ActionMarker> {
-    pub principal: Principal,
-    _action: PhantomData<A>,
-}
-
 impl<A: ActionMarker> FromRequest for Allowed<A> {
     type Error = Error;
     type Future = Ready<Result<Self, Error>>;
@@ -150,10 +141,10 @@ fn check<A: ActionMarker>(req: &HttpRequest) -> Result<Allowed<A>, Error> {
         return Err(Error::Unauthenticated);
     };
     let action = A::ACTION;
-    // Case-scoped actions are decided by `authorize_in_case` once the case is known
+    // Case-scoped actions are decided by the service once the case is known
     // (membership, and a lead's extra rights); global ones here and now.
-    if action.scope() == Scope::Global && !policy::allowed(auth.principal.role, action) {
-        if let Some(state) = req.app_data::<web::Data<AppState>>().cloned() {
+    let Ok(allowed) = Allowed::<A>::check(auth.principal.clone()) else {
+        if let Some(state) = req.app_data::<web::Data<Services>>().cloned() {
             // Recorded off the request path: a denial must not wait on, or fail with,
             // the log write, and nothing was read or changed.
             let who = auth.principal.clone();
@@ -164,11 +155,11 @@ fn check<A: ActionMarker>(req: &HttpRequest) -> Result<Allowed<A>, Error> {
             });
         }
         return Err(Error::Forbidden);
-    }
+    };
     if auth.enrolment_pending && action != Action::SelfManage {
         return Err(Error::SecondFactorEnrolmentRequired);
     }
-    Ok(Allowed { principal: auth.principal, _action: PhantomData })
+    Ok(allowed)
 }
 
 /// Has this request's session still to enrol the second factor its role requires? Pages

@@ -1,11 +1,13 @@
 //! The OpenAPI document, generated from the handlers' annotations and served at
-//! `/api/v1/openapi.json`. Each operation's description names the permission it needs.
+//! `/api/v1/openapi.json`. Each operation carries the permission it needs as
+//! `x-permission` (and names it at the end of its description).
 
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::api::{self, audit, auth, bundles, cases, records, roles, search, system, testimonies, users};
+use super::api::{self, audit, auth, roles, system, testimonies, users};
+use super::registry::Registry;
 use crate::auth::service::{RolePolicy, TotpEnrolment, UserView};
 use crate::domain::Role;
 use crate::error::FieldError;
@@ -22,28 +24,6 @@ use crate::http::problem::Problem;
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     servers((url = "/", description = "The server that serves this document")),
-    paths(
-        system::healthz, system::readyz, system::status,
-        system::keys, system::unseal, system::seal, system::rotate, system::rewrap,
-        auth::login, auth::logout, auth::me, auth::change_password, auth::totp_enrol, auth::totp_confirm,
-        users::create, users::list, users::read, users::disable, users::enable, users::reset_password,
-        users::change_role,
-        roles::list, roles::update,
-        audit::list, audit::proof, audit::checkpoint, audit::consistency, audit::custody,
-        search::search,
-        cases::vocabularies, cases::add_term, cases::create, cases::list, cases::read, cases::update,
-        cases::members, cases::add_member, cases::remove_member,
-        records::create_person, records::list_persons, records::read_person, records::update_person,
-        records::create_unit, records::list_units, records::read_unit, records::update_unit, records::add_commander,
-        records::create_place, records::list_places, records::read_place, records::update_place,
-        records::create_incident, records::list_incidents, records::read_incident, records::update_incident,
-        records::add_involvement,
-        testimonies::create, testimonies::list, testimonies::read, testimonies::update, testimonies::discard,
-        testimonies::seal,
-        testimonies::correct, testimonies::withdraw_consent, testimonies::link_incident,
-        testimonies::upload, testimonies::upload_to_incident, testimonies::attachment, testimonies::download,
-        bundles::create, bundles::list, bundles::status, bundles::download, bundles::delete, bundles::public_key,
-    ),
     components(schemas(
         Problem, FieldError, Role, UserView, RolePolicy, TotpEnrolment, api::Page<UserView>,
         auth::LoginRequest, auth::LoginResponse, auth::Me, auth::ChangePassword, auth::TotpConfirm,
@@ -81,7 +61,6 @@ use crate::http::problem::Problem;
         api::Page<crate::search::query::Hit>, api::Page<crate::cases::vocab::Term>, api::Page<crate::cases::case::Member>,
         api::Page<crate::export::job::BundleView>, api::Page<RolePolicy>,
     )),
-    modifiers(&BearerAuth, &ProblemResponses, &BinaryUploads, &FlattenedBodies, &PageItems),
 )]
 pub struct ApiDoc;
 
@@ -291,7 +270,31 @@ impl Modify for PageItems {
     }
 }
 
+/// The OpenAPI document: the base above, every registered operation (`api::operations`)
+/// with its permission as `x-permission`, and the schemas they refer to; then the
+/// modifiers, which work on the operations. Built once.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    let mut registry = Registry::for_document();
+    api::operations(&mut registry);
+    let components = doc.components.get_or_insert_with(Default::default);
+    for op in registry.into_operations() {
+        for (name, schema) in op.schemas {
+            components.schemas.entry(name).or_insert(schema);
+        }
+        doc.paths.add_path_operation(&op.path, vec![op.method], op.operation);
+    }
+    let modifiers: [&dyn Modify; 5] =
+        [&BearerAuth, &ProblemResponses, &BinaryUploads, &FlattenedBodies, &PageItems];
+    for modifier in modifiers {
+        modifier.modify(&mut doc);
+    }
+    doc
+}
+
 /// The OpenAPI document. Public.
 pub async fn document() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    static DOCUMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let body = DOCUMENT.get_or_init(|| serde_json::to_string(&openapi()).unwrap_or_default());
+    HttpResponse::Ok().content_type("application/json").body(body.as_str())
 }

@@ -7,4 +7,7 @@ pub mod index;
 pub mod normalize;
 pub mod query;
 pub mod sections;
+mod service;
 pub mod translit;
+
+pub use service::Search;

@@ -12,10 +12,10 @@ use uuid::Uuid;
 
 use super::index::{BlindIndex, Index, Wanted};
 use super::normalize::{self, QueryError};
+use crate::access::membership as access;
+use crate::access::policy::CaseRole;
 use crate::audit::{self, Entry};
 use crate::auth::Principal;
-use crate::auth::policy::CaseRole;
-use crate::cases::access;
 use crate::cases::sealed::Sealer;
 use crate::cases::{persons, testimonies};
 use crate::crypto::Keyring;
@@ -253,9 +253,9 @@ pub fn search(
 }
 
 /// `search` for a request: found on a read snapshot, released once recorded
-/// (`AppState::audited_read`).
+/// (`Services::audited_read`).
 pub async fn audited(
-    state: &crate::startup::AppState,
+    state: &crate::services::Services,
     who: Principal,
     req: SearchRequest,
     page: (i64, i64),
@@ -490,7 +490,7 @@ fn search_testimonies(
     let mut authorized: HashSet<String> = HashSet::new();
     for (id, case_id) in candidates {
         if !authorized.contains(&case_id) {
-            access::authorize(c, who, &case_id, crate::auth::policy::Action::CaseRead)?;
+            access::authorize(c, who, &case_id, crate::access::policy::Action::CaseRead)?;
             authorized.insert(case_id.clone());
         }
         let row = testimonies::load(c, &id)?;
@@ -604,7 +604,7 @@ fn search_persons(
     let found = index.narrow_to(c, found, &asked)?;
     let mut hits = Vec::new();
     for (id, case_id) in found {
-        let role: CaseRole = access::authorize(c, who, &case_id, crate::auth::policy::Action::CaseRead)?;
+        let role: CaseRole = access::authorize(c, who, &case_id, crate::access::policy::Action::CaseRead)?;
         let row = persons::load(c, &id)?;
         // Searching a witness's name must not confirm who they are to someone who may
         // not know: protected persons are found only by those who may see them.

@@ -9,8 +9,8 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use super::Ctx;
 use super::assets;
 use super::i18n::Lang;
+use crate::access::policy;
 use crate::auth::Action;
-use crate::auth::policy;
 use crate::error::FieldError;
 
 /// The sections of the header's navigation.

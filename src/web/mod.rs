@@ -27,8 +27,8 @@ use serde::de::DeserializeOwned;
 
 use crate::auth::Principal;
 use crate::error::Error;
+use crate::http::Edge;
 use crate::http::extract::Authenticated;
-use crate::startup::AppState;
 use i18n::{Lang, Tr};
 
 /// Scripts and styles only from us; forms post only to us; never framed.
@@ -82,8 +82,8 @@ impl Ctx {
             .map(|t| session::csrf_token(&t.0))
             .unwrap_or_default();
         let (idle_lock_secs, exit_url) = req
-            .app_data::<web::Data<AppState>>()
-            .map(|s| (s.web.idle_lock_secs(), s.web.exit_url.clone()))
+            .app_data::<web::Data<Edge>>()
+            .map(|e| (e.web.idle_lock_secs(), e.web.exit_url.clone()))
             .unwrap_or_default();
         Ctx { tr: Tr(lang), who, csrf, idle_lock_secs, exit_url }
     }
@@ -210,9 +210,9 @@ async fn render_errors(
     let page = match error {
         Some(Error::Unauthenticated) => {
             // "Your session ended" only to someone who had one.
-            let had_session = res.request().app_data::<web::Data<AppState>>().is_some_and(|s| {
+            let had_session = res.request().app_data::<web::Data<Edge>>().is_some_and(|e| {
                 res.request()
-                    .cookie(session::cookie_name(s.behind_tls))
+                    .cookie(session::cookie_name(e.behind_tls))
                     .is_some_and(|c| !c.value().is_empty())
             });
             let to = if had_session { "/login?ended=1" } else { "/login" };

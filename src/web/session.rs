@@ -15,8 +15,9 @@ use subtle::ConstantTimeEq;
 
 use crate::audit::{self, Actor, Entry};
 use crate::error::Error;
+use crate::http::Edge;
 use crate::http::extract::Authenticated;
-use crate::startup::AppState;
+use crate::services::Services;
 use crate::web::kept::{self, KeptForm};
 use crate::web::pages::{auth::kept_page, testimony::keeps_form};
 use crate::web::{CsrfField, Ctx, MAX_FORM_BYTES, read_form};
@@ -81,13 +82,15 @@ pub async fn load(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let state = req
-        .app_data::<web::Data<AppState>>()
+        .app_data::<web::Data<Services>>()
         .cloned()
         .ok_or_else(|| Error::internal("application state missing"))?;
+    let edge =
+        req.app_data::<web::Data<Edge>>().cloned().ok_or_else(|| Error::internal("edge settings missing"))?;
     if req.method() != Method::GET && req.method() != Method::HEAD && !same_origin(req.request()) {
         return Err(Error::Forbidden.into());
     }
-    let name = cookie_name(state.behind_tls);
+    let name = cookie_name(edge.behind_tls);
     let mut stale = false;
     if let Some(token) = req.cookie(name).map(|c| c.value().to_owned()).filter(|t| !t.is_empty()) {
         if token.len() <= 256
@@ -100,8 +103,8 @@ pub async fn load(
             if req.method() == Method::POST
                 && let Some(form) = keeps_form(req.path())
             {
-                let mut res = keep(req, &state, &token, form).await?;
-                append_cookie(&mut res, removal_cookie(state.behind_tls));
+                let mut res = keep(req, &state, &edge, &token, form).await?;
+                append_cookie(&mut res, removal_cookie(edge.behind_tls));
                 return Ok(res);
             }
         }
@@ -112,7 +115,7 @@ pub async fn load(
     let page_load = req.method() == Method::GET || req.method() == Method::HEAD;
     let mut res = next.call(req).await?.map_into_boxed_body();
     if stale && page_load && !res.headers().contains_key(header::SET_COOKIE) {
-        append_cookie(&mut res, removal_cookie(state.behind_tls));
+        append_cookie(&mut res, removal_cookie(edge.behind_tls));
     }
     Ok(res)
 }
@@ -130,7 +133,8 @@ fn append_cookie(res: &mut ServiceResponse<BoxBody>, cookie: Cookie<'_>) {
 /// carry that session's CSRF token: it came from our own page, for that session.
 async fn keep(
     mut req: ServiceRequest,
-    state: &AppState,
+    state: &Services,
+    edge: &Edge,
     token: &str,
     (form, kind, record): (&'static str, &'static str, uuid::Uuid),
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
@@ -139,7 +143,7 @@ async fn keep(
     let body = read_form(req.request(), &mut payload, MAX_FORM_BYTES).await?;
     let csrf: CsrfField = serde_html_form::from_bytes(&body).unwrap_or_default();
     let ours = csrf.csrf.is_some_and(|c| csrf_matches(token, &c));
-    let minutes = state.web.kept_form_minutes;
+    let minutes = edge.web.kept_form_minutes;
     let grace = chrono::Duration::minutes(minutes.into());
     let owner = if ours { state.auth.session_owner(token, grace).await? } else { None };
     let sealed = match (owner, kept::without_csrf(&body)) {

@@ -213,7 +213,7 @@ async fn no_canary_reaches_the_database_attachments_backups_or_logs() {
         custodia::backup::restore(&settings, &backup_dir, false, &progress).is_err(),
         "no silent overwrite"
     );
-    let restored = custodia::startup::open_state(&settings, false).await.unwrap();
+    let restored = custodia::services::Services::open(&settings, false).await.unwrap();
     let keyring = restored.keys.keyring().unwrap();
     let id = ids[1].clone();
     let reopened = restored

@@ -350,7 +350,7 @@ async fn paging_out_of_range_is_invalid_query() {
 
 #[tokio::test]
 async fn case_members_need_their_own_permission_that_admins_have() {
-    use custodia::auth::policy::{self, Action};
+    use custodia::access::policy::{self, Action};
     let app = spawn_app().await;
     let doc: Value =
         app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();

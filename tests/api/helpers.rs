@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use custodia::audit::Actor;
 use custodia::config::Settings;
 use custodia::domain::Role;
-use custodia::startup::{AppState, Application};
+use custodia::services::Services;
+use custodia::startup::Application;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use reqwest::{Method, StatusCode};
@@ -132,7 +133,7 @@ pub fn test_settings(db: &TestDb) -> Settings {
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    pub state: actix_web::web::Data<AppState>,
+    pub state: actix_web::web::Data<Services>,
     pub db: TestDb,
     /// Token of the admin every test starts with.
     pub admin: String,

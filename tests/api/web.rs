@@ -576,7 +576,7 @@ async fn a_lawyer_sees_what_consent_withholds_exports_and_downloads() {
 /// default, and the same answer as the one policy table.
 #[tokio::test]
 async fn every_role_against_every_page_follows_the_policy_table() {
-    use custodia::auth::policy;
+    use custodia::access::policy;
     let app = spawn_app().await;
     let concrete = |path: &str| {
         path.replace("{id}", &uuid::Uuid::new_v4().to_string())

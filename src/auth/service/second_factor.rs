@@ -4,8 +4,8 @@
 use diesel::prelude::*;
 
 use super::{Auth, RolePolicy, TotpEnrolment, load_user, parse_role, unix_now};
+use crate::access::policy::Principal;
 use crate::audit::{self, Actor, Entry};
-use crate::auth::policy::Principal;
 use crate::auth::totp;
 use crate::domain::Role;
 use crate::error::{Error, Result};

@@ -5,14 +5,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Page, PageQuery};
+use crate::access::Allowed;
+use crate::access::policy::act;
 use crate::audit::checkpoints::{self, SignedCheckpoint};
 use crate::audit::query::{self, EntryProof, Filter};
 use crate::audit::{self, Actor, Entry, StoredEntry, tree};
-use crate::auth::policy::act;
 use crate::error::{Error, FieldError, Result};
-use crate::http::extract::Allowed;
 use crate::http::problem::Problem;
-use crate::startup::AppState;
+use crate::services::Services;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -34,12 +34,11 @@ pub struct AuditQuery {
     pub offset: Option<i64>,
 }
 
-/// The audit log, newest first, with filters. Reading it is itself audited. Permission:
-/// `audit.read`.
+/// The audit log, newest first, with filters. Reading it is itself audited.
 #[utoipa::path(get, operation_id = "list_audit_entries", path = "/api/v1/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, body = Page<StoredEntry>), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn list(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::AuditRead>,
     q: web::Query<AuditQuery>,
 ) -> Result<web::Json<Page<StoredEntry>>> {
@@ -75,12 +74,12 @@ pub async fn list(
     Ok(web::Json(Page { items, total, limit, offset }))
 }
 
-/// One entry with its inclusion proof against the latest signed checkpoint (signed now
-/// if the log has grown past it). Permission: `audit.read`.
+/// One entry with its inclusion proof against the latest signed checkpoint (signed now if
+/// the log has grown past it).
 #[utoipa::path(get, operation_id = "get_audit_entry_proof", path = "/api/v1/audit/entries/{seq}/proof", tag = "audit", params(("seq" = i64, Path)),
     responses((status = 200, body = EntryProof), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn proof(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     _who: Allowed<act::AuditRead>,
     seq: web::Path<i64>,
 ) -> Result<web::Json<EntryProof>> {
@@ -107,13 +106,12 @@ pub struct CheckpointView {
     pub verifier_key: String,
 }
 
-/// The latest signed tree head of the audit log (signed now if the log has grown) and
-/// the key that verifies it. Keep copies: a later head must be consistent with yours.
-/// Permission: `audit.checkpoint`.
+/// The latest signed tree head of the audit log (signed now if the log has grown) and the
+/// key that verifies it. Keep copies: a later head must be consistent with yours.
 #[utoipa::path(get, operation_id = "get_audit_checkpoint", path = "/api/v1/audit/checkpoint", tag = "audit",
     responses((status = 200, body = CheckpointView)), security(("bearer" = [])))]
 pub async fn checkpoint(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     _who: Allowed<act::AuditCheckpoint>,
 ) -> Result<web::Json<CheckpointView>> {
     let keyring = state.keys.keyring()?;
@@ -148,11 +146,11 @@ pub struct ConsistencyProof {
     pub proof: Vec<String>,
 }
 
-/// Proof that the log only grew between two sizes. Permission: `audit.checkpoint`.
+/// Proof that the log only grew between two sizes.
 #[utoipa::path(get, operation_id = "get_audit_consistency_proof", path = "/api/v1/audit/consistency", tag = "audit", params(ConsistencyQuery),
     responses((status = 200, body = ConsistencyProof), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn consistency(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     _who: Allowed<act::AuditCheckpoint>,
     q: web::Query<ConsistencyQuery>,
 ) -> Result<web::Json<ConsistencyProof>> {
@@ -186,13 +184,13 @@ pub struct Custody {
     pub events: Vec<EntryProof>,
 }
 
-/// The chain of custody of one record: created, sealed, read by, downloaded by,
-/// exported… each event with its inclusion proof. Permission: `audit.read`.
+/// The chain of custody of one record: created, sealed, read by, downloaded by, exported…
+/// each event with its inclusion proof.
 #[utoipa::path(get, operation_id = "get_chain_of_custody", path = "/api/v1/audit/custody/{target_type}/{target_id}", tag = "audit",
     params(("target_type" = String, Path), ("target_id" = String, Path)),
     responses((status = 200, body = Custody)), security(("bearer" = [])))]
 pub async fn custody(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::AuditRead>,
     path: web::Path<(String, String)>,
 ) -> Result<web::Json<Custody>> {

@@ -5,13 +5,15 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::policy::act;
+use crate::access::Allowed;
+use crate::access::policy::act;
 use crate::auth::service::{TotpEnrolment, UserView};
 use crate::error::Result;
-use crate::http::extract::{Allowed, client_ip};
+use crate::http::Edge;
+use crate::http::extract::client_ip;
 use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
-use crate::startup::AppState;
+use crate::services::Services;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -46,12 +48,13 @@ pub struct LoginResponse {
         (status = 429, body = Problem, description = "rate_limited"),
     ))]
 pub async fn login(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
+    edge: web::Data<Edge>,
     req: HttpRequest,
     body: JsonObject<LoginRequest>,
 ) -> Result<web::Json<LoginResponse>> {
     let body = body.into_inner();
-    let client = client_ip(&req, state.trust_forwarded_for);
+    let client = client_ip(&req, edge.trust_forwarded_for);
     let session = state.auth.login(&body.username, body.password, body.totp, client).await?;
     Ok(web::Json(LoginResponse {
         token: session.token.expose_secret().to_owned(),
@@ -62,10 +65,10 @@ pub async fn login(
     }))
 }
 
-/// End this session. Permission: `self.manage`.
+/// End this session.
 #[utoipa::path(post, operation_id = "log_out", path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204), (status = 401, body = Problem)), security(("bearer" = [])))]
-pub async fn logout(state: web::Data<AppState>, who: Allowed<act::SelfManage>) -> Result<HttpResponse> {
+pub async fn logout(state: web::Data<Services>, who: Allowed<act::SelfManage>) -> Result<HttpResponse> {
     state.auth.logout(&who.principal).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -77,10 +80,10 @@ pub struct Me {
     pub second_factor: bool,
 }
 
-/// The signed-in user. Permission: `self.manage`.
+/// The signed-in user.
 #[utoipa::path(get, operation_id = "get_me", path = "/api/v1/auth/me", tag = "auth",
     responses((status = 200, body = Me), (status = 401, body = Problem)), security(("bearer" = [])))]
-pub async fn me(state: web::Data<AppState>, who: Allowed<act::SelfManage>) -> Result<web::Json<Me>> {
+pub async fn me(state: web::Data<Services>, who: Allowed<act::SelfManage>) -> Result<web::Json<Me>> {
     let user = state.auth.me(&who.principal).await?;
     Ok(web::Json(Me { user, second_factor: who.principal.second_factor }))
 }
@@ -94,12 +97,12 @@ pub struct ChangePassword {
     pub new_password: SecretString,
 }
 
-/// Change one's own password; other sessions of this user end. Permission: `self.manage`.
+/// Change one's own password; other sessions of this user end.
 #[utoipa::path(post, operation_id = "change_own_password", path = "/api/v1/auth/password", tag = "auth", request_body = ChangePassword,
     responses((status = 204), (status = 422, body = Problem), (status = 401, body = Problem)),
     security(("bearer" = [])))]
 pub async fn change_password(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::SelfManage>,
     body: JsonObject<ChangePassword>,
 ) -> Result<HttpResponse> {
@@ -108,13 +111,12 @@ pub async fn change_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Start TOTP enrolment: returns a new secret for an authenticator app. Permission:
-/// `self.manage`.
+/// Start TOTP enrolment: returns a new secret for an authenticator app.
 #[utoipa::path(post, operation_id = "begin_totp_enrolment", path = "/api/v1/auth/totp/enrol", tag = "auth",
     responses((status = 200, body = TotpEnrolment), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn totp_enrol(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::SelfManage>,
 ) -> Result<web::Json<TotpEnrolment>> {
     Ok(web::Json(state.auth.totp_begin(&who.principal).await?))
@@ -126,13 +128,12 @@ pub struct TotpConfirm {
     pub code: String,
 }
 
-/// Finish enrolment with a current code; the session then counts as second-factor
-/// verified. Permission: `self.manage`.
+/// Finish enrolment with a current code; the session then counts as second-factor verified.
 #[utoipa::path(post, operation_id = "confirm_totp_enrolment", path = "/api/v1/auth/totp/confirm", tag = "auth", request_body = TotpConfirm,
     responses((status = 204), (status = 401, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn totp_confirm(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::SelfManage>,
     body: JsonObject<TotpConfirm>,
 ) -> Result<HttpResponse> {

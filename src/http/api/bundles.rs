@@ -6,20 +6,19 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use uuid::Uuid;
 
 use super::{Page, PageQuery};
+use crate::access::Allowed;
+use crate::access::policy::act;
 use crate::audit::Actor;
-use crate::auth::policy::act;
 use crate::error::Result;
 use crate::export::job::{self, ARCHIVE_FIELD, BundleInput, BundleView, TABLE};
 use crate::http::download::{self, Source};
-use crate::http::extract::Allowed;
 use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
-use crate::startup::AppState;
+use crate::services::Services;
 
 /// Export an evidence bundle of a case (or a selection of it) for a recipient category.
 /// Needs the caller's password again (and a fresh one-time code when a second factor is
-/// enrolled). Returns at once; the bundle is built in the background. Permission:
-/// `bundle.export`.
+/// enrolled). Returns at once; the bundle is built in the background.
 #[utoipa::path(post, operation_id = "create_bundle", path = "/api/v1/cases/{id}/bundles", tag = "bundles", params(("id" = Uuid, Path)),
     request_body = BundleInput,
     responses((status = 202, body = BundleView), (status = 401, body = Problem), (status = 404, body = Problem),
@@ -28,7 +27,7 @@ use crate::startup::AppState;
         (status = 507, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     id: web::Path<Uuid>,
     body: JsonObject<BundleInput>,
@@ -40,11 +39,11 @@ pub async fn create(
         .json(view))
 }
 
-/// The bundles of a case, newest first. Permission: `bundle.export`.
+/// The bundles of a case, newest first.
 #[utoipa::path(get, operation_id = "list_bundles", path = "/api/v1/cases/{id}/bundles", tag = "bundles", params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, body = Page<BundleView>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     id: web::Path<Uuid>,
     page: web::Query<PageQuery>,
@@ -54,12 +53,12 @@ pub async fn list(
     Ok(web::Json(Page::slice(state.db.run(move |c| job::list(c, &p, id)).await?, page)))
 }
 
-/// A bundle's status and progress. Permission: `bundle.export`.
+/// A bundle's status and progress.
 #[utoipa::path(get, operation_id = "get_bundle", path = "/api/v1/cases/{id}/bundles/{bundle_id}", tag = "bundles",
     params(("id" = Uuid, Path), ("bundle_id" = Uuid, Path)),
     responses((status = 200, body = BundleView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn status(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<web::Json<BundleView>> {
@@ -67,15 +66,15 @@ pub async fn status(
     Ok(web::Json(state.db.run(move |c| job::status(c, &p, case_id, id)).await?))
 }
 
-/// Download a ready bundle: a tar of the BagIt bag, or its age encryption when a
-/// recipient key was given. Audited. Permission: `bundle.export`.
+/// Download a ready bundle: a tar of the BagIt bag, or its age encryption when a recipient
+/// key was given. Audited.
 #[utoipa::path(get, operation_id = "download_bundle", path = "/api/v1/cases/{id}/bundles/{bundle_id}/download", tag = "bundles",
     params(("id" = Uuid, Path), ("bundle_id" = Uuid, Path)),
     responses((status = 200, description = "application/x-tar or application/age"), (status = 404, body = Problem),
         (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn download(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
@@ -120,14 +119,14 @@ pub async fn download(
     Ok(res.streaming(body))
 }
 
-/// Delete a bundle once delivered: the stored archive and its key are destroyed; the
-/// record of the export stays. Audited. Permission: `bundle.export`.
+/// Delete a bundle once delivered: the stored archive and its key are destroyed; the record
+/// of the export stays. Audited.
 #[utoipa::path(delete, operation_id = "delete_bundle", path = "/api/v1/cases/{id}/bundles/{bundle_id}", tag = "bundles",
     params(("id" = Uuid, Path), ("bundle_id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn delete(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse> {
@@ -138,13 +137,13 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The organisation's export public key (minisign format) that bundle signatures
-/// verify against. Permission: `bundle.key_read`.
+/// The organisation's export public key (minisign format) that bundle signatures verify
+/// against.
 #[utoipa::path(get, operation_id = "get_bundle_public_key", path = "/api/v1/bundles/public-key", tag = "bundles",
     responses((status = 200, description = "minisign public key file", content_type = "text/plain")),
     security(("bearer" = [])))]
 pub async fn public_key(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     _who: Allowed<act::BundleKeyRead>,
 ) -> Result<HttpResponse> {
     let key = state.tx(job::public_key).await?;

@@ -5,15 +5,15 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{Page, PageQuery};
+use crate::access::Allowed;
+use crate::access::policy::act;
 use crate::audit::Actor;
-use crate::auth::policy::act;
 use crate::cases::case::{self as cases, CaseUpdate, CaseView, Member, NewCase, NewMember};
 use crate::cases::vocab::{self, NewTerm, Term};
 use crate::error::Result;
-use crate::http::extract::Allowed;
 use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
-use crate::startup::AppState;
+use crate::services::Services;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -28,12 +28,11 @@ pub struct VocabularyQuery {
     pub offset: Option<i64>,
 }
 
-/// Terms of the controlled vocabularies with English and Russian labels. Permission:
-/// `vocabulary.read`.
+/// Terms of the controlled vocabularies with English and Russian labels.
 #[utoipa::path(get, operation_id = "list_vocabulary_terms", path = "/api/v1/vocabularies", tag = "cases", params(VocabularyQuery),
     responses((status = 200, body = Page<Term>)), security(("bearer" = [])))]
 pub async fn vocabularies(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     _who: Allowed<act::VocabularyRead>,
     q: web::Query<VocabularyQuery>,
 ) -> Result<web::Json<Page<Term>>> {
@@ -43,13 +42,13 @@ pub async fn vocabularies(
     Ok(web::Json(Page::slice(state.db.run(move |c| vocab::list(c, v.as_deref())).await?, page)))
 }
 
-/// Add a term to a vocabulary. Permission: `vocabulary.manage`.
+/// Add a term to a vocabulary.
 #[utoipa::path(post, operation_id = "add_vocabulary_term", path = "/api/v1/vocabularies/{vocabulary}", tag = "cases", params(("vocabulary" = String, Path)),
     request_body = NewTerm,
     responses((status = 201, body = Term), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn add_term(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::VocabularyManage>,
     vocabulary: web::Path<String>,
     body: JsonObject<NewTerm>,
@@ -59,11 +58,11 @@ pub async fn add_term(
     Ok(HttpResponse::Created().json(term))
 }
 
-/// Open a case; a non-admin creator becomes its lead. Permission: `case.create`.
+/// Open a case; a non-admin creator becomes its lead.
 #[utoipa::path(post, operation_id = "create_case", path = "/api/v1/cases", tag = "cases", request_body = NewCase,
     responses((status = 201, body = CaseView), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn create(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseCreate>,
     body: JsonObject<NewCase>,
 ) -> Result<HttpResponse> {
@@ -72,12 +71,11 @@ pub async fn create(
     Ok(HttpResponse::Created().json(case))
 }
 
-/// The caller's cases (admins: every case, by reference and status only). Permission:
-/// `case.list`.
+/// The caller's cases (admins: every case, by reference and status only).
 #[utoipa::path(get, operation_id = "list_cases", path = "/api/v1/cases", tag = "cases", params(PageQuery),
     responses((status = 200, body = Page<CaseView>)), security(("bearer" = [])))]
 pub async fn list(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseList>,
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<CaseView>>> {
@@ -87,11 +85,11 @@ pub async fn list(
     Ok(web::Json(Page { items, total, limit, offset }))
 }
 
-/// One case (members only; others get 404). Permission: `case.read`.
+/// One case (members only; others get 404).
 #[utoipa::path(get, operation_id = "get_case", path = "/api/v1/cases/{id}", tag = "cases", params(("id" = Uuid, Path)),
     responses((status = 200, body = CaseView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn read(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<CaseView>> {
@@ -99,12 +97,12 @@ pub async fn read(
     Ok(web::Json(state.tx(move |c, k| cases::get(c, k, &p, id)).await?))
 }
 
-/// Change title, description or status (the case lead). Permission: `case.update`.
+/// Change title, description or status (the case lead).
 #[utoipa::path(patch, operation_id = "update_case", path = "/api/v1/cases/{id}", tag = "cases", params(("id" = Uuid, Path)), request_body = CaseUpdate,
     responses((status = 200, body = CaseView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseUpdate>,
     id: web::Path<Uuid>,
     body: JsonObject<CaseUpdate>,
@@ -113,12 +111,12 @@ pub async fn update(
     Ok(web::Json(state.tx(move |c, k| cases::update(c, k, &p, id, &body)).await?))
 }
 
-/// Who is in the case: admins (who manage membership) for any case, others for their
-/// own cases only. Names and roles, no content. Permission: `case.members_read`.
+/// Who is in the case: admins (who manage membership) for any case, others for their own
+/// cases only. Names and roles, no content.
 #[utoipa::path(get, operation_id = "list_case_members", path = "/api/v1/cases/{id}/members", tag = "cases", params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, body = Page<Member>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn members(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseMembersRead>,
     id: web::Path<Uuid>,
     page: web::Query<PageQuery>,
@@ -128,13 +126,13 @@ pub async fn members(
     Ok(web::Json(Page::slice(state.db.transaction(move |c| cases::members(c, &p, id)).await?, page)))
 }
 
-/// Add a member or change their role in the case. Permission: `case.manage`.
+/// Add a member or change their role in the case.
 #[utoipa::path(post, operation_id = "add_case_member", path = "/api/v1/cases/{id}/members", tag = "cases", params(("id" = Uuid, Path)), request_body = NewMember,
     responses((status = 200, body = Page<Member>, description = "Every member (the first page of the list)"),
         (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn add_member(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseManage>,
     id: web::Path<Uuid>,
     body: JsonObject<NewMember>,
@@ -144,12 +142,12 @@ pub async fn add_member(
     Ok(web::Json(Page::slice(members, (PageQuery::MAX_LIMIT, 0))))
 }
 
-/// Remove a member from the case. Permission: `case.manage`.
+/// Remove a member from the case.
 #[utoipa::path(delete, operation_id = "remove_case_member", path = "/api/v1/cases/{id}/members/{user_id}", tag = "cases",
     params(("id" = Uuid, Path), ("user_id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn remove_member(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseManage>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse> {

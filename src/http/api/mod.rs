@@ -11,81 +11,100 @@ pub mod system;
 pub mod testimonies;
 pub mod users;
 
-use actix_web::web;
 use serde::{Deserialize, Serialize};
 
+use super::registry::Registry;
 use crate::error::{Error, FieldError, Result};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/openapi.json").get(super::openapi::document))
-        .service(web::resource("/auth/login").post(auth::login))
-        .service(web::resource("/auth/logout").post(auth::logout))
-        .service(web::resource("/auth/me").get(auth::me))
-        .service(web::resource("/auth/password").post(auth::change_password))
-        .service(web::resource("/auth/totp/enrol").post(auth::totp_enrol))
-        .service(web::resource("/auth/totp/confirm").post(auth::totp_confirm))
-        .service(web::resource("/users").get(users::list).post(users::create))
-        .service(web::resource("/users/{id}").get(users::read))
-        .service(web::resource("/users/{id}/disable").post(users::disable))
-        .service(web::resource("/users/{id}/enable").post(users::enable))
-        .service(web::resource("/users/{id}/password").post(users::reset_password))
-        .service(web::resource("/users/{id}/role").put(users::change_role))
-        .service(web::resource("/roles").get(roles::list))
-        .service(web::resource("/roles/{role}").put(roles::update))
-        .service(web::resource("/audit").get(audit::list))
-        .service(web::resource("/audit/entries/{seq}/proof").get(audit::proof))
-        .service(web::resource("/audit/checkpoint").get(audit::checkpoint))
-        .service(web::resource("/audit/consistency").get(audit::consistency))
-        .service(web::resource("/audit/custody/{target_type}/{target_id}").get(audit::custody))
-        .service(web::resource("/vocabularies").get(cases::vocabularies))
-        .service(web::resource("/vocabularies/{vocabulary}").post(cases::add_term))
-        .service(web::resource("/cases").get(cases::list).post(cases::create))
-        .service(web::resource("/cases/{id}").get(cases::read).patch(cases::update))
-        .service(web::resource("/cases/{id}/members").get(cases::members).post(cases::add_member))
-        .service(web::resource("/cases/{id}/members/{user_id}").delete(cases::remove_member))
-        .service(web::resource("/cases/{id}/persons").get(records::list_persons).post(records::create_person))
-        .service(web::resource("/cases/{id}/units").get(records::list_units).post(records::create_unit))
-        .service(web::resource("/cases/{id}/places").get(records::list_places).post(records::create_place))
-        .service(
-            web::resource("/cases/{id}/incidents")
-                .get(records::list_incidents)
-                .post(records::create_incident),
-        )
-        .service(web::resource("/cases/{id}/testimonies").get(testimonies::list).post(testimonies::create))
-        .service(web::resource("/cases/{id}/bundles").get(bundles::list).post(bundles::create))
-        .service(
-            web::resource("/cases/{id}/bundles/{bundle_id}").get(bundles::status).delete(bundles::delete),
-        )
-        .service(web::resource("/cases/{id}/bundles/{bundle_id}/download").get(bundles::download))
-        .service(web::resource("/bundles/public-key").get(bundles::public_key))
-        .service(web::resource("/persons/{id}").get(records::read_person).patch(records::update_person))
-        .service(web::resource("/units/{id}").get(records::read_unit).put(records::update_unit))
-        .service(web::resource("/units/{id}/commanders").post(records::add_commander))
-        .service(web::resource("/places/{id}").get(records::read_place).put(records::update_place))
-        .service(web::resource("/incidents/{id}").get(records::read_incident).put(records::update_incident))
-        .service(web::resource("/incidents/{id}/attachments").post(testimonies::upload_to_incident))
-        .service(web::resource("/incidents/{id}/involvements").post(records::add_involvement))
-        .service(
-            web::resource("/testimonies/{id}")
-                .get(testimonies::read)
-                .put(testimonies::update)
-                .delete(testimonies::discard),
-        )
-        .service(web::resource("/testimonies/{id}/seal").post(testimonies::seal))
-        .service(web::resource("/testimonies/{id}/versions").post(testimonies::correct))
-        .service(web::resource("/testimonies/{id}/consent/withdraw").post(testimonies::withdraw_consent))
-        .service(web::resource("/testimonies/{id}/incidents").post(testimonies::link_incident))
-        .service(web::resource("/testimonies/{id}/attachments").post(testimonies::upload))
-        .service(web::resource("/attachments/{id}").get(testimonies::attachment))
-        .service(web::resource("/attachments/{id}/content").get(testimonies::download))
-        .service(web::resource("/search").post(search::search))
-        .service(web::resource("/system/status").get(system::status))
-        .service(web::resource("/system/keys").get(system::keys))
-        .service(web::resource("/system/unseal").post(system::unseal))
-        .service(web::resource("/system/seal").post(system::seal))
-        .service(web::resource("/system/keys/rotate").post(system::rotate))
-        .service(web::resource("/system/keys/rewrap").post(system::rewrap));
+/// Every operation of `/api/v1`, each with its handler, its OpenAPI annotation and (read
+/// from the handler's `Allowed<A>`) its permission; `public` ones need no session.
+pub fn operations(r: &mut Registry) {
+    register! { r;
+        public system::healthz,
+        public system::readyz,
+        public auth::login,
+        op auth::logout,
+        op auth::me,
+        op auth::change_password,
+        op auth::totp_enrol,
+        op auth::totp_confirm,
+        op users::list,
+        op users::create,
+        op users::read,
+        op users::disable,
+        op users::enable,
+        op users::reset_password,
+        op users::change_role,
+        op roles::list,
+        op roles::update,
+        op audit::list,
+        op audit::proof,
+        op audit::checkpoint,
+        op audit::consistency,
+        op audit::custody,
+        op cases::vocabularies,
+        op cases::add_term,
+        op cases::list,
+        op cases::create,
+        op cases::read,
+        op cases::update,
+        op cases::members,
+        op cases::add_member,
+        op cases::remove_member,
+        op records::list_persons,
+        op records::create_person,
+        op records::list_units,
+        op records::create_unit,
+        op records::list_places,
+        op records::create_place,
+        op records::list_incidents,
+        op records::create_incident,
+        op testimonies::list,
+        op testimonies::create,
+        op bundles::list,
+        op bundles::create,
+        op bundles::status,
+        op bundles::delete,
+        op bundles::download,
+        op bundles::public_key,
+        op records::read_person,
+        op records::update_person,
+        op records::read_unit,
+        op records::update_unit,
+        op records::add_commander,
+        op records::read_place,
+        op records::update_place,
+        op records::read_incident,
+        op records::update_incident,
+        op testimonies::upload_to_incident,
+        op records::add_involvement,
+        op testimonies::read,
+        op testimonies::update,
+        op testimonies::discard,
+        op testimonies::seal,
+        op testimonies::correct,
+        op testimonies::withdraw_consent,
+        op testimonies::link_incident,
+        op testimonies::upload,
+        op testimonies::attachment,
+        op testimonies::download,
+        op search::search,
+        op system::status,
+        op system::keys,
+        op system::unseal,
+        op system::seal,
+        op system::rotate,
+        op system::rewrap,
+    }
 }
+
+/// `op module::handler` registers the handler with its `#[utoipa::path]` description.
+macro_rules! register {
+    ($r:ident; $($kind:ident $module:ident :: $handler:ident,)*) => {
+        pastey::paste! { $( $r.$kind($module::[<__path_ $handler>], $module::$handler); )* }
+    };
+}
+use register;
 
 /// `?limit=&offset=`; limit defaults to 50 and may not exceed 200.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -5,23 +5,23 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{Page, PageQuery};
-use crate::auth::policy::act;
+use crate::access::Allowed;
+use crate::access::policy::act;
 use crate::cases::incidents::{self, IncidentView, NewIncident, NewInvolvement};
 use crate::cases::persons::{self, NewPerson, PersonKind, PersonUpdate, PersonView};
 use crate::cases::places::{self, NewPlace, PlaceView};
 use crate::cases::units::{self, NewCommander, NewUnit, UnitRef, UnitView};
 use crate::error::Result;
-use crate::http::extract::Allowed;
 use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
-use crate::startup::AppState;
+use crate::services::Services;
 
-/// Record a victim, witness or perpetrator in a case. Permission: `record.write`.
+/// Record a victim, witness or perpetrator in a case.
 #[utoipa::path(post, operation_id = "create_person", path = "/api/v1/cases/{id}/persons", tag = "records", params(("id" = Uuid, Path)), request_body = NewPerson,
     responses((status = 201, body = PersonView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create_person(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
     body: JsonObject<NewPerson>,
@@ -42,12 +42,11 @@ pub struct PersonQuery {
     pub offset: Option<i64>,
 }
 
-/// Persons of a case (identity withheld where the reader may not see it). Permission:
-/// `case.read`.
+/// Persons of a case (identity withheld where the reader may not see it).
 #[utoipa::path(get, operation_id = "list_persons", path = "/api/v1/cases/{id}/persons", tag = "records", params(("id" = Uuid, Path), PersonQuery),
     responses((status = 200, body = Page<PersonView>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list_persons(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
     q: web::Query<PersonQuery>,
@@ -59,12 +58,11 @@ pub async fn list_persons(
     Ok(web::Json(Page { items, total, limit, offset }))
 }
 
-/// One person; for a perpetrator, every incident and supporting testimony. Permission:
-/// `case.read`.
+/// One person; for a perpetrator, every incident and supporting testimony.
 #[utoipa::path(get, operation_id = "get_person", path = "/api/v1/persons/{id}", tag = "records", params(("id" = Uuid, Path)),
     responses((status = 200, body = PersonView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn read_person(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<PersonView>> {
@@ -73,13 +71,13 @@ pub async fn read_person(
 }
 
 /// Edit a person (identity and contact of a victim or witness: the case lead and the
-/// recorder only). Permission: `record.write`.
+/// recorder only).
 #[utoipa::path(patch, operation_id = "update_person", path = "/api/v1/persons/{id}", tag = "records", params(("id" = Uuid, Path)), request_body = PersonUpdate,
     responses((status = 200, body = PersonView), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update_person(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
     body: JsonObject<PersonUpdate>,
@@ -88,12 +86,12 @@ pub async fn update_person(
     Ok(web::Json(state.tx(move |c, k| persons::update(c, k, &p, id, &body)).await?))
 }
 
-/// Record a unit or organisation. Permission: `record.write`.
+/// Record a unit or organisation.
 #[utoipa::path(post, operation_id = "create_unit", path = "/api/v1/cases/{id}/units", tag = "records", params(("id" = Uuid, Path)), request_body = NewUnit,
     responses((status = 201, body = UnitView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create_unit(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
     body: JsonObject<NewUnit>,
@@ -103,11 +101,11 @@ pub async fn create_unit(
     Ok(HttpResponse::Created().json(unit))
 }
 
-/// Units of a case. Permission: `case.read`.
+/// Units of a case.
 #[utoipa::path(get, operation_id = "list_units", path = "/api/v1/cases/{id}/units", tag = "records", params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, body = Page<UnitRef>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list_units(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
     page: web::Query<PageQuery>,
@@ -119,11 +117,11 @@ pub async fn list_units(
 }
 
 /// A unit with its chain of command, sub-units, commanders and the incidents of its
-/// members. Permission: `case.read`.
+/// members.
 #[utoipa::path(get, operation_id = "get_unit", path = "/api/v1/units/{id}", tag = "records", params(("id" = Uuid, Path)),
     responses((status = 200, body = UnitView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn read_unit(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<UnitView>> {
@@ -131,13 +129,12 @@ pub async fn read_unit(
     Ok(web::Json(state.tx(move |c, k| units::get(c, k, &p, id)).await?))
 }
 
-/// Rename a unit or move it in the chain of command (never under itself). Permission:
-/// `record.write`.
+/// Rename a unit or move it in the chain of command (never under itself).
 #[utoipa::path(put, operation_id = "replace_unit", path = "/api/v1/units/{id}", tag = "records", params(("id" = Uuid, Path)), request_body = NewUnit,
     responses((status = 200, body = UnitView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update_unit(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
     body: JsonObject<NewUnit>,
@@ -146,13 +143,13 @@ pub async fn update_unit(
     Ok(web::Json(state.tx(move |c, k| units::update(c, k, &p, id, &body)).await?))
 }
 
-/// Record a commander of a unit over a period. Permission: `case.link`.
+/// Record a commander of a unit over a period.
 #[utoipa::path(post, operation_id = "add_unit_commander", path = "/api/v1/units/{id}/commanders", tag = "records", params(("id" = Uuid, Path)),
     request_body = NewCommander,
     responses((status = 200, body = UnitView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn add_commander(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseLink>,
     id: web::Path<Uuid>,
     body: JsonObject<NewCommander>,
@@ -161,13 +158,12 @@ pub async fn add_commander(
     Ok(web::Json(state.tx(move |c, k| units::add_commander(c, k, &p, id, &body)).await?))
 }
 
-/// Record a place (a detention facility, a police station, …). Permission:
-/// `record.write`.
+/// Record a place (a detention facility, a police station, …).
 #[utoipa::path(post, operation_id = "create_place", path = "/api/v1/cases/{id}/places", tag = "records", params(("id" = Uuid, Path)), request_body = NewPlace,
     responses((status = 201, body = PlaceView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create_place(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
     body: JsonObject<NewPlace>,
@@ -177,11 +173,11 @@ pub async fn create_place(
     Ok(HttpResponse::Created().json(place))
 }
 
-/// Places of a case. Permission: `case.read`.
+/// Places of a case.
 #[utoipa::path(get, operation_id = "list_places", path = "/api/v1/cases/{id}/places", tag = "records", params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, body = Page<PlaceView>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list_places(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
     page: web::Query<PageQuery>,
@@ -192,11 +188,11 @@ pub async fn list_places(
     Ok(web::Json(Page { items, total, limit, offset }))
 }
 
-/// One place. Permission: `case.read`.
+/// One place.
 #[utoipa::path(get, operation_id = "get_place", path = "/api/v1/places/{id}", tag = "records", params(("id" = Uuid, Path)),
     responses((status = 200, body = PlaceView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn read_place(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<PlaceView>> {
@@ -204,12 +200,12 @@ pub async fn read_place(
     Ok(web::Json(state.tx(move |c, k| places::get(c, k, &p, id)).await?))
 }
 
-/// Replace a place's type and details. Permission: `record.write`.
+/// Replace a place's type and details.
 #[utoipa::path(put, operation_id = "replace_place", path = "/api/v1/places/{id}", tag = "records", params(("id" = Uuid, Path)), request_body = NewPlace,
     responses((status = 200, body = PlaceView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update_place(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
     body: JsonObject<NewPlace>,
@@ -218,14 +214,13 @@ pub async fn update_place(
     Ok(web::Json(state.tx(move |c, k| places::update(c, k, &p, id, &body)).await?))
 }
 
-/// Record an incident: what was done, when, where and to whom. Permission:
-/// `record.write`.
+/// Record an incident: what was done, when, where and to whom.
 #[utoipa::path(post, operation_id = "create_incident", path = "/api/v1/cases/{id}/incidents", tag = "records", params(("id" = Uuid, Path)),
     request_body = NewIncident,
     responses((status = 201, body = IncidentView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create_incident(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
     body: JsonObject<NewIncident>,
@@ -235,11 +230,11 @@ pub async fn create_incident(
     Ok(HttpResponse::Created().json(incident))
 }
 
-/// Incidents of a case. Permission: `case.read`.
+/// Incidents of a case.
 #[utoipa::path(get, operation_id = "list_incidents", path = "/api/v1/cases/{id}/incidents", tag = "records", params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, body = Page<IncidentView>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list_incidents(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
     page: web::Query<PageQuery>,
@@ -250,11 +245,11 @@ pub async fn list_incidents(
     Ok(web::Json(Page { items, total, limit, offset }))
 }
 
-/// One incident with its victims, involvements and testimonies. Permission: `case.read`.
+/// One incident with its victims, involvements and testimonies.
 #[utoipa::path(get, operation_id = "get_incident", path = "/api/v1/incidents/{id}", tag = "records", params(("id" = Uuid, Path)),
     responses((status = 200, body = IncidentView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn read_incident(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<IncidentView>> {
@@ -263,12 +258,12 @@ pub async fn read_incident(
 }
 
 /// Replace an incident's facts: act, methods, dates, place, description, victims
-/// (involvements and links stay). Permission: `record.write`.
+/// (involvements and links stay).
 #[utoipa::path(put, operation_id = "replace_incident", path = "/api/v1/incidents/{id}", tag = "records", params(("id" = Uuid, Path)), request_body = NewIncident,
     responses((status = 200, body = IncidentView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update_incident(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
     body: JsonObject<NewIncident>,
@@ -278,13 +273,13 @@ pub async fn update_incident(
 }
 
 /// Record a person's or unit's involvement in an incident, with the testimonies that
-/// support it. Permission: `case.link`.
+/// support it.
 #[utoipa::path(post, operation_id = "add_involvement", path = "/api/v1/incidents/{id}/involvements", tag = "records", params(("id" = Uuid, Path)),
     request_body = NewInvolvement,
     responses((status = 200, body = IncidentView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn add_involvement(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseLink>,
     id: web::Path<Uuid>,
     body: JsonObject<NewInvolvement>,

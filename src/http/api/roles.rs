@@ -4,21 +4,21 @@ use actix_web::web;
 use serde::Deserialize;
 
 use super::{Page, PageQuery};
+use crate::access::Allowed;
+use crate::access::policy::act;
 use crate::audit::Actor;
-use crate::auth::policy::act;
 use crate::auth::service::RolePolicy;
 use crate::domain::Role;
 use crate::error::Result;
-use crate::http::extract::Allowed;
 use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
-use crate::startup::AppState;
+use crate::services::Services;
 
-/// Each role and whether it must use a second factor. Permission: `role_policy.read`.
+/// Each role and whether it must use a second factor.
 #[utoipa::path(get, operation_id = "list_role_policies", path = "/api/v1/roles", tag = "roles", params(PageQuery),
     responses((status = 200, body = Page<RolePolicy>)), security(("bearer" = [])))]
 pub async fn list(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     _who: Allowed<act::RolePolicyRead>,
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<RolePolicy>>> {
@@ -32,13 +32,13 @@ pub struct UpdateRolePolicy {
     pub totp_required: bool,
 }
 
-/// Require (or stop requiring) a second factor for a role. Users of that role without
-/// one can then only enrol it. Permission: `role_policy.update`.
+/// Require (or stop requiring) a second factor for a role. Users of that role without one
+/// can then only enrol it.
 #[utoipa::path(put, operation_id = "replace_role_policy", path = "/api/v1/roles/{role}", tag = "roles", params(("role" = Role, Path)),
     request_body = UpdateRolePolicy,
     responses((status = 200, body = RolePolicy), (status = 400, body = Problem)), security(("bearer" = [])))]
 pub async fn update(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::RolePolicyUpdate>,
     role: web::Path<Role>,
     body: JsonObject<UpdateRolePolicy>,

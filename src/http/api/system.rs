@@ -4,14 +4,14 @@ use actix_web::{HttpResponse, web};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+use crate::access::Allowed;
+use crate::access::policy::act;
 use crate::audit::Actor;
-use crate::auth::policy::act;
 use crate::error::{Error, FieldError, Result};
-use crate::http::extract::Allowed;
 use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
 use crate::keys::KeyStatus;
-use crate::startup::AppState;
+use crate::services::Services;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Health {
@@ -27,7 +27,7 @@ pub async fn healthz() -> web::Json<Health> {
 /// Readiness: the database answers and the keys are loaded. Public.
 #[utoipa::path(get, operation_id = "get_readiness", path = "/readyz", tag = "system",
     responses((status = 200, body = Health), (status = 503, body = Problem, description = "unavailable or sealed")))]
-pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse> {
+pub async fn readyz(state: web::Data<Services>) -> Result<HttpResponse> {
     if !state.db.is_reachable().await {
         return Err(Error::Unavailable);
     }
@@ -37,11 +37,11 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse> {
     Ok(HttpResponse::Ok().json(Health { status: "ready" }))
 }
 
-/// Key custody status: sealed or not, root source, KEK versions, rewrap backlog. Never
-/// a key. Permission: `key.manage`.
+/// Key custody status: sealed or not, root source, KEK versions, rewrap backlog. Never a
+/// key.
 #[utoipa::path(get, operation_id = "get_key_status", path = "/api/v1/system/keys", tag = "keys",
     responses((status = 200, body = KeyStatus)), security(("bearer" = [])))]
-pub async fn keys(state: web::Data<AppState>, _who: Allowed<act::KeyManage>) -> Result<web::Json<KeyStatus>> {
+pub async fn keys(state: web::Data<Services>, _who: Allowed<act::KeyManage>) -> Result<web::Json<KeyStatus>> {
     Ok(web::Json(state.keys.status().await?))
 }
 
@@ -56,15 +56,14 @@ pub struct Unseal {
     pub share: Option<SecretString>,
 }
 
-/// Unseal with the passphrase, or add one trustee share (the keys load once enough
-/// shares have arrived); an empty body re-reads a key file or environment key after an
-/// emergency seal. Wrong input answers `wrong_key` and is audited. Permission:
-/// `key.manage`.
+/// Unseal with the passphrase, or add one trustee share (the keys load once enough shares
+/// have arrived); an empty body re-reads a key file or environment key after an emergency
+/// seal. Wrong input answers `wrong_key` and is audited.
 #[utoipa::path(post, operation_id = "unseal", path = "/api/v1/system/unseal", tag = "keys", request_body = Unseal,
     responses((status = 200, body = KeyStatus), (status = 400, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn unseal(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::KeyManage>,
     body: JsonObject<Unseal>,
 ) -> Result<web::Json<KeyStatus>> {
@@ -84,21 +83,21 @@ pub async fn unseal(
     Ok(web::Json(status))
 }
 
-/// Drop every key from memory at once (the emergency button). Until unsealed, only
-/// sign-in, key status and unseal answer. Permission: `key.manage`.
+/// Drop every key from memory at once (the emergency button). Until unsealed, only sign-in,
+/// key status and unseal answer.
 #[utoipa::path(post, operation_id = "seal", path = "/api/v1/system/seal", tag = "keys",
     responses((status = 204), (status = 409, body = Problem)), security(("bearer" = [])))]
-pub async fn seal(state: web::Data<AppState>, who: Allowed<act::KeyManage>) -> Result<HttpResponse> {
+pub async fn seal(state: web::Data<Services>, who: Allowed<act::KeyManage>) -> Result<HttpResponse> {
     state.keys.seal(Actor::from(&who.principal)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// Make a new primary key-encryption key. Existing records keep opening under older
-/// versions until rewrapped. Permission: `key.manage`.
+/// versions until rewrapped.
 #[utoipa::path(post, operation_id = "rotate_keys", path = "/api/v1/system/keys/rotate", tag = "keys",
     responses((status = 200, body = KeyStatus)), security(("bearer" = [])))]
 pub async fn rotate(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::KeyManage>,
 ) -> Result<web::Json<KeyStatus>> {
     state.keys.rotate(Actor::from(&who.principal)).await?;
@@ -118,12 +117,12 @@ pub struct RewrapProgress {
     pub remaining: i64,
 }
 
-/// Rewrap one batch of record keys onto the primary KEK; call until `remaining` is 0
-/// (the CLI's `custodia keys rewrap` does, with a progress bar). Permission: `key.manage`.
+/// Rewrap one batch of record keys onto the primary KEK; call until `remaining` is 0 (the
+/// CLI's `custodia keys rewrap` does, with a progress bar).
 #[utoipa::path(post, operation_id = "rewrap_record_keys", path = "/api/v1/system/keys/rewrap", tag = "keys", request_body = Rewrap,
     responses((status = 200, body = RewrapProgress), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn rewrap(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::KeyManage>,
     body: JsonObject<Rewrap>,
 ) -> Result<web::Json<RewrapProgress>> {
@@ -144,11 +143,11 @@ pub struct Status {
     pub users: i64,
 }
 
-/// Version, database backend and counts. Permission: `system.status`.
+/// Version, database backend and counts.
 #[utoipa::path(get, operation_id = "get_system_status", path = "/api/v1/system/status", tag = "system",
     responses((status = 200, body = Status)), security(("bearer" = [])))]
 pub async fn status(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     _who: Allowed<act::SystemStatus>,
 ) -> Result<web::Json<Status>> {
     let (pending, users) = state

@@ -10,8 +10,9 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::{Page, PageQuery};
+use crate::access::Allowed;
+use crate::access::policy::act;
 use crate::audit::Actor;
-use crate::auth::policy::act;
 use crate::cases::attachments::{self, AttachmentView, CONTENT_FIELD, Stored, TABLE as ATTACHMENTS};
 use crate::cases::incidents::{self, IncidentView};
 use crate::cases::testimonies::{
@@ -20,19 +21,18 @@ use crate::cases::testimonies::{
 use crate::crypto::{Dek, FieldContext, SEGMENT_LEN, StreamEncryptor};
 use crate::error::{Error, Result};
 use crate::http::download::{self, Source};
-use crate::http::extract::Allowed;
 use crate::http::headers::RangeRequest;
 use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
-use crate::startup::AppState;
+use crate::services::Services;
 
-/// Record a testimony in a case, as a draft. Permission: `testimony.create`.
+/// Record a testimony in a case, as a draft.
 #[utoipa::path(post, operation_id = "create_testimony", path = "/api/v1/cases/{id}/testimonies", tag = "testimonies", params(("id" = Uuid, Path)),
     request_body = TestimonyInput,
     responses((status = 201, body = TestimonyView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::TestimonyCreate>,
     id: web::Path<Uuid>,
     body: JsonObject<TestimonyInput>,
@@ -42,12 +42,11 @@ pub async fn create(
     Ok(HttpResponse::Created().json(t))
 }
 
-/// The latest version of every testimony in a case (metadata only). Permission:
-/// `case.read`.
+/// The latest version of every testimony in a case (metadata only).
 #[utoipa::path(get, operation_id = "list_testimonies", path = "/api/v1/cases/{id}/testimonies", tag = "testimonies", params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, body = Page<TestimonySummary>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
     page: web::Query<PageQuery>,
@@ -58,11 +57,11 @@ pub async fn list(
     Ok(web::Json(Page { items, total, limit, offset }))
 }
 
-/// One version of a testimony. Audited. Permission: `case.read`.
+/// One version of a testimony. Audited.
 #[utoipa::path(get, operation_id = "get_testimony", path = "/api/v1/testimonies/{id}", tag = "testimonies", params(("id" = Uuid, Path)),
     responses((status = 200, body = TestimonyView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn read(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<TestimonyView>> {
@@ -70,15 +69,14 @@ pub async fn read(
     Ok(web::Json(testimonies::audited(&state, p, id).await?))
 }
 
-/// Replace a draft (its author only). A sealed testimony answers 409. Permission:
-/// `testimony.create`.
+/// Replace a draft (its author only). A sealed testimony answers 409.
 #[utoipa::path(put, operation_id = "replace_testimony_draft", path = "/api/v1/testimonies/{id}", tag = "testimonies", params(("id" = Uuid, Path)),
     request_body = TestimonyInput,
     responses((status = 200, body = TestimonyView), (status = 403, body = Problem), (status = 409, body = Problem),
         (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::TestimonyCreate>,
     id: web::Path<Uuid>,
     body: JsonObject<TestimonyInput>,
@@ -87,14 +85,14 @@ pub async fn update(
     Ok(web::Json(state.tx(move |c, k| testimonies::update(c, k, &p, id, &body)).await?))
 }
 
-/// Discard a draft (its author only): the row is deleted and its key destroyed, so no
-/// copy of its ciphertext (WAL, backups) can be opened again; its attachments go too.
-/// A sealed testimony answers 409. Permission: `testimony.create`.
+/// Discard a draft (its author only): the row is deleted and its key destroyed, so no copy
+/// of its ciphertext (WAL, backups) can be opened again; its attachments go too. A sealed
+/// testimony answers 409.
 #[utoipa::path(delete, operation_id = "discard_testimony_draft", path = "/api/v1/testimonies/{id}", tag = "testimonies", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn discard(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::TestimonyCreate>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
@@ -106,12 +104,11 @@ pub async fn discard(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Seal a draft: its digest is recorded and it never changes again. Permission:
-/// `testimony.create`.
+/// Seal a draft: its digest is recorded and it never changes again.
 #[utoipa::path(post, operation_id = "seal_testimony", path = "/api/v1/testimonies/{id}/seal", tag = "testimonies", params(("id" = Uuid, Path)),
     responses((status = 200, body = TestimonyView), (status = 409, body = Problem)), security(("bearer" = [])))]
 pub async fn seal(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::TestimonyCreate>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<TestimonyView>> {
@@ -120,13 +117,12 @@ pub async fn seal(
 }
 
 /// Correct a sealed testimony: a new version, sealed at once; earlier versions remain.
-/// Permission: `testimony.create`.
 #[utoipa::path(post, operation_id = "correct_testimony", path = "/api/v1/testimonies/{id}/versions", tag = "testimonies", params(("id" = Uuid, Path)),
     request_body = Correction,
     responses((status = 201, body = TestimonyView), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn correct(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::TestimonyCreate>,
     id: web::Path<Uuid>,
     body: JsonObject<Correction>,
@@ -136,13 +132,12 @@ pub async fn correct(
     Ok(HttpResponse::Created().json(t))
 }
 
-/// Record that the witness withdrew consent (the author or case lead). Permission:
-/// `testimony.create`.
+/// Record that the witness withdrew consent (the author or case lead).
 #[utoipa::path(post, operation_id = "withdraw_testimony_consent", path = "/api/v1/testimonies/{id}/consent/withdraw", tag = "testimonies", params(("id" = Uuid, Path)),
     request_body = Withdrawal,
     responses((status = 200, body = TestimonyView), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn withdraw_consent(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::TestimonyCreate>,
     id: web::Path<Uuid>,
     body: JsonObject<Withdrawal>,
@@ -157,13 +152,13 @@ pub struct LinkIncident {
     pub incident_id: Uuid,
 }
 
-/// Link the testimony to an incident it describes (same case). Permission: `testimony.link`.
+/// Link the testimony to an incident it describes (same case).
 #[utoipa::path(post, operation_id = "link_testimony_to_incident", path = "/api/v1/testimonies/{id}/incidents", tag = "testimonies", params(("id" = Uuid, Path)),
     request_body = LinkIncident,
     responses((status = 200, body = IncidentView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn link_incident(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::TestimonyLink>,
     id: web::Path<Uuid>,
     body: JsonObject<LinkIncident>,
@@ -179,7 +174,7 @@ enum Chunk {
 
 /// Upload an attachment: the raw file as the body, its media type as `Content-Type`, its
 /// original name percent-encoded in `X-Filename`. Streamed and encrypted as it arrives;
-/// nothing is recorded unless the whole file arrives. Permission: `testimony.create`.
+/// nothing is recorded unless the whole file arrives.
 #[utoipa::path(post, operation_id = "upload_testimony_attachment", path = "/api/v1/testimonies/{id}/attachments", tag = "testimonies", params(("id" = Uuid, Path),
         ("X-Filename" = Option<String>, Header, description = "The file's original name, percent-encoded UTF-8")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
@@ -187,7 +182,7 @@ enum Chunk {
         (status = 413, body = Problem)),
     security(("bearer" = [])))]
 pub async fn upload(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::TestimonyCreate>,
     req: HttpRequest,
     id: web::Path<Uuid>,
@@ -202,7 +197,7 @@ pub async fn upload(
 }
 
 /// Upload a file about an incident (photos of injuries, a medical report), as for a
-/// testimony. Permission: `record.write`.
+/// testimony.
 #[utoipa::path(post, operation_id = "upload_incident_attachment", path = "/api/v1/incidents/{id}/attachments", tag = "testimonies", params(("id" = Uuid, Path),
         ("X-Filename" = Option<String>, Header, description = "The file's original name, percent-encoded UTF-8")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
@@ -210,7 +205,7 @@ pub async fn upload(
         (status = 413, body = Problem)),
     security(("bearer" = [])))]
 pub async fn upload_to_incident(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::RecordWrite>,
     req: HttpRequest,
     id: web::Path<Uuid>,
@@ -226,7 +221,7 @@ pub async fn upload_to_incident(
 
 /// Streams an authorised upload into the blob store and records it.
 async fn receive(
-    state: &AppState,
+    state: &Services,
     req: &HttpRequest,
     payload: web::Payload,
     p: crate::auth::Principal,
@@ -243,7 +238,7 @@ async fn receive(
 /// a multipart form from the pages): encrypted as it arrives, bounded in memory, and
 /// recorded only if all of it arrived and was written.
 pub(crate) async fn store_upload<S, E>(
-    state: &AppState,
+    state: &Services,
     mut body: S,
     declared: Option<u64>,
     media_type: String,
@@ -391,11 +386,11 @@ pub(crate) fn clean_filename(name: &str) -> String {
     if clean.is_empty() { "attachment".into() } else { clean }
 }
 
-/// An attachment's metadata. Audited. Permission: `case.read`.
+/// An attachment's metadata. Audited.
 #[utoipa::path(get, operation_id = "get_attachment", path = "/api/v1/attachments/{id}", tag = "testimonies", params(("id" = Uuid, Path)),
     responses((status = 200, body = AttachmentView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn attachment(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AttachmentView>> {
@@ -403,18 +398,18 @@ pub async fn attachment(
     Ok(web::Json(state.tx(move |c, k| attachments::get(c, k, &p, id)).await?))
 }
 
-/// Download an attachment in its original form: decrypted as it streams, the whole
-/// file checked against its recorded SHA-256, or one byte range. The file's first
-/// segment is authenticated before the status is sent, so a damaged file answers 500
-/// `integrity_error`; damage further in cuts the connection short of `Content-Length`
-/// and is audited. A range outside the file answers 416; several ranges, the whole
-/// file. Audited. Permission: `case.read`.
+/// Download an attachment in its original form: decrypted as it streams, the whole file
+/// checked against its recorded SHA-256, or one byte range. The file's first segment is
+/// authenticated before the status is sent, so a damaged file answers 500
+/// `integrity_error`; damage further in cuts the connection short of `Content-Length` and
+/// is audited. A range outside the file answers 416; several ranges, the whole file.
+/// Audited.
 #[utoipa::path(get, operation_id = "download_attachment", path = "/api/v1/attachments/{id}/content", tag = "testimonies", params(("id" = Uuid, Path)),
     responses((status = 200, description = "the file"), (status = 206, description = "a range of the file"),
         (status = 404, body = Problem), (status = 416, body = Problem)),
     security(("bearer" = [])))]
 pub async fn download(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     req: HttpRequest,
     id: web::Path<Uuid>,

@@ -6,15 +6,15 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{Page, PageQuery};
+use crate::access::Allowed;
+use crate::access::policy::act;
 use crate::audit::Actor;
-use crate::auth::policy::act;
 use crate::auth::service::UserView;
 use crate::domain::Role;
 use crate::error::Result;
-use crate::http::extract::Allowed;
 use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
-use crate::startup::AppState;
+use crate::services::Services;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -25,12 +25,12 @@ pub struct CreateUser {
     pub role: Role,
 }
 
-/// Create a user. Permission: `user.create`.
+/// Create a user.
 #[utoipa::path(post, operation_id = "create_user", path = "/api/v1/users", tag = "users", request_body = CreateUser,
     responses((status = 201, body = UserView), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::UserCreate>,
     body: JsonObject<CreateUser>,
 ) -> Result<HttpResponse> {
@@ -40,12 +40,12 @@ pub async fn create(
     Ok(HttpResponse::Created().json(user))
 }
 
-/// List users, by username. Permission: `user.list`.
+/// List users, by username.
 #[utoipa::path(get, operation_id = "list_users", path = "/api/v1/users", tag = "users", params(PageQuery),
     responses((status = 200, body = Page<UserView>), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     _who: Allowed<act::UserList>,
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<UserView>>> {
@@ -54,34 +54,34 @@ pub async fn list(
     Ok(web::Json(Page { items, total, limit, offset }))
 }
 
-/// One user. Permission: `user.read`.
+/// One user.
 #[utoipa::path(get, operation_id = "get_user", path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)),
     responses((status = 200, body = UserView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn read(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     _who: Allowed<act::UserRead>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<UserView>> {
     Ok(web::Json(state.auth.get_user(id.into_inner()).await?))
 }
 
-/// Disable a user; their sessions end at once. Permission: `user.disable`.
+/// Disable a user; their sessions end at once.
 #[utoipa::path(post, operation_id = "disable_user", path = "/api/v1/users/{id}/disable", tag = "users", params(("id" = Uuid, Path)),
     responses((status = 200, body = UserView), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn disable(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::UserDisable>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<UserView>> {
     Ok(web::Json(state.auth.set_disabled(Actor::from(&who.principal), id.into_inner(), true).await?))
 }
 
-/// Enable a disabled user. Permission: `user.disable`.
+/// Enable a disabled user.
 #[utoipa::path(post, operation_id = "enable_user", path = "/api/v1/users/{id}/enable", tag = "users", params(("id" = Uuid, Path)),
     responses((status = 200, body = UserView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn enable(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::UserDisable>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<UserView>> {
@@ -95,13 +95,13 @@ pub struct ResetPassword {
     pub password: SecretString,
 }
 
-/// Set a new password for a user; their sessions end. Permission: `user.reset_password`.
+/// Set a new password for a user; their sessions end.
 #[utoipa::path(post, operation_id = "reset_user_password", path = "/api/v1/users/{id}/password", tag = "users", params(("id" = Uuid, Path)),
     request_body = ResetPassword,
     responses((status = 200, body = UserView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn reset_password(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::UserResetPassword>,
     id: web::Path<Uuid>,
     body: JsonObject<ResetPassword>,
@@ -119,13 +119,13 @@ pub struct ChangeRole {
     pub role: Role,
 }
 
-/// Change a user's role; their sessions end. Permission: `user.change_role`.
+/// Change a user's role; their sessions end.
 #[utoipa::path(put, operation_id = "change_user_role", path = "/api/v1/users/{id}/role", tag = "users", params(("id" = Uuid, Path)),
     request_body = ChangeRole,
     responses((status = 200, body = UserView), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn change_role(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::UserChangeRole>,
     id: web::Path<Uuid>,
     body: JsonObject<ChangeRole>,

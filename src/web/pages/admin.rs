@@ -12,11 +12,11 @@ use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use crate::auth::policy::act;
+use crate::access::Allowed;
+use crate::access::policy::act;
 use crate::domain::Role;
 use crate::error::{Error, Result};
-use crate::http::extract::Allowed;
-use crate::startup::AppState;
+use crate::services::Services;
 use crate::web::Ctx;
 use crate::web::layout::{self, Nav, notice};
 
@@ -117,7 +117,7 @@ fn parse_role(raw: &str) -> Result<Role> {
 // ---- Overview ------------------------------------------------------------------------
 
 async fn overview(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     _who: Allowed<act::SystemStatus>,
     ctx: Ctx,
 ) -> Result<HttpResponse> {

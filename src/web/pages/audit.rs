@@ -12,12 +12,12 @@ use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
 
 use super::admin::pager;
+use crate::access::Allowed;
+use crate::access::policy::act;
 use crate::audit::query::{self, ActorName, EntryProof, Filter, ProofCheck};
 use crate::audit::{Actor, StoredEntry};
-use crate::auth::policy::act;
 use crate::error::{Error, FieldError, Result};
-use crate::http::extract::Allowed;
-use crate::startup::AppState;
+use crate::services::Services;
 use crate::web::Ctx;
 use crate::web::layout::{self, Nav, field, form_errors};
 
@@ -118,7 +118,7 @@ impl LogQuery {
 }
 
 async fn log(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::AuditRead>,
     ctx: Ctx,
     q: web::Query<LogQuery>,
@@ -319,7 +319,7 @@ fn verdict(ctx: &Ctx, check: ProofCheck) -> Markup {
 }
 
 async fn custody(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::AuditRead>,
     ctx: Ctx,
     path: web::Path<(String, String)>,
@@ -403,7 +403,7 @@ fn checkpoint_section(ctx: &Ctx, size: u64, root: &str, note: &str, key: &str) -
 }
 
 async fn entry(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     _who: Allowed<act::AuditRead>,
     ctx: Ctx,
     seq: web::Path<i64>,

@@ -7,10 +7,12 @@ use maud::html;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::auth::policy::act;
+use crate::access::Allowed;
+use crate::access::policy::act;
 use crate::error::{Error, Result};
-use crate::http::extract::{Allowed, client_ip};
-use crate::startup::AppState;
+use crate::http::Edge;
+use crate::http::extract::client_ip;
+use crate::services::Services;
 use crate::web::layout::{self, Nav, csrf_field, notice};
 use crate::web::session;
 use crate::web::{Ctx, Form, PublicForm};
@@ -132,14 +134,15 @@ struct LoginForm {
 /// Every sign-in mints a new session token (the old cookie, if any, is replaced), so
 /// a session id planted before sign-in is worthless after it.
 async fn login(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
+    edge: web::Data<Edge>,
     req: HttpRequest,
     ctx: Ctx,
     form: PublicForm<LoginForm>,
 ) -> Result<HttpResponse> {
     let f = form.0;
     let totp = f.totp.filter(|t| !t.trim().is_empty());
-    let client = client_ip(&req, state.trust_forwarded_for);
+    let client = client_ip(&req, edge.trust_forwarded_for);
     let username = f.username.chars().take(64).collect::<String>();
     let carry = Carry { next: f.next.filter(|n| local_path(n)), kept: f.kept.filter(|k| !k.is_empty()) };
     match state.auth.login(&f.username, SecretString::from(f.password), totp, client).await {
@@ -155,7 +158,7 @@ async fn login(
             };
             Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, target))
-                .cookie(session::session_cookie(s.token.expose_secret(), state.behind_tls))
+                .cookie(session::session_cookie(s.token.expose_secret(), edge.behind_tls))
                 .finish())
         }
         Err(
@@ -178,7 +181,7 @@ async fn login(
 
 /// Saves a form kept from an ended session, if it is this user's and not expired;
 /// returns the page of the draft it went to. Someone else signing in gets nothing.
-async fn restore(state: &AppState, s: &crate::auth::service::LoginSession, kept: &str) -> Option<String> {
+async fn restore(state: &Services, s: &crate::auth::service::LoginSession, kept: &str) -> Option<String> {
     let keyring = state.keys.keyring().ok()?;
     let form = crate::web::kept::open(&keyring, s.user.id, crate::store::now(), kept)?;
     let (principal, _) = state.auth.authenticate(s.token.expose_secret()).await.ok()?;
@@ -201,14 +204,15 @@ async fn keepalive(_who: Allowed<act::SelfManage>, _form: Form<Empty>) -> HttpRe
 }
 
 async fn logout(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
+    edge: web::Data<Edge>,
     who: Allowed<act::SelfManage>,
     _form: Form<Empty>,
 ) -> Result<HttpResponse> {
     state.auth.logout(&who.principal).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/login?out=1"))
-        .cookie(session::removal_cookie(state.behind_tls))
+        .cookie(session::removal_cookie(edge.behind_tls))
         .finish())
 }
 
@@ -217,7 +221,7 @@ async fn logout(
 /// failed, the script posts the form next, and the sign-in page keeps it for the user
 /// whose (now ended) session the cookie names.
 async fn lock(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::SelfManage>,
     _form: Form<Empty>,
 ) -> Result<HttpResponse> {
@@ -235,7 +239,13 @@ struct ExitForm {
 /// and the browser is always told to forget everything of this site and leave.
 /// `form-action 'self'` forbids redirecting a form to another site, so the page
 /// leaves by a meta refresh instead.
-async fn exit(state: web::Data<AppState>, req: HttpRequest, ctx: Ctx, body: web::Bytes) -> HttpResponse {
+async fn exit(
+    state: web::Data<Services>,
+    edge: web::Data<Edge>,
+    req: HttpRequest,
+    ctx: Ctx,
+    body: web::Bytes,
+) -> HttpResponse {
     let form: Option<ExitForm> = serde_html_form::from_bytes(&body).ok();
     let csrf = form.and_then(|f| f.csrf);
     if session::check_csrf(&req, csrf.as_deref()).is_ok()
@@ -258,7 +268,7 @@ async fn exit(state: web::Data<AppState>, req: HttpRequest, ctx: Ctx, body: web:
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header(("Clear-Site-Data", "\"cache\", \"cookies\", \"storage\""))
-        .cookie(session::removal_cookie(state.behind_tls))
+        .cookie(session::removal_cookie(edge.behind_tls))
         .body(page.into_string())
 }
 
@@ -282,7 +292,7 @@ async fn language(code: web::Path<String>, q: web::Query<Back>) -> Result<HttpRe
 }
 
 async fn account(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::SelfManage>,
     ctx: Ctx,
 ) -> Result<HttpResponse> {
@@ -362,7 +372,7 @@ struct PasswordForm {
 }
 
 async fn change_password(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::SelfManage>,
     ctx: Ctx,
     form: Form<PasswordForm>,
@@ -386,7 +396,7 @@ async fn change_password(
 }
 
 async fn totp_begin(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::SelfManage>,
     ctx: Ctx,
     _form: Form<Empty>,
@@ -403,7 +413,7 @@ struct CodeForm {
 }
 
 async fn totp_confirm(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::SelfManage>,
     ctx: Ctx,
     form: Form<CodeForm>,

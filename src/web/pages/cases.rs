@@ -7,8 +7,9 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::auth::see_other;
+use crate::access::Allowed;
+use crate::access::policy::{self, act};
 use crate::auth::Action;
-use crate::auth::policy::{self, act};
 use crate::cases::case::{self as cases, CaseStatus, CaseView, MemberRole, NewCase};
 use crate::cases::incidents::IncidentView;
 use crate::cases::persons::{PersonKind, PersonView};
@@ -17,8 +18,7 @@ use crate::cases::testimonies::{self, Status, TestimonySummary};
 use crate::cases::units::UnitRef;
 use crate::cases::{incidents, persons, places, units};
 use crate::error::{Error, FieldError, Result};
-use crate::http::extract::Allowed;
-use crate::startup::AppState;
+use crate::services::Services;
 use crate::web::layout::{self, Nav, csrf_field, field, form_errors};
 use crate::web::{Ctx, Form};
 
@@ -32,7 +32,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 const PAGE: i64 = 100;
 
 async fn home(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::SelfManage>,
     ctx: Ctx,
     req: actix_web::HttpRequest,
@@ -136,7 +136,7 @@ fn case_form(ctx: &Ctx, f: &CaseForm, errors: &[FieldError]) -> HttpResponse {
 }
 
 async fn create_case(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseCreate>,
     ctx: Ctx,
     form: Form<CaseForm>,
@@ -182,11 +182,11 @@ pub fn may_in_case(
     case_id: Uuid,
     action: Action,
 ) -> bool {
-    crate::cases::access::authorize(c, p, &case_id.to_string(), action).is_ok()
+    crate::access::membership::authorize(c, p, &case_id.to_string(), action).is_ok()
 }
 
 async fn case_page(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     ctx: Ctx,
     id: web::Path<Uuid>,

@@ -11,15 +11,15 @@ use uuid::Uuid;
 
 use super::auth::see_other;
 use super::testimony::human_size;
-use crate::auth::policy::act;
+use crate::access::Allowed;
+use crate::access::policy::act;
 use crate::cases::case as cases;
 use crate::cases::testimonies::{self, Status, TestimonySummary};
 use crate::error::{Error, FieldError, Result};
 use crate::export::collect::{self, Preview};
 use crate::export::job::{self, BundleInput, BundleView};
 use crate::export::{Recipient, Selection};
-use crate::http::extract::Allowed;
-use crate::startup::AppState;
+use crate::services::Services;
 use crate::web::layout::{self, Nav, csrf_field, field, form_errors, when};
 use crate::web::{Ctx, Form};
 
@@ -76,7 +76,7 @@ struct Context {
     bundles: Vec<BundleView>,
 }
 
-async fn context(state: &AppState, p: crate::auth::Principal, case_id: Uuid) -> Result<Context> {
+async fn context(state: &Services, p: crate::auth::Principal, case_id: Uuid) -> Result<Context> {
     state
         .tx(move |c, k| {
             let bundles = job::list(c, &p, case_id)?;
@@ -93,7 +93,7 @@ async fn context(state: &AppState, p: crate::auth::Principal, case_id: Uuid) -> 
 }
 
 async fn export_page(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -104,7 +104,7 @@ async fn export_page(
 }
 
 async fn preview(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -132,7 +132,7 @@ async fn preview(
 }
 
 async fn export(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -288,7 +288,7 @@ fn preview_section(ctx: &Ctx, pv: &Preview) -> Markup {
 }
 
 async fn bundle_page(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     ctx: Ctx,
     path: web::Path<(Uuid, Uuid)>,
@@ -369,7 +369,7 @@ fn recipient_steps(encrypted: bool) -> Vec<(&'static str, &'static str)> {
 struct Empty {}
 
 async fn delete(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     path: web::Path<(Uuid, Uuid)>,
     _form: Form<Empty>,

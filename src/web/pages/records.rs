@@ -13,8 +13,9 @@ use super::auth::see_other;
 use super::cases::{kind_id, person_label};
 use super::citations::{case_testimonies, evidence_choice};
 use super::names;
+use crate::access::Allowed;
+use crate::access::policy::act;
 use crate::auth::Action;
-use crate::auth::policy::act;
 use crate::cases::incidents::{self, IncidentView, InvolvementSummary, NewIncident, NewInvolvement};
 use crate::cases::labels::{self, Names, Wanted};
 use crate::cases::persons::{self, NewPerson, PersonKind, PersonView};
@@ -24,8 +25,7 @@ use crate::cases::units::{self, NewUnit, UnitRef, UnitView};
 use crate::cases::validate::Precision;
 use crate::cases::vocab::{self, Term};
 use crate::error::{Error, FieldError, Result};
-use crate::http::extract::Allowed;
-use crate::startup::AppState;
+use crate::services::Services;
 use crate::store::DbConnection;
 use crate::web::i18n::Lang;
 use crate::web::layout::{self, Nav, csrf_field, field, field_with_id, form_errors, notice};
@@ -114,7 +114,7 @@ fn chain(ctx: &Ctx, units: &[UnitRef]) -> Markup {
 }
 
 async fn person(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -157,7 +157,7 @@ async fn person(
 }
 
 async fn unit(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -231,7 +231,7 @@ struct Linked {
 }
 
 async fn incident(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -372,7 +372,7 @@ struct InvolvementForm {
 }
 
 async fn add_involvement(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseLink>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -400,7 +400,7 @@ async fn add_involvement(
 }
 
 async fn place(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -452,7 +452,7 @@ fn choices(
     p: &crate::auth::Principal,
     case_id: Uuid,
 ) -> Result<Choices> {
-    crate::cases::access::authorize(c, p, &case_id.to_string(), Action::RecordWrite)?;
+    crate::access::membership::authorize(c, p, &case_id.to_string(), Action::RecordWrite)?;
     Ok(Choices {
         case_id,
         reference: labels::load(c, k, p, case_id, &Wanted::default())?.case_reference,
@@ -464,7 +464,7 @@ fn choices(
 }
 
 async fn new_records(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::RecordWrite>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -597,7 +597,7 @@ fn opt_id(s: &str) -> Option<Uuid> {
 /// Runs one of the record-creating services; a validation failure shows the page
 /// again with the errors next to the form that caused them.
 async fn create_record<T, F>(
-    state: &AppState,
+    state: &Services,
     ctx: &Ctx,
     p: crate::auth::Principal,
     case_id: Uuid,
@@ -635,7 +635,7 @@ struct PersonForm {
 }
 
 async fn create_person(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::RecordWrite>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -682,7 +682,7 @@ struct UnitForm {
 }
 
 async fn create_unit(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::RecordWrite>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -715,7 +715,7 @@ struct PlaceForm {
 }
 
 async fn create_place(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::RecordWrite>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -765,7 +765,7 @@ pub fn partial_date(typed: &str) -> (Option<String>, Precision) {
 }
 
 async fn create_incident(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::RecordWrite>,
     ctx: Ctx,
     id: web::Path<Uuid>,

@@ -7,14 +7,14 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::auth::policy::act;
+use crate::access::Allowed;
+use crate::access::policy::act;
 use crate::cases::case::{self as cases, CaseView};
 use crate::cases::vocab::{self, Term};
 use crate::error::{Error, FieldError, Result};
-use crate::http::extract::Allowed;
 use crate::search::query::{self, Hit, IncidentFilter, SearchKind, SearchRequest};
 use crate::search::sections::{self, Sections};
-use crate::startup::AppState;
+use crate::services::Services;
 use crate::web::i18n::Lang;
 use crate::web::layout::{self, Nav, csrf_field, field, form_errors};
 use crate::web::{Ctx, Form};
@@ -92,14 +92,14 @@ struct CaseParam {
     case: Option<Uuid>,
 }
 
-async fn choices(state: &AppState, p: crate::auth::Principal) -> Result<Choices> {
+async fn choices(state: &Services, p: crate::auth::Principal) -> Result<Choices> {
     state
         .tx(move |c, k| Ok(Choices { cases: cases::list(c, k, &p, 200, 0)?.0, terms: vocab::list(c, None)? }))
         .await
 }
 
 async fn search_page(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::Search>,
     ctx: Ctx,
     q: web::Query<CaseParam>,
@@ -110,7 +110,7 @@ async fn search_page(
 }
 
 async fn search(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::Search>,
     ctx: Ctx,
     form: Form<SearchForm>,
@@ -321,7 +321,7 @@ fn repeat_button(ctx: &Ctx, f: &SearchForm, kind: &str, offset: i64, label_id: &
 
 /// `find`, recorded as one search of kind `all`, on a read snapshot released once recorded.
 async fn audited_sections(
-    state: &AppState,
+    state: &Services,
     who: crate::auth::Principal,
     req: SearchRequest,
     page: (i64, i64),

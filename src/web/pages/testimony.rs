@@ -12,9 +12,10 @@ use uuid::Uuid;
 
 use super::auth::see_other;
 use super::cases::person_label;
+use crate::access::Allowed;
+use crate::access::membership::{self as access, RecordTable};
+use crate::access::policy::{self, act};
 use crate::auth::Action;
-use crate::auth::policy::{self, act};
-use crate::cases::access::{self, RecordTable};
 use crate::cases::incidents::{self, IncidentView};
 use crate::cases::persons::{self, PersonKind, PersonView};
 use crate::cases::testimonies::{
@@ -25,8 +26,7 @@ use crate::cases::vocab::{self, Term};
 use crate::cases::{attachments, case as cases};
 use crate::error::{Error, FieldError, Result};
 use crate::http::api::testimonies::{clean_filename, clean_media_type, store_upload};
-use crate::http::extract::Allowed;
-use crate::startup::AppState;
+use crate::services::Services;
 use crate::web::i18n::Lang;
 use crate::web::layout::{self, Nav, csrf_field, field, form_errors, notice, when};
 use crate::web::{Ctx, Form, languages, marking, session};
@@ -450,7 +450,7 @@ fn form_page(ctx: &Ctx, status: StatusCode, title: &str, body: Markup) -> HttpRe
 }
 
 async fn new_page(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::TestimonyCreate>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -473,7 +473,7 @@ async fn new_page(
 /// Creates the witness (when new) and the draft in one transaction: either both are
 /// recorded or neither.
 async fn create(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::TestimonyCreate>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -526,7 +526,7 @@ struct Around {
 }
 
 async fn show(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -732,7 +732,7 @@ pub fn human_size(bytes: i64) -> String {
 }
 
 async fn edit(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::TestimonyCreate>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -754,7 +754,7 @@ async fn edit(
 
 /// The form of an existing testimony shown again as it was sent, with its errors.
 async fn form_again(
-    state: &AppState,
+    state: &Services,
     ctx: &Ctx,
     p: crate::auth::Principal,
     id: Uuid,
@@ -814,7 +814,7 @@ fn update_draft(
 /// The page's script posts the form here every few seconds while the documenter
 /// types, and before the idle lock, so an ended session never costs the account.
 async fn autosave(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::TestimonyCreate>,
     id: web::Path<Uuid>,
     form: Form<TestimonyForm>,
@@ -840,7 +840,7 @@ pub(super) fn authorize_testimony(
 
 /// Asks before sealing, and says that it cannot be undone.
 async fn seal_page(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::TestimonyCreate>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -871,7 +871,7 @@ async fn seal_page(
 }
 
 async fn seal(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::TestimonyCreate>,
     id: web::Path<Uuid>,
     _form: Form<Empty>,
@@ -889,7 +889,7 @@ async fn seal(
 /// the same encrypted upload path as the API's; nothing is kept unless all of it
 /// arrived.
 async fn upload(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::TestimonyCreate>,
     req: HttpRequest,
     id: web::Path<Uuid>,
@@ -945,7 +945,7 @@ struct LinkForm {
 }
 
 async fn link(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::TestimonyLink>,
     id: web::Path<Uuid>,
     form: Form<LinkForm>,
@@ -963,7 +963,7 @@ struct WithdrawForm {
 }
 
 async fn withdraw(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::TestimonyCreate>,
     id: web::Path<Uuid>,
     form: Form<WithdrawForm>,
@@ -975,7 +975,7 @@ async fn withdraw(
 }
 
 async fn correct_page(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::TestimonyCreate>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -1000,7 +1000,7 @@ async fn correct_page(
 }
 
 async fn correct(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::TestimonyCreate>,
     ctx: Ctx,
     id: web::Path<Uuid>,

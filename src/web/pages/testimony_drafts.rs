@@ -5,14 +5,14 @@ use actix_web::{HttpResponse, web};
 use uuid::Uuid;
 
 use super::{TestimonyForm, opt, update_draft};
+use crate::access::Allowed;
+use crate::access::membership as access;
+use crate::access::policy::act;
 use crate::auth::Action;
-use crate::auth::policy::act;
-use crate::cases::access;
 use crate::cases::persons::{self, NewPerson, PersonKind};
 use crate::cases::testimonies::{self, Completeness, TestimonyView};
 use crate::error::{Error, Result};
-use crate::http::extract::Allowed;
-use crate::startup::AppState;
+use crate::services::Services;
 use crate::web::Form;
 
 /// The new testimony form's first save (autosave, Save draft, or a form kept over a
@@ -56,7 +56,7 @@ pub(super) fn create_draft(
 /// The new form's autosave: the first one creates the draft; the page's script then
 /// sends the form (and its next autosaves) to that draft, so no second one is made.
 pub(super) async fn autosave_new(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::TestimonyCreate>,
     id: web::Path<Uuid>,
     form: Form<TestimonyForm>,
@@ -74,7 +74,7 @@ pub(super) async fn autosave_new(
 /// A form kept on the sign-in page when the session had ended, saved once its author
 /// signed in again: `action` is where it was posted. Returns the draft's page.
 pub async fn replay(
-    state: &AppState,
+    state: &Services,
     p: crate::auth::Principal,
     action: &str,
     body: &[u8],

@@ -10,14 +10,14 @@ use uuid::Uuid;
 
 use super::auth::see_other;
 use super::records::{Labels, partial_date};
+use crate::access::Allowed;
+use crate::access::policy::act;
 use crate::auth::Action;
-use crate::auth::policy::act;
 use crate::cases::incidents::{self, NewIncident};
 use crate::cases::testimonies;
 use crate::cases::validate::Precision;
 use crate::error::{Error, FieldError, Result};
-use crate::http::extract::Allowed;
-use crate::startup::AppState;
+use crate::services::Services;
 use crate::web::i18n::Lang;
 use crate::web::layout::{self, Nav, csrf_field, field, field_with_id, form_errors};
 use crate::web::{Ctx, Form};
@@ -77,7 +77,7 @@ pub fn new_incident_form(
 }
 
 async fn new_page(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::TestimonyLink>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -111,7 +111,7 @@ fn page(
 /// Records the incident in the testimony's case and links the testimony to it, in one
 /// transaction. Who may link is decided before what was sent is judged.
 async fn create(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::TestimonyLink>,
     ctx: Ctx,
     id: web::Path<Uuid>,

@@ -9,12 +9,12 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::{ListQuery, NoFields, done_notice};
+use crate::access::Allowed;
+use crate::access::policy::act;
 use crate::audit::Actor;
-use crate::auth::policy::act;
 use crate::error::{Error, FieldError, Result};
-use crate::http::extract::Allowed;
 use crate::keys::{KeyStatus, RootSource};
-use crate::startup::AppState;
+use crate::services::Services;
 use crate::web::layout::{self, Nav, csrf_field, field};
 use crate::web::pages::auth::see_other;
 use crate::web::{Ctx, Form};
@@ -31,7 +31,7 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
 const REWRAP_BATCH: i64 = 1000;
 
 async fn keys_page(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     _who: Allowed<act::KeyManage>,
     ctx: Ctx,
     q: web::Query<ListQuery>,
@@ -54,7 +54,7 @@ fn keys_view(
     ctx: &Ctx,
     code: StatusCode,
     s: &KeyStatus,
-    state: &AppState,
+    state: &Services,
     message: Option<Markup>,
     errors: &[FieldError],
 ) -> HttpResponse {
@@ -198,7 +198,7 @@ fn unseal_form(ctx: &Ctx, s: &KeyStatus, errors: &[FieldError]) -> Markup {
 }
 
 async fn rotate(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::KeyManage>,
     _form: Form<NoFields>,
 ) -> Result<HttpResponse> {
@@ -207,7 +207,7 @@ async fn rotate(
 }
 
 async fn rewrap(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::KeyManage>,
     _form: Form<NoFields>,
 ) -> Result<HttpResponse> {
@@ -222,7 +222,7 @@ struct SealForm {
 }
 
 async fn seal(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::KeyManage>,
     ctx: Ctx,
     form: Form<SealForm>,
@@ -243,7 +243,7 @@ struct UnsealForm {
 }
 
 async fn unseal(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::KeyManage>,
     ctx: Ctx,
     form: Form<UnsealForm>,
@@ -276,7 +276,7 @@ async fn unseal(
 /// Why a copy of the data would take the root key file along (message ids): it shares a
 /// folder tree with the database or the attachments, or their disk. Only for a key kept
 /// in a file; a passphrase or trustee shares never sit on the disk.
-fn key_file_beside_data(state: &AppState, s: &KeyStatus) -> Vec<&'static str> {
+fn key_file_beside_data(state: &Services, s: &KeyStatus) -> Vec<&'static str> {
     if s.root_source != Some(RootSource::File) {
         return Vec::new();
     }

@@ -7,13 +7,13 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{ListQuery, PAGE, done_notice, pager, role_label};
+use crate::access::Allowed;
+use crate::access::policy::act;
 use crate::audit::Actor;
-use crate::auth::policy::act;
 use crate::auth::service::UserView;
 use crate::cases::case::{self as cases, CaseView, Member, MemberRole, NewMember};
 use crate::error::{Error, FieldError, Result};
-use crate::http::extract::Allowed;
-use crate::startup::AppState;
+use crate::services::Services;
 use crate::web::layout::{self, Nav, csrf_field, field, form_errors};
 use crate::web::pages::auth::see_other;
 use crate::web::{Ctx, Form};
@@ -32,7 +32,7 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
 const MEMBER_CHOICES: i64 = 2000;
 
 async fn cases_page(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseManage>,
     ctx: Ctx,
     q: web::Query<ListQuery>,
@@ -94,7 +94,7 @@ struct Membership {
     candidates: Vec<UserView>,
 }
 
-async fn membership(state: &AppState, p: crate::auth::Principal, id: Uuid) -> Result<Membership> {
+async fn membership(state: &Services, p: crate::auth::Principal, id: Uuid) -> Result<Membership> {
     let (case, members) =
         state.db.transaction(move |c| Ok((cases::get_clear(c, id)?, cases::members(c, &p, id)?))).await?;
     let (users, _) = state.auth.list_users(MEMBER_CHOICES, 0).await?;
@@ -116,7 +116,7 @@ struct MemberForm {
 }
 
 async fn members_page(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseManage>,
     _users: Allowed<act::UserList>,
     ctx: Ctx,
@@ -220,7 +220,7 @@ fn members_view(
 }
 
 async fn add_member(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseManage>,
     _users: Allowed<act::UserList>,
     ctx: Ctx,
@@ -253,7 +253,7 @@ async fn add_member(
 }
 
 async fn confirm_remove(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseManage>,
     ctx: Ctx,
     path: web::Path<(Uuid, Uuid)>,
@@ -264,7 +264,7 @@ async fn confirm_remove(
 
 /// Asks before removing a member: they lose the case at once (what they wrote stays).
 async fn removal_confirmation(
-    state: &AppState,
+    state: &Services,
     ctx: &Ctx,
     p: crate::auth::Principal,
     case_id: Uuid,
@@ -298,7 +298,7 @@ struct ConfirmForm {
 }
 
 async fn remove_member(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::CaseManage>,
     ctx: Ctx,
     path: web::Path<(Uuid, Uuid)>,

@@ -5,13 +5,13 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::{ListQuery, done_notice, role_label, second_factor_warning};
+use crate::access::Allowed;
+use crate::access::policy::act;
 use crate::audit::Actor;
-use crate::auth::policy::act;
 use crate::auth::service::RolePolicy;
 use crate::domain::Role;
 use crate::error::{Error, Result};
-use crate::http::extract::Allowed;
-use crate::startup::AppState;
+use crate::services::Services;
 use crate::web::layout::{self, Nav, csrf_field};
 use crate::web::pages::auth::see_other;
 use crate::web::{Ctx, Form};
@@ -22,7 +22,7 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 async fn roles_page(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     _who: Allowed<act::RolePolicyRead>,
     ctx: Ctx,
     q: web::Query<ListQuery>,
@@ -77,7 +77,7 @@ struct PolicyForm {
 }
 
 async fn set_role_policy(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::RolePolicyUpdate>,
     role: web::Path<Role>,
     form: Form<PolicyForm>,

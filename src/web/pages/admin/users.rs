@@ -9,13 +9,13 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{ListQuery, NoFields, PAGE, alert, done_notice, pager, parse_role, role_label, role_options};
+use crate::access::Allowed;
+use crate::access::policy::act;
 use crate::audit::Actor;
-use crate::auth::policy::act;
 use crate::auth::service::UserView;
 use crate::domain::Role;
 use crate::error::{Error, FieldError, Result};
-use crate::http::extract::Allowed;
-use crate::startup::AppState;
+use crate::services::Services;
 use crate::web::layout::{self, Nav, csrf_field, field, form_errors};
 use crate::web::pages::auth::see_other;
 use crate::web::{Ctx, Form};
@@ -31,7 +31,7 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 async fn users_page(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     _who: Allowed<act::UserList>,
     ctx: Ctx,
     q: web::Query<ListQuery>,
@@ -117,7 +117,7 @@ fn new_user_form(ctx: &Ctx, username: &str, role: Role, errors: &[FieldError]) -
 }
 
 async fn create_user(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::UserCreate>,
     ctx: Ctx,
     form: Form<NewUserForm>,
@@ -147,7 +147,7 @@ async fn create_user(
 }
 
 async fn user_page(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::UserRead>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -224,7 +224,7 @@ fn render_user(
 }
 
 /// A refused change to a user, shown on their page.
-async fn refused(state: &AppState, ctx: &Ctx, id: Uuid, me: Uuid, e: Error) -> Result<HttpResponse> {
+async fn refused(state: &Services, ctx: &Ctx, id: Uuid, me: Uuid, e: Error) -> Result<HttpResponse> {
     let (status, message) = match e {
         Error::Conflict("last_admin") => (StatusCode::CONFLICT, "admin-refused-last-admin"),
         Error::Conflict("cannot_disable_self") => (StatusCode::CONFLICT, "admin-disable-self"),
@@ -239,7 +239,7 @@ async fn refused(state: &AppState, ctx: &Ctx, id: Uuid, me: Uuid, e: Error) -> R
 }
 
 async fn confirm_disable(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::UserDisable>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -276,7 +276,7 @@ struct ConfirmForm {
 }
 
 async fn disable_user(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::UserDisable>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -292,7 +292,7 @@ async fn disable_user(
 }
 
 async fn enable_user(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::UserDisable>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -302,7 +302,7 @@ async fn enable_user(
 }
 
 async fn set_disabled(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     p: crate::auth::Principal,
     ctx: Ctx,
     id: Uuid,
@@ -324,7 +324,7 @@ struct PasswordForm {
 }
 
 async fn reset_password(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::UserResetPassword>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -344,7 +344,7 @@ struct RoleForm {
 }
 
 async fn change_role(
-    state: web::Data<AppState>,
+    state: web::Data<Services>,
     who: Allowed<act::UserChangeRole>,
     ctx: Ctx,
     id: web::Path<Uuid>,

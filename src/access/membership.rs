@@ -4,8 +4,8 @@
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::auth::Principal;
-use crate::auth::policy::{self, Action, CaseRole};
+use super::Allowed;
+use super::policy::{self, Action, ActionMarker, CaseRole, Principal};
 use crate::error::{Error, Result};
 use crate::store::DbConnection;
 use crate::store::schema::case_members;
@@ -24,6 +24,26 @@ pub fn authorize(c: &mut DbConnection, who: &Principal, case_id: &str, action: A
     let role = membership(c, case_id, who.user_id)?;
     policy::authorize_in_case(who.role, action, role)?;
     role.ok_or(Error::NotFound)
+}
+
+/// `authorize` for the action the caller was allowed at the edge: the proof names the
+/// action, so a service cannot check a different one from its handler's.
+pub fn authorize_for<A: ActionMarker>(
+    c: &mut DbConnection,
+    who: &Allowed<A>,
+    case_id: &str,
+) -> Result<CaseRole> {
+    authorize(c, &who.principal, case_id, A::ACTION)
+}
+
+/// `authorize_record` for the action the caller was allowed at the edge.
+pub fn authorize_record_for<A: ActionMarker>(
+    c: &mut DbConnection,
+    who: &Allowed<A>,
+    table: RecordTable,
+    id: &str,
+) -> Result<(String, CaseRole)> {
+    authorize_record(c, &who.principal, table, id, A::ACTION)
 }
 
 /// The case a record belongs to, or `NotFound`.

@@ -1,0 +1,139 @@
+//! The composition root of the service layer: every service, built once from settings
+//! and handed to the edges (HTTP handlers, pages, the CLI). Nothing here knows HTTP.
+//!
+//! Each service owns its transactions (through `Context`) and takes the caller's proof
+//! of authorisation (`access::Allowed<A>`); settings reach it as typed values.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use secrecy::ExposeSecret;
+
+use crate::attachments::Attachments;
+use crate::audit::{Actor, AuditLog};
+use crate::auth::service::Auth;
+use crate::cases::{Cases, Records, Testimonies};
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::context::Context;
+use crate::crypto::Keyring;
+use crate::error::{Error, Result};
+use crate::export::Bundles;
+use crate::keys::{Keys, NewRoot};
+use crate::search::Search;
+use crate::store::blobs::BlobStore;
+use crate::store::{Db, DbConnection, migrate};
+
+#[derive(Debug)]
+pub struct Services {
+    pub auth: Auth,
+    pub keys: Arc<Keys>,
+    pub cases: Cases,
+    pub records: Records,
+    pub testimonies: Testimonies,
+    pub attachments: Attachments,
+    pub search: Search,
+    pub bundles: Bundles,
+    pub audit: AuditLog,
+    context: Context,
+    // Transitional: what handlers still reach for directly, until each moves onto its
+    // service (issue 17). Removed as the last caller goes.
+    pub db: Db,
+    pub blobs: BlobStore,
+    pub max_attachment_bytes: u64,
+    pub upload_idle_timeout: std::time::Duration,
+    /// Free space on the blob store's disk that work must leave alone.
+    pub reserve_free_bytes: u64,
+    /// `Source-Organization` of evidence bundles.
+    pub organisation: String,
+    /// Where a root key file would be, and the SQLite database file (if SQLite): the keys
+    /// page warns when the one sits beside the other.
+    pub root_key_file: PathBuf,
+    pub database_file: Option<PathBuf>,
+}
+
+impl Services {
+    /// Opens the database, applies migrations when configured (always useful for SQLite,
+    /// where nobody runs a separate migration step), loads the keys and builds the
+    /// services. On a fresh installation with `keys.auto_init`, creates the keyring and a
+    /// key file.
+    pub async fn open(settings: &Settings, may_auto_init: bool) -> Result<Self> {
+        Self::open_with_clock(settings, may_auto_init, Clock::system()).await
+    }
+
+    pub async fn open_with_clock(settings: &Settings, may_auto_init: bool, clock: Clock) -> Result<Self> {
+        let db = Db::connect(&settings.database)?;
+        if settings.database.auto_migrate {
+            let applied = migrate::run_pending(&mut *db.get()?)?;
+            if !applied.is_empty() {
+                tracing::info!(count = applied.len(), "applied database migrations");
+            }
+        } else if migrate::pending_count(&mut *db.get()?)? > 0 {
+            return Err(Error::internal("the database needs migrating: run `custodia migrate`"));
+        }
+        if settings.weak_password_hashing() {
+            tracing::warn!("argon2 parameters are below OWASP's minimum: acceptable for tests only");
+        }
+        let auth = Auth::new(db.clone(), settings.auth.clone())?;
+        let keys = Arc::new(Keys::open(db.clone(), settings.keys.clone()).await?);
+        if !keys.is_initialised() && settings.keys.auto_init && may_auto_init {
+            keys.init(Actor::default(), NewRoot::File).await?;
+            tracing::info!(path = %settings.keys.key_file.display(), "created the keyring and its root key file");
+        }
+        let blobs = BlobStore::open(&settings.storage.blob_dir)?;
+        let abandoned = blobs.clean_tmp()?;
+        if abandoned > 0 {
+            tracing::warn!(abandoned, "removed unfinished attachment uploads");
+        }
+        let context = Context::new(db.clone(), keys.clone(), clock);
+        Ok(Services {
+            auth,
+            keys,
+            cases: Cases::new(context.clone()),
+            records: Records::new(context.clone()),
+            testimonies: Testimonies::new(context.clone()),
+            attachments: Attachments::new(context.clone()),
+            search: Search::new(context.clone()),
+            bundles: Bundles::new(context.clone()),
+            audit: AuditLog::new(context.clone()),
+            context,
+            db,
+            blobs,
+            max_attachment_bytes: settings.storage.max_attachment_bytes,
+            upload_idle_timeout: std::time::Duration::from_secs(settings.server.upload_idle_timeout_secs),
+            reserve_free_bytes: settings.storage.reserve_free_bytes,
+            organisation: settings.export.organisation.clone(),
+            root_key_file: settings.keys.key_file.clone(),
+            database_file: sqlite_file(settings.database.url.expose_secret()),
+        })
+    }
+
+    pub fn context(&self) -> &Context {
+        &self.context
+    }
+
+    /// Transitional (`Context::write`); handlers stop calling it as they move onto services.
+    pub async fn tx<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&mut DbConnection, &Keyring) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.context.write(f).await
+    }
+
+    /// Transitional (`Context::audited_read`).
+    pub async fn audited_read<R, T, F, G>(&self, read: F, record: G) -> Result<T>
+    where
+        F: FnOnce(&mut DbConnection, &Keyring) -> Result<R> + Send + 'static,
+        G: FnOnce(&mut DbConnection, &Keyring, R) -> Result<T> + Send + 'static,
+        R: Send + 'static,
+        T: Send + 'static,
+    {
+        self.context.audited_read(read, record).await
+    }
+}
+
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let path = url.strip_prefix("sqlite://")?;
+    Some(PathBuf::from(path.split('?').next().unwrap_or(path)))
+}
