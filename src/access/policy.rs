@@ -95,8 +95,16 @@ policy! {
     CaseUpdate = "case.update", Case, [];
     /// Record persons, units, places and incidents in a case.
     RecordWrite = "record.write", Case, [Documenter, Investigator];
-    /// Record testimonies (and their attachments) in a case; edit one's own drafts.
-    TestimonyCreate = "testimony.create", Case, [Documenter];
+    /// Start a testimony in a case, and change or discard one's own drafts.
+    TestimonyDraft = "testimony.draft", Case, [Documenter];
+    /// Seal a draft (its author, or the case lead): it never changes again.
+    TestimonySeal = "testimony.seal", Case, [Documenter];
+    /// Correct a sealed testimony with a new sealed version.
+    TestimonyCorrect = "testimony.correct", Case, [Documenter];
+    /// Record that a witness withdrew consent (the testimony's author, or the case lead).
+    ConsentWithdraw = "testimony.withdraw_consent", Case, [Documenter];
+    /// Attach files (photos, audio, medical reports) to a testimony.
+    AttachmentUpload = "attachment.upload", Case, [Documenter];
     /// Link testimonies to incidents, perpetrators and places.
     CaseLink = "case.link", Case, [Investigator];
     /// Link a testimony to the incidents it describes: the documenter who took it knows
@@ -121,7 +129,11 @@ const LEAD_EXTRAS: &[Action] = &[
     Action::CaseRead,
     Action::CaseUpdate,
     Action::RecordWrite,
-    Action::TestimonyCreate,
+    Action::TestimonyDraft,
+    Action::TestimonySeal,
+    Action::TestimonyCorrect,
+    Action::ConsentWithdraw,
+    Action::AttachmentUpload,
     Action::CaseLink,
     Action::BundleExport,
     Action::TestimonyLink,
@@ -192,7 +204,11 @@ mod tests {
                 "self.manage",
                 "search",
                 "case.read",
-                "testimony.create",
+                "testimony.draft",
+                "testimony.seal",
+                "testimony.correct",
+                "testimony.withdraw_consent",
+                "attachment.upload",
                 "audit.checkpoint",
                 "bundle.key_read",
                 "vocabulary.read",

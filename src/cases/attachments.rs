@@ -154,7 +154,7 @@ pub struct UploadTicket {
 pub fn begin_upload(c: &mut DbConnection, who: &Principal, testimony: Uuid) -> Result<UploadTicket> {
     let id = testimony.to_string();
     let (case_id, _) =
-        access::authorize_record(c, who, RecordTable::Testimony, &id, Action::TestimonyCreate)?;
+        access::authorize_record(c, who, RecordTable::Testimony, &id, Action::AttachmentUpload)?;
     Ok(UploadTicket { attachment_id: Uuid::new_v4(), target: Target::Testimony(id), case_id })
 }
 
@@ -186,7 +186,7 @@ pub fn finish_upload(
 ) -> Result<AttachmentView> {
     // Membership may have changed while the bytes were arriving.
     let (action, testimony_id, incident_id) = match &ticket.target {
-        Target::Testimony(t) => (Action::TestimonyCreate, Some(t.clone()), None),
+        Target::Testimony(t) => (Action::AttachmentUpload, Some(t.clone()), None),
         Target::Incident(i) => (Action::RecordWrite, None, Some(i.clone())),
     };
     access::authorize(c, who, &ticket.case_id, action)?;

@@ -454,7 +454,7 @@ pub fn create_as(
     completeness: Completeness,
 ) -> Result<TestimonyView> {
     let case_id = case_id.to_string();
-    let role = access::authorize(c, who, &case_id, Action::TestimonyCreate)?;
+    let role = access::authorize(c, who, &case_id, Action::TestimonyDraft)?;
     check(c, &case_id, input, completeness)?;
     let id = Uuid::new_v4().to_string();
     let content = insert(c, keyring, who, &case_id, &id, &id, 1, input, None)?;
@@ -469,7 +469,7 @@ pub fn create_as(
 /// A draft the caller wrote: only its author edits or discards it, only while a draft.
 fn own_draft(c: &mut DbConnection, who: &Principal, id: &str) -> Result<(String, CaseRole, Row)> {
     let (case_id, role) =
-        access::authorize_record(c, who, RecordTable::Testimony, id, Action::TestimonyCreate)?;
+        access::authorize_record(c, who, RecordTable::Testimony, id, Action::TestimonyDraft)?;
     let row = load(c, id)?;
     if row.author_id != who.user_id.to_string() {
         return Err(Error::Forbidden);
@@ -563,7 +563,7 @@ fn seal_row(c: &mut DbConnection, keyring: &Keyring, id: &str) -> Result<String>
 /// Seals a draft: records its digest; from now on it never changes.
 pub fn seal(c: &mut DbConnection, keyring: &Keyring, who: &Principal, id: Uuid) -> Result<TestimonyView> {
     let id = id.to_string();
-    let (_, role) = access::authorize_record(c, who, RecordTable::Testimony, &id, Action::TestimonyCreate)?;
+    let (_, role) = access::authorize_record(c, who, RecordTable::Testimony, &id, Action::TestimonySeal)?;
     let row = load(c, &id)?;
     if row.author_id != who.user_id.to_string() && role != CaseRole::Lead {
         return Err(Error::Forbidden);
@@ -583,7 +583,7 @@ pub fn correct(
 ) -> Result<TestimonyView> {
     let id = id.to_string();
     let (case_id, role) =
-        access::authorize_record(c, who, RecordTable::Testimony, &id, Action::TestimonyCreate)?;
+        access::authorize_record(c, who, RecordTable::Testimony, &id, Action::TestimonyCorrect)?;
     let row = load(c, &id)?;
     validate::text("correction_reason", &input.correction_reason, 5000, true)
         .map_err(|e| Error::Validation(vec![e]))?;
@@ -675,7 +675,7 @@ pub fn withdraw_consent(
     input: &Withdrawal,
 ) -> Result<TestimonyView> {
     let id = id.to_string();
-    let (_, role) = access::authorize_record(c, who, RecordTable::Testimony, &id, Action::TestimonyCreate)?;
+    let (_, role) = access::authorize_record(c, who, RecordTable::Testimony, &id, Action::ConsentWithdraw)?;
     let row = load(c, &id)?;
     if row.author_id != who.user_id.to_string() && role != CaseRole::Lead {
         return Err(Error::Forbidden);

@@ -48,7 +48,7 @@ impl Registry {
     /// An operation that needs a session and the permission its handler names.
     pub fn op<P, F, Args, At>(&mut self, _doc: P, handler: F) -> &mut Self
     where
-        P: utoipa::Path + utoipa::__dev::SchemaReferences,
+        P: utoipa::Path + utoipa::__dev::SchemaReferences + for<'t> utoipa::__dev::Tags<'t>,
         F: Handler<Args>,
         Args: FromRequest + Authorised<At> + 'static,
         F::Output: Responder + 'static,
@@ -60,7 +60,7 @@ impl Registry {
     /// An operation open without a session (liveness, login, the export public key).
     pub fn public<P, F, Args>(&mut self, _doc: P, handler: F) -> &mut Self
     where
-        P: utoipa::Path + utoipa::__dev::SchemaReferences,
+        P: utoipa::Path + utoipa::__dev::SchemaReferences + for<'t> utoipa::__dev::Tags<'t>,
         F: Handler<Args>,
         Args: FromRequest + 'static,
         F::Output: Responder + 'static,
@@ -70,7 +70,7 @@ impl Registry {
 
     fn add<P, F, Args>(&mut self, handler: F, permission: Option<Action>) -> &mut Self
     where
-        P: utoipa::Path + utoipa::__dev::SchemaReferences,
+        P: utoipa::Path + utoipa::__dev::SchemaReferences + for<'t> utoipa::__dev::Tags<'t>,
         F: Handler<Args>,
         Args: FromRequest + 'static,
         F::Output: Responder + 'static,
@@ -81,7 +81,7 @@ impl Registry {
         }
         for method in P::methods() {
             let route = self.with_routes.then(|| web::method(actix_method(&method)).to(handler.clone()));
-            let operation = if self.with_routes { Operation::default() } else { P::operation() };
+            let operation = if self.with_routes { Operation::default() } else { documented::<P>() };
             self.ops.push(Op {
                 path: P::path(),
                 method,
@@ -135,6 +135,19 @@ impl Registry {
             cfg.service(resource);
         }
     }
+}
+
+/// The operation as `#[derive(OpenApi)]` would list it: with the tags of its annotation.
+fn documented<P>() -> Operation
+where
+    P: utoipa::Path + for<'t> utoipa::__dev::Tags<'t>,
+{
+    let mut operation = P::operation();
+    let tags = <P as utoipa::__dev::Tags>::tags();
+    if !tags.is_empty() {
+        operation.tags = Some(tags.into_iter().map(str::to_owned).collect());
+    }
+    operation
 }
 
 fn actix_method(method: &HttpMethod) -> Method {

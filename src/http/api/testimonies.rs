@@ -33,7 +33,7 @@ use crate::services::Services;
     security(("bearer" = [])))]
 pub async fn create(
     state: web::Data<Services>,
-    who: Allowed<act::TestimonyCreate>,
+    who: Allowed<act::TestimonyDraft>,
     id: web::Path<Uuid>,
     body: JsonObject<TestimonyInput>,
 ) -> Result<HttpResponse> {
@@ -77,7 +77,7 @@ pub async fn read(
     security(("bearer" = [])))]
 pub async fn update(
     state: web::Data<Services>,
-    who: Allowed<act::TestimonyCreate>,
+    who: Allowed<act::TestimonyDraft>,
     id: web::Path<Uuid>,
     body: JsonObject<TestimonyInput>,
 ) -> Result<web::Json<TestimonyView>> {
@@ -93,7 +93,7 @@ pub async fn update(
     security(("bearer" = [])))]
 pub async fn discard(
     state: web::Data<Services>,
-    who: Allowed<act::TestimonyCreate>,
+    who: Allowed<act::TestimonyDraft>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
     let (p, id) = (who.principal, id.into_inner());
@@ -109,7 +109,7 @@ pub async fn discard(
     responses((status = 200, body = TestimonyView), (status = 409, body = Problem)), security(("bearer" = [])))]
 pub async fn seal(
     state: web::Data<Services>,
-    who: Allowed<act::TestimonyCreate>,
+    who: Allowed<act::TestimonySeal>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<TestimonyView>> {
     let (p, id) = (who.principal, id.into_inner());
@@ -123,7 +123,7 @@ pub async fn seal(
     security(("bearer" = [])))]
 pub async fn correct(
     state: web::Data<Services>,
-    who: Allowed<act::TestimonyCreate>,
+    who: Allowed<act::TestimonyCorrect>,
     id: web::Path<Uuid>,
     body: JsonObject<Correction>,
 ) -> Result<HttpResponse> {
@@ -138,7 +138,7 @@ pub async fn correct(
     responses((status = 200, body = TestimonyView), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn withdraw_consent(
     state: web::Data<Services>,
-    who: Allowed<act::TestimonyCreate>,
+    who: Allowed<act::ConsentWithdraw>,
     id: web::Path<Uuid>,
     body: JsonObject<Withdrawal>,
 ) -> Result<web::Json<TestimonyView>> {
@@ -183,7 +183,7 @@ enum Chunk {
     security(("bearer" = [])))]
 pub async fn upload(
     state: web::Data<Services>,
-    who: Allowed<act::TestimonyCreate>,
+    who: Allowed<act::AttachmentUpload>,
     req: HttpRequest,
     id: web::Path<Uuid>,
     payload: web::Payload,

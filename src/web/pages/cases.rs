@@ -202,7 +202,7 @@ async fn case_page(
                 units: units::list(c, k, &p, id, (PAGE, 0))?,
                 places: places::list(c, k, &p, id, (PAGE, 0))?,
                 labels: super::records::Labels::load(c)?,
-                may: [Action::TestimonyCreate, Action::RecordWrite, Action::BundleExport]
+                may: [Action::TestimonyDraft, Action::RecordWrite, Action::BundleExport]
                     .into_iter()
                     .filter(|a| may_in_case(c, &p, id, *a))
                     .collect(),
@@ -218,7 +218,7 @@ async fn case_page(
                 h1 { (case.title.as_deref().unwrap_or(&case.reference)) }
             }
             div.actions {
-                @if may(Action::TestimonyCreate) { a.button href={ "/cases/" (case.id) "/testimonies/new" } { (ctx.t("testimony-new")) } }
+                @if may(Action::TestimonyDraft) { a.button href={ "/cases/" (case.id) "/testimonies/new" } { (ctx.t("testimony-new")) } }
                 @if may(Action::RecordWrite) { a.button.secondary href={ "/cases/" (case.id) "/records/new" } { (ctx.t("record-new")) } }
                 @if may(Action::BundleExport) { a.button.secondary href={ "/cases/" (case.id) "/export" } { (ctx.t("export-title")) } }
             }

@@ -451,14 +451,14 @@ fn form_page(ctx: &Ctx, status: StatusCode, title: &str, body: Markup) -> HttpRe
 
 async fn new_page(
     state: web::Data<Services>,
-    who: Allowed<act::TestimonyCreate>,
+    who: Allowed<act::TestimonyDraft>,
     ctx: Ctx,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
     let (p, case_id) = (who.principal, id.into_inner());
     let d = state
         .tx(move |c, k| {
-            access::authorize(c, &p, &case_id.to_string(), Action::TestimonyCreate)?;
+            access::authorize(c, &p, &case_id.to_string(), Action::TestimonyDraft)?;
             form_data(c, k, &p, case_id)
         })
         .await?;
@@ -474,7 +474,7 @@ async fn new_page(
 /// recorded or neither.
 async fn create(
     state: web::Data<Services>,
-    who: Allowed<act::TestimonyCreate>,
+    who: Allowed<act::TestimonyDraft>,
     ctx: Ctx,
     id: web::Path<Uuid>,
     form: Form<TestimonyForm>,
@@ -485,7 +485,7 @@ async fn create(
         let (p, f) = (p.clone(), f.clone());
         state
             .tx(move |c, k| {
-                access::authorize(c, &p, &case_id.to_string(), Action::TestimonyCreate)?;
+                access::authorize(c, &p, &case_id.to_string(), Action::TestimonyDraft)?;
                 create_draft(c, k, &p, case_id, &f)
             })
             .await
@@ -569,7 +569,7 @@ async fn show(
     ]
     .into_iter()
     .find_map(|(flag, id)| flag.map(|_| ctx.t(id)));
-    let may_document = policy::allowed(viewer.role, Action::TestimonyCreate);
+    let may_document = policy::allowed(viewer.role, Action::TestimonyDraft);
     Ok(layout::page(
         &ctx,
         "testimony-title",
@@ -733,7 +733,7 @@ pub fn human_size(bytes: i64) -> String {
 
 async fn edit(
     state: web::Data<Services>,
-    who: Allowed<act::TestimonyCreate>,
+    who: Allowed<act::TestimonyDraft>,
     ctx: Ctx,
     id: web::Path<Uuid>,
     form: Form<TestimonyForm>,
@@ -784,7 +784,7 @@ fn update_draft(
     f: &TestimonyForm,
 ) -> Result<TestimonyView> {
     // Who may change it is decided before what they sent is judged.
-    authorize_testimony(c, p, id, Action::TestimonyCreate)?;
+    authorize_testimony(c, p, id, Action::TestimonyDraft)?;
     let witness = match f.witness_id.parse::<Uuid>() {
         Ok(w) => w,
         // A new form whose draft (and new witness) autosave created: the names typed
@@ -815,7 +815,7 @@ fn update_draft(
 /// types, and before the idle lock, so an ended session never costs the account.
 async fn autosave(
     state: web::Data<Services>,
-    who: Allowed<act::TestimonyCreate>,
+    who: Allowed<act::TestimonyDraft>,
     id: web::Path<Uuid>,
     form: Form<TestimonyForm>,
 ) -> Result<HttpResponse> {
@@ -841,14 +841,14 @@ pub(super) fn authorize_testimony(
 /// Asks before sealing, and says that it cannot be undone.
 async fn seal_page(
     state: web::Data<Services>,
-    who: Allowed<act::TestimonyCreate>,
+    who: Allowed<act::TestimonySeal>,
     ctx: Ctx,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
     let (p, id) = (who.principal, id.into_inner());
     let t = state
         .tx(move |c, k| {
-            authorize_testimony(c, &p, id, Action::TestimonyCreate)?;
+            authorize_testimony(c, &p, id, Action::TestimonySeal)?;
             testimonies::get(c, k, &p, id)
         })
         .await?;
@@ -872,7 +872,7 @@ async fn seal_page(
 
 async fn seal(
     state: web::Data<Services>,
-    who: Allowed<act::TestimonyCreate>,
+    who: Allowed<act::TestimonySeal>,
     id: web::Path<Uuid>,
     _form: Form<Empty>,
 ) -> Result<HttpResponse> {
@@ -890,7 +890,7 @@ async fn seal(
 /// arrived.
 async fn upload(
     state: web::Data<Services>,
-    who: Allowed<act::TestimonyCreate>,
+    who: Allowed<act::AttachmentUpload>,
     req: HttpRequest,
     id: web::Path<Uuid>,
     mut parts: Multipart,
@@ -964,7 +964,7 @@ struct WithdrawForm {
 
 async fn withdraw(
     state: web::Data<Services>,
-    who: Allowed<act::TestimonyCreate>,
+    who: Allowed<act::ConsentWithdraw>,
     id: web::Path<Uuid>,
     form: Form<WithdrawForm>,
 ) -> Result<HttpResponse> {
@@ -976,7 +976,7 @@ async fn withdraw(
 
 async fn correct_page(
     state: web::Data<Services>,
-    who: Allowed<act::TestimonyCreate>,
+    who: Allowed<act::TestimonyCorrect>,
     ctx: Ctx,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
@@ -1001,7 +1001,7 @@ async fn correct_page(
 
 async fn correct(
     state: web::Data<Services>,
-    who: Allowed<act::TestimonyCreate>,
+    who: Allowed<act::TestimonyCorrect>,
     ctx: Ctx,
     id: web::Path<Uuid>,
     form: Form<TestimonyForm>,
@@ -1011,7 +1011,7 @@ async fn correct(
         let (p, f) = (p.clone(), f.clone());
         state
             .tx(move |c, k| {
-                authorize_testimony(c, &p, id, Action::TestimonyCreate)?;
+                authorize_testimony(c, &p, id, Action::TestimonyCorrect)?;
                 let witness = f.witness_id.parse::<Uuid>().map_err(|_| {
                     Error::Validation(vec![FieldError::new("witness_id", "invalid", "choose a witness")])
                 })?;

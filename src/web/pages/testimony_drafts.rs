@@ -25,7 +25,7 @@ pub(super) fn create_draft(
     case_id: Uuid,
     f: &TestimonyForm,
 ) -> Result<TestimonyView> {
-    access::authorize(c, p, &case_id.to_string(), Action::TestimonyCreate)?;
+    access::authorize(c, p, &case_id.to_string(), Action::TestimonyDraft)?;
     if f.is_blank() {
         return Err(Error::field("account", "required", "must not be empty"));
     }
@@ -57,7 +57,7 @@ pub(super) fn create_draft(
 /// sends the form (and its next autosaves) to that draft, so no second one is made.
 pub(super) async fn autosave_new(
     state: web::Data<Services>,
-    who: Allowed<act::TestimonyCreate>,
+    who: Allowed<act::TestimonyDraft>,
     id: web::Path<Uuid>,
     form: Form<TestimonyForm>,
 ) -> Result<HttpResponse> {
