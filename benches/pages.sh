@@ -9,8 +9,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-1000}"
 rounds="${2:-30}"
-cargo build --release --all-features --quiet
-bin="$PWD/target/release/custodia"
+# BENCH_BIN runs another build (say, the last release's, for a baseline in the same
+# session) instead of this one.
+if [ -n "${BENCH_BIN:-}" ]; then
+  bin="$BENCH_BIN"
+else
+  cargo build --release --all-features --quiet
+  bin="$PWD/target/release/custodia"
+fi
 work="$(mktemp -d)"
 trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
@@ -75,3 +81,12 @@ measure "incident page (investigator)" -b "$inv" "$base$incident"
 measure "export page (lawyer)" -b "$law" "$base/cases/$case_id/export"
 measure "export preview (lawyer)" -b "$law" -X POST "$base/cases/$case_id/export/preview" \
   --data-urlencode "csrf=$(csrf "$law")" --data-urlencode "recipient=prosecutors" --data-urlencode "scope=all"
+
+# Lists through the API: one page of 200 records of each kind (each one decrypted).
+token="$(curl -s -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
+  -d "{\"username\":\"demo.investigator\",\"password\":\"$(password demo.investigator)\"}" \
+  | python3 -c 'import sys, json; print(json.load(sys.stdin)["token"])')"
+for kind in persons incidents units places testimonies; do
+  measure "API: list of 200 $kind (investigator)" -H "Authorization: Bearer $token" \
+    "$base/api/v1/cases/$case_id/$kind?limit=200"
+done

@@ -4,19 +4,20 @@
 # decrypt, redact, audit — every read is a write transaction), against a release build
 # on SQLite over loopback. Not a timed test.
 #   benches/testimony_http.sh [seconds] [connections] [postgres://… URL of an empty database]
+# BENCH_BIN runs another build (a baseline) instead of building this one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-15}
 conns=${2:-32}
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 1; }
-cargo build --release --all-features --quiet
+[ -n "${BENCH_BIN:-}" ] || cargo build --release --all-features --quiet
 tmp=$(mktemp -d)
 pid=""
 port=18090
 trap 'kill $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 export CUSTODIA__DATABASE__URL="${3:-sqlite://$tmp/custodia.db}" CUSTODIA__SERVER__PORT=$port CUSTODIA__LOG__LEVEL=warn \
   CUSTODIA__KEYS__KEY_FILE="$tmp/root.key" CUSTODIA__STORAGE__BLOB_DIR="$tmp/blobs"
-bin=./target/release/custodia
+bin=${BENCH_BIN:-./target/release/custodia}
 $bin migrate >/dev/null
 $bin init --source file >/dev/null
 echo "benchmark password 1" | $bin user add bench --role documenter --password-stdin >/dev/null
