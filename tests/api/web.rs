@@ -364,20 +364,6 @@ async fn a_documenter_records_edits_attaches_and_seals_a_testimony() {
     assert!(app.page(&b, &format!("/testimonies/{testimony}")).await.contains("Autosaved text"));
 }
 
-impl TestApp {
-    /// Adds a user to a case, as an administrator does.
-    pub async fn add_member(&self, case: &str, user: uuid::Uuid) {
-        let res = self
-            .post(
-                &format!("/api/v1/cases/{case}/members"),
-                &self.admin,
-                json!({"user_id": user, "role": "member"}),
-            )
-            .await;
-        assert_eq!(res.status(), 200);
-    }
-}
-
 /// A documenter's case with a unit hierarchy, a perpetrator in it, an incident and a
 /// sealed testimony, all made through the pages: (case path, perpetrator path).
 async fn documented_case(app: &TestApp, b: &Browser) -> (String, String) {
