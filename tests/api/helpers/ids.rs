@@ -52,6 +52,12 @@ macro_rules! ids {
                 self.as_str() == Some(id.as_str())
             }
         }
+
+        impl PartialEq<&$name> for Value {
+            fn eq(&self, id: &&$name) -> bool {
+                self.as_str() == Some(id.as_str())
+            }
+        }
     )*};
 }
 
