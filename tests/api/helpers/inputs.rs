@@ -20,6 +20,7 @@ macro_rules! to_json {
     ($($name:ident),*) => {$(
         impl $name {
             /// The body as sent.
+            #[allow(dead_code)]
             pub fn json(&self) -> Value {
                 serde_json::to_value(self).unwrap()
             }
@@ -275,11 +276,6 @@ impl NewTestimony {
         let at = self.account.find(name).unwrap_or_else(|| panic!("{name} is not in the account"));
         let start = self.account[..at].chars().count();
         self.identifying_spans.push(Span { start, end: start + name.chars().count() });
-        self
-    }
-
-    pub fn span(mut self, start: usize, end: usize) -> Self {
-        self.identifying_spans.push(Span { start, end });
         self
     }
 
