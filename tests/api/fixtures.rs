@@ -1,12 +1,15 @@
 //! The worlds tests start from, made through the typed client (helpers): a draft in a
 //! case of its own for tests about something else; the Okrestina case its staff work
 //! in (the case model); the Zhodino case whose witnesses gave every kind of consent
-//! (bundles); the fictional case a browser walks through (e2e). Each asserts what it
-//! relies on as it builds, so a test fails at its set-up rather than later, puzzlingly.
+//! (bundles); the fictional case a browser walks through (e2e). Last, the cases the
+//! page tests make through the forms themselves, since how the forms record is part of
+//! what those tests show. Each asserts what it relies on as it builds, so a test fails
+//! at its set-up rather than later, puzzlingly.
 
 use custodia::domain::Role;
 
 use crate::helpers::*;
+use crate::web::{Browser, location, testimony_fields};
 
 // ---- One record for tests about something else -------------------------------------
 
@@ -283,4 +286,163 @@ pub async fn fictional_case(app: &TestApp, documenter: &str) -> FictionalCase {
     app.add_involvement(doc, &incident, Involvement::person(&people[0], "ordered").citing(&testimony)).await;
     let [perpetrator, commander] = <[PersonId; 2]>::try_from(people).unwrap();
     FictionalCase { case, testimony, perpetrator, commander }
+}
+
+// ---- Cases made through the pages, for tests of what the pages show ----------------
+
+/// A documenter's case with a unit hierarchy, a perpetrator in it, an incident and a
+/// sealed testimony, all made through the pages: (case path, perpetrator path).
+pub async fn documented_case(app: &TestApp, b: &Browser) -> (String, String) {
+    let case =
+        location(&app.web_post(b, "/cases/new", &[("reference", "WEB-3"), ("title", "Okrestina")]).await);
+    let id = case.trim_start_matches("/cases/").to_owned();
+    let top = location(
+        &app.web_post(b, &format!("/cases/{id}/units/new"), &[("name", "ГУВД Мингорисполкома")]).await,
+    );
+    let top_id = top.trim_start_matches("/units/");
+    let omon = location(
+        &app.web_post(b, &format!("/cases/{id}/units/new"), &[("name", "ОМОН"), ("parent_id", top_id)]).await,
+    );
+    let omon_id = omon.trim_start_matches("/units/");
+    let perp = location(
+        &app.web_post(
+            b,
+            &format!("/cases/{id}/persons/new"),
+            &[
+                ("kind", "perpetrator"),
+                ("names", "Лукашенко"),
+                ("aliases", "Пётр Л."),
+                ("rank", "майор"),
+                ("unit_id", omon_id),
+            ],
+        )
+        .await,
+    );
+    let place = location(
+        &app.web_post(
+            b,
+            &format!("/cases/{id}/places/new"),
+            &[("place_type", "detention_facility"), ("name", "ЦИП на Окрестина")],
+        )
+        .await,
+    );
+    assert!(place.starts_with("/places/"), "{place}");
+    let res = app
+        .web_post(
+            b,
+            &format!("/cases/{id}/incidents/new"),
+            &[
+                ("act_type", "torture"),
+                ("methods", "beating"),
+                ("start_date", "2020-08"),
+                ("place_id", place.trim_start_matches("/places/")),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let account = "Омоновцы избивали задержанных дубинками во дворе.";
+    let fields = testimony_fields(&[("witness_id", "new"), ("account", account)]);
+    let t = location(&app.web_post(b, &format!("/cases/{id}/testimonies/new"), &fields).await);
+    let t = t.split('?').next().unwrap().to_owned();
+    assert_eq!(app.web_post(b, &format!("{t}/seal"), &[]).await.status(), 303);
+    (case, perp)
+}
+
+/// A case made through the pages by a documenter (its lead): a unit with a
+/// perpetrator, a victim, a place, an incident with the victim, and a sealed testimony
+/// that an investigator member has linked to the incident.
+pub struct NamesWorld {
+    pub case: String,
+    pub unit: String,
+    pub perp: String,
+    pub victim: String,
+    pub place: String,
+    pub incident: String,
+    pub testimony: String,
+    pub documenter: Browser,
+    pub documenter_name: String,
+    pub investigator: Browser,
+    pub lawyer: Browser,
+}
+
+/// The id at the end of a page's path.
+pub fn id_of(path: &str) -> &str {
+    path.rsplit('/').next().unwrap()
+}
+
+pub async fn names_world(app: &TestApp) -> NamesWorld {
+    let documenter_name = format!("doc-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    app.add_user(&documenter_name, Role::Documenter).await;
+    let doc = app.web_login(&documenter_name).await;
+    let case = location(
+        &app.web_post(&doc, "/cases/new", &[("reference", "NAMES-7"), ("title", "Okrestina")]).await,
+    );
+    let id = id_of(&case).to_owned();
+    let unit = location(&app.web_post(&doc, &format!("/cases/{id}/units/new"), &[("name", "ОМОН")]).await);
+    let persons = format!("/cases/{id}/persons/new");
+    let perp = location(
+        &app.web_post(
+            &doc,
+            &persons,
+            &[("kind", "perpetrator"), ("names", "Сидоренко Виктор"), ("unit_id", id_of(&unit))],
+        )
+        .await,
+    );
+    let victim =
+        location(&app.web_post(&doc, &persons, &[("kind", "victim"), ("names", "Анна Тайная")]).await);
+    let place = location(
+        &app.web_post(
+            &doc,
+            &format!("/cases/{id}/places/new"),
+            &[("place_type", "detention_facility"), ("name", "ЦИП на Окрестина")],
+        )
+        .await,
+    );
+    let res = app
+        .web_post(
+            &doc,
+            &format!("/cases/{id}/incidents/new"),
+            &[
+                ("act_type", "torture"),
+                ("start_date", "2020-08-12"),
+                ("place_id", id_of(&place)),
+                ("victim_ids", id_of(&victim)),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let incident = location(&res);
+    let fields = testimony_fields(&[("witness_id", "new"), ("account", "Нас били во дворе.")]);
+    let t = location(&app.web_post(&doc, &format!("{case}/testimonies/new"), &fields).await);
+    let testimony = t.split('?').next().unwrap().to_owned();
+    assert_eq!(app.web_post(&doc, &format!("{testimony}/seal"), &[]).await.status(), 303);
+
+    let (inv_id, investigator) = app.web_user(Role::Investigator).await;
+    app.add_member(&id, inv_id).await;
+    let res =
+        app.web_post(&investigator, &format!("{testimony}/link"), &[("incident_id", id_of(&incident))]).await;
+    assert_eq!(res.status(), 303, "the investigator links the account to the incident");
+    let res = app
+        .web_post(
+            &investigator,
+            &format!("{incident}/involvements"),
+            &[("who", &format!("person:{}", id_of(&perp))), ("role", "carried_out")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (lawyer_id, lawyer) = app.web_user(Role::Lawyer).await;
+    app.add_member(&id, lawyer_id).await;
+    NamesWorld {
+        case,
+        unit,
+        perp,
+        victim,
+        place,
+        incident,
+        testimony,
+        documenter: doc,
+        documenter_name,
+        investigator,
+        lawyer,
+    }
 }
