@@ -127,12 +127,7 @@ async fn ids_from_another_case_reach_nothing() {
         // A member (even the lead) of a case of their own.
         let (_, token) = app.user_with_token(role).await;
         if role != Role::Lawyer {
-            app.post(
-                "/api/v1/cases",
-                &token,
-                json!({"reference": format!("OWN-{}", role.as_str()), "title": "mine"}),
-            )
-            .await;
+            app.create_case(&token, NewCase::new(&format!("OWN-{}", role.as_str()), "mine")).await;
         }
         let mut tried = 0;
         for (path, item) in doc["paths"].as_object().unwrap() {
