@@ -273,9 +273,9 @@ async fn the_command_line_export_asks_a_lawyer_without_a_second_factor_to_enrol_
     use std::process::Stdio;
     let app = spawn_app_with(second_factor_for_admins_and_lawyers).await;
     let (_, doc) = app.user_with_token(Role::Documenter).await;
-    let (case_id, _) = sealed_testimony_in_new_case(&app, &doc).await;
+    let (CaseId(case_id), _) = sealed_testimony_in_new_case(&app, &doc).await;
     let lawyer = app.add_user("cli.lawyer", Role::Lawyer).await;
-    let case = uuid::Uuid::parse_str(case_id.as_str()).unwrap();
+    let case = uuid::Uuid::parse_str(&case_id).unwrap();
     let member =
         custodia::cases::case::NewMember { user_id: lawyer, role: custodia::cases::case::MemberRole::Member };
     app.state
@@ -291,7 +291,7 @@ async fn the_command_line_export_asks_a_lawyer_without_a_second_factor_to_enrol_
             "bundle",
             "export",
             "--case",
-            case_id.as_str(),
+            &case_id,
             "--recipient",
             "prosecutors",
             "--username",

@@ -237,21 +237,12 @@ async fn a_lawyer_exports_a_bundle_from_the_command_line_and_a_recipient_verifie
     let app = spawn_app().await;
     app.add_user("cli.doc", custodia::domain::Role::Documenter).await;
     let doc = app.login("cli.doc", PASSWORD).await;
-    let (case_id, _) = sealed_testimony_in_new_case(&app, &doc).await;
+    let (CaseId(case_id), _) = sealed_testimony_in_new_case(&app, &doc).await;
 
     let out_dir = tempfile::tempdir().unwrap();
     let archive = out_dir.path().join("bundle.tar");
     let mut child = custodia(&app.db)
-        .args([
-            "bundle",
-            "export",
-            "--case",
-            case_id.as_str(),
-            "--recipient",
-            "prosecutors",
-            "--username",
-            "cli.doc",
-        ])
+        .args(["bundle", "export", "--case", &case_id, "--recipient", "prosecutors", "--username", "cli.doc"])
         .arg("--out")
         .arg(&archive)
         .arg("--password-stdin")
