@@ -3,7 +3,7 @@
 //! not) and returns typed ids or the view. A test about a refusal sends the body by hand
 //! (`app.post(path, token, body.json())`) and checks the problem document.
 
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::TestApp;
@@ -172,6 +172,6 @@ impl TestApp {
 
     /// A search that answered 200: the page of hits.
     pub async fn search(&self, token: &str, body: Value) -> Value {
-        expect(self.post("/api/v1/search", token, body).await, StatusCode::OK.as_u16(), "search").await
+        expect(self.post("/api/v1/search", token, body).await, 200, "search").await
     }
 }
