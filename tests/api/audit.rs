@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::fixtures::draft_testimony;
 use crate::helpers::*;
 
 fn append_n(conn: &mut DbConnection, n: u64) {

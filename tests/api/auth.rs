@@ -2,6 +2,7 @@ use custodia::domain::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::fixtures::sealed_testimony_in_new_case;
 use crate::helpers::*;
 
 #[tokio::test]
@@ -272,8 +273,7 @@ async fn the_command_line_export_asks_a_lawyer_without_a_second_factor_to_enrol_
     use std::process::Stdio;
     let app = spawn_app_with(second_factor_for_admins_and_lawyers).await;
     let (_, doc) = app.user_with_token(Role::Documenter).await;
-    let (case_id, tid) = testimony_in_new_case(&app, &doc, json!({"prosecutors": true})).await;
-    app.call(Method::POST, &format!("/api/v1/testimonies/{tid}/seal"), Some(&doc), None).await;
+    let (CaseId(case_id), _) = sealed_testimony_in_new_case(&app, &doc).await;
     let lawyer = app.add_user("cli.lawyer", Role::Lawyer).await;
     let case = uuid::Uuid::parse_str(&case_id).unwrap();
     let member =

@@ -13,6 +13,7 @@ use custodia::domain::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::fixtures::{Zhodino, zhodino};
 use crate::helpers::*;
 
 fn tool(name: &str, probe: &[&str]) -> bool {
@@ -27,248 +28,13 @@ fn tool(name: &str, probe: &[&str]) -> bool {
     found
 }
 
-struct World {
-    app: TestApp,
-    lawyer: String,
-    outsider: String,
-    documenter: String,
-    case_id: String,
-    other_case_testimony: String,
-    tag: String,
+/// The lawyer's export, once built: its view.
+async fn export(w: &Zhodino, request: BundleRequest) -> Value {
+    w.app.export(&w.lawyer, &w.case, request).await
 }
 
-fn consent(share: Value, named: bool, withdrawn: Option<&str>) -> Value {
-    json!({"share_with": share, "may_be_named": named, "given_on": "2021-03-01", "how_given": "written",
-           "text_version": "2021-1", "withdrawn_on": withdrawn})
-}
-
-async fn person(app: &TestApp, token: &str, case: &str, body: Value) -> String {
-    let res = app.post(&format!("/api/v1/cases/{case}/persons"), token, body).await;
-    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-    res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
-}
-
-/// Records and seals a testimony; the witness's name is marked as an identifying span.
-async fn sealed(
-    app: &TestApp,
-    token: &str,
-    case: &str,
-    witness: &str,
-    name: &str,
-    text: &str,
-    consent: Value,
-) -> String {
-    let account = format!("Меня зовут {name}. {text}");
-    let start = "Меня зовут ".chars().count();
-    let body = json!({
-        "witness_id": witness, "interview_date": "2021-03-01", "languages": ["ru"],
-        "source_connection": "victim", "account": account,
-        "identifying_spans": [{"start": start, "end": start + name.chars().count()}],
-        "consent": consent,
-    });
-    let res = app.post(&format!("/api/v1/cases/{case}/testimonies"), token, body).await;
-    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-    let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
-    let res = app.call(Method::POST, &format!("/api/v1/testimonies/{id}/seal"), Some(token), None).await;
-    assert_eq!(res.status(), 200);
-    id
-}
-
-async fn world() -> World {
-    let app = spawn_app().await;
-    let tag = uuid::Uuid::new_v4().simple().to_string()[..10].to_owned();
-    let (_, documenter) = app.user_with_token(Role::Documenter).await;
-    let (lawyer_id, lawyer) = app.user_with_token(Role::Lawyer).await;
-    let (_, outsider) = app.user_with_token(Role::Lawyer).await;
-    let case: Value = app
-        .post("/api/v1/cases", &documenter, json!({"reference": "BY-2021-0007", "title": "Жодино, 2021"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let case_id = case["id"].as_str().unwrap().to_owned();
-    let res = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/members"),
-            &app.admin,
-            json!({"user_id": lawyer_id, "role": "member"}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-
-    // W-0001 may not be named; her name also appears unmarked later in her own account.
-    let hidden = format!("Алеся Канарейкина{tag}");
-    let a = person(
-        &app,
-        &documenter,
-        &case_id,
-        json!({"kind": "witness", "names": [hidden], "sex": "female",
-        "contact": format!("contact-canary-{tag}")}),
-    )
-    .await;
-    let ta = sealed(
-        &app,
-        &documenter,
-        &case_id,
-        &a,
-        &hidden,
-        &format!("Охранник кричал «{hidden}, к стене!» и бил дубинкой."),
-        consent(json!({"prosecutors": true}), false, None),
-    )
-    .await;
-    // W-0002 agreed to be named.
-    let named = format!("Named Witness{tag}");
-    let b = person(&app, &documenter, &case_id, json!({"kind": "witness", "names": [named], "sex": "male"}))
-        .await;
-    sealed(
-        &app,
-        &documenter,
-        &case_id,
-        &b,
-        &named,
-        "Нас держали в камере на 4 человек вдесятером.",
-        consent(json!({"prosecutors": true}), true, None),
-    )
-    .await;
-    // W-0003 shares with UN bodies only; W-0004 withdrew.
-    let c = person(
-        &app,
-        &documenter,
-        &case_id,
-        json!({"kind": "witness", "names": ["Третий Свидетель"], "sex": "male"}),
-    )
-    .await;
-    sealed(
-        &app,
-        &documenter,
-        &case_id,
-        &c,
-        "Третий Свидетель",
-        &format!("un-only-canary-{tag}"),
-        consent(json!({"un_bodies": true}), true, None),
-    )
-    .await;
-    let d = person(
-        &app,
-        &documenter,
-        &case_id,
-        json!({"kind": "witness", "names": ["Четвёртый Свидетель"], "sex": "male"}),
-    )
-    .await;
-    sealed(
-        &app,
-        &documenter,
-        &case_id,
-        &d,
-        "Четвёртый Свидетель",
-        &format!("withdrawn-canary-{tag}"),
-        consent(json!({"prosecutors": true}), true, Some("2021-04-01")),
-    )
-    .await;
-
-    // An attachment on W-0001's account, an incident with a perpetrator of a sub-unit.
-    let audio: Vec<u8> = (0..300_000u32).map(|i| (i.wrapping_mul(2654435761) >> 11) as u8).collect();
-    let res = app
-        .client
-        .post(app.url(&format!("/api/v1/testimonies/{ta}/attachments")))
-        .bearer_auth(&documenter)
-        .header("content-type", "audio/ogg")
-        .header("x-filename", "interview.ogg")
-        .body(audio)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-    let top: Value = app
-        .post(&format!("/api/v1/cases/{case_id}/units"), &documenter, json!({"name": "МВД"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let unit: Value = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/units"),
-            &documenter,
-            json!({"name": "ИВС Жодино", "parent_id": top["id"]}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let p = person(
-        &app,
-        &documenter,
-        &case_id,
-        json!({"kind": "perpetrator", "names": ["Начальник Смены"], "unit_id": unit["id"]}),
-    )
-    .await;
-    let incident: Value = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/incidents"),
-            &documenter,
-            json!({"act_type": "torture", "methods": ["beating_with_batons"], "start_date": "2021-02-14",
-                   "start_precision": "exact", "end_precision": "unknown",
-                   "description": format!("Избиение {hidden} при приёме"), "victim_ids": [a]}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let iid = incident["id"].as_str().unwrap();
-    let res = app
-        .post(&format!("/api/v1/testimonies/{ta}/incidents"), &documenter, json!({"incident_id": iid}))
-        .await;
-    assert_eq!(res.status(), 200);
-    let res = app
-        .post(
-            &format!("/api/v1/incidents/{iid}/involvements"),
-            &documenter,
-            json!({"person_id": p, "role": "carried_out", "testimony_ids": [ta]}),
-        )
-        .await;
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-
-    // A testimony of another case, to try a cross-case selection.
-    let other: Value = app
-        .post("/api/v1/cases", &documenter, json!({"reference": "BY-2021-0099", "title": "x"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let other_id = other["id"].as_str().unwrap();
-    let ow =
-        person(&app, &documenter, other_id, json!({"kind": "witness", "names": ["X"], "sex": "male"})).await;
-    let other_case_testimony =
-        sealed(&app, &documenter, other_id, &ow, "X", "…", consent(json!({"prosecutors": true}), true, None))
-            .await;
-    World { app, lawyer, outsider, documenter, case_id, other_case_testimony, tag }
-}
-
-async fn export(w: &World, body: Value) -> Value {
-    let res = w.app.post(&format!("/api/v1/cases/{}/bundles", w.case_id), &w.lawyer, body).await;
-    assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
-    let view: Value = res.json().await.unwrap();
-    let id = view["id"].as_str().unwrap().to_owned();
-    // The build runs in the background: wait for it to finish, however long that takes.
-    for _ in 0..2000 {
-        let v: Value = w
-            .app
-            .get(&format!("/api/v1/cases/{}/bundles/{id}", w.case_id), &w.lawyer)
-            .await
-            .json()
-            .await
-            .unwrap();
-        match v["status"].as_str() {
-            Some("ready") => return v,
-            Some("failed") => panic!("bundle failed: {v}"),
-            _ => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
-        }
-    }
-    panic!("bundle never finished");
-}
-
-async fn download(w: &World, id: &str) -> Vec<u8> {
-    let res = w.app.get(&format!("/api/v1/cases/{}/bundles/{id}/download", w.case_id), &w.lawyer).await;
+async fn download(w: &Zhodino, id: &str) -> Vec<u8> {
+    let res = w.app.get(&format!("/api/v1/cases/{}/bundles/{id}/download", w.case), &w.lawyer).await;
     assert_eq!(res.status(), 200);
     res.bytes().await.unwrap().to_vec()
 }
@@ -309,13 +75,13 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 
 #[tokio::test]
 async fn a_case_exported_for_prosecutors_validates_everywhere_and_withholds_what_consent_does_not_cover() {
-    let w = world().await;
+    let w = zhodino().await;
     let key_res = w.app.get("/api/v1/bundles/public-key", &w.lawyer).await;
     assert_eq!(key_res.status(), 200);
     let public_key = key_res.text().await.unwrap();
     assert!(public_key.starts_with("untrusted comment: minisign public key "));
 
-    let view = export(&w, json!({"recipient": "prosecutors", "password": PASSWORD})).await;
+    let view = export(&w, BundleRequest::to("prosecutors")).await;
     assert_eq!(view["progress"], 100);
     let tar_bytes = download(&w, view["id"].as_str().unwrap()).await;
     assert_eq!(tar_bytes.len() as u64, view["size"].as_u64().unwrap());
@@ -450,14 +216,14 @@ async fn a_case_exported_for_prosecutors_validates_everywhere_and_withholds_what
 
     // A client that goes away mid-download leaves the bundle downloadable.
     let url =
-        w.app.url(&format!("/api/v1/cases/{}/bundles/{}/download", w.case_id, view["id"].as_str().unwrap()));
+        w.app.url(&format!("/api/v1/cases/{}/bundles/{}/download", w.case, view["id"].as_str().unwrap()));
     let mut res = w.app.client.get(&url).bearer_auth(&w.lawyer).send().await.unwrap();
     assert!(res.chunk().await.unwrap().is_some());
     drop(res);
     assert_eq!(sha256_hex(&download(&w, view["id"].as_str().unwrap()).await), sha256_hex(&tar_bytes));
 
     // Once delivered, the stored archive and its key are destroyed; the record stays.
-    let bundle_path = format!("/api/v1/cases/{}/bundles/{}", w.case_id, view["id"].as_str().unwrap());
+    let bundle_path = format!("/api/v1/cases/{}/bundles/{}", w.case, view["id"].as_str().unwrap());
     let stored: Vec<_> = custodia_blobs(&w);
     let res = w.app.call(Method::DELETE, &bundle_path, Some(&w.lawyer), None).await;
     assert_eq!(res.status(), 204);
@@ -487,15 +253,12 @@ async fn a_case_exported_for_prosecutors_validates_everywhere_and_withholds_what
 
 #[tokio::test]
 async fn an_age_encrypted_bundle_opens_with_the_recipients_key_only() {
-    let w = world().await;
+    let w = zhodino().await;
     let identity = age::x25519::Identity::generate();
     let recipient = identity.to_public().to_string();
-    let view = export(
-        &w,
-        json!({"recipient": "prosecutors", "password": PASSWORD, "age_recipient": recipient,
-               "selection": {"perpetrators": []}}),
-    )
-    .await;
+    let request =
+        BundleRequest::to("prosecutors").encrypted_to(&recipient).selection(json!({"perpetrators": []}));
+    let view = export(&w, request).await;
     assert_eq!(view["encrypted_to_recipient"], true);
     let sealed = download(&w, view["id"].as_str().unwrap()).await;
     assert!(sealed.starts_with(b"age-encryption.org/v1\n"));
@@ -527,8 +290,8 @@ async fn an_age_encrypted_bundle_opens_with_the_recipients_key_only() {
 
 #[tokio::test]
 async fn bad_export_requests_are_refused_and_leave_nothing_behind() {
-    let w = world().await;
-    let path = format!("/api/v1/cases/{}/bundles", w.case_id);
+    let w = zhodino().await;
+    let path = format!("/api/v1/cases/{}/bundles", w.case);
     let ok = json!({"recipient": "prosecutors", "password": PASSWORD});
     // Not a member: the case does not exist for them.
     assert_problem(w.app.post(&path, &w.outsider, ok.clone()).await, 404, "not_found").await;
@@ -582,23 +345,10 @@ async fn a_bundle_larger_than_the_free_space_is_refused_and_nothing_is_queued() 
     // Keep more free than any disk has: the export cannot fit.
     let app = spawn_app_with(|s| s.storage.reserve_free_bytes = u64::MAX / 4).await;
     let (lawyer_id, lawyer) = app.user_with_token(Role::Lawyer).await;
-    let case: Value = app
-        .post("/api/v1/cases", &app.admin, json!({"reference": "X-1", "title": "x"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let case_id = case["id"].as_str().unwrap();
-    let res = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/members"),
-            &app.admin,
-            json!({"user_id": lawyer_id, "role": "member"}),
-        )
-        .await;
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let case_id = app.create_case(&app.admin, NewCase::new("X-1", "x")).await.id;
+    app.add_member(&case_id, lawyer_id).await;
     let path = format!("/api/v1/cases/{case_id}/bundles");
-    let res = app.post(&path, &lawyer, json!({"recipient": "prosecutors", "password": PASSWORD})).await;
+    let res = app.post(&path, &lawyer, BundleRequest::to("prosecutors").json()).await;
     assert_problem(res, 507, "insufficient_storage").await;
     let list: Value = app.get(&path, &lawyer).await.json().await.unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 0);
@@ -609,7 +359,7 @@ async fn a_bundle_larger_than_the_free_space_is_refused_and_nothing_is_queued() 
 
 #[tokio::test]
 async fn an_enrolled_second_factor_must_be_presented_again_to_export() {
-    let w = world().await;
+    let w = zhodino().await;
     let enrol: Value = w
         .app
         .call(Method::POST, "/api/v1/auth/totp/enrol", Some(&w.lawyer), None)
@@ -623,24 +373,17 @@ async fn an_enrolled_second_factor_must_be_presented_again_to_export() {
     let code = custodia::auth::totp::code_at(&secret, now).unwrap();
     let res = w.app.post("/api/v1/auth/totp/confirm", &w.lawyer, json!({"code": code})).await;
     assert_eq!(res.status(), 204);
-    let path = format!("/api/v1/cases/{}/bundles", w.case_id);
-    let res = w.app.post(&path, &w.lawyer, json!({"recipient": "prosecutors", "password": PASSWORD})).await;
+    let path = format!("/api/v1/cases/{}/bundles", w.case);
+    let res = w.app.post(&path, &w.lawyer, BundleRequest::to("prosecutors").json()).await;
     assert_problem(res, 401, "totp_required").await;
     // The code already used to confirm enrolment is refused: it must be fresh.
-    let res = w
-        .app
-        .post(&path, &w.lawyer, json!({"recipient": "prosecutors", "password": PASSWORD, "totp_code": code}))
-        .await;
+    let res = w.app.post(&path, &w.lawyer, BundleRequest::to("prosecutors").totp(&code).json()).await;
     assert_problem(res, 401, "totp_invalid").await;
     let next = custodia::auth::totp::code_at(&secret, now + 30).unwrap();
-    let res = w
-        .app
-        .post(&path, &w.lawyer, json!({"recipient": "prosecutors", "password": PASSWORD, "totp_code": next}))
-        .await;
-    assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
+    w.app.request_bundle(&w.lawyer, &w.case, BundleRequest::to("prosecutors").totp(&next)).await;
 }
 
-fn custodia_blobs(w: &World) -> Vec<PathBuf> {
+fn custodia_blobs(w: &Zhodino) -> Vec<PathBuf> {
     files_under(&w.app.db.dir.path().join("blobs"))
 }
 
@@ -673,8 +416,8 @@ fn shown_commands(html: &str) -> Vec<String> {
         .collect()
 }
 
-async fn download_named(w: &World, id: &str) -> (String, Vec<u8>) {
-    let res = w.app.get(&format!("/api/v1/cases/{}/bundles/{id}/download", w.case_id), &w.lawyer).await;
+async fn download_named(w: &Zhodino, id: &str) -> (String, Vec<u8>) {
+    let res = w.app.get(&format!("/api/v1/cases/{}/bundles/{id}/download", w.case), &w.lawyer).await;
     assert_eq!(res.status(), 200);
     let disposition = res.headers()["content-disposition"].to_str().unwrap().to_owned();
     let name = disposition.split("filename=\"").nth(1).unwrap().trim_end_matches('"').to_owned();
@@ -709,17 +452,17 @@ async fn the_recipients_documented_commands_run_as_written_in_an_empty_folder() 
     if !tools.iter().all(|(name, probe)| tool(name, probe)) {
         return;
     }
-    let w = world().await;
+    let w = zhodino().await;
     let key = w.app.get("/api/v1/bundles/public-key", &w.lawyer).await.text().await.unwrap();
     let identity = age::x25519::Identity::generate();
     let (lawyer_id, browser) = w.app.web_user(Role::Lawyer).await;
-    w.app.add_member(&w.case_id, lawyer_id).await;
+    w.app.add_member(&w.case, lawyer_id).await;
     for encrypted in [false, true] {
-        let mut body = json!({"recipient": "prosecutors", "password": PASSWORD});
+        let mut request = BundleRequest::to("prosecutors");
         if encrypted {
-            body["age_recipient"] = json!(identity.to_public().to_string());
+            request = request.encrypted_to(&identity.to_public().to_string());
         }
-        let view = export(&w, body).await;
+        let view = export(&w, request).await;
         let id = view["id"].as_str().unwrap();
         let (name, bytes) = download_named(&w, id).await;
         assert!(name.starts_with("custodia-bundle-"), "{name}");
@@ -739,7 +482,7 @@ async fn the_recipients_documented_commands_run_as_written_in_an_empty_folder() 
         commands.extend(documented_commands("recipient"));
 
         // The page the lawyer passes on shows the same commands.
-        let page = w.app.page(&browser, &format!("/cases/{}/bundles/{id}", w.case_id)).await;
+        let page = w.app.page(&browser, &format!("/cases/{}/bundles/{id}", w.case)).await;
         assert_eq!(shown_commands(&page), commands, "the page and the guide agree");
         assert!(page.contains("id=\"verify-key-channel\""), "the page says how the key travels");
 
@@ -754,8 +497,8 @@ async fn the_recipients_documented_commands_run_as_written_in_an_empty_folder() 
 
 #[tokio::test]
 async fn bundles_keep_cyrillic_readable_and_leave_empty_fields_out_of_the_text() {
-    let w = world().await;
-    let view = export(&w, json!({"recipient": "prosecutors", "password": PASSWORD})).await;
+    let w = zhodino().await;
+    let view = export(&w, BundleRequest::to("prosecutors")).await;
     let tar_bytes = download(&w, view["id"].as_str().unwrap()).await;
     let dir = tempfile::tempdir().unwrap();
     let bag = extract(&tar_bytes, dir.path());
@@ -784,15 +527,15 @@ async fn bundles_keep_cyrillic_readable_and_leave_empty_fields_out_of_the_text()
 
 #[tokio::test]
 async fn when_consent_lets_no_account_go_neither_preview_nor_bundle_carries_incidents() {
-    let w = world().await;
+    let w = zhodino().await;
     let (lawyer_id, browser) = w.app.web_user(Role::Lawyer).await;
-    w.app.add_member(&w.case_id, lawyer_id).await;
+    w.app.add_member(&w.case, lawyer_id).await;
     // No witness of this case agreed to the media.
     let res = w
         .app
         .web_post(
             &browser,
-            &format!("/cases/{}/export/preview", w.case_id),
+            &format!("/cases/{}/export/preview", w.case),
             &[("recipient", "media"), ("scope", "all")],
         )
         .await;
@@ -805,7 +548,7 @@ async fn when_consent_lets_no_account_go_neither_preview_nor_bundle_carries_inci
         .app
         .web_post(
             &browser,
-            &format!("/cases/{}/export/preview", w.case_id),
+            &format!("/cases/{}/export/preview", w.case),
             &[("recipient", "prosecutors"), ("scope", "all")],
         )
         .await;
@@ -813,7 +556,7 @@ async fn when_consent_lets_no_account_go_neither_preview_nor_bundle_carries_inci
     assert!(!html.contains("id=\"preview-nothing\"") && html.contains("perpetrators"), "{html}");
 
     // And the bundle matches its preview.
-    let view = export(&w, json!({"recipient": "media", "password": PASSWORD})).await;
+    let view = export(&w, BundleRequest::to("media")).await;
     let tar_bytes = download(&w, view["id"].as_str().unwrap()).await;
     assert!(!contains(&tar_bytes, "Начальник Смены"), "no perpetrator goes");
     let dir = tempfile::tempdir().unwrap();
@@ -831,9 +574,9 @@ async fn when_consent_lets_no_account_go_neither_preview_nor_bundle_carries_inci
 /// log holds the integrity failure, not a download that never happened.
 #[tokio::test]
 async fn a_damaged_bundle_is_refused_before_its_first_byte_and_no_download_is_recorded() {
-    let w = world().await;
+    let w = zhodino().await;
     let before = custodia_blobs(&w);
-    let view = export(&w, json!({"recipient": "prosecutors", "password": PASSWORD})).await;
+    let view = export(&w, BundleRequest::to("prosecutors")).await;
     let id = view["id"].as_str().unwrap().to_owned();
     let archive: Vec<PathBuf> = custodia_blobs(&w).into_iter().filter(|p| !before.contains(p)).collect();
     assert_eq!(archive.len(), 1, "{archive:?}");
@@ -841,7 +584,7 @@ async fn a_damaged_bundle_is_refused_before_its_first_byte_and_no_download_is_re
     bytes[custodia::crypto::STREAM_HEADER_LEN + 10] ^= 0x01;
     std::fs::write(&archive[0], bytes).unwrap();
 
-    let res = w.app.get(&format!("/api/v1/cases/{}/bundles/{id}/download", w.case_id), &w.lawyer).await;
+    let res = w.app.get(&format!("/api/v1/cases/{}/bundles/{id}/download", w.case), &w.lawyer).await;
     assert_problem(res, 500, "integrity_error").await;
     let actions = w.app.audit_actions().await;
     assert!(actions.iter().any(|a| a == "integrity_error"), "{actions:?}");

@@ -270,67 +270,22 @@ async fn no_canary_from_the_case_model_reaches_disk_rows_or_logs() {
     .map(|w| canary(w))
     .collect();
     let (_, doc) = app.user_with_token(Role::Documenter).await;
-    let case: serde_json::Value = app
-        .post("/api/v1/cases", &doc, json!({"reference": "CN-0001", "title": canary("title")}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let case_id = case["id"].as_str().unwrap();
-    let person: serde_json::Value = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/persons"),
-            &doc,
-            json!({"kind": "witness", "names": [canary("name")], "contact": canary("contact")}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let place: serde_json::Value = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/places"),
-            &doc,
-            json!({"place_type": "prison", "name": canary("place")}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    app.post(
-        &format!("/api/v1/cases/{case_id}/incidents"),
-        &doc,
-        json!({"act_type": "torture", "place_id": place["id"], "description": canary("incident")}),
-    )
-    .await;
-    let body = json!({
-        "witness_id": person["id"], "languages": ["ru"], "source_connection": "victim",
-        "account": canary("account"), "summary": canary("summary"),
-        "consent": {"share_with": {}, "may_be_named": false, "given_on": "2021-01-01", "how_given": "oral_recorded", "text_version": "1"}
-    });
-    let t: serde_json::Value = app
-        .post(&format!("/api/v1/cases/{case_id}/testimonies"), &doc, body.clone())
-        .await
-        .json()
-        .await
-        .unwrap();
-    let tid = t["id"].as_str().unwrap();
+    let case = app.create_case(&doc, NewCase::new("CN-0001", &canary("title"))).await.id;
+    let witness = NewPerson::witness().named(&canary("name")).contact(&canary("contact"));
+    let witness = app.create_person(&doc, &case, witness).await.id;
+    let place = app.create_place(&doc, &case, NewPlace::new("prison", &canary("place"))).await.id;
+    let incident = NewIncident::of("torture").at(&place).description(&canary("incident"));
+    app.create_incident(&doc, &case, incident).await;
+    let testimony = NewTestimony::by(&witness)
+        .languages(&["ru"])
+        .account(&canary("account"))
+        .summary(&canary("summary"))
+        .consent(Consent::shared_with(&[]).how_given("oral_recorded"));
+    let tid = app.record_testimony(&doc, &case, testimony.clone()).await.id;
     let filename: String = canary("filename").bytes().map(|b| format!("%{b:02X}")).collect();
-    let res = app
-        .client
-        .post(app.url(&format!("/api/v1/testimonies/{tid}/attachments")))
-        .bearer_auth(&doc)
-        .header("x-filename", filename)
-        .body(canary("file").repeat(3000))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    app.call(Method::POST, &format!("/api/v1/testimonies/{tid}/seal"), Some(&doc), None).await;
-    let mut correction = body;
-    correction["correction_reason"] = json!(canary("correction"));
-    let res = app.post(&format!("/api/v1/testimonies/{tid}/versions"), &doc, correction).await;
-    assert_eq!(res.status(), 201);
+    app.upload(&doc, &tid, Upload::bytes(canary("file").repeat(3000)).filename(&filename)).await;
+    app.seal(&doc, &tid).await;
+    app.correct(&doc, &tid, testimony.correcting(&canary("correction"))).await;
     let read: serde_json::Value =
         app.get(&format!("/api/v1/testimonies/{tid}"), &doc).await.json().await.unwrap();
     assert_eq!(read["account"], canary("account"), "and it all reads back");

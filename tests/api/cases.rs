@@ -8,112 +8,12 @@ use custodia::domain::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::fixtures::{OKRESTINA_ACCOUNT as ACCOUNT, okrestina, okrestina_testimony};
 use crate::helpers::*;
 
-const ACCOUNT: &str = "Меня зовут Иван Петров. 10 августа 2020 года меня задержали на улице и \
-    отвезли в ЦИП на Окрестина. Сотрудники ОМОН избивали меня дубинками, заставляли стоять \
-    на коленях лицом к стене несколько часов.";
-
-struct Story {
-    app: TestApp,
-    documenter: String,
-    investigator: String,
-    lawyer: String,
-    outsider: String,
-    case_id: String,
-    witness_id: String,
-}
-
-async fn member(app: &TestApp, case_id: &str, user: uuid::Uuid, role: &str) {
-    let res = app
-        .post(&format!("/api/v1/cases/{case_id}/members"), &app.admin, json!({"user_id": user, "role": role}))
-        .await;
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-}
-
-fn testimony_body(witness_id: &str) -> Value {
-    let name_start = ACCOUNT.chars().count() - ACCOUNT.chars().skip_while(|c| *c != 'И').count();
-    json!({
-        "witness_id": witness_id,
-        "interview_date": "2020-09-01",
-        "interview_place": "Вильнюс",
-        "languages": ["ru"],
-        "source_connection": "victim",
-        "reliability": "high",
-        "account": ACCOUNT,
-        "summary": "Задержание и избиение в ЦИП на Окрестина",
-        "interviewer": "Документатор А.",
-        "persons_present": [],
-        "identifying_spans": [{"start": name_start, "end": name_start + "Иван Петров".chars().count()}],
-        "consent": {
-            "share_with": {"un_bodies": true, "prosecutors": true},
-            "may_be_named": false,
-            "given_on": "2020-09-01",
-            "how_given": "written",
-            "text_version": "2020-1"
-        }
-    })
-}
-
-async fn story() -> Story {
-    let app = spawn_app().await;
-    let (_, documenter) = app.user_with_token(Role::Documenter).await;
-    let (investigator_id, investigator) = app.user_with_token(Role::Investigator).await;
-    let (lawyer_id, lawyer) = app.user_with_token(Role::Lawyer).await;
-    let (_, outsider) = app.user_with_token(Role::Lawyer).await;
-
-    let res = app
-        .post(
-            "/api/v1/cases",
-            &documenter,
-            json!({"reference": "BY-2020-0147", "title": "Окрестина, август 2020"}),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    let case: Value = res.json().await.unwrap();
-    assert_eq!(case["my_role"], "lead");
-    let case_id = case["id"].as_str().unwrap().to_owned();
-    member(&app, &case_id, investigator_id, "member").await;
-    member(&app, &case_id, lawyer_id, "member").await;
-
-    let res = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/persons"),
-            &documenter,
-            json!({"kind": "witness", "names": ["Иван Петров", "Ivan Petrov"], "sex": "male",
-                   "birth_date": "1990-05-04", "contact": "+375 29 000 00 00"}),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    let witness: Value = res.json().await.unwrap();
-    assert_eq!(witness["pseudonym"], "W-0001");
-    let witness_id = witness["id"].as_str().unwrap().to_owned();
-    Story { app, documenter, investigator, lawyer, outsider, case_id, witness_id }
-}
-
-async fn recorded_testimony(s: &Story) -> Value {
-    let res = s
-        .app
-        .post(
-            &format!("/api/v1/cases/{}/testimonies", s.case_id),
-            &s.documenter,
-            testimony_body(&s.witness_id),
-        )
-        .await;
-    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-    res.json().await.unwrap()
-}
-
-async fn upload(app: &TestApp, token: &str, testimony: &str, bytes: Vec<u8>) -> reqwest::Response {
-    app.client
-        .post(app.url(&format!("/api/v1/testimonies/{testimony}/attachments")))
-        .bearer_auth(token)
-        .header("content-type", "audio/ogg")
-        .header("x-filename", "%D0%B7%D0%B0%D0%BF%D0%B8%D1%81%D1%8C.ogg")
-        .body(bytes)
-        .send()
-        .await
-        .unwrap()
+/// A recording, as sent: its name percent-encoded.
+fn recording(bytes: Vec<u8>) -> Upload {
+    Upload::bytes(bytes).content_type("audio/ogg").filename("%D0%B7%D0%B0%D0%BF%D0%B8%D1%81%D1%8C.ogg")
 }
 
 fn audio() -> Vec<u8> {
@@ -122,28 +22,20 @@ fn audio() -> Vec<u8> {
 
 #[tokio::test]
 async fn a_documenter_records_a_russian_testimony_with_audio_and_seals_it() {
-    let s = story().await;
-    let t = recorded_testimony(&s).await;
+    let s = okrestina().await;
+    let t = s.record().await;
     assert_eq!(t["status"], "draft");
     assert_eq!(t["version"], 1);
     assert_eq!(t["account"], ACCOUNT, "the author sees the account as given");
-    let id = t["id"].as_str().unwrap();
+    let id = &t.id;
 
-    let res = upload(&s.app, &s.documenter, id, audio()).await;
-    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-    let attachment: Value = res.json().await.unwrap();
+    let attachment = s.app.upload(&s.documenter, id, recording(audio())).await;
     assert_eq!(attachment["filename"], "запись.ogg");
     assert_eq!(attachment["size"], 200_000);
     use sha2::Digest;
     assert_eq!(attachment["sha256"], hex::encode(sha2::Sha256::digest(audio())));
 
-    let sealed: Value = s
-        .app
-        .call(Method::POST, &format!("/api/v1/testimonies/{id}/seal"), Some(&s.documenter), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let sealed = s.app.seal(&s.documenter, id).await;
     assert_eq!(sealed["status"], "sealed");
     assert_eq!(sealed["digest"].as_str().unwrap().len(), 64);
     assert_eq!(sealed["attachments"].as_array().unwrap().len(), 1);
@@ -155,16 +47,14 @@ async fn a_documenter_records_a_russian_testimony_with_audio_and_seals_it() {
             Method::PUT,
             &format!("/api/v1/testimonies/{id}"),
             Some(&s.documenter),
-            Some(testimony_body(&s.witness_id)),
+            Some(s.testimony().json()),
         )
         .await;
     assert_problem(res, 409, "conflict").await;
-    let res =
-        s.app.call(Method::POST, &format!("/api/v1/testimonies/{id}/seal"), Some(&s.documenter), None).await;
-    assert_problem(res, 409, "conflict").await;
+    assert_problem(s.app.seal_response(&s.documenter, id).await, 409, "conflict").await;
 
     // The file comes back whole, and in ranges across segment boundaries.
-    let aid = attachment["id"].as_str().unwrap();
+    let aid = &attachment.id;
     let res = s.app.get(&format!("/api/v1/attachments/{aid}/content"), &s.investigator).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "audio/ogg");
@@ -191,75 +81,37 @@ async fn a_documenter_records_a_russian_testimony_with_audio_and_seals_it() {
 
 #[tokio::test]
 async fn an_investigator_links_the_testimony_to_an_incident_and_two_perpetrators_of_one_unit() {
-    let s = story().await;
-    let t = recorded_testimony(&s).await;
-    let tid = t["id"].as_str().unwrap().to_owned();
-    s.app.call(Method::POST, &format!("/api/v1/testimonies/{tid}/seal"), Some(&s.documenter), None).await;
-    let (app, inv, case) = (&s.app, &s.investigator, &s.case_id);
+    let s = okrestina().await;
+    let t = s.record().await;
+    let tid = &t.id;
+    s.app.seal(&s.documenter, tid).await;
+    let (app, inv, case) = (&s.app, s.investigator.as_str(), &s.case);
 
-    let place: Value = app
-        .post(&format!("/api/v1/cases/{case}/places"), inv, json!({"place_type": "detention_facility", "name": "ЦИП на Окрестина", "address": "Минск, ул. Окрестина, 36"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let ministry: Value = app
-        .post(&format!("/api/v1/cases/{case}/units"), inv, json!({"name": "МВД Республики Беларусь"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let omon: Value = app
-        .post(
-            &format!("/api/v1/cases/{case}/units"),
-            inv,
-            json!({"name": "ОМОН ГУВД Мингорисполкома", "parent_id": ministry["id"]}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let place = NewPlace::new("detention_facility", "ЦИП на Окрестина").address("Минск, ул. Окрестина, 36");
+    let place = app.create_place(inv, case, place).await.id;
+    let ministry = app.create_unit(inv, case, NewUnit::named("МВД Республики Беларусь")).await.id;
+    let omon = NewUnit::named("ОМОН ГУВД Мингорисполкома").under(&ministry);
+    let omon = app.create_unit(inv, case, omon).await.id;
     let mut perpetrators = Vec::new();
     for (name, rank) in [("Дмитрий Балаба", "полковник"), ("Сотрудник Б.", "сержант")]
     {
-        let p: Value = app
-            .post(
-                &format!("/api/v1/cases/{case}/persons"),
-                inv,
-                json!({"kind": "perpetrator", "names": [name], "rank": rank, "unit_id": omon["id"]}),
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
-        perpetrators.push(p["id"].as_str().unwrap().to_owned());
+        let p = NewPerson::perpetrator().named(name).rank(rank).in_unit(&omon);
+        perpetrators.push(app.create_person(inv, case, p).await.id);
     }
-    let res = app
-        .post(
-            &format!("/api/v1/cases/{case}/incidents"),
-            inv,
-            json!({"act_type": "torture", "methods": ["beating_with_batons", "stress_positions"],
-                   "start_date": "2020-08-10", "start_precision": "exact", "end_date": "2020-08-13", "end_precision": "exact",
-                   "place_id": place["id"], "description": "Избиения при приёме в ЦИП", "victim_ids": [s.witness_id]}),
-        )
-        .await;
-    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-    let incident: Value = res.json().await.unwrap();
-    let iid = incident["id"].as_str().unwrap();
+    let incident = NewIncident::of("torture")
+        .methods(&["beating_with_batons", "stress_positions"])
+        .started("2020-08-10", "exact")
+        .ended("2020-08-13", "exact")
+        .at(&place)
+        .description("Избиения при приёме в ЦИП")
+        .victim(&s.witness);
+    let incident = app.create_incident(inv, case, incident).await;
+    let iid = &incident.id;
     assert_eq!(incident["place_name"], "ЦИП на Окрестина");
 
-    let res =
-        app.post(&format!("/api/v1/testimonies/{tid}/incidents"), inv, json!({"incident_id": iid})).await;
-    assert_eq!(res.status(), 200);
+    app.link_incident(inv, tid, iid).await;
     for (person, role) in [(&perpetrators[0], "ordered"), (&perpetrators[1], "carried_out")] {
-        let res = app
-            .post(
-                &format!("/api/v1/incidents/{iid}/involvements"),
-                inv,
-                json!({"person_id": person, "role": role, "testimony_ids": [tid]}),
-            )
-            .await;
-        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        app.add_involvement(inv, iid, Involvement::person(person, role).citing(tid)).await;
     }
     let incident: Value = app.get(&format!("/api/v1/incidents/{iid}"), &s.lawyer).await.json().await.unwrap();
     assert_eq!(incident["involvements"].as_array().unwrap().len(), 2);
@@ -274,22 +126,16 @@ async fn an_investigator_links_the_testimony_to_an_incident_and_two_perpetrators
     assert_eq!(perp["involvements"][0]["testimonies"][0], t["root_id"]);
 
     // The unit page: its chain of command and the incidents of its members.
-    let unit: Value =
-        app.get(&format!("/api/v1/units/{}", omon["id"].as_str().unwrap()), inv).await.json().await.unwrap();
+    let unit: Value = app.get(&format!("/api/v1/units/{omon}"), inv).await.json().await.unwrap();
     assert_eq!(unit["chain_of_command"][0]["name"], "МВД Республики Беларусь");
     assert_eq!(unit["members"].as_array().unwrap().len(), 2);
     assert_eq!(unit["incidents"].as_array().unwrap().len(), 2);
-    let top: Value = app
-        .get(&format!("/api/v1/units/{}", ministry["id"].as_str().unwrap()), inv)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let top: Value = app.get(&format!("/api/v1/units/{ministry}"), inv).await.json().await.unwrap();
     assert_eq!(top["sub_units"][0]["name"], "ОМОН ГУВД Мингорисполкома");
     assert_eq!(top["incidents"].as_array().unwrap().len(), 2, "sub-units' incidents roll up");
     let res = app
         .post(
-            &format!("/api/v1/units/{}/commanders", omon["id"].as_str().unwrap()),
+            &format!("/api/v1/units/{omon}/commanders"),
             inv,
             json!({"person_id": perpetrators[0], "from": "2019-01-01", "to": "2018-01-01"}),
         )
@@ -297,7 +143,7 @@ async fn an_investigator_links_the_testimony_to_an_incident_and_two_perpetrators
     assert_problem(res, 422, "validation_error").await;
     let res = app
         .post(
-            &format!("/api/v1/units/{}/commanders", omon["id"].as_str().unwrap()),
+            &format!("/api/v1/units/{omon}/commanders"),
             inv,
             json!({"person_id": perpetrators[0], "from": "2019-01-01"}),
         )
@@ -308,19 +154,18 @@ async fn an_investigator_links_the_testimony_to_an_incident_and_two_perpetrators
 
 #[tokio::test]
 async fn a_correction_creates_version_2_and_version_1_remains_readable() {
-    let s = story().await;
-    let t = recorded_testimony(&s).await;
-    let v1 = t["id"].as_str().unwrap().to_owned();
-    let mut corrected = testimony_body(&s.witness_id);
-    corrected["account"] = json!(ACCOUNT.replace("несколько часов", "около пяти часов"));
-    corrected["correction_reason"] = json!("Свидетель уточнил продолжительность");
+    let s = okrestina().await;
+    let t = s.record().await;
+    let v1 = &t.id;
+    let corrected = s
+        .testimony()
+        .account(&ACCOUNT.replace("несколько часов", "около пяти часов"))
+        .correcting("Свидетель уточнил продолжительность");
     let res =
-        s.app.post(&format!("/api/v1/testimonies/{v1}/versions"), &s.documenter, corrected.clone()).await;
+        s.app.post(&format!("/api/v1/testimonies/{v1}/versions"), &s.documenter, corrected.json()).await;
     assert_problem(res, 409, "conflict").await;
-    s.app.call(Method::POST, &format!("/api/v1/testimonies/{v1}/seal"), Some(&s.documenter), None).await;
-    let res = s.app.post(&format!("/api/v1/testimonies/{v1}/versions"), &s.documenter, corrected).await;
-    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-    let v2: Value = res.json().await.unwrap();
+    s.app.seal(&s.documenter, v1).await;
+    let v2 = s.app.correct(&s.documenter, v1, corrected).await;
     assert_eq!((v2["version"].as_i64(), v2["status"].as_str()), (Some(2), Some("sealed")));
     assert_eq!(v2["root_id"], t["root_id"]);
     assert_ne!(v2["digest"], Value::Null);
@@ -329,26 +174,24 @@ async fn a_correction_creates_version_2_and_version_1_remains_readable() {
         s.app.get(&format!("/api/v1/testimonies/{v1}"), &s.documenter).await.json().await.unwrap();
     assert!(old["account"].as_str().unwrap().contains("несколько часов"));
     let list: Value =
-        s.app.get(&format!("/api/v1/cases/{}/testimonies", s.case_id), &s.lawyer).await.json().await.unwrap();
+        s.app.get(&format!("/api/v1/cases/{}/testimonies", s.case), &s.lawyer).await.json().await.unwrap();
     assert_eq!(list["total"], 1, "one account, its latest version");
     assert_eq!(list["items"][0]["version"], 2);
 }
 
 #[tokio::test]
 async fn a_lawyer_outside_the_case_sees_nothing_of_it() {
-    let s = story().await;
-    let t = recorded_testimony(&s).await;
-    let id = t["id"].as_str().unwrap();
-    let res = upload(&s.app, &s.documenter, id, b"photo".to_vec()).await;
-    let attachment: Value = res.json().await.unwrap();
+    let s = okrestina().await;
+    let id = s.record().await.id;
+    let attachment = s.app.upload(&s.documenter, &id, recording(b"photo".to_vec())).await.id;
     for path in [
-        format!("/api/v1/cases/{}", s.case_id),
-        format!("/api/v1/cases/{}/testimonies", s.case_id),
-        format!("/api/v1/cases/{}/persons", s.case_id),
+        format!("/api/v1/cases/{}", s.case),
+        format!("/api/v1/cases/{}/testimonies", s.case),
+        format!("/api/v1/cases/{}/persons", s.case),
         format!("/api/v1/testimonies/{id}"),
-        format!("/api/v1/persons/{}", s.witness_id),
-        format!("/api/v1/attachments/{}", attachment["id"].as_str().unwrap()),
-        format!("/api/v1/attachments/{}/content", attachment["id"].as_str().unwrap()),
+        format!("/api/v1/persons/{}", s.witness),
+        format!("/api/v1/attachments/{attachment}"),
+        format!("/api/v1/attachments/{attachment}/content"),
     ] {
         assert_problem(s.app.get(&path, &s.outsider).await, 404, "not_found").await;
     }
@@ -364,9 +207,8 @@ async fn a_lawyer_outside_the_case_sees_nothing_of_it() {
 
 #[tokio::test]
 async fn the_pseudonym_replaces_the_name_for_an_investigator() {
-    let s = story().await;
-    let t = recorded_testimony(&s).await;
-    let id = t["id"].as_str().unwrap();
+    let s = okrestina().await;
+    let id = s.record().await.id;
     let seen: Value =
         s.app.get(&format!("/api/v1/testimonies/{id}"), &s.investigator).await.json().await.unwrap();
     assert_eq!(seen["identity_shown"], false);
@@ -376,7 +218,7 @@ async fn the_pseudonym_replaces_the_name_for_an_investigator() {
     assert!(account.starts_with("Меня зовут [W-0001]."), "{account}");
     assert!(!seen.to_string().contains("Иван Петров"));
     let person: Value =
-        s.app.get(&format!("/api/v1/persons/{}", s.witness_id), &s.investigator).await.json().await.unwrap();
+        s.app.get(&format!("/api/v1/persons/{}", s.witness), &s.investigator).await.json().await.unwrap();
     assert_eq!(person["identity_shown"], false);
     assert!(
         person.get("names").is_none()
@@ -388,7 +230,7 @@ async fn the_pseudonym_replaces_the_name_for_an_investigator() {
         s.app.get(&format!("/api/v1/testimonies/{id}"), &s.documenter).await.json().await.unwrap();
     assert_eq!(own["witness"]["names"][0], "Иван Петров");
     let person: Value =
-        s.app.get(&format!("/api/v1/persons/{}", s.witness_id), &s.documenter).await.json().await.unwrap();
+        s.app.get(&format!("/api/v1/persons/{}", s.witness), &s.documenter).await.json().await.unwrap();
     assert_eq!(person["contact"], "+375 29 000 00 00");
     let actions = s.app.audit_actions().await;
     assert!(actions.contains(&"testimony.read".to_owned()) && actions.contains(&"person.read".to_owned()));
@@ -398,21 +240,9 @@ async fn the_pseudonym_replaces_the_name_for_an_investigator() {
 async fn bad_input_is_refused_field_by_field_and_nothing_is_half_written() {
     let s = spawn_app_with(|settings| settings.storage.max_attachment_bytes = 100_000).await;
     let (_, documenter) = s.user_with_token(Role::Documenter).await;
-    let case: Value = s
-        .post("/api/v1/cases", &documenter, json!({"reference": "UA-2022-0001", "title": "Буча"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let other: Value = s
-        .post("/api/v1/cases", &documenter, json!({"reference": "UA-2022-0002", "title": "Ізюм"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let (case_id, other_id) = (case["id"].as_str().unwrap(), other["id"].as_str().unwrap());
-    let res =
-        s.post("/api/v1/cases", &documenter, json!({"reference": "UA-2022-0001", "title": "dup"})).await;
+    let case_id = s.create_case(&documenter, NewCase::new("UA-2022-0001", "Буча")).await.id;
+    let other_id = s.create_case(&documenter, NewCase::new("UA-2022-0002", "Ізюм")).await.id;
+    let res = s.post("/api/v1/cases", &documenter, NewCase::new("UA-2022-0001", "dup").json()).await;
     assert_eq!(assert_problem(res, 422, "validation_error").await["errors"][0]["code"], "taken");
 
     let res = s
@@ -425,29 +255,18 @@ async fn bad_input_is_refused_field_by_field_and_nothing_is_half_written() {
         body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["act_type", "methods", "end_date"]);
 
-    let stranger: Value = s
-        .post(&format!("/api/v1/cases/{other_id}/persons"), &documenter, json!({"kind": "witness"}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let stranger = s.create_person(&documenter, &other_id, NewPerson::witness()).await.id;
     let res = s
         .post(
             &format!("/api/v1/cases/{case_id}/testimonies"),
             &documenter,
-            testimony_body(stranger["id"].as_str().unwrap()),
+            okrestina_testimony(&stranger).json(),
         )
         .await;
     assert_eq!(assert_problem(res, 422, "validation_error").await["errors"][0]["code"], "not_in_case");
 
-    let witness: Value = s
-        .post(&format!("/api/v1/cases/{case_id}/persons"), &documenter, json!({"kind": "witness"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let wid = witness["id"].as_str().unwrap();
-    let mut bad = testimony_body(wid);
+    let wid = s.create_person(&documenter, &case_id, NewPerson::witness()).await.id;
+    let mut bad = okrestina_testimony(&wid).json();
     bad["identifying_spans"] = json!([{"start": 5, "end": 100000}]);
     bad["consent"]["given_on"] = json!("yesterday");
     let body = assert_problem(
@@ -460,14 +279,10 @@ async fn bad_input_is_refused_field_by_field_and_nothing_is_half_written() {
         body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["identifying_spans", "consent.given_on"]);
 
-    let t: Value = s
-        .post(&format!("/api/v1/cases/{case_id}/testimonies"), &documenter, testimony_body(wid))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let tid = t["id"].as_str().unwrap();
-    assert_problem(upload(&s, &documenter, tid, vec![0u8; 150_000]).await, 413, "payload_too_large").await;
+    let tid = s.record_testimony(&documenter, &case_id, okrestina_testimony(&wid)).await.id;
+    let path = format!("/api/v1/testimonies/{tid}/attachments");
+    let res = s.upload_response(&documenter, &path, recording(vec![0u8; 150_000])).await;
+    assert_problem(res, 413, "payload_too_large").await;
 
     // A client that stops half-way through an upload leaves neither a row nor a file.
     {
@@ -496,9 +311,9 @@ async fn bad_input_is_refused_field_by_field_and_nothing_is_half_written() {
 
 #[tokio::test]
 async fn identity_is_edited_only_by_those_who_may_see_it_and_lists_page() {
-    let s = story().await;
-    let (app, case) = (&s.app, &s.case_id);
-    let path = format!("/api/v1/persons/{}", s.witness_id);
+    let s = okrestina().await;
+    let (app, case) = (&s.app, &s.case);
+    let path = format!("/api/v1/persons/{}", s.witness);
     let res =
         app.call(Method::PATCH, &path, Some(&s.investigator), Some(json!({"names": ["Someone Else"]}))).await;
     assert_problem(res, 403, "forbidden").await;
@@ -518,8 +333,7 @@ async fn identity_is_edited_only_by_those_who_may_see_it_and_lists_page() {
     assert_eq!(person["names"][0], "Иван Петров", "untouched fields stay");
 
     for _ in 0..3 {
-        app.post(&format!("/api/v1/cases/{case}/persons"), &s.investigator, json!({"kind": "perpetrator"}))
-            .await;
+        app.create_person(&s.investigator, case, NewPerson::perpetrator()).await;
     }
     let page: Value = app
         .get(&format!("/api/v1/cases/{case}/persons?kind=perpetrator&limit=2"), &s.lawyer)
@@ -545,7 +359,7 @@ async fn identity_is_edited_only_by_those_who_may_see_it_and_lists_page() {
 
 #[tokio::test]
 async fn an_admin_extends_a_vocabulary_and_the_new_term_is_usable() {
-    let s = story().await;
+    let s = okrestina().await;
     let app = &s.app;
     let res = app
         .post(
@@ -595,31 +409,15 @@ async fn an_admin_extends_a_vocabulary_and_the_new_term_is_usable() {
             .iter()
             .any(|t| t["code"] == "waterboarding" && t["label_ru"] == "Пытка водой")
     );
-    let res = app
-        .post(
-            &format!("/api/v1/cases/{}/incidents", s.case_id),
-            &s.investigator,
-            json!({"act_type": "torture", "methods": ["waterboarding"]}),
-        )
+    app.create_incident(&s.investigator, &s.case, NewIncident::of("torture").methods(&["waterboarding"]))
         .await;
-    assert_eq!(res.status(), 201);
 }
 
 #[tokio::test]
 async fn incidents_units_and_places_are_corrected_in_place_and_incidents_take_files() {
-    let s = story().await;
-    let (app, inv, case) = (&s.app, &s.investigator, &s.case_id);
-    let place: Value = app
-        .post(
-            &format!("/api/v1/cases/{case}/places"),
-            inv,
-            json!({"place_type": "police_station", "name": "РУВД"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let pid = place["id"].as_str().unwrap();
+    let s = okrestina().await;
+    let (app, inv, case) = (&s.app, s.investigator.as_str(), &s.case);
+    let pid = app.create_place(inv, case, NewPlace::new("police_station", "РУВД")).await.id;
     let res = app
         .call(
             Method::PUT,
@@ -642,33 +440,23 @@ async fn incidents_units_and_places_are_corrected_in_place_and_incidents_take_fi
         .unwrap();
     assert_eq!((place["place_type"].as_str(), place["name"].as_str()), (Some("prison"), Some("Тюрьма №1")));
 
-    let top: Value = app
-        .post(&format!("/api/v1/cases/{case}/units"), inv, json!({"name": "Top"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let sub: Value = app
-        .post(&format!("/api/v1/cases/{case}/units"), inv, json!({"name": "Sub", "parent_id": top["id"]}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let top = app.create_unit(inv, case, NewUnit::named("Top")).await.id;
+    let sub = app.create_unit(inv, case, NewUnit::named("Sub").under(&top)).await.id;
     let res = app
         .call(
             Method::PUT,
-            &format!("/api/v1/units/{}", top["id"].as_str().unwrap()),
+            &format!("/api/v1/units/{top}"),
             Some(inv),
-            Some(json!({"name": "Top", "parent_id": sub["id"]})),
+            Some(NewUnit::named("Top").under(&sub).json()),
         )
         .await;
     assert_eq!(assert_problem(res, 422, "validation_error").await["errors"][0]["code"], "cycle");
     let renamed: Value = app
         .call(
             Method::PUT,
-            &format!("/api/v1/units/{}", sub["id"].as_str().unwrap()),
+            &format!("/api/v1/units/{sub}"),
             Some(inv),
-            Some(json!({"name": "Sub-unit", "parent_id": top["id"]})),
+            Some(NewUnit::named("Sub-unit").under(&top).json()),
         )
         .await
         .json()
@@ -676,16 +464,10 @@ async fn incidents_units_and_places_are_corrected_in_place_and_incidents_take_fi
         .unwrap();
     assert_eq!(renamed["name"], "Sub-unit");
 
-    let incident: Value = app
-        .post(&format!("/api/v1/cases/{case}/incidents"), inv, json!({"act_type": "arbitrary_arrest"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let iid = incident["id"].as_str().unwrap();
+    let iid = app.create_incident(inv, case, NewIncident::of("arbitrary_arrest")).await.id;
+    let fixed = NewIncident::of("torture").started("2020-08", "month").at(&pid).victim(&s.witness);
     let fixed: Value = app
-        .call(Method::PUT, &format!("/api/v1/incidents/{iid}"), Some(inv),
-              Some(json!({"act_type": "torture", "start_date": "2020-08", "start_precision": "month", "place_id": pid, "victim_ids": [s.witness_id]})))
+        .call(Method::PUT, &format!("/api/v1/incidents/{iid}"), Some(inv), Some(fixed.json()))
         .await
         .json()
         .await
@@ -694,19 +476,10 @@ async fn incidents_units_and_places_are_corrected_in_place_and_incidents_take_fi
         (fixed["act_type"].as_str(), fixed["start_date"].as_str()),
         (Some("torture"), Some("2020-08"))
     );
-    assert_eq!(fixed["victim_ids"][0], s.witness_id.as_str());
-    let res = app
-        .client
-        .post(app.url(&format!("/api/v1/incidents/{iid}/attachments")))
-        .bearer_auth(inv)
-        .header("content-type", "image/jpeg")
-        .header("x-filename", "..%2F..%2Fetc%2Fpasswd")
-        .body(vec![1u8; 1000])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let file: Value = res.json().await.unwrap();
+    assert_eq!(fixed["victim_ids"][0], s.witness);
+    let file = Upload::bytes(vec![1u8; 1000]).content_type("image/jpeg").filename("..%2F..%2Fetc%2Fpasswd");
+    let res = app.upload_response(inv, &format!("/api/v1/incidents/{iid}/attachments"), file).await;
+    let file = expect(res, 201, "incident attachment").await;
     assert_eq!(file["filename"], "passwd", "no path survives in a filename");
     let seen: Value = app.get(&format!("/api/v1/incidents/{iid}"), &s.lawyer).await.json().await.unwrap();
     assert_eq!(seen["attachments"][0]["incident_id"], iid);
@@ -726,10 +499,9 @@ async fn incidents_units_and_places_are_corrected_in_place_and_incidents_take_fi
 
 #[tokio::test]
 async fn a_tampered_account_is_an_audited_integrity_error_never_garbage() {
-    let s = story().await;
-    let t = recorded_testimony(&s).await;
-    let id = t["id"].as_str().unwrap().to_owned();
-    let target = id.clone();
+    let s = okrestina().await;
+    let id = s.record().await.id;
+    let target = id.to_string();
     s.app
         .state
         .db
@@ -757,12 +529,9 @@ async fn a_tampered_account_is_an_audited_integrity_error_never_garbage() {
 
 #[tokio::test]
 async fn a_discarded_draft_is_crypto_shredded_and_a_sealed_one_cannot_be_deleted() {
-    let s = story().await;
-    let draft = recorded_testimony(&s).await;
-    let id = draft["id"].as_str().unwrap().to_owned();
-    let res = upload(&s.app, &s.documenter, &id, audio()).await;
-    let attachment: Value = res.json().await.unwrap();
-    let aid = attachment["id"].as_str().unwrap().to_owned();
+    let s = okrestina().await;
+    let id = s.record().await.id;
+    let aid = s.app.upload(&s.documenter, &id, recording(audio())).await.id;
     assert_problem(
         s.app.call(Method::DELETE, &format!("/api/v1/testimonies/{id}"), Some(&s.investigator), None).await,
         403,
@@ -776,7 +545,7 @@ async fn a_discarded_draft_is_crypto_shredded_and_a_sealed_one_cannot_be_deleted
         .await;
     assert_problem(s.app.get(&format!("/api/v1/attachments/{aid}"), &s.documenter).await, 404, "not_found")
         .await;
-    let (tid, keys_left) = (id.clone(), aid.clone());
+    let (tid, keys_left) = (id.to_string(), aid.to_string());
     let left = s
         .app
         .state
@@ -795,9 +564,8 @@ async fn a_discarded_draft_is_crypto_shredded_and_a_sealed_one_cannot_be_deleted
     assert!(files_under(&s.app.db.dir.path().join("blobs")).is_empty(), "the file is gone");
     assert!(s.app.audit_actions().await.contains(&"testimony.discard".to_owned()));
 
-    let sealed = recorded_testimony(&s).await;
-    let sid = sealed["id"].as_str().unwrap();
-    s.app.call(Method::POST, &format!("/api/v1/testimonies/{sid}/seal"), Some(&s.documenter), None).await;
+    let sid = s.record().await.id;
+    s.app.seal(&s.documenter, &sid).await;
     assert_problem(
         s.app.call(Method::DELETE, &format!("/api/v1/testimonies/{sid}"), Some(&s.documenter), None).await,
         409,
@@ -810,22 +578,20 @@ async fn a_discarded_draft_is_crypto_shredded_and_a_sealed_one_cannot_be_deleted
 /// documenter gave by hand, and never repeat.
 #[tokio::test]
 async fn automatic_pseudonyms_count_on_past_numbers_given_by_hand() {
-    let s = story().await;
-    let add = |body: Value| {
-        let (app, token, case_id) = (&s.app, &s.documenter, &s.case_id);
+    let s = okrestina().await;
+    let add = |person: NewPerson| {
+        let (app, token, case) = (&s.app, &s.documenter, &s.case);
         async move {
-            let res = app.post(&format!("/api/v1/cases/{case_id}/persons"), token, body).await;
-            assert_eq!(res.status(), 201);
-            res.json::<Value>().await.unwrap()["pseudonym"].as_str().unwrap().to_owned()
+            let made = app.create_person(token, case, person.sex("unknown")).await;
+            made["pseudonym"].as_str().unwrap().to_owned()
         }
     };
-    let by_hand =
-        add(json!({"kind": "witness", "names": ["A"], "sex": "unknown", "pseudonym": "W-0002"})).await;
+    let by_hand = add(NewPerson::witness().named("A").pseudonym("W-0002")).await;
     assert_eq!(by_hand, "W-0002");
     let mut given = Vec::new();
     for _ in 0..3 {
-        given.push(add(json!({"kind": "witness", "names": ["B"], "sex": "unknown"})).await);
+        given.push(add(NewPerson::witness().named("B")).await);
     }
     assert_eq!(given, ["W-0003", "W-0004", "W-0005"], "W-0001 is the story's witness");
-    assert_eq!(add(json!({"kind": "victim", "names": ["C"], "sex": "unknown"})).await, "V-0001");
+    assert_eq!(add(NewPerson::victim().named("C")).await, "V-0001");
 }

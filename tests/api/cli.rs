@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use crate::fixtures::sealed_testimony_in_new_case;
 use crate::helpers::*;
 
 /// The binary as installed elsewhere: run from `dir`, with no configuration folder and no
@@ -233,12 +234,10 @@ async fn an_outsider_checks_an_entry_proof_with_the_documented_script() {
 
 #[tokio::test]
 async fn a_lawyer_exports_a_bundle_from_the_command_line_and_a_recipient_verifies_it() {
-    use serde_json::json;
     let app = spawn_app().await;
     app.add_user("cli.doc", custodia::domain::Role::Documenter).await;
     let doc = app.login("cli.doc", PASSWORD).await;
-    let (case_id, tid) = testimony_in_new_case(&app, &doc, json!({"prosecutors": true})).await;
-    app.call(reqwest::Method::POST, &format!("/api/v1/testimonies/{tid}/seal"), Some(&doc), None).await;
+    let (CaseId(case_id), _) = sealed_testimony_in_new_case(&app, &doc).await;
 
     let out_dir = tempfile::tempdir().unwrap();
     let archive = out_dir.path().join("bundle.tar");

@@ -2,15 +2,7 @@
 //! HTTP, with the same protections as real work (pseudonyms for non-leads, sealed
 //! accounts, an encrypted attachment that downloads); running it again adds a case.
 
-use serde_json::Value;
-
 use crate::helpers::*;
-
-async fn json(app: &TestApp, path: &str, token: &str) -> Value {
-    let res = app.get(path, token).await;
-    assert_eq!(res.status(), 200, "GET {path}");
-    res.json().await.unwrap()
-}
 
 #[tokio::test]
 async fn the_demo_fills_a_fictional_case_its_accounts_can_explore() {
@@ -33,7 +25,7 @@ async fn the_demo_fills_a_fictional_case_its_accounts_can_explore() {
     let documenter = app.login("demo.documenter", &password("demo.documenter")).await;
     let case_id = report.case_id.to_string();
 
-    let cases = json(&app, "/api/v1/cases", &investigator).await;
+    let cases = app.get_json("/api/v1/cases", &investigator).await;
     let listed = cases["items"].as_array().unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["id"], case_id.as_str());
@@ -41,7 +33,7 @@ async fn the_demo_fills_a_fictional_case_its_accounts_can_explore() {
     assert_eq!(listed[0]["title"], custodia::demo::TITLE);
     assert_eq!(listed[0]["my_role"], "member");
 
-    let testimonies = json(&app, &format!("/api/v1/cases/{case_id}/testimonies"), &investigator).await;
+    let testimonies = app.get_json(&format!("/api/v1/cases/{case_id}/testimonies"), &investigator).await;
     let testimonies = testimonies["items"].as_array().unwrap();
     assert_eq!(testimonies.len(), 3);
     assert!(testimonies.iter().all(|t| t["status"] == "sealed" && t["version"] == 1), "{testimonies:?}");
@@ -49,7 +41,7 @@ async fn the_demo_fills_a_fictional_case_its_accounts_can_explore() {
     languages.sort();
     assert_eq!(languages, ["en", "ru", "ru"]);
 
-    let incidents = json(&app, &format!("/api/v1/cases/{case_id}/incidents"), &investigator).await;
+    let incidents = app.get_json(&format!("/api/v1/cases/{case_id}/incidents"), &investigator).await;
     let incidents = incidents["items"].as_array().unwrap();
     assert_eq!(incidents.len(), 1);
     let incident = &incidents[0];
@@ -69,17 +61,17 @@ async fn the_demo_fills_a_fictional_case_its_accounts_can_explore() {
     assert!(involvements.iter().all(|i| i["testimonies"].as_array().unwrap().len() == 1));
 
     // The chain of command: the special unit answers to the ministry and has a commander.
-    let units = json(&app, &format!("/api/v1/cases/{case_id}/units"), &investigator).await;
+    let units = app.get_json(&format!("/api/v1/cases/{case_id}/units"), &investigator).await;
     let special =
         units["items"].as_array().unwrap().iter().find(|u| u["name"] == "Demo Special Police Unit").unwrap();
     let special =
-        json(&app, &format!("/api/v1/units/{}", special["id"].as_str().unwrap()), &investigator).await;
+        app.get_json(&format!("/api/v1/units/{}", special["id"].as_str().unwrap()), &investigator).await;
     assert_eq!(special["chain_of_command"][0]["name"], "Demo Ministry of Interior");
     assert_eq!(special["commanders"].as_array().unwrap().len(), 1);
 
     // The first account: the investigator sees the pseudonym, the lead the name.
     let first = involvements[0]["testimonies"][0].as_str().unwrap();
-    let seen = json(&app, &format!("/api/v1/testimonies/{first}"), &investigator).await;
+    let seen = app.get_json(&format!("/api/v1/testimonies/{first}"), &investigator).await;
     assert_eq!(seen["identity_shown"], false);
     assert!(seen.get("witness").unwrap().get("names").is_none());
     let pseudonym = seen["witness"]["pseudonym"].as_str().unwrap();
@@ -87,7 +79,7 @@ async fn the_demo_fills_a_fictional_case_its_accounts_can_explore() {
     assert!(account.contains(&format!("[{pseudonym}]")), "{account}");
     assert!(!account.contains("Алина Демонстрационная"), "{account}");
     assert!(account.len() > 1500, "about 2 KB: {}", account.len());
-    let lead = json(&app, &format!("/api/v1/testimonies/{first}"), &documenter).await;
+    let lead = app.get_json(&format!("/api/v1/testimonies/{first}"), &documenter).await;
     assert_eq!(lead["identity_shown"], true);
     assert_eq!(lead["witness"]["names"][0], "Алина Демонстрационная");
     assert!(lead["account"].as_str().unwrap().starts_with("Меня зовут Алина Демонстрационная."));
@@ -115,6 +107,6 @@ async fn the_demo_fills_a_fictional_case_its_accounts_can_explore() {
     assert_ne!(again.reference, report.reference);
     assert_eq!(again.accounts.len(), 3);
     assert!(again.accounts.iter().all(|(_, _, p)| p.is_empty()));
-    let cases = json(&app, "/api/v1/cases", &investigator).await;
+    let cases = app.get_json("/api/v1/cases", &investigator).await;
     assert_eq!(cases["items"].as_array().unwrap().len(), 2);
 }

@@ -23,10 +23,10 @@ use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
-use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
+use crate::fixtures::{FICTIONAL_ACCOUNT as ACCOUNT, FICTIONAL_WITHHELD as WITHHELD, fictional_case};
 use crate::helpers::*;
 
 /// How long one step may take before the test fails: generous for a loaded CI machine,
@@ -525,185 +525,6 @@ async fn api_token(app: &TestApp, username: &str) -> String {
     app.login(username, PASSWORD).await
 }
 
-async fn created(res: reqwest::Response) -> Value {
-    let status = res.status();
-    let body: Value = res.json().await.unwrap();
-    assert!(status.is_success(), "{status}: {body}");
-    body
-}
-
-async fn add_member(app: &TestApp, case: &str, user: uuid::Uuid) {
-    let res = app
-        .post(
-            &format!("/api/v1/cases/{case}/members"),
-            &app.admin,
-            json!({"user_id": user, "role": "member"}),
-        )
-        .await;
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-}
-
-/// A fictional case as an investigator or lawyer finds it: a sealed testimony with an
-/// incident, a perpetrator in a unit under a ministry, and the unit's commander.
-struct Story {
-    case: String,
-    testimony: String,
-    perpetrator: String,
-    commander: String,
-}
-
-const ACCOUNT: &str = "I was detained on the evening of 14 March near the bus station and \
-    taken to the district police building. In the basement three officers in black uniforms \
-    beat me with batons and made me stand with my hands against the wall for several hours. \
-    One of them, whom the others called Captain Orlov, gave the orders.";
-
-/// The second witness's account, shared with partner organisations only.
-const WITHHELD: &str = "I saw them bring a young man into the yard; later I heard screaming \
-    from the basement until morning.";
-
-async fn story(app: &TestApp, documenter: &str) -> Story {
-    let doc = api_token(app, documenter).await;
-    let case = created(
-        app.post(
-            "/api/v1/cases",
-            &doc,
-            json!({"reference": "FIC-2024-017", "title": "Fictional case: district police, March 2024",
-                   "description": "Demonstration data for browser tests. Every name is invented."}),
-        )
-        .await,
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let witness = created(
-        app.post(
-            &format!("/api/v1/cases/{case}/persons"),
-            &doc,
-            json!({"kind": "witness", "names": ["Anna Fictional"], "sex": "female"}),
-        )
-        .await,
-    )
-    .await["id"]
-        .clone();
-    let testimony = created(
-        app.post(
-            &format!("/api/v1/cases/{case}/testimonies"),
-            &doc,
-            json!({"witness_id": witness, "interview_date": "2024-03-20", "languages": ["en"],
-                   "source_connection": "victim", "account": ACCOUNT,
-                   "consent": {"share_with": {"prosecutors": true, "un_bodies": true}, "may_be_named": false,
-                               "given_on": "2024-03-20", "how_given": "written", "text_version": "1"}}),
-        )
-        .await,
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let res =
-        app.call(Method::POST, &format!("/api/v1/testimonies/{testimony}/seal"), Some(&doc), None).await;
-    assert_eq!(res.status(), 200);
-    // A second witness agreed to partner organisations only: no bundle for prosecutors
-    // carries her account.
-    let second = created(
-        app.post(
-            &format!("/api/v1/cases/{case}/persons"),
-            &doc,
-            json!({"kind": "witness", "names": ["Berta Fictional"], "sex": "female"}),
-        )
-        .await,
-    )
-    .await["id"]
-        .clone();
-    let withheld = created(
-        app.post(
-            &format!("/api/v1/cases/{case}/testimonies"),
-            &doc,
-            json!({"witness_id": second, "interview_date": "2024-03-22", "languages": ["en"],
-                   "source_connection": "eyewitness", "account": WITHHELD,
-                   "consent": {"share_with": {"ngos": true}, "may_be_named": false,
-                               "given_on": "2024-03-22", "how_given": "oral_recorded", "text_version": "1"}}),
-        )
-        .await,
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let res = app.call(Method::POST, &format!("/api/v1/testimonies/{withheld}/seal"), Some(&doc), None).await;
-    assert_eq!(res.status(), 200);
-    let ministry = created(
-        app.post(
-            &format!("/api/v1/cases/{case}/units"),
-            &doc,
-            json!({"name": "Fictional Ministry of Interior"}),
-        )
-        .await,
-    )
-    .await;
-    let unit = created(
-        app.post(
-            &format!("/api/v1/cases/{case}/units"),
-            &doc,
-            json!({"name": "District Police Department No. 3", "parent_id": ministry["id"]}),
-        )
-        .await,
-    )
-    .await;
-    let mut people = Vec::new();
-    for (name, rank) in [("Captain Orlov", "captain"), ("Major Sedov", "major")] {
-        let p = created(
-            app.post(
-                &format!("/api/v1/cases/{case}/persons"),
-                &doc,
-                json!({"kind": "perpetrator", "names": [name], "rank": rank, "unit_id": unit["id"]}),
-            )
-            .await,
-        )
-        .await;
-        people.push(p["id"].as_str().unwrap().to_owned());
-    }
-    let uid = unit["id"].as_str().unwrap();
-    created(
-        app.post(
-            &format!("/api/v1/units/{uid}/commanders"),
-            &doc,
-            json!({"person_id": people[1], "from": "2022-01-01"}),
-        )
-        .await,
-    )
-    .await;
-    let incident = created(
-        app.post(
-            &format!("/api/v1/cases/{case}/incidents"),
-            &doc,
-            json!({"act_type": "torture", "methods": ["beating_with_batons", "stress_positions"],
-                   "start_date": "2024-03-14", "start_precision": "exact", "end_precision": "unknown",
-                   "description": "Beating in the basement of the district police building",
-                   "victim_ids": [witness]}),
-        )
-        .await,
-    )
-    .await;
-    let iid = incident["id"].as_str().unwrap();
-    created(
-        app.post(&format!("/api/v1/testimonies/{testimony}/incidents"), &doc, json!({"incident_id": iid}))
-            .await,
-    )
-    .await;
-    created(
-        app.post(
-            &format!("/api/v1/incidents/{iid}/involvements"),
-            &doc,
-            json!({"person_id": people[0], "role": "ordered", "testimony_ids": [testimony]}),
-        )
-        .await,
-    )
-    .await;
-    Story { case, testimony, perpetrator: people[0].clone(), commander: people[1].clone() }
-}
-
 // ---- The flows ---------------------------------------------------------------------
 
 /// A documenter signs in, opens a new case, records a testimony with consent, attaches
@@ -797,8 +618,8 @@ async fn an_investigator_finds_the_testimony_by_search_and_opens_the_perpetrator
     let app = spawn_app().await;
     app.add_user("dora.documenter", Role::Documenter).await;
     let ivan = app.add_user("ivan.investigator", Role::Investigator).await;
-    let s = story(&app, "dora.documenter").await;
-    add_member(&app, &s.case, ivan).await;
+    let s = fictional_case(&app, "dora.documenter").await;
+    app.add_member(&s.case, ivan).await;
     let Some(b) = Chrome::open(&app).await else { return };
     b.sign_in("ivan.investigator").await;
     b.wait_text("FIC-2024-017").await;
@@ -853,8 +674,8 @@ async fn a_lawyer_exports_a_bundle_and_downloads_it() {
     let app = spawn_app().await;
     app.add_user("dora.documenter", Role::Documenter).await;
     let lena = app.add_user("lena.lawyer", Role::Lawyer).await;
-    let s = story(&app, "dora.documenter").await;
-    add_member(&app, &s.case, lena).await;
+    let s = fictional_case(&app, "dora.documenter").await;
+    app.add_member(&s.case, lena).await;
     let Some(b) = Chrome::open(&app).await else { return };
     b.sign_in("lena.lawyer").await;
     b.goto(&format!("/cases/{}", s.case)).await;
@@ -901,7 +722,7 @@ async fn a_user_without_access_sees_nothing_of_the_case() {
     let app = spawn_app().await;
     app.add_user("dora.documenter", Role::Documenter).await;
     app.add_user("otto.outsider", Role::Investigator).await;
-    let s = story(&app, "dora.documenter").await;
+    let s = fictional_case(&app, "dora.documenter").await;
     let Some(b) = Chrome::open(&app).await else { return };
     let secrets = ["FIC-2024-017", "Fictional case", "Captain Orlov", "Anna Fictional", "basement", "Orlov"];
 
@@ -1135,32 +956,13 @@ async fn the_account_comes_first_grows_marks_names_and_saves_with_ctrl_s() {
     app.add_user("tess.documenter", Role::Documenter).await;
     let Some(b) = Chrome::open(&app).await else { return };
     let doc = api_token(&app, "tess.documenter").await;
-    let case = created(app.post("/api/v1/cases", &doc, json!({"reference": "FIC-16", "title": "t"})).await)
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let witness = created(
-        app.post(&format!("/api/v1/cases/{case}/persons"), &doc, json!({"kind": "witness", "names": ["A"]}))
-            .await,
-    )
-    .await["id"]
-        .clone();
-    let draft = created(
-        app.post(
-            &format!("/api/v1/cases/{case}/testimonies"),
-            &doc,
-            json!({"witness_id": witness, "languages": ["en"], "source_connection": "victim",
-                   "account": "First words.",
-                   "consent": {"share_with": {"prosecutors": true}, "may_be_named": false,
-                               "given_on": "2024-03-20", "how_given": "written", "text_version": "1"}}),
-        )
-        .await,
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let case = app.create_case(&doc, NewCase::new("FIC-16", "t")).await.id;
+    let witness = app.create_person(&doc, &case, NewPerson::witness().named("A")).await.id;
+    let draft = NewTestimony::by(&witness)
+        .languages(&["en"])
+        .account("First words.")
+        .consent(Consent::shared_with(&["prosecutors"]).given_on("2024-03-20"));
+    let draft = app.record_testimony(&doc, &case, draft).await.id;
     b.sign_in("tess.documenter").await;
     b.goto(&format!("/testimonies/{draft}")).await;
     b.wait("#account").await;
@@ -1222,19 +1024,15 @@ const TYPED: [&str; 3] = [
 
 /// A documenter (signed in through the JSON API only to set up) with a case of their
 /// own: (user id, case id).
-async fn documenter_with_case(app: &TestApp, username: &str) -> (uuid::Uuid, String) {
+async fn documenter_with_case(app: &TestApp, username: &str) -> (uuid::Uuid, CaseId) {
     let user = app.add_user(username, Role::Documenter).await;
     let token = api_token(app, username).await;
-    let reference = format!("KEEP-{}", &uuid::Uuid::new_v4().simple().to_string()[..6]);
-    let case = created(
-        app.post("/api/v1/cases", &token, json!({"reference": reference, "title": "Kept drafts"})).await,
-    )
-    .await;
-    (user, case["id"].as_str().unwrap().to_owned())
+    let case = app.create_case(&token, NewCase::new(&unique("KEEP"), "Kept drafts")).await;
+    (user, case.id)
 }
 
 /// The case's testimonies as the API lists them.
-async fn testimonies_of(app: &TestApp, username: &str, case: &str) -> Vec<Value> {
+async fn testimonies_of(app: &TestApp, username: &str, case: &CaseId) -> Vec<Value> {
     let token = api_token(app, username).await;
     let list: Value =
         app.get(&format!("/api/v1/cases/{case}/testimonies"), &token).await.json().await.unwrap();

@@ -3,6 +3,7 @@
 use reqwest::Method;
 use serde_json::json;
 
+use crate::fixtures::draft_testimony;
 use crate::helpers::*;
 
 #[tokio::test]
@@ -119,21 +120,13 @@ async fn path_traversal_in_an_upload_filename_goes_nowhere() {
     let (token, testimony) = draft_testimony(&app).await;
     let escape = app.db.dir.path().join("escaped.txt");
     let name = format!("../../../../..{}", escape.display());
-    let res = app
-        .client
-        .post(app.url(&format!("/api/v1/testimonies/{testimony}/attachments")))
-        .bearer_auth(&token)
-        .header("content-type", "text/plain")
-        .header("x-filename", custodia::domain::percent::encode(&name))
-        .body("payload")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let a: serde_json::Value = res.json().await.unwrap();
+    let file = Upload::bytes("payload")
+        .content_type("text/plain")
+        .filename(&custodia::domain::percent::encode(&name));
+    let a = app.upload(&token, &testimony, file).await;
     assert_eq!(a["filename"], "escaped.txt", "only the last component of a path is kept, as data");
     assert!(!escape.exists());
-    let res = app.get(&format!("/api/v1/attachments/{}/content", a["id"].as_str().unwrap()), &token).await;
+    let res = app.get(&format!("/api/v1/attachments/{}/content", a.id), &token).await;
     let disposition = res.headers()["content-disposition"].to_str().unwrap().to_owned();
     assert!(
         disposition.starts_with("attachment; filename*=UTF-8''") && !disposition.contains('/'),

@@ -11,28 +11,20 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::fixtures::testimony_in_new_case;
 use crate::helpers::*;
 
 /// A documenter (token and username) with one attachment of `size` bytes on a draft
 /// testimony: (token, username, attachment id, the file).
-async fn attachment_of(app: &TestApp, size: usize) -> (String, String, String, Vec<u8>) {
+async fn attachment_of(app: &TestApp, size: usize) -> (String, String, AttachmentId, Vec<u8>) {
     let name = format!("doc-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     app.add_user(&name, Role::Documenter).await;
     let token = app.login(&name, PASSWORD).await;
-    let (_, testimony) = testimony_in_new_case(app, &token, json!({})).await;
+    let (_, testimony) = testimony_in_new_case(app, &token, Consent::shared_with(&[])).await;
     let file: Vec<u8> = (0..size).map(|i| (i * 7 % 251) as u8).collect();
-    let res = app
-        .client
-        .post(app.url(&format!("/api/v1/testimonies/{testimony}/attachments")))
-        .bearer_auth(&token)
-        .header("content-type", "application/octet-stream")
-        .body(file.clone())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let a: Value = res.json().await.unwrap();
-    (token, name, a["id"].as_str().unwrap().to_owned(), file)
+    let upload = Upload::bytes(file.clone()).content_type("application/octet-stream");
+    let attachment = app.upload(&token, &testimony, upload).await.id;
+    (token, name, attachment, file)
 }
 
 /// Flips one bit of the only stored blob, `at` bytes into its ciphertext.
@@ -362,7 +354,7 @@ async fn case_members_need_their_own_permission_that_admins_have() {
     assert!(!policy::allowed(Role::Admin, Action::CaseRead), "admins still read no content");
 
     let (_, member) = app.user_with_token(Role::Documenter).await;
-    let (case_id, _) = testimony_in_new_case(&app, &member, json!({})).await;
+    let (case_id, _) = testimony_in_new_case(&app, &member, Consent::shared_with(&[])).await;
     let path = format!("/api/v1/cases/{case_id}/members");
     assert_eq!(app.get(&path, &member).await.status(), 200);
     assert_eq!(app.get(&path, &app.admin).await.status(), 200, "admins manage membership");

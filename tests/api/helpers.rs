@@ -15,6 +15,15 @@ use reqwest::{Method, StatusCode};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
+mod ids;
+mod inputs;
+mod requests;
+
+pub use ids::*;
+pub use inputs::*;
+#[allow(unused_imports)]
+pub use requests::expect;
+
 pub const PASSWORD: &str = "correct horse battery staple";
 
 /// Every log line the test process writes, so tests can search it for canaries.
@@ -286,50 +295,4 @@ pub fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
         if path.is_dir() { out.extend(files_under(&path)) } else { out.push(path) }
     }
     out
-}
-
-/// A documenter's session and a draft testimony in a case of their own: (token, id).
-#[allow(dead_code)]
-pub async fn draft_testimony(app: &TestApp) -> (String, String) {
-    let (_, token) = app.user_with_token(Role::Documenter).await;
-    let (_, testimony) = testimony_in_new_case(app, &token, json!({})).await;
-    (token, testimony)
-}
-
-/// A new case led by `token`'s documenter, with one witness and one draft testimony whose
-/// consent shares with `share_with`: (case id, testimony id).
-#[allow(dead_code)]
-pub async fn testimony_in_new_case(app: &TestApp, token: &str, share_with: Value) -> (String, String) {
-    let reference = format!("T-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    let case: Value = app
-        .post("/api/v1/cases", token, json!({"reference": reference, "title": "t"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let case_id = case["id"].as_str().unwrap().to_owned();
-    let person: Value = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/persons"),
-            token,
-            json!({"kind": "witness", "names": ["W"], "sex": "unknown"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let t: Value = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/testimonies"),
-            token,
-            json!({
-            "witness_id": person["id"], "source_connection": "victim", "account": "a",
-            "consent": {"share_with": share_with, "may_be_named": false, "given_on": "2021-01-01",
-                        "how_given": "written", "text_version": "1"}}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    (case_id, t["id"].as_str().unwrap().to_owned())
 }

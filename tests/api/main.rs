@@ -1,5 +1,6 @@
 //! One test binary for the whole HTTP suite (one link step, parallel tests).
 
+mod fixtures;
 mod helpers;
 
 mod audit;

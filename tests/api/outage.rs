@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
+use crate::fixtures::draft_testimony;
 use crate::helpers::*;
 
 /// A loopback TCP proxy that can be cut (listener closed, live connections dropped)
@@ -108,17 +109,8 @@ async fn files_left_by_a_crash_are_swept_and_files_in_use_are_kept() {
         app.state.blobs.put_encrypted(&Dek::generate(), &ctx, &b"being committed"[..]).unwrap();
     // A real attachment, as old as the orphan.
     let (token, testimony) = draft_testimony(&app).await;
-    let res = app
-        .client
-        .post(app.url(&format!("/api/v1/testimonies/{testimony}/attachments")))
-        .bearer_auth(&token)
-        .header("content-type", "text/plain")
-        .header("x-filename", "a.txt")
-        .body("kept")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+    let file = Upload::bytes("kept").content_type("text/plain").filename("a.txt");
+    let attachment = app.upload(&token, &testimony, file).await.id;
     let listed = app.state.blobs.list().unwrap();
     assert_eq!(listed.len(), 3);
     for (id, _) in &listed {
@@ -138,9 +130,9 @@ async fn files_left_by_a_crash_are_swept_and_files_in_use_are_kept() {
     assert_eq!(left.len(), 2, "{left:?}");
     assert!(!left.contains(&orphan), "the orphan is gone");
     assert!(left.contains(&recent), "a recent file may be another instance's upload in progress");
-    let res = app.get(&format!("/api/v1/testimonies/{testimony}"), &token).await;
-    let a = &res.json::<serde_json::Value>().await.unwrap()["attachments"][0];
-    let res = app.get(&format!("/api/v1/attachments/{}/content", a["id"].as_str().unwrap()), &token).await;
+    let view = app.get_json(&format!("/api/v1/testimonies/{testimony}"), &token).await;
+    assert_eq!(view["attachments"][0]["id"], attachment);
+    let res = app.get(&format!("/api/v1/attachments/{attachment}/content"), &token).await;
     assert_eq!(res.text().await.unwrap(), "kept");
 }
 
@@ -178,16 +170,9 @@ impl Drop for Tmpfs {
     }
 }
 
-async fn upload_bytes(app: &TestApp, token: &str, testimony: &str, len: usize) -> reqwest::Response {
-    app.client
-        .post(app.url(&format!("/api/v1/testimonies/{testimony}/attachments")))
-        .bearer_auth(token)
-        .header("content-type", "application/octet-stream")
-        .header("x-filename", "scan.bin")
-        .body(vec![7u8; len])
-        .send()
-        .await
-        .unwrap()
+async fn upload_bytes(app: &TestApp, token: &str, testimony: &TestimonyId, len: usize) -> reqwest::Response {
+    let file = Upload::bytes(vec![7u8; len]).content_type("application/octet-stream").filename("scan.bin");
+    app.upload_response(token, &format!("/api/v1/testimonies/{testimony}/attachments"), file).await
 }
 
 #[tokio::test]

@@ -101,67 +101,21 @@ async fn every_role_against_every_endpoint_follows_the_policy_table() {
 async fn ids_from_another_case_reach_nothing() {
     let app = spawn_app().await;
     let (_, owner) = app.user_with_token(Role::Documenter).await;
-    let case: Value = app
-        .post("/api/v1/cases", &owner, json!({"reference": "IDOR-1", "title": "theirs"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let case_id = case["id"].as_str().unwrap().to_owned();
-    let made = |body: Value, path: String| {
-        let app = &app;
-        let owner = owner.clone();
-        async move {
-            let res = app.post(&path, &owner, body).await;
-            assert!(res.status().is_success(), "{path}: {}", res.status());
-            res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
-        }
-    };
-    let person = made(
-        json!({"kind": "witness", "names": ["Secret Name"], "sex": "unknown"}),
-        format!("/api/v1/cases/{case_id}/persons"),
-    )
-    .await;
-    let unit = made(json!({"name": "Unit"}), format!("/api/v1/cases/{case_id}/units")).await;
-    let place = made(
-        json!({"place_type": "detention_facility", "name": "Place"}),
-        format!("/api/v1/cases/{case_id}/places"),
-    )
-    .await;
-    let incident = made(
-        json!({"act_type": "torture", "methods": [], "start_precision": "unknown", "end_precision": "unknown", "description": "d"}),
-        format!("/api/v1/cases/{case_id}/incidents"),
-    )
-    .await;
-    let testimony = made(
-        json!({"witness_id": person, "source_connection": "victim", "account": "secret account",
-               "consent": {"share_with": {"prosecutors": true}, "may_be_named": false, "given_on": "2021-01-01",
-                           "how_given": "written", "text_version": "1"}}),
-        format!("/api/v1/cases/{case_id}/testimonies"),
-    )
-    .await;
-    let res = app
-        .client
-        .post(app.url(&format!("/api/v1/testimonies/{testimony}/attachments")))
-        .bearer_auth(&owner)
-        .header("content-type", "text/plain")
-        .header("x-filename", "a.txt")
-        .body("secret file")
-        .send()
-        .await
-        .unwrap();
-    let attachment = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
-    let bundle = {
-        let res = app
-            .post(
-                &format!("/api/v1/cases/{case_id}/bundles"),
-                &owner,
-                json!({"recipient": "prosecutors", "password": PASSWORD}),
-            )
-            .await;
-        assert_eq!(res.status(), 202);
-        res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
-    };
+    let case = app.create_case(&owner, NewCase::new("IDOR-1", "theirs")).await.id;
+    let witness = NewPerson::witness().named("Secret Name").sex("unknown");
+    let person = app.create_person(&owner, &case, witness).await.id;
+    let unit = app.create_unit(&owner, &case, NewUnit::named("Unit")).await.id;
+    let place = app.create_place(&owner, &case, NewPlace::new("detention_facility", "Place")).await.id;
+    let incident = NewIncident::of("torture").description("d");
+    let incident = app.create_incident(&owner, &case, incident).await.id;
+    let testimony = NewTestimony::by(&person).account("secret account");
+    let testimony = app.record_testimony(&owner, &case, testimony).await.id;
+    let file = Upload::bytes("secret file").content_type("text/plain").filename("a.txt");
+    let attachment = app.upload(&owner, &testimony, file).await.id;
+    let bundle = app.request_bundle(&owner, &case, BundleRequest::to("prosecutors")).await;
+    // As text, substituted into every documented path below.
+    let [case_id, person, unit, place, incident, testimony, attachment, bundle] =
+        [case.0, person.0, unit.0, place.0, incident.0, testimony.0, attachment.0, bundle.0];
 
     let doc: Value =
         app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
@@ -169,12 +123,7 @@ async fn ids_from_another_case_reach_nothing() {
         // A member (even the lead) of a case of their own.
         let (_, token) = app.user_with_token(role).await;
         if role != Role::Lawyer {
-            app.post(
-                "/api/v1/cases",
-                &token,
-                json!({"reference": format!("OWN-{}", role.as_str()), "title": "mine"}),
-            )
-            .await;
+            app.create_case(&token, NewCase::new(&format!("OWN-{}", role.as_str()), "mine")).await;
         }
         let mut tried = 0;
         for (path, item) in doc["paths"].as_object().unwrap() {
@@ -375,13 +324,7 @@ async fn an_integer_with_a_zero_fraction_is_an_integer() {
 async fn every_list_answers_in_the_one_envelope() {
     let app = spawn_app().await;
     let (_, lead) = app.user_with_token(Role::Documenter).await;
-    let case: Value = app
-        .post("/api/v1/cases", &lead, json!({"reference": "ENV-1", "title": "t"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let case_id = case["id"].as_str().unwrap();
+    let case_id = app.create_case(&lead, NewCase::new("ENV-1", "t")).await.id;
     let lists = [
         ("/api/v1/vocabularies?limit=3&offset=1".to_owned(), &lead),
         (format!("/api/v1/cases/{case_id}/members?limit=3"), &lead),

@@ -4,6 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
+use crate::fixtures::documented_case;
 use crate::helpers::*;
 use custodia::domain::Role;
 
@@ -362,78 +363,6 @@ async fn a_documenter_records_edits_attaches_and_seals_a_testimony() {
     let html = app.page(&b, &location(&res)).await;
     assert!(html.contains("Corrected text") && html.contains("version 2"));
     assert!(app.page(&b, &format!("/testimonies/{testimony}")).await.contains("Autosaved text"));
-}
-
-impl TestApp {
-    /// Adds a user to a case, as an administrator does.
-    pub async fn add_member(&self, case: &str, user: uuid::Uuid) {
-        let res = self
-            .post(
-                &format!("/api/v1/cases/{case}/members"),
-                &self.admin,
-                json!({"user_id": user, "role": "member"}),
-            )
-            .await;
-        assert_eq!(res.status(), 200);
-    }
-}
-
-/// A documenter's case with a unit hierarchy, a perpetrator in it, an incident and a
-/// sealed testimony, all made through the pages: (case path, perpetrator path).
-async fn documented_case(app: &TestApp, b: &Browser) -> (String, String) {
-    let case =
-        location(&app.web_post(b, "/cases/new", &[("reference", "WEB-3"), ("title", "Okrestina")]).await);
-    let id = case.trim_start_matches("/cases/").to_owned();
-    let top = location(
-        &app.web_post(b, &format!("/cases/{id}/units/new"), &[("name", "ГУВД Мингорисполкома")]).await,
-    );
-    let top_id = top.trim_start_matches("/units/");
-    let omon = location(
-        &app.web_post(b, &format!("/cases/{id}/units/new"), &[("name", "ОМОН"), ("parent_id", top_id)]).await,
-    );
-    let omon_id = omon.trim_start_matches("/units/");
-    let perp = location(
-        &app.web_post(
-            b,
-            &format!("/cases/{id}/persons/new"),
-            &[
-                ("kind", "perpetrator"),
-                ("names", "Лукашенко"),
-                ("aliases", "Пётр Л."),
-                ("rank", "майор"),
-                ("unit_id", omon_id),
-            ],
-        )
-        .await,
-    );
-    let place = location(
-        &app.web_post(
-            b,
-            &format!("/cases/{id}/places/new"),
-            &[("place_type", "detention_facility"), ("name", "ЦИП на Окрестина")],
-        )
-        .await,
-    );
-    assert!(place.starts_with("/places/"), "{place}");
-    let res = app
-        .web_post(
-            b,
-            &format!("/cases/{id}/incidents/new"),
-            &[
-                ("act_type", "torture"),
-                ("methods", "beating"),
-                ("start_date", "2020-08"),
-                ("place_id", place.trim_start_matches("/places/")),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
-    let account = "Омоновцы избивали задержанных дубинками во дворе.";
-    let fields = testimony_fields(&[("witness_id", "new"), ("account", account)]);
-    let t = location(&app.web_post(b, &format!("/cases/{id}/testimonies/new"), &fields).await);
-    let t = t.split('?').next().unwrap().to_owned();
-    assert_eq!(app.web_post(b, &format!("{t}/seal"), &[]).await.status(), 303);
-    (case, perp)
 }
 
 #[tokio::test]

@@ -3,7 +3,6 @@
 //! where it shows (another user's session, the start page, the log).
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
 
 use crate::helpers::*;
 use crate::web::{Browser, between, location};
@@ -18,12 +17,9 @@ impl TestApp {
 
     /// A case opened through the API by the admin: (id, reference).
     async fn admin_case(&self, title: &str) -> (String, String) {
-        let reference = format!("ADM-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-        let res =
-            self.post("/api/v1/cases", &self.admin, json!({"reference": reference, "title": title})).await;
-        assert_eq!(res.status(), StatusCode::CREATED);
-        let case: Value = res.json().await.unwrap();
-        (case["id"].as_str().unwrap().to_owned(), reference)
+        let reference = unique("ADM");
+        let case = self.create_case(&self.admin, NewCase::new(&reference, title)).await;
+        (case.id.0, reference)
     }
 
     async fn audit_entries(&self) -> Vec<custodia::audit::StoredEntry> {

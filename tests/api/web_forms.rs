@@ -92,15 +92,14 @@ async fn the_form_puts_the_account_first_and_offers_every_language_in_the_reader
     assert_eq!(app.audit_actions().await.iter().filter(|a| *a == "testimony.create").count(), before);
     let account_page = app.page(&b, "/account").await;
     let token = app.login(between(&account_page, "<dd>", "</dd>").unwrap(), PASSWORD).await;
-    let witness = view["witness"]["id"].clone();
-    let body = |languages: Value| {
-        json!({"witness_id": witness, "languages": languages, "source_connection": "victim", "account": "x",
-               "consent": {"share_with": {}, "may_be_named": false, "given_on": "2024-03-05",
-                           "how_given": "written", "text_version": "1"}})
+    let witness = PersonId::from(view["witness"]["id"].as_str().unwrap());
+    let body = |language: &str| {
+        let consent = Consent::shared_with(&[]).given_on("2024-03-05");
+        NewTestimony::by(&witness).languages(&[language]).account("x").consent(consent).json()
     };
-    let res = app.post(&format!("/api/v1/cases/{case_id}/testimonies"), &token, body(json!(["xq"]))).await;
+    let res = app.post(&format!("/api/v1/cases/{case_id}/testimonies"), &token, body("xq")).await;
     assert_eq!(res.status(), 422, "two letters that are no language");
-    let res = app.post(&format!("/api/v1/cases/{case_id}/testimonies"), &token, body(json!(["crh"]))).await;
+    let res = app.post(&format!("/api/v1/cases/{case_id}/testimonies"), &token, body("crh")).await;
     assert!(res.status().is_success(), "any ISO 639-3 language");
 }
 

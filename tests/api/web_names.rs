@@ -7,112 +7,15 @@ use std::collections::BTreeSet;
 
 use reqwest::StatusCode;
 
+use crate::fixtures::{NamesWorld, id_of, names_world};
 use crate::helpers::*;
-use crate::web::{Browser, between, location, testimony_fields};
+use crate::web::{Browser, between};
 use custodia::domain::Role;
-
-/// A case made through the pages by a documenter (its lead): a unit with a
-/// perpetrator, a victim, a place, an incident with the victim, and a sealed testimony
-/// that an investigator member has linked to the incident.
-struct World {
-    case: String,
-    unit: String,
-    perp: String,
-    victim: String,
-    place: String,
-    incident: String,
-    testimony: String,
-    documenter: Browser,
-    documenter_name: String,
-    investigator: Browser,
-    lawyer: Browser,
-}
 
 /// A request as a reader who chose Russian sends it.
 fn in_russian(app: &TestApp, b: &Browser, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
     let _ = app;
     req.header("cookie", format!("custodia={}; lang=ru", b.cookie))
-}
-
-fn id_of(path: &str) -> &str {
-    path.rsplit('/').next().unwrap()
-}
-
-async fn world(app: &TestApp) -> World {
-    let documenter_name = format!("doc-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    app.add_user(&documenter_name, Role::Documenter).await;
-    let doc = app.web_login(&documenter_name).await;
-    let case = location(
-        &app.web_post(&doc, "/cases/new", &[("reference", "NAMES-7"), ("title", "Okrestina")]).await,
-    );
-    let id = id_of(&case).to_owned();
-    let unit = location(&app.web_post(&doc, &format!("/cases/{id}/units/new"), &[("name", "ОМОН")]).await);
-    let persons = format!("/cases/{id}/persons/new");
-    let perp = location(
-        &app.web_post(
-            &doc,
-            &persons,
-            &[("kind", "perpetrator"), ("names", "Сидоренко Виктор"), ("unit_id", id_of(&unit))],
-        )
-        .await,
-    );
-    let victim =
-        location(&app.web_post(&doc, &persons, &[("kind", "victim"), ("names", "Анна Тайная")]).await);
-    let place = location(
-        &app.web_post(
-            &doc,
-            &format!("/cases/{id}/places/new"),
-            &[("place_type", "detention_facility"), ("name", "ЦИП на Окрестина")],
-        )
-        .await,
-    );
-    let res = app
-        .web_post(
-            &doc,
-            &format!("/cases/{id}/incidents/new"),
-            &[
-                ("act_type", "torture"),
-                ("start_date", "2020-08-12"),
-                ("place_id", id_of(&place)),
-                ("victim_ids", id_of(&victim)),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), 303);
-    let incident = location(&res);
-    let fields = testimony_fields(&[("witness_id", "new"), ("account", "Нас били во дворе.")]);
-    let t = location(&app.web_post(&doc, &format!("{case}/testimonies/new"), &fields).await);
-    let testimony = t.split('?').next().unwrap().to_owned();
-    assert_eq!(app.web_post(&doc, &format!("{testimony}/seal"), &[]).await.status(), 303);
-
-    let (inv_id, investigator) = app.web_user(Role::Investigator).await;
-    app.add_member(&id, inv_id).await;
-    let res =
-        app.web_post(&investigator, &format!("{testimony}/link"), &[("incident_id", id_of(&incident))]).await;
-    assert_eq!(res.status(), 303, "the investigator links the account to the incident");
-    let res = app
-        .web_post(
-            &investigator,
-            &format!("{incident}/involvements"),
-            &[("who", &format!("person:{}", id_of(&perp))), ("role", "carried_out")],
-        )
-        .await;
-    assert_eq!(res.status(), 303);
-    let (lawyer_id, lawyer) = app.web_user(Role::Lawyer).await;
-    app.add_member(&id, lawyer_id).await;
-    World {
-        case,
-        unit,
-        perp,
-        victim,
-        place,
-        incident,
-        testimony,
-        documenter: doc,
-        documenter_name,
-        investigator,
-        lawyer,
-    }
 }
 
 /// The values of one attribute throughout a page.
@@ -155,7 +58,7 @@ fn page_faults(path: &str, html: &str) -> Vec<String> {
 
 /// Every GET page in `PAGES` with the world's real ids, for one reader; pages that do
 /// not answer 200 with HTML (refused, not found, downloads, redirects) are skipped.
-async fn walk(app: &TestApp, w: &World, b: &Browser, user_id: &str) -> (Vec<String>, usize) {
+async fn walk(app: &TestApp, w: &NamesWorld, b: &Browser, user_id: &str) -> (Vec<String>, usize) {
     let bundle = uuid::Uuid::new_v4().to_string();
     let mut faults = Vec::new();
     let mut checked = 0;
@@ -208,7 +111,7 @@ async fn walk(app: &TestApp, w: &World, b: &Browser, user_id: &str) -> (Vec<Stri
 #[tokio::test]
 async fn every_page_of_every_role_has_unique_ids_labels_that_point_at_fields_and_labelled_cells() {
     let app = spawn_app().await;
-    let w = world(&app).await;
+    let w = names_world(&app).await;
     let (admin_id, admin) = app.web_user(Role::Admin).await;
     let (auditor_id, auditor) = app.web_user(Role::Auditor).await;
     let mut all = Vec::new();
@@ -237,7 +140,7 @@ async fn every_page_of_every_role_has_unique_ids_labels_that_point_at_fields_and
 #[tokio::test]
 async fn records_are_named_by_pseudonym_name_act_date_and_place_never_by_number_or_id() {
     let app = spawn_app().await;
-    let w = world(&app).await;
+    let w = names_world(&app).await;
     // The lead sees the victim's name; a member sees only the pseudonym.
     let lead_view = app.page(&w.documenter, &w.victim).await;
     let h1 = between(&lead_view, "<h1>", "</h1>").unwrap();
@@ -291,7 +194,7 @@ async fn records_are_named_by_pseudonym_name_act_date_and_place_never_by_number_
 #[tokio::test]
 async fn the_auditor_reads_usernames_and_roles_chooses_from_lists_and_hides_page_views() {
     let app = spawn_app().await;
-    let w = world(&app).await;
+    let w = names_world(&app).await;
     for page in [&w.case, &w.victim, &w.testimony] {
         app.page(&w.documenter, page).await;
     }
@@ -321,7 +224,7 @@ async fn the_auditor_reads_usernames_and_roles_chooses_from_lists_and_hides_page
 #[tokio::test]
 async fn counts_follow_plural_rules_and_the_russian_quick_exit_is_unmistakable() {
     let app = spawn_app().await;
-    let w = world(&app).await;
+    let w = names_world(&app).await;
     let preview = format!("{}/export/preview", w.case);
     let res = app.web_post(&w.lawyer, &preview, &[("recipient", "prosecutors"), ("scope", "all")]).await;
     let html = res.text().await.unwrap();
