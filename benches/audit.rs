@@ -2,6 +2,8 @@
 //! append's transaction), and inclusion and consistency proof generation with 1,000,000
 //! entries. `cargo bench --bench audit [-- ENTRIES]`. Prints a table.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failed step should stop a test or bench
+
 use std::time::{Duration, Instant};
 
 use custodia::audit::{self, Actor, Entry, tree};

@@ -2,6 +2,8 @@
 //! 16 MiB attachment, next to a baseline of bare AES-256-GCM in 64 KiB chunks plus a
 //! separate SHA-256 measured in the same run. Run with `cargo bench --bench crypto`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failed step should stop a test or bench
+
 use std::hint::black_box;
 use std::time::Duration;
 

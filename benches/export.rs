@@ -5,6 +5,8 @@
 //!
 //! `cargo bench --bench export -- [GIB]`; `CUSTODIA_BENCH_POSTGRES_URL` for PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failed step should stop a test or bench
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;

@@ -4,6 +4,8 @@
 //!
 //! `cargo bench --bench foundation` (release build). Prints a table; not a timed test.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failed step should stop a test or bench
+
 use std::time::{Duration, Instant};
 
 use custodia::audit::{self, Actor, Entry};

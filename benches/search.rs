@@ -18,6 +18,8 @@
 //! `cargo bench --all-features --bench search -- [N]` (SQLite), or with
 //! `CUSTODIA_BENCH_POSTGRES_URL=postgres://…` (an empty database) for PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failed step should stop a test or bench
+
 use std::time::{Duration, Instant};
 
 use custodia::config::Settings;

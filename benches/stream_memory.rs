@@ -3,6 +3,8 @@
 //! sink. Reports throughput and the process's peak RSS (VmHWM), which must stay far
 //! below the file size. `cargo bench --bench stream_memory [-- SIZE_MIB]`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failed step should stop a test or bench
+
 use std::io::{self, Read};
 use std::time::Instant;
 

@@ -1,11 +1,13 @@
 //! Custodia: encrypted custody of testimonies of torture and arbitrary detention.
 //!
-//! Layers, each calling only those below it:
-//! `http` (edge) → `auth`, `audit` (services) → `domain` (pure types, policy) →
-//! `store` (diesel over SQLite or PostgreSQL). See docs/architecture.md.
-
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+//! Layers, each calling only those below it (docs/architecture.md; `.ci/layers.sh`):
+//! - edges: `http` (the JSON API), `web` (pages), `cli`, `startup`;
+//! - `services::Services`: one service per capability (`auth`, `keys`, `cases`, `records`,
+//!   `testimonies`, `attachments`, `search`, `bundles`, `audit`), each taking the caller's
+//!   `access::Allowed<A>` and choosing its transaction through `context::Context`;
+//! - use cases: free functions over a connection in `cases`, `search`, `export`, `audit`;
+//! - `access` (policy table, membership, record rules), `domain`, `clock`;
+//! - `crypto` (pure), `store` (diesel over SQLite or PostgreSQL, blobs).
 
 pub mod access;
 pub mod attachments;

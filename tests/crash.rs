@@ -10,6 +10,8 @@
 //! (default 5) and, for PostgreSQL, `CUSTODIA_TEST_POSTGRES_URL` plus
 //! `CUSTODIA_CRASH_KILL_POSTGRES=1` (only where nothing else uses that server).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failed step should stop a test or bench
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,5 +1,7 @@
 //! One test binary for the whole HTTP suite (one link step, parallel tests).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failed step should stop a test or bench
+
 mod fixtures;
 mod helpers;
 
