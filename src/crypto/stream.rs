@@ -279,7 +279,7 @@ pub fn encrypt_reader<R: Read, W: Write>(
 
 #[cfg(test)]
 mod tests {
-    use super::super::stream_open::{DecryptingReader, StreamDecryptor, decrypt_reader};
+    use super::super::stream_open::{StreamDecryptor, decrypt_reader};
     use super::*;
     use proptest::prelude::*;
 
