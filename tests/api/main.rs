@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod attachments;
 mod audit;
 mod auth;
 mod bundles;
