@@ -45,7 +45,7 @@ pub struct SealedFile {
 pub type FileStream = Pin<Box<dyn Stream<Item = Result<Bytes>> + Send>>;
 
 /// Who is reading which record, for the `integrity_error` entry of a damaged file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Requester {
     pub actor: Actor,
     /// The record's kind as the audit log names it (`attachment`, `bundle`).
@@ -80,7 +80,7 @@ pub async fn stream_sealed(
         let aad = FieldContext::new(table, &record, field);
         decrypt_into(blob, &dek, &aad, range, &expected_sha, &data_tx, &seen)
     });
-    let (audit_ctx, audit_requester) = (ctx.clone(), requester.clone());
+    let (audit_ctx, audit_requester) = (ctx.clone(), requester);
     tokio::spawn(async move {
         let outcome = task.await.unwrap_or_else(|e| Err(Error::internal(format!("download task: {e}"))));
         if let Err(e) = outcome {

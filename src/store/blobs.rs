@@ -137,10 +137,6 @@ impl FsBlobs {
         Ok(FsBlobs { root: root.to_path_buf() })
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     fn path_of(&self, id: Uuid) -> PathBuf {
         let name = id.simple().to_string();
         self.root.join(&name[..2]).join(name)
@@ -270,6 +266,8 @@ mod tests {
         let mut plain = Vec::new();
         let (n, sha2) = decrypt_reader(&dek, &ctx, store.open_blob(id).unwrap(), &mut plain).unwrap();
         assert_eq!((n, sha2, plain), (len, sha, data));
+        assert_eq!(store.list().unwrap().into_iter().map(|(id, _)| id).collect::<Vec<_>>(), vec![id]);
+        assert_eq!(store.local_dir(), Some(dir.path()));
 
         let mut w = store.create().unwrap();
         w.write_all(b"half").unwrap();
