@@ -13,11 +13,11 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
 
+use custodia::access::Allowed;
+use custodia::attachments::NewFile;
 use custodia::audit::Actor;
-use custodia::cases::attachments::{self, Stored};
 use custodia::cases::{case, persons, testimonies};
 use custodia::config::Settings;
-use custodia::crypto::{Dek, FieldContext};
 use custodia::domain::Role;
 use custodia::export::job::{self, BundleInput};
 use custodia::export::{Recipient, Selection};
@@ -88,28 +88,17 @@ async fn run(files: usize) -> anyhow::Result<()> {
                 Ok(testimonies::create(c, k, &p, case_id, &t)?.id)
             })
             .await?;
-        let p = who.clone();
-        let ticket = state.db.run(move |c| attachments::begin_upload(c, &p, tid)).await?;
-        let dek = Dek::generate();
-        let id = ticket.attachment_id.to_string();
-        let ctx = FieldContext::new(attachments::TABLE, &id, attachments::CONTENT_FIELD);
-        let (blob_id, size, sha256) = state.blobs.put_encrypted(&dek, &ctx, &data[..])?;
-        let stored = Stored {
-            blob_id,
-            size,
-            sha256,
-            dek,
+        let file = NewFile {
             media_type: "application/octet-stream".into(),
             filename: format!("{i}.bin"),
+            declared_len: Some(data.len() as u64),
         };
+        let body = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(
+            bytes::Bytes::copy_from_slice(&data),
+        )]);
+        state.attachments.upload_to_testimony(Allowed::check(who.clone())?, tid, file, body).await?;
         let p = who.clone();
-        state
-            .tx(move |c, k| {
-                attachments::finish_upload(c, k, &p, &ticket, &stored)?;
-                testimonies::seal(c, k, &p, tid)?;
-                Ok(())
-            })
-            .await?;
+        state.tx(move |c, k| testimonies::seal(c, k, &p, tid).map(drop)).await?;
     }
     let total = (files * FILE) as f64;
     let mib = total / (1024.0 * 1024.0);
@@ -122,7 +111,7 @@ async fn run(files: usize) -> anyhow::Result<()> {
     anyhow::ensure!(out.status.success(), "sha256sum failed");
     let baseline = started.elapsed().as_secs_f64();
 
-    let available = state.blobs.available_bytes()?;
+    let available = state.attachments.blobs().available_bytes()?;
     let input = BundleInput {
         recipient: Recipient::Prosecutors,
         selection: Selection::default(),

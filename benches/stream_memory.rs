@@ -9,7 +9,7 @@ use std::io::{self, Read};
 use std::time::Instant;
 
 use custodia::crypto::{Dek, FieldContext, decrypt_reader};
-use custodia::store::blobs::BlobStore;
+use custodia::store::blobs::{BlobStore, FsBlobs};
 
 /// Deterministic pseudo-random bytes without holding them in memory.
 struct Generated {
@@ -45,7 +45,7 @@ fn main() {
     let mib: u64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(1024);
     let size = mib * 1024 * 1024;
     let dir = tempfile::tempdir().expect("tmp");
-    let store = BlobStore::open(dir.path()).expect("store");
+    let store: std::sync::Arc<dyn BlobStore> = std::sync::Arc::new(FsBlobs::open(dir.path()).expect("store"));
     let dek = Dek::generate();
     let ctx = FieldContext::new("attachments", "bench", "content");
     println!("peak RSS before: {:.1} MiB", peak_rss_mib());

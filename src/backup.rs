@@ -74,7 +74,16 @@ pub async fn backup(state: &Services, dest: &Path, progress: &Progress) -> Resul
         })
         .await?;
 
-    let blob_root = state.blobs.root().to_path_buf();
+    let blob_root = state
+        .attachments
+        .blobs()
+        .local_dir()
+        .ok_or_else(|| {
+            Error::BadRequest(
+                "the attachment store is not on this machine: back it up with its own tools".into(),
+            )
+        })?
+        .to_path_buf();
     let dest_owned = dest.to_path_buf();
     let sources = list_blobs(&blob_root)?;
     let bar = progress(sources.len() as u64, "copying");

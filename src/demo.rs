@@ -10,10 +10,11 @@ use secrecy::SecretString;
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
+use crate::access::Allowed;
+use crate::attachments::NewFile;
 use crate::audit::Actor;
 use crate::auth::Principal;
 use crate::backup::Progress;
-use crate::cases::attachments::{self, Stored};
 use crate::cases::case::{self, MemberRole, NewCase, NewMember};
 use crate::cases::incidents::{self, NewIncident, NewInvolvement};
 use crate::cases::persons::{self, NewPerson, PersonKind, Sex};
@@ -21,7 +22,6 @@ use crate::cases::places::{self, NewPlace};
 use crate::cases::testimonies::{self, Consent, HowGiven, Reliability, ShareWith, Span, TestimonyInput};
 use crate::cases::units::{self, NewCommander, NewUnit};
 use crate::cases::validate::Precision;
-use crate::crypto::{Dek, FieldContext};
 use crate::domain::Role;
 use crate::error::{Error, Result};
 use crate::services::Services;
@@ -608,34 +608,17 @@ fn witness(i: usize) -> Witness {
     }
 }
 
-/// A short fictional medical report, stored exactly as an HTTP upload would be.
+/// A short fictional medical report, stored exactly as an HTTP upload would be: through
+/// the attachment pipeline, from a stream of one chunk.
 async fn attach_medical_report(state: &Services, who: &Principal, testimony: Uuid) -> Result<()> {
-    let p = who.clone();
-    let ticket = state.db.run(move |c| attachments::begin_upload(c, &p, testimony)).await?;
-    state.keys.keyring()?;
-    let dek = Dek::generate();
-    let (blobs, writer_dek, record) = (state.blobs.clone(), dek.clone(), ticket.attachment_id.to_string());
-    let (blob_id, size, sha256) = actix_web::rt::task::spawn_blocking(move || {
-        let ctx = FieldContext::new(attachments::TABLE, &record, attachments::CONTENT_FIELD);
-        blobs.put_encrypted(&writer_dek, &ctx, medical_report().as_bytes())
-    })
-    .await
-    .map_err(|e| Error::internal(format!("demo attachment task: {e}")))??;
-    let stored = Stored {
-        blob_id,
-        size,
-        sha256,
-        dek,
+    let report = bytes::Bytes::from(medical_report());
+    let file = NewFile {
         media_type: "text/plain".into(),
         filename: "medical-report.txt".into(),
+        declared_len: Some(report.len() as u64),
     };
-    let p = who.clone();
-    let recorded = state.tx(move |c, k| attachments::finish_upload(c, k, &p, &ticket, &stored)).await;
-    if let Err(e) = recorded {
-        // No row, so no file either.
-        state.blobs.delete(blob_id)?;
-        return Err(e);
-    }
+    let body = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(report)]);
+    state.attachments.upload_to_testimony(Allowed::check(who.clone())?, testimony, file, body).await?;
     Ok(())
 }
 

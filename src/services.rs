@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use secrecy::ExposeSecret;
 
-use crate::attachments::Attachments;
+use crate::attachments::{self, Attachments};
 use crate::audit::{Actor, AuditLog};
 use crate::auth::service::Auth;
 use crate::cases::{Cases, Records, Testimonies};
@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::export::Bundles;
 use crate::keys::{Keys, NewRoot};
 use crate::search::Search;
-use crate::store::blobs::BlobStore;
+use crate::store::blobs::{BlobStore, FsBlobs};
 use crate::store::{Db, DbConnection, migrate};
 
 #[derive(Debug)]
@@ -39,9 +39,9 @@ pub struct Services {
     // Transitional: what handlers still reach for directly, until each moves onto its
     // service (issue 17). Removed as the last caller goes.
     pub db: Db,
-    pub blobs: BlobStore,
-    pub max_attachment_bytes: u64,
-    pub upload_idle_timeout: std::time::Duration,
+    /// The attachment service's store (`attachments.blobs()`), for what still reaches
+    /// for it directly.
+    pub blobs: Arc<dyn BlobStore>,
     /// Free space on the blob store's disk that work must leave alone.
     pub reserve_free_bytes: u64,
     /// `Source-Organization` of evidence bundles.
@@ -80,7 +80,7 @@ impl Services {
             keys.init(Actor::default(), NewRoot::File).await?;
             tracing::info!(path = %settings.keys.key_file.display(), "created the keyring and its root key file");
         }
-        let blobs = BlobStore::open(&settings.storage.blob_dir)?;
+        let blobs: Arc<dyn BlobStore> = Arc::new(FsBlobs::open(&settings.storage.blob_dir)?);
         let abandoned = blobs.clean_tmp()?;
         if abandoned > 0 {
             tracing::warn!(abandoned, "removed unfinished attachment uploads");
@@ -92,15 +92,21 @@ impl Services {
             cases: Cases::new(context.clone()),
             records: Records::new(context.clone()),
             testimonies: Testimonies::new(context.clone()),
-            attachments: Attachments::new(context.clone()),
+            attachments: Attachments::new(
+                context.clone(),
+                blobs.clone(),
+                attachments::Limits {
+                    max_bytes: settings.storage.max_attachment_bytes,
+                    idle_timeout: std::time::Duration::from_secs(settings.server.upload_idle_timeout_secs),
+                    reserve_free_bytes: settings.storage.reserve_free_bytes,
+                },
+            ),
             search: Search::new(context.clone()),
             bundles: Bundles::new(context.clone()),
             audit: AuditLog::new(context.clone()),
             context,
             db,
             blobs,
-            max_attachment_bytes: settings.storage.max_attachment_bytes,
-            upload_idle_timeout: std::time::Duration::from_secs(settings.server.upload_idle_timeout_secs),
             reserve_free_bytes: settings.storage.reserve_free_bytes,
             organisation: settings.export.organisation.clone(),
             root_key_file: settings.keys.key_file.clone(),

@@ -25,51 +25,11 @@ pub struct Application {
     state: web::Data<Services>,
 }
 
-/// Removes blobs no row points to: a crash between storing a file and committing its row
-/// leaves one (ciphertext whose key was never stored, so unreadable, but it takes space).
-/// Only blobs older than an hour go, in case another instance is committing one now.
-pub async fn sweep_orphan_blobs(state: &Services) -> Result<()> {
-    use diesel::prelude::*;
-
-    use crate::store::schema::{attachments, bundles};
-    let on_disk = state.blobs.list()?;
-    if on_disk.is_empty() {
-        return Ok(());
-    }
-    let referenced: std::collections::HashSet<String> = state
-        .db
-        .run(|c| {
-            let mut ids: Vec<String> = attachments::table.select(attachments::blob_id).load(c)?;
-            ids.extend(
-                bundles::table
-                    .filter(bundles::blob_id.is_not_null())
-                    .select(bundles::blob_id.assume_not_null())
-                    .load::<String>(c)?,
-            );
-            Ok(ids)
-        })
-        .await?
-        .into_iter()
-        .collect();
-    let cutoff = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-    let mut removed = 0;
-    for (id, modified) in on_disk {
-        if modified < cutoff && !referenced.contains(&id.to_string()) {
-            state.blobs.delete(id)?;
-            removed += 1;
-        }
-    }
-    if removed > 0 {
-        tracing::warn!(removed, "removed attachment files that no record refers to (left by a crash)");
-    }
-    Ok(())
-}
-
 impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let backend = Backend::from_url(settings.database.url.expose_secret())?;
         let state = web::Data::new(Services::open(settings, true).await?);
-        sweep_orphan_blobs(&state).await?;
+        state.attachments.sweep_orphans().await?;
         let interrupted = state.db.run(crate::export::job::fail_interrupted).await?;
         if interrupted > 0 {
             tracing::warn!(interrupted, "evidence bundles interrupted by the last stop are marked failed");

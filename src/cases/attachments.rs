@@ -4,21 +4,20 @@
 //! file is stored, so an aborted upload leaves neither a row nor a file. The original
 //! filename and the plaintext SHA-256 are sealed.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::sealed::Sealer;
 use crate::access::membership::{self as access, RecordTable};
-use crate::access::policy::Action;
+use crate::access::{ActionMarker, Allowed, act};
 use crate::audit::{self, Entry};
-use crate::auth::Principal;
 use crate::crypto::{Dek, Keyring};
 use crate::error::{Error, Result};
 use crate::keys::store as key_store;
+use crate::store::DbConnection;
 use crate::store::schema::attachments;
-use crate::store::{DbConnection, now};
 
 pub const TABLE: &str = "attachments";
 /// The field the content stream is bound to.
@@ -151,18 +150,25 @@ pub struct UploadTicket {
     pub case_id: String,
 }
 
-pub fn begin_upload(c: &mut DbConnection, who: &Principal, testimony: Uuid) -> Result<UploadTicket> {
+pub fn begin_upload(
+    c: &mut DbConnection,
+    who: &Allowed<act::AttachmentUpload>,
+    testimony: Uuid,
+) -> Result<UploadTicket> {
     let id = testimony.to_string();
-    let (case_id, _) =
-        access::authorize_record(c, who, RecordTable::Testimony, &id, Action::AttachmentUpload)?;
+    let (case_id, _) = access::authorize_record_for(c, who, RecordTable::Testimony, &id)?;
     Ok(UploadTicket { attachment_id: Uuid::new_v4(), target: Target::Testimony(id), case_id })
 }
 
 /// Files about an incident (photos of injuries, a medical report) come from those who
 /// record incidents.
-pub fn begin_incident_upload(c: &mut DbConnection, who: &Principal, incident: Uuid) -> Result<UploadTicket> {
+pub fn begin_incident_upload(
+    c: &mut DbConnection,
+    who: &Allowed<act::RecordWrite>,
+    incident: Uuid,
+) -> Result<UploadTicket> {
     let id = incident.to_string();
-    let (case_id, _) = access::authorize_record(c, who, RecordTable::Incident, &id, Action::RecordWrite)?;
+    let (case_id, _) = access::authorize_record_for(c, who, RecordTable::Incident, &id)?;
     Ok(UploadTicket { attachment_id: Uuid::new_v4(), target: Target::Incident(id), case_id })
 }
 
@@ -176,20 +182,22 @@ pub struct Stored {
     pub filename: String,
 }
 
-/// Records a fully stored upload: key, row and audit entry in one transaction.
-pub fn finish_upload(
+/// Records a fully stored upload: key, row and audit entry in one transaction. `who`
+/// is the proof the ticket was issued for (`begin_upload`, `begin_incident_upload`).
+pub fn finish_upload<A: ActionMarker>(
     c: &mut DbConnection,
     keyring: &Keyring,
-    who: &Principal,
+    who: &Allowed<A>,
     ticket: &UploadTicket,
     stored: &Stored,
+    now: NaiveDateTime,
 ) -> Result<AttachmentView> {
     // Membership may have changed while the bytes were arriving.
-    let (action, testimony_id, incident_id) = match &ticket.target {
-        Target::Testimony(t) => (Action::AttachmentUpload, Some(t.clone()), None),
-        Target::Incident(i) => (Action::RecordWrite, None, Some(i.clone())),
+    access::authorize_for(c, who, &ticket.case_id)?;
+    let (testimony_id, incident_id) = match &ticket.target {
+        Target::Testimony(t) => (Some(t.clone()), None),
+        Target::Incident(i) => (None, Some(i.clone())),
     };
-    access::authorize(c, who, &ticket.case_id, action)?;
     let id = ticket.attachment_id.to_string();
     key_store::store_record_key(c, keyring, TABLE, &id, &stored.dek)?;
     let sealer = Sealer::open(c, keyring, TABLE, &id)?;
@@ -205,13 +213,13 @@ pub fn finish_upload(
             attachments::media_type.eq(&stored.media_type),
             attachments::size.eq(stored.size as i64),
             attachments::meta.eq(sealer.seal("meta", &meta)?),
-            attachments::uploaded_by.eq(who.user_id.to_string()),
-            attachments::created_at.eq(now()),
+            attachments::uploaded_by.eq(who.principal.user_id.to_string()),
+            attachments::created_at.eq(now),
         ))
         .execute(c)?;
     audit::append(
         c,
-        &Entry::new(who, "attachment.upload")
+        &Entry::new(&who.principal, "attachment.upload")
             .target("attachment", &id)
             .detail("on", testimony_id.or(incident_id).unwrap_or_default())
             .detail("size", stored.size)
@@ -230,9 +238,14 @@ pub struct Download {
 
 /// Looks up what a download needs, without auditing: nothing leaves the server until
 /// [`record_download`] has committed, once the file's start has been authenticated.
-pub fn open_download(c: &mut DbConnection, keyring: &Keyring, who: &Principal, id: Uuid) -> Result<Download> {
+pub fn open_download(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Allowed<act::CaseRead>,
+    id: Uuid,
+) -> Result<Download> {
     let id = id.to_string();
-    access::authorize_record(c, who, RecordTable::Attachment, &id, Action::CaseRead)?;
+    access::authorize_record_for(c, who, RecordTable::Attachment, &id)?;
     let row: Row = attachments::table.find(&id).select(select()).first(c)?;
     let blob: String = attachments::table.find(&id).select(attachments::blob_id).first(c)?;
     let view = view(c, keyring, row)?;
@@ -245,14 +258,15 @@ pub fn open_download(c: &mut DbConnection, keyring: &Keyring, who: &Principal, i
 /// again, in the transaction of the entry.
 pub fn record_download(
     c: &mut DbConnection,
-    who: &Principal,
+    who: &Allowed<act::CaseRead>,
     id: Uuid,
     range: Option<(u64, u64)>,
 ) -> Result<()> {
     let id = id.to_string();
-    access::authorize_record(c, who, RecordTable::Attachment, &id, Action::CaseRead)?;
-    let mut entry =
-        Entry::new(who, "attachment.download").target("attachment", &id).detail("range", range.is_some());
+    access::authorize_record_for(c, who, RecordTable::Attachment, &id)?;
+    let mut entry = Entry::new(&who.principal, "attachment.download")
+        .target("attachment", &id)
+        .detail("range", range.is_some());
     if let Some((start, end)) = range {
         entry = entry.detail("bytes", format!("{start}-{end}"));
     }
@@ -260,11 +274,16 @@ pub fn record_download(
     Ok(())
 }
 
-pub fn get(c: &mut DbConnection, keyring: &Keyring, who: &Principal, id: Uuid) -> Result<AttachmentView> {
+pub fn get(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Allowed<act::CaseRead>,
+    id: Uuid,
+) -> Result<AttachmentView> {
     let id = id.to_string();
-    access::authorize_record(c, who, RecordTable::Attachment, &id, Action::CaseRead)?;
+    access::authorize_record_for(c, who, RecordTable::Attachment, &id)?;
     let row: Row = attachments::table.find(&id).select(select()).first(c)?;
     let v = view(c, keyring, row)?;
-    audit::append(c, &Entry::new(who, "attachment.read").target("attachment", &id))?;
+    audit::append(c, &Entry::new(&who.principal, "attachment.read").target("attachment", &id))?;
     Ok(v)
 }

@@ -14,6 +14,7 @@ mod key;
 mod keyring;
 mod root;
 mod stream;
+mod stream_open;
 mod wire;
 
 pub use envelope::{
@@ -28,7 +29,7 @@ pub use root::{
     verify_key_check,
 };
 pub use stream::{
-    DecryptingReader, RangeDecryptor, SEGMENT_CIPHERTEXT_LEN, SEGMENT_LEN, STREAM_HEADER_LEN,
-    StreamDecryptor, StreamEncryptor, ciphertext_len, decrypt_reader, encrypt_reader, plaintext_len,
-    segment_of, segment_offset,
+    SEGMENT_CIPHERTEXT_LEN, SEGMENT_LEN, STREAM_HEADER_LEN, StreamEncryptor, ciphertext_len, encrypt_reader,
+    plaintext_len, segment_of, segment_offset,
 };
+pub use stream_open::{DecryptingReader, RangeDecryptor, StreamDecryptor, decrypt_reader};

@@ -332,7 +332,7 @@ async fn run(state: &Services, who: &Principal, order: Order, progress: Progress
     };
     let age_recipient = order.age_recipient;
     let written = actix_web::rt::task::spawn_blocking(move || {
-        write_archive(&blobs, &dek, &plan, &export_signer, &meta, age_recipient.as_ref(), &progress)
+        write_archive(&*blobs, &dek, &plan, &export_signer, &meta, age_recipient.as_ref(), &progress)
             .map(|w| (w, plan.counts.clone()))
     })
     .await
@@ -417,7 +417,7 @@ impl<W: Write> Write for Counting<W> {
 }
 
 fn write_archive(
-    blobs: &BlobStore,
+    blobs: &dyn BlobStore,
     dek: &Dek,
     plan: &Plan,
     export_signer: &ExportSigner,
@@ -451,7 +451,7 @@ fn counting<W: Write>(inner: W, plan: &Plan, progress: &Progress) -> Counting<W>
 
 fn write_bag<W: Write>(
     out: W,
-    blobs: &BlobStore,
+    blobs: &dyn BlobStore,
     plan: &Plan,
     export_signer: &ExportSigner,
     meta: &BagMeta,

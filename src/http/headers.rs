@@ -6,6 +6,8 @@
 
 use actix_web::middleware::DefaultHeaders;
 
+use crate::attachments::range::{Part, Wanted};
+
 pub fn security_headers(behind_tls: bool) -> DefaultHeaders {
     let headers = DefaultHeaders::new()
         .add((
@@ -26,61 +28,45 @@ pub fn security_headers(behind_tls: bool) -> DefaultHeaders {
     }
 }
 
-/// What a `Range` header asks of a file of `size` bytes (RFC 9110 §14.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RangeRequest {
-    /// Answer the whole file (200): no header, a malformed one, another unit, or several
-    /// ranges (which a server may ignore; multipart answers are not offered).
-    Whole,
-    /// One satisfiable range, as inclusive (start, end): 206.
-    Part(u64, u64),
-    /// A single range that selects nothing of this file: 416 with `bytes */size`.
-    Unsatisfiable,
-}
-
-/// Classifies one `Range` value. Pure: it parses untrusted input, so it is fuzzed (fuzz/).
-pub fn range_request(value: &str, size: u64) -> RangeRequest {
-    let Some(spec) = value.trim().strip_prefix("bytes=") else { return RangeRequest::Whole };
-    if spec.contains(',') || size == 0 {
-        return RangeRequest::Whole;
+/// What a `Range` value asks for (RFC 9110 §14.2), before the file's size is known:
+/// anything malformed, in another unit, or asking for several ranges (which a server
+/// may ignore; multipart answers are not offered) is `Whole`. Pure: it parses untrusted
+/// input, so it is fuzzed (fuzz/).
+pub fn parse_range(value: &str) -> Wanted {
+    let Some(spec) = value.trim().strip_prefix("bytes=") else { return Wanted::Whole };
+    if spec.contains(',') {
+        return Wanted::Whole;
     }
-    let Some((a, b)) = spec.split_once('-') else { return RangeRequest::Whole };
+    let Some((a, b)) = spec.split_once('-') else { return Wanted::Whole };
     let number = |s: &str| {
         (!s.is_empty() && s.bytes().all(|c| c.is_ascii_digit())).then(|| s.parse::<u64>().ok()).flatten()
     };
     match (a.trim(), b.trim()) {
-        ("", suffix) => match number(suffix) {
-            Some(0) => RangeRequest::Unsatisfiable,
-            Some(n) => RangeRequest::Part(size.saturating_sub(n), size - 1),
-            None => RangeRequest::Whole,
-        },
-        (a, "") => match number(a) {
-            Some(start) if start >= size => RangeRequest::Unsatisfiable,
-            Some(start) => RangeRequest::Part(start, size - 1),
-            None => RangeRequest::Whole,
-        },
+        ("", suffix) => number(suffix).map_or(Wanted::Whole, Wanted::Last),
+        (a, "") => number(a).map_or(Wanted::Whole, Wanted::From),
         (a, b) => match (number(a), number(b)) {
             // last < first makes the header invalid, and an invalid Range is ignored.
-            (Some(start), Some(end)) if end < start => RangeRequest::Whole,
-            (Some(start), Some(_)) if start >= size => RangeRequest::Unsatisfiable,
-            (Some(start), Some(end)) => RangeRequest::Part(start, end.min(size - 1)),
-            _ => RangeRequest::Whole,
+            (Some(start), Some(end)) if end >= start => Wanted::FromTo(start, end),
+            _ => Wanted::Whole,
         },
     }
+}
+
+/// What one `Range` value selects of a file of `size` bytes.
+pub fn range_request(value: &str, size: u64) -> Part {
+    parse_range(value).resolve(size)
 }
 
 /// One satisfiable range of a file of `size` bytes, as inclusive (start, end); `None` for
 /// anything else (see [`range_request`]).
 pub fn byte_range(value: &str, size: u64) -> Option<(u64, u64)> {
-    match range_request(value, size) {
-        RangeRequest::Part(start, end) => Some((start, end)),
-        RangeRequest::Whole | RangeRequest::Unsatisfiable => None,
-    }
+    range_request(value, size).bounds()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{RangeRequest as R, byte_range, range_request};
+    use super::{byte_range, range_request};
+    use crate::attachments::range::Part as R;
 
     #[test]
     fn ranges_are_parsed_and_bounded() {
@@ -109,6 +95,6 @@ mod tests {
         assert_eq!(range_request("bytes=+1-2", 1000), R::Whole);
         assert_eq!(range_request("items=0-1", 1000), R::Whole);
         assert_eq!(range_request("bytes=0-0", 0), R::Whole);
-        assert_eq!(range_request("bytes=0-0", 1), R::Part(0, 0));
+        assert_eq!(range_request("bytes=0-0", 1), R::Range(0, 0));
     }
 }

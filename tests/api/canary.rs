@@ -99,7 +99,7 @@ async fn no_canary_reaches_the_database_attachments_backups_or_logs() {
     let dek = custodia::crypto::Dek::generate();
     let ctx = FieldContext::new("attachments", "canary", "content");
     let content = attachment.repeat(5000);
-    app.state.blobs.put_encrypted(&dek, &ctx, content.as_bytes()).unwrap();
+    app.state.attachments.blobs().put_encrypted(&dek, &ctx, content.as_bytes()).unwrap();
 
     // Every HTTP surface that takes input.
     let login = app.url("/api/v1/auth/login");

@@ -5,6 +5,7 @@
 mod fixtures;
 mod helpers;
 
+mod attachments;
 mod audit;
 mod auth;
 mod bundles;

@@ -104,14 +104,14 @@ async fn files_left_by_a_crash_are_swept_and_files_in_use_are_kept() {
     let old = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 3600);
     let ctx = FieldContext::new("attachments", "x", "content");
     let (orphan, _, _) =
-        app.state.blobs.put_encrypted(&Dek::generate(), &ctx, &b"left by a crash"[..]).unwrap();
+        app.state.attachments.blobs().put_encrypted(&Dek::generate(), &ctx, &b"left by a crash"[..]).unwrap();
     let (recent, _, _) =
-        app.state.blobs.put_encrypted(&Dek::generate(), &ctx, &b"being committed"[..]).unwrap();
+        app.state.attachments.blobs().put_encrypted(&Dek::generate(), &ctx, &b"being committed"[..]).unwrap();
     // A real attachment, as old as the orphan.
     let (token, testimony) = draft_testimony(&app).await;
     let file = Upload::bytes("kept").content_type("text/plain").filename("a.txt");
     let attachment = app.upload(&token, &testimony, file).await.id;
-    let listed = app.state.blobs.list().unwrap();
+    let listed = app.state.attachments.blobs().list().unwrap();
     assert_eq!(listed.len(), 3);
     for (id, _) in &listed {
         if *id != recent {
@@ -125,8 +125,9 @@ async fn files_left_by_a_crash_are_swept_and_files_in_use_are_kept() {
             std::fs::File::options().write(true).open(path).unwrap().set_modified(old).unwrap();
         }
     }
-    custodia::startup::sweep_orphan_blobs(&app.state).await.unwrap();
-    let left: Vec<uuid::Uuid> = app.state.blobs.list().unwrap().into_iter().map(|(id, _)| id).collect();
+    assert_eq!(app.state.attachments.sweep_orphans().await.unwrap(), 1);
+    let left: Vec<uuid::Uuid> =
+        app.state.attachments.blobs().list().unwrap().into_iter().map(|(id, _)| id).collect();
     assert_eq!(left.len(), 2, "{left:?}");
     assert!(!left.contains(&orphan), "the orphan is gone");
     assert!(left.contains(&recent), "a recent file may be another instance's upload in progress");

@@ -8,10 +8,10 @@ use uuid::Uuid;
 use super::{Page, PageQuery};
 use crate::access::Allowed;
 use crate::access::policy::act;
+use crate::attachments::{Requester, SealedFile, stream_sealed};
 use crate::audit::Actor;
 use crate::error::Result;
 use crate::export::job::{self, ARCHIVE_FIELD, BundleInput, BundleView, TABLE};
-use crate::http::download::{self, Source};
 use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
 use crate::services::Services;
@@ -85,8 +85,8 @@ pub async fn download(
         let p = p.clone();
         state.db.run(move |c| job::open_download(c, &keyring, &p, case_id, id)).await?
     };
-    let source = Source {
-        file: state.blobs.open_blob(d.blob_id)?,
+    let file = SealedFile {
+        blob_id: d.blob_id,
         dek: d.dek,
         table: TABLE,
         record: id.to_string(),
@@ -94,16 +94,11 @@ pub async fn download(
         range: None,
         expected_sha: d.archive_sha256.clone(),
     };
-    let (cut_state, cut_actor) = (state.clone(), Actor::from(&p));
-    let body = download::start(source, move |e, sent| async move {
-        download::audit_integrity(&cut_state, cut_actor, "bundle", id, &e, Some(sent)).await;
-        e
-    })
-    .await;
-    let body = match body {
+    let requester = Requester { actor: Actor::from(&p), kind: "bundle", id };
+    let body = match stream_sealed(state.context(), state.attachments.blobs(), requester, file).await {
         Ok(body) => body,
         Err(e) => {
-            download::audit_integrity(&state, Actor::from(&p), "bundle", id, &e, None).await;
+            // Already audited, naming the bundle.
             crate::http::extract::mark_failure_audited(&req);
             return Err(e);
         }

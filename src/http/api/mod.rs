@@ -1,5 +1,6 @@
 //! `/api/v1` handlers, one module per resource.
 
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod bundles;
@@ -76,7 +77,7 @@ pub fn operations(r: &mut Registry) {
         op records::update_place,
         op records::read_incident,
         op records::update_incident,
-        op testimonies::upload_to_incident,
+        op attachments::upload_to_incident,
         op records::add_involvement,
         op testimonies::read,
         op testimonies::update,
@@ -85,9 +86,9 @@ pub fn operations(r: &mut Registry) {
         op testimonies::correct,
         op testimonies::withdraw_consent,
         op testimonies::link_incident,
-        op testimonies::upload,
-        op testimonies::attachment,
-        op testimonies::download,
+        op attachments::upload,
+        op attachments::attachment,
+        op attachments::download,
         op search::search,
         op system::status,
         op system::keys,

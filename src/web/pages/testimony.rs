@@ -15,7 +15,9 @@ use super::cases::person_label;
 use crate::access::Allowed;
 use crate::access::membership::{self as access, RecordTable};
 use crate::access::policy::{self, act};
+use crate::attachments::{NewFile, clean_filename, clean_media_type};
 use crate::auth::Action;
+use crate::cases::case as cases;
 use crate::cases::incidents::{self, IncidentView};
 use crate::cases::persons::{self, PersonKind, PersonView};
 use crate::cases::testimonies::{
@@ -23,9 +25,7 @@ use crate::cases::testimonies::{
     TestimonyView, Withdrawal,
 };
 use crate::cases::vocab::{self, Term};
-use crate::cases::{attachments, case as cases};
 use crate::error::{Error, FieldError, Result};
-use crate::http::api::testimonies::{clean_filename, clean_media_type, store_upload};
 use crate::services::Services;
 use crate::web::i18n::Lang;
 use crate::web::layout::{self, Nav, csrf_field, field, form_errors, notice, when};
@@ -50,7 +50,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/testimonies/{id}/withdraw").post(withdraw))
         .service(web::resource("/testimonies/{id}/correct").get(correct_page).post(correct))
         // The same handler as the API's: streamed, range-capable, audited.
-        .service(web::resource("/attachments/{id}/content").get(crate::http::api::testimonies::download));
+        .service(web::resource("/attachments/{id}/content").get(crate::http::api::attachments::download));
 }
 
 /// The recipient categories a witness may agree to, in the order the form asks.
@@ -895,12 +895,9 @@ async fn upload(
     id: web::Path<Uuid>,
     mut parts: Multipart,
 ) -> Result<HttpResponse> {
-    let (p, id) = (who.principal, id.into_inner());
+    let id = id.into_inner();
     // Authorised before a byte of the form is read.
-    let ticket = {
-        let p = p.clone();
-        state.db.run(move |c| attachments::begin_upload(c, &p, id)).await?
-    };
+    let ticket = state.attachments.begin_testimony_upload(who, id).await?;
     let bad = |what: &str| Error::BadRequest(format!("the upload form is not as expected: {what}"));
     let mut csrf_ok = false;
     while let Some(part) = parts.next().await {
@@ -927,7 +924,8 @@ async fn upload(
                     .map(|m| clean_media_type(m.essence_str()))
                     .transpose()?
                     .unwrap_or_else(|| "application/octet-stream".into());
-                store_upload(&state, &mut part, None, media_type, filename, p, ticket).await?;
+                let file = NewFile { media_type, filename, declared_len: None };
+                state.attachments.receive(ticket, file, &mut part).await?;
                 return Ok(see_other(&format!("/testimonies/{id}?uploaded=1")));
             }
             _ => return Err(if csrf_ok { bad("unexpected field") } else { Error::Forbidden }),

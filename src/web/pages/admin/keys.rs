@@ -281,7 +281,7 @@ fn key_file_beside_data(state: &Services, s: &KeyStatus) -> Vec<&'static str> {
         return Vec::new();
     }
     let key = absolute(&state.root_key_file);
-    let mut data = vec![absolute(state.blobs.root())];
+    let mut data: Vec<PathBuf> = state.attachments.blobs().local_dir().map(absolute).into_iter().collect();
     data.extend(state.database_file.as_deref().map(absolute));
     let key_dir = key.parent().unwrap_or(&key);
     let mut reasons = Vec::new();
