@@ -11,13 +11,14 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
 
+use custodia::access::{Allowed, act};
 use custodia::audit::Actor;
 use custodia::cases::attachments::{self, Stored};
 use custodia::cases::{case, persons, testimonies};
 use custodia::config::Settings;
 use custodia::crypto::{Dek, FieldContext};
 use custodia::domain::Role;
-use custodia::export::job::{self, BundleInput};
+use custodia::export::job::BundleInput;
 use custodia::export::{Recipient, Selection};
 use custodia::services::Services;
 use secrecy::{ExposeSecret, SecretString};
@@ -120,7 +121,6 @@ async fn run(files: usize) -> anyhow::Result<()> {
     anyhow::ensure!(out.status.success(), "sha256sum failed");
     let baseline = started.elapsed().as_secs_f64();
 
-    let available = state.blobs.available_bytes()?;
     let input = BundleInput {
         recipient: Recipient::Prosecutors,
         selection: Selection::default(),
@@ -129,9 +129,9 @@ async fn run(files: usize) -> anyhow::Result<()> {
         totp_code: None,
     };
     let started = Instant::now();
-    let p = who.clone();
-    let (_, order) = state.tx(move |c, k| job::request(c, k, &p, case_id, &input, available)).await?;
-    let view = job::build(&state, who.clone(), order, Arc::new(|_| {})).await?;
+    let allowed = Allowed::<act::BundleExport>::check(who.clone())?;
+    let (_, order) = state.bundles.queue(&allowed, case_id, input).await?;
+    let view = state.bundles.build(&allowed, order, Arc::new(|_| {})).await?;
     let export = started.elapsed().as_secs_f64();
     let backend = if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
     println!("export of a case with {files} attachments of 64 MiB ({mib:.0} MiB), {backend}");

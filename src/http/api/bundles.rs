@@ -10,7 +10,7 @@ use crate::access::Allowed;
 use crate::access::policy::act;
 use crate::audit::Actor;
 use crate::error::Result;
-use crate::export::job::{self, ARCHIVE_FIELD, BundleInput, BundleView, TABLE};
+use crate::export::job::{ARCHIVE_FIELD, BundleInput, BundleView, TABLE};
 use crate::http::download::{self, Source};
 use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
@@ -27,13 +27,13 @@ use crate::services::Services;
         (status = 507, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     id: web::Path<Uuid>,
     body: JsonObject<BundleInput>,
 ) -> Result<HttpResponse> {
     let case_id = id.into_inner();
-    let view = job::start(&state, who.principal, case_id, body.into_inner()).await?;
+    let view = services.bundles.request(who, case_id, body.into_inner()).await?;
     Ok(HttpResponse::Accepted()
         .insert_header((header::LOCATION, format!("/api/v1/cases/{case_id}/bundles/{}", view.id)))
         .json(view))
@@ -43,14 +43,13 @@ pub async fn create(
 #[utoipa::path(get, operation_id = "list_bundles", path = "/api/v1/cases/{id}/bundles", tag = "bundles", params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, body = Page<BundleView>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     id: web::Path<Uuid>,
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<BundleView>>> {
     let page = page.resolve()?;
-    let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(Page::slice(state.db.run(move |c| job::list(c, &p, id)).await?, page)))
+    Ok(web::Json(Page::slice(services.bundles.list(who, id.into_inner()).await?, page)))
 }
 
 /// A bundle's status and progress.
@@ -58,12 +57,12 @@ pub async fn list(
     params(("id" = Uuid, Path), ("bundle_id" = Uuid, Path)),
     responses((status = 200, body = BundleView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn status(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<web::Json<BundleView>> {
-    let (p, (case_id, id)) = (who.principal, path.into_inner());
-    Ok(web::Json(state.db.run(move |c| job::status(c, &p, case_id, id)).await?))
+    let (case_id, id) = path.into_inner();
+    Ok(web::Json(services.bundles.status(who, case_id, id).await?))
 }
 
 /// Download a ready bundle: a tar of the BagIt bag, or its age encryption when a recipient
@@ -74,19 +73,15 @@ pub async fn status(
         (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn download(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse> {
-    let (p, (case_id, id)) = (who.principal, path.into_inner());
-    let keyring = state.keys.keyring()?;
-    let d = {
-        let p = p.clone();
-        state.db.run(move |c| job::open_download(c, &keyring, &p, case_id, id)).await?
-    };
+    let (case_id, id) = path.into_inner();
+    let (d, file) = services.bundles.open_download(&who, case_id, id).await?;
     let source = Source {
-        file: state.blobs.open_blob(d.blob_id)?,
+        file,
         dek: d.dek,
         table: TABLE,
         record: id.to_string(),
@@ -94,21 +89,22 @@ pub async fn download(
         range: None,
         expected_sha: d.archive_sha256.clone(),
     };
-    let (cut_state, cut_actor) = (state.clone(), Actor::from(&p));
+    let actor = Actor::from(&who.principal);
+    let cut_state = services.clone();
     let body = download::start(source, move |e, sent| async move {
-        download::audit_integrity(&cut_state, cut_actor, "bundle", id, &e, Some(sent)).await;
+        download::audit_integrity(&cut_state, actor, "bundle", id, &e, Some(sent)).await;
         e
     })
     .await;
     let body = match body {
         Ok(body) => body,
         Err(e) => {
-            download::audit_integrity(&state, Actor::from(&p), "bundle", id, &e, None).await;
+            download::audit_integrity(&services, actor, "bundle", id, &e, None).await;
             crate::http::extract::mark_failure_audited(&req);
             return Err(e);
         }
     };
-    state.db.transaction(move |c| job::record_download(c, &p, case_id, id)).await?;
+    services.bundles.record_download(&who, case_id, id).await?;
     let mut res = HttpResponse::Ok();
     res.no_chunking(d.size);
     let disposition = format!("attachment; filename=\"{}\"", d.filename);
@@ -126,14 +122,12 @@ pub async fn download(
     responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn delete(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse> {
-    let (p, (case_id, id)) = (who.principal, path.into_inner());
-    if let Some(blob) = state.db.transaction(move |c| job::delete(c, &p, case_id, id)).await? {
-        state.blobs.delete(blob)?;
-    }
+    let (case_id, id) = path.into_inner();
+    services.bundles.delete(who, case_id, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -143,9 +137,9 @@ pub async fn delete(
     responses((status = 200, description = "minisign public key file", content_type = "text/plain")),
     security(("bearer" = [])))]
 pub async fn public_key(
-    state: web::Data<Services>,
-    _who: Allowed<act::BundleKeyRead>,
+    services: web::Data<Services>,
+    who: Allowed<act::BundleKeyRead>,
 ) -> Result<HttpResponse> {
-    let key = state.tx(job::public_key).await?;
+    let key = services.bundles.public_key(who).await?;
     Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(key))
 }
