@@ -44,8 +44,6 @@ pub struct Services {
     pub upload_idle_timeout: std::time::Duration,
     /// Free space on the blob store's disk that work must leave alone.
     pub reserve_free_bytes: u64,
-    /// `Source-Organization` of evidence bundles.
-    pub organisation: String,
     /// Where a root key file would be, and the SQLite database file (if SQLite): the keys
     /// page warns when the one sits beside the other.
     pub root_key_file: PathBuf,
@@ -110,7 +108,6 @@ impl Services {
             max_attachment_bytes: settings.storage.max_attachment_bytes,
             upload_idle_timeout: std::time::Duration::from_secs(settings.server.upload_idle_timeout_secs),
             reserve_free_bytes: settings.storage.reserve_free_bytes,
-            organisation: settings.export.organisation.clone(),
             root_key_file: settings.keys.key_file.clone(),
             database_file: sqlite_file(settings.database.url.expose_secret()),
         })

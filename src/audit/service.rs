@@ -228,3 +228,55 @@ impl AuditLog {
         self.ctx.write(move |c, k| checkpoints::create_at(c, k, now).map(drop)).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use chrono::{DateTime, TimeDelta};
+    use diesel::prelude::*;
+    use secrecy::SecretString;
+
+    use crate::audit::{self, Actor, Entry};
+    use crate::clock::Clock;
+    use crate::config::Settings;
+    use crate::services::Services;
+    use crate::store::schema::audit_checkpoints;
+
+    /// The periodic checkpoint is stored with the service clock's time, and signs only when
+    /// the log has grown.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn periodic_checkpoints_take_the_service_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config");
+        let mut settings = Settings::load_with(&config, "test", false).unwrap();
+        settings.database.url = SecretString::from(format!("sqlite://{}", dir.path().join("t.db").display()));
+        settings.keys.key_file = dir.path().join("root.key");
+        settings.storage.blob_dir = dir.path().join("blobs");
+        let at = DateTime::from_timestamp(1_900_000_000, 123_456_000).unwrap();
+        let clock = Clock::manual(at);
+        let services = Services::open_with_clock(&settings, true, clock.clone()).await.unwrap();
+        let ctx = services.context().clone();
+        let append =
+            || ctx.write_plain(|c| audit::append(c, &Entry::new(Actor::default(), "test.entry")).map(drop));
+        let times = || {
+            ctx.read(|c| {
+                Ok(audit_checkpoints::table
+                    .order(audit_checkpoints::size.asc())
+                    .select(audit_checkpoints::created_at)
+                    .load::<chrono::NaiveDateTime>(c)?)
+            })
+        };
+
+        append().await.unwrap();
+        services.audit.checkpoint_if_grown().await.unwrap();
+        clock.advance(TimeDelta::hours(1));
+        // Not grown since: nothing new is signed.
+        services.audit.checkpoint_if_grown().await.unwrap();
+        append().await.unwrap();
+        services.audit.checkpoint_if_grown().await.unwrap();
+
+        let later = at + TimeDelta::hours(1);
+        assert_eq!(times().await.unwrap(), vec![at.naive_utc(), later.naive_utc()]);
+    }
+}

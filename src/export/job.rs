@@ -379,3 +379,25 @@ pub fn fail_interrupted(c: &mut DbConnection, now: NaiveDateTime) -> Result<usiz
 pub fn public_key(c: &mut DbConnection, keyring: &Keyring) -> Result<String> {
     Ok(signer::load_or_create(c, keyring)?.public_key_file())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every status reads back as written, and serialises as stored.
+    #[test]
+    fn statuses_read_back_as_stored() {
+        for status in [
+            BundleStatus::Queued,
+            BundleStatus::Building,
+            BundleStatus::Ready,
+            BundleStatus::Failed,
+            BundleStatus::Deleted,
+        ] {
+            assert_eq!(BundleStatus::parse(status.as_str()), Some(status));
+            assert_eq!(serde_json::to_value(status).unwrap(), serde_json::json!(status.as_str()));
+            assert_eq!(status.in_progress(), matches!(status, BundleStatus::Queued | BundleStatus::Building));
+        }
+        assert_eq!(BundleStatus::parse("Ready"), None);
+    }
+}
