@@ -258,7 +258,7 @@ mod tests {
         let services = Services::open_with_clock(&settings, true, clock.clone()).await.unwrap();
         let ctx = services.context().clone();
         let append =
-            || ctx.write_plain(|c| audit::append(c, &Entry::new(Actor::default(), "test.entry")).map(drop));
+            || ctx.write_plain(|c| audit::append(c, &Entry::new(Actor::default(), "audit.read")).map(drop));
         let times = || {
             ctx.read(|c| {
                 Ok(audit_checkpoints::table
