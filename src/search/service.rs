@@ -3,7 +3,6 @@
 
 use crate::access::Allowed;
 use crate::access::policy::act;
-use crate::auth::Principal;
 use crate::context::Context;
 use crate::error::{Error, FieldError, Result};
 
@@ -70,10 +69,7 @@ impl Search {
 
     /// The search form's choices: the reader's cases and the vocabularies.
     pub async fn choices(&self, who: &Allowed<act::Search>) -> Result<Choices> {
-        self.choices_of(who.principal.clone()).await
-    }
-
-    async fn choices_of(&self, p: Principal) -> Result<Choices> {
+        let p = who.principal.clone();
         self.ctx.write(move |c, k| sections::choices(c, k, &p)).await
     }
 
@@ -87,13 +83,13 @@ impl Search {
         one_kind: bool,
         page: (i64, i64),
     ) -> Result<SearchPage> {
-        let reader = who.principal.clone();
+        let reader = who.clone();
         let found = if one_kind {
             self.search(who, req, page).await.map(Found::One)
         } else {
             self.search_both(who, req, (page.0, 0)).await.map(Found::Both)
         };
-        let choices = self.choices_of(reader).await?;
+        let choices = self.choices(&reader).await?;
         match found {
             Ok(found) => Ok(SearchPage { choices, found: Ok(found) }),
             Err(Error::Validation(errors)) => Ok(SearchPage { choices, found: Err(errors) }),
