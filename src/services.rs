@@ -18,7 +18,7 @@ use crate::config::Settings;
 use crate::context::Context;
 use crate::crypto::Keyring;
 use crate::error::{Error, Result};
-use crate::export::Bundles;
+use crate::export::{BundleSettings, Bundles};
 use crate::keys::{Keys, NewRoot};
 use crate::search::Search;
 use crate::store::blobs::{BlobStore, FsBlobs};
@@ -26,7 +26,7 @@ use crate::store::{Db, DbConnection, migrate};
 
 #[derive(Debug)]
 pub struct Services {
-    pub auth: Auth,
+    pub auth: Arc<Auth>,
     pub keys: Arc<Keys>,
     pub cases: Cases,
     pub records: Records,
@@ -44,8 +44,6 @@ pub struct Services {
     pub blobs: Arc<dyn BlobStore>,
     /// Free space on the blob store's disk that work must leave alone.
     pub reserve_free_bytes: u64,
-    /// `Source-Organization` of evidence bundles.
-    pub organisation: String,
     /// Where a root key file would be, and the SQLite database file (if SQLite): the keys
     /// page warns when the one sits beside the other.
     pub root_key_file: PathBuf,
@@ -74,7 +72,7 @@ impl Services {
         if settings.weak_password_hashing() {
             tracing::warn!("argon2 parameters are below OWASP's minimum: acceptable for tests only");
         }
-        let auth = Auth::new(db.clone(), settings.auth.clone())?;
+        let auth = Arc::new(Auth::new(db.clone(), settings.auth.clone())?);
         let keys = Arc::new(Keys::open(db.clone(), settings.keys.clone()).await?);
         if !keys.is_initialised() && settings.keys.auto_init && may_auto_init {
             keys.init(Actor::default(), NewRoot::File).await?;
@@ -87,7 +85,7 @@ impl Services {
         }
         let context = Context::new(db.clone(), keys.clone(), clock);
         Ok(Services {
-            auth,
+            auth: auth.clone(),
             keys,
             cases: Cases::new(context.clone()),
             records: Records::new(context.clone()),
@@ -102,13 +100,20 @@ impl Services {
                 },
             ),
             search: Search::new(context.clone()),
-            bundles: Bundles::new(context.clone()),
+            bundles: Bundles::new(
+                context.clone(),
+                auth.clone(),
+                blobs.clone(),
+                BundleSettings {
+                    organisation: settings.export.organisation.clone(),
+                    reserve_free_bytes: settings.storage.reserve_free_bytes,
+                },
+            ),
             audit: AuditLog::new(context.clone()),
             context,
             db,
             blobs,
             reserve_free_bytes: settings.storage.reserve_free_bytes,
-            organisation: settings.export.organisation.clone(),
             root_key_file: settings.keys.key_file.clone(),
             database_file: sqlite_file(settings.database.url.expose_secret()),
         })

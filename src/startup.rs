@@ -11,6 +11,7 @@ use tracing_actix_web::TracingLogger;
 
 use std::sync::Arc;
 
+use crate::audit::AuditLog;
 use crate::config::Settings;
 use crate::error::Result;
 use crate::http::{self, Edge, headers, problem};
@@ -30,12 +31,12 @@ impl Application {
         let backend = Backend::from_url(settings.database.url.expose_secret())?;
         let state = web::Data::new(Services::open(settings, true).await?);
         state.attachments.sweep_orphans().await?;
-        let interrupted = state.db.run(crate::export::job::fail_interrupted).await?;
+        let interrupted = state.bundles.fail_interrupted().await?;
         if interrupted > 0 {
             tracing::warn!(interrupted, "evidence bundles interrupted by the last stop are marked failed");
         }
         spawn_keyring_reloader(state.keys.clone(), settings.keys.reload_interval_secs);
-        spawn_checkpointer(state.clone(), settings.audit.checkpoint_interval_secs);
+        spawn_checkpointer(state.audit.clone(), settings.audit.checkpoint_interval_secs);
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
         let port = listener.local_addr()?.port();
         tracing::info!(port, backend = backend.name(), "listening");
@@ -93,13 +94,10 @@ fn spawn_keyring_reloader(keys: Arc<Keys>, every_secs: u64) {
 
 /// Signs a checkpoint of the audit log every so often when it has grown, so an
 /// alteration of old entries is caught against a signature made before it.
-fn spawn_checkpointer(state: web::Data<Services>, every_secs: u64) {
+fn spawn_checkpointer(audit: AuditLog, every_secs: u64) {
     every(every_secs, "audit checkpoint", move || {
-        let state = state.clone();
-        async move {
-            let Ok(keyring) = state.keys.keyring() else { return Ok(()) };
-            state.db.transaction(move |c| crate::audit::checkpoints::create(c, &keyring)).await.map(drop)
-        }
+        let audit = audit.clone();
+        async move { audit.checkpoint_if_grown().await }
     });
 }
 

@@ -19,6 +19,14 @@ pub fn membership(c: &mut DbConnection, case_id: &str, user: Uuid) -> Result<Opt
     Ok(role.map(|r| if r == "lead" { CaseRole::Lead } else { CaseRole::Member }))
 }
 
+/// Every case `user` is a member of (the scope of a search).
+pub fn cases_of(c: &mut DbConnection, user: Uuid) -> Result<Vec<String>> {
+    Ok(case_members::table
+        .filter(case_members::user_id.eq(user.to_string()))
+        .select(case_members::case_id)
+        .load(c)?)
+}
+
 /// May `who` perform `action` in this case? Returns their role in it.
 pub fn authorize(c: &mut DbConnection, who: &Principal, case_id: &str, action: Action) -> Result<CaseRole> {
     let role = membership(c, case_id, who.user_id)?;

@@ -5,6 +5,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -100,10 +101,19 @@ pub fn all(conn: &mut DbConnection) -> Result<Vec<(u64, Vec<u8>, String)>> {
     Ok(rows.into_iter().map(|(s, r, n)| (s as u64, r, n)).collect())
 }
 
-/// Signs the current tree head unless the latest checkpoint already covers it. Call in
-/// a write transaction. Refuses (integrity error) if the stored tree no longer matches
-/// the previous checkpoint.
+/// `create_at` now, by the system clock (the command line; services pass their clock's).
 pub fn create(conn: &mut DbConnection, keyring: &Keyring) -> Result<Option<SignedCheckpoint>> {
+    create_at(conn, keyring, now())
+}
+
+/// Signs the current tree head unless the latest checkpoint already covers it, stored as
+/// made at `at`. Call in a write transaction. Refuses (integrity error) if the stored tree
+/// no longer matches the previous checkpoint.
+pub fn create_at(
+    conn: &mut DbConnection,
+    keyring: &Keyring,
+    at: NaiveDateTime,
+) -> Result<Option<SignedCheckpoint>> {
     // A no-op write takes the head's lock, so no append slips in between.
     diesel::update(audit_head::table.find(1_i64)).set(audit_head::size.eq(audit_head::size)).execute(conn)?;
     let (size, root) = tree::head(conn)?;
@@ -136,7 +146,7 @@ pub fn create(conn: &mut DbConnection, keyring: &Keyring) -> Result<Option<Signe
             audit_checkpoints::size.eq(size as i64),
             audit_checkpoints::root.eq(root.to_vec()),
             audit_checkpoints::note.eq(&note),
-            audit_checkpoints::created_at.eq(now()),
+            audit_checkpoints::created_at.eq(at),
         ))
         .execute(conn)?;
     Ok(Some(SignedCheckpoint { size, root: STANDARD.encode(root), note }))

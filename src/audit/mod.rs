@@ -15,7 +15,7 @@ mod service;
 pub mod tree;
 pub mod verify;
 
-pub use service::AuditLog;
+pub use service::{Actors, AuditLog, CheckpointView, ConsistencyProof, Custody};
 
 use diesel::prelude::*;
 use serde::Serialize;

@@ -274,11 +274,11 @@ pub fn custody_proved(
     conn: &mut DbConnection,
     keyring: &Keyring,
     actor: Actor,
-    target_type: &str,
-    target_id: &str,
+    (target_type, target_id): (&str, &str),
+    now: NaiveDateTime,
 ) -> Result<ProvedCustody> {
     let entries = custody(conn, target_type, target_id)?;
-    let Some(checkpoint) = checkpoints::create(conn, keyring)? else {
+    let Some(checkpoint) = checkpoints::create_at(conn, keyring, now)? else {
         return Ok(ProvedCustody { events: Vec::new(), checkpoint: None, verifier_key: None });
     };
     let events = entries.iter().map(|e| prove(conn, e.seq, &checkpoint)).collect::<Result<Vec<_>>>()?;
@@ -289,12 +289,17 @@ pub fn custody_proved(
 
 /// One entry proved against the latest checkpoint (signed now if the log has grown),
 /// with the log's public key. Call in a write transaction.
-pub fn entry_proved(conn: &mut DbConnection, keyring: &Keyring, seq: i64) -> Result<(EntryProof, String)> {
+pub fn entry_proved(
+    conn: &mut DbConnection,
+    keyring: &Keyring,
+    seq: i64,
+    now: NaiveDateTime,
+) -> Result<(EntryProof, String)> {
     if seq < 0 {
         return Err(Error::NotFound);
     }
     entry(conn, seq)?;
-    let checkpoint = checkpoints::create(conn, keyring)?.ok_or(Error::NotFound)?;
+    let checkpoint = checkpoints::create_at(conn, keyring, now)?.ok_or(Error::NotFound)?;
     let proof = prove(conn, seq, &checkpoint)?;
     Ok((proof, checkpoints::ensure_verifier_key(conn, keyring)?))
 }

@@ -1,6 +1,7 @@
 //! The command line: `custodia serve | migrate | user …`. Passwords are read from a
 //! prompt or standard input, never from arguments (which other users can see in `ps`).
 
+pub mod bundles;
 pub mod offline;
 
 use std::io::{BufRead, IsTerminal};
@@ -120,7 +121,7 @@ enum SearchCommand {
 enum BundleCommand {
     /// Export an evidence bundle (signs in as a lawyer or the case lead; the password is
     /// asked for) and write the archive (a tar of the BagIt bag, or its age encryption).
-    Export(crate::export::cli::ExportArgs),
+    Export(bundles::ExportArgs),
     /// Print the organisation's export public key (minisign format) to publish.
     Pubkey,
     /// Verify a bundle offline (a bag directory or its .tar): signature, manifests,
@@ -574,7 +575,7 @@ async fn audit(settings: Settings, cmd: AuditCommand) -> anyhow::Result<()> {
 }
 
 fn bundle(settings: Settings, cmd: BundleCommand) -> anyhow::Result<()> {
-    use crate::export::cli as bundle_cli;
+    use self::bundles as bundle_cli;
     match cmd {
         BundleCommand::Verify { path, pubkey } => {
             offline::verify_bundle(&path, pubkey.as_deref()).map(|_| ())

@@ -13,27 +13,32 @@
 //! - contact details are never exported; drafts are never exported;
 //! - attachments of incidents (not covered by any witness's consent) are withheld.
 
-use std::collections::{BTreeMap, BTreeSet};
+//!
+//! The selection is resolved by `selection`, consent decided by `consent`, names
+//! scrubbed by `scrub`; this module renders what goes.
 
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::consent::{Decision, consented, decide};
+use super::scrub::Scrubber;
+use super::selection::resolve;
 use super::{Recipient, Selection};
 use crate::audit::checkpoints::SignedCheckpoint;
 use crate::audit::{self, Entry};
 use crate::auth::Principal;
 use crate::cases::persons::{self, PersonKind};
-use crate::cases::testimonies::{self, Consent, Content};
+use crate::cases::testimonies;
 use crate::cases::{attachments, incidents, units};
 use crate::crypto::{Dek, Keyring};
 use crate::error::{Error, Result};
 use crate::store::DbConnection;
-use crate::store::schema::{
-    cases, incidents as incidents_t, involvements, persons as persons_t, testimonies as testimonies_t,
-    testimony_incidents, units as units_t,
-};
+use crate::store::schema::{cases, persons as persons_t, testimony_incidents, units as units_t};
 
 /// An attachment to stream into the bag once the transaction is over.
 pub struct AttachmentFile {
@@ -74,148 +79,7 @@ impl Plan {
     }
 }
 
-/// The records a selection covers, all checked to be in the case.
-#[derive(Debug, Default)]
-pub struct Scope {
-    pub roots: BTreeSet<String>,
-    pub incidents: BTreeSet<String>,
-    pub perpetrators: BTreeSet<String>,
-}
-
-fn not_in_case(field: &str) -> Error {
-    Error::field(field, "not_in_case", "every selected record must belong to the case being exported")
-}
-
-/// Resolves a selection. Selecting incidents or perpetrators brings in the accounts that
-/// describe those incidents; selecting accounts brings in the incidents they describe.
-pub fn resolve(c: &mut DbConnection, case_id: &str, sel: &Selection) -> Result<Scope> {
-    let mut scope = Scope::default();
-    let mut explicit_incidents = BTreeSet::new();
-    if sel.is_whole_case() {
-        let roots: Vec<String> = testimonies_t::table
-            .filter(testimonies_t::case_id.eq(case_id))
-            .select(testimonies_t::root_id)
-            .load(c)?;
-        scope.roots.extend(roots);
-        let all: Vec<String> =
-            incidents_t::table.filter(incidents_t::case_id.eq(case_id)).select(incidents_t::id).load(c)?;
-        scope.incidents.extend(all);
-    } else {
-        for id in &sel.testimonies {
-            let row: Option<(String, String)> = testimonies_t::table
-                .find(id.to_string())
-                .select((testimonies_t::case_id, testimonies_t::root_id))
-                .first(c)
-                .optional()?;
-            match row {
-                Some((case, root)) if case == case_id => {
-                    scope.roots.insert(root);
-                }
-                _ => return Err(not_in_case("selection.testimonies")),
-            }
-        }
-        for id in &sel.incidents {
-            let case: Option<String> =
-                incidents_t::table.find(id.to_string()).select(incidents_t::case_id).first(c).optional()?;
-            if case.as_deref() != Some(case_id) {
-                return Err(not_in_case("selection.incidents"));
-            }
-            explicit_incidents.insert(id.to_string());
-        }
-        for id in &sel.perpetrators {
-            let row: Option<(String, String)> = persons_t::table
-                .find(id.to_string())
-                .select((persons_t::case_id, persons_t::kind))
-                .first(c)
-                .optional()?;
-            match row {
-                Some((case, kind)) if case == case_id && kind == PersonKind::Perpetrator.as_str() => {
-                    scope.perpetrators.insert(id.to_string());
-                }
-                _ => return Err(not_in_case("selection.perpetrators")),
-            }
-        }
-        let perpetrators: Vec<String> = scope.perpetrators.iter().cloned().collect();
-        let theirs: Vec<String> = involvements::table
-            .filter(involvements::person_id.eq_any(&perpetrators))
-            .select(involvements::incident_id)
-            .load(c)?;
-        explicit_incidents.extend(theirs);
-        let roots: Vec<String> = scope.roots.iter().cloned().collect();
-        let described: Vec<String> = testimony_incidents::table
-            .filter(testimony_incidents::testimony_root_id.eq_any(&roots))
-            .select(testimony_incidents::incident_id)
-            .load(c)?;
-        let incident_list: Vec<String> = explicit_incidents.iter().cloned().collect();
-        let describing: Vec<String> = testimony_incidents::table
-            .filter(testimony_incidents::incident_id.eq_any(&incident_list))
-            .select(testimony_incidents::testimony_root_id)
-            .load(c)?;
-        scope.incidents.extend(explicit_incidents);
-        scope.incidents.extend(described);
-        scope.roots.extend(describing);
-    }
-    let incident_list: Vec<String> = scope.incidents.iter().cloned().collect();
-    let involved: Vec<String> = involvements::table
-        .inner_join(persons_t::table.on(involvements::person_id.eq(persons_t::id.nullable())))
-        .filter(involvements::incident_id.eq_any(&incident_list))
-        .filter(persons_t::kind.eq(PersonKind::Perpetrator.as_str()))
-        .select(persons_t::id)
-        .load(c)?;
-    scope.perpetrators.extend(involved);
-    Ok(scope)
-}
-
-/// Replaces withheld names in free text, case-insensitively, longest name first.
-struct Scrubber {
-    names: Vec<(Vec<char>, String)>,
-}
-
-fn fold(c: char) -> char {
-    let c = c.to_lowercase().next().unwrap_or(c);
-    if c == 'ё' { 'е' } else { c }
-}
-
-impl Scrubber {
-    fn new(mut names: Vec<(String, String)>) -> Self {
-        names.retain(|(n, _)| n.trim().chars().count() >= 2);
-        names.sort_by_key(|(n, _)| std::cmp::Reverse(n.chars().count()));
-        Scrubber {
-            names: names
-                .into_iter()
-                .map(|(n, p)| (n.trim().chars().map(fold).collect(), format!("[{p}]")))
-                .collect(),
-        }
-    }
-
-    fn scrub(&self, text: &str) -> String {
-        if self.names.is_empty() {
-            return text.to_owned();
-        }
-        let chars: Vec<char> = text.chars().collect();
-        let folded: Vec<char> = chars.iter().map(|&c| fold(c)).collect();
-        let mut out = String::with_capacity(text.len());
-        let mut i = 0;
-        'outer: while i < chars.len() {
-            for (name, replacement) in &self.names {
-                if folded[i..].starts_with(name) {
-                    out.push_str(replacement);
-                    i += name.len();
-                    continue 'outer;
-                }
-            }
-            out.push(chars[i]);
-            i += 1;
-        }
-        out
-    }
-
-    fn scrub_opt(&self, text: &Option<String>) -> Option<String> {
-        text.as_ref().map(|t| self.scrub(t))
-    }
-}
-
-fn safe_name(s: &str) -> String {
+pub(super) fn safe_name(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).take(40).collect()
 }
 
@@ -243,13 +107,6 @@ fn json_bytes(value: &impl Serialize) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-struct Account {
-    root: String,
-    dir: String,
-    witness: persons::PersonRow,
-    versions: Vec<(testimonies::Row, Content, Consent)>,
-}
-
 pub struct Request<'a> {
     pub bundle_id: Uuid,
     pub case_id: &'a str,
@@ -259,118 +116,8 @@ pub struct Request<'a> {
     pub encrypted_to_recipient: bool,
     pub checkpoint: &'a SignedCheckpoint,
     pub log_key: &'a str,
-}
-
-/// Which accounts of a scope go to a recipient, which are withheld and why, and which
-/// witnesses may be named: the consent rules, shared by the export and its preview.
-struct Decision {
-    accounts: Vec<Account>,
-    /// `{"witness": pseudonym, "reason": code}`, as `redactions.json` lists them.
-    withheld: Vec<Value>,
-    /// Witness id → may be named (every exported account of theirs allows it).
-    nameable: BTreeMap<String, bool>,
-}
-
-fn decide(c: &mut DbConnection, keyring: &Keyring, scope: &Scope, recipient: Recipient) -> Result<Decision> {
-    let mut withheld = Vec::new();
-    let mut accounts: Vec<Account> = Vec::new();
-    for root in &scope.roots {
-        let versions = testimonies::sealed_versions(c, keyring, root)?;
-        let witness_id = match versions.last() {
-            Some((row, _, _)) => row.witness_id.clone(),
-            None => {
-                let row = testimonies::load(c, root)?;
-                let witness = persons::load(c, &row.witness_id)?;
-                withheld.push(json!({"witness": witness.pseudonym, "reason": "not_sealed"}));
-                continue;
-            }
-        };
-        let witness = persons::load(c, &witness_id)?;
-        let consent = versions.last().map(|(_, _, consent)| consent.clone());
-        let reason = match &consent {
-            Some(k) if k.withdrawn_on.is_some() => Some("consent_withdrawn"),
-            Some(k) if !recipient.covered_by(&k.share_with) => Some("consent_does_not_cover_recipient"),
-            _ => None,
-        };
-        if let Some(reason) = reason {
-            withheld.push(json!({"witness": witness.pseudonym, "reason": reason}));
-            continue;
-        }
-        let dir = format!("{}_{}", safe_name(&witness.pseudonym), &root[..8.min(root.len())]);
-        accounts.push(Account { root: root.clone(), dir, witness, versions });
-    }
-    let mut nameable: BTreeMap<String, bool> = BTreeMap::new();
-    for a in &accounts {
-        let may = a.versions.last().is_some_and(|(_, _, k)| k.may_be_named);
-        let entry = nameable.entry(a.witness.id.clone()).or_insert(true);
-        *entry &= may;
-    }
-    Ok(Decision { accounts, withheld, nameable })
-}
-
-/// When consent lets no account go, incidents and perpetrators stay behind too: they
-/// were drawn from those accounts, and a bundle of them alone would pass on what no
-/// witness agreed to give this recipient.
-fn consented(scope: Scope, d: &Decision) -> Scope {
-    if d.accounts.is_empty() { Scope { roots: scope.roots, ..Scope::default() } } else { scope }
-}
-
-/// What an export would contain, before it is made: for the lawyer to see what consent
-/// withholds. Pseudonyms and reasons only; nothing of the accounts themselves.
-#[derive(Debug, Default)]
-pub struct Preview {
-    /// Exported accounts: (witness pseudonym, testimony root id, witness named?).
-    pub exported: Vec<(String, Uuid, bool)>,
-    /// Withheld accounts: (witness pseudonym, reason code).
-    pub withheld: Vec<(String, String)>,
-    pub incidents: usize,
-    pub perpetrators: usize,
-}
-
-/// Previews an export. Reads (and decrypts) every account in scope to apply consent,
-/// so it is audited like a read.
-pub fn preview(
-    c: &mut DbConnection,
-    keyring: &Keyring,
-    who: &Principal,
-    case_id: Uuid,
-    recipient: Recipient,
-    selection: &Selection,
-) -> Result<Preview> {
-    let case_id = case_id.to_string();
-    crate::access::membership::authorize(c, who, &case_id, crate::auth::Action::BundleExport)?;
-    let scope = resolve(c, &case_id, selection)?;
-    let d = decide(c, keyring, &scope, recipient)?;
-    let scope = consented(scope, &d);
-    let mut exported = Vec::new();
-    for a in &d.accounts {
-        let named = d.nameable.get(&a.witness.id).copied().unwrap_or(false);
-        exported.push((a.witness.pseudonym.clone(), crate::cases::parse_uuid(&a.root)?, named));
-    }
-    let withheld: Vec<(String, String)> = d
-        .withheld
-        .iter()
-        .map(|w| {
-            (
-                w["witness"].as_str().unwrap_or_default().to_owned(),
-                w["reason"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect();
-    crate::audit::append(
-        c,
-        &crate::audit::Entry::new(who, "bundle.preview")
-            .target("case", &case_id)
-            .detail("recipient", recipient.as_str())
-            .detail("exported", exported.len())
-            .detail("withheld", withheld.len()),
-    )?;
-    Ok(Preview {
-        exported,
-        withheld,
-        incidents: scope.incidents.len(),
-        perpetrators: scope.perpetrators.len(),
-    })
+    /// When the export is made (`export.json`).
+    pub now: DateTime<Utc>,
 }
 
 /// Gathers and renders a bundle. Audits each exported version in this transaction.
@@ -679,7 +426,7 @@ pub fn collect(c: &mut DbConnection, keyring: &Keyring, req: &Request<'_>) -> Re
             "bundle_id": req.bundle_id,
             "case": {"id": case_id, "reference": reference},
             "exported_by": {"user_id": req.who.user_id, "username": req.who.username},
-            "exported_at": chrono::Utc::now(),
+            "exported_at": req.now,
             "recipient": req.recipient,
             "selection": req.selection,
             "included": counts,
@@ -702,18 +449,6 @@ pub fn collect(c: &mut DbConnection, keyring: &Keyring, req: &Request<'_>) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn withheld_names_are_replaced_in_any_case() {
-        let s = Scrubber::new(vec![
-            ("Иван Петров".into(), "W-0001".into()),
-            ("Петров".into(), "W-0001".into()),
-            ("Алёна".into(), "W-0002".into()),
-        ]);
-        assert_eq!(s.scrub("Видел ИВАН ПЕТРОВ и петрова."), "Видел [W-0001] и [W-0001]а.");
-        assert_eq!(s.scrub("алена и АЛЁНА"), "[W-0002] и [W-0002]");
-        assert_eq!(s.scrub("nothing here"), "nothing here");
-    }
 
     #[test]
     fn attachment_extensions_are_safe() {

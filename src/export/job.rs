@@ -1,36 +1,28 @@
-//! Building a bundle: requested (audited, checked, queued) in one transaction, then
-//! built in the background — a fresh signed audit checkpoint, the records collected in
-//! one transaction, the bag streamed through the recipient's age key (if given) and
-//! our own STREAM encryption into the blob store — then marked ready together with the
-//! audit entry that records its manifest digest. Any failure leaves no blob and a
-//! `failed` bundle; an interrupted build is marked failed at the next start.
+//! A bundle's life in the database: requested (audited, checked, queued) in one
+//! transaction, listed, followed, downloaded (audited once its start checked out) and
+//! deleted (its key destroyed, the record kept). The build itself is `build`; a build a
+//! stop interrupted is marked failed at the next start.
 
-use std::io::{self, Write};
 use std::str::FromStr;
-use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::bag::{BagWriter, EXPORT_KEY_FILE, TagSummary};
-use super::collect::{self, Plan};
-use super::signer::{self, ExportSigner};
-use super::{Recipient, Selection};
+use super::signer;
+use super::{Recipient, Selection, selection};
+use crate::access::Allowed;
 use crate::access::membership as access;
-use crate::access::policy::Action;
-use crate::audit::{self, Entry, Outcome, checkpoints};
-use crate::auth::Principal;
+use crate::access::policy::act;
+use crate::audit::{self, Entry};
 use crate::cases::sealed::Sealer;
-use crate::crypto::{DecryptingReader, Dek, FieldContext, Keyring};
+use crate::crypto::{Dek, Keyring};
 use crate::error::{Error, Result};
 use crate::keys::store as key_store;
-use crate::services::Services;
-use crate::store::blobs::BlobStore;
+use crate::store::DbConnection;
 use crate::store::schema::{attachments, bundles, testimonies};
-use crate::store::{DbConnection, now};
 
 pub const TABLE: &str = "bundles";
 /// The field the stored archive's STREAM ciphertext is bound to.
@@ -38,7 +30,51 @@ pub const ARCHIVE_FIELD: &str = "archive";
 const MAX_SELECTED: usize = 10_000;
 /// Tar headers, JSON files and STREAM tags on top of the attachments (a generous bound;
 /// the build re-checks with the exact payload size).
-const HEADROOM: u64 = 16 * 1024 * 1024;
+pub(super) const HEADROOM: u64 = 16 * 1024 * 1024;
+
+/// Where a bundle is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BundleStatus {
+    /// Requested; the build has not started.
+    Queued,
+    Building,
+    /// Built and stored encrypted: it can be downloaded.
+    Ready,
+    /// The build failed or was interrupted (`error` says why); nothing was stored.
+    Failed,
+    /// Its archive and key destroyed; the record of the export stays.
+    Deleted,
+}
+
+impl BundleStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BundleStatus::Queued => "queued",
+            BundleStatus::Building => "building",
+            BundleStatus::Ready => "ready",
+            BundleStatus::Failed => "failed",
+            BundleStatus::Deleted => "deleted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<BundleStatus> {
+        [
+            BundleStatus::Queued,
+            BundleStatus::Building,
+            BundleStatus::Ready,
+            BundleStatus::Failed,
+            BundleStatus::Deleted,
+        ]
+        .into_iter()
+        .find(|b| b.as_str() == s)
+    }
+
+    /// Still on its way: neither deletable nor downloadable.
+    pub fn in_progress(self) -> bool {
+        matches!(self, BundleStatus::Queued | BundleStatus::Building)
+    }
+}
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -65,8 +101,7 @@ struct SealedRequest {
 pub struct BundleView {
     pub id: Uuid,
     pub case_id: Uuid,
-    /// `queued`, `building`, `ready`, `failed` or `deleted`.
-    pub status: String,
+    pub status: BundleStatus,
     /// Percent of the payload written.
     pub progress: i32,
     pub recipient: Recipient,
@@ -86,9 +121,9 @@ pub struct BundleView {
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = bundles)]
-struct Row {
+pub(super) struct Row {
     id: String,
-    case_id: String,
+    pub(super) case_id: String,
     requested_by: String,
     recipient: String,
     status: String,
@@ -103,11 +138,11 @@ struct Row {
     finished_at: Option<chrono::NaiveDateTime>,
 }
 
-fn view(row: Row) -> Result<BundleView> {
+pub(super) fn view(row: Row) -> Result<BundleView> {
     Ok(BundleView {
         id: crate::cases::parse_uuid(&row.id)?,
         case_id: crate::cases::parse_uuid(&row.case_id)?,
-        status: row.status,
+        status: BundleStatus::parse(&row.status).ok_or(Error::Integrity)?,
         progress: row.progress,
         recipient: Recipient::parse(&row.recipient).ok_or(Error::Integrity)?,
         encrypted_to_recipient: row.encrypted_to_recipient,
@@ -121,7 +156,7 @@ fn view(row: Row) -> Result<BundleView> {
     })
 }
 
-fn load(c: &mut DbConnection, case_id: &str, id: &str) -> Result<Row> {
+pub(super) fn load(c: &mut DbConnection, case_id: &str, id: &str) -> Result<Row> {
     Ok(bundles::table.find(id).filter(bundles::case_id.eq(case_id)).select(Row::as_select()).first(c)?)
 }
 
@@ -134,47 +169,19 @@ pub struct Order {
     pub age_recipient: Option<age::x25519::Recipient>,
 }
 
-/// Re-authenticates the requester (password, and a fresh one-time code when enrolled),
-/// queues the export and starts building it in the background. The API and the pages
-/// both come through here.
-pub async fn start(
-    state: &actix_web::web::Data<Services>,
-    who: Principal,
-    case_id: Uuid,
-    input: BundleInput,
-) -> Result<BundleView> {
-    state.auth.reauthenticate(&who, input.password.clone(), input.totp_code.clone()).await?;
-    let available = state.blobs.available_bytes()?.saturating_sub(state.reserve_free_bytes);
-    let requester = who.clone();
-    let (view, order) = state.tx(move |c, k| request(c, k, &requester, case_id, &input, available)).await?;
-    let db = state.db.clone();
-    let bundle = view.id;
-    let progress: Progress = Arc::new(move |pct| {
-        if let Ok(mut c) = db.get() {
-            let _ = diesel::update(bundles::table.find(bundle.to_string()))
-                .set(bundles::progress.eq(i32::from(pct)))
-                .execute(&mut *c);
-        }
-    });
-    let worker = state.clone();
-    actix_web::rt::spawn(async move {
-        // The outcome is recorded on the bundle and in the audit log.
-        let _ = build(&worker, who, order, progress).await;
-    });
-    Ok(view)
-}
-
-/// Checks and queues an export. The caller has re-authenticated the principal.
+/// Checks and queues an export, requested at `now`. The caller has re-authenticated the
+/// principal.
 pub fn request(
     c: &mut DbConnection,
     keyring: &Keyring,
-    who: &Principal,
+    who: &Allowed<act::BundleExport>,
     case_id: Uuid,
-    input: &BundleInput,
-    available: u64,
+    (input, available): (&BundleInput, u64),
+    now: NaiveDateTime,
 ) -> Result<(BundleView, Order)> {
     let case_id = case_id.to_string();
-    access::authorize(c, who, &case_id, Action::BundleExport)?;
+    access::authorize_for(c, who, &case_id)?;
+    let who = &who.principal;
     let age_recipient = match input.age_recipient.as_deref().map(str::trim) {
         Some(text) => Some(age::x25519::Recipient::from_str(text).map_err(|_| {
             Error::field("age_recipient", "invalid_age_recipient", "not an age X25519 recipient (age1…)")
@@ -184,7 +191,7 @@ pub fn request(
     if input.selection.record_count() > MAX_SELECTED {
         return Err(Error::field("selection", "too_many", format!("at most {MAX_SELECTED} records")));
     }
-    let scope = collect::resolve(c, &case_id, &input.selection)?;
+    let scope = selection::resolve(c, &case_id, &input.selection)?;
     let roots: Vec<String> = scope.roots.iter().cloned().collect();
     // Summed here: SUM of a BIGINT is NUMERIC on PostgreSQL and BIGINT on SQLite.
     let sizes: Vec<i64> = attachments::table
@@ -206,11 +213,11 @@ pub fn request(
             bundles::case_id.eq(&case_id),
             bundles::requested_by.eq(who.user_id.to_string()),
             bundles::recipient.eq(input.recipient.as_str()),
-            bundles::status.eq("queued"),
+            bundles::status.eq(BundleStatus::Queued.as_str()),
             bundles::progress.eq(0),
             bundles::request.eq(sealer.seal("request", &sealed)?),
             bundles::encrypted_to_recipient.eq(age_recipient.is_some()),
-            bundles::created_at.eq(now()),
+            bundles::created_at.eq(now),
         ))
         .execute(c)?;
     audit::append(
@@ -228,288 +235,13 @@ pub fn request(
     Ok((v, order))
 }
 
-/// Progress of a build, in percent; called from the thread that writes the archive.
-pub type Progress = Arc<dyn Fn(u8) + Send + Sync>;
-
-/// Builds a queued bundle to the end; on failure marks it failed (audited) and leaves
-/// no blob behind.
-pub async fn build(state: &Services, who: Principal, order: Order, progress: Progress) -> Result<BundleView> {
-    let id = order.id;
-    let case_id = order.case_id.clone();
-    match run(state, &who, order, progress).await {
-        Ok(v) => Ok(v),
-        Err(e) => {
-            let code = failure_code(&e);
-            tracing::error!(error = %e, bundle = %id, "evidence bundle failed");
-            let p = who.clone();
-            let marked = state
-                .db
-                .transaction(move |c| {
-                    diesel::update(bundles::table.find(id.to_string()))
-                        .set((
-                            bundles::status.eq("failed"),
-                            bundles::error.eq(code),
-                            bundles::finished_at.eq(now()),
-                        ))
-                        .execute(c)?;
-                    audit::append(
-                        c,
-                        &Entry::new(&p, "bundle.export")
-                            .target("bundle", id)
-                            .outcome(Outcome::Failure)
-                            .detail("case_id", case_id)
-                            .detail("reason", code),
-                    )?;
-                    Ok(())
-                })
-                .await;
-            if let Err(e) = marked {
-                tracing::error!(error = %e, "could not record the failed bundle");
-            }
-            Err(e)
-        }
-    }
-}
-
-fn failure_code(e: &Error) -> &'static str {
-    match e {
-        Error::InsufficientStorage { .. } | Error::DiskFull => "insufficient_storage",
-        Error::Storage(_) => "storage_unavailable",
-        Error::Integrity => "integrity_error",
-        Error::Sealed => "sealed",
-        Error::Unavailable => "database_unavailable",
-        Error::NotFound | Error::Forbidden => "access_revoked",
-        _ => "internal",
-    }
-}
-
-async fn run(state: &Services, who: &Principal, order: Order, progress: Progress) -> Result<BundleView> {
-    let id = order.id;
-    let p = who.clone();
-    let case_id = order.case_id.clone();
-    let recipient = order.recipient;
-    let selection = order.selection.clone();
-    let encrypted = order.age_recipient.is_some();
-    let (plan, export_signer, dek) = state
-        .tx(move |c, k| {
-            // Access may have been revoked while the job waited.
-            access::authorize(c, &p, &case_id, Action::BundleExport)?;
-            diesel::update(bundles::table.find(id.to_string()))
-                .set(bundles::status.eq("building"))
-                .execute(c)?;
-            let checkpoint = checkpoints::create(c, k)?.ok_or_else(|| Error::internal("empty audit log"))?;
-            let log_key = checkpoints::ensure_verifier_key(c, k)?;
-            let plan = collect::collect(
-                c,
-                k,
-                &collect::Request {
-                    bundle_id: id,
-                    case_id: &case_id,
-                    recipient,
-                    selection: &selection,
-                    who: &p,
-                    encrypted_to_recipient: encrypted,
-                    checkpoint: &checkpoint,
-                    log_key: &log_key,
-                },
-            )?;
-            let export_signer = signer::load_or_create(c, k)?;
-            let dek = key_store::record_key(c, k, TABLE, &id.to_string())?;
-            Ok((plan, export_signer, dek))
-        })
-        .await?;
-    let needed = plan.payload_bytes() + plan.payload_bytes() / 50 + HEADROOM;
-    let available = state.blobs.available_bytes()?.saturating_sub(state.reserve_free_bytes);
-    if needed > available {
-        return Err(Error::InsufficientStorage { needed, available });
-    }
-    let blobs = state.blobs.clone();
-    let meta = BagMeta {
-        organisation: state.organisation.clone(),
-        recipient,
-        bundle_id: id,
-        exported_by: who.username.clone(),
-    };
-    let age_recipient = order.age_recipient;
-    let written = actix_web::rt::task::spawn_blocking(move || {
-        write_archive(&*blobs, &dek, &plan, &export_signer, &meta, age_recipient.as_ref(), &progress)
-            .map(|w| (w, plan.counts.clone()))
-    })
-    .await
-    .map_err(|_| Error::internal("bundle writer panicked"))?;
-    let (written, counts) = written?;
-    let p = who.clone();
-    let blob_id = written.blob_id;
-    let finished = state
-        .db
-        .transaction(move |c| {
-            diesel::update(bundles::table.find(id.to_string()))
-                .set((
-                    bundles::status.eq("ready"),
-                    bundles::progress.eq(100),
-                    bundles::blob_id.eq(written.blob_id.to_string()),
-                    bundles::size.eq(written.size as i64),
-                    bundles::manifest_sha256.eq(&written.tags.manifest_sha256),
-                    bundles::archive_sha256.eq(hex::encode(written.sha256)),
-                    bundles::finished_at.eq(now()),
-                ))
-                .execute(c)?;
-            let row: Row = bundles::table.find(id.to_string()).select(Row::as_select()).first(c)?;
-            audit::append(
-                c,
-                &Entry::new(&p, "bundle.export")
-                    .target("bundle", id)
-                    .detail("case_id", row.case_id.clone())
-                    .detail("recipient", recipient.as_str())
-                    .detail("manifest_sha256", written.tags.manifest_sha256.clone())
-                    .detail("archive_sha256", hex::encode(written.sha256))
-                    .detail("size", written.size)
-                    .detail("testimonies", counts.testimonies)
-                    .detail("withheld", counts.withheld_testimonies),
-            )?;
-            view(row)
-        })
-        .await;
-    if finished.is_err() {
-        let _ = state.blobs.delete(blob_id);
-    }
-    finished
-}
-
-struct BagMeta {
-    organisation: String,
-    recipient: Recipient,
-    bundle_id: Uuid,
-    exported_by: String,
-}
-
-struct Written {
-    blob_id: Uuid,
-    size: u64,
-    sha256: [u8; 32],
-    tags: TagSummary,
-}
-
-/// Counts what passes through, for progress.
-struct Counting<W> {
-    inner: W,
-    written: u64,
-    total: u64,
-    last: u8,
-    progress: Progress,
-}
-
-impl<W: Write> Write for Counting<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.written += n as u64;
-        let pct = (self.written.saturating_mul(100) / self.total.max(1)).min(99) as u8;
-        if pct > self.last {
-            self.last = pct;
-            (self.progress)(pct);
-        }
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-fn write_archive(
-    blobs: &dyn BlobStore,
-    dek: &Dek,
-    plan: &Plan,
-    export_signer: &ExportSigner,
-    meta: &BagMeta,
-    age_recipient: Option<&age::x25519::Recipient>,
-    progress: &Progress,
-) -> Result<Written> {
-    let id = meta.bundle_id.to_string();
-    let ctx = FieldContext::new(TABLE, &id, ARCHIVE_FIELD);
-    let out = blobs.create_encrypted(dek, &ctx)?;
-    let (out, tags) = match age_recipient {
-        Some(r) => {
-            let encryptor = age::Encryptor::with_recipients(std::iter::once(r as &dyn age::Recipient))
-                .map_err(|e| Error::internal(format!("age: {e}")))?;
-            let sink = encryptor.wrap_output(out)?;
-            let (sink, tags) = write_bag(counting(sink, plan, progress), blobs, plan, export_signer, meta)?;
-            (sink.inner.finish()?, tags)
-        }
-        None => {
-            let (sink, tags) = write_bag(counting(out, plan, progress), blobs, plan, export_signer, meta)?;
-            (sink.inner, tags)
-        }
-    };
-    let (blob_id, size, sha256) = out.finish()?;
-    Ok(Written { blob_id, size, sha256, tags })
-}
-
-fn counting<W: Write>(inner: W, plan: &Plan, progress: &Progress) -> Counting<W> {
-    Counting { inner, written: 0, total: plan.payload_bytes(), last: 0, progress: progress.clone() }
-}
-
-fn write_bag<W: Write>(
-    out: W,
-    blobs: &dyn BlobStore,
-    plan: &Plan,
-    export_signer: &ExportSigner,
-    meta: &BagMeta,
-) -> Result<(W, TagSummary)> {
-    let now = Utc::now();
-    let name = format!("custodia-bundle-{}", meta.bundle_id);
-    let mut bag = BagWriter::new(out, &name, now.timestamp().max(0) as u64);
-    for (path, bytes) in &plan.files {
-        bag.payload_bytes(path, bytes)?;
-    }
-    for a in &plan.attachments {
-        let file = blobs.open_blob(a.blob_id)?;
-        let ctx = FieldContext::new(crate::cases::attachments::TABLE, &a.attachment_id, "content");
-        let reader = DecryptingReader::new(&a.dek, &ctx, io::BufReader::new(file));
-        let digest = bag.payload_stream(&a.path, a.size, reader)?;
-        if hex::encode(digest.sha256) != a.sha256 {
-            return Err(Error::Integrity);
-        }
-    }
-    let c = &plan.counts;
-    let description = format!(
-        "Case {}: {} ({}, {}), {}, {}, {}; for {}; {} withheld for lack of consent. Exported by {}.",
-        plan.case_reference,
-        counted(c.testimonies, "testimony", "testimonies"),
-        counted(c.versions, "sealed version", "sealed versions"),
-        counted(c.attachments, "attachment", "attachments"),
-        counted(c.incidents, "incident", "incidents"),
-        counted(c.perpetrators, "perpetrator", "perpetrators"),
-        counted(c.units, "unit", "units"),
-        meta.recipient.label(),
-        counted(c.withheld_testimonies, "account", "accounts"),
-        meta.exported_by,
-    );
-    let public_key = export_signer.public_key_file();
-    let info = [
-        ("Source-Organization", meta.organisation.clone()),
-        ("Bagging-Date", now.format("%Y-%m-%d").to_string()),
-        ("External-Identifier", format!("{}/{}", plan.case_reference, meta.bundle_id)),
-        ("External-Description", description),
-        ("Bag-Software-Agent", format!("custodia {}", env!("CARGO_PKG_VERSION"))),
-        ("Custodia-Recipient", meta.recipient.as_str().to_owned()),
-    ];
-    let tags = bag.write_tags(&info, &[(EXPORT_KEY_FILE, public_key.as_bytes())])?;
-    let comment = format!(
-        "custodia bundle {} case {} time {} manifest-sha256 {}",
-        meta.bundle_id,
-        plan.case_reference,
-        now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        tags.manifest_sha256
-    );
-    let signature = export_signer.sign(tags.tagmanifest.as_bytes(), &comment)?;
-    let out = bag.finish(&tags.tagmanifest, &signature)?;
-    Ok((out, tags))
-}
-
-pub fn list(c: &mut DbConnection, who: &Principal, case_id: Uuid) -> Result<Vec<BundleView>> {
+pub fn list(
+    c: &mut DbConnection,
+    who: &Allowed<act::BundleExport>,
+    case_id: Uuid,
+) -> Result<Vec<BundleView>> {
     let case_id = case_id.to_string();
-    access::authorize(c, who, &case_id, Action::BundleExport)?;
+    access::authorize_for(c, who, &case_id)?;
     let rows: Vec<Row> = bundles::table
         .filter(bundles::case_id.eq(&case_id))
         .order(bundles::created_at.desc())
@@ -519,9 +251,14 @@ pub fn list(c: &mut DbConnection, who: &Principal, case_id: Uuid) -> Result<Vec<
     rows.into_iter().map(view).collect()
 }
 
-pub fn status(c: &mut DbConnection, who: &Principal, case_id: Uuid, id: Uuid) -> Result<BundleView> {
+pub fn status(
+    c: &mut DbConnection,
+    who: &Allowed<act::BundleExport>,
+    case_id: Uuid,
+    id: Uuid,
+) -> Result<BundleView> {
     let case_id = case_id.to_string();
-    access::authorize(c, who, &case_id, Action::BundleExport)?;
+    access::authorize_for(c, who, &case_id)?;
     view(load(c, &case_id, &id.to_string())?)
 }
 
@@ -541,12 +278,12 @@ pub struct Download {
 pub fn open_download(
     c: &mut DbConnection,
     keyring: &Keyring,
-    who: &Principal,
+    who: &Allowed<act::BundleExport>,
     case_id: Uuid,
     id: Uuid,
 ) -> Result<Download> {
     let case = case_id.to_string();
-    access::authorize(c, who, &case, Action::BundleExport)?;
+    access::authorize_for(c, who, &case)?;
     let row = load(c, &case, &id.to_string())?;
     let (Some(blob), Some(size), Some(sha)) = (&row.blob_id, row.size, &row.archive_sha256) else {
         return Err(Error::Conflict("bundle_not_ready"));
@@ -580,39 +317,61 @@ pub fn open_download(
 /// Records that a bundle's transfer started (its first segment checked out), in its own
 /// transaction before the first byte leaves; authorised again, as the key was read
 /// in an earlier one.
-pub fn record_download(c: &mut DbConnection, who: &Principal, case_id: Uuid, id: Uuid) -> Result<()> {
+pub fn record_download(
+    c: &mut DbConnection,
+    who: &Allowed<act::BundleExport>,
+    case_id: Uuid,
+    id: Uuid,
+) -> Result<()> {
     let case = case_id.to_string();
-    access::authorize(c, who, &case, Action::BundleExport)?;
-    audit::append(c, &Entry::new(who, "bundle.download").target("bundle", id).detail("case_id", case))?;
+    access::authorize_for(c, who, &case)?;
+    audit::append(
+        c,
+        &Entry::new(&who.principal, "bundle.download").target("bundle", id).detail("case_id", case),
+    )?;
     Ok(())
 }
 
 /// Deletes a ready or failed bundle: its key is destroyed with the row's status set to
 /// `deleted` (the history stays), in one audited transaction. Returns the blob to remove
 /// once that has committed.
-pub fn delete(c: &mut DbConnection, who: &Principal, case_id: Uuid, id: Uuid) -> Result<Option<Uuid>> {
+pub fn delete(
+    c: &mut DbConnection,
+    who: &Allowed<act::BundleExport>,
+    case_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Uuid>> {
     let case = case_id.to_string();
-    access::authorize(c, who, &case, Action::BundleExport)?;
+    access::authorize_for(c, who, &case)?;
     let row = load(c, &case, &id.to_string())?;
-    if matches!(row.status.as_str(), "queued" | "building") {
+    let status = BundleStatus::parse(&row.status).ok_or(Error::Integrity)?;
+    if status.in_progress() {
         return Err(Error::Conflict("bundle_in_progress"));
     }
-    if row.status == "deleted" {
+    if status == BundleStatus::Deleted {
         return Ok(None);
     }
     key_store::shred(c, TABLE, &row.id)?;
     diesel::update(bundles::table.find(&row.id))
-        .set((bundles::status.eq("deleted"), bundles::blob_id.eq(None::<String>)))
+        .set((bundles::status.eq(BundleStatus::Deleted.as_str()), bundles::blob_id.eq(None::<String>)))
         .execute(c)?;
-    audit::append(c, &Entry::new(who, "bundle.delete").target("bundle", id).detail("case_id", case))?;
+    audit::append(
+        c,
+        &Entry::new(&who.principal, "bundle.delete").target("bundle", id).detail("case_id", case),
+    )?;
     row.blob_id.as_deref().map(|b| Uuid::parse_str(b).map_err(|_| Error::Integrity)).transpose()
 }
 
-/// Marks builds that a stop interrupted as failed (their partial files are already
-/// gone: unfinished blobs are removed at start).
-pub fn fail_interrupted(c: &mut DbConnection) -> Result<usize> {
-    Ok(diesel::update(bundles::table.filter(bundles::status.eq_any(["queued", "building"])))
-        .set((bundles::status.eq("failed"), bundles::error.eq("interrupted"), bundles::finished_at.eq(now())))
+/// Marks builds that a stop interrupted as failed at `now` (their partial files are
+/// already gone: unfinished blobs are removed at start).
+pub fn fail_interrupted(c: &mut DbConnection, now: NaiveDateTime) -> Result<usize> {
+    let unfinished = [BundleStatus::Queued.as_str(), BundleStatus::Building.as_str()];
+    Ok(diesel::update(bundles::table.filter(bundles::status.eq_any(unfinished)))
+        .set((
+            bundles::status.eq(BundleStatus::Failed.as_str()),
+            bundles::error.eq("interrupted"),
+            bundles::finished_at.eq(now),
+        ))
         .execute(c)?)
 }
 
@@ -621,7 +380,24 @@ pub fn public_key(c: &mut DbConnection, keyring: &Keyring) -> Result<String> {
     Ok(signer::load_or_create(c, keyring)?.public_key_file())
 }
 
-/// "1 incident", "2 incidents": bag-info.txt is read by people.
-fn counted(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every status reads back as written, and serialises as stored.
+    #[test]
+    fn statuses_read_back_as_stored() {
+        for status in [
+            BundleStatus::Queued,
+            BundleStatus::Building,
+            BundleStatus::Ready,
+            BundleStatus::Failed,
+            BundleStatus::Deleted,
+        ] {
+            assert_eq!(BundleStatus::parse(status.as_str()), Some(status));
+            assert_eq!(serde_json::to_value(status).unwrap(), serde_json::json!(status.as_str()));
+            assert_eq!(status.in_progress(), matches!(status, BundleStatus::Queued | BundleStatus::Building));
+        }
+        assert_eq!(BundleStatus::parse("Ready"), None);
+    }
 }

@@ -4,24 +4,32 @@
 //! every record with Merkle proofs against a signed audit checkpoint — and sharing
 //! only what each witness consented to.
 //!
-//! - `collect`: the selection resolved, consent and redaction applied (reads the DB);
+//! - `selection`: a selection resolved to the records it covers;
+//! - `consent`: which accounts go to a recipient and who may be named (and the preview);
+//! - `scrub`: withheld names replaced in free text (pure);
+//! - `collect`: every payload file rendered, each exported version audited (reads the DB);
 //! - `bag`: BagIt written straight into a tar stream (pure);
 //! - `signer`: the export key (minisign);
-//! - `job`: the build in the background, stored encrypted until downloaded;
-//! - `verify`: the offline verifier behind `custodia bundle verify`.
+//! - `job`: a bundle's life in the database (requested, listed, downloaded, deleted);
+//! - `build`: the build in the background, stored encrypted until downloaded;
+//! - `verify`: the offline verifier behind `custodia bundle verify`;
+//! - `Bundles`: the service the edges call.
 //!
 //! See docs/evidence-bundles.md for the format and how a recipient checks it.
 
 pub mod bag;
-pub mod cli;
+pub mod build;
 pub mod collect;
+pub mod consent;
 pub mod job;
 pub mod readable;
+mod scrub;
+pub mod selection;
 mod service;
 pub mod signer;
 pub mod verify;
 
-pub use service::Bundles;
+pub use service::{BundleDownload, BundleFetch, BundleSettings, Bundles, ExportPage};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

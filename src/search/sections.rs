@@ -3,6 +3,8 @@
 //! recorded once, sealed, like any other.
 
 use crate::auth::Principal;
+use crate::cases::case::{self as cases, CaseView};
+use crate::cases::vocab::{self, Term};
 use crate::crypto::Keyring;
 use crate::error::{Error, FieldError, Result};
 use crate::store::DbConnection;
@@ -49,4 +51,21 @@ pub fn find(
         Err(e) => return Err(e),
     };
     Ok(Sections { persons, testimonies })
+}
+
+/// What a search page found: one kind, paged; or both sections, first page each.
+pub enum Found {
+    One((Vec<Hit>, i64)),
+    Both(Sections),
+}
+
+/// The reader's cases and the vocabularies, for the search form's filters.
+pub struct Choices {
+    pub cases: Vec<CaseView>,
+    pub terms: Vec<Term>,
+}
+
+/// The choices of the search form (the reader's first 200 cases, every vocabulary).
+pub fn choices(c: &mut DbConnection, keyring: &Keyring, who: &Principal) -> Result<Choices> {
+    Ok(Choices { cases: cases::list(c, keyring, who, 200, 0)?.0, terms: vocab::list(c, None)? })
 }

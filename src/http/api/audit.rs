@@ -2,14 +2,14 @@
 
 use actix_web::web;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::{Page, PageQuery};
 use crate::access::Allowed;
 use crate::access::policy::act;
-use crate::audit::checkpoints::{self, SignedCheckpoint};
-use crate::audit::query::{self, EntryProof, Filter};
-use crate::audit::{self, Actor, Entry, StoredEntry, tree};
+use crate::audit::StoredEntry;
+use crate::audit::query::{EntryProof, Filter};
+pub use crate::audit::{CheckpointView, ConsistencyProof, Custody};
 use crate::error::{Error, FieldError, Result};
 use crate::http::problem::Problem;
 use crate::services::Services;
@@ -38,7 +38,7 @@ pub struct AuditQuery {
 #[utoipa::path(get, operation_id = "list_audit_entries", path = "/api/v1/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, body = Page<StoredEntry>), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn list(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::AuditRead>,
     q: web::Query<AuditQuery>,
 ) -> Result<web::Json<Page<StoredEntry>>> {
@@ -62,15 +62,7 @@ pub async fn list(
         to: q.to.map(|t| t.naive_utc()),
         ..Filter::default()
     };
-    let actor = Actor::from(&who.principal);
-    let (items, total) = state
-        .db
-        .transaction(move |c| {
-            let page = query::list(c, &filter, limit, offset)?;
-            audit::append(c, &Entry::new(actor, "audit.read").detail("results", page.0.len()))?;
-            Ok(page)
-        })
-        .await?;
+    let (items, total) = services.audit.list(who, filter, (limit, offset)).await?;
     Ok(web::Json(Page { items, total, limit, offset }))
 }
 
@@ -79,31 +71,11 @@ pub async fn list(
 #[utoipa::path(get, operation_id = "get_audit_entry_proof", path = "/api/v1/audit/entries/{seq}/proof", tag = "audit", params(("seq" = i64, Path)),
     responses((status = 200, body = EntryProof), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn proof(
-    state: web::Data<Services>,
-    _who: Allowed<act::AuditRead>,
+    services: web::Data<Services>,
+    who: Allowed<act::AuditRead>,
     seq: web::Path<i64>,
 ) -> Result<web::Json<EntryProof>> {
-    let seq = seq.into_inner();
-    if seq < 0 {
-        return Err(Error::NotFound);
-    }
-    let keyring = state.keys.keyring()?;
-    let proof = state
-        .db
-        .transaction(move |c| {
-            query::entry(c, seq)?;
-            let checkpoint = checkpoints::create(c, &keyring)?.ok_or(Error::NotFound)?;
-            query::prove(c, seq, &checkpoint)
-        })
-        .await?;
-    Ok(web::Json(proof))
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct CheckpointView {
-    pub checkpoint: SignedCheckpoint,
-    /// The log's public key, `name+hash+base64` (golang.org/x/mod/sumdb/note format).
-    pub verifier_key: String,
+    Ok(web::Json(services.audit.proof(who, seq.into_inner()).await?))
 }
 
 /// The latest signed tree head of the audit log (signed now if the log has grown) and the
@@ -111,19 +83,10 @@ pub struct CheckpointView {
 #[utoipa::path(get, operation_id = "get_audit_checkpoint", path = "/api/v1/audit/checkpoint", tag = "audit",
     responses((status = 200, body = CheckpointView)), security(("bearer" = [])))]
 pub async fn checkpoint(
-    state: web::Data<Services>,
-    _who: Allowed<act::AuditCheckpoint>,
+    services: web::Data<Services>,
+    who: Allowed<act::AuditCheckpoint>,
 ) -> Result<web::Json<CheckpointView>> {
-    let keyring = state.keys.keyring()?;
-    let view = state
-        .db
-        .transaction(move |c| {
-            let checkpoint = checkpoints::create(c, &keyring)?.ok_or(Error::NotFound)?;
-            let verifier_key = checkpoints::ensure_verifier_key(c, &keyring)?;
-            Ok(CheckpointView { checkpoint, verifier_key })
-        })
-        .await?;
-    Ok(web::Json(view))
+    Ok(web::Json(services.audit.checkpoint(who).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -136,52 +99,15 @@ pub struct ConsistencyQuery {
     pub to: Option<u64>,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ConsistencyProof {
-    pub from: u64,
-    pub to: u64,
-    /// Root of the newer head, hex.
-    pub to_root: String,
-    /// RFC 9162 §2.1.4 consistency proof, hex hashes.
-    pub proof: Vec<String>,
-}
-
 /// Proof that the log only grew between two sizes.
 #[utoipa::path(get, operation_id = "get_audit_consistency_proof", path = "/api/v1/audit/consistency", tag = "audit", params(ConsistencyQuery),
     responses((status = 200, body = ConsistencyProof), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn consistency(
-    state: web::Data<Services>,
-    _who: Allowed<act::AuditCheckpoint>,
+    services: web::Data<Services>,
+    who: Allowed<act::AuditCheckpoint>,
     q: web::Query<ConsistencyQuery>,
 ) -> Result<web::Json<ConsistencyProof>> {
-    let q = q.into_inner();
-    let proof = state
-        .db
-        .run(move |c| {
-            let (size, _) = tree::head(c)?;
-            let to = q.to.unwrap_or(size);
-            if q.from == 0 || q.from > to || to > size {
-                return Err(Error::field("from", "out_of_range", format!("need 0 < from <= to <= {size}")));
-            }
-            let proof = tree::consistency_proof(c, q.from, to)?;
-            let root = tree::root_at(c, to)?;
-            Ok(ConsistencyProof {
-                from: q.from,
-                to,
-                to_root: hex::encode(root),
-                proof: proof.iter().map(hex::encode).collect(),
-            })
-        })
-        .await?;
-    Ok(web::Json(proof))
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Custody {
-    pub target_type: String,
-    pub target_id: String,
-    /// Every event naming the record, oldest first, each provable against `checkpoint`.
-    pub events: Vec<EntryProof>,
+    Ok(web::Json(services.audit.consistency(who, q.from, q.to).await?))
 }
 
 /// The chain of custody of one record: created, sealed, read by, downloaded by, exported…
@@ -190,27 +116,10 @@ pub struct Custody {
     params(("target_type" = String, Path), ("target_id" = String, Path)),
     responses((status = 200, body = Custody)), security(("bearer" = [])))]
 pub async fn custody(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::AuditRead>,
     path: web::Path<(String, String)>,
 ) -> Result<web::Json<Custody>> {
     let (target_type, target_id) = path.into_inner();
-    if target_type.len() > 64 || target_id.len() > 64 {
-        return Err(Error::NotFound);
-    }
-    let keyring = state.keys.keyring()?;
-    let actor = Actor::from(&who.principal);
-    let (tt, ti) = (target_type.clone(), target_id.clone());
-    let events = state
-        .db
-        .transaction(move |c| {
-            let entries = query::custody(c, &tt, &ti)?;
-            let Some(checkpoint) = checkpoints::create(c, &keyring)? else { return Ok(Vec::new()) };
-            let events =
-                entries.iter().map(|e| query::prove(c, e.seq, &checkpoint)).collect::<Result<Vec<_>>>()?;
-            audit::append(c, &Entry::new(actor, "audit.custody_read").detail("events", events.len()))?;
-            Ok(events)
-        })
-        .await?;
-    Ok(web::Json(Custody { target_type, target_id, events }))
+    Ok(web::Json(services.audit.custody(who, target_type, target_id).await?))
 }

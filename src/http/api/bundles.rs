@@ -8,10 +8,9 @@ use uuid::Uuid;
 use super::{Page, PageQuery};
 use crate::access::Allowed;
 use crate::access::policy::act;
-use crate::attachments::{Requester, SealedFile, stream_sealed};
-use crate::audit::Actor;
 use crate::error::Result;
-use crate::export::job::{self, ARCHIVE_FIELD, BundleInput, BundleView, TABLE};
+use crate::export::BundleFetch;
+use crate::export::job::{BundleInput, BundleView};
 use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
 use crate::services::Services;
@@ -27,13 +26,13 @@ use crate::services::Services;
         (status = 507, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     id: web::Path<Uuid>,
     body: JsonObject<BundleInput>,
 ) -> Result<HttpResponse> {
     let case_id = id.into_inner();
-    let view = job::start(&state, who.principal, case_id, body.into_inner()).await?;
+    let view = services.bundles.request(who, case_id, body.into_inner()).await?;
     Ok(HttpResponse::Accepted()
         .insert_header((header::LOCATION, format!("/api/v1/cases/{case_id}/bundles/{}", view.id)))
         .json(view))
@@ -43,14 +42,13 @@ pub async fn create(
 #[utoipa::path(get, operation_id = "list_bundles", path = "/api/v1/cases/{id}/bundles", tag = "bundles", params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, body = Page<BundleView>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     id: web::Path<Uuid>,
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<BundleView>>> {
     let page = page.resolve()?;
-    let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(Page::slice(state.db.run(move |c| job::list(c, &p, id)).await?, page)))
+    Ok(web::Json(Page::slice(services.bundles.list(who, id.into_inner()).await?, page)))
 }
 
 /// A bundle's status and progress.
@@ -58,12 +56,12 @@ pub async fn list(
     params(("id" = Uuid, Path), ("bundle_id" = Uuid, Path)),
     responses((status = 200, body = BundleView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn status(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<web::Json<BundleView>> {
-    let (p, (case_id, id)) = (who.principal, path.into_inner());
-    Ok(web::Json(state.db.run(move |c| job::status(c, &p, case_id, id)).await?))
+    let (case_id, id) = path.into_inner();
+    Ok(web::Json(services.bundles.status(who, case_id, id).await?))
 }
 
 /// Download a ready bundle: a tar of the BagIt bag, or its age encryption when a recipient
@@ -74,36 +72,19 @@ pub async fn status(
         (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn download(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse> {
-    let (p, (case_id, id)) = (who.principal, path.into_inner());
-    let keyring = state.keys.keyring()?;
-    let d = {
-        let p = p.clone();
-        state.db.run(move |c| job::open_download(c, &keyring, &p, case_id, id)).await?
-    };
-    let file = SealedFile {
-        blob_id: d.blob_id,
-        dek: d.dek,
-        table: TABLE,
-        record: id.to_string(),
-        field: ARCHIVE_FIELD,
-        range: None,
-        expected_sha: d.archive_sha256.clone(),
-    };
-    let requester = Requester { actor: Actor::from(&p), kind: "bundle", id };
-    let body = match stream_sealed(state.context(), state.attachments.blobs(), requester, file).await {
-        Ok(body) => body,
-        Err(e) => {
-            // Already audited, naming the bundle.
+    let (case_id, id) = path.into_inner();
+    let d = match services.bundles.download(&who, case_id, id).await? {
+        BundleFetch::Ready(d) => d,
+        BundleFetch::Failed(e) => {
             crate::http::extract::mark_failure_audited(&req);
             return Err(e);
         }
     };
-    state.db.transaction(move |c| job::record_download(c, &p, case_id, id)).await?;
     let mut res = HttpResponse::Ok();
     res.no_chunking(d.size);
     let disposition = format!("attachment; filename=\"{}\"", d.filename);
@@ -111,7 +92,7 @@ pub async fn download(
         res.insert_header((header::CONTENT_DISPOSITION, v));
     }
     res.content_type(if d.encrypted_to_recipient { "application/age" } else { "application/x-tar" });
-    Ok(res.streaming(body))
+    Ok(res.streaming(d.body))
 }
 
 /// Delete a bundle once delivered: the stored archive and its key are destroyed; the record
@@ -121,14 +102,12 @@ pub async fn download(
     responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn delete(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse> {
-    let (p, (case_id, id)) = (who.principal, path.into_inner());
-    if let Some(blob) = state.db.transaction(move |c| job::delete(c, &p, case_id, id)).await? {
-        state.blobs.delete(blob)?;
-    }
+    let (case_id, id) = path.into_inner();
+    services.bundles.delete(who, case_id, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -138,9 +117,9 @@ pub async fn delete(
     responses((status = 200, description = "minisign public key file", content_type = "text/plain")),
     security(("bearer" = [])))]
 pub async fn public_key(
-    state: web::Data<Services>,
-    _who: Allowed<act::BundleKeyRead>,
+    services: web::Data<Services>,
+    who: Allowed<act::BundleKeyRead>,
 ) -> Result<HttpResponse> {
-    let key = state.tx(job::public_key).await?;
+    let key = services.bundles.public_key(who).await?;
     Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(key))
 }

@@ -8,7 +8,7 @@ use crate::access::policy::act;
 use crate::error::Result;
 use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
-use crate::search::query::{self, Hit, SearchRequest};
+use crate::search::{Hit, SearchRequest};
 use crate::services::Services;
 
 /// Find testimonies by words in any inflection (all must match; "quoted phrases" are
@@ -20,12 +20,11 @@ use crate::services::Services;
     responses((status = 200, body = Page<Hit>), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn search(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::Search>,
     body: JsonObject<SearchRequest>,
 ) -> Result<web::Json<Page<Hit>>> {
-    let p = who.principal;
     let (limit, offset) = PageQuery { limit: body.limit, offset: body.offset }.resolve_in_body()?;
-    let (items, total) = query::audited(&state, p, body.into_inner(), (limit, offset)).await?;
+    let (items, total) = services.search.search(who, body.into_inner(), (limit, offset)).await?;
     Ok(web::Json(Page { items, total, limit, offset }))
 }

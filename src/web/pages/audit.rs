@@ -5,7 +5,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use maud::{Markup, html};
@@ -14,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use super::admin::pager;
 use crate::access::Allowed;
 use crate::access::policy::act;
-use crate::audit::query::{self, ActorName, EntryProof, Filter, ProofCheck};
-use crate::audit::{Actor, StoredEntry};
-use crate::error::{Error, FieldError, Result};
+use crate::audit::query::{self, EntryProof, Filter, ProofCheck};
+use crate::audit::{Actors, StoredEntry};
+use crate::error::{FieldError, Result};
 use crate::services::Services;
 use crate::web::Ctx;
 use crate::web::layout::{self, Nav, field, form_errors};
@@ -53,9 +52,6 @@ struct LogQuery {
     #[serde(default, skip_serializing)]
     page: Option<i64>,
 }
-
-/// The usernames and roles of the actors on a page, by user id.
-type Actors = HashMap<String, ActorName>;
 
 impl LogQuery {
     /// The service's filter, or the fields that are not right. Dates are whole days in
@@ -118,7 +114,7 @@ impl LogQuery {
 }
 
 async fn log(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::AuditRead>,
     ctx: Ctx,
     q: web::Query<LogQuery>,
@@ -129,20 +125,7 @@ async fn log(
         Err(errors) => return Ok(log_view(&ctx, &q, None, &errors)),
     };
     let (limit, offset) = (PAGE, (q.page() - 1) * PAGE);
-    let actor = Actor::from(&who.principal);
-    let (page, actors) = state
-        .db
-        .transaction(move |c| {
-            let mut filter = filter;
-            if let Some(name) = filter.actor_user_id.clone().filter(|a| uuid::Uuid::parse_str(a).is_err()) {
-                // An unknown username matches no entry (an id never has this form).
-                filter.actor_user_id = Some(query::user_id_of(c, &name)?.unwrap_or_else(|| "-".to_owned()));
-            }
-            let page = query::read(c, actor, &filter, limit, offset)?;
-            let actors = query::actor_names(c, &page.0.iter().collect::<Vec<_>>())?;
-            Ok((page, actors))
-        })
-        .await?;
+    let (page, actors) = services.audit.list_named(who, filter, (limit, offset)).await?;
     Ok(log_view(&ctx, &q, Some((page, actors)), &[]))
 }
 
@@ -319,26 +302,13 @@ fn verdict(ctx: &Ctx, check: ProofCheck) -> Markup {
 }
 
 async fn custody(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::AuditRead>,
     ctx: Ctx,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse> {
     let (target_type, target_id) = path.into_inner();
-    if target_type.len() > MAX_CODE || target_id.len() > MAX_CODE {
-        return Err(Error::NotFound);
-    }
-    let keyring = state.keys.keyring()?;
-    let actor = Actor::from(&who.principal);
-    let (tt, ti) = (target_type.clone(), target_id.clone());
-    let (chain, actors) = state
-        .db
-        .transaction(move |c| {
-            let chain = query::custody_proved(c, &keyring, actor, &tt, &ti)?;
-            let actors = query::actor_names(c, &chain.events.iter().map(|p| &p.entry).collect::<Vec<_>>())?;
-            Ok((chain, actors))
-        })
-        .await?;
+    let (chain, actors) = services.audit.custody_named(who, target_type.clone(), target_id.clone()).await?;
     let key = chain.verifier_key.clone().unwrap_or_default();
     let checks: Vec<ProofCheck> = chain.events.iter().map(|p| query::check(p, &key)).collect();
     let failed = checks.iter().filter(|c| !c.ok()).count();
@@ -403,21 +373,12 @@ fn checkpoint_section(ctx: &Ctx, size: u64, root: &str, note: &str, key: &str) -
 }
 
 async fn entry(
-    state: web::Data<Services>,
-    _who: Allowed<act::AuditRead>,
+    services: web::Data<Services>,
+    who: Allowed<act::AuditRead>,
     ctx: Ctx,
     seq: web::Path<i64>,
 ) -> Result<HttpResponse> {
-    let seq = seq.into_inner();
-    let keyring = state.keys.keyring()?;
-    let (proof, key, actors) = state
-        .db
-        .transaction(move |c| {
-            let (proof, key) = query::entry_proved(c, &keyring, seq)?;
-            let actors = query::actor_names(c, &[&proof.entry])?;
-            Ok((proof, key, actors))
-        })
-        .await?;
+    let (proof, key, actors) = services.audit.proof_named(who, seq.into_inner()).await?;
     let check = query::check(&proof, &key);
     Ok(entry_view(&ctx, &actors, &proof, &key, check))
 }

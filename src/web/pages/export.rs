@@ -13,12 +13,10 @@ use super::auth::see_other;
 use super::testimony::human_size;
 use crate::access::Allowed;
 use crate::access::policy::act;
-use crate::cases::case as cases;
-use crate::cases::testimonies::{self, Status, TestimonySummary};
 use crate::error::{Error, FieldError, Result};
-use crate::export::collect::{self, Preview};
-use crate::export::job::{self, BundleInput, BundleView};
-use crate::export::{Recipient, Selection};
+use crate::export::consent::Preview;
+use crate::export::job::{BundleInput, BundleStatus};
+use crate::export::{ExportPage, Recipient, Selection};
 use crate::services::Services;
 use crate::web::layout::{self, Nav, csrf_field, field, form_errors, when};
 use crate::web::{Ctx, Form};
@@ -68,60 +66,34 @@ impl ExportForm {
     }
 }
 
-/// What the export page shows around the form.
-struct Context {
-    case_id: Uuid,
-    reference: String,
-    sealed: Vec<TestimonySummary>,
-    bundles: Vec<BundleView>,
-}
-
-async fn context(state: &Services, p: crate::auth::Principal, case_id: Uuid) -> Result<Context> {
-    state
-        .tx(move |c, k| {
-            let bundles = job::list(c, &p, case_id)?;
-            let case = cases::get(c, k, &p, case_id)?;
-            let mut sealed: Vec<TestimonySummary> = testimonies::list(c, &p, case_id, (500, 0))?
-                .0
-                .into_iter()
-                .filter(|t| t.status == Status::Sealed)
-                .collect();
-            sealed.sort_by(|a, b| a.witness_pseudonym.cmp(&b.witness_pseudonym));
-            Ok(Context { case_id, reference: case.reference, sealed, bundles })
-        })
-        .await
-}
-
 async fn export_page(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     ctx: Ctx,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
-    let cx = context(&state, who.principal, id.into_inner()).await?;
+    let cx = services.bundles.export_page(&who, id.into_inner()).await?;
     let form = ExportForm { recipient: "prosecutors".into(), ..Default::default() };
     Ok(page(&ctx, StatusCode::OK, &cx, &form, None, &[]))
 }
 
 async fn preview(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     ctx: Ctx,
     id: web::Path<Uuid>,
     form: Form<ExportForm>,
 ) -> Result<HttpResponse> {
-    let (p, case_id, f) = (who.principal, id.into_inner(), form.0);
+    let (case_id, f) = (id.into_inner(), form.0);
     let recipient = match f.recipient() {
         Ok(r) => r,
         Err(e) => {
-            let cx = context(&state, p, case_id).await?;
+            let cx = services.bundles.export_page(&who, case_id).await?;
             return Ok(page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &cx, &f, None, &[e]));
         }
     };
-    let selection = f.selection();
-    let p2 = p.clone();
-    let result = state.tx(move |c, k| collect::preview(c, k, &p2, case_id, recipient, &selection)).await;
-    let cx = context(&state, p, case_id).await?;
+    let result = services.bundles.preview(who.clone(), case_id, recipient, f.selection()).await;
+    let cx = services.bundles.export_page(&who, case_id).await?;
     match result {
         Ok(pv) => Ok(page(&ctx, StatusCode::OK, &cx, &f, Some(&pv), &[])),
         Err(Error::Validation(errors)) => {
@@ -132,13 +104,13 @@ async fn preview(
 }
 
 async fn export(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     ctx: Ctx,
     id: web::Path<Uuid>,
     form: Form<ExportForm>,
 ) -> Result<HttpResponse> {
-    let (p, case_id, f) = (who.principal, id.into_inner(), form.0);
+    let (case_id, f) = (id.into_inner(), form.0);
     let errors = match f.recipient() {
         Ok(recipient) => {
             let input = BundleInput {
@@ -148,7 +120,7 @@ async fn export(
                 password: SecretString::from(f.password.clone()),
                 totp_code: Some(f.totp.trim().to_owned()).filter(|t| !t.is_empty()),
             };
-            match job::start(&state, p.clone(), case_id, input).await {
+            match services.bundles.request(who.clone(), case_id, input).await {
                 Ok(view) => return Ok(see_other(&format!("/cases/{case_id}/bundles/{}", view.id))),
                 Err(Error::InvalidCredentials) => vec![FieldError::new("password", "wrong_password", "")],
                 Err(Error::TotpRequired | Error::TotpInvalid) => vec![FieldError::new("totp", "totp", "")],
@@ -161,7 +133,7 @@ async fn export(
         }
         Err(e) => vec![e],
     };
-    let cx = context(&state, p, case_id).await?;
+    let cx = services.bundles.export_page(&who, case_id).await?;
     let status = if errors.iter().any(|e| e.field == "password" || e.field == "totp") {
         StatusCode::UNAUTHORIZED
     } else {
@@ -177,7 +149,7 @@ fn recipient_label(ctx: &Ctx, r: &str) -> String {
 fn page(
     ctx: &Ctx,
     status: StatusCode,
-    cx: &Context,
+    cx: &ExportPage,
     f: &ExportForm,
     preview: Option<&Preview>,
     errors: &[FieldError],
@@ -251,7 +223,7 @@ fn page(
                         tr {
                             td data-label=(ctx.t("bundle-made")) { a href={ (base) "/bundles/" (b.id) } { (when(ctx, b.created_at)) } }
                             td data-label=(ctx.t("export-recipient")) { (recipient_label(ctx, b.recipient.as_str())) }
-                            td data-label=(ctx.t("bundle-status")) { (ctx.t(&format!("bundle-status-{}", b.status))) }
+                            td data-label=(ctx.t("bundle-status")) { (ctx.t(&format!("bundle-status-{}", b.status.as_str()))) }
                         }
                     } }
                 }
@@ -288,21 +260,21 @@ fn preview_section(ctx: &Ctx, pv: &Preview) -> Markup {
 }
 
 async fn bundle_page(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     ctx: Ctx,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse> {
-    let (p, (case_id, id)) = (who.principal, path.into_inner());
-    let b = state.db.run(move |c| job::status(c, &p, case_id, id)).await?;
+    let (case_id, id) = path.into_inner();
+    let b = services.bundles.status(who, case_id, id).await?;
     let base = format!("/cases/{case_id}");
-    let waiting = b.status == "queued" || b.status == "building";
+    let waiting = b.status.in_progress();
     let body = html! {
         p.eyebrow { a href={ (base) "/export" } { (ctx.t("export-title")) } }
         h1 { (ctx.t("bundle-title")) }
         dl.facts {
             dt { (ctx.t("export-recipient")) } dd { (recipient_label(&ctx, b.recipient.as_str())) }
-            dt { (ctx.t("bundle-status")) } dd #bundle-status { (ctx.t(&format!("bundle-status-{}", b.status))) }
+            dt { (ctx.t("bundle-status")) } dd #bundle-status { (ctx.t(&format!("bundle-status-{}", b.status.as_str()))) }
             dt { (ctx.t("bundle-made")) } dd { (when(&ctx, b.created_at)) }
             @if b.encrypted_to_recipient { dt { (ctx.t("export-age")) } dd { (ctx.t("bundle-encrypted")) } }
             @if let Some(size) = b.size { dt { (ctx.t("bundle-size")) } dd { (human_size(size)) } }
@@ -315,8 +287,8 @@ async fn bundle_page(
                 p { (ctx.ta("bundle-building", &[("pct", b.progress.into())])) " " a href="" { (ctx.t("refresh")) } }
             }
         }
-        @if b.status == "failed" { div.alert role="alert" { p { (ctx.t("bundle-failed")) } } }
-        @if b.status == "ready" {
+        @if b.status == BundleStatus::Failed { div.alert role="alert" { p { (ctx.t("bundle-failed")) } } }
+        @if b.status == BundleStatus::Ready {
             p { a.button #download href={ (base) "/bundles/" (b.id) "/download" } download { (ctx.t("bundle-download")) } }
             section aria-labelledby="verify-h" {
                 h2 #verify-h { (ctx.t("verify-title")) }
@@ -369,14 +341,12 @@ fn recipient_steps(encrypted: bool) -> Vec<(&'static str, &'static str)> {
 struct Empty {}
 
 async fn delete(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::BundleExport>,
     path: web::Path<(Uuid, Uuid)>,
     _form: Form<Empty>,
 ) -> Result<HttpResponse> {
-    let (p, (case_id, id)) = (who.principal, path.into_inner());
-    if let Some(blob) = state.db.transaction(move |c| job::delete(c, &p, case_id, id)).await? {
-        state.blobs.delete(blob)?;
-    }
+    let (case_id, id) = path.into_inner();
+    services.bundles.delete(who, case_id, id).await?;
     Ok(see_other(&format!("/cases/{case_id}/export")))
 }

@@ -9,11 +9,10 @@ use uuid::Uuid;
 
 use crate::access::Allowed;
 use crate::access::policy::act;
-use crate::cases::case::{self as cases, CaseView};
-use crate::cases::vocab::{self, Term};
-use crate::error::{Error, FieldError, Result};
-use crate::search::query::{self, Hit, IncidentFilter, SearchKind, SearchRequest};
-use crate::search::sections::{self, Sections};
+use crate::cases::vocab::Term;
+use crate::error::{FieldError, Result};
+use crate::search::sections::{Choices, Found, Sections};
+use crate::search::{Hit, IncidentFilter, SearchKind, SearchRequest};
 use crate::services::Services;
 use crate::web::i18n::Lang;
 use crate::web::layout::{self, Nav, csrf_field, field, form_errors};
@@ -81,62 +80,37 @@ impl SearchForm {
     }
 }
 
-/// The reader's cases and the vocabularies, for the filters.
-struct Choices {
-    cases: Vec<CaseView>,
-    terms: Vec<Term>,
-}
-
 #[derive(Deserialize)]
 struct CaseParam {
     case: Option<Uuid>,
 }
 
-async fn choices(state: &Services, p: crate::auth::Principal) -> Result<Choices> {
-    state
-        .tx(move |c, k| Ok(Choices { cases: cases::list(c, k, &p, 200, 0)?.0, terms: vocab::list(c, None)? }))
-        .await
-}
-
 async fn search_page(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::Search>,
     ctx: Ctx,
     q: web::Query<CaseParam>,
 ) -> Result<HttpResponse> {
-    let ch = choices(&state, who.principal).await?;
+    let ch = services.search.choices(&who).await?;
     let form = SearchForm { case: q.case.map(|c| c.to_string()).unwrap_or_default(), ..Default::default() };
-    Ok(page(&ctx, StatusCode::OK, &ch, &form, None, &[]))
+    Ok(page_html(&ctx, StatusCode::OK, &ch, &form, None, &[]))
 }
 
 async fn search(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::Search>,
     ctx: Ctx,
     form: Form<SearchForm>,
 ) -> Result<HttpResponse> {
     let f = form.0;
-    let p = who.principal;
-    let request = f.request();
-    let (offset, p2) = (f.offset.max(0), p.clone());
-    let result = match f.only() {
-        Some(_) => query::audited(&state, p2, request, (PAGE, offset)).await.map(Found::One),
-        None => audited_sections(&state, p2, request, (PAGE, 0)).await.map(Found::Both),
-    };
-    let ch = choices(&state, p).await?;
-    match result {
-        Ok(found) => Ok(page(&ctx, StatusCode::OK, &ch, &f, Some(found), &[])),
-        Err(Error::Validation(errors)) => {
-            Ok(page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &ch, &f, None, &errors))
+    let page = (PAGE, f.offset.max(0));
+    let answer = services.search.page(who, f.request(), f.only().is_some(), page).await?;
+    match answer.found {
+        Ok(found) => Ok(page_html(&ctx, StatusCode::OK, &answer.choices, &f, Some(found), &[])),
+        Err(errors) => {
+            Ok(page_html(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &answer.choices, &f, None, &errors))
         }
-        Err(e) => Err(e),
     }
-}
-
-/// What a search found: one kind, paged; or both sections, first page each.
-enum Found {
-    One((Vec<Hit>, i64)),
-    Both(Sections),
 }
 
 fn label(lang: Lang, t: &Term) -> &str {
@@ -146,7 +120,7 @@ fn label(lang: Lang, t: &Term) -> &str {
     }
 }
 
-fn page(
+fn page_html(
     ctx: &Ctx,
     status: StatusCode,
     ch: &Choices,
@@ -317,23 +291,4 @@ fn repeat_button(ctx: &Ctx, f: &SearchForm, kind: &str, offset: i64, label_id: &
             button.secondary type="submit" { (ctx.t(label_id)) }
         }
     }
-}
-
-/// `find`, recorded as one search of kind `all`, on a read snapshot released once recorded.
-async fn audited_sections(
-    state: &Services,
-    who: crate::auth::Principal,
-    req: SearchRequest,
-    page: (i64, i64),
-) -> Result<Sections> {
-    let (q, recorder) = (req.q.clone(), who.clone());
-    state
-        .audited_read(
-            move |c, k| sections::find(c, k, &who, &req, page),
-            move |c, k, found: Sections| {
-                query::record(c, k, &recorder, &q, "all", found.total())?;
-                Ok(found)
-            },
-        )
-        .await
 }

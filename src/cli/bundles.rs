@@ -1,6 +1,6 @@
-//! `custodia bundle …`: export a bundle on the server's own machine (signing in as the
-//! lawyer or case lead, with a progress bar), print the export public key, and verify
-//! a bundle offline (`crate::offline`).
+//! `custodia bundle export`: export a bundle on the server's own machine, signing in as
+//! the lawyer or case lead, with a progress bar (`export::Bundles` does the work; this
+//! asks for the password and prints).
 
 use std::fs::OpenOptions;
 use std::io::{self, BufRead, IsTerminal};
@@ -11,9 +11,11 @@ use anyhow::{Context, bail};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
-use super::job::{self, ARCHIVE_FIELD, BundleInput, TABLE};
-use super::{Recipient, Selection};
-use crate::crypto::{FieldContext, decrypt_reader};
+use crate::access::Allowed;
+use crate::access::policy::act;
+use crate::error::Error;
+use crate::export::job::{BundleInput, BundleView};
+use crate::export::{Recipient, Selection};
 use crate::services::Services;
 
 #[derive(Debug, clap::Args)]
@@ -65,7 +67,7 @@ pub async fn export(
     state: &Services,
     args: ExportArgs,
     progress_bar: impl Fn(u64, &str) -> indicatif::ProgressBar,
-) -> anyhow::Result<job::BundleView> {
+) -> anyhow::Result<BundleView> {
     let Some(recipient) = Recipient::parse(&args.recipient) else {
         bail!(
             "unknown recipient category: use un_bodies, international_mechanisms, prosecutors, ngos, media or public"
@@ -78,15 +80,12 @@ pub async fn export(
     let mut code = args.totp_code.clone();
     let mut attempt = state.auth.login(&args.username, password.clone(), code.clone(), None).await;
     // An account with a second factor: ask for the code as for the password.
-    if matches!(attempt, Err(crate::error::Error::TotpRequired))
-        && code.is_none()
-        && io::stdin().is_terminal()
-    {
+    if matches!(attempt, Err(Error::TotpRequired)) && code.is_none() && io::stdin().is_terminal() {
         code = Some(rpassword::prompt_password(format!("One-time code for {}: ", args.username))?);
         attempt = state.auth.login(&args.username, password.clone(), code, None).await;
     }
     let session = attempt.map_err(|e| match e {
-        crate::error::Error::TotpRequired => {
+        Error::TotpRequired => {
             anyhow::anyhow!("sign-in refused: this account has a second factor: pass its code with --totp")
         }
         e => anyhow::anyhow!("sign-in refused: {e}"),
@@ -112,46 +111,39 @@ pub async fn export(
         password,
         totp_code: None,
     };
-    let available = state.blobs.available_bytes()?.saturating_sub(state.reserve_free_bytes);
-    let p = who.clone();
-    let (_, order) = state.tx(move |c, k| job::request(c, k, &p, args.case, &input, available)).await?;
+    let allowed = Allowed::<act::BundleExport>::check(who.clone())?;
+    let (_, order) = state.bundles.queue(&allowed, args.case, input).await?;
     let bar = progress_bar(100, "bundling");
     let shown = bar.clone();
     let view =
-        job::build(state, who.clone(), order, Arc::new(move |pct| shown.set_position(u64::from(pct)))).await;
+        state.bundles.build(&allowed, order, Arc::new(move |pct| shown.set_position(u64::from(pct)))).await;
     bar.finish_and_clear();
     let view = view?;
-    let p = who.clone();
-    let (case, id) = (args.case, view.id);
-    let keyring = state.keys.keyring()?;
-    let d = state.db.run(move |c| job::open_download(c, &keyring, &p, case, id)).await?;
-    write_archive(state, &d, &id.to_string(), &args.out)?;
-    // Recorded once the archive is written and checked; unrecorded, it is not kept.
-    let p = who.clone();
-    if let Err(e) = state.db.transaction(move |c| job::record_download(c, &p, case, id)).await {
-        let _ = std::fs::remove_file(&args.out);
-        return Err(e.into());
-    }
+    save(state, &allowed, (args.case, view.id), &args.out).await?;
     state.auth.logout(&who).await?;
     Ok(view)
 }
 
-fn write_archive(state: &Services, d: &job::Download, id: &str, out: &Path) -> anyhow::Result<()> {
+/// Writes the archive to a new file, decrypted and checked; the download is recorded
+/// once it is, and a file whose download could not be recorded is not kept.
+async fn save(
+    state: &Services,
+    who: &Allowed<act::BundleExport>,
+    (case, id): (Uuid, Uuid),
+    out: &Path,
+) -> anyhow::Result<()> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let file = options.open(out).with_context(|| format!("creating {}", out.display()))?;
-    let ctx = FieldContext::new(TABLE, id, ARCHIVE_FIELD);
-    let blob = state.blobs.open_blob(d.blob_id)?;
-    let written = decrypt_reader(&d.dek, &ctx, io::BufReader::new(blob), io::BufWriter::new(file));
-    match written {
-        Ok((_, sha)) if hex::encode(sha) == d.archive_sha256 => Ok(()),
-        other => {
+    match state.bundles.save(who, case, id, file).await {
+        Ok(()) => Ok(()),
+        Err(e) => {
             let _ = std::fs::remove_file(out);
-            match other {
-                Err(e) => Err(e.into()),
-                Ok(_) => bail!("the stored bundle failed its integrity check"),
+            match e {
+                Error::Integrity => bail!("the stored bundle failed its integrity check"),
+                e => Err(e.into()),
             }
         }
     }
