@@ -83,7 +83,9 @@ async fn run(files: usize) -> anyhow::Result<()> {
                                 "how_given": "written", "text_version": "1"}
                 }))
                 .map_err(custodia::error::Error::internal)?;
-                Ok(testimonies::create(c, k, &p, case_id, &t)?.id)
+                let draft = custodia::access::Allowed::check(p.clone())?;
+                let now = custodia::store::now();
+                Ok(testimonies::create(c, k, &draft, case_id, &t, testimonies::Completeness::Full, now)?.id)
             })
             .await?;
         let p = who.clone();
@@ -104,7 +106,13 @@ async fn run(files: usize) -> anyhow::Result<()> {
         state
             .tx(move |c, k| {
                 attachments::finish_upload(c, k, &p, &ticket, &stored)?;
-                testimonies::seal(c, k, &p, tid)?;
+                testimonies::seal(
+                    c,
+                    k,
+                    &custodia::access::Allowed::check(p.clone())?,
+                    tid,
+                    custodia::store::now(),
+                )?;
                 Ok(())
             })
             .await?;

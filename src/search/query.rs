@@ -205,12 +205,6 @@ fn scope(c: &mut DbConnection, who: &Principal, only: Option<Uuid>) -> Result<Ve
     }
 }
 
-/// The text a testimony is indexed and searched by: the account as a reader who may not
-/// know the witness sees it (identifying spans replaced), and the summary.
-pub fn searchable_text(account: &str, spans: &[testimonies::Span], pseudonym: &str, summary: &str) -> String {
-    format!("{}\n{summary}", testimonies::redact(account, spans, pseudonym))
-}
-
 /// Words around the first word that matches a term, or whose cross-script key matches.
 fn snippet(text: &str, terms: &HashSet<String>, keys: &HashSet<String>) -> String {
     let chars: Vec<char> = text.chars().collect();
@@ -498,8 +492,7 @@ fn search_testimonies(
             continue;
         }
         let witness = persons::load(c, &row.witness_id)?;
-        let (account, spans, summary) = testimonies::searchable_parts(c, keyring, &row)?;
-        let text = searchable_text(&account, &spans, &witness.pseudonym, &summary);
+        let text = testimonies::searchable_text_of(c, keyring, &row, &witness.pseudonym)?;
         let counts = normalize::token_counts(&text);
         let key_counts = if keys.is_empty() { Default::default() } else { normalize::name_key_counts(&text) };
         // Each word of the search counts as itself or as its cross-script key (once: a

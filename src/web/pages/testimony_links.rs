@@ -85,7 +85,7 @@ async fn new_page(
     let (p, id) = (who.principal, id.into_inner());
     let labels = state
         .tx(move |c, _| {
-            super::testimony::authorize_testimony(c, &p, id, Action::TestimonyLink)?;
+            authorize_testimony(c, &p, id, Action::TestimonyLink)?;
             Labels::load(c)
         })
         .await?;
@@ -122,7 +122,7 @@ async fn create(
         let (p, f) = (p.clone(), f.clone());
         state
             .tx(move |c, k| {
-                super::testimony::authorize_testimony(c, &p, id, Action::TestimonyLink)?;
+                authorize_testimony(c, &p, id, Action::TestimonyLink)?;
                 let case_id = testimonies::load(c, &id.to_string())?.case_id;
                 let case_id = crate::cases::parse_uuid(&case_id)?;
                 let (start_date, start_precision) = partial_date(&f.start_date);
@@ -150,4 +150,22 @@ async fn create(
         }
         Err(e) => Err(e),
     }
+}
+
+/// Whether `p` may take `action` on the testimony `id` (by its case): asked before what
+/// a form sent is judged.
+fn authorize_testimony(
+    c: &mut crate::store::DbConnection,
+    p: &crate::auth::Principal,
+    id: Uuid,
+    action: Action,
+) -> Result<()> {
+    crate::access::membership::authorize_record(
+        c,
+        p,
+        crate::access::membership::RecordTable::Testimony,
+        &id.to_string(),
+        action,
+    )
+    .map(drop)
 }
