@@ -33,7 +33,9 @@ pub use types::{
 
 use crate::access::membership::{self, RecordTable};
 use crate::access::{Allowed, act};
-use crate::cases::incidents::{self, IncidentView};
+use crate::cases::incidents::{self, IncidentView, NewIncident};
+use crate::cases::parse_uuid;
+use crate::cases::vocab::{self, Term};
 use crate::context::Context;
 use crate::error::Result;
 
@@ -225,6 +227,35 @@ impl Testimonies {
         incident: Uuid,
     ) -> Result<IncidentView> {
         self.ctx.write(move |c, k| incidents::link_testimony(c, k, &who.principal, id, incident)).await
+    }
+
+    /// The vocabulary for recording an incident from a testimony, for those who may
+    /// link it.
+    pub async fn link_choices(&self, who: Allowed<act::TestimonyLink>, id: Uuid) -> Result<Vec<Term>> {
+        self.ctx
+            .write_plain(move |c| {
+                membership::authorize_record_for(c, &who, RecordTable::Testimony, &id.to_string())?;
+                vocab::list(c, None)
+            })
+            .await
+    }
+
+    /// Records an incident the testimony tells of, in its case, and links the two in one
+    /// transaction (both or neither). Who may link is decided before the input is judged.
+    pub async fn record_incident(
+        &self,
+        who: Allowed<act::TestimonyLink>,
+        id: Uuid,
+        input: NewIncident,
+    ) -> Result<IncidentView> {
+        self.ctx
+            .write(move |c, k| {
+                let (case_id, _) =
+                    membership::authorize_record_for(c, &who, RecordTable::Testimony, &id.to_string())?;
+                let incident = incidents::create(c, k, &who.principal, parse_uuid(&case_id)?, &input)?;
+                incidents::link_testimony(c, k, &who.principal, id, incident.id)
+            })
+            .await
     }
 
     /// The testimony page.
