@@ -19,7 +19,9 @@ use crate::cases::case::{self, MemberRole, NewCase, NewMember};
 use crate::cases::incidents::{self, NewIncident, NewInvolvement};
 use crate::cases::persons::{self, NewPerson, PersonKind, Sex};
 use crate::cases::places::{self, NewPlace};
-use crate::cases::testimonies::{self, Consent, HowGiven, Reliability, ShareWith, Span, TestimonyInput};
+use crate::cases::testimonies::{
+    self, Completeness, Consent, HowGiven, Reliability, ShareWith, Span, TestimonyInput,
+};
 use crate::cases::units::{self, NewCommander, NewUnit};
 use crate::cases::validate::Precision;
 use crate::domain::Role;
@@ -129,8 +131,10 @@ pub async fn generate_with_progress(
                     .tx(move |c, k| {
                         let person = persons::create(c, k, &who, case_id, &w.person)?;
                         let input = w.testimony(person.id);
-                        let t = testimonies::create(c, k, &who, case_id, &input)?;
-                        testimonies::seal(c, k, &who, t.id)?;
+                        let now = crate::store::now();
+                        let draft = Allowed::check(who.clone())?;
+                        let t = testimonies::create(c, k, &draft, case_id, &input, Completeness::Full, now)?;
+                        testimonies::seal(c, k, &Allowed::check(who.clone())?, t.id, now)?;
                         Ok((person.id, t.id))
                     })
                     .await?;

@@ -530,8 +530,7 @@ pub fn reindex_all(
     for id in &testimony_ids {
         let row = crate::cases::testimonies::load(c, id)?;
         let witness = crate::cases::persons::load(c, &row.witness_id)?;
-        let (account, spans, summary) = crate::cases::testimonies::searchable_parts(c, keyring, &row)?;
-        let text = super::query::searchable_text(&account, &spans, &witness.pseudonym, &summary);
+        let text = crate::cases::testimonies::searchable_text_of(c, keyring, &row, &witness.pseudonym)?;
         index_testimony(c, keyring, &row.case_id, id, &text)?;
         done += 1;
         progress(done);

@@ -17,7 +17,6 @@ use crate::access::membership;
 use crate::audit::{self, Entry};
 use crate::auth::Principal;
 use crate::cases::sealed::Sealer;
-use crate::cases::testimonies;
 use crate::crypto::Keyring;
 use crate::error::{Error, Result};
 use crate::store::DbConnection;
@@ -35,12 +34,6 @@ fn scope(c: &mut DbConnection, who: &Principal, only: Option<Uuid>) -> Result<Ve
         }
         None => membership::cases_of(c, who.user_id),
     }
-}
-
-/// The text a testimony is indexed and searched by: the account as a reader who may not
-/// know the witness sees it (identifying spans replaced), and the summary.
-pub fn searchable_text(account: &str, spans: &[testimonies::Span], pseudonym: &str, summary: &str) -> String {
-    format!("{}\n{summary}", testimonies::redact(account, spans, pseudonym))
 }
 
 /// One page of what the caller may see that matches, and the number of matches. Reads

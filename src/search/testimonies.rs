@@ -11,7 +11,6 @@ use super::candidates::{MAX_CANDIDATES, candidates_for};
 use super::filters::filtered_roots;
 use super::index::{BlindIndex, Index, Wanted};
 use super::normalize::{self, QueryError};
-use super::query::searchable_text;
 use super::request::{Hit, IncidentFilter, SearchKind};
 use crate::access::membership as access;
 use crate::auth::Principal;
@@ -96,8 +95,7 @@ pub(super) fn search_testimonies(
             continue;
         }
         let witness = persons::load(c, &row.witness_id)?;
-        let (account, spans, summary) = testimonies::searchable_parts(c, keyring, &row)?;
-        let text = searchable_text(&account, &spans, &witness.pseudonym, &summary);
+        let text = testimonies::searchable_text_of(c, keyring, &row, &witness.pseudonym)?;
         let counts = normalize::token_counts(&text);
         let key_counts = if keys.is_empty() { Default::default() } else { normalize::name_key_counts(&text) };
         // Each word of the search counts as itself or as its cross-script key (once: a

@@ -8,10 +8,8 @@ use uuid::Uuid;
 use super::{Page, PageQuery};
 use crate::access::Allowed;
 use crate::access::policy::act;
-use crate::cases::incidents::{self, IncidentView};
-use crate::cases::testimonies::{
-    self, Correction, TestimonyInput, TestimonySummary, TestimonyView, Withdrawal,
-};
+use crate::cases::incidents::IncidentView;
+use crate::cases::testimonies::{Correction, TestimonyInput, TestimonySummary, TestimonyView, Withdrawal};
 use crate::error::Result;
 use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
@@ -28,8 +26,7 @@ pub async fn create(
     id: web::Path<Uuid>,
     body: JsonObject<TestimonyInput>,
 ) -> Result<HttpResponse> {
-    let (p, id) = (who.principal, id.into_inner());
-    let t = state.tx(move |c, k| testimonies::create(c, k, &p, id, &body)).await?;
+    let t = state.testimonies.create(who, id.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Created().json(t))
 }
 
@@ -43,8 +40,7 @@ pub async fn list(
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<TestimonySummary>>> {
     let (limit, offset) = page.resolve()?;
-    let (p, id) = (who.principal, id.into_inner());
-    let (items, total) = state.db.transaction(move |c| testimonies::list(c, &p, id, (limit, offset))).await?;
+    let (items, total) = state.testimonies.list(who, id.into_inner(), (limit, offset)).await?;
     Ok(web::Json(Page { items, total, limit, offset }))
 }
 
@@ -56,8 +52,7 @@ pub async fn read(
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<TestimonyView>> {
-    let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(testimonies::audited(&state, p, id).await?))
+    Ok(web::Json(state.testimonies.get(who, id.into_inner()).await?))
 }
 
 /// Replace a draft (its author only). A sealed testimony answers 409.
@@ -72,8 +67,7 @@ pub async fn update(
     id: web::Path<Uuid>,
     body: JsonObject<TestimonyInput>,
 ) -> Result<web::Json<TestimonyView>> {
-    let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(state.tx(move |c, k| testimonies::update(c, k, &p, id, &body)).await?))
+    Ok(web::Json(state.testimonies.update(who, id.into_inner(), body.into_inner()).await?))
 }
 
 /// Discard a draft (its author only): the row is deleted and its key destroyed, so no copy
@@ -87,8 +81,7 @@ pub async fn discard(
     who: Allowed<act::TestimonyDraft>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
-    let (p, id) = (who.principal, id.into_inner());
-    let blobs = state.db.transaction(move |c| testimonies::discard(c, &p, id)).await?;
+    let blobs = state.testimonies.discard(who, id.into_inner()).await?;
     for blob in blobs {
         state.blobs.delete(blob)?;
     }
@@ -103,8 +96,7 @@ pub async fn seal(
     who: Allowed<act::TestimonySeal>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<TestimonyView>> {
-    let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(state.tx(move |c, k| testimonies::seal(c, k, &p, id)).await?))
+    Ok(web::Json(state.testimonies.seal(who, id.into_inner()).await?))
 }
 
 /// Correct a sealed testimony: a new version, sealed at once; earlier versions remain.
@@ -118,8 +110,7 @@ pub async fn correct(
     id: web::Path<Uuid>,
     body: JsonObject<Correction>,
 ) -> Result<HttpResponse> {
-    let (p, id) = (who.principal, id.into_inner());
-    let t = state.tx(move |c, k| testimonies::correct(c, k, &p, id, &body)).await?;
+    let t = state.testimonies.correct(who, id.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Created().json(t))
 }
 
@@ -133,8 +124,7 @@ pub async fn withdraw_consent(
     id: web::Path<Uuid>,
     body: JsonObject<Withdrawal>,
 ) -> Result<web::Json<TestimonyView>> {
-    let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(state.tx(move |c, k| testimonies::withdraw_consent(c, k, &p, id, &body)).await?))
+    Ok(web::Json(state.testimonies.withdraw_consent(who, id.into_inner(), body.into_inner()).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -154,6 +144,5 @@ pub async fn link_incident(
     id: web::Path<Uuid>,
     body: JsonObject<LinkIncident>,
 ) -> Result<web::Json<IncidentView>> {
-    let (p, id, incident) = (who.principal, id.into_inner(), body.incident_id);
-    Ok(web::Json(state.tx(move |c, k| incidents::link_testimony(c, k, &p, id, incident)).await?))
+    Ok(web::Json(state.testimonies.link_incident(who, id.into_inner(), body.incident_id).await?))
 }

@@ -47,6 +47,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Vocabulary labels in the reader's language, by code.
 pub struct Labels(Vec<Term>);
 
+impl From<Vec<Term>> for Labels {
+    fn from(terms: Vec<Term>) -> Self {
+        Labels(terms)
+    }
+}
+
 impl Labels {
     pub fn load(c: &mut DbConnection) -> Result<Labels> {
         Ok(Labels(vocab::list(c, None)?))

@@ -12,9 +12,7 @@ use super::auth::see_other;
 use super::records::{Labels, partial_date};
 use crate::access::Allowed;
 use crate::access::policy::act;
-use crate::auth::Action;
-use crate::cases::incidents::{self, NewIncident};
-use crate::cases::testimonies;
+use crate::cases::incidents::NewIncident;
 use crate::cases::validate::Precision;
 use crate::error::{Error, FieldError, Result};
 use crate::services::Services;
@@ -82,13 +80,8 @@ async fn new_page(
     ctx: Ctx,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
-    let (p, id) = (who.principal, id.into_inner());
-    let labels = state
-        .tx(move |c, _| {
-            super::testimony::authorize_testimony(c, &p, id, Action::TestimonyLink)?;
-            Labels::load(c)
-        })
-        .await?;
+    let id = id.into_inner();
+    let labels = Labels::from(state.testimonies.link_choices(who, id).await?);
     Ok(page(&ctx, StatusCode::OK, id, &labels, &IncidentHere::default(), &[]))
 }
 
@@ -117,35 +110,26 @@ async fn create(
     id: web::Path<Uuid>,
     form: Form<IncidentHere>,
 ) -> Result<HttpResponse> {
-    let (p, id, f) = (who.principal, id.into_inner(), std::sync::Arc::new(form.0));
-    let attempt = {
-        let (p, f) = (p.clone(), f.clone());
-        state
-            .tx(move |c, k| {
-                super::testimony::authorize_testimony(c, &p, id, Action::TestimonyLink)?;
-                let case_id = testimonies::load(c, &id.to_string())?.case_id;
-                let case_id = crate::cases::parse_uuid(&case_id)?;
-                let (start_date, start_precision) = partial_date(&f.start_date);
-                let input = NewIncident {
-                    act_type: f.act_type.clone(),
-                    methods: Vec::new(),
-                    start_date,
-                    start_precision,
-                    end_date: None,
-                    end_precision: Precision::Unknown,
-                    place_id: None,
-                    description: f.description.clone(),
-                    victim_ids: Vec::new(),
-                };
-                let incident = incidents::create(c, k, &p, case_id, &input)?;
-                incidents::link_testimony(c, k, &p, id, incident.id)
-            })
-            .await
+    let (id, f) = (id.into_inner(), form.0);
+    // The form shown again with its errors needs the vocabulary: a second proof, as the
+    // first goes to the save.
+    let again = Allowed::<act::TestimonyLink>::check(who.principal.clone())?;
+    let (start_date, start_precision) = partial_date(&f.start_date);
+    let input = NewIncident {
+        act_type: f.act_type.clone(),
+        methods: Vec::new(),
+        start_date,
+        start_precision,
+        end_date: None,
+        end_precision: Precision::Unknown,
+        place_id: None,
+        description: f.description.clone(),
+        victim_ids: Vec::new(),
     };
-    match attempt {
+    match state.testimonies.record_incident(who, id, input).await {
         Ok(_) => Ok(see_other(&format!("/testimonies/{id}?linked=1"))),
         Err(Error::Validation(errors)) => {
-            let labels = state.tx(move |c, _| Labels::load(c)).await?;
+            let labels = Labels::from(state.testimonies.link_choices(again, id).await?);
             Ok(page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, id, &labels, &f, &errors))
         }
         Err(e) => Err(e),
