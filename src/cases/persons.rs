@@ -13,6 +13,7 @@ use super::sealed::Sealer;
 use super::validate::{self, Checks};
 use crate::access::membership::{self as access, RecordTable};
 use crate::access::policy::{Action, CaseRole};
+use crate::access::records::{Disclosure, person_disclosure};
 use crate::audit::{self, Entry};
 use crate::auth::Principal;
 use crate::crypto::Keyring;
@@ -177,13 +178,15 @@ pub struct PersonRow {
     pub created_at: chrono::NaiveDateTime,
 }
 
-/// What the reader may see of a person.
-pub fn may_see_identity(row: &PersonRow, who: &Principal, role: CaseRole) -> bool {
-    !PersonKind::parse(&row.kind).is_protected() || may_see_contact(row, who, role)
+/// What the reader may know of a person (`access::records::person_disclosure`).
+pub fn disclosure(row: &PersonRow, who: &Principal, role: CaseRole) -> Disclosure {
+    let protected = PersonKind::parse(&row.kind).is_protected();
+    person_disclosure(protected, role, row.created_by == who.user_id.to_string())
 }
 
-fn may_see_contact(row: &PersonRow, who: &Principal, role: CaseRole) -> bool {
-    role == CaseRole::Lead || row.created_by == who.user_id.to_string()
+/// What the reader may see of a person.
+pub fn may_see_identity(row: &PersonRow, who: &Principal, role: CaseRole) -> bool {
+    disclosure(row, who, role).identity
 }
 
 /// A person's names only, for views of other records (a testimony's witness).
@@ -209,9 +212,8 @@ pub(crate) fn view(
     who: &Principal,
     role: CaseRole,
 ) -> Result<PersonView> {
-    let shown = may_see_identity(&row, who, role);
-    let contact = may_see_contact(&row, who, role);
-    view_with(c, keyring, row, shown, contact)
+    let d = disclosure(&row, who, role);
+    view_with(c, keyring, row, d.identity, d.contact)
 }
 
 /// A person as a bundle's recipient sees them: identity only when `shown`, contact
@@ -473,7 +475,7 @@ pub fn update(
         || input.aliases.is_some()
         || input.birth_date.is_some()
         || input.contact.is_some();
-    if touches_identity && !(may_see_identity(&row, who, role) && may_see_contact(&row, who, role)) {
+    if touches_identity && !disclosure(&row, who, role).may_change_identity() {
         return Err(Error::Forbidden);
     }
     let probe = NewPerson {
