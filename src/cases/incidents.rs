@@ -2,12 +2,15 @@
 //! in them (HURIDOCS degrees of involvement) with the testimonies that support each, and
 //! the links from testimonies to the incidents they describe.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::places;
+use super::reading::{self, Audited};
 use super::sealed::Sealer;
 use super::validate::{self, Checks, Precision};
 use super::vocab;
@@ -18,7 +21,8 @@ use crate::auth::Principal;
 use crate::crypto::Keyring;
 use crate::error::{Error, FieldError, Result};
 use crate::store::schema::{
-    incident_victims, incidents, involvement_evidence, involvements, testimonies, testimony_incidents,
+    data_keys, incident_victims, incidents, involvement_evidence, involvements, testimonies,
+    testimony_incidents,
 };
 use crate::store::{DbConnection, now};
 
@@ -261,66 +265,137 @@ pub fn update(
 }
 
 pub(crate) fn view(c: &mut DbConnection, keyring: &Keyring, id: &str) -> Result<IncidentView> {
-    let r: Row = incidents::table.find(id).select(Row::as_select()).first(c)?;
-    let d: Details = Sealer::open(c, keyring, TABLE, &r.id)?.unseal("details", &r.details)?;
-    let place_name = r.place_id.as_deref().map(|p| places::name_of(c, keyring, p)).transpose()?;
-    let victims: Vec<String> = incident_victims::table
-        .filter(incident_victims::incident_id.eq(id))
-        .select(incident_victims::person_id)
-        .load(c)?;
-    let testimonies: Vec<String> = testimony_incidents::table
-        .filter(testimony_incidents::incident_id.eq(id))
-        .select(testimony_incidents::testimony_root_id)
-        .load(c)?;
-    let inv: Vec<(String, Option<String>, Option<String>, String)> = involvements::table
-        .filter(involvements::incident_id.eq(id))
+    views(c, keyring, Filter::Id(id), (1, 0))?.pop().ok_or(Error::NotFound)
+}
+
+enum Filter<'a> {
+    Id(&'a str),
+    Case(&'a str),
+}
+
+/// Incidents with everything their views show, one query per kind of data for the whole
+/// page (rows and keys, place names, victims, testimonies, involvements and evidence).
+fn views(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    filter: Filter<'_>,
+    (limit, offset): (i64, i64),
+) -> Result<Vec<IncidentView>> {
+    let mut q = incidents::table
+        .left_join(
+            data_keys::table
+                .on(data_keys::record_table.eq(TABLE).and(data_keys::record_id.eq(incidents::id))),
+        )
+        .select((Row::as_select(), data_keys::wrapped.nullable()))
+        .into_boxed();
+    q = match filter {
+        Filter::Id(id) => q.filter(incidents::id.eq(id.to_owned())),
+        Filter::Case(case) => q.filter(incidents::case_id.eq(case.to_owned())),
+    };
+    let rows: Vec<(Row, Option<Vec<u8>>)> =
+        q.order((incidents::start_date.asc(), incidents::id.asc())).limit(limit).offset(offset).load(c)?;
+    let ids: Vec<String> = rows.iter().map(|(r, _)| r.id.clone()).collect();
+    let place_ids: Vec<String> = rows.iter().filter_map(|(r, _)| r.place_id.clone()).collect();
+    let place_names = places::names_of(c, keyring, &place_ids)?;
+    let mut victims = grouped(
+        incident_victims::table
+            .filter(incident_victims::incident_id.eq_any(&ids))
+            .select((incident_victims::incident_id, incident_victims::person_id))
+            .load(c)?,
+    );
+    let mut testimonies = grouped(
+        testimony_incidents::table
+            .filter(testimony_incidents::incident_id.eq_any(&ids))
+            .select((testimony_incidents::incident_id, testimony_incidents::testimony_root_id))
+            .load(c)?,
+    );
+    let inv: Vec<(String, String, Option<String>, Option<String>, String)> = involvements::table
+        .filter(involvements::incident_id.eq_any(&ids))
         .order(involvements::created_at.asc())
-        .select((involvements::id, involvements::person_id, involvements::unit_id, involvements::role))
+        .select((
+            involvements::incident_id,
+            involvements::id,
+            involvements::person_id,
+            involvements::unit_id,
+            involvements::role,
+        ))
         .load(c)?;
-    let mut list = Vec::new();
-    for (iid, person, unit, role) in inv {
-        let evidence = evidence_of(c, &iid)?;
-        list.push(Involvement {
+    let mut evidence = evidence_of(c, &inv.iter().map(|i| i.1.clone()).collect::<Vec<_>>())?;
+    let mut lists: HashMap<String, Vec<Involvement>> = HashMap::new();
+    for (incident, iid, person, unit, role) in inv {
+        let found = evidence.remove(&iid).unwrap_or_default();
+        lists.entry(incident).or_default().push(Involvement {
             id: super::parse_uuid(&iid)?,
             person_id: person.as_deref().map(super::parse_uuid).transpose()?,
             unit_id: unit.as_deref().map(super::parse_uuid).transpose()?,
             role,
-            testimonies: uuids(&evidence)?,
+            testimonies: uuids(&found)?,
         });
     }
-    Ok(IncidentView {
-        id: super::parse_uuid(&r.id)?,
-        case_id: super::parse_uuid(&r.case_id)?,
-        act_type: r.act_type,
-        methods: serde_json::from_str(&r.methods).map_err(|_| Error::Integrity)?,
-        start_date: r.start_date,
-        start_precision: Precision::parse(&r.start_precision),
-        end_date: r.end_date,
-        end_precision: Precision::parse(&r.end_precision),
-        place_id: r.place_id.as_deref().map(super::parse_uuid).transpose()?,
-        place_name,
-        description: d.description,
-        victim_ids: uuids(&victims)?,
-        involvements: list,
-        testimonies: uuids(&testimonies)?,
-        attachments: super::attachments::list_for_incident(c, keyring, id)?,
-        created_at: r.created_at.and_utc(),
-    })
+    rows.into_iter()
+        .map(|(r, wrapped)| {
+            let wrapped = wrapped.ok_or(Error::KeyUnavailable(0))?;
+            let d: Details =
+                Sealer::from_wrapped(keyring, TABLE, &r.id, &wrapped)?.unseal("details", &r.details)?;
+            let place_name = match &r.place_id {
+                Some(p) => Some(place_names.get(p).cloned().ok_or(Error::NotFound)?),
+                None => None,
+            };
+            Ok(IncidentView {
+                id: super::parse_uuid(&r.id)?,
+                case_id: super::parse_uuid(&r.case_id)?,
+                act_type: r.act_type,
+                methods: serde_json::from_str(&r.methods).map_err(|_| Error::Integrity)?,
+                start_date: r.start_date,
+                start_precision: Precision::parse(&r.start_precision),
+                end_date: r.end_date,
+                end_precision: Precision::parse(&r.end_precision),
+                place_id: r.place_id.as_deref().map(super::parse_uuid).transpose()?,
+                place_name,
+                description: d.description,
+                victim_ids: uuids(&victims.remove(&r.id).unwrap_or_default())?,
+                involvements: lists.remove(&r.id).unwrap_or_default(),
+                testimonies: uuids(&testimonies.remove(&r.id).unwrap_or_default())?,
+                attachments: super::attachments::list_for_incident(c, keyring, &r.id)?,
+                created_at: r.created_at.and_utc(),
+            })
+        })
+        .collect()
 }
 
-fn evidence_of(c: &mut DbConnection, involvement: &str) -> Result<Vec<String>> {
-    Ok(involvement_evidence::table
-        .filter(involvement_evidence::involvement_id.eq(involvement))
-        .select(involvement_evidence::testimony_root_id)
-        .load(c)?)
+/// `(key, value)` pairs grouped by key, each group in the order found.
+fn grouped(pairs: Vec<(String, String)>) -> HashMap<String, Vec<String>> {
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    for (k, v) in pairs {
+        map.entry(k).or_default().push(v);
+    }
+    map
+}
+
+/// The supporting testimonies (root ids) of each of these involvements.
+fn evidence_of(c: &mut DbConnection, involvements: &[String]) -> Result<HashMap<String, Vec<String>>> {
+    if involvements.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(grouped(
+        involvement_evidence::table
+            .filter(involvement_evidence::involvement_id.eq_any(involvements))
+            .select((involvement_evidence::involvement_id, involvement_evidence::testimony_root_id))
+            .load(c)?,
+    ))
 }
 
 pub fn get(c: &mut DbConnection, keyring: &Keyring, who: &Principal, id: Uuid) -> Result<IncidentView> {
-    let id = id.to_string();
-    access::authorize_record(c, who, RecordTable::Incident, &id, Action::CaseRead)?;
-    let v = view(c, keyring, &id)?;
-    audit::append(c, &Entry::new(who, "incident.read").target("incident", &id))?;
-    Ok(v)
+    read(c, keyring, who, id)?.record(c)
+}
+
+pub(crate) fn read(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    id: Uuid,
+) -> Result<Audited<IncidentView>> {
+    reading::one(c, who, reading::INCIDENT, id, |c, id, _| view(c, keyring, id))
 }
 
 pub fn list(
@@ -328,24 +403,22 @@ pub fn list(
     keyring: &Keyring,
     who: &Principal,
     case_id: Uuid,
-    (limit, offset): (i64, i64),
+    page: (i64, i64),
 ) -> Result<(Vec<IncidentView>, i64)> {
-    let case_id = case_id.to_string();
-    access::authorize(c, who, &case_id, Action::CaseRead)?;
-    let total = incidents::table.filter(incidents::case_id.eq(&case_id)).count().get_result(c)?;
-    let ids: Vec<String> = incidents::table
-        .filter(incidents::case_id.eq(&case_id))
-        .order((incidents::start_date.asc(), incidents::id.asc()))
-        .limit(limit)
-        .offset(offset)
-        .select(incidents::id)
-        .load(c)?;
-    let views = ids.iter().map(|i| view(c, keyring, i)).collect::<Result<Vec<_>>>()?;
-    audit::append(
-        c,
-        &Entry::new(who, "incident.list").target("case", &case_id).detail("results", views.len()),
-    )?;
-    Ok((views, total))
+    read_page(c, keyring, who, case_id, page)?.record(c)
+}
+
+pub(crate) fn read_page(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+    page: (i64, i64),
+) -> Result<Audited<(Vec<IncidentView>, i64)>> {
+    reading::page(c, who, reading::INCIDENT, case_id, |c, case, _| {
+        let total = incidents::table.filter(incidents::case_id.eq(case)).count().get_result(c)?;
+        Ok((views(c, keyring, Filter::Case(case), page)?, total))
+    })
 }
 
 pub fn add_involvement(
@@ -446,12 +519,26 @@ pub fn involvements_of(
     person_ids: &[String],
     unit_ids: &[String],
 ) -> Result<Vec<InvolvementSummary>> {
+    involvements_of_unbounded(c, person_ids, unit_ids, Some(MAX_INVOLVEMENTS as i64))
+}
+
+/// At most this many involvements are shown for one person or unit.
+const MAX_INVOLVEMENTS: usize = 1000;
+/// Bounds the `IN (…)` list of one query.
+const PERSONS_PER_QUERY: usize = 500;
+
+fn involvements_of_unbounded(
+    c: &mut DbConnection,
+    person_ids: &[String],
+    unit_ids: &[String],
+    limit: Option<i64>,
+) -> Result<Vec<InvolvementSummary>> {
     type Found = (String, String, Option<String>, Option<String>, String, String, Option<String>);
     let rows: Vec<Found> = involvements::table
         .inner_join(incidents::table)
         .filter(involvements::person_id.eq_any(person_ids).or(involvements::unit_id.eq_any(unit_ids)))
         .order(incidents::start_date.desc())
-        .limit(1000)
+        .limit(limit.unwrap_or(i64::MAX))
         .select((
             involvements::id,
             involvements::incident_id,
@@ -462,6 +549,7 @@ pub fn involvements_of(
             incidents::start_date,
         ))
         .load(c)?;
+    let mut evidence = evidence_of(c, &rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>())?;
     rows.into_iter()
         .map(|(iid, incident, person, unit, role, act_type, start_date)| {
             Ok(InvolvementSummary {
@@ -471,8 +559,31 @@ pub fn involvements_of(
                 role,
                 person_id: person.as_deref().map(super::parse_uuid).transpose()?,
                 unit_id: unit.as_deref().map(super::parse_uuid).transpose()?,
-                testimonies: uuids(&evidence_of(c, &iid)?)?,
+                testimonies: uuids(&evidence.remove(&iid).unwrap_or_default())?,
             })
         })
         .collect()
+}
+
+/// The involvements of each of these persons (a page of them), as `involvements_of`
+/// finds them for one person, in one query for the whole page.
+pub(crate) fn involvements_by_person(
+    c: &mut DbConnection,
+    person_ids: &[String],
+) -> Result<HashMap<String, Vec<InvolvementSummary>>> {
+    let mut by_person: HashMap<String, Vec<InvolvementSummary>> = HashMap::new();
+    if person_ids.is_empty() {
+        return Ok(by_person);
+    }
+    for chunk in person_ids.chunks(PERSONS_PER_QUERY) {
+        for summary in involvements_of_unbounded(c, chunk, &[], None)? {
+            if let Some(p) = summary.person_id {
+                let list = by_person.entry(p.to_string()).or_default();
+                if list.len() < MAX_INVOLVEMENTS {
+                    list.push(summary);
+                }
+            }
+        }
+    }
+    Ok(by_person)
 }

@@ -11,6 +11,7 @@ pub mod incidents;
 pub mod labels;
 pub mod persons;
 pub mod places;
+mod reading;
 pub mod records;
 pub mod sealed;
 mod service;

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::reading::{self, Audited};
 use super::sealed::Sealer;
 use super::validate::{self, Checks};
 use crate::access::membership::{self as access, RecordTable};
@@ -18,7 +19,7 @@ use crate::audit::{self, Entry};
 use crate::auth::Principal;
 use crate::crypto::Keyring;
 use crate::error::{Error, FieldError, Result};
-use crate::store::schema::persons;
+use crate::store::schema::{data_keys, persons};
 use crate::store::{DbConnection, now};
 
 const TABLE: &str = "persons";
@@ -235,6 +236,39 @@ fn view_with(
     contact_shown: bool,
 ) -> Result<PersonView> {
     let sealer = Sealer::open(c, keyring, TABLE, &row.id)?;
+    let involvements = super::incidents::involvements_of(c, std::slice::from_ref(&row.id), &[])?;
+    open_view(&sealer, row, shown, contact_shown, involvements)
+}
+
+/// A page of persons as `who` may see them: their keys loaded with the rows, and the
+/// involvements of the whole page in one query.
+fn views_of(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    rows: Vec<(PersonRow, Option<Vec<u8>>)>,
+    who: &Principal,
+    role: CaseRole,
+) -> Result<Vec<PersonView>> {
+    let ids: Vec<String> = rows.iter().map(|(r, _)| r.id.clone()).collect();
+    let mut involvements = super::incidents::involvements_by_person(c, &ids)?;
+    rows.into_iter()
+        .map(|(row, wrapped)| {
+            let wrapped = wrapped.ok_or(Error::KeyUnavailable(0))?;
+            let sealer = Sealer::from_wrapped(keyring, TABLE, &row.id, &wrapped)?;
+            let d = disclosure(&row, who, role);
+            let mine = involvements.remove(&row.id).unwrap_or_default();
+            open_view(&sealer, row, d.identity, d.contact, mine)
+        })
+        .collect()
+}
+
+fn open_view(
+    sealer: &Sealer,
+    row: PersonRow,
+    shown: bool,
+    contact_shown: bool,
+    involvements: Vec<super::incidents::InvolvementSummary>,
+) -> Result<PersonView> {
     let identity: Option<Identity> =
         if shown { Some(sealer.unseal("identity", &row.identity)?) } else { None };
     let contact: Option<String> = match (&row.contact, contact_shown) {
@@ -242,7 +276,6 @@ fn view_with(
         _ => None,
     };
     let details: Details = sealer.unseal("details", &row.details)?;
-    let involvements = super::incidents::involvements_of(c, std::slice::from_ref(&row.id), &[])?;
     Ok(PersonView {
         id: super::parse_uuid(&row.id)?,
         case_id: super::parse_uuid(&row.case_id)?,
@@ -403,13 +436,21 @@ pub fn create(
 
 /// Reads one person; every read is audited in the same transaction.
 pub fn get(c: &mut DbConnection, keyring: &Keyring, who: &Principal, id: Uuid) -> Result<PersonView> {
-    let id = id.to_string();
-    let (_, role) = access::authorize_record(c, who, RecordTable::Person, &id, Action::CaseRead)?;
-    let row = load(c, &id)?;
-    let shown = may_see_identity(&row, who, role);
-    let v = view(c, keyring, row, who, role)?;
-    audit::append(c, &Entry::new(who, "person.read").target("person", &id).detail("identity_shown", shown))?;
-    Ok(v)
+    read(c, keyring, who, id)?.record(c)
+}
+
+pub(crate) fn read(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    id: Uuid,
+) -> Result<Audited<PersonView>> {
+    let read = reading::one(c, who, reading::PERSON, id, |c, id, role| {
+        let row = load(c, id)?;
+        view(c, keyring, row, who, role)
+    })?;
+    let shown = read.value.identity_shown;
+    Ok(Audited { entry: read.entry.detail("identity_shown", shown), value: read.value })
 }
 
 pub fn list(
@@ -418,30 +459,43 @@ pub fn list(
     who: &Principal,
     case_id: Uuid,
     kind: Option<PersonKind>,
-    (limit, offset): (i64, i64),
+    page: (i64, i64),
 ) -> Result<(Vec<PersonView>, i64)> {
-    let case_id = case_id.to_string();
-    let role = access::authorize(c, who, &case_id, Action::CaseRead)?;
-    let query = || {
-        let mut q = persons::table.filter(persons::case_id.eq(case_id.clone())).into_boxed();
+    read_page(c, keyring, who, case_id, kind, page)?.record(c)
+}
+
+pub(crate) fn read_page(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+    kind: Option<PersonKind>,
+    (limit, offset): (i64, i64),
+) -> Result<Audited<(Vec<PersonView>, i64)>> {
+    reading::page(c, who, reading::PERSON, case_id, |c, case, role| {
+        let query = || {
+            let mut q = persons::table.filter(persons::case_id.eq(case.to_owned())).into_boxed();
+            if let Some(k) = kind {
+                q = q.filter(persons::kind.eq(k.as_str()));
+            }
+            q
+        };
+        let total = query().count().get_result(c)?;
+        let mut rows = persons::table
+            .left_join(
+                data_keys::table
+                    .on(data_keys::record_table.eq(TABLE).and(data_keys::record_id.eq(persons::id))),
+            )
+            .filter(persons::case_id.eq(case.to_owned()))
+            .select((PersonRow::as_select(), data_keys::wrapped.nullable()))
+            .into_boxed();
         if let Some(k) = kind {
-            q = q.filter(persons::kind.eq(k.as_str()));
+            rows = rows.filter(persons::kind.eq(k.as_str()));
         }
-        q
-    };
-    let total = query().count().get_result(c)?;
-    let rows: Vec<PersonRow> = query()
-        .order(persons::pseudonym.asc())
-        .limit(limit)
-        .offset(offset)
-        .select(PersonRow::as_select())
-        .load(c)?;
-    let views = rows.into_iter().map(|r| view(c, keyring, r, who, role)).collect::<Result<Vec<_>>>()?;
-    audit::append(
-        c,
-        &Entry::new(who, "person.list").target("case", &case_id).detail("results", views.len()),
-    )?;
-    Ok((views, total))
+        let rows: Vec<(PersonRow, Option<Vec<u8>>)> =
+            rows.order(persons::pseudonym.asc()).limit(limit).offset(offset).load(c)?;
+        Ok((views_of(c, keyring, rows, who, role)?, total))
+    })
 }
 
 /// Changes to a person; absent fields stay as they are.
