@@ -110,6 +110,11 @@ impl MemberRole {
             MemberRole::Member => "member",
         }
     }
+
+    /// A stored role; anything but a lead is a member.
+    pub fn parse(s: &str) -> MemberRole {
+        if s == MemberRole::Lead.as_str() { MemberRole::Lead } else { MemberRole::Member }
+    }
 }
 
 type CaseRow = (String, String, String, Vec<u8>, chrono::NaiveDateTime);
@@ -176,7 +181,7 @@ pub fn create(c: &mut DbConnection, keyring: &Keyring, who: &Principal, input: &
         .values((
             cases::id.eq(&id),
             cases::reference.eq(&input.reference),
-            cases::status.eq("open"),
+            cases::status.eq(CaseStatus::Open.as_str()),
             cases::content.eq(sealer.seal("content", &content)?),
             cases::created_by.eq(who.user_id.to_string()),
             cases::created_at.eq(now),
@@ -237,7 +242,11 @@ pub fn list(
     let views = rows
         .into_iter()
         .map(|(row, role)| {
-            view(c, Some(keyring), row, Some(if role == "lead" { CaseRole::Lead } else { CaseRole::Member }))
+            let role = match MemberRole::parse(&role) {
+                MemberRole::Lead => CaseRole::Lead,
+                MemberRole::Member => CaseRole::Member,
+            };
+            view(c, Some(keyring), row, Some(role))
         })
         .collect::<Result<Vec<_>>>()?;
     audit::append(c, &Entry::new(who, "case.list").detail("results", views.len()))?;
@@ -348,7 +357,7 @@ fn members_of(c: &mut DbConnection, id: &str) -> Result<Vec<Member>> {
             Ok(Member {
                 user_id: super::parse_uuid(&user)?,
                 username,
-                role: if role == "lead" { MemberRole::Lead } else { MemberRole::Member },
+                role: MemberRole::parse(&role),
                 added_at: added.and_utc(),
             })
         })

@@ -309,7 +309,8 @@ fn views(
             .select((testimony_incidents::incident_id, testimony_incidents::testimony_root_id))
             .load(c)?,
     );
-    let inv: Vec<(String, String, Option<String>, Option<String>, String)> = involvements::table
+    type Found = (String, String, Option<String>, Option<String>, String);
+    let inv: Vec<Found> = involvements::table
         .filter(involvements::incident_id.eq_any(&ids))
         .order(involvements::created_at.asc())
         .select((

@@ -12,6 +12,7 @@ pub mod labels;
 pub mod persons;
 pub mod places;
 mod reading;
+mod record_pages;
 pub mod records;
 pub mod sealed;
 mod service;
@@ -22,8 +23,9 @@ pub mod vocab;
 
 use uuid::Uuid;
 
+pub use record_pages::{IncidentPage, PersonPage, PlacePage, RecordChoices, UnitPage};
 pub use records::Records;
-pub use service::Cases;
+pub use service::{CaseOverview, Cases, Membership};
 pub use testimonies::Testimonies;
 
 use crate::error::{Error, Result};

@@ -538,10 +538,12 @@ async fn show(
         .tx(move |c, k| {
             let t = testimonies::get(c, k, &p, id)?;
             let case = cases::get(c, k, &p, t.case_id)?;
-            let may_link = super::cases::may_in_case(c, &p, t.case_id, Action::TestimonyLink);
+            let may_link =
+                crate::access::membership::authorize(c, &p, &t.case_id.to_string(), Action::TestimonyLink)
+                    .is_ok();
             let case_incidents =
                 if may_link { incidents::list(c, k, &p, t.case_id, (200, 0))?.0 } else { Vec::new() };
-            let labels = super::records::Labels::load(c)?;
+            let labels = super::records::Labels::from(crate::cases::vocab::list(c, None)?);
             let want = crate::cases::labels::Wanted { incidents: t.incidents.clone(), ..Default::default() };
             let names = crate::cases::labels::load(c, k, &p, t.case_id, &want)?;
             Ok((Around { t, labels, case_incidents, reference: case.reference, names }, may_link))

@@ -12,9 +12,7 @@ use super::auth::see_other;
 use super::records::{Labels, partial_date};
 use crate::access::Allowed;
 use crate::access::policy::act;
-use crate::auth::Action;
-use crate::cases::incidents::{self, NewIncident};
-use crate::cases::testimonies;
+use crate::cases::incidents::NewIncident;
 use crate::cases::validate::Precision;
 use crate::error::{Error, FieldError, Result};
 use crate::services::Services;
@@ -77,18 +75,13 @@ pub fn new_incident_form(
 }
 
 async fn new_page(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::TestimonyLink>,
     ctx: Ctx,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
-    let (p, id) = (who.principal, id.into_inner());
-    let labels = state
-        .tx(move |c, _| {
-            super::testimony::authorize_testimony(c, &p, id, Action::TestimonyLink)?;
-            Labels::load(c)
-        })
-        .await?;
+    let id = id.into_inner();
+    let labels = Labels::from(services.records.incident_from_testimony_form(who, id).await?);
     Ok(page(&ctx, StatusCode::OK, id, &labels, &IncidentHere::default(), &[]))
 }
 
@@ -111,41 +104,32 @@ fn page(
 /// Records the incident in the testimony's case and links the testimony to it, in one
 /// transaction. Who may link is decided before what was sent is judged.
 async fn create(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::TestimonyLink>,
     ctx: Ctx,
     id: web::Path<Uuid>,
     form: Form<IncidentHere>,
 ) -> Result<HttpResponse> {
-    let (p, id, f) = (who.principal, id.into_inner(), std::sync::Arc::new(form.0));
-    let attempt = {
-        let (p, f) = (p.clone(), f.clone());
-        state
-            .tx(move |c, k| {
-                super::testimony::authorize_testimony(c, &p, id, Action::TestimonyLink)?;
-                let case_id = testimonies::load(c, &id.to_string())?.case_id;
-                let case_id = crate::cases::parse_uuid(&case_id)?;
-                let (start_date, start_precision) = partial_date(&f.start_date);
-                let input = NewIncident {
-                    act_type: f.act_type.clone(),
-                    methods: Vec::new(),
-                    start_date,
-                    start_precision,
-                    end_date: None,
-                    end_precision: Precision::Unknown,
-                    place_id: None,
-                    description: f.description.clone(),
-                    victim_ids: Vec::new(),
-                };
-                let incident = incidents::create(c, k, &p, case_id, &input)?;
-                incidents::link_testimony(c, k, &p, id, incident.id)
-            })
-            .await
+    let (id, f) = (id.into_inner(), form.0);
+    // Labels for the form shown again, read with the same caller's proof.
+    let again = Allowed::<act::TestimonyLink>::check(who.principal.clone())?;
+    let (start_date, start_precision) = partial_date(&f.start_date);
+    let input = NewIncident {
+        act_type: f.act_type.clone(),
+        methods: Vec::new(),
+        start_date,
+        start_precision,
+        end_date: None,
+        end_precision: Precision::Unknown,
+        place_id: None,
+        description: f.description.clone(),
+        victim_ids: Vec::new(),
     };
+    let attempt = services.records.incident_from_testimony(who, id, input).await;
     match attempt {
         Ok(_) => Ok(see_other(&format!("/testimonies/{id}?linked=1"))),
         Err(Error::Validation(errors)) => {
-            let labels = state.tx(move |c, _| Labels::load(c)).await?;
+            let labels = Labels::from(services.cases.terms(&again).await?);
             Ok(page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, id, &labels, &f, &errors))
         }
         Err(e) => Err(e),
