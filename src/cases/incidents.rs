@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDateTime;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -27,6 +28,11 @@ use crate::store::schema::{
 use crate::store::{DbConnection, now};
 
 const TABLE: &str = "incidents";
+
+pub(crate) use super::involvements::involvements_by_person;
+pub use super::involvements::{
+    add_involvement, add_involvement_at, involvements_of, link_testimony, link_testimony_at,
+};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -128,7 +134,7 @@ struct Row {
     created_at: chrono::NaiveDateTime,
 }
 
-fn uuids(ids: &[String]) -> Result<Vec<Uuid>> {
+pub(super) fn uuids(ids: &[String]) -> Result<Vec<Uuid>> {
     ids.iter().map(|s| super::parse_uuid(s)).collect()
 }
 
@@ -191,12 +197,23 @@ pub fn create(
     case_id: Uuid,
     input: &NewIncident,
 ) -> Result<IncidentView> {
+    create_at(c, keyring, who, case_id, input, now())
+}
+
+/// `create` at a time the caller's clock gives.
+pub fn create_at(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+    input: &NewIncident,
+    now: NaiveDateTime,
+) -> Result<IncidentView> {
     let case_id = case_id.to_string();
     access::authorize(c, who, &case_id, Action::RecordWrite)?;
     check(c, &case_id, input)?;
     let id = Uuid::new_v4().to_string();
     let sealer = Sealer::create(c, keyring, TABLE, &id)?;
-    let now = now();
     diesel::insert_into(incidents::table)
         .values((
             incidents::id.eq(&id),
@@ -241,6 +258,18 @@ pub fn update(
     id: Uuid,
     input: &NewIncident,
 ) -> Result<IncidentView> {
+    update_at(c, keyring, who, id, input, now())
+}
+
+/// `update` at a time the caller's clock gives.
+pub fn update_at(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    id: Uuid,
+    input: &NewIncident,
+    now: NaiveDateTime,
+) -> Result<IncidentView> {
     let id = id.to_string();
     let (case_id, _) = access::authorize_record(c, who, RecordTable::Incident, &id, Action::RecordWrite)?;
     check(c, &case_id, input)?;
@@ -256,7 +285,7 @@ pub fn update(
             incidents::place_id.eq(input.place_id.map(|p| p.to_string())),
             incidents::details
                 .eq(sealer.seal("details", &Details { description: input.description.clone() })?),
-            incidents::updated_at.eq(now()),
+            incidents::updated_at.eq(now),
         ))
         .execute(c)?;
     set_victims(c, &id, &input.victim_ids)?;
@@ -365,7 +394,7 @@ fn views(
 }
 
 /// `(key, value)` pairs grouped by key, each group in the order found.
-fn grouped(pairs: Vec<(String, String)>) -> HashMap<String, Vec<String>> {
+pub(super) fn grouped(pairs: Vec<(String, String)>) -> HashMap<String, Vec<String>> {
     let mut map: HashMap<String, Vec<String>> = HashMap::new();
     for (k, v) in pairs {
         map.entry(k).or_default().push(v);
@@ -374,7 +403,10 @@ fn grouped(pairs: Vec<(String, String)>) -> HashMap<String, Vec<String>> {
 }
 
 /// The supporting testimonies (root ids) of each of these involvements.
-fn evidence_of(c: &mut DbConnection, involvements: &[String]) -> Result<HashMap<String, Vec<String>>> {
+pub(super) fn evidence_of(
+    c: &mut DbConnection,
+    involvements: &[String],
+) -> Result<HashMap<String, Vec<String>>> {
     if involvements.is_empty() {
         return Ok(HashMap::new());
     }
@@ -420,171 +452,4 @@ pub(crate) fn read_page(
         let total = incidents::table.filter(incidents::case_id.eq(case)).count().get_result(c)?;
         Ok((views(c, keyring, Filter::Case(case), page)?, total))
     })
-}
-
-pub fn add_involvement(
-    c: &mut DbConnection,
-    keyring: &Keyring,
-    who: &Principal,
-    incident: Uuid,
-    input: &NewInvolvement,
-) -> Result<IncidentView> {
-    let incident = incident.to_string();
-    let (case_id, _) = access::authorize_record(c, who, RecordTable::Incident, &incident, Action::CaseLink)?;
-    let mut checks = Checks::default();
-    if input.person_id.is_some() == input.unit_id.is_some() {
-        checks.0.push(FieldError::new("person_id", "one_of", "give exactly one of person_id and unit_id"));
-    }
-    if let Some(e) = vocab::check(c, "involvement_role", &input.role, "role")? {
-        checks.0.push(e);
-    }
-    checks.finish()?;
-    if let Some(p) = input.person_id {
-        access::same_case(c, RecordTable::Person, &p.to_string(), &case_id, "person_id")?;
-    }
-    if let Some(u) = input.unit_id {
-        access::same_case(c, RecordTable::Unit, &u.to_string(), &case_id, "unit_id")?;
-    }
-    let mut roots = Vec::new();
-    for t in &input.testimony_ids {
-        roots.push(testimony_root(c, &t.to_string(), &case_id, "testimony_ids")?);
-    }
-    roots.sort();
-    roots.dedup();
-    let id = Uuid::new_v4().to_string();
-    diesel::insert_into(involvements::table)
-        .values((
-            involvements::id.eq(&id),
-            involvements::incident_id.eq(&incident),
-            involvements::person_id.eq(input.person_id.map(|p| p.to_string())),
-            involvements::unit_id.eq(input.unit_id.map(|u| u.to_string())),
-            involvements::role.eq(&input.role),
-            involvements::created_by.eq(who.user_id.to_string()),
-            involvements::created_at.eq(now()),
-        ))
-        .execute(c)?;
-    for root in &roots {
-        diesel::insert_into(involvement_evidence::table)
-            .values((
-                involvement_evidence::involvement_id.eq(&id),
-                involvement_evidence::testimony_root_id.eq(root),
-            ))
-            .execute(c)?;
-    }
-    audit::append(
-        c,
-        &Entry::new(who, "incident.involvement_add")
-            .target("incident", &incident)
-            .detail("involvement_id", id),
-    )?;
-    view(c, keyring, &incident)
-}
-
-/// Links a testimony (any version; stored by its root) to an incident of the same case.
-pub fn link_testimony(
-    c: &mut DbConnection,
-    keyring: &Keyring,
-    who: &Principal,
-    testimony: Uuid,
-    incident: Uuid,
-) -> Result<IncidentView> {
-    let testimony = testimony.to_string();
-    let (case_id, _) =
-        access::authorize_record(c, who, RecordTable::Testimony, &testimony, Action::TestimonyLink)?;
-    let incident = incident.to_string();
-    access::same_case(c, RecordTable::Incident, &incident, &case_id, "incident_id")?;
-    let root = testimony_root(c, &testimony, &case_id, "testimony_id")?;
-    let exists: i64 = testimony_incidents::table.find((&root, &incident)).count().get_result(c)?;
-    if exists == 0 {
-        diesel::insert_into(testimony_incidents::table)
-            .values((
-                testimony_incidents::testimony_root_id.eq(&root),
-                testimony_incidents::incident_id.eq(&incident),
-                testimony_incidents::created_by.eq(who.user_id.to_string()),
-                testimony_incidents::created_at.eq(now()),
-            ))
-            .execute(c)?;
-        audit::append(
-            c,
-            &Entry::new(who, "testimony.link")
-                .target("testimony", &root)
-                .detail("incident_id", incident.clone()),
-        )?;
-    }
-    view(c, keyring, &incident)
-}
-
-/// Involvements of the given persons or units (all in one case), newest incident first.
-pub fn involvements_of(
-    c: &mut DbConnection,
-    person_ids: &[String],
-    unit_ids: &[String],
-) -> Result<Vec<InvolvementSummary>> {
-    involvements_of_unbounded(c, person_ids, unit_ids, Some(MAX_INVOLVEMENTS as i64))
-}
-
-/// At most this many involvements are shown for one person or unit.
-const MAX_INVOLVEMENTS: usize = 1000;
-/// Bounds the `IN (…)` list of one query.
-const PERSONS_PER_QUERY: usize = 500;
-
-fn involvements_of_unbounded(
-    c: &mut DbConnection,
-    person_ids: &[String],
-    unit_ids: &[String],
-    limit: Option<i64>,
-) -> Result<Vec<InvolvementSummary>> {
-    type Found = (String, String, Option<String>, Option<String>, String, String, Option<String>);
-    let rows: Vec<Found> = involvements::table
-        .inner_join(incidents::table)
-        .filter(involvements::person_id.eq_any(person_ids).or(involvements::unit_id.eq_any(unit_ids)))
-        .order(incidents::start_date.desc())
-        .limit(limit.unwrap_or(i64::MAX))
-        .select((
-            involvements::id,
-            involvements::incident_id,
-            involvements::person_id,
-            involvements::unit_id,
-            involvements::role,
-            incidents::act_type,
-            incidents::start_date,
-        ))
-        .load(c)?;
-    let mut evidence = evidence_of(c, &rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>())?;
-    rows.into_iter()
-        .map(|(iid, incident, person, unit, role, act_type, start_date)| {
-            Ok(InvolvementSummary {
-                incident_id: super::parse_uuid(&incident)?,
-                act_type,
-                start_date,
-                role,
-                person_id: person.as_deref().map(super::parse_uuid).transpose()?,
-                unit_id: unit.as_deref().map(super::parse_uuid).transpose()?,
-                testimonies: uuids(&evidence.remove(&iid).unwrap_or_default())?,
-            })
-        })
-        .collect()
-}
-
-/// The involvements of each of these persons (a page of them), as `involvements_of`
-/// finds them for one person, in one query for the whole page.
-pub(crate) fn involvements_by_person(
-    c: &mut DbConnection,
-    person_ids: &[String],
-) -> Result<HashMap<String, Vec<InvolvementSummary>>> {
-    let mut by_person: HashMap<String, Vec<InvolvementSummary>> = HashMap::new();
-    if person_ids.is_empty() {
-        return Ok(by_person);
-    }
-    for chunk in person_ids.chunks(PERSONS_PER_QUERY) {
-        for summary in involvements_of_unbounded(c, chunk, &[], None)? {
-            if let Some(p) = summary.person_id {
-                let list = by_person.entry(p.to_string()).or_default();
-                if list.len() < MAX_INVOLVEMENTS {
-                    list.push(summary);
-                }
-            }
-        }
-    }
-    Ok(by_person)
 }

@@ -8,9 +8,11 @@
 pub mod attachments;
 pub mod case;
 pub mod incidents;
+mod involvements;
 pub mod labels;
 pub mod persons;
 pub mod places;
+mod pseudonyms;
 mod reading;
 mod record_pages;
 pub mod records;

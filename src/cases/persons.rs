@@ -4,6 +4,7 @@
 //! whoever recorded the person; everyone else sees the pseudonym. Contact details are
 //! shown only to those two, whatever the kind.
 
+use chrono::NaiveDateTime;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,9 @@ use crate::store::schema::{data_keys, persons};
 use crate::store::{DbConnection, now};
 
 const TABLE: &str = "persons";
+
+use super::pseudonyms::next_pseudonym;
+pub(crate) use super::pseudonyms::start_pseudonym_counters;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -52,7 +56,7 @@ impl PersonKind {
         }
     }
 
-    fn pseudonym_prefix(self) -> &'static str {
+    pub(super) fn pseudonym_prefix(self) -> &'static str {
         match self {
             PersonKind::Victim => "V",
             PersonKind::Witness => "W",
@@ -330,54 +334,24 @@ fn check(input: &NewPerson) -> Result<()> {
     checks.finish()
 }
 
-/// A new case's pseudonym counters, one per kind of person, created with the case so that
-/// on PostgreSQL two documenters recording its first people update one row (whose lock
-/// orders them) instead of both inserting it.
-pub(crate) fn start_pseudonym_counters(c: &mut DbConnection, case_id: &str) -> Result<()> {
-    use crate::store::schema::pseudonym_counters as counters;
-    for kind in [PersonKind::Victim, PersonKind::Witness, PersonKind::Perpetrator, PersonKind::Other] {
-        diesel::insert_into(counters::table)
-            .values((
-                counters::case_id.eq(case_id),
-                counters::prefix.eq(kind.pseudonym_prefix()),
-                counters::last.eq(0_i64),
-            ))
-            .execute(c)?;
-    }
-    Ok(())
-}
-
-/// The next free pseudonym of a kind in a case: W-0001, W-0002, … from the case's counter
-/// (the migration filled the counters of cases opened before it), past any number a
-/// documenter chose by hand.
-fn next_pseudonym(c: &mut DbConnection, case_id: &str, kind: PersonKind) -> Result<String> {
-    use crate::store::schema::pseudonym_counters as counters;
-    let prefix = kind.pseudonym_prefix();
-    loop {
-        let n: i64 = diesel::update(counters::table.find((case_id, prefix)))
-            .set(counters::last.eq(counters::last + 1))
-            .returning(counters::last)
-            .get_result(c)
-            .optional()?
-            .ok_or_else(|| Error::internal("a case without pseudonym counters"))?;
-        let pseudonym = format!("{prefix}-{n:04}");
-        let taken: i64 = persons::table
-            .filter(persons::case_id.eq(case_id))
-            .filter(persons::pseudonym.eq(&pseudonym))
-            .count()
-            .get_result(c)?;
-        if taken == 0 {
-            return Ok(pseudonym);
-        }
-    }
-}
-
 pub fn create(
     c: &mut DbConnection,
     keyring: &Keyring,
     who: &Principal,
     case_id: Uuid,
     input: &NewPerson,
+) -> Result<PersonView> {
+    create_at(c, keyring, who, case_id, input, now())
+}
+
+/// `create` at a time the caller's clock gives.
+pub fn create_at(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+    input: &NewPerson,
+    now: NaiveDateTime,
 ) -> Result<PersonView> {
     let case_id = case_id.to_string();
     let role = access::authorize(c, who, &case_id, Action::RecordWrite)?;
@@ -407,7 +381,6 @@ pub fn create(
     let details =
         Details { rank: input.rank.clone(), position: input.position.clone(), notes: input.notes.clone() };
     let contact = input.contact.as_ref().map(|x| sealer.seal("contact", x)).transpose()?;
-    let now = now();
     diesel::insert_into(persons::table)
         .values((
             persons::id.eq(&id),
@@ -522,6 +495,18 @@ pub fn update(
     id: Uuid,
     input: &PersonUpdate,
 ) -> Result<PersonView> {
+    update_at(c, keyring, who, id, input, now())
+}
+
+/// `update` at a time the caller's clock gives.
+pub fn update_at(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    id: Uuid,
+    input: &PersonUpdate,
+    now: NaiveDateTime,
+) -> Result<PersonView> {
     let id = id.to_string();
     let (case_id, role) = access::authorize_record(c, who, RecordTable::Person, &id, Action::RecordWrite)?;
     let row = load(c, &id)?;
@@ -581,7 +566,7 @@ pub fn update(
             persons::identity.eq(sealer.seal("identity", &identity)?),
             persons::contact.eq(contact),
             persons::details.eq(sealer.seal("details", &details)?),
-            persons::updated_at.eq(now()),
+            persons::updated_at.eq(now),
         ))
         .execute(c)?;
     let indexed: Vec<String> = identity.names.iter().chain(&identity.aliases).cloned().collect();

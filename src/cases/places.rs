@@ -1,6 +1,7 @@
 //! Places: detention facilities and other locations. The type is clear (a vocabulary
 //! code); name, address and coordinates are sealed, since they can identify a witness.
 
+use chrono::NaiveDateTime;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -153,6 +154,18 @@ pub fn create(
     case_id: Uuid,
     input: &NewPlace,
 ) -> Result<PlaceView> {
+    create_at(c, keyring, who, case_id, input, now())
+}
+
+/// `create` at a time the caller's clock gives.
+pub fn create_at(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+    input: &NewPlace,
+    now: NaiveDateTime,
+) -> Result<PlaceView> {
     let case_id = case_id.to_string();
     access::authorize(c, who, &case_id, Action::RecordWrite)?;
     check(c, input)?;
@@ -171,7 +184,7 @@ pub fn create(
             places::place_type.eq(&input.place_type),
             places::details.eq(sealer.seal("details", &details)?),
             places::created_by.eq(who.user_id.to_string()),
-            places::created_at.eq(now()),
+            places::created_at.eq(now),
         ))
         .execute(c)?;
     audit::append(c, &Entry::new(who, "place.create").target("place", &id).detail("case_id", case_id))?;

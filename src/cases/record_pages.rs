@@ -211,6 +211,7 @@ impl Records {
         testimony: Uuid,
         input: NewIncident,
     ) -> Result<IncidentView> {
+        let now = self.ctx.clock.now_naive();
         self.ctx
             .write(move |c, k| {
                 let p = &who.principal;
@@ -220,8 +221,8 @@ impl Records {
                     RecordTable::Testimony,
                     &testimony.to_string(),
                 )?;
-                let incident = incidents::create(c, k, p, super::parse_uuid(&case_id)?, &input)?;
-                incidents::link_testimony(c, k, p, testimony, incident.id)
+                let incident = incidents::create_at(c, k, p, super::parse_uuid(&case_id)?, &input, now)?;
+                incidents::link_testimony_at(c, k, p, testimony, incident.id, now)
             })
             .await
     }

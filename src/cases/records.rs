@@ -43,7 +43,8 @@ impl Records {
         case_id: Uuid,
         input: NewPerson,
     ) -> Result<PersonView> {
-        self.ctx.write(move |c, k| persons::create(c, k, &who.principal, case_id, &input)).await
+        let now = self.ctx.clock.now_naive();
+        self.ctx.write(move |c, k| persons::create_at(c, k, &who.principal, case_id, &input, now)).await
     }
 
     pub async fn list_persons(
@@ -66,7 +67,8 @@ impl Records {
         id: Uuid,
         input: PersonUpdate,
     ) -> Result<PersonView> {
-        self.ctx.write(move |c, k| persons::update(c, k, &who.principal, id, &input)).await
+        let now = self.ctx.clock.now_naive();
+        self.ctx.write(move |c, k| persons::update_at(c, k, &who.principal, id, &input, now)).await
     }
 
     pub async fn create_unit(
@@ -75,7 +77,8 @@ impl Records {
         case_id: Uuid,
         input: NewUnit,
     ) -> Result<UnitView> {
-        self.ctx.write(move |c, k| units::create(c, k, &who.principal, case_id, &input)).await
+        let now = self.ctx.clock.now_naive();
+        self.ctx.write(move |c, k| units::create_at(c, k, &who.principal, case_id, &input, now)).await
     }
 
     pub async fn list_units(
@@ -106,7 +109,8 @@ impl Records {
         unit: Uuid,
         input: NewCommander,
     ) -> Result<UnitView> {
-        self.ctx.write(move |c, k| units::add_commander(c, k, &who.principal, unit, &input)).await
+        let now = self.ctx.clock.now_naive();
+        self.ctx.write(move |c, k| units::add_commander_at(c, k, &who.principal, unit, &input, now)).await
     }
 
     pub async fn create_place(
@@ -115,7 +119,8 @@ impl Records {
         case_id: Uuid,
         input: NewPlace,
     ) -> Result<PlaceView> {
-        self.ctx.write(move |c, k| places::create(c, k, &who.principal, case_id, &input)).await
+        let now = self.ctx.clock.now_naive();
+        self.ctx.write(move |c, k| places::create_at(c, k, &who.principal, case_id, &input, now)).await
     }
 
     pub async fn list_places(
@@ -146,7 +151,8 @@ impl Records {
         case_id: Uuid,
         input: NewIncident,
     ) -> Result<IncidentView> {
-        self.ctx.write(move |c, k| incidents::create(c, k, &who.principal, case_id, &input)).await
+        let now = self.ctx.clock.now_naive();
+        self.ctx.write(move |c, k| incidents::create_at(c, k, &who.principal, case_id, &input, now)).await
     }
 
     pub async fn list_incidents(
@@ -168,7 +174,8 @@ impl Records {
         id: Uuid,
         input: NewIncident,
     ) -> Result<IncidentView> {
-        self.ctx.write(move |c, k| incidents::update(c, k, &who.principal, id, &input)).await
+        let now = self.ctx.clock.now_naive();
+        self.ctx.write(move |c, k| incidents::update_at(c, k, &who.principal, id, &input, now)).await
     }
 
     pub async fn add_involvement(
@@ -177,6 +184,9 @@ impl Records {
         incident: Uuid,
         input: NewInvolvement,
     ) -> Result<IncidentView> {
-        self.ctx.write(move |c, k| incidents::add_involvement(c, k, &who.principal, incident, &input)).await
+        let now = self.ctx.clock.now_naive();
+        self.ctx
+            .write(move |c, k| incidents::add_involvement_at(c, k, &who.principal, incident, &input, now))
+            .await
     }
 }

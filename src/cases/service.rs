@@ -51,7 +51,8 @@ impl Cases {
 
     /// Opens a case; a non-admin creator becomes its lead.
     pub async fn create(&self, who: Allowed<act::CaseCreate>, input: NewCase) -> Result<CaseView> {
-        self.ctx.write(move |c, k| cases::create(c, k, &who.principal, &input)).await
+        let now = self.ctx.clock.now_naive();
+        self.ctx.write(move |c, k| cases::create_at(c, k, &who.principal, &input, now)).await
     }
 
     /// The caller's cases (admins: every case, by reference and status only).
@@ -70,7 +71,8 @@ impl Cases {
         id: Uuid,
         input: CaseUpdate,
     ) -> Result<CaseView> {
-        self.ctx.write(move |c, k| cases::update(c, k, &who.principal, id, &input)).await
+        let now = self.ctx.clock.now_naive();
+        self.ctx.write(move |c, k| cases::update_at(c, k, &who.principal, id, &input, now)).await
     }
 
     /// The case page: the case and a first page of each kind of record, and which of
@@ -127,7 +129,8 @@ impl Cases {
         input: NewMember,
     ) -> Result<Vec<Member>> {
         let actor = Actor::from(&who.principal);
-        self.ctx.write_plain(move |c| cases::add_member(c, actor, id, &input)).await
+        let now = self.ctx.clock.now_naive();
+        self.ctx.write_plain(move |c| cases::add_member_at(c, actor, id, &input, now)).await
     }
 
     pub async fn remove_member(&self, who: Allowed<act::CaseManage>, id: Uuid, user_id: Uuid) -> Result<()> {
@@ -157,6 +160,7 @@ impl Cases {
         input: NewTerm,
     ) -> Result<Term> {
         let actor = Actor::from(&who.principal);
-        self.ctx.write_plain(move |c| vocab::add(c, actor, &vocabulary, &input)).await
+        let now = self.ctx.clock.now_naive();
+        self.ctx.write_plain(move |c| vocab::add_at(c, actor, &vocabulary, &input, now)).await
     }
 }

@@ -3,6 +3,7 @@
 //! dates. Reading a unit shows its chain up to the top and the incidents its members
 //! and sub-units were involved in.
 
+use chrono::NaiveDateTime;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -152,6 +153,18 @@ pub fn create(
     case_id: Uuid,
     input: &NewUnit,
 ) -> Result<UnitView> {
+    create_at(c, keyring, who, case_id, input, now())
+}
+
+/// `create` at a time the caller's clock gives.
+pub fn create_at(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+    input: &NewUnit,
+    now: NaiveDateTime,
+) -> Result<UnitView> {
     let case_id = case_id.to_string();
     access::authorize(c, who, &case_id, Action::RecordWrite)?;
     let mut checks = Checks::default();
@@ -171,7 +184,7 @@ pub fn create(
             units::parent_id.eq(input.parent_id.map(|p| p.to_string())),
             units::details.eq(sealer.seal("details", &d)?),
             units::created_by.eq(who.user_id.to_string()),
-            units::created_at.eq(now()),
+            units::created_at.eq(now),
         ))
         .execute(c)?;
     audit::append(c, &Entry::new(who, "unit.create").target("unit", &id).detail("case_id", case_id))?;
@@ -184,6 +197,18 @@ pub fn add_commander(
     who: &Principal,
     unit: Uuid,
     input: &NewCommander,
+) -> Result<UnitView> {
+    add_commander_at(c, keyring, who, unit, input, now())
+}
+
+/// `add_commander` at a time the caller's clock gives.
+pub fn add_commander_at(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    unit: Uuid,
+    input: &NewCommander,
+    now: NaiveDateTime,
 ) -> Result<UnitView> {
     let unit = unit.to_string();
     let (case_id, _) = access::authorize_record(c, who, RecordTable::Unit, &unit, Action::CaseLink)?;
@@ -204,7 +229,7 @@ pub fn add_commander(
             unit_commanders::person_id.eq(input.person_id.to_string()),
             unit_commanders::from_date.eq(&input.from),
             unit_commanders::to_date.eq(&input.to),
-            unit_commanders::created_at.eq(now()),
+            unit_commanders::created_at.eq(now),
         ))
         .execute(c)?;
     audit::append(
