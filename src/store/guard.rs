@@ -107,3 +107,87 @@ fn sqlite(conn: &mut DbConnection) -> Result<&mut diesel::SqliteConnection> {
         _ => Err(Error::internal("this transaction guard is for SQLite")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::RunQueryDsl;
+    use diesel::connection::SimpleConnection;
+
+    use super::Guard;
+    use crate::config::{DatabaseSettings, SqliteSynchronous};
+    use crate::error::Error;
+    use crate::store::Db;
+
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+
+    fn db(dir: &tempfile::TempDir) -> Db {
+        let settings = DatabaseSettings {
+            url: format!("sqlite://{}", dir.path().join("g.db").display()).into(),
+            pool_size: 1,
+            connect_timeout_secs: 5,
+            auto_migrate: false,
+            sqlite_busy_timeout_ms: 5000,
+            sqlite_synchronous: SqliteSynchronous::Full,
+        };
+        Db::connect(&settings).unwrap()
+    }
+
+    fn count(c: &mut crate::store::DbConnection) -> i64 {
+        diesel::sql_query("SELECT COUNT(*) AS n FROM t").get_result::<Count>(c).unwrap().n
+    }
+
+    /// Whatever the work does — succeed, fail, panic — the connection comes out of the
+    /// guard with no transaction open and writable, and only success of a committing
+    /// guard keeps what was written.
+    #[test]
+    fn every_outcome_ends_the_transaction_and_keeps_only_committed_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = db(&dir);
+        let mut conn = db.get().unwrap();
+        conn.batch_execute("CREATE TABLE t (x INTEGER NOT NULL)").unwrap();
+        let insert = |c: &mut crate::store::DbConnection| -> crate::error::Result<usize> {
+            Ok(diesel::sql_query("INSERT INTO t (x) VALUES (1)").execute(c)?)
+        };
+
+        assert_eq!(Guard::WRITE.run(&mut conn, insert).unwrap(), 1);
+        let refused = Guard::WRITE.run(&mut conn, |c| {
+            insert(c)?;
+            Err::<(), _>(Error::Conflict("refused after writing"))
+        });
+        assert!(matches!(refused, Err(Error::Conflict(_))));
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Guard::WRITE.run(&mut conn, |c| -> crate::error::Result<()> {
+                insert(c)?;
+                panic!("a bug after writing")
+            })
+        }));
+        assert!(panicked.is_err(), "a write transaction's panic unwinds on");
+        assert_eq!(count(&mut conn), 1, "only the committed write stays");
+
+        // A savepoint's panic is this caller's error, rolled back, inside an outer
+        // transaction that goes on.
+        let outer = Guard::WRITE.run(&mut conn, |c| {
+            let failed = Guard::SAVEPOINT.run(c, |c| -> crate::error::Result<()> {
+                insert(c)?;
+                panic!("a bug in one caller")
+            });
+            assert!(matches!(failed, Err(Error::Internal(_))));
+            Guard::SAVEPOINT.run(c, insert)
+        });
+        assert_eq!(outer.unwrap(), 1);
+        assert_eq!(count(&mut conn), 2);
+
+        // A snapshot cannot write, and is writable again after, even after a panic.
+        assert!(Guard::SNAPSHOT.run(&mut conn, insert).is_err());
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Guard::SNAPSHOT.run(&mut conn, |_| -> crate::error::Result<()> { panic!("a bug in a read") })
+        }));
+        assert!(panicked.is_err());
+        assert_eq!(Guard::WRITE.run(&mut conn, insert).unwrap(), 1, "writable, no transaction left open");
+        assert_eq!(count(&mut conn), 3);
+    }
+}
