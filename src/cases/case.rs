@@ -1,6 +1,7 @@
 //! Cases and their members. A case's reference and status are clear (admins manage
 //! membership by them); its title and description are sealed and shown to members only.
 
+use chrono::NaiveDateTime;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -110,6 +111,11 @@ impl MemberRole {
             MemberRole::Member => "member",
         }
     }
+
+    /// A stored role; anything but a lead is a member.
+    pub fn parse(s: &str) -> MemberRole {
+        if s == MemberRole::Lead.as_str() { MemberRole::Lead } else { MemberRole::Member }
+    }
 }
 
 type CaseRow = (String, String, String, Vec<u8>, chrono::NaiveDateTime);
@@ -159,6 +165,17 @@ fn check_reference(reference: &str) -> Result<(), FieldError> {
 }
 
 pub fn create(c: &mut DbConnection, keyring: &Keyring, who: &Principal, input: &NewCase) -> Result<CaseView> {
+    create_at(c, keyring, who, input, now())
+}
+
+/// `create` at a time the caller's clock gives.
+pub fn create_at(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    input: &NewCase,
+    now: NaiveDateTime,
+) -> Result<CaseView> {
     let mut checks = Checks::default();
     checks.check(check_reference(&input.reference));
     checks.check(validate::text("title", &input.title, 300, true));
@@ -167,7 +184,6 @@ pub fn create(c: &mut DbConnection, keyring: &Keyring, who: &Principal, input: &
     let id = Uuid::new_v4().to_string();
     let sealer = Sealer::create(c, keyring, TABLE, &id)?;
     let content = Content { title: input.title.trim().to_owned(), description: input.description.clone() };
-    let now = now();
     let taken: i64 = cases::table.filter(cases::reference.eq(&input.reference)).count().get_result(c)?;
     if taken > 0 {
         return Err(Error::field("reference", "taken", "another case has this reference"));
@@ -176,7 +192,7 @@ pub fn create(c: &mut DbConnection, keyring: &Keyring, who: &Principal, input: &
         .values((
             cases::id.eq(&id),
             cases::reference.eq(&input.reference),
-            cases::status.eq("open"),
+            cases::status.eq(CaseStatus::Open.as_str()),
             cases::content.eq(sealer.seal("content", &content)?),
             cases::created_by.eq(who.user_id.to_string()),
             cases::created_at.eq(now),
@@ -188,7 +204,7 @@ pub fn create(c: &mut DbConnection, keyring: &Keyring, who: &Principal, input: &
     let my_role = if who.role == Role::Admin {
         None
     } else {
-        add_member_row(c, &id, who.user_id, MemberRole::Lead)?;
+        add_member_row(c, &id, who.user_id, MemberRole::Lead, now)?;
         Some(CaseRole::Lead)
     };
     audit::append(c, &Entry::new(who, "case.create").target("case", &id))?;
@@ -196,13 +212,19 @@ pub fn create(c: &mut DbConnection, keyring: &Keyring, who: &Principal, input: &
     view(c, Some(keyring), row, my_role)
 }
 
-fn add_member_row(c: &mut DbConnection, case_id: &str, user: Uuid, role: MemberRole) -> Result<()> {
+fn add_member_row(
+    c: &mut DbConnection,
+    case_id: &str,
+    user: Uuid,
+    role: MemberRole,
+    now: NaiveDateTime,
+) -> Result<()> {
     diesel::insert_into(case_members::table)
         .values((
             case_members::case_id.eq(case_id),
             case_members::user_id.eq(user.to_string()),
             case_members::role.eq(role.as_str()),
-            case_members::added_at.eq(now()),
+            case_members::added_at.eq(now),
         ))
         .execute(c)?;
     Ok(())
@@ -237,7 +259,11 @@ pub fn list(
     let views = rows
         .into_iter()
         .map(|(row, role)| {
-            view(c, Some(keyring), row, Some(if role == "lead" { CaseRole::Lead } else { CaseRole::Member }))
+            let role = match MemberRole::parse(&role) {
+                MemberRole::Lead => CaseRole::Lead,
+                MemberRole::Member => CaseRole::Member,
+            };
+            view(c, Some(keyring), row, Some(role))
         })
         .collect::<Result<Vec<_>>>()?;
     audit::append(c, &Entry::new(who, "case.list").detail("results", views.len()))?;
@@ -259,6 +285,18 @@ pub fn update(
     who: &Principal,
     id: Uuid,
     input: &CaseUpdate,
+) -> Result<CaseView> {
+    update_at(c, keyring, who, id, input, now())
+}
+
+/// `update` at a time the caller's clock gives.
+pub fn update_at(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    id: Uuid,
+    input: &CaseUpdate,
+    now: NaiveDateTime,
 ) -> Result<CaseView> {
     let id = id.to_string();
     let role = access::authorize(c, who, &id, Action::CaseUpdate)?;
@@ -284,7 +322,7 @@ pub fn update(
         .set((
             cases::content.eq(sealer.seal("content", &content)?),
             cases::status.eq(status),
-            cases::updated_at.eq(now()),
+            cases::updated_at.eq(now),
         ))
         .execute(c)?;
     audit::append(c, &Entry::new(who, "case.update").target("case", &id))?;
@@ -348,7 +386,7 @@ fn members_of(c: &mut DbConnection, id: &str) -> Result<Vec<Member>> {
             Ok(Member {
                 user_id: super::parse_uuid(&user)?,
                 username,
-                role: if role == "lead" { MemberRole::Lead } else { MemberRole::Member },
+                role: MemberRole::parse(&role),
                 added_at: added.and_utc(),
             })
         })
@@ -360,6 +398,17 @@ pub fn add_member(
     actor: Actor,
     case_id: Uuid,
     input: &NewMember,
+) -> Result<Vec<Member>> {
+    add_member_at(c, actor, case_id, input, now())
+}
+
+/// `add_member` at a time the caller's clock gives.
+pub fn add_member_at(
+    c: &mut DbConnection,
+    actor: Actor,
+    case_id: Uuid,
+    input: &NewMember,
+    now: NaiveDateTime,
 ) -> Result<Vec<Member>> {
     let id = case_id.to_string();
     case_exists(c, &id)?;
@@ -382,7 +431,7 @@ pub fn add_member(
             .set(case_members::role.eq(input.role.as_str()))
             .execute(c)?;
     } else {
-        add_member_row(c, &id, input.user_id, input.role)?;
+        add_member_row(c, &id, input.user_id, input.role, now)?;
     }
     audit::append(
         c,

@@ -2,12 +2,16 @@
 //! in them (HURIDOCS degrees of involvement) with the testimonies that support each, and
 //! the links from testimonies to the incidents they describe.
 
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::places;
+use super::reading::{self, Audited};
 use super::sealed::Sealer;
 use super::validate::{self, Checks, Precision};
 use super::vocab;
@@ -18,11 +22,17 @@ use crate::auth::Principal;
 use crate::crypto::Keyring;
 use crate::error::{Error, FieldError, Result};
 use crate::store::schema::{
-    incident_victims, incidents, involvement_evidence, involvements, testimonies, testimony_incidents,
+    data_keys, incident_victims, incidents, involvement_evidence, involvements, testimonies,
+    testimony_incidents,
 };
 use crate::store::{DbConnection, now};
 
 const TABLE: &str = "incidents";
+
+pub(crate) use super::involvements::involvements_by_person;
+pub use super::involvements::{
+    add_involvement, add_involvement_at, involvements_of, link_testimony, link_testimony_at,
+};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -124,7 +134,7 @@ struct Row {
     created_at: chrono::NaiveDateTime,
 }
 
-fn uuids(ids: &[String]) -> Result<Vec<Uuid>> {
+pub(super) fn uuids(ids: &[String]) -> Result<Vec<Uuid>> {
     ids.iter().map(|s| super::parse_uuid(s)).collect()
 }
 
@@ -187,12 +197,23 @@ pub fn create(
     case_id: Uuid,
     input: &NewIncident,
 ) -> Result<IncidentView> {
+    create_at(c, keyring, who, case_id, input, now())
+}
+
+/// `create` at a time the caller's clock gives.
+pub fn create_at(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+    input: &NewIncident,
+    now: NaiveDateTime,
+) -> Result<IncidentView> {
     let case_id = case_id.to_string();
     access::authorize(c, who, &case_id, Action::RecordWrite)?;
     check(c, &case_id, input)?;
     let id = Uuid::new_v4().to_string();
     let sealer = Sealer::create(c, keyring, TABLE, &id)?;
-    let now = now();
     diesel::insert_into(incidents::table)
         .values((
             incidents::id.eq(&id),
@@ -237,6 +258,18 @@ pub fn update(
     id: Uuid,
     input: &NewIncident,
 ) -> Result<IncidentView> {
+    update_at(c, keyring, who, id, input, now())
+}
+
+/// `update` at a time the caller's clock gives.
+pub fn update_at(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    id: Uuid,
+    input: &NewIncident,
+    now: NaiveDateTime,
+) -> Result<IncidentView> {
     let id = id.to_string();
     let (case_id, _) = access::authorize_record(c, who, RecordTable::Incident, &id, Action::RecordWrite)?;
     check(c, &case_id, input)?;
@@ -252,7 +285,7 @@ pub fn update(
             incidents::place_id.eq(input.place_id.map(|p| p.to_string())),
             incidents::details
                 .eq(sealer.seal("details", &Details { description: input.description.clone() })?),
-            incidents::updated_at.eq(now()),
+            incidents::updated_at.eq(now),
         ))
         .execute(c)?;
     set_victims(c, &id, &input.victim_ids)?;
@@ -261,66 +294,141 @@ pub fn update(
 }
 
 pub(crate) fn view(c: &mut DbConnection, keyring: &Keyring, id: &str) -> Result<IncidentView> {
-    let r: Row = incidents::table.find(id).select(Row::as_select()).first(c)?;
-    let d: Details = Sealer::open(c, keyring, TABLE, &r.id)?.unseal("details", &r.details)?;
-    let place_name = r.place_id.as_deref().map(|p| places::name_of(c, keyring, p)).transpose()?;
-    let victims: Vec<String> = incident_victims::table
-        .filter(incident_victims::incident_id.eq(id))
-        .select(incident_victims::person_id)
-        .load(c)?;
-    let testimonies: Vec<String> = testimony_incidents::table
-        .filter(testimony_incidents::incident_id.eq(id))
-        .select(testimony_incidents::testimony_root_id)
-        .load(c)?;
-    let inv: Vec<(String, Option<String>, Option<String>, String)> = involvements::table
-        .filter(involvements::incident_id.eq(id))
+    views(c, keyring, Filter::Id(id), (1, 0))?.pop().ok_or(Error::NotFound)
+}
+
+enum Filter<'a> {
+    Id(&'a str),
+    Case(&'a str),
+}
+
+/// Incidents with everything their views show, one query per kind of data for the whole
+/// page (rows and keys, place names, victims, testimonies, involvements and evidence).
+fn views(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    filter: Filter<'_>,
+    (limit, offset): (i64, i64),
+) -> Result<Vec<IncidentView>> {
+    let mut q = incidents::table
+        .left_join(
+            data_keys::table
+                .on(data_keys::record_table.eq(TABLE).and(data_keys::record_id.eq(incidents::id))),
+        )
+        .select((Row::as_select(), data_keys::wrapped.nullable()))
+        .into_boxed();
+    q = match filter {
+        Filter::Id(id) => q.filter(incidents::id.eq(id.to_owned())),
+        Filter::Case(case) => q.filter(incidents::case_id.eq(case.to_owned())),
+    };
+    let rows: Vec<(Row, Option<Vec<u8>>)> =
+        q.order((incidents::start_date.asc(), incidents::id.asc())).limit(limit).offset(offset).load(c)?;
+    let ids: Vec<String> = rows.iter().map(|(r, _)| r.id.clone()).collect();
+    let place_ids: Vec<String> = rows.iter().filter_map(|(r, _)| r.place_id.clone()).collect();
+    let place_names = places::names_of(c, keyring, &place_ids)?;
+    let mut victims = grouped(
+        incident_victims::table
+            .filter(incident_victims::incident_id.eq_any(&ids))
+            .select((incident_victims::incident_id, incident_victims::person_id))
+            .load(c)?,
+    );
+    let mut testimonies = grouped(
+        testimony_incidents::table
+            .filter(testimony_incidents::incident_id.eq_any(&ids))
+            .select((testimony_incidents::incident_id, testimony_incidents::testimony_root_id))
+            .load(c)?,
+    );
+    type Found = (String, String, Option<String>, Option<String>, String);
+    let inv: Vec<Found> = involvements::table
+        .filter(involvements::incident_id.eq_any(&ids))
         .order(involvements::created_at.asc())
-        .select((involvements::id, involvements::person_id, involvements::unit_id, involvements::role))
+        .select((
+            involvements::incident_id,
+            involvements::id,
+            involvements::person_id,
+            involvements::unit_id,
+            involvements::role,
+        ))
         .load(c)?;
-    let mut list = Vec::new();
-    for (iid, person, unit, role) in inv {
-        let evidence = evidence_of(c, &iid)?;
-        list.push(Involvement {
+    let mut evidence = evidence_of(c, &inv.iter().map(|i| i.1.clone()).collect::<Vec<_>>())?;
+    let mut lists: HashMap<String, Vec<Involvement>> = HashMap::new();
+    for (incident, iid, person, unit, role) in inv {
+        let found = evidence.remove(&iid).unwrap_or_default();
+        lists.entry(incident).or_default().push(Involvement {
             id: super::parse_uuid(&iid)?,
             person_id: person.as_deref().map(super::parse_uuid).transpose()?,
             unit_id: unit.as_deref().map(super::parse_uuid).transpose()?,
             role,
-            testimonies: uuids(&evidence)?,
+            testimonies: uuids(&found)?,
         });
     }
-    Ok(IncidentView {
-        id: super::parse_uuid(&r.id)?,
-        case_id: super::parse_uuid(&r.case_id)?,
-        act_type: r.act_type,
-        methods: serde_json::from_str(&r.methods).map_err(|_| Error::Integrity)?,
-        start_date: r.start_date,
-        start_precision: Precision::parse(&r.start_precision),
-        end_date: r.end_date,
-        end_precision: Precision::parse(&r.end_precision),
-        place_id: r.place_id.as_deref().map(super::parse_uuid).transpose()?,
-        place_name,
-        description: d.description,
-        victim_ids: uuids(&victims)?,
-        involvements: list,
-        testimonies: uuids(&testimonies)?,
-        attachments: super::attachments::list_for_incident(c, keyring, id)?,
-        created_at: r.created_at.and_utc(),
-    })
+    rows.into_iter()
+        .map(|(r, wrapped)| {
+            let wrapped = wrapped.ok_or(Error::KeyUnavailable(0))?;
+            let d: Details =
+                Sealer::from_wrapped(keyring, TABLE, &r.id, &wrapped)?.unseal("details", &r.details)?;
+            let place_name = match &r.place_id {
+                Some(p) => Some(place_names.get(p).cloned().ok_or(Error::NotFound)?),
+                None => None,
+            };
+            Ok(IncidentView {
+                id: super::parse_uuid(&r.id)?,
+                case_id: super::parse_uuid(&r.case_id)?,
+                act_type: r.act_type,
+                methods: serde_json::from_str(&r.methods).map_err(|_| Error::Integrity)?,
+                start_date: r.start_date,
+                start_precision: Precision::parse(&r.start_precision),
+                end_date: r.end_date,
+                end_precision: Precision::parse(&r.end_precision),
+                place_id: r.place_id.as_deref().map(super::parse_uuid).transpose()?,
+                place_name,
+                description: d.description,
+                victim_ids: uuids(&victims.remove(&r.id).unwrap_or_default())?,
+                involvements: lists.remove(&r.id).unwrap_or_default(),
+                testimonies: uuids(&testimonies.remove(&r.id).unwrap_or_default())?,
+                attachments: super::attachments::list_for_incident(c, keyring, &r.id)?,
+                created_at: r.created_at.and_utc(),
+            })
+        })
+        .collect()
 }
 
-fn evidence_of(c: &mut DbConnection, involvement: &str) -> Result<Vec<String>> {
-    Ok(involvement_evidence::table
-        .filter(involvement_evidence::involvement_id.eq(involvement))
-        .select(involvement_evidence::testimony_root_id)
-        .load(c)?)
+/// `(key, value)` pairs grouped by key, each group in the order found.
+pub(super) fn grouped(pairs: Vec<(String, String)>) -> HashMap<String, Vec<String>> {
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    for (k, v) in pairs {
+        map.entry(k).or_default().push(v);
+    }
+    map
+}
+
+/// The supporting testimonies (root ids) of each of these involvements.
+pub(super) fn evidence_of(
+    c: &mut DbConnection,
+    involvements: &[String],
+) -> Result<HashMap<String, Vec<String>>> {
+    if involvements.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(grouped(
+        involvement_evidence::table
+            .filter(involvement_evidence::involvement_id.eq_any(involvements))
+            .select((involvement_evidence::involvement_id, involvement_evidence::testimony_root_id))
+            .load(c)?,
+    ))
 }
 
 pub fn get(c: &mut DbConnection, keyring: &Keyring, who: &Principal, id: Uuid) -> Result<IncidentView> {
-    let id = id.to_string();
-    access::authorize_record(c, who, RecordTable::Incident, &id, Action::CaseRead)?;
-    let v = view(c, keyring, &id)?;
-    audit::append(c, &Entry::new(who, "incident.read").target("incident", &id))?;
-    Ok(v)
+    read(c, keyring, who, id)?.record(c)
+}
+
+pub(crate) fn read(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    id: Uuid,
+) -> Result<Audited<IncidentView>> {
+    reading::one(c, who, reading::INCIDENT, id, |c, id, _| view(c, keyring, id))
 }
 
 pub fn list(
@@ -328,151 +436,20 @@ pub fn list(
     keyring: &Keyring,
     who: &Principal,
     case_id: Uuid,
-    (limit, offset): (i64, i64),
+    page: (i64, i64),
 ) -> Result<(Vec<IncidentView>, i64)> {
-    let case_id = case_id.to_string();
-    access::authorize(c, who, &case_id, Action::CaseRead)?;
-    let total = incidents::table.filter(incidents::case_id.eq(&case_id)).count().get_result(c)?;
-    let ids: Vec<String> = incidents::table
-        .filter(incidents::case_id.eq(&case_id))
-        .order((incidents::start_date.asc(), incidents::id.asc()))
-        .limit(limit)
-        .offset(offset)
-        .select(incidents::id)
-        .load(c)?;
-    let views = ids.iter().map(|i| view(c, keyring, i)).collect::<Result<Vec<_>>>()?;
-    audit::append(
-        c,
-        &Entry::new(who, "incident.list").target("case", &case_id).detail("results", views.len()),
-    )?;
-    Ok((views, total))
+    read_page(c, keyring, who, case_id, page)?.record(c)
 }
 
-pub fn add_involvement(
+pub(crate) fn read_page(
     c: &mut DbConnection,
     keyring: &Keyring,
     who: &Principal,
-    incident: Uuid,
-    input: &NewInvolvement,
-) -> Result<IncidentView> {
-    let incident = incident.to_string();
-    let (case_id, _) = access::authorize_record(c, who, RecordTable::Incident, &incident, Action::CaseLink)?;
-    let mut checks = Checks::default();
-    if input.person_id.is_some() == input.unit_id.is_some() {
-        checks.0.push(FieldError::new("person_id", "one_of", "give exactly one of person_id and unit_id"));
-    }
-    if let Some(e) = vocab::check(c, "involvement_role", &input.role, "role")? {
-        checks.0.push(e);
-    }
-    checks.finish()?;
-    if let Some(p) = input.person_id {
-        access::same_case(c, RecordTable::Person, &p.to_string(), &case_id, "person_id")?;
-    }
-    if let Some(u) = input.unit_id {
-        access::same_case(c, RecordTable::Unit, &u.to_string(), &case_id, "unit_id")?;
-    }
-    let mut roots = Vec::new();
-    for t in &input.testimony_ids {
-        roots.push(testimony_root(c, &t.to_string(), &case_id, "testimony_ids")?);
-    }
-    roots.sort();
-    roots.dedup();
-    let id = Uuid::new_v4().to_string();
-    diesel::insert_into(involvements::table)
-        .values((
-            involvements::id.eq(&id),
-            involvements::incident_id.eq(&incident),
-            involvements::person_id.eq(input.person_id.map(|p| p.to_string())),
-            involvements::unit_id.eq(input.unit_id.map(|u| u.to_string())),
-            involvements::role.eq(&input.role),
-            involvements::created_by.eq(who.user_id.to_string()),
-            involvements::created_at.eq(now()),
-        ))
-        .execute(c)?;
-    for root in &roots {
-        diesel::insert_into(involvement_evidence::table)
-            .values((
-                involvement_evidence::involvement_id.eq(&id),
-                involvement_evidence::testimony_root_id.eq(root),
-            ))
-            .execute(c)?;
-    }
-    audit::append(
-        c,
-        &Entry::new(who, "incident.involvement_add")
-            .target("incident", &incident)
-            .detail("involvement_id", id),
-    )?;
-    view(c, keyring, &incident)
-}
-
-/// Links a testimony (any version; stored by its root) to an incident of the same case.
-pub fn link_testimony(
-    c: &mut DbConnection,
-    keyring: &Keyring,
-    who: &Principal,
-    testimony: Uuid,
-    incident: Uuid,
-) -> Result<IncidentView> {
-    let testimony = testimony.to_string();
-    let (case_id, _) =
-        access::authorize_record(c, who, RecordTable::Testimony, &testimony, Action::TestimonyLink)?;
-    let incident = incident.to_string();
-    access::same_case(c, RecordTable::Incident, &incident, &case_id, "incident_id")?;
-    let root = testimony_root(c, &testimony, &case_id, "testimony_id")?;
-    let exists: i64 = testimony_incidents::table.find((&root, &incident)).count().get_result(c)?;
-    if exists == 0 {
-        diesel::insert_into(testimony_incidents::table)
-            .values((
-                testimony_incidents::testimony_root_id.eq(&root),
-                testimony_incidents::incident_id.eq(&incident),
-                testimony_incidents::created_by.eq(who.user_id.to_string()),
-                testimony_incidents::created_at.eq(now()),
-            ))
-            .execute(c)?;
-        audit::append(
-            c,
-            &Entry::new(who, "testimony.link")
-                .target("testimony", &root)
-                .detail("incident_id", incident.clone()),
-        )?;
-    }
-    view(c, keyring, &incident)
-}
-
-/// Involvements of the given persons or units (all in one case), newest incident first.
-pub fn involvements_of(
-    c: &mut DbConnection,
-    person_ids: &[String],
-    unit_ids: &[String],
-) -> Result<Vec<InvolvementSummary>> {
-    type Found = (String, String, Option<String>, Option<String>, String, String, Option<String>);
-    let rows: Vec<Found> = involvements::table
-        .inner_join(incidents::table)
-        .filter(involvements::person_id.eq_any(person_ids).or(involvements::unit_id.eq_any(unit_ids)))
-        .order(incidents::start_date.desc())
-        .limit(1000)
-        .select((
-            involvements::id,
-            involvements::incident_id,
-            involvements::person_id,
-            involvements::unit_id,
-            involvements::role,
-            incidents::act_type,
-            incidents::start_date,
-        ))
-        .load(c)?;
-    rows.into_iter()
-        .map(|(iid, incident, person, unit, role, act_type, start_date)| {
-            Ok(InvolvementSummary {
-                incident_id: super::parse_uuid(&incident)?,
-                act_type,
-                start_date,
-                role,
-                person_id: person.as_deref().map(super::parse_uuid).transpose()?,
-                unit_id: unit.as_deref().map(super::parse_uuid).transpose()?,
-                testimonies: uuids(&evidence_of(c, &iid)?)?,
-            })
-        })
-        .collect()
+    case_id: Uuid,
+    page: (i64, i64),
+) -> Result<Audited<(Vec<IncidentView>, i64)>> {
+    reading::page(c, who, reading::INCIDENT, case_id, |c, case, _| {
+        let total = incidents::table.filter(incidents::case_id.eq(case)).count().get_result(c)?;
+        Ok((views(c, keyring, Filter::Case(case), page)?, total))
+    })
 }

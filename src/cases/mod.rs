@@ -8,9 +8,13 @@
 pub mod attachments;
 pub mod case;
 pub mod incidents;
+mod involvements;
 pub mod labels;
 pub mod persons;
 pub mod places;
+mod pseudonyms;
+mod reading;
+mod record_pages;
 pub mod records;
 pub mod sealed;
 mod service;
@@ -21,8 +25,9 @@ pub mod vocab;
 
 use uuid::Uuid;
 
+pub use record_pages::{IncidentPage, PersonPage, PlacePage, RecordChoices, UnitPage};
 pub use records::Records;
-pub use service::Cases;
+pub use service::{CaseOverview, Cases, Membership};
 pub use testimonies::Testimonies;
 
 use crate::error::{Error, Result};

@@ -4,23 +4,29 @@
 //! whoever recorded the person; everyone else sees the pseudonym. Contact details are
 //! shown only to those two, whatever the kind.
 
+use chrono::NaiveDateTime;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::reading::{self, Audited};
 use super::sealed::Sealer;
 use super::validate::{self, Checks};
 use crate::access::membership::{self as access, RecordTable};
 use crate::access::policy::{Action, CaseRole};
+use crate::access::records::{Disclosure, person_disclosure};
 use crate::audit::{self, Entry};
 use crate::auth::Principal;
 use crate::crypto::Keyring;
 use crate::error::{Error, FieldError, Result};
-use crate::store::schema::persons;
+use crate::store::schema::{data_keys, persons};
 use crate::store::{DbConnection, now};
 
 const TABLE: &str = "persons";
+
+use super::pseudonyms::next_pseudonym;
+pub(crate) use super::pseudonyms::start_pseudonym_counters;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -50,7 +56,7 @@ impl PersonKind {
         }
     }
 
-    fn pseudonym_prefix(self) -> &'static str {
+    pub(super) fn pseudonym_prefix(self) -> &'static str {
         match self {
             PersonKind::Victim => "V",
             PersonKind::Witness => "W",
@@ -177,13 +183,15 @@ pub struct PersonRow {
     pub created_at: chrono::NaiveDateTime,
 }
 
-/// What the reader may see of a person.
-pub fn may_see_identity(row: &PersonRow, who: &Principal, role: CaseRole) -> bool {
-    !PersonKind::parse(&row.kind).is_protected() || may_see_contact(row, who, role)
+/// What the reader may know of a person (`access::records::person_disclosure`).
+pub fn disclosure(row: &PersonRow, who: &Principal, role: CaseRole) -> Disclosure {
+    let protected = PersonKind::parse(&row.kind).is_protected();
+    person_disclosure(protected, role, row.created_by == who.user_id.to_string())
 }
 
-fn may_see_contact(row: &PersonRow, who: &Principal, role: CaseRole) -> bool {
-    role == CaseRole::Lead || row.created_by == who.user_id.to_string()
+/// What the reader may see of a person.
+pub fn may_see_identity(row: &PersonRow, who: &Principal, role: CaseRole) -> bool {
+    disclosure(row, who, role).identity
 }
 
 /// A person's names only, for views of other records (a testimony's witness).
@@ -209,9 +217,8 @@ pub(crate) fn view(
     who: &Principal,
     role: CaseRole,
 ) -> Result<PersonView> {
-    let shown = may_see_identity(&row, who, role);
-    let contact = may_see_contact(&row, who, role);
-    view_with(c, keyring, row, shown, contact)
+    let d = disclosure(&row, who, role);
+    view_with(c, keyring, row, d.identity, d.contact)
 }
 
 /// A person as a bundle's recipient sees them: identity only when `shown`, contact
@@ -233,6 +240,39 @@ fn view_with(
     contact_shown: bool,
 ) -> Result<PersonView> {
     let sealer = Sealer::open(c, keyring, TABLE, &row.id)?;
+    let involvements = super::incidents::involvements_of(c, std::slice::from_ref(&row.id), &[])?;
+    open_view(&sealer, row, shown, contact_shown, involvements)
+}
+
+/// A page of persons as `who` may see them: their keys loaded with the rows, and the
+/// involvements of the whole page in one query.
+fn views_of(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    rows: Vec<(PersonRow, Option<Vec<u8>>)>,
+    who: &Principal,
+    role: CaseRole,
+) -> Result<Vec<PersonView>> {
+    let ids: Vec<String> = rows.iter().map(|(r, _)| r.id.clone()).collect();
+    let mut involvements = super::incidents::involvements_by_person(c, &ids)?;
+    rows.into_iter()
+        .map(|(row, wrapped)| {
+            let wrapped = wrapped.ok_or(Error::KeyUnavailable(0))?;
+            let sealer = Sealer::from_wrapped(keyring, TABLE, &row.id, &wrapped)?;
+            let d = disclosure(&row, who, role);
+            let mine = involvements.remove(&row.id).unwrap_or_default();
+            open_view(&sealer, row, d.identity, d.contact, mine)
+        })
+        .collect()
+}
+
+fn open_view(
+    sealer: &Sealer,
+    row: PersonRow,
+    shown: bool,
+    contact_shown: bool,
+    involvements: Vec<super::incidents::InvolvementSummary>,
+) -> Result<PersonView> {
     let identity: Option<Identity> =
         if shown { Some(sealer.unseal("identity", &row.identity)?) } else { None };
     let contact: Option<String> = match (&row.contact, contact_shown) {
@@ -240,7 +280,6 @@ fn view_with(
         _ => None,
     };
     let details: Details = sealer.unseal("details", &row.details)?;
-    let involvements = super::incidents::involvements_of(c, std::slice::from_ref(&row.id), &[])?;
     Ok(PersonView {
         id: super::parse_uuid(&row.id)?,
         case_id: super::parse_uuid(&row.case_id)?,
@@ -295,54 +334,24 @@ fn check(input: &NewPerson) -> Result<()> {
     checks.finish()
 }
 
-/// A new case's pseudonym counters, one per kind of person, created with the case so that
-/// on PostgreSQL two documenters recording its first people update one row (whose lock
-/// orders them) instead of both inserting it.
-pub(crate) fn start_pseudonym_counters(c: &mut DbConnection, case_id: &str) -> Result<()> {
-    use crate::store::schema::pseudonym_counters as counters;
-    for kind in [PersonKind::Victim, PersonKind::Witness, PersonKind::Perpetrator, PersonKind::Other] {
-        diesel::insert_into(counters::table)
-            .values((
-                counters::case_id.eq(case_id),
-                counters::prefix.eq(kind.pseudonym_prefix()),
-                counters::last.eq(0_i64),
-            ))
-            .execute(c)?;
-    }
-    Ok(())
-}
-
-/// The next free pseudonym of a kind in a case: W-0001, W-0002, … from the case's counter
-/// (the migration filled the counters of cases opened before it), past any number a
-/// documenter chose by hand.
-fn next_pseudonym(c: &mut DbConnection, case_id: &str, kind: PersonKind) -> Result<String> {
-    use crate::store::schema::pseudonym_counters as counters;
-    let prefix = kind.pseudonym_prefix();
-    loop {
-        let n: i64 = diesel::update(counters::table.find((case_id, prefix)))
-            .set(counters::last.eq(counters::last + 1))
-            .returning(counters::last)
-            .get_result(c)
-            .optional()?
-            .ok_or_else(|| Error::internal("a case without pseudonym counters"))?;
-        let pseudonym = format!("{prefix}-{n:04}");
-        let taken: i64 = persons::table
-            .filter(persons::case_id.eq(case_id))
-            .filter(persons::pseudonym.eq(&pseudonym))
-            .count()
-            .get_result(c)?;
-        if taken == 0 {
-            return Ok(pseudonym);
-        }
-    }
-}
-
 pub fn create(
     c: &mut DbConnection,
     keyring: &Keyring,
     who: &Principal,
     case_id: Uuid,
     input: &NewPerson,
+) -> Result<PersonView> {
+    create_at(c, keyring, who, case_id, input, now())
+}
+
+/// `create` at a time the caller's clock gives.
+pub fn create_at(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+    input: &NewPerson,
+    now: NaiveDateTime,
 ) -> Result<PersonView> {
     let case_id = case_id.to_string();
     let role = access::authorize(c, who, &case_id, Action::RecordWrite)?;
@@ -372,7 +381,6 @@ pub fn create(
     let details =
         Details { rank: input.rank.clone(), position: input.position.clone(), notes: input.notes.clone() };
     let contact = input.contact.as_ref().map(|x| sealer.seal("contact", x)).transpose()?;
-    let now = now();
     diesel::insert_into(persons::table)
         .values((
             persons::id.eq(&id),
@@ -401,13 +409,21 @@ pub fn create(
 
 /// Reads one person; every read is audited in the same transaction.
 pub fn get(c: &mut DbConnection, keyring: &Keyring, who: &Principal, id: Uuid) -> Result<PersonView> {
-    let id = id.to_string();
-    let (_, role) = access::authorize_record(c, who, RecordTable::Person, &id, Action::CaseRead)?;
-    let row = load(c, &id)?;
-    let shown = may_see_identity(&row, who, role);
-    let v = view(c, keyring, row, who, role)?;
-    audit::append(c, &Entry::new(who, "person.read").target("person", &id).detail("identity_shown", shown))?;
-    Ok(v)
+    read(c, keyring, who, id)?.record(c)
+}
+
+pub(crate) fn read(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    id: Uuid,
+) -> Result<Audited<PersonView>> {
+    let read = reading::one(c, who, reading::PERSON, id, |c, id, role| {
+        let row = load(c, id)?;
+        view(c, keyring, row, who, role)
+    })?;
+    let shown = read.value.identity_shown;
+    Ok(Audited { entry: read.entry.detail("identity_shown", shown), value: read.value })
 }
 
 pub fn list(
@@ -416,30 +432,43 @@ pub fn list(
     who: &Principal,
     case_id: Uuid,
     kind: Option<PersonKind>,
-    (limit, offset): (i64, i64),
+    page: (i64, i64),
 ) -> Result<(Vec<PersonView>, i64)> {
-    let case_id = case_id.to_string();
-    let role = access::authorize(c, who, &case_id, Action::CaseRead)?;
-    let query = || {
-        let mut q = persons::table.filter(persons::case_id.eq(case_id.clone())).into_boxed();
+    read_page(c, keyring, who, case_id, kind, page)?.record(c)
+}
+
+pub(crate) fn read_page(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+    kind: Option<PersonKind>,
+    (limit, offset): (i64, i64),
+) -> Result<Audited<(Vec<PersonView>, i64)>> {
+    reading::page(c, who, reading::PERSON, case_id, |c, case, role| {
+        let query = || {
+            let mut q = persons::table.filter(persons::case_id.eq(case.to_owned())).into_boxed();
+            if let Some(k) = kind {
+                q = q.filter(persons::kind.eq(k.as_str()));
+            }
+            q
+        };
+        let total = query().count().get_result(c)?;
+        let mut rows = persons::table
+            .left_join(
+                data_keys::table
+                    .on(data_keys::record_table.eq(TABLE).and(data_keys::record_id.eq(persons::id))),
+            )
+            .filter(persons::case_id.eq(case.to_owned()))
+            .select((PersonRow::as_select(), data_keys::wrapped.nullable()))
+            .into_boxed();
         if let Some(k) = kind {
-            q = q.filter(persons::kind.eq(k.as_str()));
+            rows = rows.filter(persons::kind.eq(k.as_str()));
         }
-        q
-    };
-    let total = query().count().get_result(c)?;
-    let rows: Vec<PersonRow> = query()
-        .order(persons::pseudonym.asc())
-        .limit(limit)
-        .offset(offset)
-        .select(PersonRow::as_select())
-        .load(c)?;
-    let views = rows.into_iter().map(|r| view(c, keyring, r, who, role)).collect::<Result<Vec<_>>>()?;
-    audit::append(
-        c,
-        &Entry::new(who, "person.list").target("case", &case_id).detail("results", views.len()),
-    )?;
-    Ok((views, total))
+        let rows: Vec<(PersonRow, Option<Vec<u8>>)> =
+            rows.order(persons::pseudonym.asc()).limit(limit).offset(offset).load(c)?;
+        Ok((views_of(c, keyring, rows, who, role)?, total))
+    })
 }
 
 /// Changes to a person; absent fields stay as they are.
@@ -466,6 +495,18 @@ pub fn update(
     id: Uuid,
     input: &PersonUpdate,
 ) -> Result<PersonView> {
+    update_at(c, keyring, who, id, input, now())
+}
+
+/// `update` at a time the caller's clock gives.
+pub fn update_at(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    id: Uuid,
+    input: &PersonUpdate,
+    now: NaiveDateTime,
+) -> Result<PersonView> {
     let id = id.to_string();
     let (case_id, role) = access::authorize_record(c, who, RecordTable::Person, &id, Action::RecordWrite)?;
     let row = load(c, &id)?;
@@ -473,7 +514,7 @@ pub fn update(
         || input.aliases.is_some()
         || input.birth_date.is_some()
         || input.contact.is_some();
-    if touches_identity && !(may_see_identity(&row, who, role) && may_see_contact(&row, who, role)) {
+    if touches_identity && !disclosure(&row, who, role).may_change_identity() {
         return Err(Error::Forbidden);
     }
     let probe = NewPerson {
@@ -525,7 +566,7 @@ pub fn update(
             persons::identity.eq(sealer.seal("identity", &identity)?),
             persons::contact.eq(contact),
             persons::details.eq(sealer.seal("details", &details)?),
-            persons::updated_at.eq(now()),
+            persons::updated_at.eq(now),
         ))
         .execute(c)?;
     let indexed: Vec<String> = identity.names.iter().chain(&identity.aliases).cloned().collect();

@@ -1,11 +1,13 @@
 //! Places: detention facilities and other locations. The type is clear (a vocabulary
 //! code); name, address and coordinates are sealed, since they can identify a witness.
 
+use chrono::NaiveDateTime;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::reading::{self, Audited};
 use super::sealed::Sealer;
 use super::validate::{self, Checks};
 use super::vocab;
@@ -15,7 +17,7 @@ use crate::audit::{self, Entry};
 use crate::auth::Principal;
 use crate::crypto::Keyring;
 use crate::error::{FieldError, Result};
-use crate::store::schema::places;
+use crate::store::schema::{data_keys, places};
 use crate::store::{DbConnection, now};
 
 const TABLE: &str = "places";
@@ -53,19 +55,45 @@ pub struct PlaceView {
 
 type Row = (String, String, String, Vec<u8>, chrono::NaiveDateTime);
 
-fn row(c: &mut DbConnection, id: &str) -> Result<Row> {
-    Ok(places::table
-        .find(id)
-        .select((places::id, places::case_id, places::place_type, places::details, places::created_at))
-        .first(c)?)
+/// Rows with their wrapped keys: a page of places opens in one query.
+fn rows(
+    c: &mut DbConnection,
+    filter: Filter<'_>,
+    (limit, offset): (i64, i64),
+) -> Result<Vec<(Row, Option<Vec<u8>>)>> {
+    let mut q = places::table
+        .left_join(
+            data_keys::table.on(data_keys::record_table.eq(TABLE).and(data_keys::record_id.eq(places::id))),
+        )
+        .select((
+            (places::id, places::case_id, places::place_type, places::details, places::created_at),
+            data_keys::wrapped.nullable(),
+        ))
+        .into_boxed();
+    q = match filter {
+        Filter::Id(id) => q.filter(places::id.eq(id.to_owned())),
+        Filter::Case(case) => q.filter(places::case_id.eq(case.to_owned())),
+        Filter::Ids(ids) => q.filter(places::id.eq_any(ids.to_vec())),
+    };
+    Ok(q.order((places::created_at.asc(), places::id.asc())).limit(limit).offset(offset).load(c)?)
+}
+
+enum Filter<'a> {
+    Id(&'a str),
+    Case(&'a str),
+    Ids(&'a [String]),
+}
+
+fn row(c: &mut DbConnection, id: &str) -> Result<(Row, Option<Vec<u8>>)> {
+    rows(c, Filter::Id(id), (1, 0))?.pop().ok_or(crate::error::Error::NotFound)
 }
 
 fn view(
-    c: &mut DbConnection,
     keyring: &Keyring,
-    (id, case_id, place_type, blob, created_at): Row,
+    ((id, case_id, place_type, blob, created_at), wrapped): (Row, Option<Vec<u8>>),
 ) -> Result<PlaceView> {
-    let d: Details = Sealer::open(c, keyring, TABLE, &id)?.unseal("details", &blob)?;
+    let wrapped = wrapped.ok_or(crate::error::Error::KeyUnavailable(0))?;
+    let d: Details = Sealer::from_wrapped(keyring, TABLE, &id, &wrapped)?.unseal("details", &blob)?;
     Ok(PlaceView {
         id: super::parse_uuid(&id)?,
         case_id: super::parse_uuid(&case_id)?,
@@ -78,10 +106,26 @@ fn view(
     })
 }
 
-/// The place's name, for other views (incidents).
-pub(crate) fn name_of(c: &mut DbConnection, keyring: &Keyring, id: &str) -> Result<String> {
-    let r = row(c, id)?;
-    Ok(view(c, keyring, r)?.name)
+/// The names of these places, by id, in one query (a page of incidents).
+pub(crate) fn names_of(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, String>> {
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let n = ids.len() as i64;
+    rows(c, Filter::Ids(&ids), (n, 0))?
+        .into_iter()
+        .map(|r| {
+            let v = view(keyring, r)?;
+            Ok((v.id.to_string(), v.name))
+        })
+        .collect()
 }
 
 fn check(c: &mut DbConnection, input: &NewPlace) -> Result<()> {
@@ -110,6 +154,18 @@ pub fn create(
     case_id: Uuid,
     input: &NewPlace,
 ) -> Result<PlaceView> {
+    create_at(c, keyring, who, case_id, input, now())
+}
+
+/// `create` at a time the caller's clock gives.
+pub fn create_at(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+    input: &NewPlace,
+    now: NaiveDateTime,
+) -> Result<PlaceView> {
     let case_id = case_id.to_string();
     access::authorize(c, who, &case_id, Action::RecordWrite)?;
     check(c, input)?;
@@ -128,21 +184,25 @@ pub fn create(
             places::place_type.eq(&input.place_type),
             places::details.eq(sealer.seal("details", &details)?),
             places::created_by.eq(who.user_id.to_string()),
-            places::created_at.eq(now()),
+            places::created_at.eq(now),
         ))
         .execute(c)?;
     audit::append(c, &Entry::new(who, "place.create").target("place", &id).detail("case_id", case_id))?;
     let r = row(c, &id)?;
-    view(c, keyring, r)
+    view(keyring, r)
 }
 
 pub fn get(c: &mut DbConnection, keyring: &Keyring, who: &Principal, id: Uuid) -> Result<PlaceView> {
-    let id = id.to_string();
-    access::authorize_record(c, who, RecordTable::Place, &id, Action::CaseRead)?;
-    let r = row(c, &id)?;
-    let v = view(c, keyring, r)?;
-    audit::append(c, &Entry::new(who, "place.read").target("place", &id))?;
-    Ok(v)
+    read(c, keyring, who, id)?.record(c)
+}
+
+pub(crate) fn read(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    id: Uuid,
+) -> Result<Audited<PlaceView>> {
+    reading::one(c, who, reading::PLACE, id, |c, id, _| view(keyring, row(c, id)?))
 }
 
 pub fn list(
@@ -150,21 +210,26 @@ pub fn list(
     keyring: &Keyring,
     who: &Principal,
     case_id: Uuid,
-    (limit, offset): (i64, i64),
+    page: (i64, i64),
 ) -> Result<(Vec<PlaceView>, i64)> {
-    let case_id = case_id.to_string();
-    access::authorize(c, who, &case_id, Action::CaseRead)?;
-    let total = places::table.filter(places::case_id.eq(&case_id)).count().get_result(c)?;
-    let rows: Vec<Row> = places::table
-        .filter(places::case_id.eq(&case_id))
-        .order((places::created_at.asc(), places::id.asc()))
-        .limit(limit)
-        .offset(offset)
-        .select((places::id, places::case_id, places::place_type, places::details, places::created_at))
-        .load(c)?;
-    let views = rows.into_iter().map(|r| view(c, keyring, r)).collect::<Result<Vec<_>>>()?;
-    audit::append(c, &Entry::new(who, "place.list").target("case", &case_id).detail("results", views.len()))?;
-    Ok((views, total))
+    read_page(c, keyring, who, case_id, page)?.record(c)
+}
+
+pub(crate) fn read_page(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+    page: (i64, i64),
+) -> Result<Audited<(Vec<PlaceView>, i64)>> {
+    reading::page(c, who, reading::PLACE, case_id, |c, case, _| {
+        let total = places::table.filter(places::case_id.eq(case)).count().get_result(c)?;
+        let views = rows(c, Filter::Case(case), page)?
+            .into_iter()
+            .map(|r| view(keyring, r))
+            .collect::<Result<_>>()?;
+        Ok((views, total))
+    })
 }
 
 /// Replaces a place's type and details.
@@ -193,5 +258,5 @@ pub fn update(
         .execute(c)?;
     audit::append(c, &Entry::new(who, "place.update").target("place", &id))?;
     let r = row(c, &id)?;
-    view(c, keyring, r)
+    view(keyring, r)
 }

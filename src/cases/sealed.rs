@@ -30,6 +30,13 @@ impl Sealer {
         Ok(Sealer { dek, kek_version: keyring.primary_version(), table, id: id.to_owned() })
     }
 
+    /// An existing record's key, its wrapped form loaded with the row (a page of records
+    /// in one query, not one key lookup per row).
+    pub fn from_wrapped(keyring: &Keyring, table: &'static str, id: &str, wrapped: &[u8]) -> Result<Self> {
+        let dek = keyring.unwrap_dek(table, id, wrapped)?;
+        Ok(Sealer { dek, kek_version: keyring.primary_version(), table, id: id.to_owned() })
+    }
+
     pub fn seal<T: Serialize + ?Sized>(&self, field: &str, value: &T) -> Result<Vec<u8>> {
         let plain = Zeroizing::new(serde_json::to_vec(value).map_err(Error::internal)?);
         Ok(seal_field(&self.dek, self.kek_version, &FieldContext::new(self.table, &self.id, field), &plain)?)

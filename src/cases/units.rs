@@ -3,12 +3,14 @@
 //! dates. Reading a unit shows its chain up to the top and the incidents its members
 //! and sub-units were involved in.
 
+use chrono::NaiveDateTime;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::incidents::{self, InvolvementSummary};
+use super::reading::{self, Audited};
 use super::sealed::Sealer;
 use super::validate::{self, Checks};
 use crate::access::membership::{self as access, RecordTable};
@@ -17,7 +19,7 @@ use crate::audit::{self, Entry};
 use crate::auth::Principal;
 use crate::crypto::Keyring;
 use crate::error::{Error, Result};
-use crate::store::schema::{persons, unit_commanders, units};
+use crate::store::schema::{data_keys, persons, unit_commanders, units};
 use crate::store::{DbConnection, now};
 
 const TABLE: &str = "units";
@@ -94,9 +96,37 @@ fn details(c: &mut DbConnection, keyring: &Keyring, id: &str, blob: &[u8]) -> Re
     Sealer::open(c, keyring, TABLE, id)?.unseal("details", blob)
 }
 
-fn unit_ref(c: &mut DbConnection, keyring: &Keyring, id: &str) -> Result<UnitRef> {
-    let (id, _, _, blob, _) = row(c, id)?;
-    Ok(UnitRef { id: super::parse_uuid(&id)?, name: details(c, keyring, &id, &blob)?.name })
+enum Filter<'a> {
+    /// A page of a case's units, oldest first.
+    Case(&'a str, (i64, i64)),
+    /// The units directly under one.
+    Parent(&'a str),
+}
+
+/// Names of units, their keys loaded with the rows (one query for all of them).
+fn refs(c: &mut DbConnection, keyring: &Keyring, filter: Filter<'_>) -> Result<Vec<UnitRef>> {
+    let q = units::table
+        .left_join(
+            data_keys::table.on(data_keys::record_table.eq(TABLE).and(data_keys::record_id.eq(units::id))),
+        )
+        .select((units::id, units::details, data_keys::wrapped.nullable()))
+        .into_boxed();
+    let rows: Vec<(String, Vec<u8>, Option<Vec<u8>>)> = match filter {
+        Filter::Case(case, (limit, offset)) => q
+            .filter(units::case_id.eq(case.to_owned()))
+            .order((units::created_at.asc(), units::id.asc()))
+            .limit(limit)
+            .offset(offset)
+            .load(c)?,
+        Filter::Parent(parent) => q.filter(units::parent_id.eq(parent.to_owned())).load(c)?,
+    };
+    rows.into_iter()
+        .map(|(id, blob, wrapped)| {
+            let wrapped = wrapped.ok_or(Error::KeyUnavailable(0))?;
+            let d: Details = Sealer::from_wrapped(keyring, TABLE, &id, &wrapped)?.unseal("details", &blob)?;
+            Ok(UnitRef { id: super::parse_uuid(&id)?, name: d.name })
+        })
+        .collect()
 }
 
 /// The unit and every unit below it.
@@ -123,6 +153,18 @@ pub fn create(
     case_id: Uuid,
     input: &NewUnit,
 ) -> Result<UnitView> {
+    create_at(c, keyring, who, case_id, input, now())
+}
+
+/// `create` at a time the caller's clock gives.
+pub fn create_at(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+    input: &NewUnit,
+    now: NaiveDateTime,
+) -> Result<UnitView> {
     let case_id = case_id.to_string();
     access::authorize(c, who, &case_id, Action::RecordWrite)?;
     let mut checks = Checks::default();
@@ -142,7 +184,7 @@ pub fn create(
             units::parent_id.eq(input.parent_id.map(|p| p.to_string())),
             units::details.eq(sealer.seal("details", &d)?),
             units::created_by.eq(who.user_id.to_string()),
-            units::created_at.eq(now()),
+            units::created_at.eq(now),
         ))
         .execute(c)?;
     audit::append(c, &Entry::new(who, "unit.create").target("unit", &id).detail("case_id", case_id))?;
@@ -155,6 +197,18 @@ pub fn add_commander(
     who: &Principal,
     unit: Uuid,
     input: &NewCommander,
+) -> Result<UnitView> {
+    add_commander_at(c, keyring, who, unit, input, now())
+}
+
+/// `add_commander` at a time the caller's clock gives.
+pub fn add_commander_at(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    unit: Uuid,
+    input: &NewCommander,
+    now: NaiveDateTime,
 ) -> Result<UnitView> {
     let unit = unit.to_string();
     let (case_id, _) = access::authorize_record(c, who, RecordTable::Unit, &unit, Action::CaseLink)?;
@@ -175,7 +229,7 @@ pub fn add_commander(
             unit_commanders::person_id.eq(input.person_id.to_string()),
             unit_commanders::from_date.eq(&input.from),
             unit_commanders::to_date.eq(&input.to),
-            unit_commanders::created_at.eq(now()),
+            unit_commanders::created_at.eq(now),
         ))
         .execute(c)?;
     audit::append(
@@ -200,8 +254,7 @@ pub(crate) fn build_view(c: &mut DbConnection, keyring: &Keyring, id: &str) -> R
         chain.push(UnitRef { id: super::parse_uuid(&pid)?, name: details(c, keyring, &pid, &pblob)?.name });
         next = grandparent;
     }
-    let children: Vec<String> = units::table.filter(units::parent_id.eq(&id)).select(units::id).load(c)?;
-    let sub_units = children.iter().map(|u| unit_ref(c, keyring, u)).collect::<Result<Vec<_>>>()?;
+    let sub_units = refs(c, keyring, Filter::Parent(&id))?;
     let rows: Vec<(String, String, Option<String>, Option<String>)> = unit_commanders::table
         .inner_join(persons::table.on(persons::id.eq(unit_commanders::person_id)))
         .filter(unit_commanders::unit_id.eq(&id))
@@ -242,11 +295,16 @@ pub(crate) fn build_view(c: &mut DbConnection, keyring: &Keyring, id: &str) -> R
 }
 
 pub fn get(c: &mut DbConnection, keyring: &Keyring, who: &Principal, id: Uuid) -> Result<UnitView> {
-    let id = id.to_string();
-    access::authorize_record(c, who, RecordTable::Unit, &id, Action::CaseRead)?;
-    let v = build_view(c, keyring, &id)?;
-    audit::append(c, &Entry::new(who, "unit.read").target("unit", &id))?;
-    Ok(v)
+    read(c, keyring, who, id)?.record(c)
+}
+
+pub(crate) fn read(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    id: Uuid,
+) -> Result<Audited<UnitView>> {
+    reading::one(c, who, reading::UNIT, id, |c, id, _| build_view(c, keyring, id))
 }
 
 pub fn list(
@@ -254,21 +312,22 @@ pub fn list(
     keyring: &Keyring,
     who: &Principal,
     case_id: Uuid,
-    (limit, offset): (i64, i64),
+    page: (i64, i64),
 ) -> Result<(Vec<UnitRef>, i64)> {
-    let case_id = case_id.to_string();
-    access::authorize(c, who, &case_id, Action::CaseRead)?;
-    let total = units::table.filter(units::case_id.eq(&case_id)).count().get_result(c)?;
-    let ids: Vec<String> = units::table
-        .filter(units::case_id.eq(&case_id))
-        .order((units::created_at.asc(), units::id.asc()))
-        .limit(limit)
-        .offset(offset)
-        .select(units::id)
-        .load(c)?;
-    let refs = ids.iter().map(|u| unit_ref(c, keyring, u)).collect::<Result<Vec<_>>>()?;
-    audit::append(c, &Entry::new(who, "unit.list").target("case", &case_id).detail("results", refs.len()))?;
-    Ok((refs, total))
+    read_page(c, keyring, who, case_id, page)?.record(c)
+}
+
+pub(crate) fn read_page(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+    page: (i64, i64),
+) -> Result<Audited<(Vec<UnitRef>, i64)>> {
+    reading::page(c, who, reading::UNIT, case_id, |c, case, _| {
+        let total = units::table.filter(units::case_id.eq(case)).count().get_result(c)?;
+        Ok((refs(c, keyring, Filter::Case(case, page))?, total))
+    })
 }
 
 /// Renames a unit or moves it in the chain of command. A unit cannot be placed under

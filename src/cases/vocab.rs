@@ -1,6 +1,7 @@
 //! Controlled vocabularies, shipped as data (migration 5) with English and Russian
 //! labels; admins may add terms.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +44,17 @@ pub fn check(c: &mut DbConnection, vocabulary: &str, code: &str, field: &str) ->
 }
 
 pub fn add(c: &mut DbConnection, actor: Actor, vocabulary: &str, term: &NewTerm) -> Result<Term> {
+    add_at(c, actor, vocabulary, term, now())
+}
+
+/// `add` at a time the caller's clock gives.
+pub fn add_at(
+    c: &mut DbConnection,
+    actor: Actor,
+    vocabulary: &str,
+    term: &NewTerm,
+    now: NaiveDateTime,
+) -> Result<Term> {
     let mut errors = Vec::new();
     if !VOCABULARIES.contains(&vocabulary) {
         return Err(Error::NotFound);
@@ -67,7 +79,7 @@ pub fn add(c: &mut DbConnection, actor: Actor, vocabulary: &str, term: &NewTerm)
             vocabulary_terms::label_en.eq(term.label_en.trim()),
             vocabulary_terms::label_ru.eq(term.label_ru.trim()),
             vocabulary_terms::builtin.eq(false),
-            vocabulary_terms::created_at.eq(now()),
+            vocabulary_terms::created_at.eq(now),
         ))
         .execute(c)
         .map_err(|e| match Error::from(e) {

@@ -275,39 +275,14 @@ impl Db {
     }
 }
 
-/// A transaction that intends to write. On SQLite it starts with `BEGIN IMMEDIATE`:
-/// a deferred transaction that reads first and writes later cannot wait for the lock
-/// (SQLITE_BUSY at once, whatever busy_timeout says) when another writer got in between.
+/// A transaction that intends to write (on SQLite `BEGIN IMMEDIATE`, `Guard::WRITE`).
 pub fn write_transaction<T, F>(conn: &mut DbConnection, f: F) -> Result<T>
 where
     F: FnOnce(&mut DbConnection) -> Result<T>,
 {
     match conn {
         #[cfg(feature = "sqlite")]
-        DbConnection::Sqlite(c) => {
-            use diesel::connection::{AnsiTransactionManager, TransactionManager};
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut *conn)));
-            #[allow(irrefutable_let_patterns)]
-            let DbConnection::Sqlite(c) = conn else {
-                return Err(Error::internal("connection changed backend inside a transaction"));
-            };
-            match result {
-                Ok(Ok(value)) => {
-                    AnsiTransactionManager::commit_transaction(c)?;
-                    Ok(value)
-                }
-                Ok(Err(e)) => {
-                    AnsiTransactionManager::rollback_transaction(c)?;
-                    Err(e)
-                }
-                Err(panic) => {
-                    // Never hand a connection with an open transaction back to the pool.
-                    let _ = AnsiTransactionManager::rollback_transaction(c);
-                    std::panic::resume_unwind(panic)
-                }
-            }
-        }
+        DbConnection::Sqlite(_) => super::guard::Guard::WRITE.run(conn, f),
         #[cfg(feature = "postgres")]
         DbConnection::Postgres(_) => conn.transaction(f),
     }
@@ -320,29 +295,7 @@ fn read_snapshot<T, F>(conn: &mut DbConnection, f: F) -> Result<T>
 where
     F: FnOnce(&mut DbConnection) -> Result<T>,
 {
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    conn.batch_execute("PRAGMA query_only = ON")?;
-    #[allow(irrefutable_let_patterns)]
-    let DbConnection::Sqlite(c) = conn else {
-        return Err(Error::internal("read snapshots are for SQLite"));
-    };
-    AnsiTransactionManager::begin_transaction(c)?;
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut *conn)));
-    #[allow(irrefutable_let_patterns)]
-    let DbConnection::Sqlite(c) = conn else {
-        return Err(Error::internal("connection changed backend inside a transaction"));
-    };
-    // Nothing was written: ending the snapshot either way is the same.
-    let ended = AnsiTransactionManager::rollback_transaction(c);
-    let writable = conn.batch_execute("PRAGMA query_only = OFF");
-    match result {
-        Ok(value) => {
-            ended?;
-            writable?;
-            value
-        }
-        Err(panic) => std::panic::resume_unwind(panic),
-    }
+    super::guard::Guard::SNAPSHOT.run(conn, f)
 }
 
 #[derive(Debug)]

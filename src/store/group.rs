@@ -114,36 +114,12 @@ impl GroupCommit {
 }
 
 /// One caller's work inside the batch: a savepoint, released on success, rolled back on
-/// failure or panic.
+/// failure or panic (`Guard::SAVEPOINT`).
 fn savepoint<T, F>(conn: &mut DbConnection, f: F) -> Result<T>
 where
     F: FnOnce(&mut DbConnection) -> Result<T>,
 {
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    #[allow(irrefutable_let_patterns)]
-    let DbConnection::Sqlite(c) = conn else {
-        return Err(Error::internal("group commit is for SQLite"));
-    };
-    AnsiTransactionManager::begin_transaction(c)?;
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut *conn)));
-    #[allow(irrefutable_let_patterns)]
-    let DbConnection::Sqlite(c) = conn else {
-        return Err(Error::internal("connection changed backend inside a transaction"));
-    };
-    match result {
-        Ok(Ok(value)) => {
-            AnsiTransactionManager::commit_transaction(c)?;
-            Ok(value)
-        }
-        Ok(Err(e)) => {
-            AnsiTransactionManager::rollback_transaction(c)?;
-            Err(e)
-        }
-        Err(_) => {
-            AnsiTransactionManager::rollback_transaction(c)?;
-            Err(Error::internal("a write panicked; it was rolled back"))
-        }
-    }
+    super::guard::Guard::SAVEPOINT.run(conn, f)
 }
 
 /// The commit's failure, for each caller of the batch.

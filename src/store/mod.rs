@@ -6,6 +6,8 @@ pub mod blobs;
 mod db;
 #[cfg(feature = "sqlite")]
 mod group;
+#[cfg(feature = "sqlite")]
+mod guard;
 pub mod migrate;
 pub mod schema;
 

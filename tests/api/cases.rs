@@ -595,3 +595,80 @@ async fn automatic_pseudonyms_count_on_past_numbers_given_by_hand() {
     assert_eq!(given, ["W-0003", "W-0004", "W-0005"], "W-0001 is the story's witness");
     assert_eq!(add(NewPerson::victim().named("C")).await, "V-0001");
 }
+
+/// A full page of 200 persons and 200 incidents, each incident with a place, a victim and
+/// an involvement: every view in the page carries what its own read carries (the page is
+/// loaded one query per kind, not per row). Prints how long each list takes.
+#[actix_web::test]
+async fn a_page_of_two_hundred_records_comes_back_whole() {
+    let s = okrestina().await;
+    let (app, case, inv) = (&s.app, &s.case, &s.investigator);
+    let place: Value = app
+        .post(
+            &format!("/api/v1/cases/{case}/places"),
+            inv,
+            json!({"place_type": "detention_facility", "name": "ЦИП"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    for i in 0..200 {
+        let perp: Value = app
+            .post(
+                &format!("/api/v1/cases/{case}/persons"),
+                inv,
+                json!({"kind": "perpetrator", "names": [format!("Офицер {i}")]}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let incident: Value = app
+            .post(
+                &format!("/api/v1/cases/{case}/incidents"),
+                inv,
+                json!({"act_type": "torture", "start_date": "2020-08-10", "start_precision": "exact",
+                       "place_id": place["id"], "victim_ids": [s.witness.as_str()]}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let res = app
+            .post(
+                &format!("/api/v1/incidents/{}/involvements", incident["id"].as_str().unwrap()),
+                inv,
+                json!({"person_id": perp["id"], "role": "carried_out"}),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    }
+    let started = std::time::Instant::now();
+    let page: Value =
+        app.get(&format!("/api/v1/cases/{case}/incidents?limit=200"), inv).await.json().await.unwrap();
+    let incidents_took = started.elapsed();
+    let items = page["items"].as_array().unwrap();
+    assert_eq!((page["total"].as_i64(), items.len()), (Some(200), 200));
+    for i in items {
+        assert_eq!(i["place_name"], "ЦИП");
+        assert_eq!(i["victim_ids"], json!([s.witness.as_str()]));
+        assert_eq!(i["involvements"].as_array().unwrap().len(), 1);
+        assert_eq!(i["involvements"][0]["role"], "carried_out");
+    }
+    let started = std::time::Instant::now();
+    let page: Value = app
+        .get(&format!("/api/v1/cases/{case}/persons?kind=perpetrator&limit=200"), inv)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let persons_took = started.elapsed();
+    let items = page["items"].as_array().unwrap();
+    assert_eq!((page["total"].as_i64(), items.len()), (Some(200), 200));
+    for p in items {
+        assert_eq!(p["involvements"].as_array().unwrap().len(), 1, "{p}");
+        assert!(p["names"][0].as_str().unwrap().starts_with("Офицер"));
+    }
+    eprintln!("list of 200: incidents {incidents_took:?}, persons {persons_took:?}");
+}

@@ -7,9 +7,8 @@ use uuid::Uuid;
 use super::{Page, PageQuery};
 use crate::access::Allowed;
 use crate::access::policy::act;
-use crate::audit::Actor;
-use crate::cases::case::{self as cases, CaseUpdate, CaseView, Member, NewCase, NewMember};
-use crate::cases::vocab::{self, NewTerm, Term};
+use crate::cases::case::{CaseUpdate, CaseView, Member, NewCase, NewMember};
+use crate::cases::vocab::{NewTerm, Term};
 use crate::error::Result;
 use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
@@ -32,14 +31,13 @@ pub struct VocabularyQuery {
 #[utoipa::path(get, operation_id = "list_vocabulary_terms", path = "/api/v1/vocabularies", tag = "cases", params(VocabularyQuery),
     responses((status = 200, body = Page<Term>)), security(("bearer" = [])))]
 pub async fn vocabularies(
-    state: web::Data<Services>,
-    _who: Allowed<act::VocabularyRead>,
+    services: web::Data<Services>,
+    who: Allowed<act::VocabularyRead>,
     q: web::Query<VocabularyQuery>,
 ) -> Result<web::Json<Page<Term>>> {
     let q = q.into_inner();
     let page = PageQuery { limit: q.limit, offset: q.offset }.resolve()?;
-    let v = q.vocabulary;
-    Ok(web::Json(Page::slice(state.db.run(move |c| vocab::list(c, v.as_deref())).await?, page)))
+    Ok(web::Json(Page::slice(services.cases.vocabulary(who, q.vocabulary).await?, page)))
 }
 
 /// Add a term to a vocabulary.
@@ -48,13 +46,12 @@ pub async fn vocabularies(
     responses((status = 201, body = Term), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn add_term(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::VocabularyManage>,
     vocabulary: web::Path<String>,
     body: JsonObject<NewTerm>,
 ) -> Result<HttpResponse> {
-    let actor = Actor::from(&who.principal);
-    let term = state.db.transaction(move |c| vocab::add(c, actor, &vocabulary, &body)).await?;
+    let term = services.cases.add_term(who, vocabulary.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Created().json(term))
 }
 
@@ -62,12 +59,11 @@ pub async fn add_term(
 #[utoipa::path(post, operation_id = "create_case", path = "/api/v1/cases", tag = "cases", request_body = NewCase,
     responses((status = 201, body = CaseView), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn create(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseCreate>,
     body: JsonObject<NewCase>,
 ) -> Result<HttpResponse> {
-    let p = who.principal;
-    let case = state.tx(move |c, k| cases::create(c, k, &p, &body)).await?;
+    let case = services.cases.create(who, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(case))
 }
 
@@ -75,13 +71,12 @@ pub async fn create(
 #[utoipa::path(get, operation_id = "list_cases", path = "/api/v1/cases", tag = "cases", params(PageQuery),
     responses((status = 200, body = Page<CaseView>)), security(("bearer" = [])))]
 pub async fn list(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseList>,
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<CaseView>>> {
     let (limit, offset) = page.resolve()?;
-    let p = who.principal;
-    let (items, total) = state.tx(move |c, k| cases::list(c, k, &p, limit, offset)).await?;
+    let (items, total) = services.cases.list(who, (limit, offset)).await?;
     Ok(web::Json(Page { items, total, limit, offset }))
 }
 
@@ -89,12 +84,11 @@ pub async fn list(
 #[utoipa::path(get, operation_id = "get_case", path = "/api/v1/cases/{id}", tag = "cases", params(("id" = Uuid, Path)),
     responses((status = 200, body = CaseView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn read(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<CaseView>> {
-    let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(state.tx(move |c, k| cases::get(c, k, &p, id)).await?))
+    Ok(web::Json(services.cases.get(who, id.into_inner()).await?))
 }
 
 /// Change title, description or status (the case lead).
@@ -102,13 +96,12 @@ pub async fn read(
     responses((status = 200, body = CaseView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseUpdate>,
     id: web::Path<Uuid>,
     body: JsonObject<CaseUpdate>,
 ) -> Result<web::Json<CaseView>> {
-    let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(state.tx(move |c, k| cases::update(c, k, &p, id, &body)).await?))
+    Ok(web::Json(services.cases.update(who, id.into_inner(), body.into_inner()).await?))
 }
 
 /// Who is in the case: admins (who manage membership) for any case, others for their own
@@ -116,14 +109,13 @@ pub async fn update(
 #[utoipa::path(get, operation_id = "list_case_members", path = "/api/v1/cases/{id}/members", tag = "cases", params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, body = Page<Member>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn members(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseMembersRead>,
     id: web::Path<Uuid>,
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<Member>>> {
     let page = page.resolve()?;
-    let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(Page::slice(state.db.transaction(move |c| cases::members(c, &p, id)).await?, page)))
+    Ok(web::Json(Page::slice(services.cases.members(who, id.into_inner()).await?, page)))
 }
 
 /// Add a member or change their role in the case.
@@ -132,13 +124,12 @@ pub async fn members(
         (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn add_member(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseManage>,
     id: web::Path<Uuid>,
     body: JsonObject<NewMember>,
 ) -> Result<web::Json<Page<Member>>> {
-    let (actor, id) = (Actor::from(&who.principal), id.into_inner());
-    let members = state.db.transaction(move |c| cases::add_member(c, actor, id, &body)).await?;
+    let members = services.cases.add_member(who, id.into_inner(), body.into_inner()).await?;
     Ok(web::Json(Page::slice(members, (PageQuery::MAX_LIMIT, 0))))
 }
 
@@ -147,12 +138,11 @@ pub async fn add_member(
     params(("id" = Uuid, Path), ("user_id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn remove_member(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseManage>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse> {
-    let actor = Actor::from(&who.principal);
     let (case_id, user_id) = path.into_inner();
-    state.db.transaction(move |c| cases::remove_member(c, actor, case_id, user_id)).await?;
+    services.cases.remove_member(who, case_id, user_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

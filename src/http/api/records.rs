@@ -7,10 +7,10 @@ use uuid::Uuid;
 use super::{Page, PageQuery};
 use crate::access::Allowed;
 use crate::access::policy::act;
-use crate::cases::incidents::{self, IncidentView, NewIncident, NewInvolvement};
-use crate::cases::persons::{self, NewPerson, PersonKind, PersonUpdate, PersonView};
-use crate::cases::places::{self, NewPlace, PlaceView};
-use crate::cases::units::{self, NewCommander, NewUnit, UnitRef, UnitView};
+use crate::cases::incidents::{IncidentView, NewIncident, NewInvolvement};
+use crate::cases::persons::{NewPerson, PersonKind, PersonUpdate, PersonView};
+use crate::cases::places::{NewPlace, PlaceView};
+use crate::cases::units::{NewCommander, NewUnit, UnitRef, UnitView};
 use crate::error::Result;
 use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
@@ -21,13 +21,12 @@ use crate::services::Services;
     responses((status = 201, body = PersonView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create_person(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
     body: JsonObject<NewPerson>,
 ) -> Result<HttpResponse> {
-    let (p, id) = (who.principal, id.into_inner());
-    let person = state.tx(move |c, k| persons::create(c, k, &p, id, &body)).await?;
+    let person = services.records.create_person(who, id.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Created().json(person))
 }
 
@@ -46,15 +45,14 @@ pub struct PersonQuery {
 #[utoipa::path(get, operation_id = "list_persons", path = "/api/v1/cases/{id}/persons", tag = "records", params(("id" = Uuid, Path), PersonQuery),
     responses((status = 200, body = Page<PersonView>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list_persons(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
     q: web::Query<PersonQuery>,
 ) -> Result<web::Json<Page<PersonView>>> {
     let q = q.into_inner();
     let (limit, offset) = PageQuery { limit: q.limit, offset: q.offset }.resolve()?;
-    let (p, id, kind) = (who.principal, id.into_inner(), q.kind);
-    let (items, total) = state.tx(move |c, k| persons::list(c, k, &p, id, kind, (limit, offset))).await?;
+    let (items, total) = services.records.list_persons(who, id.into_inner(), q.kind, (limit, offset)).await?;
     Ok(web::Json(Page { items, total, limit, offset }))
 }
 
@@ -62,12 +60,11 @@ pub async fn list_persons(
 #[utoipa::path(get, operation_id = "get_person", path = "/api/v1/persons/{id}", tag = "records", params(("id" = Uuid, Path)),
     responses((status = 200, body = PersonView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn read_person(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<PersonView>> {
-    let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(state.tx(move |c, k| persons::get(c, k, &p, id)).await?))
+    Ok(web::Json(services.records.person(who, id.into_inner()).await?))
 }
 
 /// Edit a person (identity and contact of a victim or witness: the case lead and the
@@ -77,13 +74,12 @@ pub async fn read_person(
         (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update_person(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
     body: JsonObject<PersonUpdate>,
 ) -> Result<web::Json<PersonView>> {
-    let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(state.tx(move |c, k| persons::update(c, k, &p, id, &body)).await?))
+    Ok(web::Json(services.records.update_person(who, id.into_inner(), body.into_inner()).await?))
 }
 
 /// Record a unit or organisation.
@@ -91,13 +87,12 @@ pub async fn update_person(
     responses((status = 201, body = UnitView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create_unit(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
     body: JsonObject<NewUnit>,
 ) -> Result<HttpResponse> {
-    let (p, id) = (who.principal, id.into_inner());
-    let unit = state.tx(move |c, k| units::create(c, k, &p, id, &body)).await?;
+    let unit = services.records.create_unit(who, id.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Created().json(unit))
 }
 
@@ -105,14 +100,13 @@ pub async fn create_unit(
 #[utoipa::path(get, operation_id = "list_units", path = "/api/v1/cases/{id}/units", tag = "records", params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, body = Page<UnitRef>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list_units(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<UnitRef>>> {
     let (limit, offset) = page.resolve()?;
-    let (p, id) = (who.principal, id.into_inner());
-    let (items, total) = state.tx(move |c, k| units::list(c, k, &p, id, (limit, offset))).await?;
+    let (items, total) = services.records.list_units(who, id.into_inner(), (limit, offset)).await?;
     Ok(web::Json(Page { items, total, limit, offset }))
 }
 
@@ -121,12 +115,11 @@ pub async fn list_units(
 #[utoipa::path(get, operation_id = "get_unit", path = "/api/v1/units/{id}", tag = "records", params(("id" = Uuid, Path)),
     responses((status = 200, body = UnitView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn read_unit(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<UnitView>> {
-    let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(state.tx(move |c, k| units::get(c, k, &p, id)).await?))
+    Ok(web::Json(services.records.unit(who, id.into_inner()).await?))
 }
 
 /// Rename a unit or move it in the chain of command (never under itself).
@@ -134,13 +127,12 @@ pub async fn read_unit(
     responses((status = 200, body = UnitView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update_unit(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
     body: JsonObject<NewUnit>,
 ) -> Result<web::Json<UnitView>> {
-    let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(state.tx(move |c, k| units::update(c, k, &p, id, &body)).await?))
+    Ok(web::Json(services.records.update_unit(who, id.into_inner(), body.into_inner()).await?))
 }
 
 /// Record a commander of a unit over a period.
@@ -149,13 +141,12 @@ pub async fn update_unit(
     responses((status = 200, body = UnitView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn add_commander(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseLink>,
     id: web::Path<Uuid>,
     body: JsonObject<NewCommander>,
 ) -> Result<web::Json<UnitView>> {
-    let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(state.tx(move |c, k| units::add_commander(c, k, &p, id, &body)).await?))
+    Ok(web::Json(services.records.add_commander(who, id.into_inner(), body.into_inner()).await?))
 }
 
 /// Record a place (a detention facility, a police station, …).
@@ -163,13 +154,12 @@ pub async fn add_commander(
     responses((status = 201, body = PlaceView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create_place(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
     body: JsonObject<NewPlace>,
 ) -> Result<HttpResponse> {
-    let (p, id) = (who.principal, id.into_inner());
-    let place = state.tx(move |c, k| places::create(c, k, &p, id, &body)).await?;
+    let place = services.records.create_place(who, id.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Created().json(place))
 }
 
@@ -177,14 +167,13 @@ pub async fn create_place(
 #[utoipa::path(get, operation_id = "list_places", path = "/api/v1/cases/{id}/places", tag = "records", params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, body = Page<PlaceView>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list_places(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<PlaceView>>> {
     let (limit, offset) = page.resolve()?;
-    let (p, id) = (who.principal, id.into_inner());
-    let (items, total) = state.tx(move |c, k| places::list(c, k, &p, id, (limit, offset))).await?;
+    let (items, total) = services.records.list_places(who, id.into_inner(), (limit, offset)).await?;
     Ok(web::Json(Page { items, total, limit, offset }))
 }
 
@@ -192,12 +181,11 @@ pub async fn list_places(
 #[utoipa::path(get, operation_id = "get_place", path = "/api/v1/places/{id}", tag = "records", params(("id" = Uuid, Path)),
     responses((status = 200, body = PlaceView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn read_place(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<PlaceView>> {
-    let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(state.tx(move |c, k| places::get(c, k, &p, id)).await?))
+    Ok(web::Json(services.records.place(who, id.into_inner()).await?))
 }
 
 /// Replace a place's type and details.
@@ -205,13 +193,12 @@ pub async fn read_place(
     responses((status = 200, body = PlaceView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update_place(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
     body: JsonObject<NewPlace>,
 ) -> Result<web::Json<PlaceView>> {
-    let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(state.tx(move |c, k| places::update(c, k, &p, id, &body)).await?))
+    Ok(web::Json(services.records.update_place(who, id.into_inner(), body.into_inner()).await?))
 }
 
 /// Record an incident: what was done, when, where and to whom.
@@ -220,13 +207,12 @@ pub async fn update_place(
     responses((status = 201, body = IncidentView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create_incident(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
     body: JsonObject<NewIncident>,
 ) -> Result<HttpResponse> {
-    let (p, id) = (who.principal, id.into_inner());
-    let incident = state.tx(move |c, k| incidents::create(c, k, &p, id, &body)).await?;
+    let incident = services.records.create_incident(who, id.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Created().json(incident))
 }
 
@@ -234,14 +220,13 @@ pub async fn create_incident(
 #[utoipa::path(get, operation_id = "list_incidents", path = "/api/v1/cases/{id}/incidents", tag = "records", params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, body = Page<IncidentView>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list_incidents(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<IncidentView>>> {
     let (limit, offset) = page.resolve()?;
-    let (p, id) = (who.principal, id.into_inner());
-    let (items, total) = state.tx(move |c, k| incidents::list(c, k, &p, id, (limit, offset))).await?;
+    let (items, total) = services.records.list_incidents(who, id.into_inner(), (limit, offset)).await?;
     Ok(web::Json(Page { items, total, limit, offset }))
 }
 
@@ -249,12 +234,11 @@ pub async fn list_incidents(
 #[utoipa::path(get, operation_id = "get_incident", path = "/api/v1/incidents/{id}", tag = "records", params(("id" = Uuid, Path)),
     responses((status = 200, body = IncidentView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn read_incident(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<IncidentView>> {
-    let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(state.tx(move |c, k| incidents::get(c, k, &p, id)).await?))
+    Ok(web::Json(services.records.incident(who, id.into_inner()).await?))
 }
 
 /// Replace an incident's facts: act, methods, dates, place, description, victims
@@ -263,13 +247,12 @@ pub async fn read_incident(
     responses((status = 200, body = IncidentView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update_incident(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::RecordWrite>,
     id: web::Path<Uuid>,
     body: JsonObject<NewIncident>,
 ) -> Result<web::Json<IncidentView>> {
-    let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(state.tx(move |c, k| incidents::update(c, k, &p, id, &body)).await?))
+    Ok(web::Json(services.records.update_incident(who, id.into_inner(), body.into_inner()).await?))
 }
 
 /// Record a person's or unit's involvement in an incident, with the testimonies that
@@ -279,11 +262,10 @@ pub async fn update_incident(
     responses((status = 200, body = IncidentView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn add_involvement(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseLink>,
     id: web::Path<Uuid>,
     body: JsonObject<NewInvolvement>,
 ) -> Result<web::Json<IncidentView>> {
-    let (p, id) = (who.principal, id.into_inner());
-    Ok(web::Json(state.tx(move |c, k| incidents::add_involvement(c, k, &p, id, &body)).await?))
+    Ok(web::Json(services.records.add_involvement(who, id.into_inner(), body.into_inner()).await?))
 }

@@ -10,13 +10,9 @@ use super::auth::see_other;
 use crate::access::Allowed;
 use crate::access::policy::{self, act};
 use crate::auth::Action;
-use crate::cases::case::{self as cases, CaseStatus, CaseView, MemberRole, NewCase};
-use crate::cases::incidents::IncidentView;
+use crate::cases::case::{CaseStatus, CaseView, MemberRole, NewCase};
 use crate::cases::persons::{PersonKind, PersonView};
-use crate::cases::places::PlaceView;
-use crate::cases::testimonies::{self, Status, TestimonySummary};
-use crate::cases::units::UnitRef;
-use crate::cases::{incidents, persons, places, units};
+use crate::cases::testimonies::Status;
 use crate::error::{Error, FieldError, Result};
 use crate::services::Services;
 use crate::web::layout::{self, Nav, csrf_field, field, form_errors};
@@ -32,7 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 const PAGE: i64 = 100;
 
 async fn home(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::SelfManage>,
     ctx: Ctx,
     req: actix_web::HttpRequest,
@@ -41,12 +37,11 @@ async fn home(
     if crate::http::extract::enrolment_pending(&req) {
         return Ok(see_other("/account"));
     }
-    let p = who.principal;
-    if !policy::allowed(p.role, Action::CaseList) {
-        // Auditors work from the log.
+    // Auditors work from the log.
+    let Ok(lister) = Allowed::<act::CaseList>::check(who.principal) else {
         return Ok(see_other("/audit"));
-    }
-    let (items, total) = state.tx(move |c, k| cases::list(c, k, &p, 200, 0)).await?;
+    };
+    let (items, total) = services.cases.list(lister, (200, 0)).await?;
     let may_create = ctx.who.as_ref().is_some_and(|p| policy::allowed(p.role, Action::CaseCreate));
     let body = html! {
         div.heading {
@@ -136,7 +131,7 @@ fn case_form(ctx: &Ctx, f: &CaseForm, errors: &[FieldError]) -> HttpResponse {
 }
 
 async fn create_case(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseCreate>,
     ctx: Ctx,
     form: Form<CaseForm>,
@@ -147,8 +142,7 @@ async fn create_case(
         title: f.title.clone(),
         description: f.description.clone(),
     };
-    let p = who.principal;
-    match state.tx(move |c, k| cases::create(c, k, &p, &input)).await {
+    match services.cases.create(who, input).await {
         Ok(case) => Ok(see_other(&format!("/cases/{}", case.id))),
         Err(Error::Validation(errors)) => Ok(case_form(&ctx, &f, &errors)),
         Err(Error::Conflict(_)) => Ok(case_form(
@@ -160,55 +154,15 @@ async fn create_case(
     }
 }
 
-/// Everything a member sees of a case on one page: its accounts, incidents, people,
-/// units and places, each linking to its own page.
-struct CaseOverview {
-    case: CaseView,
-    testimonies: (Vec<TestimonySummary>, i64),
-    incidents: (Vec<IncidentView>, i64),
-    persons: (Vec<PersonView>, i64),
-    units: (Vec<UnitRef>, i64),
-    places: (Vec<PlaceView>, i64),
-    labels: super::records::Labels,
-    /// What the reader may do here (a case lead may do more than their role alone).
-    may: Vec<Action>,
-}
-
-/// May `p` do `action` in this case? For showing a control; the handler behind it
-/// checks again.
-pub fn may_in_case(
-    c: &mut crate::store::DbConnection,
-    p: &crate::auth::Principal,
-    case_id: Uuid,
-    action: Action,
-) -> bool {
-    crate::access::membership::authorize(c, p, &case_id.to_string(), action).is_ok()
-}
-
 async fn case_page(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseRead>,
     ctx: Ctx,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
-    let (p, id) = (who.principal, id.into_inner());
-    let o = state
-        .tx(move |c, k| {
-            Ok(CaseOverview {
-                case: cases::get(c, k, &p, id)?,
-                testimonies: testimonies::list(c, &p, id, (PAGE, 0))?,
-                incidents: incidents::list(c, k, &p, id, (PAGE, 0))?,
-                persons: persons::list(c, k, &p, id, None, (PAGE, 0))?,
-                units: units::list(c, k, &p, id, (PAGE, 0))?,
-                places: places::list(c, k, &p, id, (PAGE, 0))?,
-                labels: super::records::Labels::load(c)?,
-                may: [Action::TestimonyDraft, Action::RecordWrite, Action::BundleExport]
-                    .into_iter()
-                    .filter(|a| may_in_case(c, &p, id, *a))
-                    .collect(),
-            })
-        })
-        .await?;
+    let asked = vec![Action::TestimonyDraft, Action::RecordWrite, Action::BundleExport];
+    let o = services.cases.overview(who, id.into_inner(), PAGE, asked).await?;
+    let labels = super::records::Labels::from(o.terms.clone());
     let may = |a: Action| o.may.contains(&a);
     let case = &o.case;
     let body = html! {
@@ -253,7 +207,7 @@ async fn case_page(
             section aria-labelledby="incidents-h" {
                 h2 #incidents-h { (ctx.t("incidents-title")) " " span.count { (o.incidents.1) } }
                 ul.plain { @for i in &o.incidents.0 {
-                    li { a href={ "/incidents/" (i.id) } { (o.labels.of(ctx.lang(), "act_type", &i.act_type)) }
+                    li { a href={ "/incidents/" (i.id) } { (labels.of(ctx.lang(), "act_type", &i.act_type)) }
                         @if let Some(d) = &i.start_date { " · " (ctx.lang().date(d)) }
                         @if let Some(pl) = &i.place_name { " · " (pl) } }
                 } }

@@ -4,9 +4,7 @@
 use maud::{Markup, html};
 use uuid::Uuid;
 
-use crate::cases::testimonies::{self, TestimonySummary};
-use crate::error::Result;
-use crate::store::DbConnection;
+use crate::cases::testimonies::TestimonySummary;
 use crate::web::Ctx;
 
 /// A testimony as a citation: the witness's pseudonym, its version and its date
@@ -19,15 +17,6 @@ pub fn citation(ctx: &Ctx, t: &TestimonySummary) -> String {
         t.version,
         t.interview_date.as_deref().or(sealed_on.as_deref()),
     )
-}
-
-/// The case's testimonies (latest versions), for naming citations.
-pub fn case_testimonies(
-    c: &mut DbConnection,
-    p: &crate::auth::Principal,
-    case_id: Uuid,
-) -> Result<Vec<TestimonySummary>> {
-    Ok(testimonies::list(c, p, case_id, (1000, 0))?.0)
 }
 
 /// The case's testimonies to cite for an involvement, those describing this incident

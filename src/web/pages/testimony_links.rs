@@ -75,13 +75,13 @@ pub fn new_incident_form(
 }
 
 async fn new_page(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::TestimonyLink>,
     ctx: Ctx,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
     let id = id.into_inner();
-    let labels = Labels::from(state.testimonies.link_choices(who, id).await?);
+    let labels = Labels::from(services.records.incident_from_testimony_form(who, id).await?);
     Ok(page(&ctx, StatusCode::OK, id, &labels, &IncidentHere::default(), &[]))
 }
 
@@ -104,15 +104,14 @@ fn page(
 /// Records the incident in the testimony's case and links the testimony to it, in one
 /// transaction. Who may link is decided before what was sent is judged.
 async fn create(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::TestimonyLink>,
     ctx: Ctx,
     id: web::Path<Uuid>,
     form: Form<IncidentHere>,
 ) -> Result<HttpResponse> {
     let (id, f) = (id.into_inner(), form.0);
-    // The form shown again with its errors needs the vocabulary: a second proof, as the
-    // first goes to the save.
+    // Labels for the form shown again, read with the same caller's proof.
     let again = Allowed::<act::TestimonyLink>::check(who.principal.clone())?;
     let (start_date, start_precision) = partial_date(&f.start_date);
     let input = NewIncident {
@@ -126,10 +125,11 @@ async fn create(
         description: f.description.clone(),
         victim_ids: Vec::new(),
     };
-    match state.testimonies.record_incident(who, id, input).await {
+    let attempt = services.records.incident_from_testimony(who, id, input).await;
+    match attempt {
         Ok(_) => Ok(see_other(&format!("/testimonies/{id}?linked=1"))),
         Err(Error::Validation(errors)) => {
-            let labels = Labels::from(state.testimonies.link_choices(again, id).await?);
+            let labels = Labels::from(services.cases.terms(&again).await?);
             Ok(page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, id, &labels, &f, &errors))
         }
         Err(e) => Err(e),

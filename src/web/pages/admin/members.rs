@@ -9,7 +9,6 @@ use uuid::Uuid;
 use super::{ListQuery, PAGE, done_notice, pager, role_label};
 use crate::access::Allowed;
 use crate::access::policy::act;
-use crate::audit::Actor;
 use crate::auth::service::UserView;
 use crate::cases::case::{self as cases, CaseView, Member, MemberRole, NewMember};
 use crate::error::{Error, FieldError, Result};
@@ -32,13 +31,14 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
 const MEMBER_CHOICES: i64 = 2000;
 
 async fn cases_page(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseManage>,
     ctx: Ctx,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse> {
-    let (p, page) = (who.principal, q.page());
-    let (items, total) = state.tx(move |c, k| cases::list(c, k, &p, PAGE, (page - 1) * PAGE)).await?;
+    let page = q.page();
+    let lister = Allowed::<act::CaseList>::check(who.principal)?;
+    let (items, total) = services.cases.list(lister, (PAGE, (page - 1) * PAGE)).await?;
     let body = html! {
         p.eyebrow { a href="/admin" { (ctx.t("admin-title")) } }
         h1 { (ctx.t("admin-cases-title")) }
@@ -94,10 +94,10 @@ struct Membership {
     candidates: Vec<UserView>,
 }
 
-async fn membership(state: &Services, p: crate::auth::Principal, id: Uuid) -> Result<Membership> {
-    let (case, members) =
-        state.db.transaction(move |c| Ok((cases::get_clear(c, id)?, cases::members(c, &p, id)?))).await?;
-    let (users, _) = state.auth.list_users(MEMBER_CHOICES, 0).await?;
+async fn membership(services: &Services, p: crate::auth::Principal, id: Uuid) -> Result<Membership> {
+    let manager = Allowed::<act::CaseManage>::check(p)?;
+    let crate::cases::Membership { case, members } = services.cases.membership(manager, id).await?;
+    let (users, _) = services.auth.list_users(MEMBER_CHOICES, 0).await?;
     let candidates = users
         .into_iter()
         .filter(|u| !u.disabled && cases::can_be_member(u.role))
@@ -116,14 +116,14 @@ struct MemberForm {
 }
 
 async fn members_page(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseManage>,
     _users: Allowed<act::UserList>,
     ctx: Ctx,
     id: web::Path<Uuid>,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse> {
-    let m = membership(&state, who.principal, id.into_inner()).await?;
+    let m = membership(&services, who.principal, id.into_inner()).await?;
     let done = done_notice(&ctx, q.done.as_deref());
     Ok(members_view(&ctx, &m, done, &MemberForm::default(), &[]))
 }
@@ -220,31 +220,27 @@ fn members_view(
 }
 
 async fn add_member(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseManage>,
     _users: Allowed<act::UserList>,
     ctx: Ctx,
     id: web::Path<Uuid>,
     form: Form<MemberForm>,
 ) -> Result<HttpResponse> {
-    let (p, id, f) = (who.principal, id.into_inner(), form.0);
+    let (p, id, f) = (who.principal.clone(), id.into_inner(), form.0);
     let role = match f.role.as_str() {
         "lead" => MemberRole::Lead,
         "member" => MemberRole::Member,
         _ => return Err(Error::field("role", "unknown", "lead or member")),
     };
-    let actor = Actor::from(&p);
     let added = match Uuid::parse_str(f.user_id.trim()) {
-        Ok(user_id) => {
-            let input = NewMember { user_id, role };
-            state.db.transaction(move |c| cases::add_member(c, actor, id, &input)).await.map(drop)
-        }
+        Ok(user_id) => services.cases.add_member(who, id, NewMember { user_id, role }).await.map(drop),
         Err(_) => Err(Error::field("user_id", "required", "choose a user from the list")),
     };
     match added {
         Ok(()) => Ok(see_other(&format!("/admin/cases/{id}/members?done=member-added"))),
         Err(Error::Validation(errors)) => {
-            let m = membership(&state, p, id).await?;
+            let m = membership(&services, p, id).await?;
             let f = MemberForm { user_id: f.user_id.chars().take(36).collect(), role: f.role };
             Ok(members_view(&ctx, &m, None, &f, &errors))
         }
@@ -253,24 +249,24 @@ async fn add_member(
 }
 
 async fn confirm_remove(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseManage>,
     ctx: Ctx,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse> {
     let (case_id, user_id) = path.into_inner();
-    removal_confirmation(&state, &ctx, who.principal, case_id, user_id).await
+    removal_confirmation(&services, &ctx, who.principal, case_id, user_id).await
 }
 
 /// Asks before removing a member: they lose the case at once (what they wrote stays).
 async fn removal_confirmation(
-    state: &Services,
+    services: &Services,
     ctx: &Ctx,
     p: crate::auth::Principal,
     case_id: Uuid,
     user_id: Uuid,
 ) -> Result<HttpResponse> {
-    let m = membership(state, p, case_id).await?;
+    let m = membership(services, p, case_id).await?;
     let member = m.members.iter().find(|x| x.user_id == user_id).ok_or(Error::NotFound)?;
     let base = format!("/admin/cases/{case_id}/members");
     let body = html! {
@@ -298,7 +294,7 @@ struct ConfirmForm {
 }
 
 async fn remove_member(
-    state: web::Data<Services>,
+    services: web::Data<Services>,
     who: Allowed<act::CaseManage>,
     ctx: Ctx,
     path: web::Path<(Uuid, Uuid)>,
@@ -307,9 +303,8 @@ async fn remove_member(
     let (case_id, user_id) = path.into_inner();
     // Without the confirmation (a form of an older page, a stray request) it only asks.
     if form.0.confirm.as_deref() != Some("yes") {
-        return removal_confirmation(&state, &ctx, who.principal, case_id, user_id).await;
+        return removal_confirmation(&services, &ctx, who.principal, case_id, user_id).await;
     }
-    let actor = Actor::from(&who.principal);
-    state.db.transaction(move |c| cases::remove_member(c, actor, case_id, user_id)).await?;
+    services.cases.remove_member(who, case_id, user_id).await?;
     Ok(see_other(&format!("/admin/cases/{case_id}/members?done=member-removed")))
 }
