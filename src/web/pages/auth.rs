@@ -42,7 +42,7 @@ struct LoginNotice {
 }
 
 /// What the sign-in form carries through: where to go back to, and a form kept from
-/// an ended session (sealed: see `web::kept`).
+/// an ended session (sealed: see `auth::kept`).
 #[derive(Default)]
 pub struct Carry {
     pub next: Option<String>,
@@ -182,8 +182,7 @@ async fn login(
 /// Saves a form kept from an ended session, if it is this user's and not expired;
 /// returns the page of the draft it went to. Someone else signing in gets nothing.
 async fn restore(state: &Services, s: &crate::auth::service::LoginSession, kept: &str) -> Option<String> {
-    let keyring = state.keys.keyring().ok()?;
-    let form = crate::web::kept::open(&keyring, s.user.id, crate::store::now(), kept)?;
+    let form = state.auth.open_kept(s.user.id, kept)?;
     let (principal, _) = state.auth.authenticate(s.token.expose_secret()).await.ok()?;
     match super::testimony::replay(state, principal, &form.action, form.body.as_bytes()).await {
         Ok(page) => Some(page),
