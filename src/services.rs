@@ -55,10 +55,6 @@ pub struct Services {
     pub reserve_free_bytes: u64,
     /// `Source-Organization` of evidence bundles.
     pub organisation: String,
-    /// Where a root key file would be, and the SQLite database file (if SQLite): the keys
-    /// page warns when the one sits beside the other.
-    pub root_key_file: PathBuf,
-    pub database_file: Option<PathBuf>,
 }
 
 impl Services {
@@ -116,8 +112,6 @@ impl Services {
             upload_idle_timeout: std::time::Duration::from_secs(settings.server.upload_idle_timeout_secs),
             reserve_free_bytes: settings.storage.reserve_free_bytes,
             organisation: settings.export.organisation.clone(),
-            root_key_file: settings.keys.key_file.clone(),
-            database_file: sqlite_file(settings.database.url.expose_secret()),
         })
     }
 

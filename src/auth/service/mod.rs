@@ -93,6 +93,14 @@ fn parse_role(s: &str) -> Result<Role> {
     s.parse().map_err(|_| Error::internal("stored role is unknown"))
 }
 
+/// One's own account as its page shows it.
+#[derive(Debug)]
+pub struct Account {
+    pub user: UserView,
+    /// The role requires a second factor this user has not enrolled yet.
+    pub must_enrol: bool,
+}
+
 #[derive(Debug)]
 pub struct LoginSession {
     pub token: SecretString,

@@ -7,7 +7,7 @@ use secrecy::SecretString;
 use uuid::Uuid;
 
 use super::{
-    Auth, UserRow, UserView, count_users, ensure_another_admin, load_user, parse_id, revoke_sessions,
+    Account, Auth, UserRow, UserView, count_users, ensure_another_admin, load_user, parse_id, revoke_sessions,
 };
 use crate::access::Principal;
 use crate::audit::{self, Actor, Entry};
@@ -18,6 +18,13 @@ use crate::store::schema::users;
 impl Auth {
     pub async fn me(&self, who: &Principal) -> Result<UserView> {
         self.get_user(who.user_id).await
+    }
+
+    /// One's own account, and whether its role still waits for a second factor.
+    pub async fn account(&self, who: &Principal) -> Result<Account> {
+        let user = self.me(who).await?;
+        let must_enrol = !user.totp_enabled && self.role_requires_totp(user.role).await?;
+        Ok(Account { user, must_enrol })
     }
 
     pub async fn create_user(
