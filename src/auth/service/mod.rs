@@ -31,6 +31,7 @@ mod users;
 mod tests;
 
 pub use events::KeptFor;
+pub use second_factor::relaxed_second_factor;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = schema::users)]

@@ -118,13 +118,7 @@ impl Auth {
     /// those that must have one on a new installation (admins and lawyers): the admin
     /// pages warn about each.
     pub async fn relaxed_second_factor_roles(&self) -> Result<Vec<Role>> {
-        Ok(self
-            .role_policies()
-            .await?
-            .into_iter()
-            .filter(|p| matches!(p.role, Role::Admin | Role::Lawyer) && !p.totp_required)
-            .map(|p| p.role)
-            .collect())
+        Ok(relaxed_second_factor(&self.role_policies().await?))
     }
 
     pub async fn set_role_policy(&self, actor: Actor, role: Role, totp_required: bool) -> Result<RolePolicy> {
@@ -147,4 +141,14 @@ impl Auth {
             })
             .await
     }
+}
+
+/// Among `policies`, the roles that must have a second factor on a new installation
+/// (admins and lawyers) but are left without one.
+pub fn relaxed_second_factor(policies: &[RolePolicy]) -> Vec<Role> {
+    policies
+        .iter()
+        .filter(|p| matches!(p.role, Role::Admin | Role::Lawyer) && !p.totp_required)
+        .map(|p| p.role)
+        .collect()
 }
