@@ -51,7 +51,8 @@ pub struct Report {
 pub type Progress = dyn Fn(u64, &str) -> ProgressBar + Sync;
 
 pub async fn backup(state: &Services, dest: &Path, progress: &Progress) -> Result<Report> {
-    if !matches!(state.db.backend(), Backend::Sqlite { .. }) {
+    let ctx = state.context();
+    if !matches!(ctx.db.backend(), Backend::Sqlite { .. }) {
         return Err(Error::BadRequest(
             "PostgreSQL: back up with pg_dump (see docs/operations.md); copy storage.blob_dir beside it"
                 .into(),
@@ -66,13 +67,11 @@ pub async fn backup(state: &Services, dest: &Path, progress: &Progress) -> Resul
         db_copy.to_str().ok_or_else(|| Error::BadRequest("backup path is not UTF-8".into()))?.to_owned();
     // VACUUM INTO writes a transaction-consistent, compacted copy without blocking
     // writers for long, and leaves freed pages (old ciphertext) behind.
-    state
-        .db
-        .run(move |c| {
-            diesel::sql_query("VACUUM INTO ?").bind::<Text, _>(target).execute(c)?;
-            Ok(())
-        })
-        .await?;
+    ctx.read(move |c| {
+        diesel::sql_query("VACUUM INTO ?").bind::<Text, _>(target).execute(c)?;
+        Ok(())
+    })
+    .await?;
 
     let blob_root = state
         .attachments
@@ -104,7 +103,7 @@ pub async fn backup(state: &Services, dest: &Path, progress: &Progress) -> Resul
     })
     .await??;
     let report = Report { files: files.len(), bytes: files.iter().map(|f| f.size).sum() };
-    let manifest = Manifest { format: FORMAT.into(), created_at: chrono::Utc::now(), files };
+    let manifest = Manifest { format: FORMAT.into(), created_at: ctx.clock().now(), files };
     let json = serde_json::to_vec_pretty(&manifest).map_err(Error::internal)?;
     fs::write(dest.join(MANIFEST), json)?;
     Ok(report)

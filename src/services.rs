@@ -24,6 +24,15 @@ use crate::search::Search;
 use crate::store::blobs::{BlobStore, FsBlobs};
 use crate::store::{Db, DbConnection, migrate};
 
+/// What the admin's status page and `GET /api/v1/system/status` show.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SystemStatus {
+    pub version: &'static str,
+    pub database_backend: &'static str,
+    pub pending_migrations: usize,
+    pub users: i64,
+}
+
 #[derive(Debug)]
 pub struct Services {
     pub auth: Arc<Auth>,
@@ -44,10 +53,6 @@ pub struct Services {
     pub blobs: Arc<dyn BlobStore>,
     /// Free space on the blob store's disk that work must leave alone.
     pub reserve_free_bytes: u64,
-    /// Where a root key file would be, and the SQLite database file (if SQLite): the keys
-    /// page warns when the one sits beside the other.
-    pub root_key_file: PathBuf,
-    pub database_file: Option<PathBuf>,
 }
 
 impl Services {
@@ -72,8 +77,11 @@ impl Services {
         if settings.weak_password_hashing() {
             tracing::warn!("argon2 parameters are below OWASP's minimum: acceptable for tests only");
         }
-        let auth = Arc::new(Auth::new(db.clone(), settings.auth.clone())?);
-        let keys = Arc::new(Keys::open(db.clone(), settings.keys.clone()).await?);
+        let data = std::iter::once(settings.storage.blob_dir.clone())
+            .chain(sqlite_file(settings.database.url.expose_secret()))
+            .collect();
+        let keys = Keys::open(db.clone(), settings.keys.clone()).await?;
+        let keys = Arc::new(keys.with_clock(clock.clone()).with_data_at(data));
         if !keys.is_initialised() && settings.keys.auto_init && may_auto_init {
             keys.init(Actor::default(), NewRoot::File).await?;
             tracing::info!(path = %settings.keys.key_file.display(), "created the keyring and its root key file");
@@ -84,6 +92,7 @@ impl Services {
             tracing::warn!(abandoned, "removed unfinished attachment uploads");
         }
         let context = Context::new(db.clone(), keys.clone(), clock);
+        let auth = Arc::new(Auth::new(context.clone(), settings.auth.clone())?);
         Ok(Services {
             auth: auth.clone(),
             keys,
@@ -114,13 +123,34 @@ impl Services {
             db,
             blobs,
             reserve_free_bytes: settings.storage.reserve_free_bytes,
-            root_key_file: settings.keys.key_file.clone(),
-            database_file: sqlite_file(settings.database.url.expose_secret()),
         })
     }
 
     pub fn context(&self) -> &Context {
         &self.context
+    }
+
+    /// Readiness: the database answers (`Unavailable` if not) and the keys are loaded
+    /// (`Sealed` if not).
+    pub async fn ready(&self) -> Result<()> {
+        if !self.context.db.is_reachable().await {
+            return Err(Error::Unavailable);
+        }
+        if self.keys.is_sealed() {
+            return Err(Error::Sealed);
+        }
+        Ok(())
+    }
+
+    /// Version, database backend, migrations not yet applied, and accounts.
+    pub async fn status(&self) -> Result<SystemStatus> {
+        let pending = self.context.read(migrate::pending_count).await?;
+        Ok(SystemStatus {
+            version: env!("CARGO_PKG_VERSION"),
+            database_backend: self.context.db.backend().name(),
+            pending_migrations: pending,
+            users: self.auth.count_users().await?,
+        })
     }
 
     /// Transitional (`Context::write`); handlers stop calling it as they move onto services.

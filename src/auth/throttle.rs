@@ -4,11 +4,14 @@
 //! successful login, whereas a GCRA limiter charges every attempt. In memory by design:
 //! the adversary we throttle (online guessing) cannot restart our process, and keeping
 //! attempts out of the database keeps usernames of failed attempts out of it too.
+//! Time comes from the caller (the service's clock), so the window is tested by moving
+//! a clock rather than by waiting.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeDelta, Utc};
 
 /// Keys tracked at most; past this, expired entries are pruned and then the table is
 /// cleared rather than grown, so a spray of usernames cannot exhaust memory.
@@ -17,30 +20,30 @@ const MAX_KEYS: usize = 100_000;
 #[derive(Debug)]
 pub struct Throttle<K> {
     max_failures: u32,
-    window: Duration,
-    failures: Mutex<HashMap<K, VecDeque<Instant>>>,
+    window: TimeDelta,
+    failures: Mutex<HashMap<K, VecDeque<DateTime<Utc>>>>,
 }
 
 impl<K: Eq + Hash + Clone> Throttle<K> {
-    pub fn new(max_failures: u32, window: Duration) -> Self {
+    pub fn new(max_failures: u32, window: TimeDelta) -> Self {
         Self { max_failures: max_failures.max(1), window, failures: Mutex::new(HashMap::new()) }
     }
 
     /// `Some(wait)` while the key has used up its failures in the window.
-    pub fn locked_for(&self, key: &K, now: Instant) -> Option<Duration> {
+    pub fn locked_for(&self, key: &K, now: DateTime<Utc>) -> Option<TimeDelta> {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         let times = map.get_mut(key)?;
         self.expire(times, now);
         if times.len() < self.max_failures as usize {
             return None;
         }
-        times.front().map(|oldest| (*oldest + self.window).saturating_duration_since(now))
+        times.front().map(|oldest| (*oldest + self.window - now).max(TimeDelta::zero()))
     }
 
-    pub fn record_failure(&self, key: &K, now: Instant) {
+    pub fn record_failure(&self, key: &K, now: DateTime<Utc>) {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= MAX_KEYS && !map.contains_key(key) {
-            map.retain(|_, times| times.back().is_some_and(|t| now.duration_since(*t) < self.window));
+            map.retain(|_, times| times.back().is_some_and(|t| now - *t < self.window));
             if map.len() >= MAX_KEYS {
                 tracing::warn!("login throttle table full; clearing it");
                 map.clear();
@@ -58,8 +61,8 @@ impl<K: Eq + Hash + Clone> Throttle<K> {
         self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
     }
 
-    fn expire(&self, times: &mut VecDeque<Instant>, now: Instant) {
-        while times.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
+    fn expire(&self, times: &mut VecDeque<DateTime<Utc>>, now: DateTime<Utc>) {
+        while times.front().is_some_and(|t| now - *t >= self.window) {
             times.pop_front();
         }
     }
@@ -68,29 +71,42 @@ impl<K: Eq + Hash + Clone> Throttle<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::Clock;
+
+    fn clock() -> Clock {
+        Clock::manual(DateTime::from_timestamp(1_800_000_000, 0).unwrap())
+    }
 
     #[test]
     fn locks_after_max_failures_and_unlocks_after_the_window() {
-        let t0 = Instant::now();
-        let th = Throttle::new(3, Duration::from_secs(60));
+        let clock = clock();
+        let th = Throttle::new(3, TimeDelta::seconds(60));
         let k = "anna".to_string();
         for i in 0..3 {
-            assert_eq!(th.locked_for(&k, t0), None, "attempt {i}");
-            th.record_failure(&k, t0 + Duration::from_secs(i));
+            assert_eq!(th.locked_for(&k, clock.now()), None, "attempt {i}");
+            th.record_failure(&k, clock.now());
+            clock.advance(TimeDelta::seconds(1));
         }
-        let wait = th.locked_for(&k, t0 + Duration::from_secs(10)).unwrap();
-        assert_eq!(wait, Duration::from_secs(50));
-        assert_eq!(th.locked_for(&k, t0 + Duration::from_secs(61)), None);
+        // Failures at 0, 1 and 2 s; at 10 s the oldest frees a place at 60 s.
+        clock.advance(TimeDelta::seconds(7));
+        assert_eq!(th.locked_for(&k, clock.now()), Some(TimeDelta::seconds(50)));
+        clock.advance(TimeDelta::seconds(49));
+        assert_eq!(th.locked_for(&k, clock.now()), Some(TimeDelta::seconds(1)), "one second before");
+        clock.advance(TimeDelta::seconds(1));
+        assert_eq!(th.locked_for(&k, clock.now()), None, "the oldest failure left the window");
+        // One more failure fills the window again: the next two are still in it.
+        th.record_failure(&k, clock.now());
+        assert_eq!(th.locked_for(&k, clock.now()), Some(TimeDelta::seconds(1)));
     }
 
     #[test]
     fn success_clears_and_keys_are_independent() {
-        let t0 = Instant::now();
-        let th = Throttle::new(1, Duration::from_secs(60));
-        th.record_failure(&"a", t0);
-        assert!(th.locked_for(&"a", t0).is_some());
-        assert!(th.locked_for(&"b", t0).is_none());
+        let now = clock().now();
+        let th = Throttle::new(1, TimeDelta::seconds(60));
+        th.record_failure(&"a", now);
+        assert!(th.locked_for(&"a", now).is_some());
+        assert!(th.locked_for(&"b", now).is_none());
         th.clear(&"a");
-        assert!(th.locked_for(&"a", t0).is_none());
+        assert!(th.locked_for(&"a", now).is_none());
     }
 }

@@ -12,7 +12,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::{Ready, ready};
 
 use crate::access::{Action, ActionMarker, Allowed, Principal};
-use crate::audit::{self, Actor, Entry, Outcome};
+use crate::audit::Actor;
 use crate::error::Error;
 use crate::services::Services;
 
@@ -64,12 +64,9 @@ pub async fn audit_failures(
         .get::<Authenticated>()
         .map(|a| Actor::from(&a.principal))
         .unwrap_or_default();
-    let mut entry = Entry::new(actor, action).outcome(Outcome::Failure);
-    if let Some(id) = res.request().match_info().get("id").and_then(|id| uuid::Uuid::parse_str(id).ok()) {
-        entry = entry.target("record", id);
-    }
+    let record = res.request().match_info().get("id").and_then(|id| uuid::Uuid::parse_str(id).ok());
     if let Some(state) = state
-        && let Err(e) = state.db.transaction(move |c| audit::append(c, &entry).map(drop)).await
+        && let Err(e) = state.auth.record_failure(actor, action, record).await
     {
         tracing::error!(error = %e, "could not audit an integrity failure");
     }

@@ -28,7 +28,7 @@ use crate::http::problem::Problem;
         Problem, FieldError, Role, UserView, RolePolicy, TotpEnrolment, api::Page<UserView>,
         auth::LoginRequest, auth::LoginResponse, auth::Me, auth::ChangePassword, auth::TotpConfirm,
         users::CreateUser, users::ResetPassword, users::ChangeRole, roles::UpdateRolePolicy,
-        system::Health, system::Status, system::Unseal, system::Rewrap, system::RewrapProgress,
+        system::Health, crate::services::SystemStatus, system::Unseal, system::Rewrap, system::RewrapProgress,
         crate::keys::KeyStatus, crate::keys::RootSource,
         crate::audit::StoredEntry, api::Page<crate::audit::StoredEntry>, crate::audit::query::EntryProof,
         crate::audit::checkpoints::SignedCheckpoint, audit::CheckpointView, audit::ConsistencyProof, audit::Custody,

@@ -3,6 +3,7 @@
 //! retire, change of root). Every operation is audited in its transaction.
 //! Calls `crypto`, `store` and `audit`; services ask it for the current `Keyring`.
 
+pub mod placement;
 pub mod root;
 pub mod store;
 
@@ -13,9 +14,11 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
+pub use self::placement::Beside;
 pub use self::root::RootSource;
 use self::store::{Meta, RootSetup};
 use crate::audit::{self, Actor, Entry, Outcome};
+use crate::clock::Clock;
 use crate::config::KeySettings;
 use crate::crypto::{self, KdfParams, Keyring, SecretKey};
 use crate::error::{Error, Result};
@@ -66,6 +69,11 @@ pub struct Keys {
     state: RwLock<State>,
     /// A background rewrap (`start_rewrap`) is running.
     rewrapping: AtomicBool,
+    /// Stamps the keyring's rows.
+    clock: Clock,
+    /// Where the data lives (the SQLite file, the attachments' folder), to tell whether
+    /// the root key file sits beside it.
+    data: Vec<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Keys {
@@ -83,6 +91,8 @@ impl Keys {
             settings,
             state: RwLock::new(State::Uninitialised),
             rewrapping: AtomicBool::new(false),
+            clock: Clock::system(),
+            data: Vec::new(),
         };
         let meta = keys.db.run(store::load_meta).await?;
         if let Some(meta) = meta {
@@ -94,6 +104,28 @@ impl Keys {
             }
         }
         Ok(keys)
+    }
+
+    /// The clock that stamps the keyring's rows (the services' clock).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Where the data this keyring opens lives: the SQLite database file (none on
+    /// PostgreSQL) and the attachments' folder.
+    pub fn with_data_at(mut self, data: Vec<std::path::PathBuf>) -> Self {
+        self.data = data;
+        self
+    }
+
+    /// Why a copy of the data would take the root key file along (`placement`); only
+    /// for a key kept in a file: a passphrase or trustee shares never sit on the disk.
+    pub fn key_file_beside_data(&self, status: &KeyStatus) -> Vec<Beside> {
+        if status.root_source != Some(RootSource::File) {
+            return Vec::new();
+        }
+        placement::key_file_beside_data(&self.settings.key_file, &self.data)
     }
 
     fn read_stored_root(&self, source: RootSource) -> Result<SecretKey> {
@@ -289,10 +321,11 @@ impl Keys {
         let version = keyring.rotate()?;
         let setup = unchanged_root(&meta, source);
         let persisted = keyring.clone();
+        let now = self.clock.now_naive();
         let generation = self
             .db
             .transaction(move |c| {
-                let generation = store::save_keyring(c, &root_key, &persisted, &setup)?;
+                let generation = store::save_keyring(c, &root_key, &persisted, &setup, now)?;
                 audit::append(c, &Entry::new(actor, "key.rotate").detail("primary_version", version))?;
                 Ok(generation)
             })
@@ -379,6 +412,7 @@ impl Keys {
         keyring.remove(version)?;
         let setup = unchanged_root(&meta, source);
         let persisted = keyring.clone();
+        let now = self.clock.now_naive();
         let generation = self
             .db
             .transaction(move |c| {
@@ -386,7 +420,7 @@ impl Keys {
                 if in_use > 0 {
                     return Err(Error::Conflict("key_version_in_use"));
                 }
-                let generation = store::save_keyring(c, &root_key, &persisted, &setup)?;
+                let generation = store::save_keyring(c, &root_key, &persisted, &setup, now)?;
                 audit::append(c, &Entry::new(actor, "key.retire").detail("version", version))?;
                 Ok(generation)
             })
@@ -497,10 +531,11 @@ impl Keys {
         action: &'static str,
     ) -> Result<()> {
         let (stored_root, stored_ring, source) = (root_key.clone(), keyring.clone(), setup.source);
+        let now = self.clock.now_naive();
         let generation = self
             .db
             .transaction(move |c| {
-                let generation = store::save_keyring(c, &stored_root, &stored_ring, &setup)?;
+                let generation = store::save_keyring(c, &stored_root, &stored_ring, &setup, now)?;
                 audit::append(c, &Entry::new(actor, action).detail("source", setup.source.as_str()))?;
                 Ok(generation)
             })

@@ -2,6 +2,7 @@
 //! key (wrapped under a KEK) in `data_keys`. Functions take a connection so callers run
 //! them inside their own transaction, next to the audit entry.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::root::{self, RootSource};
@@ -97,9 +98,9 @@ pub fn save_keyring(
     root_key: &SecretKey,
     keyring: &Keyring,
     setup: &RootSetup,
+    now: NaiveDateTime,
 ) -> Result<i64> {
     diesel::delete(keyring_keys::table).execute(c)?;
-    let now = now();
     for entry in keyring.to_entries(root_key) {
         diesel::insert_into(keyring_keys::table)
             .values((

@@ -7,7 +7,6 @@
 
 pub mod assets;
 pub mod i18n;
-pub mod kept;
 pub mod languages;
 pub mod layout;
 pub mod marking;

@@ -13,12 +13,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::audit::{self, Actor, Entry};
+use crate::auth::kept::{self, KeptForm};
+use crate::auth::service::KeptFor;
 use crate::error::Error;
 use crate::http::Edge;
 use crate::http::extract::Authenticated;
 use crate::services::Services;
-use crate::web::kept::{self, KeptForm};
 use crate::web::pages::{auth::kept_page, testimony::keeps_form};
 use crate::web::{CsrfField, Ctx, MAX_FORM_BYTES, read_form};
 
@@ -136,7 +136,7 @@ async fn keep(
     state: &Services,
     edge: &Edge,
     token: &str,
-    (form, kind, record): (&'static str, &'static str, uuid::Uuid),
+    (name, kind, record): (&'static str, &'static str, uuid::Uuid),
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let ctx = Ctx::of(req.request());
     let mut payload = req.take_payload();
@@ -144,20 +144,10 @@ async fn keep(
     let csrf: CsrfField = serde_html_form::from_bytes(&body).unwrap_or_default();
     let ours = csrf.csrf.is_some_and(|c| csrf_matches(token, &c));
     let minutes = edge.web.kept_form_minutes;
-    let grace = chrono::Duration::minutes(minutes.into());
-    let owner = if ours { state.auth.session_owner(token, grace).await? } else { None };
-    let sealed = match (owner, kept::without_csrf(&body)) {
-        (Some((user, session)), Some(body)) if minutes > 0 => {
-            let action = req.path().to_owned();
-            let expires = crate::store::now() + grace;
-            let keyring = state.keys.keyring()?;
-            let sealed = kept::seal(&keyring, user, expires, &KeptForm { action: action.clone(), body })?;
-            let entry = Entry::new(Actor { user_id: Some(user), session_id: Some(session) }, "form.kept")
-                .target(kind, record)
-                .detail("form", form)
-                .detail("minutes", minutes);
-            state.db.transaction(move |c| audit::append(c, &entry).map(drop)).await?;
-            Some(sealed)
+    let sealed = match kept::without_csrf(&body) {
+        Some(body) if ours => {
+            let form = KeptForm { action: req.path().to_owned(), body };
+            state.auth.keep_form(token, minutes, form, KeptFor { form: name, kind, record }).await?
         }
         _ => None,
     };

@@ -3,13 +3,12 @@
 
 use diesel::prelude::*;
 
-use super::{Auth, RolePolicy, TotpEnrolment, load_user, parse_role, unix_now};
+use super::{Auth, RolePolicy, TotpEnrolment, load_user, parse_role};
 use crate::access::policy::Principal;
 use crate::audit::{self, Actor, Entry};
 use crate::auth::totp;
 use crate::domain::Role;
 use crate::error::{Error, Result};
-use crate::store::now;
 use crate::store::schema::{role_policies, sessions, users};
 
 impl Auth {
@@ -23,8 +22,8 @@ impl Auth {
         if self.configured(role) {
             return Ok(true);
         }
-        self.db
-            .run(move |c| {
+        self.ctx
+            .read(move |c| {
                 Ok(role_policies::table
                     .find(role.as_str())
                     .select(role_policies::totp_required)
@@ -44,8 +43,8 @@ impl Auth {
         let id = who.user_id;
         let actor = Actor::from(who);
         let stored = secret.to_vec();
-        self.db
-            .transaction(move |c| {
+        self.ctx
+            .write_plain(move |c| {
                 if load_user(c, id)?.totp_enabled {
                     return Err(Error::Conflict("totp_already_enabled"));
                 }
@@ -64,20 +63,21 @@ impl Auth {
         let session_id = who.session_id.to_string();
         let actor = Actor::from(who);
         let code = code.to_owned();
-        self.db
-            .transaction(move |c| {
+        let (now, unix_now) = (self.now(), self.unix_now());
+        self.ctx
+            .write_plain(move |c| {
                 let user = load_user(c, id)?;
                 let Some(secret) = user.totp_secret.filter(|_| !user.totp_enabled) else {
                     return Err(Error::Conflict("no_pending_totp_enrolment"));
                 };
-                let Some(step) = totp::verify(&secret, &code, unix_now(), None)? else {
+                let Some(step) = totp::verify(&secret, &code, unix_now, None)? else {
                     return Err(Error::TotpInvalid);
                 };
                 diesel::update(users::table.find(id.to_string()))
                     .set((
                         users::totp_enabled.eq(true),
                         users::totp_last_step.eq(step),
-                        users::updated_at.eq(now()),
+                        users::updated_at.eq(now),
                     ))
                     .execute(c)?;
                 diesel::update(sessions::table.find(session_id))
@@ -91,8 +91,8 @@ impl Auth {
 
     pub async fn role_policies(&self) -> Result<Vec<RolePolicy>> {
         let rows =
-            self.db
-                .run(|c| {
+            self.ctx
+                .read(|c| {
                     Ok(role_policies::table
                         .select((role_policies::role, role_policies::totp_required))
                         .load::<(String, bool)>(c)?)
@@ -118,13 +118,7 @@ impl Auth {
     /// those that must have one on a new installation (admins and lawyers): the admin
     /// pages warn about each.
     pub async fn relaxed_second_factor_roles(&self) -> Result<Vec<Role>> {
-        Ok(self
-            .role_policies()
-            .await?
-            .into_iter()
-            .filter(|p| matches!(p.role, Role::Admin | Role::Lawyer) && !p.totp_required)
-            .map(|p| p.role)
-            .collect())
+        Ok(relaxed_second_factor(&self.role_policies().await?))
     }
 
     pub async fn set_role_policy(&self, actor: Actor, role: Role, totp_required: bool) -> Result<RolePolicy> {
@@ -132,8 +126,8 @@ impl Auth {
         if required_by_configuration && !totp_required {
             return Err(Error::Conflict("second_factor_required_by_configuration"));
         }
-        self.db
-            .transaction(move |c| {
+        self.ctx
+            .write_plain(move |c| {
                 diesel::update(role_policies::table.find(role.as_str()))
                     .set(role_policies::totp_required.eq(totp_required))
                     .execute(c)?;
@@ -147,4 +141,14 @@ impl Auth {
             })
             .await
     }
+}
+
+/// Among `policies`, the roles that must have a second factor on a new installation
+/// (admins and lawyers) but are left without one.
+pub fn relaxed_second_factor(policies: &[RolePolicy]) -> Vec<Role> {
+    policies
+        .iter()
+        .filter(|p| matches!(p.role, Role::Admin | Role::Lawyer) && !p.totp_required)
+        .map(|p| p.role)
+        .collect()
 }

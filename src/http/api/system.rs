@@ -11,7 +11,7 @@ use crate::error::{Error, FieldError, Result};
 use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
 use crate::keys::KeyStatus;
-use crate::services::Services;
+use crate::services::{Services, SystemStatus};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Health {
@@ -28,12 +28,7 @@ pub async fn healthz() -> web::Json<Health> {
 #[utoipa::path(get, operation_id = "get_readiness", path = "/readyz", tag = "system",
     responses((status = 200, body = Health), (status = 503, body = Problem, description = "unavailable or sealed")))]
 pub async fn readyz(state: web::Data<Services>) -> Result<HttpResponse> {
-    if !state.db.is_reachable().await {
-        return Err(Error::Unavailable);
-    }
-    if state.keys.is_sealed() {
-        return Err(Error::Sealed);
-    }
+    state.ready().await?;
     Ok(HttpResponse::Ok().json(Health { status: "ready" }))
 }
 
@@ -134,30 +129,12 @@ pub async fn rewrap(
     Ok(web::Json(RewrapProgress { rewrapped, remaining }))
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-#[schema(as = SystemStatus)]
-pub struct Status {
-    pub version: &'static str,
-    pub database_backend: &'static str,
-    pub pending_migrations: usize,
-    pub users: i64,
-}
-
 /// Version, database backend and counts.
 #[utoipa::path(get, operation_id = "get_system_status", path = "/api/v1/system/status", tag = "system",
-    responses((status = 200, body = Status)), security(("bearer" = [])))]
+    responses((status = 200, body = SystemStatus)), security(("bearer" = [])))]
 pub async fn status(
     state: web::Data<Services>,
     _who: Allowed<act::SystemStatus>,
-) -> Result<web::Json<Status>> {
-    let (pending, users) = state
-        .db
-        .run(|c| Ok((crate::store::migrate::pending_count(c)?, crate::auth::service::count_users(c)?)))
-        .await?;
-    Ok(web::Json(Status {
-        version: env!("CARGO_PKG_VERSION"),
-        database_backend: state.db.backend().name(),
-        pending_migrations: pending,
-        users,
-    }))
+) -> Result<web::Json<SystemStatus>> {
+    Ok(web::Json(state.status().await?))
 }

@@ -121,10 +121,8 @@ async fn overview(
     _who: Allowed<act::SystemStatus>,
     ctx: Ctx,
 ) -> Result<HttpResponse> {
-    let (pending, users) = state
-        .db
-        .run(|c| Ok((crate::store::migrate::pending_count(c)?, crate::auth::service::count_users(c)?)))
-        .await?;
+    let status = state.status().await?;
+    let (pending, users) = (status.pending_migrations, status.users);
     let relaxed = state.auth.relaxed_second_factor_roles().await?;
     let sections = [
         ("/admin/users", "admin-users-title", "admin-users-about"),
@@ -139,7 +137,7 @@ async fn overview(
             h2 #status-h { (ctx.t("admin-status-title")) }
             dl.facts {
                 dt { (ctx.t("admin-status-version")) } dd { (env!("CARGO_PKG_VERSION")) }
-                dt { (ctx.t("admin-status-database")) } dd { (state.db.backend().name()) }
+                dt { (ctx.t("admin-status-database")) } dd { (status.database_backend) }
                 dt { (ctx.t("admin-status-migrations")) }
                 dd {
                     @if pending == 0 { (ctx.t("admin-status-migrations-none")) }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::access::Allowed;
 use crate::access::policy::act;
+use crate::auth::service::{Account, LoginSession, TotpEnrolment};
 use crate::error::{Error, Result};
 use crate::http::Edge;
 use crate::http::extract::client_ip;
@@ -42,7 +43,7 @@ struct LoginNotice {
 }
 
 /// What the sign-in form carries through: where to go back to, and a form kept from
-/// an ended session (sealed: see `web::kept`).
+/// an ended session (sealed: see `auth::kept`).
 #[derive(Default)]
 pub struct Carry {
     pub next: Option<String>,
@@ -181,9 +182,8 @@ async fn login(
 
 /// Saves a form kept from an ended session, if it is this user's and not expired;
 /// returns the page of the draft it went to. Someone else signing in gets nothing.
-async fn restore(state: &Services, s: &crate::auth::service::LoginSession, kept: &str) -> Option<String> {
-    let keyring = state.keys.keyring().ok()?;
-    let form = crate::web::kept::open(&keyring, s.user.id, crate::store::now(), kept)?;
+async fn restore(state: &Services, s: &LoginSession, kept: &str) -> Option<String> {
+    let form = state.auth.open_kept(s.user.id, kept)?;
     let (principal, _) = state.auth.authenticate(s.token.expose_secret()).await.ok()?;
     match super::testimony::replay(state, principal, &form.action, form.body.as_bytes()).await {
         Ok(page) => Some(page),
@@ -296,18 +296,17 @@ async fn account(
     who: Allowed<act::SelfManage>,
     ctx: Ctx,
 ) -> Result<HttpResponse> {
-    let me = state.auth.me(&who.principal).await?;
-    let must_enrol = !me.totp_enabled && state.auth.role_requires_totp(me.role).await?;
-    Ok(account_page(&ctx, &me, must_enrol, None, None))
+    let account = state.auth.account(&who.principal).await?;
+    Ok(account_page(&ctx, &account, None, None))
 }
 
 fn account_page(
     ctx: &Ctx,
-    me: &crate::auth::service::UserView,
-    must_enrol: bool,
-    enrolment: Option<&crate::auth::service::TotpEnrolment>,
+    account: &Account,
+    enrolment: Option<&TotpEnrolment>,
     message: Option<(bool, String)>,
 ) -> HttpResponse {
+    let (me, must_enrol) = (&account.user, account.must_enrol);
     let body = html! {
         h1 { (ctx.t("account-title")) }
         @if let Some((ok, text)) = message {
@@ -390,9 +389,8 @@ async fn change_password(
         }
         Err(e) => return Err(e),
     };
-    let me = state.auth.me(&who.principal).await?;
-    let must_enrol = !me.totp_enabled && state.auth.role_requires_totp(me.role).await?;
-    Ok(account_page(&ctx, &me, must_enrol, None, Some(message)))
+    let account = state.auth.account(&who.principal).await?;
+    Ok(account_page(&ctx, &account, None, Some(message)))
 }
 
 async fn totp_begin(
@@ -402,9 +400,8 @@ async fn totp_begin(
     _form: Form<Empty>,
 ) -> Result<HttpResponse> {
     let enrolment = state.auth.totp_begin(&who.principal).await?;
-    let me = state.auth.me(&who.principal).await?;
-    let must_enrol = !me.totp_enabled && state.auth.role_requires_totp(me.role).await?;
-    Ok(account_page(&ctx, &me, must_enrol, Some(&enrolment), None))
+    let account = state.auth.account(&who.principal).await?;
+    Ok(account_page(&ctx, &account, Some(&enrolment), None))
 }
 
 #[derive(Deserialize)]
@@ -423,9 +420,8 @@ async fn totp_confirm(
         Err(Error::TotpInvalid) => (false, ctx.t("login-totp-invalid")),
         Err(e) => return Err(e),
     };
-    let me = state.auth.me(&who.principal).await?;
-    let must_enrol = !me.totp_enabled && state.auth.role_requires_totp(me.role).await?;
-    Ok(account_page(&ctx, &me, must_enrol, None, Some(message)))
+    let account = state.auth.account(&who.principal).await?;
+    Ok(account_page(&ctx, &account, None, Some(message)))
 }
 
 pub fn see_other(location: &str) -> HttpResponse {

@@ -1,7 +1,5 @@
 //! The keyring: its state, rotation, rewrapping, sealing and unsealing.
 
-use std::path::{Path, PathBuf};
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
@@ -13,7 +11,7 @@ use crate::access::Allowed;
 use crate::access::policy::act;
 use crate::audit::Actor;
 use crate::error::{Error, FieldError, Result};
-use crate::keys::{KeyStatus, RootSource};
+use crate::keys::{Beside, KeyStatus, RootSource};
 use crate::services::Services;
 use crate::web::layout::{self, Nav, csrf_field, field};
 use crate::web::pages::auth::see_other;
@@ -59,7 +57,15 @@ fn keys_view(
     errors: &[FieldError],
 ) -> HttpResponse {
     let rewrapping = state.keys.rewrap_running();
-    let beside = key_file_beside_data(state, s);
+    let beside: Vec<&str> = state
+        .keys
+        .key_file_beside_data(s)
+        .into_iter()
+        .map(|b| match b {
+            Beside::SameTree => "admin-keys-beside-tree",
+            Beside::SameDisk => "admin-keys-beside-disk",
+        })
+        .collect();
     let remaining = s.records_not_on_primary.unwrap_or(0);
     let body = html! {
         p.eyebrow { a href="/admin" { (ctx.t("admin-title")) } }
@@ -271,79 +277,4 @@ async fn unseal(
     };
     let status = state.keys.status().await?;
     Ok(keys_view(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &status, &state, None, &errors))
-}
-
-/// Why a copy of the data would take the root key file along (message ids): it shares a
-/// folder tree with the database or the attachments, or their disk. Only for a key kept
-/// in a file; a passphrase or trustee shares never sit on the disk.
-fn key_file_beside_data(state: &Services, s: &KeyStatus) -> Vec<&'static str> {
-    if s.root_source != Some(RootSource::File) {
-        return Vec::new();
-    }
-    let key = absolute(&state.root_key_file);
-    let mut data: Vec<PathBuf> = state.attachments.blobs().local_dir().map(absolute).into_iter().collect();
-    data.extend(state.database_file.as_deref().map(absolute));
-    let key_dir = key.parent().unwrap_or(&key);
-    let mut reasons = Vec::new();
-    if data.iter().any(|d| same_tree(key_dir, if d.is_dir() { d } else { d.parent().unwrap_or(d) })) {
-        reasons.push("admin-keys-beside-tree");
-    }
-    if data.iter().any(|d| same_disk(&key, d)) {
-        reasons.push("admin-keys-beside-disk");
-    }
-    reasons
-}
-
-fn absolute(p: &Path) -> PathBuf {
-    p.canonicalize().or_else(|_| std::path::absolute(p)).unwrap_or_else(|_| p.to_path_buf())
-}
-
-/// One folder holds the other: a copy (or backup) of the outer one takes both.
-fn same_tree(key_dir: &Path, data_dir: &Path) -> bool {
-    data_dir.starts_with(key_dir) || key_dir.starts_with(data_dir)
-}
-
-#[cfg(unix)]
-fn same_disk(a: &Path, b: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (std::fs::metadata(a), std::fs::metadata(b)) {
-        (Ok(a), Ok(b)) => a.dev() == b.dev(),
-        _ => false,
-    }
-}
-
-#[cfg(not(unix))]
-fn same_disk(_: &Path, _: &Path) -> bool {
-    false
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_key_folder_holding_or_inside_the_data_is_the_same_tree() {
-        let p = Path::new;
-        // The defaults: data/root.key beside data/custodia.db and data/blobs.
-        assert!(same_tree(p("/srv/custodia/data"), p("/srv/custodia/data")));
-        assert!(same_tree(p("/srv/custodia/data"), p("/srv/custodia/data/blobs")));
-        // A key in the home folder that holds the installation.
-        assert!(same_tree(p("/home/anna"), p("/home/anna/custodia/data")));
-        // A key inside the data folder's tree.
-        assert!(same_tree(p("/var/lib/custodia/keys"), p("/var/lib/custodia")));
-        // Apart: /etc and /var/lib, or a removable key.
-        assert!(!same_tree(p("/etc/custodia"), p("/var/lib/custodia")));
-        assert!(!same_tree(p("/media/usb-key"), p("/srv/custodia/data")));
-        assert!(!same_tree(p("/srv/custodia/key"), p("/srv/custodia/data")));
-    }
-
-    #[test]
-    fn files_on_one_filesystem_share_a_disk() {
-        let dir = tempfile::tempdir().unwrap();
-        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-        std::fs::write(&a, b"a").unwrap();
-        std::fs::write(&b, b"b").unwrap();
-        assert_eq!(same_disk(&a, &b), cfg!(unix));
-        assert!(!same_disk(&a, &dir.path().join("missing")), "nothing to compare");
-    }
 }
