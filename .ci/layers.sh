@@ -15,7 +15,7 @@ if [[ -n "$below" ]]; then
     status=1
 fi
 
-handlers=$(grep -rnE 'DbConnection|diesel::|\.db\.|\.tx\(|\.audited_read\(|\.transaction\(|Context::write' \
+handlers=$(grep -rnE 'DbConnection|diesel::|\.db\.|\.db\(\)|\.tx\(|\.audited_read\(|\.transaction\(|\.context\(\)|Context::write' \
     src/http src/web --include='*.rs' || true)
 if [[ -n "$handlers" ]]; then
     echo "layers: handlers or pages touch the database instead of calling a service:" >&2

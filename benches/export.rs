@@ -14,7 +14,7 @@ use std::time::Instant;
 use custodia::access::{Allowed, act};
 use custodia::attachments::NewFile;
 use custodia::audit::Actor;
-use custodia::cases::{case, persons, testimonies};
+use custodia::cases::{persons, testimonies};
 use custodia::config::Settings;
 use custodia::domain::Role;
 use custodia::export::job::BundleInput;
@@ -50,14 +50,8 @@ async fn run(files: usize) -> anyhow::Result<()> {
     let session = state.auth.login("bench.documenter", SecretString::from(PASSWORD), None, None).await?;
     let (who, _) = state.auth.authenticate(session.token.expose_secret()).await?;
 
-    let p = who.clone();
-    let case_id = state
-        .tx(move |c, k| {
-            let input = serde_json::from_value(json!({"reference": "BENCH-1", "title": "export benchmark"}))
-                .map_err(custodia::error::Error::internal)?;
-            Ok(case::create(c, k, &p, &input)?.id)
-        })
-        .await?;
+    let input = serde_json::from_value(json!({"reference": "BENCH-1", "title": "export benchmark"}))?;
+    let case_id = state.cases.create(Allowed::check(who.clone())?, input).await?.id;
     let plain = dir.path().join("plain");
     std::fs::create_dir_all(&plain)?;
     let mut data = vec![0u8; FILE];
@@ -70,24 +64,16 @@ async fn run(files: usize) -> anyhow::Result<()> {
             *b = x as u8;
         }
         std::fs::File::create(plain.join(format!("{i}.bin")))?.write_all(&data)?;
-        let p = who.clone();
-        let tid = state
-            .tx(move |c, k| {
-                let w: persons::NewPerson =
-                    serde_json::from_value(json!({"kind": "witness", "names": [format!("Witness {i}")], "sex": "unknown"}))
-                        .map_err(custodia::error::Error::internal)?;
-                let witness = persons::create(c, k, &p, case_id, &w)?;
-                let t: testimonies::TestimonyInput = serde_json::from_value(json!({
-                    "witness_id": witness.id, "source_connection": "victim", "account": "Account for the benchmark.",
-                    "consent": {"share_with": {"prosecutors": true}, "may_be_named": false, "given_on": "2021-01-01",
-                                "how_given": "written", "text_version": "1"}
-                }))
-                .map_err(custodia::error::Error::internal)?;
-                let draft = custodia::access::Allowed::check(p.clone())?;
-                let now = custodia::store::now();
-                Ok(testimonies::create(c, k, &draft, case_id, &t, testimonies::Completeness::Full, now)?.id)
-            })
-            .await?;
+        let w: persons::NewPerson = serde_json::from_value(
+            json!({"kind": "witness", "names": [format!("Witness {i}")], "sex": "unknown"}),
+        )?;
+        let witness = state.records.create_person(Allowed::check(who.clone())?, case_id, w).await?;
+        let t: testimonies::TestimonyInput = serde_json::from_value(json!({
+            "witness_id": witness.id, "source_connection": "victim", "account": "Account for the benchmark.",
+            "consent": {"share_with": {"prosecutors": true}, "may_be_named": false, "given_on": "2021-01-01",
+                        "how_given": "written", "text_version": "1"}
+        }))?;
+        let tid = state.testimonies.create(Allowed::check(who.clone())?, case_id, t).await?.id;
         let file = NewFile {
             media_type: "application/octet-stream".into(),
             filename: format!("{i}.bin"),

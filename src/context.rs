@@ -23,6 +23,11 @@ impl Context {
         Context { db, keys, clock }
     }
 
+    /// The database itself, for start-up work and tests that set up what no service does.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
     pub fn clock(&self) -> &Clock {
         &self.clock
     }

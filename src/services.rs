@@ -16,13 +16,12 @@ use crate::cases::{Cases, Records, Testimonies};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::context::Context;
-use crate::crypto::Keyring;
 use crate::error::{Error, Result};
 use crate::export::{BundleSettings, Bundles};
 use crate::keys::{Keys, NewRoot};
 use crate::search::Search;
 use crate::store::blobs::{BlobStore, FsBlobs};
-use crate::store::{Db, DbConnection, migrate};
+use crate::store::{Db, migrate};
 
 /// What the admin's status page and `GET /api/v1/system/status` show.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -45,14 +44,6 @@ pub struct Services {
     pub bundles: Bundles,
     pub audit: AuditLog,
     context: Context,
-    // Transitional: what handlers still reach for directly, until each moves onto its
-    // service (issue 17). Removed as the last caller goes.
-    pub db: Db,
-    /// The attachment service's store (`attachments.blobs()`), for what still reaches
-    /// for it directly.
-    pub blobs: Arc<dyn BlobStore>,
-    /// Free space on the blob store's disk that work must leave alone.
-    pub reserve_free_bytes: u64,
 }
 
 impl Services {
@@ -98,7 +89,7 @@ impl Services {
             keys,
             cases: Cases::new(context.clone()),
             records: Records::new(context.clone()),
-            testimonies: Testimonies::new(context.clone()),
+            testimonies: Testimonies::new(context.clone(), blobs.clone()),
             attachments: Attachments::new(
                 context.clone(),
                 blobs.clone(),
@@ -120,9 +111,6 @@ impl Services {
             ),
             audit: AuditLog::new(context.clone()),
             context,
-            db,
-            blobs,
-            reserve_free_bytes: settings.storage.reserve_free_bytes,
         })
     }
 
@@ -151,26 +139,6 @@ impl Services {
             pending_migrations: pending,
             users: self.auth.count_users().await?,
         })
-    }
-
-    /// Transitional (`Context::write`); handlers stop calling it as they move onto services.
-    pub async fn tx<T, F>(&self, f: F) -> Result<T>
-    where
-        F: FnOnce(&mut DbConnection, &Keyring) -> Result<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        self.context.write(f).await
-    }
-
-    /// Transitional (`Context::audited_read`).
-    pub async fn audited_read<R, T, F, G>(&self, read: F, record: G) -> Result<T>
-    where
-        F: FnOnce(&mut DbConnection, &Keyring) -> Result<R> + Send + 'static,
-        G: FnOnce(&mut DbConnection, &Keyring, R) -> Result<T> + Send + 'static,
-        R: Send + 'static,
-        T: Send + 'static,
-    {
-        self.context.audited_read(read, record).await
     }
 }
 

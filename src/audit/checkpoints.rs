@@ -101,11 +101,6 @@ pub fn all(conn: &mut DbConnection) -> Result<Vec<(u64, Vec<u8>, String)>> {
     Ok(rows.into_iter().map(|(s, r, n)| (s as u64, r, n)).collect())
 }
 
-/// `create_at` now, by the system clock (the command line; services pass their clock's).
-pub fn create(conn: &mut DbConnection, keyring: &Keyring) -> Result<Option<SignedCheckpoint>> {
-    create_at(conn, keyring, now())
-}
-
 /// Signs the current tree head unless the latest checkpoint already covers it, stored as
 /// made at `at`. Call in a write transaction. Refuses (integrity error) if the stored tree
 /// no longer matches the previous checkpoint.

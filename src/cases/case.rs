@@ -16,8 +16,8 @@ use crate::auth::Principal;
 use crate::crypto::Keyring;
 use crate::domain::Role;
 use crate::error::{Error, FieldError, Result};
+use crate::store::DbConnection;
 use crate::store::schema::{case_members, cases, users};
-use crate::store::{DbConnection, now};
 
 const TABLE: &str = "cases";
 
@@ -164,10 +164,6 @@ fn check_reference(reference: &str) -> Result<(), FieldError> {
     }
 }
 
-pub fn create(c: &mut DbConnection, keyring: &Keyring, who: &Principal, input: &NewCase) -> Result<CaseView> {
-    create_at(c, keyring, who, input, now())
-}
-
 /// `create` at a time the caller's clock gives.
 pub fn create_at(
     c: &mut DbConnection,
@@ -279,16 +275,6 @@ pub fn get(c: &mut DbConnection, keyring: &Keyring, who: &Principal, id: Uuid) -
     Ok(v)
 }
 
-pub fn update(
-    c: &mut DbConnection,
-    keyring: &Keyring,
-    who: &Principal,
-    id: Uuid,
-    input: &CaseUpdate,
-) -> Result<CaseView> {
-    update_at(c, keyring, who, id, input, now())
-}
-
 /// `update` at a time the caller's clock gives.
 pub fn update_at(
     c: &mut DbConnection,
@@ -391,15 +377,6 @@ fn members_of(c: &mut DbConnection, id: &str) -> Result<Vec<Member>> {
             })
         })
         .collect()
-}
-
-pub fn add_member(
-    c: &mut DbConnection,
-    actor: Actor,
-    case_id: Uuid,
-    input: &NewMember,
-) -> Result<Vec<Member>> {
-    add_member_at(c, actor, case_id, input, now())
 }
 
 /// `add_member` at a time the caller's clock gives.

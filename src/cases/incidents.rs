@@ -21,18 +21,16 @@ use crate::audit::{self, Entry};
 use crate::auth::Principal;
 use crate::crypto::Keyring;
 use crate::error::{Error, FieldError, Result};
+use crate::store::DbConnection;
 use crate::store::schema::{
     data_keys, incident_victims, incidents, involvement_evidence, involvements, testimonies,
     testimony_incidents,
 };
-use crate::store::{DbConnection, now};
 
 const TABLE: &str = "incidents";
 
 pub(crate) use super::involvements::involvements_by_person;
-pub use super::involvements::{
-    add_involvement, add_involvement_at, involvements_of, link_testimony, link_testimony_at,
-};
+pub use super::involvements::{add_involvement_at, involvements_of, link_testimony_at};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -190,16 +188,6 @@ fn check(c: &mut DbConnection, case_id: &str, input: &NewIncident) -> Result<()>
     Ok(())
 }
 
-pub fn create(
-    c: &mut DbConnection,
-    keyring: &Keyring,
-    who: &Principal,
-    case_id: Uuid,
-    input: &NewIncident,
-) -> Result<IncidentView> {
-    create_at(c, keyring, who, case_id, input, now())
-}
-
 /// `create` at a time the caller's clock gives.
 pub fn create_at(
     c: &mut DbConnection,
@@ -248,17 +236,6 @@ fn set_victims(c: &mut DbConnection, id: &str, victim_ids: &[Uuid]) -> Result<()
             .execute(c)?;
     }
     Ok(())
-}
-
-/// Replaces an incident's facts (involvements and links stay). Permission: record.write.
-pub fn update(
-    c: &mut DbConnection,
-    keyring: &Keyring,
-    who: &Principal,
-    id: Uuid,
-    input: &NewIncident,
-) -> Result<IncidentView> {
-    update_at(c, keyring, who, id, input, now())
 }
 
 /// `update` at a time the caller's clock gives.

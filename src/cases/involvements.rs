@@ -19,18 +19,8 @@ use crate::audit::{self, Entry};
 use crate::auth::Principal;
 use crate::crypto::Keyring;
 use crate::error::{FieldError, Result};
+use crate::store::DbConnection;
 use crate::store::schema::{incidents, involvement_evidence, involvements, testimony_incidents};
-use crate::store::{DbConnection, now};
-
-pub fn add_involvement(
-    c: &mut DbConnection,
-    keyring: &Keyring,
-    who: &Principal,
-    incident: Uuid,
-    input: &NewInvolvement,
-) -> Result<IncidentView> {
-    add_involvement_at(c, keyring, who, incident, input, now())
-}
 
 /// `add_involvement` at a time the caller's clock gives.
 pub fn add_involvement_at(
@@ -90,17 +80,6 @@ pub fn add_involvement_at(
             .detail("involvement_id", id),
     )?;
     view(c, keyring, &incident)
-}
-
-/// Links a testimony (any version; stored by its root) to an incident of the same case.
-pub fn link_testimony(
-    c: &mut DbConnection,
-    keyring: &Keyring,
-    who: &Principal,
-    testimony: Uuid,
-    incident: Uuid,
-) -> Result<IncidentView> {
-    link_testimony_at(c, keyring, who, testimony, incident, now())
 }
 
 /// `link_testimony` at a time the caller's clock gives.

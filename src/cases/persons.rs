@@ -20,8 +20,8 @@ use crate::audit::{self, Entry};
 use crate::auth::Principal;
 use crate::crypto::Keyring;
 use crate::error::{Error, FieldError, Result};
+use crate::store::DbConnection;
 use crate::store::schema::{data_keys, persons};
-use crate::store::{DbConnection, now};
 
 const TABLE: &str = "persons";
 
@@ -334,16 +334,6 @@ fn check(input: &NewPerson) -> Result<()> {
     checks.finish()
 }
 
-pub fn create(
-    c: &mut DbConnection,
-    keyring: &Keyring,
-    who: &Principal,
-    case_id: Uuid,
-    input: &NewPerson,
-) -> Result<PersonView> {
-    create_at(c, keyring, who, case_id, input, now())
-}
-
 /// `create` at a time the caller's clock gives.
 pub fn create_at(
     c: &mut DbConnection,
@@ -484,18 +474,6 @@ pub struct PersonUpdate {
     pub position: Option<String>,
     pub notes: Option<String>,
     pub unit_id: Option<Uuid>,
-}
-
-/// Edits a person. Identity and contact of a victim or witness may be changed only by
-/// those who may see them (the case lead and whoever recorded the person).
-pub fn update(
-    c: &mut DbConnection,
-    keyring: &Keyring,
-    who: &Principal,
-    id: Uuid,
-    input: &PersonUpdate,
-) -> Result<PersonView> {
-    update_at(c, keyring, who, id, input, now())
 }
 
 /// `update` at a time the caller's clock gives.

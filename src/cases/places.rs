@@ -17,8 +17,8 @@ use crate::audit::{self, Entry};
 use crate::auth::Principal;
 use crate::crypto::Keyring;
 use crate::error::{FieldError, Result};
+use crate::store::DbConnection;
 use crate::store::schema::{data_keys, places};
-use crate::store::{DbConnection, now};
 
 const TABLE: &str = "places";
 
@@ -145,16 +145,6 @@ fn check(c: &mut DbConnection, input: &NewPlace) -> Result<()> {
     }
     checks.finish()?;
     Ok(())
-}
-
-pub fn create(
-    c: &mut DbConnection,
-    keyring: &Keyring,
-    who: &Principal,
-    case_id: Uuid,
-    input: &NewPlace,
-) -> Result<PlaceView> {
-    create_at(c, keyring, who, case_id, input, now())
 }
 
 /// `create` at a time the caller's clock gives.

@@ -19,8 +19,8 @@ use crate::audit::{self, Entry};
 use crate::auth::Principal;
 use crate::crypto::Keyring;
 use crate::error::{Error, Result};
+use crate::store::DbConnection;
 use crate::store::schema::{data_keys, persons, unit_commanders, units};
-use crate::store::{DbConnection, now};
 
 const TABLE: &str = "units";
 /// Deeper chains than this are refused (and stop loops from malformed data).
@@ -146,16 +146,6 @@ pub(crate) fn subtree(c: &mut DbConnection, id: &str) -> Result<Vec<String>> {
     Ok(all)
 }
 
-pub fn create(
-    c: &mut DbConnection,
-    keyring: &Keyring,
-    who: &Principal,
-    case_id: Uuid,
-    input: &NewUnit,
-) -> Result<UnitView> {
-    create_at(c, keyring, who, case_id, input, now())
-}
-
 /// `create` at a time the caller's clock gives.
 pub fn create_at(
     c: &mut DbConnection,
@@ -189,16 +179,6 @@ pub fn create_at(
         .execute(c)?;
     audit::append(c, &Entry::new(who, "unit.create").target("unit", &id).detail("case_id", case_id))?;
     build_view(c, keyring, &id)
-}
-
-pub fn add_commander(
-    c: &mut DbConnection,
-    keyring: &Keyring,
-    who: &Principal,
-    unit: Uuid,
-    input: &NewCommander,
-) -> Result<UnitView> {
-    add_commander_at(c, keyring, who, unit, input, now())
 }
 
 /// `add_commander` at a time the caller's clock gives.

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor, Entry};
 use crate::error::{Error, FieldError, Result};
+use crate::store::DbConnection;
 use crate::store::schema::vocabulary_terms;
-use crate::store::{DbConnection, now};
 
 pub const VOCABULARIES: &[&str] =
     &["act_type", "torture_method", "source_connection", "involvement_role", "place_type"];
@@ -41,10 +41,6 @@ pub fn check(c: &mut DbConnection, vocabulary: &str, code: &str, field: &str) ->
     Ok((known == 0).then(|| {
         FieldError::new(field, "unknown_code", format!("not a term of the {vocabulary} vocabulary"))
     }))
-}
-
-pub fn add(c: &mut DbConnection, actor: Actor, vocabulary: &str, term: &NewTerm) -> Result<Term> {
-    add_at(c, actor, vocabulary, term, now())
 }
 
 /// `add` at a time the caller's clock gives.

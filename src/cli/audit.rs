@@ -51,13 +51,16 @@ pub(super) async fn run(settings: Settings, cmd: AuditCommand) -> anyhow::Result
                 ),
                 None => None,
             };
-            let total =
-                state.db.run(|c| crate::audit::tree::head(c).map(|(n, _)| n)).await.map_err(describe)?;
+            let total = state
+                .context()
+                .read(|c| crate::audit::tree::head(c).map(|(n, _)| n))
+                .await
+                .map_err(describe)?;
             let bar = progress_bar(total, "verifying");
             let shown = bar.clone();
             let report = state
-                .db
-                .run(move |c| {
+                .context()
+                .read(move |c| {
                     verify::verify_log(c, pubkey.as_deref(), note.as_deref(), &|n| shown.set_position(n))
                 })
                 .await
@@ -86,10 +89,12 @@ pub(super) async fn run(settings: Settings, cmd: AuditCommand) -> anyhow::Result
         AuditCommand::Prove { entry } => {
             unlock_here(&state).await?;
             let keyring = state.keys.keyring().map_err(describe)?;
+            let now = state.context().clock().now_naive();
             let proof = state
-                .db
-                .transaction(move |c| {
-                    let cp = checkpoints::create(c, &keyring)?.ok_or(crate::error::Error::NotFound)?;
+                .context()
+                .write_plain(move |c| {
+                    let cp =
+                        checkpoints::create_at(c, &keyring, now)?.ok_or(crate::error::Error::NotFound)?;
                     query::prove(c, entry, &cp)
                 })
                 .await
@@ -100,8 +105,8 @@ pub(super) async fn run(settings: Settings, cmd: AuditCommand) -> anyhow::Result
             unlock_here(&state).await?;
             let keyring = state.keys.keyring().map_err(describe)?;
             let key = state
-                .db
-                .transaction(move |c| checkpoints::ensure_verifier_key(c, &keyring))
+                .context()
+                .write_plain(move |c| checkpoints::ensure_verifier_key(c, &keyring))
                 .await
                 .map_err(describe)?;
             println!("{key}");
@@ -109,8 +114,12 @@ pub(super) async fn run(settings: Settings, cmd: AuditCommand) -> anyhow::Result
         AuditCommand::Checkpoint => {
             unlock_here(&state).await?;
             let keyring = state.keys.keyring().map_err(describe)?;
-            let cp =
-                state.db.transaction(move |c| checkpoints::create(c, &keyring)).await.map_err(describe)?;
+            let now = state.context().clock().now_naive();
+            let cp = state
+                .context()
+                .write_plain(move |c| checkpoints::create_at(c, &keyring, now))
+                .await
+                .map_err(describe)?;
             match cp {
                 Some(cp) => print!("{}", cp.note),
                 None => println!("the log is empty"),

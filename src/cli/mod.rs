@@ -215,7 +215,7 @@ fn bundle(settings: Settings, cmd: BundleCommand) -> anyhow::Result<()> {
         BundleCommand::Pubkey => actix_web::rt::System::new().block_on(async move {
             let state = Services::open(&settings, false).await?;
             unlock_here(&state).await?;
-            let key = state.tx(crate::export::job::public_key).await.map_err(describe)?;
+            let key = state.context().write(crate::export::job::public_key).await.map_err(describe)?;
             print!("{key}");
             Ok(())
         }),

@@ -23,11 +23,12 @@ pub(super) fn run(settings: Settings, cmd: SearchCommand) -> anyhow::Result<()> 
     actix_web::rt::System::new().block_on(async move {
         let state = Services::open(&settings, false).await?;
         unlock_here(&state).await?;
-        let total = state.db.run(crate::search::index::record_count).await.map_err(describe)?;
+        let total = state.context().read(crate::search::index::record_count).await.map_err(describe)?;
         let bar = progress_bar(total, "indexing");
         let shown = bar.clone();
         let (testimonies, persons) = state
-            .tx(move |c, k| crate::search::index::reindex_all(c, k, new_key, &|n| shown.set_position(n)))
+            .context()
+            .write(move |c, k| crate::search::index::reindex_all(c, k, new_key, &|n| shown.set_position(n)))
             .await
             .map_err(describe)?;
         bar.finish_and_clear();

@@ -102,16 +102,20 @@ pub async fn generate_with_progress(
     let [documenter, investigator, lawyer]: [Principal; 3] =
         principals.try_into().map_err(|_| Error::internal("three demo accounts"))?;
 
+    let now = state.context().clock().now_naive();
     let (case_id, reference) = create_case(state, &documenter).await?;
     for member in [&investigator, &lawyer] {
         let member = NewMember { user_id: member.user_id, role: MemberRole::Member };
         // Membership is an admin's act; the operator running the CLI is that admin here.
-        state.context().write(move |c, _| case::add_member(c, Actor::default(), case_id, &member)).await?;
+        state
+            .context()
+            .write(move |c, _| case::add_member_at(c, Actor::default(), case_id, &member, now))
+            .await?;
     }
 
     // An investigator maps the facility and the chain of command…
     let who = investigator.clone();
-    let scene = state.context().write(move |c, k| record_scene(c, k, &who, case_id)).await?;
+    let scene = state.context().write(move |c, k| record_scene(c, k, &who, case_id, now)).await?;
 
     // …a documenter records and seals each account, one transaction per witness so a
     // large demo commits as it goes, …
@@ -128,7 +132,7 @@ pub async fn generate_with_progress(
                 let ids = state
                     .context()
                     .write(move |c, k| {
-                        let person = persons::create(c, k, &who, case_id, &w.person)?;
+                        let person = persons::create_at(c, k, &who, case_id, &w.person, now)?;
                         let input = w.testimony(person.id);
                         let draft = Allowed::check(who.clone())?;
                         let t = testimonies::create(c, k, &draft, case_id, &input, Completeness::Full, now)?;
@@ -151,9 +155,16 @@ pub async fn generate_with_progress(
         let who = investigator.clone();
         let chunk = chunk.to_vec();
         state
-            .tx(move |c, k| {
-                let incident =
-                    incidents::create(c, k, &who, case_id, &story::new_incident(scene.place, &chunk))?;
+            .context()
+            .write(move |c, k| {
+                let incident = incidents::create_at(
+                    c,
+                    k,
+                    &who,
+                    case_id,
+                    &story::new_incident(scene.place, &chunk),
+                    now,
+                )?;
                 for (person, role) in [(scene.commander, "ordered"), (scene.officer, "carried_out")] {
                     let involvement = NewInvolvement {
                         person_id: Some(person),
@@ -161,10 +172,10 @@ pub async fn generate_with_progress(
                         role: role.into(),
                         testimony_ids: vec![first_testimony],
                     };
-                    incidents::add_involvement(c, k, &who, incident.id, &involvement)?;
+                    incidents::add_involvement_at(c, k, &who, incident.id, &involvement, now)?;
                 }
                 for (_, testimony) in &chunk {
-                    incidents::link_testimony(c, k, &who, *testimony, incident.id)?;
+                    incidents::link_testimony_at(c, k, &who, *testimony, incident.id, now)?;
                 }
                 Ok(())
             })
@@ -260,8 +271,8 @@ async fn create_case(state: &Services, lead: &Principal) -> Result<(Uuid, String
         let reference = format!("DEMO-{:04}", random_below(10_000)?);
         let input =
             NewCase { reference: reference.clone(), title: TITLE.into(), description: DESCRIPTION.into() };
-        let who = lead.clone();
-        match state.context().write(move |c, k| case::create(c, k, &who, &input)).await {
+        let (who, now) = (lead.clone(), state.context().clock().now_naive());
+        match state.context().write(move |c, k| case::create_at(c, k, &who, &input, now)).await {
             Ok(view) => return Ok((view.id, reference)),
             // Earlier demos hold some references; draw again.
             Err(Error::Validation(errors))
@@ -286,15 +297,16 @@ fn record_scene(
     k: &crate::crypto::Keyring,
     who: &Principal,
     case_id: Uuid,
+    now: chrono::NaiveDateTime,
 ) -> Result<Scene> {
-    let place = places::create(c, k, who, case_id, &story::facility())?;
-    let ministry = units::create(c, k, who, case_id, &story::ministry())?;
-    let special = units::create(c, k, who, case_id, &story::special_unit(ministry.id))?;
+    let place = places::create_at(c, k, who, case_id, &story::facility(), now)?;
+    let ministry = units::create_at(c, k, who, case_id, &story::ministry(), now)?;
+    let special = units::create_at(c, k, who, case_id, &story::special_unit(ministry.id), now)?;
     let [commander, officer] = story::perpetrators(special.id);
-    let commander = persons::create(c, k, who, case_id, &commander)?;
-    let officer = persons::create(c, k, who, case_id, &officer)?;
+    let commander = persons::create_at(c, k, who, case_id, &commander, now)?;
+    let officer = persons::create_at(c, k, who, case_id, &officer, now)?;
     let command = NewCommander { person_id: commander.id, from: Some(story::COMMAND_FROM.into()), to: None };
-    units::add_commander(c, k, who, special.id, &command)?;
+    units::add_commander_at(c, k, who, special.id, &command, now)?;
     Ok(Scene { place: place.id, commander: commander.id, officer: officer.id })
 }
 

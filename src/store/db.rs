@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono::{NaiveDateTime, SubsecRound, Utc};
+use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use secrecy::{ExposeSecret, SecretString};
@@ -329,10 +329,12 @@ fn create_private_file(path: &std::path::Path) -> Result<(), StoreError> {
     }
 }
 
-/// The current time at the precision both engines keep (PostgreSQL stores microseconds),
-/// so values read back compare equal to values written.
+/// The system clock's time (at the precision both engines keep) for stamps that record
+/// when a row was written: audit entries, wrapped keys, the export signer. Whatever a
+/// decision depends on takes its time from the services' `Clock` instead, so tests can
+/// set it; the audit log keeps real time whatever a test's clock says.
 pub fn now() -> NaiveDateTime {
-    Utc::now().naive_utc().trunc_subsecs(6)
+    crate::clock::Clock::system().now_naive()
 }
 
 impl From<StoreError> for Error {

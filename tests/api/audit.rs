@@ -69,12 +69,12 @@ async fn app_with_checkpoints() -> TestApp {
 }
 
 async fn verify_now(app: &TestApp, trusted: Option<String>) -> verify::Report {
-    app.state.db.run(move |c| verify::verify_log(c, trusted.as_deref(), None, &|_| {})).await.unwrap()
+    app.state.context().read(move |c| verify::verify_log(c, trusted.as_deref(), None, &|_| {})).await.unwrap()
 }
 
 async fn sql(app: &TestApp, statement: &str) {
     let statement = statement.to_owned();
-    app.state.db.run(move |c| Ok(diesel::sql_query(statement).execute(c).map(drop)?)).await.unwrap();
+    app.state.context().read(move |c| Ok(diesel::sql_query(statement).execute(c).map(drop)?)).await.unwrap();
 }
 
 #[tokio::test]
@@ -116,8 +116,8 @@ async fn editing_deleting_reordering_or_truncating_entries_is_detected() {
 async fn a_rewritten_entry_with_a_recomputed_hash_breaks_the_signed_checkpoint() {
     let app = app_with_checkpoints().await;
     app.state
-        .db
-        .run(|c| {
+        .context()
+        .read(|c| {
             use custodia::store::schema::audit_log::dsl::*;
             let mut entry = audit::query::entry(c, 1)?;
             entry.action = "logout".into();
@@ -137,8 +137,8 @@ async fn a_rewritten_entry_with_a_recomputed_hash_breaks_the_signed_checkpoint()
 async fn the_service_never_signs_a_head_inconsistent_with_its_last_checkpoint() {
     let app = app_with_checkpoints().await;
     app.state
-        .db
-        .run(|c| {
+        .context()
+        .read(|c| {
             use custodia::store::schema::audit_nodes::dsl::*;
             diesel::update(audit_nodes.filter(idx.eq(0_i64))).set(hash.eq(vec![0u8; 32])).execute(c)?;
             Ok(())
@@ -234,7 +234,7 @@ async fn auditors_read_filter_prove_and_follow_custody() {
 }
 
 async fn last_action(app: &TestApp) -> String {
-    app.state.db.run(|c| audit::recent(c, 1)).await.unwrap().remove(0).action
+    app.state.context().read(|c| audit::recent(c, 1)).await.unwrap().remove(0).action
 }
 
 #[tokio::test]

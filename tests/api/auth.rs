@@ -278,9 +278,10 @@ async fn the_command_line_export_asks_a_lawyer_without_a_second_factor_to_enrol_
     let case = uuid::Uuid::parse_str(&case_id).unwrap();
     let member =
         custodia::cases::case::NewMember { user_id: lawyer, role: custodia::cases::case::MemberRole::Member };
+    let now = app.state.context().clock().now_naive();
     app.state
-        .db
-        .transaction(move |c| custodia::cases::case::add_member(c, Default::default(), case, &member))
+        .context()
+        .write_plain(move |c| custodia::cases::case::add_member_at(c, Default::default(), case, &member, now))
         .await
         .unwrap();
 
@@ -352,8 +353,8 @@ pub async fn age_sessions(app: &TestApp, user: uuid::Uuid, secs: i64) {
     use custodia::store::schema::sessions;
     use diesel::prelude::*;
     app.state
-        .db
-        .transaction(move |c| {
+        .context()
+        .write_plain(move |c| {
             let rows: Vec<(String, chrono::NaiveDateTime, chrono::NaiveDateTime)> = sessions::table
                 .filter(sessions::user_id.eq(user.to_string()))
                 .select((sessions::id, sessions::last_seen_at, sessions::created_at))

@@ -66,8 +66,8 @@ async fn no_canary_reaches_the_database_attachments_backups_or_logs() {
 
     // Sealed records and an attachment, written as the services write them.
     app.state
-        .db
-        .run(|c| {
+        .context()
+        .read(|c| {
             diesel::sql_query("CREATE TABLE canary_records (id TEXT PRIMARY KEY, body BYTEA)").execute(c)?;
             Ok(())
         })
@@ -77,8 +77,8 @@ async fn no_canary_reaches_the_database_attachments_backups_or_logs() {
     let ids: Vec<String> = {
         let record = record.clone();
         app.state
-            .db
-            .transaction(move |c| {
+            .context()
+            .write_plain(move |c| {
                 (0..3)
                     .map(|_| {
                         let id = uuid::Uuid::new_v4().to_string();
@@ -144,8 +144,8 @@ async fn no_canary_reaches_the_database_attachments_backups_or_logs() {
     // Every row of every table, as the database itself renders it.
     let dump = app
         .state
-        .db
-        .run(|c| {
+        .context()
+        .read(|c| {
             let tables = [
                 "users",
                 "sessions",
@@ -184,8 +184,8 @@ async fn no_canary_reaches_the_database_attachments_backups_or_logs() {
     let id = ids[0].clone();
     let opened = app
         .state
-        .db
-        .run(move |c| {
+        .context()
+        .read(move |c| {
             let blob: Vec<u8> =
                 diesel::sql_query(format!("SELECT body AS line FROM canary_records WHERE id = '{id}'"))
                     .load::<BlobRow>(c)?
@@ -217,8 +217,8 @@ async fn no_canary_reaches_the_database_attachments_backups_or_logs() {
     let keyring = restored.keys.keyring().unwrap();
     let id = ids[1].clone();
     let reopened = restored
-        .db
-        .run(move |c| {
+        .context()
+        .read(move |c| {
             let blob =
                 diesel::sql_query(format!("SELECT body AS line FROM canary_records WHERE id = '{id}'"))
                     .load::<BlobRow>(c)?
@@ -303,8 +303,8 @@ async fn no_canary_from_the_case_model_reaches_disk_rows_or_logs() {
 /// file and WAL searched byte by byte already cover them).
 async fn database_rows(app: &TestApp) -> String {
     app.state
-        .db
-        .run(|c| {
+        .context()
+        .read(|c| {
             let mut lines = Vec::new();
             for table in [
                 "cases",

@@ -504,8 +504,8 @@ async fn a_tampered_account_is_an_audited_integrity_error_never_garbage() {
     let target = id.to_string();
     s.app
         .state
-        .db
-        .run(move |c| {
+        .context()
+        .read(move |c| {
             use custodia::store::schema::testimonies::dsl::*;
             use diesel::prelude::*;
             let mut blob: Vec<u8> = testimonies.find(&target).select(content).first(c)?;
@@ -520,7 +520,7 @@ async fn a_tampered_account_is_an_audited_integrity_error_never_garbage() {
     let body = assert_problem(res, 500, "integrity_error").await;
     assert!(body["instance"].is_string());
     assert!(!body.to_string().contains("Меня"), "no plaintext, no garbage");
-    let entries = s.app.state.db.run(|c| custodia::audit::recent(c, 5)).await.unwrap();
+    let entries = s.app.state.context().read(|c| custodia::audit::recent(c, 5)).await.unwrap();
     let failure = entries.iter().find(|e| e.action == "integrity_error").expect("audited");
     assert_eq!(failure.target_id.as_deref(), Some(id.as_str()));
     assert_eq!(failure.outcome, "failure");
@@ -549,8 +549,8 @@ async fn a_discarded_draft_is_crypto_shredded_and_a_sealed_one_cannot_be_deleted
     let left = s
         .app
         .state
-        .db
-        .run(move |c| {
+        .context()
+        .read(move |c| {
             use custodia::store::schema::data_keys::dsl::*;
             use diesel::prelude::*;
             Ok(data_keys

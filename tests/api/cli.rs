@@ -178,8 +178,8 @@ async fn an_operator_verifies_the_audit_log_and_a_kept_checkpoint() {
     assert_eq!(proof["leaf_index"], 1);
 
     app.state
-        .db
-        .run(|c| {
+        .context()
+        .read(|c| {
             use diesel::RunQueryDsl;
             diesel::sql_query("UPDATE audit_log SET outcome = 'failure' WHERE seq = 2").execute(c)?;
             Ok(())

@@ -41,7 +41,7 @@ fn flip_bit(app: &TestApp, at: u64) {
 }
 
 async fn entries(app: &TestApp) -> Vec<StoredEntry> {
-    app.state.db.run(|c| custodia::audit::recent(c, 1000)).await.unwrap()
+    app.state.context().read(|c| custodia::audit::recent(c, 1000)).await.unwrap()
 }
 
 fn detail(e: &StoredEntry, key: &str) -> Value {

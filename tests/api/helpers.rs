@@ -265,8 +265,8 @@ impl TestApp {
 
     pub async fn audit_actions(&self) -> Vec<String> {
         self.state
-            .db
-            .run(|c| custodia::audit::recent(c, 1000))
+            .context()
+            .read(|c| custodia::audit::recent(c, 1000))
             .await
             .unwrap()
             .into_iter()

@@ -15,8 +15,8 @@ use crate::helpers::*;
 async fn write_records(app: &TestApp, n: usize) -> Vec<(String, Vec<u8>)> {
     let keyring = app.state.keys.keyring().unwrap();
     app.state
-        .db
-        .transaction(move |c| {
+        .context()
+        .write_plain(move |c| {
             (0..n)
                 .map(|i| {
                     let id = uuid::Uuid::new_v4().to_string();
@@ -36,8 +36,8 @@ async fn read_record(app: &TestApp, id: &str, blob: &[u8]) -> custodia::error::R
     let keyring = app.state.keys.keyring()?;
     let (id, blob) = (id.to_owned(), blob.to_vec());
     app.state
-        .db
-        .run(move |c| {
+        .context()
+        .read(move |c| {
             let dek = store::record_key(c, &keyring, "testimonies", &id)?;
             let plain = open_field(&dek, &FieldContext::new("testimonies", &id, "account"), &blob)?;
             Ok(String::from_utf8_lossy(&plain).into_owned())
@@ -81,7 +81,7 @@ async fn a_passphrase_keyring_starts_sealed_and_refuses_a_wrong_passphrase() {
 
     // A fresh process (a restart) finds a passphrase keyring and stays sealed.
     let settings = test_settings(&app.db);
-    let restarted = Keys::open(app.state.db.clone(), settings.keys.clone()).await.unwrap();
+    let restarted = Keys::open(app.state.context().db().clone(), settings.keys.clone()).await.unwrap();
     assert!(restarted.is_sealed());
 
     app.call(Method::POST, "/api/v1/system/seal", Some(&app.admin), None).await;
@@ -204,8 +204,8 @@ async fn a_swapped_data_key_or_a_shredded_record_never_yields_plaintext() {
     let records = write_records(&app, 2).await;
     let (a, b) = (records[0].0.clone(), records[1].0.clone());
     app.state
-        .db
-        .transaction(move |c| {
+        .context()
+        .write_plain(move |c| {
             use custodia::store::schema::data_keys::dsl::*;
             use diesel::prelude::*;
             let wa: Vec<u8> = data_keys.find(("testimonies", &a)).select(wrapped).first(c)?;
@@ -220,7 +220,7 @@ async fn a_swapped_data_key_or_a_shredded_record_never_yields_plaintext() {
     assert!(matches!(err, custodia::error::Error::Integrity), "{err:?}");
 
     let id = records[1].0.clone();
-    assert!(app.state.db.transaction(move |c| store::shred(c, "testimonies", &id)).await.unwrap());
+    assert!(app.state.context().write_plain(move |c| store::shred(c, "testimonies", &id)).await.unwrap());
     let err = read_record(&app, &records[1].0, &records[1].1).await.unwrap_err();
     assert!(matches!(err, custodia::error::Error::KeyUnavailable(_)), "{err:?}");
 }
@@ -229,7 +229,7 @@ async fn a_swapped_data_key_or_a_shredded_record_never_yields_plaintext() {
 async fn a_rotation_made_by_another_process_reaches_the_running_service() {
     let app = spawn_app().await;
     let settings = test_settings(&app.db);
-    let cli = Keys::open(app.state.db.clone(), settings.keys.clone()).await.unwrap();
+    let cli = Keys::open(app.state.context().db().clone(), settings.keys.clone()).await.unwrap();
     assert_eq!(cli.rotate(Actor::default()).await.unwrap(), 2);
     assert_eq!(app.state.keys.keyring().unwrap().primary_version(), 1);
     assert!(app.state.keys.reload_if_changed().await.unwrap());

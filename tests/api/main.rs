@@ -1,6 +1,9 @@
 //! One test binary for the whole HTTP suite (one link step, parallel tests).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failed step should stop a test or bench
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// a failed step should stop a test or bench
+// The server under test runs on the system clock (TOTP codes, dates typed into forms).
+#![allow(clippy::disallowed_methods)]
 
 mod fixtures;
 mod helpers;

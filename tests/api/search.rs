@@ -71,7 +71,7 @@ async fn investigators_find_accounts_and_names_across_inflections_and_scripts_wi
     // Searches are audited with their terms sealed: the log holds no query text.
     let actions = app.audit_actions().await;
     assert!(actions.contains(&"search".to_owned()));
-    let log = app.state.db.run(|c| custodia::audit::recent(c, 100)).await.unwrap();
+    let log = app.state.context().read(|c| custodia::audit::recent(c, 100)).await.unwrap();
     assert!(!format!("{log:?}").contains("задерж"));
 
     // A discarded draft vanishes from results; a rebuilt index finds the same.
@@ -79,16 +79,24 @@ async fn investigators_find_accounts_and_names_across_inflections_and_scripts_wi
     assert_eq!(res.status(), 204);
     assert_eq!(app.search(&doc, json!({"q": "задержан"})).await["total"], 1);
     let tokens = |app: &TestApp| {
-        let db = app.state.db.clone();
+        let db = app.state.context().db().clone();
         async move { db.run(posted_tokens).await.unwrap() }
     };
     let before = tokens(&app).await;
-    let rebuilt =
-        app.state.tx(|c, k| custodia::search::index::reindex_all(c, k, false, &|_| {})).await.unwrap();
+    let rebuilt = app
+        .state
+        .context()
+        .write(|c, k| custodia::search::index::reindex_all(c, k, false, &|_| {}))
+        .await
+        .unwrap();
     assert_eq!(rebuilt.0, 1);
     assert_eq!(app.search(&doc, json!({"q": "задержан"})).await["total"], 1);
     // Under new index keys every token changes, and the results stay the same.
-    app.state.tx(|c, k| custodia::search::index::reindex_all(c, k, true, &|_| {})).await.unwrap();
+    app.state
+        .context()
+        .write(|c, k| custodia::search::index::reindex_all(c, k, true, &|_| {}))
+        .await
+        .unwrap();
     let after = tokens(&app).await;
     let kept = before.iter().filter(|t| after.contains(t)).count();
     assert!(kept * 4 < before.len(), "most tokens differ under a new key ({kept} of {} kept)", before.len());
@@ -192,8 +200,8 @@ async fn candidates_are_the_records_holding_every_token_in_the_callers_cases() {
         (ONCE, &[3]),
     ];
     app.state
-        .db
-        .run(move |c| {
+        .context()
+        .read(move |c| {
             for r in 1..=10u32 {
                 let tokens: Vec<u16> =
                     postings.iter().filter(|(_, rs)| rs.contains(&r)).map(|(t, _)| *t).collect();
@@ -234,8 +242,8 @@ async fn candidates_are_the_records_holding_every_token_in_the_callers_cases() {
             let tokens = query.to_vec();
             let got = app
                 .state
-                .db
-                .run(move |c| {
+                .context()
+                .read(move |c| {
                     candidates(c, Index::Testimonies, &tokens, &["mine".to_owned(), "other".to_owned()], all)
                 })
                 .await
@@ -252,19 +260,25 @@ async fn candidates_are_the_records_holding_every_token_in_the_callers_cases() {
     }
     let theirs = app
         .state
-        .db
-        .run(|c| candidates(c, Index::Testimonies, &[ONCE], &["theirs".to_owned()], true))
+        .context()
+        .read(|c| candidates(c, Index::Testimonies, &[ONCE], &["theirs".to_owned()], true))
         .await
         .unwrap();
     assert_eq!(theirs, [("r99".to_owned(), "theirs".to_owned())]);
-    let new =
-        app.state.db.run(|c| candidates(c, Index::Testimonies, &[0x7777], &["mine".to_owned()], true)).await;
+    let new = app
+        .state
+        .context()
+        .read(|c| candidates(c, Index::Testimonies, &[0x7777], &["mine".to_owned()], true))
+        .await;
     assert_eq!(new.unwrap(), [("r11".to_owned(), "mine".to_owned())]);
 
     // Removed: gone from the index.
-    app.state.db.run(|c| index::remove(c, Index::Testimonies, "r03")).await.unwrap();
-    let left =
-        app.state.db.run(|c| candidates(c, Index::Testimonies, &[ONCE], &["mine".to_owned()], true)).await;
+    app.state.context().read(|c| index::remove(c, Index::Testimonies, "r03")).await.unwrap();
+    let left = app
+        .state
+        .context()
+        .read(|c| candidates(c, Index::Testimonies, &[ONCE], &["mine".to_owned()], true))
+        .await;
     assert!(left.unwrap().is_empty());
 }
 
@@ -285,7 +299,7 @@ async fn sealed_digests_narrow_candidates_and_are_bound_to_their_record() {
     };
     let narrowed = |terms: Vec<String>, all: bool| {
         let ids = candidates(&["both", "alpha", "bare"]);
-        app.state.tx(move |c, keyring| {
+        app.state.context().write(move |c, keyring| {
             let blind = BlindIndex::current(c, keyring, Index::Testimonies)?;
             let kept = blind.narrow(c, ids, &terms, all)?;
             Ok(kept.into_iter().map(|(id, _)| id).collect::<Vec<_>>())
@@ -293,7 +307,8 @@ async fn sealed_digests_narrow_candidates_and_are_bound_to_their_record() {
     };
     let (both, alpha) = (words(&["alpha", "beta"]), words(&["alpha"]));
     app.state
-        .tx(move |c, keyring| {
+        .context()
+        .write(move |c, keyring| {
             let blind = BlindIndex::current(c, keyring, Index::Testimonies)?;
             index::put(c, &blind, "both", "case", &both)?;
             index::put(c, &blind, "alpha", "case", &alpha)?;
@@ -317,7 +332,8 @@ async fn sealed_digests_narrow_candidates_and_are_bound_to_their_record() {
 
     // Digests copied onto another record do not open there.
     app.state
-        .tx(|c, _| {
+        .context()
+        .write(|c, _| {
             let blob: Vec<u8> = search_digests::table
                 .filter(search_digests::record_id.eq("both"))
                 .select(search_digests::digests)
@@ -333,10 +349,11 @@ async fn sealed_digests_narrow_candidates_and_are_bound_to_their_record() {
     assert!(matches!(err, custodia::error::Error::Integrity), "{err:?}");
 
     // Removing a record's index entries removes its digests too.
-    app.state.tx(|c, _| index::remove(c, Index::Testimonies, "alpha")).await.unwrap();
+    app.state.context().write(|c, _| index::remove(c, Index::Testimonies, "alpha")).await.unwrap();
     let left: i64 = app
         .state
-        .tx(|c, _| {
+        .context()
+        .write(|c, _| {
             Ok(search_digests::table.filter(search_digests::record_id.eq("alpha")).count().get_result(c)?)
         })
         .await
@@ -473,7 +490,7 @@ async fn people_are_found_by_any_part_of_the_name_in_any_order_and_script() {
     let html =
         app.web_post(&b, "/search", &[("q", "Sidorenko"), ("kind", "persons")]).await.text().await.unwrap();
     assert!(html.contains(&format!("/persons/{viktor}")) && !html.contains("id=\"people\""));
-    let log = app.state.db.run(|c| custodia::audit::recent(c, 200)).await.unwrap();
+    let log = app.state.context().read(|c| custodia::audit::recent(c, 200)).await.unwrap();
     assert!(!format!("{log:?}").to_lowercase().contains("sidorenko"), "search words sealed");
 }
 
@@ -523,7 +540,8 @@ async fn records_indexed_before_name_parts_are_found_by_part_after_a_reindex() {
     // As the index was built before: whole names, and words' stems only.
     let (p, tid, k) = (perp.to_string(), t.to_string(), case.to_string());
     app.state
-        .tx(move |c, keyring| {
+        .context()
+        .write(move |c, keyring| {
             let names = BlindIndex::current(c, keyring, Index::Names)?;
             index::put(c, &names, &p, &k, &normalize::name_tokens(name))?;
             let words = BlindIndex::current(c, keyring, Index::Testimonies)?;
@@ -539,7 +557,7 @@ async fn records_indexed_before_name_parts_are_found_by_part_after_a_reindex() {
     assert_eq!(app.search(&doc, json!({"q": "Sidorenko"})).await["total"], 0);
     assert_eq!(hit_ids(&app.search(&doc, json!({"q": "избил"})).await), [t.as_str()]);
 
-    app.state.tx(|c, k| index::reindex_all(c, k, false, &|_| {})).await.unwrap();
+    app.state.context().write(|c, k| index::reindex_all(c, k, false, &|_| {})).await.unwrap();
     assert_eq!(hit_ids(&people("Viktor Sidorenko").await), [perp.as_str()]);
     assert_eq!(hit_ids(&people("Сидоренко").await), [perp.as_str()]);
     assert_eq!(hit_ids(&app.search(&doc, json!({"q": "Sidorenko"})).await), [t.as_str()]);

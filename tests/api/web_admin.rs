@@ -23,7 +23,7 @@ impl TestApp {
     }
 
     async fn audit_entries(&self) -> Vec<custodia::audit::StoredEntry> {
-        self.state.db.run(|c| custodia::audit::recent(c, 1000)).await.unwrap()
+        self.state.context().read(|c| custodia::audit::recent(c, 1000)).await.unwrap()
     }
 }
 

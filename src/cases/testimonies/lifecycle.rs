@@ -226,7 +226,7 @@ pub fn create_from_form(
                 unit_id: None,
                 notes: None,
             };
-            persons::create(c, keyring, &who.principal, case_id, &person)?.id
+            persons::create_at(c, keyring, &who.principal, case_id, &person, now)?.id
         }
         WitnessChoice::Invalid => return Err(choose_a_witness()),
     };
@@ -262,6 +262,7 @@ pub fn update_from_form(
     who: &Allowed<act::TestimonyDraft>,
     id: Uuid,
     form: &DraftForm,
+    now: NaiveDateTime,
 ) -> Result<TestimonyView> {
     let sid = id.to_string();
     let (case_id, role) = access::authorize_record_for(c, who, RecordTable::Testimony, &sid)?;
@@ -271,7 +272,7 @@ pub fn update_from_form(
             let w = load(c, &sid)?.witness_id.parse::<Uuid>().map_err(Error::internal)?;
             if !names.is_empty() {
                 let names = persons::PersonUpdate { names: Some(names.clone()), ..Default::default() };
-                persons::update(c, keyring, &who.principal, w, &names)?;
+                persons::update_at(c, keyring, &who.principal, w, &names, now)?;
             }
             w
         }

@@ -18,6 +18,8 @@ mod screens;
 mod stored;
 mod types;
 
+use std::sync::Arc;
+
 use uuid::Uuid;
 
 pub use lifecycle::{create, discard, seal, withdraw_consent};
@@ -33,11 +35,10 @@ pub use types::{
 
 use crate::access::membership::{self, RecordTable};
 use crate::access::{Allowed, act};
-use crate::cases::incidents::{self, IncidentView, NewIncident};
-use crate::cases::parse_uuid;
-use crate::cases::vocab::{self, Term};
+use crate::cases::incidents::{self, IncidentView};
 use crate::context::Context;
 use crate::error::Result;
+use crate::store::blobs::BlobStore;
 
 pub(crate) const TABLE: &str = "testimonies";
 
@@ -47,11 +48,13 @@ pub(crate) const TABLE: &str = "testimonies";
 #[derive(Debug, Clone)]
 pub struct Testimonies {
     ctx: Context,
+    /// Where a discarded draft's attachments are removed from.
+    blobs: Arc<dyn BlobStore>,
 }
 
 impl Testimonies {
-    pub fn new(ctx: Context) -> Self {
-        Testimonies { ctx }
+    pub fn new(ctx: Context, blobs: Arc<dyn BlobStore>) -> Self {
+        Testimonies { ctx, blobs }
     }
 
     /// Records a complete testimony as a draft.
@@ -79,8 +82,14 @@ impl Testimonies {
 
     /// Discards a draft (its author only). Returns the attachment blobs to delete now
     /// that the rows and keys are gone.
-    pub async fn discard(&self, who: Allowed<act::TestimonyDraft>, id: Uuid) -> Result<Vec<Uuid>> {
-        self.ctx.write_plain(move |c| lifecycle::discard(c, &who, id)).await
+    /// Discards a draft: its row and key go in one audited transaction (crypto-shredding
+    /// every copy of its ciphertext), then its attachments' files.
+    pub async fn discard(&self, who: Allowed<act::TestimonyDraft>, id: Uuid) -> Result<()> {
+        let blobs = self.ctx.write_plain(move |c| lifecycle::discard(c, &who, id)).await?;
+        for blob in blobs {
+            self.blobs.delete(blob)?;
+        }
+        Ok(())
     }
 
     pub async fn seal(&self, who: Allowed<act::TestimonySeal>, id: Uuid) -> Result<TestimonyView> {
@@ -150,7 +159,8 @@ impl Testimonies {
         id: Uuid,
         form: DraftForm,
     ) -> Result<TestimonyView> {
-        self.ctx.write(move |c, k| lifecycle::update_from_form(c, k, &who, id, &form)).await
+        let now = self.ctx.clock().now_naive();
+        self.ctx.write(move |c, k| lifecycle::update_from_form(c, k, &who, id, &form, now)).await
     }
 
     /// A correction from the correction form: one authorisation, then the form judged.
@@ -226,35 +236,9 @@ impl Testimonies {
         id: Uuid,
         incident: Uuid,
     ) -> Result<IncidentView> {
-        self.ctx.write(move |c, k| incidents::link_testimony(c, k, &who.principal, id, incident)).await
-    }
-
-    /// The vocabulary for recording an incident from a testimony, for those who may
-    /// link it.
-    pub async fn link_choices(&self, who: Allowed<act::TestimonyLink>, id: Uuid) -> Result<Vec<Term>> {
+        let now = self.ctx.clock().now_naive();
         self.ctx
-            .write_plain(move |c| {
-                membership::authorize_record_for(c, &who, RecordTable::Testimony, &id.to_string())?;
-                vocab::list(c, None)
-            })
-            .await
-    }
-
-    /// Records an incident the testimony tells of, in its case, and links the two in one
-    /// transaction (both or neither). Who may link is decided before the input is judged.
-    pub async fn record_incident(
-        &self,
-        who: Allowed<act::TestimonyLink>,
-        id: Uuid,
-        input: NewIncident,
-    ) -> Result<IncidentView> {
-        self.ctx
-            .write(move |c, k| {
-                let (case_id, _) =
-                    membership::authorize_record_for(c, &who, RecordTable::Testimony, &id.to_string())?;
-                let incident = incidents::create(c, k, &who.principal, parse_uuid(&case_id)?, &input)?;
-                incidents::link_testimony(c, k, &who.principal, id, incident.id)
-            })
+            .write(move |c, k| incidents::link_testimony_at(c, k, &who.principal, id, incident, now))
             .await
     }
 

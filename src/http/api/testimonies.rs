@@ -81,10 +81,7 @@ pub async fn discard(
     who: Allowed<act::TestimonyDraft>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
-    let blobs = state.testimonies.discard(who, id.into_inner()).await?;
-    for blob in blobs {
-        state.blobs.delete(blob)?;
-    }
+    state.testimonies.discard(who, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
