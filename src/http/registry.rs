@@ -170,7 +170,12 @@ pub trait Authorised<At> {
     type Action: ActionMarker;
 }
 
-/// Position markers for `Authorised`.
+/// Implemented by a handler's argument tuple that has an `Allowed<A>` argument, for
+/// handlers that take two proofs (a page that also lists users, say): the one named `A`
+/// is the permission it is registered under.
+pub trait Names<A, At> {}
+
+/// Position markers for `Authorised` and `Names`.
 pub struct At<const N: usize>;
 
 macro_rules! authorised_at {
@@ -178,6 +183,7 @@ macro_rules! authorised_at {
         impl<A: ActionMarker, $($before,)* $($after,)*> Authorised<At<$n>> for ($($before,)* Allowed<A>, $($after,)*) {
             type Action = A;
         }
+        impl<A: ActionMarker, $($before,)* $($after,)*> Names<A, At<$n>> for ($($before,)* Allowed<A>, $($after,)*) {}
     };
 }
 

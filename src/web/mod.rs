@@ -29,6 +29,7 @@ use crate::error::Error;
 use crate::http::Edge;
 use crate::http::extract::Authenticated;
 use i18n::{Lang, Tr};
+use pages::registry::Pages;
 
 /// Scripts and styles only from us; forms post only to us; never framed.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -39,8 +40,12 @@ pub(crate) const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
 
 /// The pages, mounted last: everything the API and the probes do not claim.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    // Outside the pages' scope: a stylesheet needs no session looked up.
-    cfg.service(web::resource("/assets/{file}").get(assets::serve)).service(
+    let mut outside = Pages::default();
+    register_outside(&mut outside);
+    outside.configure(cfg);
+    let mut pages = Pages::default();
+    pages::register(&mut pages);
+    cfg.service(
         web::scope("")
             .wrap(actix_web::middleware::from_fn(render_errors))
             .wrap(actix_web::middleware::from_fn(session::load))
@@ -50,9 +55,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     // Not `no-referrer`: with it, form posts carry `Origin: null` (http/headers.rs).
                     .add(("Referrer-Policy", "same-origin")),
             )
-            .configure(pages::routes)
+            .configure(|cfg| pages.configure(cfg))
             .default_service(web::to(not_found)),
     );
+}
+
+/// Outside the pages' scope: a stylesheet needs no session looked up.
+pub(crate) fn register_outside(r: &mut Pages) {
+    r.public_get("/assets/{file}", assets::serve);
 }
 
 async fn not_found() -> Result<HttpResponse, Error> {

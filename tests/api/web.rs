@@ -501,7 +501,7 @@ async fn a_lawyer_sees_what_consent_withholds_exports_and_downloads() {
     assert!(app.audit_actions().await.contains(&"bundle.preview".to_owned()));
 }
 
-/// Every page and form in `PAGES`, with no session and with each role: deny by
+/// Every page and form (`web::pages::list`), with no session and with each role: deny by
 /// default, and the same answer as the one policy table.
 #[tokio::test]
 async fn every_role_against_every_page_follows_the_policy_table() {
@@ -519,7 +519,8 @@ async fn every_role_against_every_page_follows_the_policy_table() {
             .replace("{file}", "nothing.css")
     };
     let anonymous = Browser { cookie: String::new(), csrf: String::new() };
-    for (method, path, action) in custodia::web::pages::PAGES {
+    for page in custodia::web::pages::list() {
+        let (method, path, action) = (&page.method, &page.path, &page.permission);
         let Some(action) = action else { continue };
         let url = concrete(path);
         let res = if *method == "GET" {
@@ -532,7 +533,8 @@ async fn every_role_against_every_page_follows_the_policy_table() {
     }
     for role in Role::ALL {
         let (_, b) = app.web_user(role).await;
-        for (method, path, action) in custodia::web::pages::PAGES {
+        for page in custodia::web::pages::list() {
+            let (method, path, action) = (&page.method, &page.path, &page.permission);
             let Some(action) = action else { continue };
             // These end the session; their own tests cover them.
             if ["/logout", "/lock"].contains(path) {

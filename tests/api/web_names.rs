@@ -56,13 +56,14 @@ fn page_faults(path: &str, html: &str) -> Vec<String> {
     faults
 }
 
-/// Every GET page in `PAGES` with the world's real ids, for one reader; pages that do
+/// Every GET page (`web::pages::list`) with the world's real ids, for one reader; pages that do
 /// not answer 200 with HTML (refused, not found, downloads, redirects) are skipped.
 async fn walk(app: &TestApp, w: &NamesWorld, b: &Browser, user_id: &str) -> (Vec<String>, usize) {
     let bundle = uuid::Uuid::new_v4().to_string();
     let mut faults = Vec::new();
     let mut checked = 0;
-    for (method, path, _) in custodia::web::pages::PAGES {
+    for page in custodia::web::pages::list() {
+        let (method, path) = (&page.method, &page.path);
         if *method != "GET" || path.contains("{file}") || path.contains("{code}") || path.contains("/content")
         {
             continue;

@@ -19,13 +19,14 @@ use crate::error::{Error, Result};
 use crate::services::Services;
 use crate::web::Ctx;
 use crate::web::layout::{self, Nav, notice};
+use crate::web::pages::registry::Pages;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/admin").get(overview))
-        .configure(users::routes)
-        .configure(roles::routes)
-        .configure(members::routes)
-        .configure(keys::routes);
+pub fn routes(r: &mut Pages) {
+    r.get("/admin", overview);
+    users::routes(r);
+    roles::routes(r);
+    members::routes(r);
+    keys::routes(r);
 }
 
 /// Rows per page of the user and case lists.

@@ -19,11 +19,12 @@ use crate::error::{FieldError, Result};
 use crate::services::Services;
 use crate::web::Ctx;
 use crate::web::layout::{self, Nav, field, form_errors};
+use crate::web::pages::registry::Pages;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/audit").get(log))
-        .service(web::resource("/audit/custody/{target_type}/{target_id}").get(custody))
-        .service(web::resource("/audit/entries/{seq}").get(entry));
+pub fn routes(r: &mut Pages) {
+    r.get("/audit", log);
+    r.get("/audit/custody/{target_type}/{target_id}", custody);
+    r.get("/audit/entries/{seq}", entry);
 }
 
 /// Entries per page of the log.

@@ -15,20 +15,22 @@ use crate::http::Edge;
 use crate::http::extract::client_ip;
 use crate::services::Services;
 use crate::web::layout::{self, Nav, csrf_field, notice};
+use crate::web::pages::registry::Pages;
 use crate::web::session;
 use crate::web::{Ctx, Form, PublicForm};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/login").get(login_page).post(login))
-        .service(web::resource("/logout").post(logout))
-        .service(web::resource("/exit").post(exit))
-        .service(web::resource("/lock").post(lock))
-        .service(web::resource("/keepalive").post(keepalive))
-        .service(web::resource("/language/{code}").get(language))
-        .service(web::resource("/account").get(account))
-        .service(web::resource("/account/password").post(change_password))
-        .service(web::resource("/account/totp").post(totp_begin))
-        .service(web::resource("/account/totp/confirm").post(totp_confirm));
+pub fn routes(r: &mut Pages) {
+    r.public_get("/login", login_page);
+    r.public_post("/login", login);
+    r.post("/logout", logout);
+    r.public_post("/exit", exit);
+    r.post("/lock", lock);
+    r.post("/keepalive", keepalive);
+    r.public_get("/language/{code}", language);
+    r.get("/account", account);
+    r.post("/account/password", change_password);
+    r.post("/account/totp", totp_begin);
+    r.post("/account/totp/confirm", totp_confirm);
 }
 
 #[derive(Deserialize)]

@@ -16,12 +16,14 @@ use crate::cases::testimonies::Status;
 use crate::error::{Error, FieldError, Result};
 use crate::services::Services;
 use crate::web::layout::{self, Nav, csrf_field, field, form_errors};
+use crate::web::pages::registry::Pages;
 use crate::web::{Ctx, Form};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/").get(home))
-        .service(web::resource("/cases/new").get(new_case_page).post(create_case))
-        .service(web::resource("/cases/{id}").get(case_page));
+pub fn routes(r: &mut Pages) {
+    r.get("/", home);
+    r.get("/cases/new", new_case_page);
+    r.post("/cases/new", create_case);
+    r.get("/cases/{id}", case_page);
 }
 
 /// Page size of the lists on a case's page; longer lists page.

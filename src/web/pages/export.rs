@@ -19,19 +19,18 @@ use crate::export::job::{BundleInput, BundleStatus};
 use crate::export::{ExportPage, Recipient, Selection};
 use crate::services::Services;
 use crate::web::layout::{self, Nav, csrf_field, field, form_errors, when};
+use crate::web::pages::registry::Pages;
 use crate::web::{Ctx, Form};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/cases/{id}/export").get(export_page).post(export))
-        .service(web::resource("/cases/{id}/export/preview").post(preview))
-        .service(web::resource("/cases/{id}/bundles/{bundle_id}").get(bundle_page))
-        .service(web::resource("/cases/{id}/bundles/{bundle_id}/delete").post(delete))
-        // The API's handlers: the same streaming, auditing and permission.
-        .service(
-            web::resource("/cases/{id}/bundles/{bundle_id}/download")
-                .get(crate::http::api::bundles::download),
-        )
-        .service(web::resource("/bundles/public-key").get(crate::http::api::bundles::public_key));
+pub fn routes(r: &mut Pages) {
+    r.get("/cases/{id}/export", export_page);
+    r.post("/cases/{id}/export", export);
+    r.post("/cases/{id}/export/preview", preview);
+    r.get("/cases/{id}/bundles/{bundle_id}", bundle_page);
+    r.post("/cases/{id}/bundles/{bundle_id}/delete", delete);
+    // The API's handlers: the same streaming, auditing and permission.
+    r.get("/cases/{id}/bundles/{bundle_id}/download", crate::http::api::bundles::download);
+    r.get("/bundles/public-key", crate::http::api::bundles::public_key);
 }
 
 const RECIPIENTS: [&str; 6] =

@@ -16,10 +16,12 @@ use crate::search::{Hit, IncidentFilter, SearchKind, SearchRequest};
 use crate::services::Services;
 use crate::web::i18n::Lang;
 use crate::web::layout::{self, Nav, csrf_field, field, form_errors};
+use crate::web::pages::registry::Pages;
 use crate::web::{Ctx, Form};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/search").get(search_page).post(search));
+pub fn routes(r: &mut Pages) {
+    r.get("/search", search_page);
+    r.post("/search", search);
 }
 
 const PAGE: i64 = 20;

@@ -18,10 +18,12 @@ use crate::error::{Error, FieldError, Result};
 use crate::services::Services;
 use crate::web::i18n::Lang;
 use crate::web::layout::{self, Nav, csrf_field, field, field_with_id, form_errors};
+use crate::web::pages::registry::Pages;
 use crate::web::{Ctx, Form};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/testimonies/{id}/incidents/new").get(new_page).post(create));
+pub fn routes(r: &mut Pages) {
+    r.get("/testimonies/{id}/incidents/new", new_page);
+    r.post("/testimonies/{id}/incidents/new", create);
 }
 
 /// The incident as typed on the testimony page; lenient, so a half-filled form comes back

@@ -15,14 +15,15 @@ use crate::keys::{Beside, KeyStatus, RootSource};
 use crate::services::Services;
 use crate::web::layout::{self, Nav, csrf_field, field};
 use crate::web::pages::auth::see_other;
+use crate::web::pages::registry::Pages;
 use crate::web::{Ctx, Form};
 
-pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/admin/keys").get(keys_page))
-        .service(web::resource("/admin/keys/rotate").post(rotate))
-        .service(web::resource("/admin/keys/rewrap").post(rewrap))
-        .service(web::resource("/admin/keys/seal").post(seal))
-        .service(web::resource("/admin/keys/unseal").post(unseal));
+pub(super) fn routes(r: &mut Pages) {
+    r.get("/admin/keys", keys_page);
+    r.post("/admin/keys/rotate", rotate);
+    r.post("/admin/keys/rewrap", rewrap);
+    r.post("/admin/keys/seal", seal);
+    r.post("/admin/keys/unseal", unseal);
 }
 
 /// Record keys per transaction of a rewrap started from the keys page.

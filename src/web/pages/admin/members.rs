@@ -15,16 +15,15 @@ use crate::error::{Error, FieldError, Result};
 use crate::services::Services;
 use crate::web::layout::{self, Nav, csrf_field, field, form_errors};
 use crate::web::pages::auth::see_other;
+use crate::web::pages::registry::Pages;
 use crate::web::{Ctx, Form};
 
-pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/admin/cases").get(cases_page))
-        .service(web::resource("/admin/cases/{id}/members").get(members_page).post(add_member))
-        .service(
-            web::resource("/admin/cases/{id}/members/{user_id}/remove")
-                .get(confirm_remove)
-                .post(remove_member),
-        );
+pub(super) fn routes(r: &mut Pages) {
+    r.get("/admin/cases", cases_page);
+    r.get_as::<act::CaseManage, _, _, _>("/admin/cases/{id}/members", members_page);
+    r.post_as::<act::CaseManage, _, _, _>("/admin/cases/{id}/members", add_member);
+    r.get("/admin/cases/{id}/members/{user_id}/remove", confirm_remove);
+    r.post("/admin/cases/{id}/members/{user_id}/remove", remove_member);
 }
 
 /// Users offered when adding a case member (a list to choose from, never a name to type).

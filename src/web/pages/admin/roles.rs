@@ -14,11 +14,12 @@ use crate::error::{Error, Result};
 use crate::services::Services;
 use crate::web::layout::{self, Nav, csrf_field};
 use crate::web::pages::auth::see_other;
+use crate::web::pages::registry::Pages;
 use crate::web::{Ctx, Form};
 
-pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/admin/roles").get(roles_page))
-        .service(web::resource("/admin/roles/{role}").post(set_role_policy));
+pub(super) fn routes(r: &mut Pages) {
+    r.get("/admin/roles", roles_page);
+    r.post("/admin/roles/{role}", set_role_policy);
 }
 
 async fn roles_page(

@@ -18,16 +18,19 @@ use crate::error::{Error, FieldError, Result};
 use crate::services::Services;
 use crate::web::layout::{self, Nav, csrf_field, field, form_errors};
 use crate::web::pages::auth::see_other;
+use crate::web::pages::registry::Pages;
 use crate::web::{Ctx, Form};
 
-pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/admin/users").get(users_page).post(create_user))
-        .service(web::resource("/admin/users/new").get(new_user_page))
-        .service(web::resource("/admin/users/{id}").get(user_page))
-        .service(web::resource("/admin/users/{id}/disable").get(confirm_disable).post(disable_user))
-        .service(web::resource("/admin/users/{id}/enable").post(enable_user))
-        .service(web::resource("/admin/users/{id}/password").post(reset_password))
-        .service(web::resource("/admin/users/{id}/role").post(change_role));
+pub(super) fn routes(r: &mut Pages) {
+    r.get("/admin/users", users_page);
+    r.post("/admin/users", create_user);
+    r.get("/admin/users/new", new_user_page);
+    r.get("/admin/users/{id}", user_page);
+    r.get("/admin/users/{id}/disable", confirm_disable);
+    r.post("/admin/users/{id}/disable", disable_user);
+    r.post("/admin/users/{id}/enable", enable_user);
+    r.post("/admin/users/{id}/password", reset_password);
+    r.post("/admin/users/{id}/role", change_role);
 }
 
 async fn users_page(

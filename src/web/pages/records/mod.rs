@@ -8,7 +8,6 @@ mod person;
 mod place;
 mod unit;
 
-use actix_web::web;
 use maud::{Markup, html};
 
 use uuid::Uuid;
@@ -21,18 +20,19 @@ use crate::cases::validate::Precision;
 use crate::cases::vocab::Term;
 use crate::web::Ctx;
 use crate::web::i18n::Lang;
+use crate::web::pages::registry::Pages;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/persons/{id}").get(person::person))
-        .service(web::resource("/units/{id}").get(unit::unit))
-        .service(web::resource("/incidents/{id}").get(incident::incident))
-        .service(web::resource("/incidents/{id}/involvements").post(incident::add_involvement))
-        .service(web::resource("/places/{id}").get(place::place))
-        .service(web::resource("/cases/{id}/records/new").get(new::new_records))
-        .service(web::resource("/cases/{id}/persons/new").post(new::create_person))
-        .service(web::resource("/cases/{id}/units/new").post(new::create_unit))
-        .service(web::resource("/cases/{id}/places/new").post(new::create_place))
-        .service(web::resource("/cases/{id}/incidents/new").post(new::create_incident));
+pub fn routes(r: &mut Pages) {
+    r.get("/persons/{id}", person::person);
+    r.get("/units/{id}", unit::unit);
+    r.get("/incidents/{id}", incident::incident);
+    r.post("/incidents/{id}/involvements", incident::add_involvement);
+    r.get("/places/{id}", place::place);
+    r.get("/cases/{id}/records/new", new::new_records);
+    r.post("/cases/{id}/persons/new", new::create_person);
+    r.post("/cases/{id}/units/new", new::create_unit);
+    r.post("/cases/{id}/places/new", new::create_place);
+    r.post("/cases/{id}/incidents/new", new::create_incident);
 }
 
 /// Vocabulary labels in the reader's language, by code.

@@ -12,25 +12,29 @@ mod seal;
 mod upload;
 mod view;
 
-use actix_web::web;
 use serde::Deserialize;
+
+use crate::web::pages::registry::Pages;
 
 pub use drafts::{keeps_form, replay};
 pub use view::human_size;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/cases/{id}/testimonies/new").get(drafts::new_page).post(drafts::create))
-        .service(web::resource("/cases/{id}/testimonies/autosave").post(drafts::autosave_new))
-        .service(web::resource("/testimonies/{id}").get(view::show))
-        .service(web::resource("/testimonies/{id}/edit").post(drafts::edit))
-        .service(web::resource("/testimonies/{id}/autosave").post(drafts::autosave))
-        .service(web::resource("/testimonies/{id}/seal").get(seal::seal_page).post(seal::seal))
-        .service(web::resource("/testimonies/{id}/attachments").post(upload::upload))
-        .service(web::resource("/testimonies/{id}/link").post(link::link))
-        .service(web::resource("/testimonies/{id}/withdraw").post(consent::withdraw))
-        .service(web::resource("/testimonies/{id}/correct").get(correct::correct_page).post(correct::correct))
-        // The same handler as the API's: streamed, range-capable, audited.
-        .service(web::resource("/attachments/{id}/content").get(crate::http::api::attachments::download));
+pub fn routes(r: &mut Pages) {
+    r.get("/cases/{id}/testimonies/new", drafts::new_page);
+    r.post("/cases/{id}/testimonies/new", drafts::create);
+    r.post("/cases/{id}/testimonies/autosave", drafts::autosave_new);
+    r.get("/testimonies/{id}", view::show);
+    r.post("/testimonies/{id}/edit", drafts::edit);
+    r.post("/testimonies/{id}/autosave", drafts::autosave);
+    r.get("/testimonies/{id}/seal", seal::seal_page);
+    r.post("/testimonies/{id}/seal", seal::seal);
+    r.post("/testimonies/{id}/attachments", upload::upload);
+    r.post("/testimonies/{id}/link", link::link);
+    r.post("/testimonies/{id}/withdraw", consent::withdraw);
+    r.get("/testimonies/{id}/correct", correct::correct_page);
+    r.post("/testimonies/{id}/correct", correct::correct);
+    // The same handler as the API's: streamed, range-capable, audited.
+    r.get("/attachments/{id}/content", crate::http::api::attachments::download);
 }
 
 /// The recipient categories a witness may agree to, in the order the form asks.
