@@ -25,6 +25,9 @@ export CUSTODIA__SERVER__PORT="$port"
 export CUSTODIA__KEYS__KEY_FILE="$work/root.key"
 export CUSTODIA__STORAGE__BLOB_DIR="$work/blobs"
 export CUSTODIA__LOG__LEVEL=warn
+# The bench signs in as the lawyer with a password alone (by default lawyers need a
+# second factor, which would lead every page of theirs to enrolment).
+export CUSTODIA__AUTH__REQUIRE_SECOND_FACTOR=admin
 base="http://127.0.0.1:$port"
 "$bin" --config-dir config serve >"$work/server.log" 2>&1 &
 server=$!
