@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # The layering of docs/architecture.md, checked: nothing below the edges (`http`, `web`,
-# `cli`, `startup`, `main`) names them; no handler or page touches the database (services
+# `cli`, `startup`, `main`, `telemetry`) names them or actix; no handler or page touches the database (services
 # choose their transactions); no file carries more than ~600 lines of non-test code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 status=0
-edge='^src/(http/|web/|cli/|startup\.rs|main\.rs)'
+edge='^src/(http/|web/|cli/|startup\.rs|main\.rs|telemetry\.rs)'
 
 below=$(grep -rnE 'crate::(startup|http|web|cli)\b' src --include='*.rs' | grep -vE "$edge" || true)
 if [[ -n "$below" ]]; then
     echo "layers: modules below the edge name the edge:" >&2
     echo "$below" >&2
+    status=1
+fi
+
+actix=$(grep -rn 'actix' src --include='*.rs' | grep -vE "$edge" || true)
+if [[ -n "$actix" ]]; then
+    echo "layers: the service layer names actix (use tokio or plain types):" >&2
+    echo "$actix" >&2
     status=1
 fi
 

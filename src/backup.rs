@@ -86,7 +86,7 @@ pub async fn backup(state: &Services, dest: &Path, progress: &Progress) -> Resul
     let dest_owned = dest.to_path_buf();
     let sources = list_blobs(&blob_root)?;
     let bar = progress(sources.len() as u64, "copying");
-    let files = actix_web::web::block(move || -> Result<Vec<FileEntry>> {
+    let files = tokio::task::spawn_blocking(move || -> Result<Vec<FileEntry>> {
         let mut files = vec![describe_file(&dest_owned, Path::new(DATABASE))?];
         for rel in sources {
             let to = dest_owned.join(BLOBS).join(&rel);

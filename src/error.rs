@@ -168,8 +168,8 @@ impl From<r2d2::Error> for Error {
     }
 }
 
-impl From<actix_web::error::BlockingError> for Error {
-    fn from(e: actix_web::error::BlockingError) -> Self {
+impl From<tokio::task::JoinError> for Error {
+    fn from(e: tokio::task::JoinError) -> Self {
         Error::Internal(format!("blocking task: {e}"))
     }
 }

@@ -71,13 +71,13 @@ impl Passwords {
     pub async fn hash(&self, password: SecretString) -> Result<String> {
         let _permit = self.permits.acquire().await.map_err(Error::internal)?;
         let this = self.clone();
-        actix_web::web::block(move || this.hash_blocking(&password)).await?
+        tokio::task::spawn_blocking(move || this.hash_blocking(&password)).await?
     }
 
     pub async fn verify(&self, password: SecretString, stored: Option<String>) -> Result<bool> {
         let _permit = self.permits.acquire().await.map_err(Error::internal)?;
         let this = self.clone();
-        Ok(actix_web::web::block(move || this.verify_blocking(&password, stored.as_deref())).await?)
+        Ok(tokio::task::spawn_blocking(move || this.verify_blocking(&password, stored.as_deref())).await?)
     }
 
     /// Hashes made with weaker parameters than configured now (e.g. after raising `m`).

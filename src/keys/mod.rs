@@ -213,7 +213,7 @@ impl Keys {
     pub async fn unseal_passphrase(&self, actor: Actor, passphrase: SecretString) -> Result<KeyStatus> {
         let meta = self.sealed_meta(RootSource::Passphrase).await?;
         let params = meta.kdf_params.clone().ok_or(Error::Integrity)?;
-        let root = actix_web::web::block(move || {
+        let root = tokio::task::spawn_blocking(move || {
             crypto::derive_from_passphrase(passphrase.expose_secret().as_bytes(), &params)
         })
         .await??;
@@ -371,7 +371,7 @@ impl Keys {
             return Ok(false);
         }
         let keys = self.clone();
-        actix_web::rt::spawn(async move {
+        tokio::task::spawn_local(async move {
             /// Clears the flag however the task ends.
             struct Running(Arc<Keys>);
             impl Drop for Running {
@@ -513,7 +513,7 @@ impl Keys {
             salt,
         };
         let derive = params.clone();
-        let root_key = actix_web::web::block(move || {
+        let root_key = tokio::task::spawn_blocking(move || {
             crypto::derive_from_passphrase(passphrase.expose_secret().as_bytes(), &derive)
         })
         .await??;

@@ -204,14 +204,14 @@ impl Db {
         &self.backend
     }
 
-    /// Runs blocking diesel work on actix's blocking pool, never on an async worker.
+    /// Runs blocking diesel work on the runtime's blocking pool, never on an async worker.
     pub async fn run<T, F>(&self, f: F) -> Result<T>
     where
         F: FnOnce(&mut DbConnection) -> Result<T> + Send + 'static,
         T: Send + 'static,
     {
         let pool = self.pool.clone();
-        actix_web::web::block(move || {
+        tokio::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
             f(&mut conn)
         })
@@ -260,7 +260,7 @@ impl Db {
         .await
     }
 
-    /// Synchronous access for the CLI and start-up, which run outside actix.
+    /// Synchronous access for the CLI and start-up, outside the async runtime.
     pub fn get(&self) -> Result<r2d2::PooledConnection<Manager>> {
         Ok(self.pool.get()?)
     }

@@ -69,7 +69,7 @@ impl GroupCommit {
         if lead {
             let me = self.clone();
             // Detached: the leader must finish its batch even if this caller goes away.
-            drop(actix_web::rt::task::spawn_blocking(move || me.lead()));
+            drop(tokio::task::spawn_blocking(move || me.lead()));
         }
         // A dropped answer means the batch could not start (no connection, the lock
         // not obtained): the database is unavailable, as far as the caller can tell.
