@@ -50,10 +50,10 @@ law="$(login demo.lawyer)"
 csrf() { curl -s -b "$1" "$base/account" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"//'; }
 
 page="$(curl -s -b "$doc" "$base/cases/$case_id")"
-testimony="$(echo "$page" | grep -o 'href="/testimonies/[0-9a-f-]*"' | head -1 | sed 's/href="//; s/"//')"
-person="$(echo "$page" | grep -o 'href="/persons/[0-9a-f-]*"' | head -1 | sed 's/href="//; s/"//')"
-unit="$(echo "$page" | grep -o 'href="/units/[0-9a-f-]*"' | head -1 | sed 's/href="//; s/"//')"
-incident="$(echo "$page" | grep -o 'href="/incidents/[0-9a-f-]*"' | head -1 | sed 's/href="//; s/"//')"
+testimony="$({ echo "$page" | grep -o 'href="/testimonies/[0-9a-f-]*"' || true; } | head -1 | sed 's/href="//; s/"//')"
+person="$({ echo "$page" | grep -o 'href="/persons/[0-9a-f-]*"' || true; } | head -1 | sed 's/href="//; s/"//')"
+unit="$({ echo "$page" | grep -o 'href="/units/[0-9a-f-]*"' || true; } | head -1 | sed 's/href="//; s/"//')"
+incident="$({ echo "$page" | grep -o 'href="/incidents/[0-9a-f-]*"' || true; } | head -1 | sed 's/href="//; s/"//')"
 
 # time one request ROUNDS times; print p50 p95 max in ms
 measure() {
