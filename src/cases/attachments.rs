@@ -4,6 +4,8 @@
 //! file is stored, so an aborted upload leaves neither a row nor a file. The original
 //! filename and the plaintext SHA-256 are sealed.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -114,12 +116,24 @@ pub(crate) fn for_export(
         .collect()
 }
 
-pub(crate) fn list_for_incident(
+/// The attachments of a page of incidents, by incident: one query for the page (each
+/// file's metadata is still unsealed under its own key).
+pub(crate) fn list_for_incidents(
     c: &mut DbConnection,
     keyring: &Keyring,
-    incident_id: &str,
-) -> Result<Vec<AttachmentView>> {
-    list_for(c, keyring, &Target::Incident(incident_id.to_owned()))
+    incident_ids: &[String],
+) -> Result<HashMap<String, Vec<AttachmentView>>> {
+    let rows: Vec<Row> = attachments::table
+        .filter(attachments::incident_id.eq_any(incident_ids))
+        .order(attachments::created_at.asc())
+        .select(select())
+        .load(c)?;
+    let mut by_incident: HashMap<String, Vec<AttachmentView>> = HashMap::new();
+    for row in rows {
+        let incident = row.2.clone().unwrap_or_default();
+        by_incident.entry(incident).or_default().push(view(c, keyring, row)?);
+    }
+    Ok(by_incident)
 }
 
 fn list_for(c: &mut DbConnection, keyring: &Keyring, target: &Target) -> Result<Vec<AttachmentView>> {

@@ -328,6 +328,7 @@ fn views(
         ))
         .load(c)?;
     let mut evidence = evidence_of(c, &inv.iter().map(|i| i.1.clone()).collect::<Vec<_>>())?;
+    let mut files = super::attachments::list_for_incidents(c, keyring, &ids)?;
     let mut lists: HashMap<String, Vec<Involvement>> = HashMap::new();
     for (incident, iid, person, unit, role) in inv {
         let found = evidence.remove(&iid).unwrap_or_default();
@@ -363,7 +364,7 @@ fn views(
                 victim_ids: uuids(&victims.remove(&r.id).unwrap_or_default())?,
                 involvements: lists.remove(&r.id).unwrap_or_default(),
                 testimonies: uuids(&testimonies.remove(&r.id).unwrap_or_default())?,
-                attachments: super::attachments::list_for_incident(c, keyring, &r.id)?,
+                attachments: files.remove(&r.id).unwrap_or_default(),
                 created_at: r.created_at.and_utc(),
             })
         })
