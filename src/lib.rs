@@ -6,7 +6,8 @@
 //!   `testimonies`, `attachments`, `search`, `bundles`, `audit`), each taking the caller's
 //!   `access::Allowed<A>` and choosing its transaction through `context::Context`;
 //! - use cases: free functions over a connection in `cases`, `search`, `export`, `audit`;
-//! - `access` (policy table, membership, record rules), `domain`, `clock`;
+//! - `access` (policy table, membership, record rules), `domain`, `rules` (limits on
+//!   input, checked by the services and published in the API document), `clock`;
 //! - `crypto` (pure), `store` (diesel over SQLite or PostgreSQL, blobs).
 
 pub mod access;
@@ -26,6 +27,7 @@ pub mod error;
 pub mod export;
 pub mod http;
 pub mod keys;
+pub mod rules;
 pub mod search;
 pub mod services;
 pub mod startup;

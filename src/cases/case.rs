@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::sealed::Sealer;
-use super::validate::{self, Checks};
+use super::validate::Checks;
 use crate::access::membership as access;
 use crate::access::policy::{Action, CaseRole};
 use crate::audit::{self, Actor, Entry};
@@ -16,6 +16,7 @@ use crate::auth::Principal;
 use crate::crypto::Keyring;
 use crate::domain::Role;
 use crate::error::{Error, FieldError, Result};
+use crate::rules;
 use crate::store::DbConnection;
 use crate::store::schema::{case_members, cases, users};
 
@@ -150,18 +151,7 @@ fn view(
 }
 
 fn check_reference(reference: &str) -> Result<(), FieldError> {
-    let ok = (3..=32).contains(&reference.len())
-        && reference.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        && reference.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric());
-    if ok {
-        Ok(())
-    } else {
-        Err(FieldError::new(
-            "reference",
-            "invalid_reference",
-            "3 to 32 letters, digits or '-', e.g. BY-2020-0147",
-        ))
-    }
+    rules::REFERENCE.check("reference", reference)
 }
 
 /// `create` at a time the caller's clock gives.
@@ -174,8 +164,8 @@ pub fn create_at(
 ) -> Result<CaseView> {
     let mut checks = Checks::default();
     checks.check(check_reference(&input.reference));
-    checks.check(validate::text("title", &input.title, 300, true));
-    checks.check(validate::text("description", &input.description, 20_000, false));
+    checks.check(rules::TITLE.check("title", &input.title));
+    checks.check(rules::CASE_DESCRIPTION.check("description", &input.description));
     checks.finish()?;
     let id = Uuid::new_v4().to_string();
     let sealer = Sealer::create(c, keyring, TABLE, &id)?;
@@ -288,10 +278,10 @@ pub fn update_at(
     let role = access::authorize(c, who, &id, Action::CaseUpdate)?;
     let mut checks = Checks::default();
     if let Some(t) = &input.title {
-        checks.check(validate::text("title", t, 300, true));
+        checks.check(rules::TITLE.check("title", t));
     }
     if let Some(d) = &input.description {
-        checks.check(validate::text("description", d, 20_000, false));
+        checks.check(rules::CASE_DESCRIPTION.check("description", d));
     }
     checks.finish()?;
     let (_, _, current_status, blob, _) = load(c, &id)?;

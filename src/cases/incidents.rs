@@ -21,6 +21,7 @@ use crate::audit::{self, Entry};
 use crate::auth::Principal;
 use crate::crypto::Keyring;
 use crate::error::{Error, FieldError, Result};
+use crate::rules;
 use crate::store::DbConnection;
 use crate::store::schema::{
     data_keys, incident_victims, incidents, involvement_evidence, involvements, testimonies,
@@ -155,9 +156,7 @@ fn check(c: &mut DbConnection, case_id: &str, input: &NewIncident) -> Result<()>
     if let Some(e) = vocab::check(c, "act_type", &input.act_type, "act_type")? {
         checks.0.push(e);
     }
-    if input.methods.len() > 50 {
-        checks.0.push(FieldError::new("methods", "too_many", "at most 50"));
-    }
+    checks.check(rules::METHODS.check("methods", input.methods.len()));
     for m in &input.methods {
         if let Some(e) = vocab::check(c, "torture_method", m, "methods")? {
             checks.0.push(e);
@@ -174,10 +173,8 @@ fn check(c: &mut DbConnection, case_id: &str, input: &NewIncident) -> Result<()>
     {
         checks.0.push(FieldError::new("end_date", "before_start", "must not be before start_date"));
     }
-    checks.check(validate::text("description", &input.description, 100_000, false));
-    if input.victim_ids.len() > 1000 {
-        checks.0.push(FieldError::new("victim_ids", "too_many", "at most 1000"));
-    }
+    checks.check(rules::INCIDENT_DESCRIPTION.check("description", &input.description));
+    checks.check(rules::VICTIMS.check("victim_ids", input.victim_ids.len()));
     checks.finish()?;
     if let Some(place) = input.place_id {
         access::same_case(c, RecordTable::Place, &place.to_string(), case_id, "place_id")?;

@@ -12,14 +12,15 @@ use uuid::Uuid;
 
 use super::reading::{self, Audited};
 use super::sealed::Sealer;
-use super::validate::{self, Checks};
+use super::validate::Checks;
 use crate::access::membership::{self as access, RecordTable};
 use crate::access::policy::{Action, CaseRole};
 use crate::access::records::{Disclosure, person_disclosure};
 use crate::audit::{self, Entry};
 use crate::auth::Principal;
 use crate::crypto::Keyring;
-use crate::error::{Error, FieldError, Result};
+use crate::error::{Error, Result};
+use crate::rules;
 use crate::store::DbConnection;
 use crate::store::schema::{data_keys, persons};
 
@@ -302,33 +303,28 @@ fn open_view(
 
 fn check(input: &NewPerson) -> Result<()> {
     let mut checks = Checks::default();
-    if input.names.len() > 20 || input.aliases.len() > 50 {
-        checks.0.push(FieldError::new("names", "too_many", "at most 20 names and 50 aliases"));
+    checks.check(rules::NAMES.check("names", input.names.len()));
+    checks.check(rules::ALIASES.check("aliases", input.aliases.len()));
+    for n in &input.names {
+        checks.check(rules::NAME.check("names", n));
     }
-    for n in input.names.iter().chain(&input.aliases) {
-        checks.check(validate::text("names", n, 300, true));
+    for n in &input.aliases {
+        checks.check(rules::NAME.check("aliases", n));
     }
     if let Some(d) = &input.birth_date {
-        checks.check(validate::date("birth_date", d));
+        checks.check(rules::DATE.check("birth_date", d));
     }
     if let Some(p) = &input.pseudonym {
-        let ok = (1..=32).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        if !ok {
-            checks.0.push(FieldError::new(
-                "pseudonym",
-                "invalid_pseudonym",
-                "1 to 32 letters, digits or '-'",
-            ));
-        }
+        checks.check(rules::PSEUDONYM.check("pseudonym", p));
     }
-    for (field, value, max) in [
-        ("contact", &input.contact, 2000),
-        ("rank", &input.rank, 200),
-        ("position", &input.position, 300),
-        ("notes", &input.notes, 10_000),
+    for (field, value, rule) in [
+        ("contact", &input.contact, &rules::CONTACT),
+        ("rank", &input.rank, &rules::RANK),
+        ("position", &input.position, &rules::POSITION),
+        ("notes", &input.notes, &rules::NOTES),
     ] {
         if let Some(v) = value {
-            checks.check(validate::text(field, v, max, false));
+            checks.check(rule.check(field, v));
         }
     }
     checks.finish()

@@ -9,14 +9,15 @@ use uuid::Uuid;
 
 use super::reading::{self, Audited};
 use super::sealed::Sealer;
-use super::validate::{self, Checks};
+use super::validate::Checks;
 use super::vocab;
 use crate::access::membership::{self as access, RecordTable};
 use crate::access::policy::Action;
 use crate::audit::{self, Entry};
 use crate::auth::Principal;
 use crate::crypto::Keyring;
-use crate::error::{FieldError, Result};
+use crate::error::Result;
+use crate::rules;
 use crate::store::DbConnection;
 use crate::store::schema::{data_keys, places};
 
@@ -130,15 +131,15 @@ pub(crate) fn names_of(
 
 fn check(c: &mut DbConnection, input: &NewPlace) -> Result<()> {
     let mut checks = Checks::default();
-    checks.check(validate::text("name", &input.name, 300, true));
+    checks.check(rules::NAME.check("name", &input.name));
     if let Some(a) = &input.address {
-        checks.check(validate::text("address", a, 1000, false));
+        checks.check(rules::ADDRESS.check("address", a));
     }
-    if input.latitude.is_some_and(|l| !(-90.0..=90.0).contains(&l)) {
-        checks.0.push(FieldError::new("latitude", "out_of_range", "between -90 and 90"));
+    if let Some(l) = input.latitude {
+        checks.check(rules::LATITUDE.check("latitude", l));
     }
-    if input.longitude.is_some_and(|l| !(-180.0..=180.0).contains(&l)) {
-        checks.0.push(FieldError::new("longitude", "out_of_range", "between -180 and 180"));
+    if let Some(l) = input.longitude {
+        checks.check(rules::LONGITUDE.check("longitude", l));
     }
     if let Some(e) = vocab::check(c, "place_type", &input.place_type, "place_type")? {
         checks.0.push(e);

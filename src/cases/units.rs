@@ -12,13 +12,14 @@ use uuid::Uuid;
 use super::incidents::{self, InvolvementSummary};
 use super::reading::{self, Audited};
 use super::sealed::Sealer;
-use super::validate::{self, Checks};
+use super::validate::Checks;
 use crate::access::membership::{self as access, RecordTable};
 use crate::access::policy::Action;
 use crate::audit::{self, Entry};
 use crate::auth::Principal;
 use crate::crypto::Keyring;
 use crate::error::{Error, Result};
+use crate::rules;
 use crate::store::DbConnection;
 use crate::store::schema::{data_keys, persons, unit_commanders, units};
 
@@ -158,8 +159,8 @@ pub fn create_at(
     let case_id = case_id.to_string();
     access::authorize(c, who, &case_id, Action::RecordWrite)?;
     let mut checks = Checks::default();
-    checks.check(validate::text("name", &input.name, 300, true));
-    checks.check(validate::text("description", &input.description, 10_000, false));
+    checks.check(rules::NAME.check("name", &input.name));
+    checks.check(rules::UNIT_DESCRIPTION.check("description", &input.description));
     checks.finish()?;
     if let Some(parent) = input.parent_id {
         access::same_case(c, RecordTable::Unit, &parent.to_string(), &case_id, "parent_id")?;
@@ -194,8 +195,8 @@ pub fn add_commander_at(
     let (case_id, _) = access::authorize_record(c, who, RecordTable::Unit, &unit, Action::CaseLink)?;
     access::same_case(c, RecordTable::Person, &input.person_id.to_string(), &case_id, "person_id")?;
     let mut checks = Checks::default();
-    let from = input.from.as_deref().and_then(|d| checks.check(validate::date("from", d)));
-    let to = input.to.as_deref().and_then(|d| checks.check(validate::date("to", d)));
+    let from = input.from.as_deref().and_then(|d| checks.check(rules::DATE.check("from", d)));
+    let to = input.to.as_deref().and_then(|d| checks.check(rules::DATE.check("to", d)));
     if let (Some(f), Some(t)) = (from, to)
         && t < f
     {
@@ -322,8 +323,8 @@ pub fn update(
     let id = id.to_string();
     let (case_id, _) = access::authorize_record(c, who, RecordTable::Unit, &id, Action::RecordWrite)?;
     let mut checks = Checks::default();
-    checks.check(validate::text("name", &input.name, 300, true));
-    checks.check(validate::text("description", &input.description, 10_000, false));
+    checks.check(rules::NAME.check("name", &input.name));
+    checks.check(rules::UNIT_DESCRIPTION.check("description", &input.description));
     checks.finish()?;
     if let Some(parent) = input.parent_id {
         let parent = parent.to_string();

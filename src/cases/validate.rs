@@ -48,6 +48,9 @@ pub fn partial_date(
     precision: Precision,
 ) -> Result<Option<NaiveDate>, FieldError> {
     let bad = |what: &str| FieldError::new(field, "invalid_date", what);
+    if let Some(d) = date {
+        crate::rules::PARTIAL_DATE.check(field, d)?;
+    }
     match (precision, date) {
         (Precision::Unknown, None) => Ok(None),
         (Precision::Unknown, Some(_)) => Err(bad("a date needs a precision other than unknown")),
@@ -69,8 +72,7 @@ pub fn partial_date(
 
 /// A plain calendar date `YYYY-MM-DD`.
 pub fn date(field: &str, date: &str) -> Result<NaiveDate, FieldError> {
-    NaiveDate::parse_from_str(date, "%Y-%m-%d")
-        .map_err(|_| FieldError::new(field, "invalid_date", "expected YYYY-MM-DD"))
+    crate::rules::DATE.check(field, date)
 }
 
 /// An ISO 639-1 (`ru`) or ISO 639-3 (`rus`, `crh`) code, in lower case.
@@ -87,7 +89,8 @@ pub fn language_code(code: &str) -> bool {
 /// ISO 639 language codes (639-1 or 639-3, as `language_code`), at most ten. Stored as
 /// given; search does not depend on them (it picks stemmers by each word's letters).
 pub fn languages(field: &str, codes: &[String]) -> Result<(), FieldError> {
-    let ok = codes.len() <= 10 && codes.iter().all(|c| language_code(c));
+    crate::rules::LANGUAGES.check(field, codes.len())?;
+    let ok = codes.iter().all(|c| crate::rules::LANGUAGE.matches(c) && language_code(c));
     if ok {
         Ok(())
     } else {
@@ -97,17 +100,6 @@ pub fn languages(field: &str, codes: &[String]) -> Result<(), FieldError> {
             "ISO 639-1 or 639-3 codes such as ru, be, uk, en, crh",
         ))
     }
-}
-
-/// Free text within bounds (characters).
-pub fn text(field: &str, value: &str, max_chars: usize, required: bool) -> Result<(), FieldError> {
-    if required && value.trim().is_empty() {
-        return Err(FieldError::new(field, "required", "must not be empty"));
-    }
-    if value.chars().count() > max_chars {
-        return Err(FieldError::new(field, "too_long", format!("at most {max_chars} characters")));
-    }
-    Ok(())
 }
 
 /// Collects field errors; `finish` turns them into one validation error.

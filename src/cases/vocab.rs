@@ -55,15 +55,9 @@ pub fn add_at(
     if !VOCABULARIES.contains(&vocabulary) {
         return Err(Error::NotFound);
     }
-    let code_ok = (2..=48).contains(&term.code.len())
-        && term.code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if !code_ok {
-        errors.push(FieldError::new("code", "invalid_code", "2 to 48 characters of a-z, 0-9 and _"));
-    }
+    errors.extend(crate::rules::CODE.check("code", &term.code).err());
     for (field, label) in [("label_en", &term.label_en), ("label_ru", &term.label_ru)] {
-        if label.trim().is_empty() || label.chars().count() > 200 {
-            errors.push(FieldError::new(field, "invalid_label", "1 to 200 characters"));
-        }
+        errors.extend(crate::rules::LABEL.check(field, label).err());
     }
     if !errors.is_empty() {
         return Err(Error::Validation(errors));

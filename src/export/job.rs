@@ -27,7 +27,7 @@ use crate::store::schema::{attachments, bundles, testimonies};
 pub const TABLE: &str = "bundles";
 /// The field the stored archive's STREAM ciphertext is bound to.
 pub const ARCHIVE_FIELD: &str = "archive";
-const MAX_SELECTED: usize = 10_000;
+const MAX_SELECTED: usize = crate::rules::SELECTED.max;
 /// Tar headers, JSON files and STREAM tags on top of the attachments (a generous bound;
 /// the build re-checks with the exact payload size).
 pub(super) const HEADROOM: u64 = 16 * 1024 * 1024;

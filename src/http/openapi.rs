@@ -3,6 +3,7 @@
 //! `x-permission` (and names it at the end of its description).
 
 use actix_web::HttpResponse;
+use serde_json::Value;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -12,6 +13,7 @@ use crate::auth::service::{RolePolicy, TotpEnrolment, UserView};
 use crate::domain::Role;
 use crate::error::FieldError;
 use crate::http::problem::Problem;
+use crate::rules;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -270,6 +272,58 @@ impl Modify for PageItems {
     }
 }
 
+/// The limits the services keep (`rules`), written onto the fields and query parameters
+/// they apply to. Each schema is edited as JSON, where a rule's keywords are JSON Schema.
+struct Rules;
+
+impl Modify for Rules {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            for field in rules::DOCUMENTED {
+                if let Some(schema) = components.schemas.get_mut(field.schema) {
+                    edit_json(schema, |json| {
+                        let mut target = json.pointer_mut(&format!("/properties/{}", field.property));
+                        if field.items {
+                            target = target.and_then(|p| p.get_mut("items"));
+                        }
+                        if let Some(Value::Object(target)) = target {
+                            target.extend(field.rule.keywords());
+                        }
+                    });
+                }
+            }
+        }
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for param in ops.into_iter().flatten().flat_map(|op| op.parameters.iter_mut().flatten()) {
+                let rule = rules::QUERY.iter().find(|(name, _)| *name == param.name).map(|(_, rule)| rule);
+                if let (Some(rule), Some(schema)) = (rule, param.schema.as_mut())
+                    && param.parameter_in == utoipa::openapi::path::ParameterIn::Query
+                {
+                    edit_json(schema, |json| {
+                        if let Value::Object(json) = json {
+                            json.extend(rule.keywords());
+                        }
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Edits a typed schema through its JSON form; a schema that does not come back as one
+/// (it always does: the edits only add JSON Schema keywords) is left as it was.
+fn edit_json<T: serde::Serialize + serde::de::DeserializeOwned>(
+    schema: &mut T,
+    edit: impl FnOnce(&mut Value),
+) {
+    let Ok(mut json) = serde_json::to_value(&*schema) else { return };
+    edit(&mut json);
+    if let Ok(edited) = serde_json::from_value(json) {
+        *schema = edited;
+    }
+}
+
 /// The OpenAPI document: the base above, every registered operation (`api::operations`)
 /// with its permission as `x-permission`, and the schemas they refer to; then the
 /// modifiers, which work on the operations. Built once.
@@ -284,8 +338,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         }
         doc.paths.add_path_operation(&op.path, vec![op.method], op.operation);
     }
-    let modifiers: [&dyn Modify; 5] =
-        [&BearerAuth, &ProblemResponses, &BinaryUploads, &FlattenedBodies, &PageItems];
+    let modifiers: [&dyn Modify; 6] =
+        [&BearerAuth, &ProblemResponses, &BinaryUploads, &FlattenedBodies, &PageItems, &Rules];
     for modifier in modifiers {
         modifier.modify(&mut doc);
     }
@@ -297,4 +351,34 @@ pub async fn document() -> HttpResponse {
     static DOCUMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let body = DOCUMENT.get_or_init(|| serde_json::to_string(&openapi()).unwrap_or_default());
     HttpResponse::Ok().content_type("application/json").body(body.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A rule listed for a field the document does not have would publish nothing.
+    #[test]
+    fn every_documented_rule_lands_on_its_field() {
+        let doc = serde_json::to_value(openapi()).unwrap();
+        for field in rules::DOCUMENTED {
+            let mut at = format!("/components/schemas/{}/properties/{}", field.schema, field.property);
+            if field.items {
+                at.push_str("/items");
+            }
+            let target = doc.pointer(&at).unwrap_or_else(|| panic!("{at} is not in the document"));
+            for (keyword, value) in field.rule.keywords() {
+                let found = target.get(&keyword);
+                // utoipa writes 90.0 back as 90; the same number in JSON Schema.
+                let same = match (found.and_then(Value::as_f64), value.as_f64()) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => found == Some(&value),
+                };
+                assert!(same, "{at}: {keyword} is {found:?}, not {value}");
+            }
+        }
+        let limit = doc.pointer("/paths/~1api~1v1~1cases/get/parameters").unwrap().as_array().unwrap();
+        let limit = limit.iter().find(|p| p["name"] == "limit").unwrap();
+        assert_eq!(limit["schema"]["maximum"], 200);
+    }
 }

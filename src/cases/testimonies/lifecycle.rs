@@ -29,6 +29,7 @@ use crate::cases::validate::{self, Checks};
 use crate::cases::vocab;
 use crate::crypto::Keyring;
 use crate::error::{Error, FieldError, Result};
+use crate::rules;
 use crate::store::DbConnection;
 use crate::store::schema::{testimonies, testimony_incidents};
 
@@ -42,8 +43,8 @@ fn check(
 ) -> Result<()> {
     let full = completeness == Completeness::Full;
     let mut checks = Checks::default();
-    checks.check(validate::text("account", &input.account, 1_000_000, full));
-    checks.check(validate::text("summary", &input.summary, 20_000, false));
+    checks.check(rules::ACCOUNT.check_as("account", &input.account, full));
+    checks.check(rules::SUMMARY.check("summary", &input.summary));
     checks.check(validate::languages("languages", &input.languages));
     if let Some(d) = &input.interview_date {
         checks.check(validate::date("interview_date", d));
@@ -54,16 +55,14 @@ fn check(
         ("interpreter", &input.interpreter),
     ] {
         if let Some(v) = value {
-            checks.check(validate::text(field, v, 500, false));
+            checks.check(rules::INTERVIEW_DETAIL.check(field, v));
         }
     }
-    if input.persons_present.len() > 50 {
-        checks.0.push(FieldError::new("persons_present", "too_many", "at most 50"));
-    }
+    checks.check(rules::PERSONS_PRESENT.check("persons_present", input.persons_present.len()));
     let chars = input.account.chars().count();
     let mut spans = input.identifying_spans.clone();
     spans.sort_by_key(|s| s.start);
-    let spans_ok = spans.len() <= 1000
+    let spans_ok = rules::SPANS.check("identifying_spans", spans.len()).is_ok()
         && spans.iter().all(|s| s.start < s.end && s.end <= chars)
         && spans.windows(2).all(|w| w[0].end <= w[1].start);
     if !spans_ok {
@@ -73,10 +72,10 @@ fn check(
             "spans must lie within the account, start before they end, and not overlap",
         ));
     }
-    let given = if full || !input.consent.given_on.is_empty() {
+    let given = if full {
         checks.check(validate::date("consent.given_on", &input.consent.given_on))
     } else {
-        None
+        checks.check(rules::DATE_OR_EMPTY.check("consent.given_on", &input.consent.given_on)).flatten()
     };
     if full && input.consent.how_given == HowGiven::NotRecorded {
         checks.0.push(FieldError::new("consent.how_given", "required", "choose how consent was given"));
@@ -87,7 +86,11 @@ fn check(
     {
         checks.0.push(FieldError::new("consent.withdrawn_on", "before_given", "must not be before given_on"));
     }
-    checks.check(validate::text("consent.text_version", &input.consent.text_version, 100, full));
+    checks.check(rules::CONSENT_TEXT_VERSION.check_as(
+        "consent.text_version",
+        &input.consent.text_version,
+        full,
+    ));
     if (full || !input.source_connection.is_empty())
         && let Some(e) = vocab::check(c, "source_connection", &input.source_connection, "source_connection")?
     {
@@ -442,7 +445,8 @@ fn correct_in(
     now: NaiveDateTime,
 ) -> Result<TestimonyView> {
     let row = load(c, id)?;
-    validate::text("correction_reason", &input.correction_reason, 5000, true)
+    rules::CORRECTION_REASON
+        .check("correction_reason", &input.correction_reason)
         .map_err(|e| Error::Validation(vec![e]))?;
     check(c, case_id, &input.testimony, Completeness::Full)?;
     let latest: Option<(i32, String)> = testimonies::table

@@ -28,9 +28,7 @@ pub struct AuditQuery {
     pub from: Option<DateTime<Utc>>,
     /// RFC 3339; entries before.
     pub to: Option<DateTime<Utc>>,
-    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
-    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 

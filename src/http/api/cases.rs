@@ -21,9 +21,7 @@ pub struct VocabularyQuery {
     /// One vocabulary: act_type, torture_method, source_connection, involvement_role,
     /// place_type.
     pub vocabulary: Option<String>,
-    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
-    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 

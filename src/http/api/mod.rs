@@ -113,15 +113,13 @@ use register;
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// How many items, 1–200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// How many items to skip (default 0).
-    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 
 impl PageQuery {
-    pub const MAX_LIMIT: i64 = 200;
+    pub const MAX_LIMIT: i64 = crate::rules::PAGE_LIMIT.max;
 
     /// Paging from the query string: out of range is 400 `invalid_query`.
     pub fn resolve(&self) -> Result<(i64, i64)> {
@@ -135,13 +133,13 @@ impl PageQuery {
     pub fn resolve_in_body(&self) -> Result<(i64, i64)> {
         let limit = self.limit.unwrap_or(50);
         let offset = self.offset.unwrap_or(0);
-        let mut errors = Vec::new();
-        if !(1..=Self::MAX_LIMIT).contains(&limit) {
-            errors.push(FieldError::new("limit", "out_of_range", "between 1 and 200"));
-        }
-        if offset < 0 {
-            errors.push(FieldError::new("offset", "out_of_range", "0 or more"));
-        }
+        let errors: Vec<FieldError> = [
+            crate::rules::PAGE_LIMIT.check("limit", limit).err(),
+            crate::rules::PAGE_OFFSET.check("offset", offset).err(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         if errors.is_empty() { Ok((limit, offset)) } else { Err(Error::Validation(errors)) }
     }
 }

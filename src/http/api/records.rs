@@ -35,9 +35,7 @@ pub async fn create_person(
 #[serde(deny_unknown_fields)]
 pub struct PersonQuery {
     pub kind: Option<PersonKind>,
-    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
-    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 

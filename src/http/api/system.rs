@@ -122,9 +122,7 @@ pub async fn rewrap(
     body: JsonObject<Rewrap>,
 ) -> Result<web::Json<RewrapProgress>> {
     let limit = body.limit.unwrap_or(1000);
-    if !(1..=10_000).contains(&limit) {
-        return Err(Error::field("limit", "out_of_range", "between 1 and 10000"));
-    }
+    crate::rules::REWRAP_LIMIT.check("limit", limit).map_err(|e| Error::Validation(vec![e]))?;
     let (rewrapped, remaining) = state.keys.rewrap_batch(Actor::from(&who.principal), limit).await?;
     Ok(web::Json(RewrapProgress { rewrapped, remaining }))
 }

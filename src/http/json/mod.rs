@@ -1,7 +1,8 @@
 //! JSON request bodies. serde binds a struct from an array by position, so
 //! `["ARR-1", "title"]` would open a case and `[false]` would set a policy: a body must
-//! be an object with named fields, or it is refused (400 `invalid_body`) for every
-//! handler at once. An integer written with a zero fraction (`5.0`) is an integer in
+//! be an object with named fields, and so must every value inside it that the API
+//! document describes as an object (a testimony's `consent`, a search's `filters`), or it
+//! is refused (400 `invalid_body`) for every handler at once. An integer written with a zero fraction (`5.0`) is an integer in
 //! JSON Schema 2020-12, and so in the OpenAPI 3.1 document; it is read as one.
 
 use std::ops::Deref;
@@ -13,8 +14,11 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use serde_json::{Number, Value};
+use utoipa::ToSchema;
 
 use crate::http::problem::{self, Problem};
+
+mod shapes;
 
 /// A JSON object body of type `T`. Size limit, media type and syntax errors are those of
 /// the application's `JsonConfig`.
@@ -35,7 +39,7 @@ impl<T> Deref for JsonObject<T> {
     }
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for JsonObject<T> {
+impl<T: DeserializeOwned + ToSchema + 'static> FromRequest for JsonObject<T> {
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
 
@@ -44,14 +48,23 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonObject<T> {
         let req = req.clone();
         Box::pin(async move {
             let value = value.await?.into_inner();
-            bind(value).map(JsonObject).map_err(|e| match e {
-                Refused::NotAnObject => {
-                    let problem =
-                        Problem::new(StatusCode::BAD_REQUEST, "invalid_body", "The body is not valid")
-                            .detail("the body must be a JSON object with named fields");
-                    InternalError::from_response("body is not an object", problem.response()).into()
+            let nested = shapes::array_for_object(&value, &T::name());
+            nested.map_or_else(|| bind(value), |at| Err(Refused::ArrayFor(at))).map(JsonObject).map_err(|e| {
+                match e {
+                    Refused::NotAnObject => {
+                        let problem =
+                            Problem::new(StatusCode::BAD_REQUEST, "invalid_body", "The body is not valid")
+                                .detail("the body must be a JSON object with named fields");
+                        InternalError::from_response("body is not an object", problem.response()).into()
+                    }
+                    Refused::ArrayFor(field) => {
+                        let problem =
+                            Problem::new(StatusCode::BAD_REQUEST, "invalid_body", "The body is not valid")
+                                .detail(format!("`{field}` must be a JSON object with named fields"));
+                        InternalError::from_response("an array for an object", problem.response()).into()
+                    }
+                    Refused::Fields(e) => problem::json_error(JsonPayloadError::Deserialize(e), &req),
                 }
-                Refused::Fields(e) => problem::json_error(JsonPayloadError::Deserialize(e), &req),
             })
         })
     }
@@ -60,6 +73,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonObject<T> {
 #[derive(Debug)]
 enum Refused {
     NotAnObject,
+    /// A value inside the body (named by its path) is an array where an object belongs.
+    ArrayFor(String),
     Fields(serde_json::Error),
 }
 
