@@ -91,9 +91,11 @@ pub async fn checkpoint(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ConsistencyQuery {
-    /// The size of the older tree head (a checkpoint you kept).
+    /// The size of the older tree head (a checkpoint you kept); at least 1, at most `to`.
+    #[param(minimum = 1)]
     pub from: u64,
-    /// The size of the newer tree head (default: the current log).
+    /// The size of the newer tree head (default: the current log); at most the log's size.
+    #[param(minimum = 1)]
     pub to: Option<u64>,
 }
 
