@@ -83,17 +83,17 @@ impl RootSpanBuilder for CustodiaRootSpan {
             return;
         }
         let ours = error.and_then(|e| e.as_error::<error::Error>());
+        let problem = ours.map(error::Error::problem_type);
         let level = request_level(status, ours);
         if level == Level::ERROR {
             // Our errors' Display carries context, never plaintext or secrets; another
             // error's (actix's own) is only ever a 5xx here, where it is needed.
             match error {
-                Some(error) => tracing::error!(%error, status, "request failed"),
+                Some(error) => tracing::error!(%error, status, problem, "request failed"),
                 None => tracing::error!(status, "request failed"),
             }
         } else {
             // A refusal: its kind is enough, the client was told the rest.
-            let problem = ours.map(error::Error::problem_type);
             event_at!(level, status, problem, "request refused");
         }
     }

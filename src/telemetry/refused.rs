@@ -35,9 +35,6 @@ pub fn classify(message: &str) -> Option<(&'static str, Option<u16>)> {
     if rest.starts_with("I/O error") {
         return Some(("client went away", None));
     }
-    if rest.starts_with("request did not complete within the specified timeout") {
-        return Some(("request too slow", Some(408)));
-    }
     None
 }
 
@@ -107,10 +104,6 @@ mod tests {
                 Some(("client went away", None)),
             ),
             ("stream error: I/O error: Broken pipe (os error 32)", Some(("client went away", None))),
-            (
-                "stream error: request did not complete within the specified timeout",
-                Some(("request too slow", Some(408))),
-            ),
             // Ours to look at: a response body that failed, actix-http's own bugs.
             ("stream error: body error: integrity", None),
             ("stream error: internal error", None),

@@ -215,5 +215,6 @@ async fn an_internal_failure_is_still_logged_at_error() {
         let line = line.unwrap_or_else(|| panic!("no ERROR line for request {id}"));
         assert_eq!(line["status"], 500, "{line}");
         assert_eq!(line["error"], "stored ciphertext failed its integrity check", "{line}");
+        assert_eq!(line["problem"], "integrity_error", "{line}");
     }
 }
