@@ -30,6 +30,8 @@ fn raw_exchange(address: &str, request: &[u8]) -> String {
     stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
     // The server may answer and close before it has read all of an oversized head.
     let _ = stream.write_all(request);
+    // Nothing more comes: a body cut short is a client that went away mid-request.
+    let _ = stream.shutdown(std::net::Shutdown::Write);
     let mut answer = Vec::new();
     let _ = stream.read_to_end(&mut answer);
     String::from_utf8_lossy(&answer).into_owned()
@@ -108,6 +110,15 @@ async fn a_burst_of_bad_input_and_a_sealed_service_log_nothing_at_error() {
         }
     }
     assert!(throttled, "wrong logins end in 429");
+
+    // A client that goes away halfway through its body.
+    let address = app.address.clone();
+    let cut = "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+               Content-Length: 1000\r\n\r\n{\"username\": \"victim\", \"pass";
+    let answer = tokio::task::spawn_blocking(move || raw_exchange(&address, cut.as_bytes())).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    let id = answer.lines().find_map(|l| l.strip_prefix("x-request-id: ")).expect("a request id");
+    ids.push(id.trim().to_owned());
 
     // Sealed: a normal, documented state, refused by a middleware before routing.
     let browser = app.web_login("admin").await;
