@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 status=0
-edge='^src/(http/|web/|cli/|startup\.rs|main\.rs|telemetry\.rs)'
+edge='^src/(http/|web/|cli/|startup\.rs|main\.rs|telemetry\.rs|telemetry/)'
 
 below=$(grep -rnE 'crate::(startup|http|web|cli)\b' src --include='*.rs' | grep -vE "$edge" || true)
 if [[ -n "$below" ]]; then

@@ -4,6 +4,9 @@
 
 use std::fmt;
 
+mod level;
+pub(crate) use level::event_at;
+
 /// A field that failed validation, named so clients can show it next to the input.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct FieldError {

@@ -1,15 +1,24 @@
 //! Logging. One span per request carries the request id, method, matched route and
 //! status; by construction it never records query strings, bodies, headers or tokens.
+//! Levels follow what an operator must do (`Error::log_level`): ERROR only for what
+//! needs a person, never for a refusal the API makes by design.
+
+mod refused;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::{Error, HttpMessage};
-use tracing::Span;
+use tracing::{Level, Span};
 use tracing_actix_web::{RequestId, RootSpanBuilder};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::config::{LogFormat, LogSettings};
+use crate::error::{self, event_at};
+
+pub use refused::{RefusedByHttpLayer, TARGET as HTTP_LAYER_TARGET};
 
 /// Installs the global subscriber. `writer` lets tests capture every log byte.
 pub fn init<W>(settings: &LogSettings, writer: W)
@@ -27,9 +36,20 @@ where
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
     // A second init (tests) keeps the first subscriber; that is fine.
     let _ = match settings.format {
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
-        LogFormat::Pretty => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).finish().with(RefusedByHttpLayer).try_init(),
+        LogFormat::Pretty => builder.finish().with(RefusedByHttpLayer).try_init(),
     };
+}
+
+/// The level a finished request is logged at: by its error's kind when it carries one
+/// of ours; otherwise by status (actix's own refusals — unknown route, wrong method,
+/// unreadable body — are 4xx; a 5xx we did not make is a bug).
+pub fn request_level(status: u16, error: Option<&error::Error>) -> Level {
+    match error {
+        Some(e) => e.log_level(),
+        None if status >= 500 => Level::ERROR,
+        None => Level::INFO,
+    }
 }
 
 /// Our root span: the route *pattern* (`/api/v1/users/{id}`), never the raw target with
@@ -51,28 +71,51 @@ impl RootSpanBuilder for CustodiaRootSpan {
 
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
         let _enter = span.enter();
-        match outcome {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                span.record("status", status);
-                if let Some(error) = response.response().error().filter(|_| status >= 500) {
-                    // Our errors' Display carries context, never plaintext or secrets.
-                    tracing::error!(%error, status, "request failed");
-                } else {
-                    tracing::info!(status, "request");
-                }
-            }
-            // Middleware refusals (no session, sealed) arrive here as errors: only a 5xx
-            // is ours to worry about.
-            Err(error) => {
-                let status = error.as_response_error().status_code().as_u16();
-                span.record("status", status);
-                if status >= 500 {
-                    tracing::error!(%error, status, "request failed");
-                } else {
-                    tracing::info!(status, "request");
-                }
-            }
+        // Refusals reach here as a response carrying its error (handlers, extractors,
+        // `finish_response` keeps it) or, from a middleware that returned one, as an error.
+        let (status, error) = match outcome {
+            Ok(response) => (response.status().as_u16(), response.response().error()),
+            Err(error) => (error.as_response_error().status_code().as_u16(), Some(error)),
+        };
+        span.record("status", status);
+        if status < 400 {
+            tracing::info!(status, "request");
+            return;
         }
+        let ours = error.and_then(|e| e.as_error::<error::Error>());
+        let problem = ours.map(error::Error::problem_type);
+        let level = request_level(status, ours);
+        if level == Level::ERROR {
+            // Our errors' Display carries context, never plaintext or secrets; another
+            // error's (actix's own) is only ever a 5xx here, where it is needed.
+            match error {
+                Some(error) => tracing::error!(%error, status, problem, "request failed"),
+                None => tracing::error!(status, "request failed"),
+            }
+        } else {
+            // A refusal: its kind is enough, the client was told the rest.
+            event_at!(level, status, problem, "request refused");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_is_an_error_only_when_it_needs_a_person() {
+        use error::Error as E;
+        assert_eq!(request_level(503, Some(&E::Sealed)), Level::INFO);
+        assert_eq!(request_level(503, Some(&E::NotInitialised)), Level::INFO);
+        assert_eq!(request_level(429, Some(&E::RateLimited { retry_after_secs: 1 })), Level::WARN);
+        assert_eq!(request_level(503, Some(&E::Unavailable)), Level::ERROR);
+        assert_eq!(request_level(500, Some(&E::Integrity)), Level::ERROR);
+        assert_eq!(request_level(507, Some(&E::DiskFull)), Level::ERROR);
+        // Not one of ours: actix's refusals by status, its 5xx as a bug.
+        for status in [400, 404, 405, 413, 415] {
+            assert_eq!(request_level(status, None), Level::INFO, "{status}");
+        }
+        assert_eq!(request_level(500, None), Level::ERROR);
     }
 }

@@ -203,7 +203,8 @@ fn decrypt_into(
 /// started). Other failures (storage, a task that died) are logged.
 async fn audit_integrity(ctx: &Context, requester: &Requester, e: &Error, sent: Option<u64>) {
     if !matches!(e, Error::Integrity) {
-        tracing::warn!(error = %e, record = %requester.id, "download ended early");
+        // A client that hung up ends the stream without an error; this is storage or a bug.
+        crate::error::event_at!(e.log_level(), error = %e, record = %requester.id, "download ended early");
         return;
     }
     let mut entry = Entry::new(requester.actor, "integrity_error")

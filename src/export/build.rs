@@ -64,7 +64,9 @@ pub async fn build(
         Ok(v) => Ok(v),
         Err(e) => {
             let code = failure_code(&e);
-            tracing::error!(error = %e, bundle = %id, "evidence bundle failed");
+            // Access revoked or the service sealed while the job waited is nobody's fault;
+            // storage, keys or altered data are an operator's.
+            crate::error::event_at!(e.log_level(), error = %e, bundle = %id, "evidence bundle failed");
             let p = who.principal.clone();
             let now = b.clock().now_naive();
             let marked = b

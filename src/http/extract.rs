@@ -5,7 +5,7 @@
 
 use std::net::IpAddr;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
@@ -31,14 +31,26 @@ pub async fn authenticate(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
     if let Some(token) = bearer_token(req.request()) {
-        let state = req
-            .app_data::<web::Data<Services>>()
-            .cloned()
-            .ok_or_else(|| Error::internal("application state missing"))?;
-        let (principal, enrolment_pending) = state.auth.authenticate(&token).await?;
-        req.extensions_mut().insert(Authenticated { principal, enrolment_pending });
+        let found = match req.app_data::<web::Data<Services>>().cloned() {
+            Some(state) => state.auth.authenticate(&token).await,
+            None => Err(Error::internal("application state missing")),
+        };
+        match found {
+            Ok((principal, enrolment_pending)) => {
+                req.extensions_mut().insert(Authenticated { principal, enrolment_pending });
+            }
+            Err(e) => return Ok(refuse(req, e)),
+        }
     }
-    next.call(req).await
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// A middleware's refusal as a response that carries its error, not as an `Err`: an
+/// `Err` would skip the outer middleware on its way out (no request id, no security
+/// headers, no problem document from `problem::finish_response`) and reach actix-http,
+/// which writes it bare.
+fn refuse<B>(req: ServiceRequest, error: Error) -> ServiceResponse<EitherBody<B>> {
+    req.error_response(error).map_into_right_body()
 }
 
 /// Stored data that fails its integrity check, or a record whose key is gone, is an
@@ -108,9 +120,10 @@ pub async fn sealed_gate(
         && state.keys.is_sealed()
         && !SEALED_ALLOWED.contains(&req.path())
     {
-        return Err(if state.keys.is_initialised() { Error::Sealed } else { Error::NotInitialised }.into());
+        let error = if state.keys.is_initialised() { Error::Sealed } else { Error::NotInitialised };
+        return Ok(refuse(req, error));
     }
-    next.call(req).await
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 fn bearer_token(req: &HttpRequest) -> Option<String> {

@@ -59,6 +59,11 @@ impl Problem {
 }
 
 impl Error {
+    /// The stable `type` code (`sealed`, `validation_error`), for logs as well.
+    pub fn problem_type(&self) -> &'static str {
+        self.code().1
+    }
+
     fn code(&self) -> (StatusCode, &'static str, &'static str) {
         use StatusCode as S;
         match self {
@@ -277,20 +282,20 @@ pub async fn finish_response(
             problem.instance = request_id.clone();
         }
         replace_body(res, problem.response())
-    } else if status == StatusCode::INTERNAL_SERVER_ERROR {
-        // Our own 500 problem (e.g. integrity_error): add the request id to quote.
+    } else if status == StatusCode::INTERNAL_SERVER_ERROR && is_problem {
+        // Our own 500 problem (e.g. integrity_error): add the request id to quote. The
+        // head is kept, and with it the error the request log records.
         let (req, old) = res.into_parts();
-        let headers = old.headers().clone();
-        let bytes = actix_web::body::to_bytes(old.into_body()).await.unwrap_or_default();
+        let (mut head, old_body) = old.into_parts();
+        let bytes = actix_web::body::to_bytes(old_body).await.unwrap_or_default();
         let mut body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
         if let Some(map) = body.as_object_mut() {
             map.insert("instance".into(), request_id.clone().into());
         }
-        let mut new = HttpResponse::InternalServerError().content_type(CONTENT_TYPE).json(body);
-        for (name, value) in headers.iter().filter(|(n, _)| *n != header::CONTENT_LENGTH) {
-            new.headers_mut().insert(name.clone(), value.clone());
-        }
-        ServiceResponse::new(req, new)
+        head.headers_mut().remove(header::CONTENT_LENGTH);
+        head.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+        let body = serde_json::to_vec(&body).unwrap_or_default();
+        ServiceResponse::new(req, head.set_body(BoxBody::new(body)))
     } else {
         res
     };
@@ -327,7 +332,8 @@ fn watch_body(req: &mut ServiceRequest) -> Option<Rc<Cell<bool>>> {
 }
 
 /// Swaps the body for a problem document, keeping the headers that matter to the
-/// client (Allow on 405, Retry-After, WWW-Authenticate).
+/// client (Allow on 405, Retry-After, WWW-Authenticate) and the error the response
+/// carried.
 fn replace_body(res: ServiceResponse<BoxBody>, mut new: HttpResponse) -> ServiceResponse<BoxBody> {
     let (req, old) = res.into_parts();
     for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
@@ -335,7 +341,16 @@ fn replace_body(res: ServiceResponse<BoxBody>, mut new: HttpResponse) -> Service
             new.headers_mut().insert(name, value.clone());
         }
     }
-    ServiceResponse::new(req, new)
+    ServiceResponse::new(req, keeping_error(old, new))
+}
+
+/// `new` in place of `old`, still carrying the error `old` carried: the request log
+/// (`telemetry`) decides its level, and records the cause of a 5xx, from that error.
+pub fn keeping_error<B>(old: HttpResponse<B>, new: HttpResponse) -> HttpResponse {
+    let (mut shell, _) = old.into_parts();
+    let (head, body) = new.into_parts();
+    *shell.head_mut() = head.head().clone();
+    shell.set_body(body)
 }
 
 fn generic(status: StatusCode) -> (&'static str, &'static str) {

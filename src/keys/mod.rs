@@ -387,7 +387,8 @@ impl Keys {
                     Ok((_, 0)) | Ok((0, _)) => break,
                     Ok(_) => tokio::task::yield_now().await,
                     Err(e) => {
-                        tracing::error!(error = %e, "background rewrap stopped");
+                        // Sealed meanwhile is the operator's own doing; anything else needs a look.
+                        crate::error::event_at!(e.log_level(), error = %e, "background rewrap stopped");
                         break;
                     }
                 }

@@ -238,5 +238,7 @@ async fn render_errors(
     if res.request().method() != actix_web::http::Method::GET || status == StatusCode::PAYLOAD_TOO_LARGE {
         page.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
     }
-    Ok(res.into_response(page))
+    // The page replaces the body; the error stays with the response for the request log.
+    let (req, old) = res.into_parts();
+    Ok(ServiceResponse::new(req, crate::http::problem::keeping_error(old, page)))
 }

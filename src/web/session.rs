@@ -88,7 +88,9 @@ pub async fn load(
     let edge =
         req.app_data::<web::Data<Edge>>().cloned().ok_or_else(|| Error::internal("edge settings missing"))?;
     if req.method() != Method::GET && req.method() != Method::HEAD && !same_origin(req.request()) {
-        return Err(Error::Forbidden.into());
+        // A response, not an `Err`: an `Err` would skip the outer middleware (request
+        // id, security headers) on its way out.
+        return Ok(req.error_response(Error::Forbidden));
     }
     let name = cookie_name(edge.behind_tls);
     let mut stale = false;

@@ -21,6 +21,7 @@ mod e2e;
 mod errors;
 mod hardening;
 mod keys;
+mod logs;
 mod migrations;
 mod outage;
 mod policy;
