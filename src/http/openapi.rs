@@ -324,11 +324,13 @@ fn edit_json<T: serde::Serialize + serde::de::DeserializeOwned>(
     }
 }
 
+/// From operation, its success status, to operation, the target's parameters.
+type Link = (&'static str, &'static str, &'static str, &'static [(&'static str, &'static str)]);
+
 /// OpenAPI links from what an operation creates to what can be done with it next, so a
 /// generated client or a stateful tester follows the real workflows: open a case, add
 /// its records, draft a testimony, seal it, correct it; export a bundle and delete it.
-/// (from operation, its success status, to operation, the target's parameters.)
-const LINKS: &[(&str, &str, &str, &[(&str, &str)])] = {
+const LINKS: &[Link] = {
     const CREATED: &[(&str, &str)] = &[("id", "$response.body#/id")];
     const IN_CASE: &[(&str, &str)] = &[("id", "$request.path.id")];
     &[
