@@ -7,7 +7,6 @@
 //! short of `Content-Length`, so the client never sees a complete-looking file.
 
 use actix_web::HttpResponse;
-use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 
 use crate::attachments::FileDownload;
@@ -43,13 +42,9 @@ pub(crate) fn file_response(file: FileDownload) -> HttpResponse {
 
 /// 416 with the file's length, as RFC 9110 §15.5.17 asks.
 pub(crate) fn range_not_satisfiable(size: u64) -> HttpResponse {
-    let mut res = Problem::new(
-        StatusCode::RANGE_NOT_SATISFIABLE,
-        "range_not_satisfiable",
-        "The range lies outside the file",
-    )
-    .detail(format!("the file has {size} bytes"))
-    .response();
+    let mut res = Problem::from(crate::http::problem::RANGE_NOT_SATISFIABLE)
+        .detail(format!("the file has {size} bytes"))
+        .response();
     if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
         res.headers_mut().insert(header::CONTENT_RANGE, v);
     }

@@ -156,6 +156,31 @@ impl Shape {
     }
 }
 
+/// One example per problem type an operation's status can carry: the types the shape's
+/// descriptions name for that status, or else every type of that status.
+fn examples(
+    status: &str,
+    problems: &[(&str, &str)],
+) -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::example::Example>> {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::example::ExampleBuilder;
+    let named: Vec<&str> = problems
+        .iter()
+        .filter(|(s, _)| *s == status)
+        .flat_map(|(_, description)| description.split('`').skip(1).step_by(2))
+        .collect();
+    crate::http::problem::catalogue()
+        .into_iter()
+        .filter(|p| p.status.to_string() == status)
+        .filter(|p| named.is_empty() || named.iter().any(|n| p.type_.ends_with(&format!(":{n}"))))
+        .filter_map(|p| {
+            let code = p.type_.rsplit(':').next()?.to_owned();
+            let value = serde_json::to_value(&p).ok()?;
+            Some((code, RefOr::T(ExampleBuilder::new().summary(p.title).value(Some(value)).build())))
+        })
+        .collect()
+}
+
 impl Modify for ProblemResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
@@ -174,7 +199,8 @@ impl Modify for ProblemResponses {
                         r.content.insert(media.to_owned(), content);
                     }
                 }
-                for (status, description) in Shape::of(path, op).problems() {
+                let problems = Shape::of(path, op).problems();
+                for &(status, description) in &problems {
                     // The first (and the annotation's own) description of a status wins.
                     op.responses.responses.entry(status.to_owned()).or_insert_with(|| {
                         RefOr::T(
@@ -184,6 +210,13 @@ impl Modify for ProblemResponses {
                                 .build(),
                         )
                     });
+                }
+                for (status, response) in op.responses.responses.iter_mut() {
+                    if let RefOr::T(response) = response
+                        && let Some(content) = response.content.get_mut(PROBLEM)
+                    {
+                        content.examples = examples(status, &problems);
+                    }
                 }
             }
         }
@@ -548,6 +581,27 @@ mod tests {
                     let schema = response["content"]["application/json"]["schema"]["$ref"].as_str().unwrap();
                     let name = schema.rsplit('/').next().unwrap();
                     assert!(schemas[name]["properties"][field].is_object(), "{from}: {name} has no {field}");
+                }
+            }
+        }
+    }
+
+    /// Every problem response shows what it looks like, with a type of its own status.
+    #[test]
+    fn every_problem_response_has_examples_of_its_status() {
+        let doc = document_json();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                for (status, response) in op["responses"].as_object().unwrap() {
+                    let Some(content) = response["content"].get("application/problem+json") else { continue };
+                    let examples = content["examples"].as_object();
+                    assert!(
+                        examples.is_some_and(|e| !e.is_empty()),
+                        "{method} {path} {status} has no example"
+                    );
+                    for example in examples.unwrap().values() {
+                        assert_eq!(example["value"]["status"].to_string(), *status, "{method} {path}");
+                    }
                 }
             }
         }

@@ -64,6 +64,31 @@ impl Error {
         self.code().1
     }
 
+    /// The problem document this error answers with (headers aside).
+    pub fn problem(&self) -> Problem {
+        let (status, code, title) = self.code();
+        let mut problem = Problem::new(status, code, title);
+        match self {
+            Error::Validation(errors) | Error::InvalidQuery(errors) => problem.errors = errors.clone(),
+            Error::BadRequest(detail) => problem.detail = Some(detail.clone()),
+            Error::Conflict(reason) => problem.detail = Some((*reason).to_owned()),
+            Error::SecondFactorEnrolmentRequired => {
+                problem.detail = Some(
+                    "this role signs in with a second factor: POST /api/v1/auth/totp/enrol, add the secret to an \
+                     authenticator app, then POST /api/v1/auth/totp/confirm {\"code\"} (or set it up on the \
+                     /account page)"
+                        .to_owned(),
+                )
+            }
+            Error::TooLarge { limit } => problem.detail = Some(format!("at most {limit} bytes")),
+            Error::InsufficientStorage { needed, available } => {
+                problem.detail = Some(format!("{needed} bytes needed, {available} free"))
+            }
+            _ => {}
+        }
+        problem
+    }
+
     fn code(&self) -> (StatusCode, &'static str, &'static str) {
         use StatusCode as S;
         match self {
@@ -121,27 +146,7 @@ impl ResponseError for Error {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let (status, code, title) = self.code();
-        let mut problem = Problem::new(status, code, title);
-        match self {
-            Error::Validation(errors) | Error::InvalidQuery(errors) => problem.errors = errors.clone(),
-            Error::BadRequest(detail) => problem.detail = Some(detail.clone()),
-            Error::Conflict(reason) => problem.detail = Some((*reason).to_owned()),
-            Error::SecondFactorEnrolmentRequired => {
-                problem.detail = Some(
-                    "this role signs in with a second factor: POST /api/v1/auth/totp/enrol, add the secret to an \
-                     authenticator app, then POST /api/v1/auth/totp/confirm {\"code\"} (or set it up on the \
-                     /account page)"
-                        .to_owned(),
-                )
-            }
-            Error::TooLarge { limit } => problem.detail = Some(format!("at most {limit} bytes")),
-            Error::InsufficientStorage { needed, available } => {
-                problem.detail = Some(format!("{needed} bytes needed, {available} free"))
-            }
-            _ => {}
-        }
-        let mut response = problem.response();
+        let mut response = self.problem().response();
         let headers = response.headers_mut();
         match self {
             Error::RateLimited { retry_after_secs } => {
@@ -176,21 +181,74 @@ impl ResponseError for Error {
 /// JSON bodies: wrong type, missing field, malformed, too large, wrong content type.
 /// serde's messages can quote the offending value, so only field names and positions
 /// are passed on.
+/// The problems the edge answers before a handler runs: (status, type, title).
+pub type Kind = (StatusCode, &'static str, &'static str);
+const PAYLOAD_TOO_LARGE: Kind = (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The body is too large");
+const UNSUPPORTED_MEDIA_TYPE: Kind =
+    (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Send the body as application/json");
+pub const INVALID_BODY: Kind = (StatusCode::BAD_REQUEST, "invalid_body", "The body is not valid");
+const UNREADABLE_BODY: Kind = (StatusCode::BAD_REQUEST, "invalid_body", "The body could not be read");
+const INVALID_PATH: Kind = (StatusCode::BAD_REQUEST, "invalid_path", "A path segment is not valid");
+pub const RANGE_NOT_SATISFIABLE: Kind =
+    (StatusCode::RANGE_NOT_SATISFIABLE, "range_not_satisfiable", "The range lies outside the file");
+const INVALID_QUERY: Kind = (StatusCode::BAD_REQUEST, "invalid_query", "A query parameter is not valid");
+
+impl From<Kind> for Problem {
+    fn from((status, code, title): Kind) -> Self {
+        Problem::new(status, code, title)
+    }
+}
+
+/// One problem document of every type the API answers with, for the examples in the
+/// API document: the services' errors through `Error`'s own mapping, then the edge's.
+pub fn catalogue() -> Vec<Problem> {
+    let errors = [
+        Error::Validation(vec![FieldError::new("title", "required", "must not be empty")]),
+        Error::BadRequest("X-Filename is not valid percent-encoding".to_owned()),
+        Error::InvalidQuery(vec![FieldError::new("limit", "out_of_range", "between 1 and 200")]),
+        Error::InvalidCredentials,
+        Error::TotpRequired,
+        Error::TotpInvalid,
+        Error::SecondFactorEnrolmentRequired,
+        Error::Unauthenticated,
+        Error::Forbidden,
+        Error::NotFound,
+        Error::Conflict("testimony_sealed"),
+        Error::RateLimited { retry_after_secs: 60 },
+        Error::Unavailable,
+        Error::Sealed,
+        Error::NotInitialised,
+        Error::Integrity,
+        Error::KeyUnavailable(2),
+        Error::WrongKey,
+        Error::TooLarge { limit: 1_048_576 },
+        Error::InsufficientStorage { needed: 10_485_760, available: 1_048_576 },
+        Error::Storage(String::new()),
+        Error::Stalled,
+        Error::DiskFull,
+        Error::Internal(String::new()),
+    ];
+    let mut problems: Vec<Problem> = errors.iter().map(Error::problem).collect();
+    problems.extend(
+        [UNSUPPORTED_MEDIA_TYPE, INVALID_BODY, INVALID_PATH, RANGE_NOT_SATISFIABLE].map(Problem::from),
+    );
+    for p in &mut problems {
+        if p.status == 500 {
+            p.instance = Some("7f0c3d2e-9b1a-4c55-8e21-4a6f1d0b9c3e".to_owned());
+        }
+    }
+    problems
+}
+
 pub fn json_error(err: error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     use error::JsonPayloadError as J;
     let problem = match &err {
         J::Overflow { limit } | J::OverflowKnownLength { limit, .. } => {
-            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The body is too large")
-                .detail(format!("at most {limit} bytes"))
+            Problem::from(PAYLOAD_TOO_LARGE).detail(format!("at most {limit} bytes"))
         }
-        J::ContentType => Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Send the body as application/json",
-        ),
-        J::Deserialize(e) => Problem::new(StatusCode::BAD_REQUEST, "invalid_body", "The body is not valid")
-            .detail(describe_serde(e)),
-        _ => Problem::new(StatusCode::BAD_REQUEST, "invalid_body", "The body could not be read"),
+        J::ContentType => Problem::from(UNSUPPORTED_MEDIA_TYPE),
+        J::Deserialize(e) => Problem::from(INVALID_BODY).detail(describe_serde(e)),
+        _ => Problem::from(UNREADABLE_BODY),
     };
     // The extractor's own error quotes serde, keys and values included, and the request
     // log records an error's text: only what the client is told is kept.
@@ -238,15 +296,12 @@ fn describe_serde(e: &serde_json::Error) -> String {
 }
 
 pub fn path_error(_err: error::PathError, _req: &HttpRequest) -> actix_web::Error {
-    sanitized(
-        Problem::new(StatusCode::BAD_REQUEST, "invalid_path", "A path segment is not valid")
-            .detail("ids are UUIDs; codes are lower-case words"),
-    )
+    sanitized(Problem::from(INVALID_PATH).detail("ids are UUIDs; codes are lower-case words"))
 }
 
 /// Neither the parameter's name (an unknown one is the client's) nor its value is quoted.
 pub fn query_error(_err: error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    sanitized(Problem::new(StatusCode::BAD_REQUEST, "invalid_query", "A query parameter is not valid"))
+    sanitized(Problem::from(INVALID_QUERY))
 }
 
 /// Outermost of our middleware: adds `x-request-id`, and turns every error response
