@@ -89,16 +89,20 @@ done
 for role in ${SCHEMATHESIS_RUNS:-$roles anonymous}; do
   auth=()
   [ "$role" != anonymous ] && auth=(-H "Authorization: Bearer ${tokens[$role]}")
+  # An admin opens cases for others and never reads or writes their content, so a case
+  # an admin has just created is, for that admin, a case whose records answer 404.
+  only=()
+  [ "$role" = admin ] && only=(--exclude-checks ensure_resource_availability)
   echo "== schemathesis as $role"
   # Excluded: calls that end the session under test or lock every role out (logout,
   # own password, seal, a TOTP rule per role); each has its own integration tests.
   out="$work/st-$role.txt"
   st --config-file tests/schemathesis.toml run "http://127.0.0.1:$port/api/v1/openapi.json" \
-      "${auth[@]}" \
+      "${auth[@]}" "${only[@]}" \
       --exclude-path /api/v1/auth/logout --exclude-path /api/v1/auth/password \
       --exclude-path /api/v1/system/seal --exclude-path-regex '^/api/v1/roles/' \
       --checks all --phases examples,coverage,fuzzing,stateful \
-      --max-examples "$examples" --workers 2 --seed 20261127 --warnings off >"$out" 2>&1 || true
+      --max-examples "$examples" --workers 2 --seed 20261127 --warnings off ${SCHEMATHESIS_ARGS:-} >"$out" 2>&1 || true
   # A failure is the API's; an error is schemathesis's own (it has crashed inside
   # Hypothesis now and then): shown, but only failures, or no summary at all, fail the run.
   [ -n "${SCHEMATHESIS_VERBOSE:-}" ] && cat "$out"

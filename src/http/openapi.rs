@@ -141,7 +141,12 @@ impl Shape {
             list.push(("400", "`invalid_body` (not a JSON object, a wrong type, a missing or unknown field), `invalid_path` or `invalid_query`"));
             list.push(("413", "`payload_too_large`: over `server.max_json_bytes`"));
             list.push(("415", "`unsupported_media_type`: send `application/json`"));
-            list.push(("422", "`validation_error`: each invalid field named in `errors`"));
+            list.push((
+                "422",
+                "`validation_error`: each invalid field named in `errors`; besides the limits in the schema, \
+                 the rules no schema states (a record that must be in the same case, a code that must be a \
+                 term of its vocabulary, dates against their precision and each other)",
+            ));
         }
         if self.path_params || self.query_params {
             list.push(("400", "`invalid_path` (an id that is not a UUID) or `invalid_query` (an unknown or unreadable query parameter)"));

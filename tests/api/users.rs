@@ -132,6 +132,35 @@ async fn the_last_admin_cannot_be_removed() {
     assert_problem(res, 409, "conflict").await;
 }
 
+/// An admin's own password changes with the current one, and their own role is for
+/// another admin to change: a stolen session cannot take the account over, and a slip
+/// cannot sign the admin out.
+#[tokio::test]
+async fn an_admin_cannot_reset_their_own_password_or_change_their_own_role() {
+    let app = spawn_app().await;
+    let admin_id = app.state.auth.find_user_id("admin").await.unwrap();
+    let res = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/users/{admin_id}/password"),
+            Some(&app.admin),
+            Some(json!({"password": "a new long passphrase"})),
+        )
+        .await;
+    assert_eq!(assert_problem(res, 409, "conflict").await["detail"], "use_own_password_change");
+    let res = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/users/{admin_id}/role"),
+            Some(&app.admin),
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+    assert_eq!(assert_problem(res, 409, "conflict").await["detail"], "cannot_change_own_role");
+    let res = app.call(Method::GET, "/api/v1/auth/me", Some(&app.admin), None).await;
+    assert_eq!(res.status(), 200, "the session lives on");
+}
+
 #[tokio::test]
 async fn status_shows_the_backend() {
     let app = spawn_app().await;

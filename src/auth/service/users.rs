@@ -134,6 +134,11 @@ impl Auth {
     }
 
     pub async fn reset_password(&self, actor: Actor, id: Uuid, password: SecretString) -> Result<UserView> {
+        // One's own password changes with the current one (`POST /auth/password`): a
+        // stolen admin session must not be able to take the account over.
+        if actor.user_id == Some(id) {
+            return Err(Error::Conflict("use_own_password_change"));
+        }
         let password = NewPassword::parse("password", password).map_err(|e| Error::Validation(vec![e]))?;
         // Look the user up first so an unknown id is a 404 before any hashing work.
         self.get_user(id).await?;
@@ -153,6 +158,11 @@ impl Auth {
     }
 
     pub async fn change_role(&self, actor: Actor, id: Uuid, role: Role) -> Result<UserView> {
+        // A role change ends the account's sessions: an admin would sign themself out,
+        // or demote themself by a slip.
+        if actor.user_id == Some(id) {
+            return Err(Error::Conflict("cannot_change_own_role"));
+        }
         let now = self.now();
         self.ctx
             .write_plain(move |c| {

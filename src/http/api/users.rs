@@ -98,7 +98,9 @@ pub struct ResetPassword {
 /// Set a new password for a user; their sessions end.
 #[utoipa::path(post, operation_id = "reset_user_password", path = "/api/v1/users/{id}/password", tag = "users", params(("id" = Uuid, Path)),
     request_body = ResetPassword,
-    responses((status = 200, body = UserView), (status = 404, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, body = UserView), (status = 404, body = Problem),
+        (status = 409, description = "`conflict`: `use_own_password_change` (one's own password changes with the current one, `POST /api/v1/auth/password`)", body = Problem),
+        (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn reset_password(
     state: web::Data<Services>,
@@ -122,7 +124,8 @@ pub struct ChangeRole {
 /// Change a user's role; their sessions end.
 #[utoipa::path(put, operation_id = "change_user_role", path = "/api/v1/users/{id}/role", tag = "users", params(("id" = Uuid, Path)),
     request_body = ChangeRole,
-    responses((status = 200, body = UserView), (status = 404, body = Problem), (status = 409, body = Problem)),
+    responses((status = 200, body = UserView), (status = 404, body = Problem),
+        (status = 409, description = "`conflict`: `last_admin` or `cannot_change_own_role`", body = Problem)),
     security(("bearer" = [])))]
 pub async fn change_role(
     state: web::Data<Services>,
