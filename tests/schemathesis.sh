@@ -111,8 +111,8 @@ for role in ${SCHEMATHESIS_RUNS:-$roles anonymous}; do
   elif grep -q '^Failures:' "$out" || ! grep -q '^Test cases:' "$out"; then
     cat "$out"
     failed=1
-  elif grep -q 'Invalid OpenAPI\|Schema Error\|Unresolvable' "$out"; then
-    # An error in the document itself is ours.
+  elif grep -q 'Invalid OpenAPI\|Schema Error\|Unresolvable\|Server Unavailable\|Network Error\|Timeout' "$out"; then
+    # An error in the document, or a server that stopped answering, is ours.
     cat "$out"
     failed=1
   else
@@ -120,6 +120,9 @@ for role in ${SCHEMATHESIS_RUNS:-$roles anonymous}; do
     sed -n '/^=* ERRORS/,$p' "$out"
   fi
 done
+if ! kill -0 "$server" 2>/dev/null; then
+  echo "the server is gone:"; tail -20 "$work/server.log"; failed=1
+fi
 # Nothing the fuzzer sends is for an operator to act on: any ERROR line fails the run.
 if grep -q 'ERROR' "$work/server.log"; then
   echo "server logged errors:"; grep 'ERROR' "$work/server.log" | head -20; failed=1

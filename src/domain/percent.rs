@@ -10,22 +10,26 @@ pub fn encode(s: &str) -> String {
         .collect()
 }
 
-/// `None` when a `%` is not followed by two hex digits.
-pub fn decode(s: &str) -> Option<Vec<u8>> {
+/// Decodes what it can: a `%` not followed by two hex digits stays as it is, and bytes
+/// that are not UTF-8 become U+FFFD. For display names, where refusing the request over
+/// a stray `%` would help no one.
+pub fn decode_lossy(s: &[u8]) -> String {
     let mut out = Vec::with_capacity(s.len());
-    let bytes = s.as_bytes();
     let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
+    while i < s.len() {
+        let hex = s.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (s[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
         }
     }
-    Some(out)
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -35,8 +39,17 @@ mod tests {
     #[test]
     fn round_trips_utf8() {
         let name = "запись 1/2.ogg";
-        assert_eq!(decode(&encode(name)).unwrap(), name.as_bytes());
+        assert_eq!(decode_lossy(encode(name).as_bytes()), name);
         assert_eq!(encode("a b"), "a%20b");
-        assert!(decode("%4").is_none() && decode("%zz").is_none());
+        assert_eq!(decode_lossy(b"%4"), "%4");
+        assert_eq!(decode_lossy(b"%zz"), "%zz");
+    }
+
+    #[test]
+    fn what_cannot_be_decoded_is_kept_or_replaced() {
+        assert_eq!(decode_lossy(b"report%.pdf"), "report%.pdf");
+        assert_eq!(decode_lossy(b"50%2"), "50%2");
+        assert_eq!(decode_lossy(b"%FF.ogg"), "\u{fffd}.ogg");
+        assert_eq!(decode_lossy("запись".as_bytes()), "запись");
     }
 }

@@ -132,7 +132,10 @@ impl Shape {
             ));
         }
         if self.upload {
-            list.push(("400", "`bad_request`: a bad `Content-Type` or `X-Filename`, or a body cut short or not matching its Content-Length"));
+            list.push((
+                "400",
+                "`bad_request`: a bad `Content-Type`, or a body cut short or not matching its Content-Length",
+            ));
             list.push(("408", "`upload_stalled`: the upload stopped sending"));
             list.push(("413", "`payload_too_large`: the file is over `storage.max_attachment_bytes`"));
             list.push(("507", "`insufficient_storage`: the disk is full; nothing of the upload is kept"));

@@ -204,7 +204,7 @@ impl From<Kind> for Problem {
 pub fn catalogue() -> Vec<Problem> {
     let errors = [
         Error::Validation(vec![FieldError::new("title", "required", "must not be empty")]),
-        Error::BadRequest("X-Filename is not valid percent-encoding".to_owned()),
+        Error::BadRequest("Content-Type is not ASCII".to_owned()),
         Error::InvalidQuery(vec![FieldError::new("limit", "out_of_range", "between 1 and 200")]),
         Error::InvalidCredentials,
         Error::TotpRequired,

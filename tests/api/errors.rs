@@ -137,3 +137,41 @@ async fn path_traversal_in_an_upload_filename_goes_nowhere() {
         assert!(name == "tmp" || (name.len() == 2 && name.chars().all(|c| c.is_ascii_hexdigit())), "{name}");
     }
 }
+
+/// Inside a body too, an array is never taken for an object: serde would bind a
+/// testimony's consent or a search's filters from one by position.
+#[tokio::test]
+async fn an_array_inside_a_body_is_refused_where_an_object_belongs() {
+    let app = spawn_app().await;
+    let (token, testimony) = draft_testimony(&app).await;
+    let path = format!("/api/v1/testimonies/{testimony}");
+    let draft: serde_json::Value = app.get(&path, &token).await.json().await.unwrap();
+    let mut body = json!({
+        "witness_id": draft["witness"]["id"], "account": "draft", "summary": "",
+        "languages": [], "persons_present": [], "identifying_spans": [],
+        "reliability": "unknown", "source_connection": "",
+        "consent": [false, "written", "2026-01-01", "1"],
+    });
+    let res = app.call(Method::PUT, &path, Some(&token), Some(body.clone())).await;
+    let problem = assert_problem(res, 400, "invalid_body").await;
+    assert_eq!(problem["detail"], "`consent` must be a JSON object with named fields");
+    body["consent"] = json!({"may_be_named": false, "share_with": {}, "given_on": "", "how_given": "not_recorded", "text_version": ""});
+    body["identifying_spans"] = json!([[0, 1]]);
+    let res = app.call(Method::PUT, &path, Some(&token), Some(body)).await;
+    let problem = assert_problem(res, 400, "invalid_body").await;
+    assert_eq!(problem["detail"], "`identifying_spans.0` must be a JSON object with named fields");
+    let still: serde_json::Value = app.get(&path, &token).await.json().await.unwrap();
+    assert_eq!(still["account"], draft["account"], "nothing was written");
+}
+
+/// A filename is only a name to show: what does not percent-decode is kept as sent,
+/// never a reason to refuse the file.
+#[tokio::test]
+async fn an_upload_filename_that_does_not_decode_is_kept_as_sent() {
+    let app = spawn_app().await;
+    let (token, testimony) = draft_testimony(&app).await;
+    let file = Upload::bytes("payload").content_type("text/plain").filename("report%.pdf");
+    assert_eq!(app.upload(&token, &testimony, file).await["filename"], "report%.pdf");
+    let file = Upload::bytes("payload").content_type("text/plain").filename("%FF%D0%B0.txt");
+    assert_eq!(app.upload(&token, &testimony, file).await["filename"], "\u{fffd}а.txt");
+}

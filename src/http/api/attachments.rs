@@ -19,7 +19,7 @@ use crate::services::Services;
 /// original name percent-encoded in `X-Filename`. Streamed and encrypted as it arrives;
 /// nothing is recorded unless the whole file arrives.
 #[utoipa::path(post, operation_id = "upload_testimony_attachment", path = "/api/v1/testimonies/{id}/attachments", tag = "testimonies", params(("id" = Uuid, Path),
-        ("X-Filename" = Option<String>, Header, description = "The file's original name, percent-encoded UTF-8")),
+        ("X-Filename" = Option<String>, Header, description = "The file's original name, percent-encoded UTF-8 (what does not decode is kept as sent)")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 201, body = AttachmentView), (status = 400, body = Problem), (status = 404, body = Problem),
         (status = 413, body = Problem)),
@@ -40,7 +40,7 @@ pub async fn upload(
 /// Upload a file about an incident (photos of injuries, a medical report), as for a
 /// testimony.
 #[utoipa::path(post, operation_id = "upload_incident_attachment", path = "/api/v1/incidents/{id}/attachments", tag = "testimonies", params(("id" = Uuid, Path),
-        ("X-Filename" = Option<String>, Header, description = "The file's original name, percent-encoded UTF-8")),
+        ("X-Filename" = Option<String>, Header, description = "The file's original name, percent-encoded UTF-8 (what does not decode is kept as sent)")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 201, body = AttachmentView), (status = 400, body = Problem), (status = 404, body = Problem),
         (status = 413, body = Problem)),
@@ -87,13 +87,10 @@ fn media_type(req: &HttpRequest) -> Result<String> {
 }
 
 /// The original name from `X-Filename` (percent-encoded UTF-8), reduced to a base name.
+/// Only a name to show: what does not decode is kept as sent rather than refused.
 fn filename(req: &HttpRequest) -> Result<String> {
     let Some(v) = req.headers().get("x-filename") else { return Ok("attachment".into()) };
-    let raw = v.to_str().map_err(|_| Error::BadRequest("X-Filename must be percent-encoded".into()))?;
-    let bytes = crate::domain::percent::decode(raw)
-        .ok_or_else(|| Error::BadRequest("X-Filename is not valid percent-encoding".into()))?;
-    let name = String::from_utf8(bytes).map_err(|_| Error::BadRequest("X-Filename is not UTF-8".into()))?;
-    Ok(clean_filename(&name))
+    Ok(clean_filename(&crate::domain::percent::decode_lossy(v.as_bytes())))
 }
 
 /// An attachment's metadata. Audited.
@@ -113,7 +110,9 @@ pub async fn attachment(
 /// `integrity_error`; damage further in cuts the connection short of `Content-Length` and
 /// is audited. A range outside the file answers 416; several ranges, the whole file.
 /// Audited.
-#[utoipa::path(get, operation_id = "download_attachment", path = "/api/v1/attachments/{id}/content", tag = "testimonies", params(("id" = Uuid, Path)),
+#[utoipa::path(get, operation_id = "download_attachment", path = "/api/v1/attachments/{id}/content", tag = "testimonies",
+    params(("id" = Uuid, Path),
+        ("Range" = Option<String>, Header, description = "One byte range: `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<count>` (206); several ranges, or a value not understood, get the whole file (200); a range past the end, 416")),
     responses((status = 200, description = "the file"), (status = 206, description = "a range of the file"),
         (status = 404, body = Problem), (status = 416, body = Problem)),
     security(("bearer" = [])))]
