@@ -19,10 +19,22 @@ use serde_json::{Map, Value, json};
 use crate::error::FieldError;
 
 /// Free text of at most `max_chars` characters (code points, as JSON Schema counts);
-/// a required one needs at least one visible character.
+/// a required one needs at least one visible character; a single line (a title, a name,
+/// a label) has no control characters, line breaks included.
 pub struct Text {
     pub max_chars: usize,
     pub required: bool,
+    pub single_line: bool,
+}
+
+impl Text {
+    const fn block(max_chars: usize) -> Text {
+        Text { max_chars, required: false, single_line: false }
+    }
+
+    const fn line(max_chars: usize, required: bool) -> Text {
+        Text { max_chars, required, single_line: true }
+    }
 }
 
 /// A password being set: any characters, counted.
@@ -82,23 +94,23 @@ macro_rules! token {
 }
 
 // Free text.
-pub static TITLE: Text = Text { max_chars: 300, required: true };
-pub static NAME: Text = Text { max_chars: 300, required: true };
-pub static LABEL: Text = Text { max_chars: 200, required: true };
-pub static CASE_DESCRIPTION: Text = Text { max_chars: 20_000, required: false };
-pub static UNIT_DESCRIPTION: Text = Text { max_chars: 10_000, required: false };
-pub static INCIDENT_DESCRIPTION: Text = Text { max_chars: 100_000, required: false };
-pub static ADDRESS: Text = Text { max_chars: 1000, required: false };
-pub static CONTACT: Text = Text { max_chars: 2000, required: false };
-pub static RANK: Text = Text { max_chars: 200, required: false };
-pub static POSITION: Text = Text { max_chars: 300, required: false };
-pub static NOTES: Text = Text { max_chars: 10_000, required: false };
+pub static TITLE: Text = Text::line(300, true);
+pub static NAME: Text = Text::line(300, true);
+pub static LABEL: Text = Text::line(200, true);
+pub static CASE_DESCRIPTION: Text = Text::block(20_000);
+pub static UNIT_DESCRIPTION: Text = Text::block(10_000);
+pub static INCIDENT_DESCRIPTION: Text = Text::block(100_000);
+pub static ADDRESS: Text = Text::block(1000);
+pub static CONTACT: Text = Text::block(2000);
+pub static RANK: Text = Text::line(200, false);
+pub static POSITION: Text = Text::line(300, false);
+pub static NOTES: Text = Text::block(10_000);
 /// A draft may leave the account empty; sealing needs one (a rule of the service).
-pub static ACCOUNT: Text = Text { max_chars: 1_000_000, required: false };
-pub static SUMMARY: Text = Text { max_chars: 20_000, required: false };
-pub static INTERVIEW_DETAIL: Text = Text { max_chars: 500, required: false };
-pub static CONSENT_TEXT_VERSION: Text = Text { max_chars: 100, required: false };
-pub static CORRECTION_REASON: Text = Text { max_chars: 5000, required: true };
+pub static ACCOUNT: Text = Text::block(1_000_000);
+pub static SUMMARY: Text = Text::block(20_000);
+pub static INTERVIEW_DETAIL: Text = Text::line(500, false);
+pub static CONSENT_TEXT_VERSION: Text = Text::line(100, false);
+pub static CORRECTION_REASON: Text = Text { max_chars: 5000, required: true, single_line: false };
 /// Long passphrases are welcome, but an unbounded one would let a client make argon2
 /// hash megabytes.
 pub static PASSWORD: Secret = Secret { min_chars: 12, max_chars: 1024 };
@@ -128,6 +140,17 @@ pub static PARTIAL_DATE: Token = token!(
     "invalid_date",
     "YYYY, YYYY-MM or YYYY-MM-DD, as its precision says"
 );
+
+/// The names of things the audit log refers to: an action code, a kind of record, an id
+/// (a UUID, or a name such as a role's or a vocabulary's).
+pub static AUDIT_ACTION: Token =
+    token!("^[a-z][a-z0-9_.]{0,63}$", "invalid_action", "an action code such as login_failed or key.rotate");
+pub static RECORD_TYPE: Token =
+    token!("^[a-z][a-z_]{0,31}$", "invalid_record_type", "a kind of record such as testimony");
+pub static RECORD_ID: Token = token!("^[A-Za-z0-9_.-]{1,64}$", "invalid_record_id", "a record's id");
+/// A vocabulary's name (`act_type`, `torture_method`, …).
+pub static VOCABULARY: Token =
+    token!("^[a-z_]{2,48}$", "invalid_vocabulary", "a vocabulary such as act_type");
 
 // Numbers and lists.
 pub static LATITUDE: Float = Float { min: -90.0, max: 90.0 };
@@ -164,6 +187,13 @@ const BLANK: &[(char, char)] = &[
     ('\u{feff}', '\u{feff}'),
 ];
 
+/// What a single line may not hold: C0 controls (line breaks and tabs included) and DEL.
+const CONTROL: (char, char, char) = ('\u{0}', '\u{1f}', '\u{7f}');
+
+fn control(c: char) -> bool {
+    (CONTROL.0..=CONTROL.1).contains(&c) || c == CONTROL.2
+}
+
 fn visible(c: char) -> bool {
     !BLANK.iter().any(|&(lo, hi)| (lo..=hi).contains(&c))
 }
@@ -173,6 +203,11 @@ fn visible_pattern() -> String {
     let ranges: String =
         BLANK.iter().map(|&(lo, hi)| format!("\\u{:04x}-\\u{:04x}", lo as u32, hi as u32)).collect();
     format!("[^{ranges}]")
+}
+
+/// A class of the characters a single line may hold.
+fn line_class() -> String {
+    format!("[^\\u{:04x}-\\u{:04x}\\u{:04x}]", CONTROL.0 as u32, CONTROL.1 as u32, CONTROL.2 as u32)
 }
 
 impl Text {
@@ -189,6 +224,9 @@ impl Text {
         if value.chars().count() > self.max_chars {
             return Err(FieldError::new(field, "too_long", format!("at most {} characters", self.max_chars)));
         }
+        if self.single_line && value.chars().any(control) {
+            return Err(FieldError::new(field, "control_character", "one line, without control characters"));
+        }
         Ok(())
     }
 }
@@ -199,7 +237,15 @@ impl Publish for Text {
         k.insert("maxLength".into(), json!(self.max_chars));
         if self.required {
             k.insert("minLength".into(), json!(1));
-            k.insert("pattern".into(), json!(visible_pattern()));
+        }
+        let pattern = match (self.single_line, self.required) {
+            (false, false) => None,
+            (false, true) => Some(visible_pattern()),
+            (true, false) => Some(format!("^{}*$", line_class())),
+            (true, true) => Some(format!("^{line}*{}{line}*$", visible_pattern(), line = line_class())),
+        };
+        if let Some(pattern) = pattern {
+            k.insert("pattern".into(), json!(pattern));
         }
         k
     }
@@ -374,8 +420,15 @@ const fn each(schema: &'static str, property: &'static str, rule: &'static dyn P
     Field { schema, property, items: true, rule }
 }
 
-/// The rules of query parameters, by name, wherever they occur.
-pub static QUERY: &[(&str, &dyn Publish)] = &[("limit", &PAGE_LIMIT), ("offset", &PAGE_OFFSET)];
+/// The rules of query and path parameters, by name, wherever they occur.
+pub static PARAMETERS: &[(&str, &dyn Publish)] = &[
+    ("limit", &PAGE_LIMIT),
+    ("offset", &PAGE_OFFSET),
+    ("action", &AUDIT_ACTION),
+    ("target_type", &RECORD_TYPE),
+    ("target_id", &RECORD_ID),
+    ("vocabulary", &VOCABULARY),
+];
 
 /// Every rule the services apply to a field of a request body, by schema and property.
 pub static DOCUMENTED: &[Field] = &[
@@ -501,6 +554,30 @@ mod tests {
         assert_eq!(TITLE.check("t", &"я".repeat(301)).unwrap_err().code, "too_long");
         assert!(ACCOUNT.check("a", "").is_ok());
         assert!(ACCOUNT.check_as("a", "", true).is_err());
+    }
+
+    #[test]
+    fn a_single_line_has_no_control_characters_and_its_pattern_agrees() {
+        for rule in [&TITLE, &RANK] {
+            let pattern = Regex::new(rule.keywords()["pattern"].as_str().unwrap()).unwrap();
+            for bad in ["a\nb", "nul\u{0}", "tab\there", "del\u{7f}"] {
+                assert!(rule.check("t", bad).is_err(), "{bad:?}");
+                assert!(!pattern.is_match(bad), "{bad:?}");
+            }
+            for good in ["Окрестина", "a b", "\u{a0}x\u{85}"] {
+                assert!(rule.check("t", good).is_ok(), "{good:?}");
+                assert!(pattern.is_match(good), "{good:?}");
+            }
+        }
+        assert!(
+            RANK.check("r", "").is_ok()
+                && Regex::new(RANK.keywords()["pattern"].as_str().unwrap()).unwrap().is_match("")
+        );
+        assert!(
+            TITLE.check("t", " ").is_err()
+                && !Regex::new(TITLE.keywords()["pattern"].as_str().unwrap()).unwrap().is_match(" ")
+        );
+        assert!(NOTES.check("n", "line\nbreak\ttab").is_ok());
     }
 
     #[test]

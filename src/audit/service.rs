@@ -13,9 +13,28 @@ use crate::access::Allowed;
 use crate::access::policy::act;
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::rules;
 
 /// Target types and ids longer than this name no record (ids and codes are short).
-const MAX_CODE: usize = 64;
+/// Whether a kind and an id can name a record at all; what cannot is no record, and is
+/// not sent to the database (PostgreSQL refuses a NUL in text outright).
+fn names_a_record(target_type: &str, target_id: &str) -> bool {
+    rules::RECORD_TYPE.matches(target_type) && rules::RECORD_ID.matches(target_id)
+}
+
+/// A filter's codes in the form the log writes them, each wrong one named.
+fn check_filter(filter: &Filter) -> Result<()> {
+    let checks = [
+        (&filter.action, &rules::AUDIT_ACTION, "action"),
+        (&filter.target_type, &rules::RECORD_TYPE, "target_type"),
+        (&filter.target_id, &rules::RECORD_ID, "target_id"),
+    ];
+    let errors: Vec<_> = checks
+        .into_iter()
+        .filter_map(|(value, rule, field)| rule.check(field, value.as_deref()?).err())
+        .collect();
+    if errors.is_empty() { Ok(()) } else { Err(Error::Validation(errors)) }
+}
 
 #[derive(Debug, Clone)]
 pub struct AuditLog {
@@ -63,6 +82,7 @@ impl AuditLog {
         filter: Filter,
         (limit, offset): (i64, i64),
     ) -> Result<(Vec<StoredEntry>, i64)> {
+        check_filter(&filter)?;
         let actor = Actor::from(&who.principal);
         self.ctx.write_plain(move |c| query::read(c, actor, &filter, limit, offset)).await
     }
@@ -75,6 +95,7 @@ impl AuditLog {
         mut filter: Filter,
         (limit, offset): (i64, i64),
     ) -> Result<((Vec<StoredEntry>, i64), Actors)> {
+        check_filter(&filter)?;
         let actor = Actor::from(&who.principal);
         self.ctx
             .write_plain(move |c| {
@@ -172,7 +193,7 @@ impl AuditLog {
         target_type: String,
         target_id: String,
     ) -> Result<Custody> {
-        if target_type.len() > MAX_CODE || target_id.len() > MAX_CODE {
+        if !names_a_record(&target_type, &target_id) {
             return Err(Error::NotFound);
         }
         let actor = Actor::from(&who.principal);
@@ -202,7 +223,7 @@ impl AuditLog {
         target_type: String,
         target_id: String,
     ) -> Result<(ProvedCustody, Actors)> {
-        if target_type.len() > MAX_CODE || target_id.len() > MAX_CODE {
+        if !names_a_record(&target_type, &target_id) {
             return Err(Error::NotFound);
         }
         let actor = Actor::from(&who.principal);
@@ -278,5 +299,29 @@ mod tests {
 
         let later = at + TimeDelta::hours(1);
         assert_eq!(times().await.unwrap(), vec![at.naive_utc(), later.naive_utc()]);
+    }
+}
+
+#[cfg(test)]
+mod filter_tests {
+    use super::*;
+
+    /// Every action and kind of record the log writes passes the filter's own check, so
+    /// no real entry can become unfindable.
+    #[test]
+    fn every_code_the_log_writes_is_one_the_filter_takes() {
+        for action in query::ACTIONS {
+            let filter = Filter { action: Some((*action).to_owned()), ..Filter::default() };
+            assert!(check_filter(&filter).is_ok(), "{action}");
+        }
+        for kind in query::TARGET_TYPES {
+            assert!(names_a_record(kind, "0f8e7c1a-3b2d-4e5f-8a9b-0c1d2e3f4a5b"), "{kind}");
+        }
+        assert!(names_a_record("role", "investigator") && names_a_record("vocabulary", "act_type"));
+        assert!(!names_a_record("user", "a\u{0}b") && !names_a_record("user\u{0}", "x"));
+        let bad =
+            Filter { action: Some("login\u{0}".into()), target_id: Some(String::new()), ..Filter::default() };
+        let Err(Error::Validation(errors)) = check_filter(&bad) else { panic!("refused") };
+        assert_eq!(errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["action", "target_id"]);
     }
 }

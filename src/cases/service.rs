@@ -144,6 +144,11 @@ impl Cases {
         _who: Allowed<act::VocabularyRead>,
         name: Option<String>,
     ) -> Result<Vec<Term>> {
+        if let Some(name) = &name {
+            crate::rules::VOCABULARY
+                .check("vocabulary", name)
+                .map_err(|e| crate::error::Error::Validation(vec![e]))?;
+        }
         self.ctx.read(move |c| vocab::list(c, name.as_deref())).await
     }
 

@@ -313,8 +313,8 @@ impl Modify for PageItems {
     }
 }
 
-/// The limits the services keep (`rules`), written onto the fields and query parameters
-/// they apply to. Each schema is edited as JSON, where a rule's keywords are JSON Schema.
+/// The limits the services keep (`rules`), written onto the fields and the query and
+/// path parameters they apply to. Each schema is edited as JSON, where a rule's keywords are JSON Schema.
 struct Rules;
 
 impl Modify for Rules {
@@ -337,9 +337,11 @@ impl Modify for Rules {
         for item in openapi.paths.paths.values_mut() {
             let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
             for param in ops.into_iter().flatten().flat_map(|op| op.parameters.iter_mut().flatten()) {
-                let rule = rules::QUERY.iter().find(|(name, _)| *name == param.name).map(|(_, rule)| rule);
+                use utoipa::openapi::path::ParameterIn;
+                let rule =
+                    rules::PARAMETERS.iter().find(|(name, _)| *name == param.name).map(|(_, rule)| rule);
                 if let (Some(rule), Some(schema)) = (rule, param.schema.as_mut())
-                    && param.parameter_in == utoipa::openapi::path::ParameterIn::Query
+                    && matches!(param.parameter_in, ParameterIn::Query | ParameterIn::Path)
                 {
                     edit_json(schema, |json| {
                         if let Value::Object(json) = json {

@@ -66,8 +66,17 @@ async fn unknown_users_and_wrong_passwords_get_the_same_answer() {
     )
     .await;
     assert_eq!(wrong, unknown);
+    // A name that cannot be a username (PostgreSQL refuses a NUL in text: this was a 500
+    // there) is an unknown user like any other.
+    let impossible = assert_problem(
+        app.login_response("bo\u{0}ris", "not the password", None).await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    assert_eq!(impossible, unknown);
     let actions = app.audit_actions().await;
-    assert_eq!(actions.iter().filter(|a| *a == "login_failed").count(), 2);
+    assert_eq!(actions.iter().filter(|a| *a == "login_failed").count(), 3);
 }
 
 #[tokio::test]

@@ -175,3 +175,23 @@ async fn an_upload_filename_that_does_not_decode_is_kept_as_sent() {
     let file = Upload::bytes("payload").content_type("text/plain").filename("%FF%D0%B0.txt");
     assert_eq!(app.upload(&token, &testimony, file).await["filename"], "\u{fffd}а.txt");
 }
+
+/// A NUL byte or any text that cannot be a code never reaches the database, where
+/// PostgreSQL would refuse it outright (a 500 there): it is a bad parameter, or no record.
+#[tokio::test]
+async fn parameters_that_cannot_be_codes_are_refused_before_the_database() {
+    let app = spawn_app().await;
+    let (_, auditor) = app.user_with_token(custodia::domain::Role::Auditor).await;
+    for query in ["action=login%00", "target_type=user%00", "target_id=%00", "target_id="] {
+        let res = app.get(&format!("/api/v1/audit?{query}"), &auditor).await;
+        assert_problem(res, 400, "invalid_query").await;
+    }
+    let res = app.get("/api/v1/audit?action=login_failed", &auditor).await;
+    assert_eq!(res.status(), 200);
+    let res = app.get("/api/v1/audit/custody/user%00/x", &auditor).await;
+    assert_problem(res, 404, "not_found").await;
+    let res = app.get("/api/v1/vocabularies?vocabulary=act%00type", &app.admin).await;
+    assert_problem(res, 400, "invalid_query").await;
+    let res = app.post("/api/v1/auth/login", "", json!({"username": "ad\u{0}min", "password": "x"})).await;
+    assert_problem(res, 401, "invalid_credentials").await;
+}

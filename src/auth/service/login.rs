@@ -39,17 +39,24 @@ impl Auth {
             return Err(Error::RateLimited { retry_after_secs: wait.num_seconds().max(1) as u64 });
         }
 
-        let lookup = key.clone();
-        let row = self
-            .ctx
-            .read(move |c| {
-                Ok(users::table
-                    .filter(users::username.eq(lookup))
-                    .select(UserRow::as_select())
-                    .first(c)
-                    .optional()?)
-            })
-            .await?;
+        // What cannot be a username names no account, and is not sent to the database
+        // (PostgreSQL refuses a NUL in text outright); the password is still checked
+        // against nothing, so the answer and its timing are an unknown user's.
+        let lookup = crate::rules::USERNAME.matches(&key).then(|| key.clone());
+        let row = match lookup {
+            Some(lookup) => {
+                self.ctx
+                    .read(move |c| {
+                        Ok(users::table
+                            .filter(users::username.eq(lookup))
+                            .select(UserRow::as_select())
+                            .first(c)
+                            .optional()?)
+                    })
+                    .await?
+            }
+            None => None,
+        };
         let verified =
             self.passwords.verify(password.clone(), row.as_ref().map(|r| r.password_hash.clone())).await?;
 

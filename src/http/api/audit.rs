@@ -60,7 +60,8 @@ pub async fn list(
         to: q.to.map(|t| t.naive_utc()),
         ..Filter::default()
     };
-    let (items, total) = services.audit.list(who, filter, (limit, offset)).await?;
+    let (items, total) =
+        services.audit.list(who, filter, (limit, offset)).await.map_err(super::as_query_error)?;
     Ok(web::Json(Page { items, total, limit, offset }))
 }
 

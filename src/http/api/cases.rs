@@ -35,7 +35,8 @@ pub async fn vocabularies(
 ) -> Result<web::Json<Page<Term>>> {
     let q = q.into_inner();
     let page = PageQuery { limit: q.limit, offset: q.offset }.resolve()?;
-    Ok(web::Json(Page::slice(services.cases.vocabulary(who, q.vocabulary).await?, page)))
+    let terms = services.cases.vocabulary(who, q.vocabulary).await.map_err(super::as_query_error)?;
+    Ok(web::Json(Page::slice(terms, page)))
 }
 
 /// Add a term to a vocabulary.

@@ -118,15 +118,20 @@ pub struct PageQuery {
     pub offset: Option<i64>,
 }
 
+/// A field error about a query parameter is 400 `invalid_query`, as the document says.
+pub fn as_query_error(e: Error) -> Error {
+    match e {
+        Error::Validation(errors) => Error::InvalidQuery(errors),
+        other => other,
+    }
+}
+
 impl PageQuery {
     pub const MAX_LIMIT: i64 = crate::rules::PAGE_LIMIT.max;
 
     /// Paging from the query string: out of range is 400 `invalid_query`.
     pub fn resolve(&self) -> Result<(i64, i64)> {
-        self.resolve_in_body().map_err(|e| match e {
-            Error::Validation(errors) => Error::InvalidQuery(errors),
-            other => other,
-        })
+        self.resolve_in_body().map_err(as_query_error)
     }
 
     /// Paging from a JSON body (search): out of range is 422, like any field.
