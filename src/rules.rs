@@ -48,6 +48,7 @@ pub struct Token {
     pub pattern: &'static str,
     pub code: &'static str,
     pub message: &'static str,
+    note: Option<&'static str>,
     regex: LazyLock<Regex>,
 }
 
@@ -78,14 +79,23 @@ pub struct DateOrEmpty;
 /// What a rule writes into a property's schema.
 pub trait Publish: Sync {
     fn keywords(&self) -> Map<String, Value>;
+
+    /// A sentence added to the property's description: what the schema cannot say.
+    fn note(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 macro_rules! token {
     ($pattern:literal, $code:literal, $message:literal) => {
+        token!($pattern, $code, $message, None)
+    };
+    ($pattern:literal, $code:literal, $message:literal, $note:expr) => {
         Token {
             pattern: $pattern,
             code: $code,
             message: $message,
+            note: $note,
             // The patterns are literals in this file, checked by the tests below.
             #[allow(clippy::expect_used)]
             regex: LazyLock::new(|| Regex::new($pattern).expect("a valid pattern")),
@@ -130,7 +140,16 @@ pub static PSEUDONYM: Token =
     token!("^[A-Za-z0-9-]{1,32}$", "invalid_pseudonym", "1 to 32 letters, digits or '-'");
 /// A vocabulary code: the form is fixed; which codes exist is the vocabulary's (admins
 /// may add terms), checked by the service.
-pub static CODE: Token = token!("^[a-z0-9_]{2,48}$", "invalid_code", "2 to 48 characters of a-z, 0-9 and _");
+pub static CODE: Token = token!(
+    "^[a-z0-9_]{2,48}$",
+    "invalid_code",
+    "2 to 48 characters of a-z, 0-9 and _",
+    Some(
+        "A code of its vocabulary: admins may add terms, so which codes exist is not in this document; \
+         `GET /api/v1/vocabularies?vocabulary=…` lists them, and a code that is not a term answers 422 \
+         `unknown_code` naming this field."
+    )
+);
 /// ISO 639-1 or 639-3 in form; which codes are languages is checked by the service.
 pub static LANGUAGE: Token =
     token!("^[a-z]{2,3}$", "invalid_language", "ISO 639-1 or 639-3 codes such as ru, be, uk, en, crh");
@@ -296,6 +315,10 @@ impl Publish for Token {
         let mut k = Map::new();
         k.insert("pattern".into(), json!(self.pattern));
         k
+    }
+
+    fn note(&self) -> Option<&'static str> {
+        self.note
     }
 }
 

@@ -329,6 +329,12 @@ impl Modify for Rules {
                         }
                         if let Some(Value::Object(target)) = target {
                             target.extend(field.rule.keywords());
+                            if let Some(note) = field.rule.note() {
+                                let before =
+                                    target.get("description").and_then(Value::as_str).unwrap_or_default();
+                                let description = format!("{before}\n\n{note}").trim().to_owned();
+                                target.insert("description".into(), Value::from(description));
+                            }
                         }
                     });
                 }
@@ -540,6 +546,13 @@ mod tests {
         }
         let limit = doc.pointer("/paths/~1api~1v1~1cases/get/parameters").unwrap().as_array().unwrap();
         assert!(!limit.is_empty());
+        let act_type =
+            doc.pointer("/components/schemas/NewIncident/properties/act_type/description").unwrap();
+        let act_type = act_type.as_str().unwrap();
+        assert!(
+            act_type.starts_with("An `act_type` vocabulary code.")
+                && act_type.contains("admins may add terms")
+        );
         let limit = limit.iter().find(|p| p["name"] == "limit").unwrap();
         assert_eq!(limit["schema"]["maximum"], 200);
     }
