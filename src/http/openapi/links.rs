@@ -1,0 +1,171 @@
+//! OpenAPI links: from what an operation creates to what can be done with it next.
+
+use serde_json::Value;
+
+/// From operation, its success status, to operation, the target's parameters.
+type Link = (&'static str, &'static str, &'static str, &'static [(&'static str, &'static str)]);
+
+/// OpenAPI links from what an operation creates to what can be done with it next, so a
+/// generated client or a stateful tester follows the real workflows: open a case, add
+/// its records, draft a testimony, seal it, correct it; export a bundle and delete it.
+const LINKS: &[Link] = {
+    const CREATED: &[(&str, &str)] = &[("id", "$response.body#/id")];
+    const IN_CASE: &[(&str, &str)] = &[("id", "$request.path.id")];
+    &[
+        ("create_case", "201", "get_case", CREATED),
+        ("create_case", "201", "update_case", CREATED),
+        ("create_case", "201", "list_case_members", CREATED),
+        ("create_case", "201", "create_person", CREATED),
+        ("create_case", "201", "create_place", CREATED),
+        ("create_case", "201", "create_unit", CREATED),
+        ("create_case", "201", "create_incident", CREATED),
+        ("create_case", "201", "create_testimony", CREATED),
+        ("create_case", "201", "create_bundle", CREATED),
+        ("create_person", "201", "get_person", CREATED),
+        ("create_person", "201", "update_person", CREATED),
+        ("create_person", "201", "list_persons", IN_CASE),
+        ("create_place", "201", "get_place", CREATED),
+        ("create_place", "201", "replace_place", CREATED),
+        ("create_place", "201", "list_places", IN_CASE),
+        ("create_unit", "201", "get_unit", CREATED),
+        ("create_unit", "201", "replace_unit", CREATED),
+        ("create_unit", "201", "add_unit_commander", CREATED),
+        ("create_unit", "201", "list_units", IN_CASE),
+        ("create_incident", "201", "get_incident", CREATED),
+        ("create_incident", "201", "replace_incident", CREATED),
+        ("create_incident", "201", "add_involvement", CREATED),
+        ("create_incident", "201", "upload_incident_attachment", CREATED),
+        ("create_incident", "201", "list_incidents", IN_CASE),
+        ("create_testimony", "201", "get_testimony", CREATED),
+        ("create_testimony", "201", "replace_testimony_draft", CREATED),
+        ("create_testimony", "201", "discard_testimony_draft", CREATED),
+        ("create_testimony", "201", "seal_testimony", CREATED),
+        ("create_testimony", "201", "upload_testimony_attachment", CREATED),
+        ("create_testimony", "201", "link_testimony_to_incident", CREATED),
+        ("create_testimony", "201", "list_testimonies", IN_CASE),
+        ("seal_testimony", "200", "get_testimony", CREATED),
+        ("seal_testimony", "200", "correct_testimony", CREATED),
+        ("seal_testimony", "200", "withdraw_testimony_consent", CREATED),
+        ("correct_testimony", "201", "get_testimony", CREATED),
+        ("upload_testimony_attachment", "201", "get_attachment", CREATED),
+        ("upload_testimony_attachment", "201", "download_attachment", CREATED),
+        ("upload_incident_attachment", "201", "get_attachment", CREATED),
+        ("upload_incident_attachment", "201", "download_attachment", CREATED),
+        (
+            "create_bundle",
+            "202",
+            "get_bundle",
+            &[("id", "$request.path.id"), ("bundle_id", "$response.body#/id")],
+        ),
+        (
+            "create_bundle",
+            "202",
+            "download_bundle",
+            &[("id", "$request.path.id"), ("bundle_id", "$response.body#/id")],
+        ),
+        (
+            "create_bundle",
+            "202",
+            "delete_bundle",
+            &[("id", "$request.path.id"), ("bundle_id", "$response.body#/id")],
+        ),
+        ("create_bundle", "202", "list_bundles", IN_CASE),
+        ("add_case_member", "200", "list_case_members", IN_CASE),
+        (
+            "add_case_member",
+            "200",
+            "remove_case_member",
+            &[("id", "$request.path.id"), ("user_id", "$request.body#/user_id")],
+        ),
+        ("create_user", "201", "get_user", CREATED),
+        ("create_user", "201", "disable_user", CREATED),
+        ("create_user", "201", "enable_user", CREATED),
+        ("create_user", "201", "reset_user_password", CREATED),
+        ("create_user", "201", "change_user_role", CREATED),
+        (
+            "add_vocabulary_term",
+            "201",
+            "list_vocabulary_terms",
+            &[("query.vocabulary", "$request.path.vocabulary")],
+        ),
+    ]
+};
+
+/// Writes `LINKS` into the document's JSON. (utoipa 5 writes a `Link`'s fields in snake
+/// case, `operation_id`, which no OpenAPI reader knows; so links are added as JSON.)
+pub(super) fn add_links(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for op in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|item| item.values_mut()) {
+        let from = op.get("operationId").and_then(Value::as_str).unwrap_or_default().to_owned();
+        for &(_, status, to, parameters) in LINKS.iter().filter(|l| l.0 == from) {
+            let Some(response) =
+                op.pointer_mut(&format!("/responses/{status}")).and_then(Value::as_object_mut)
+            else {
+                continue;
+            };
+            let parameters: serde_json::Map<String, Value> =
+                parameters.iter().map(|&(name, value)| (name.to_owned(), Value::from(value))).collect();
+            let links = response.entry("links").or_insert_with(|| Value::Object(Default::default()));
+            if let Some(links) = links.as_object_mut() {
+                links.insert(to.to_owned(), serde_json::json!({"operationId": to, "parameters": parameters}));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::document_json;
+    use super::*;
+    /// Each link leaves an operation's success, reaches an operation that exists, fills
+    /// exactly that operation's path parameters (and query parameters it has), and takes
+    /// values the response has.
+    #[test]
+    fn links_join_operations_that_exist_with_values_that_exist() {
+        let doc = document_json();
+        let ops: Vec<(&String, &Value)> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .flat_map(|(path, item)| item.as_object().unwrap().values().map(move |op| (path, op)))
+            .collect();
+        let find = |id: &str| ops.iter().find(|(_, op)| op["operationId"] == id).copied();
+        let schemas = &doc["components"]["schemas"];
+        for &(from, status, to, parameters) in LINKS {
+            let (_, op) = find(from).unwrap_or_else(|| panic!("no operation {from}"));
+            let response = &op["responses"][status];
+            assert_eq!(response["links"][to]["operationId"], to, "{from} {status} has no link to {to}");
+            let (to_path, to_op) = find(to).unwrap_or_else(|| panic!("no operation {to}"));
+            let path_params: Vec<&str> = to_op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "path")
+                .map(|p| p["name"].as_str().unwrap())
+                .collect();
+            let query = |name: &str| {
+                to_op["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|p| p["in"] == "query" && p["name"] == name)
+            };
+            let mut given: Vec<&str> =
+                parameters.iter().map(|p| p.0).filter(|p| !p.starts_with("query.")).collect();
+            for p in parameters.iter().filter_map(|p| p.0.strip_prefix("query.")) {
+                assert!(query(p), "{to} has no query parameter {p}");
+            }
+            given.sort_unstable();
+            let mut wanted = path_params.clone();
+            wanted.sort_unstable();
+            assert_eq!(given, wanted, "link {from} -> {to} ({to_path})");
+            for (_, value) in parameters.iter() {
+                if let Some(field) = value.strip_prefix("$response.body#/") {
+                    let schema = response["content"]["application/json"]["schema"]["$ref"].as_str().unwrap();
+                    let name = schema.rsplit('/').next().unwrap();
+                    assert!(schemas[name]["properties"][field].is_object(), "{from}: {name} has no {field}");
+                }
+            }
+        }
+    }
+}
