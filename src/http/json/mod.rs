@@ -2,14 +2,14 @@
 //! `["ARR-1", "title"]` would open a case and `[false]` would set a policy: a body must
 //! be an object with named fields, and so must every value inside it that the API
 //! document describes as an object (a testimony's `consent`, a search's `filters`), or it
-//! is refused (400 `invalid_body`) for every handler at once. An integer written with a zero fraction (`5.0`) is an integer in
-//! JSON Schema 2020-12, and so in the OpenAPI 3.1 document; it is read as one.
+//! is refused (400 `invalid_body`) for every handler at once. An integer written with a
+//! zero fraction (`5.0`) is an integer in JSON Schema 2020-12, and so in the OpenAPI 3.1
+//! document; it is read as one.
 
 use std::ops::Deref;
 
 use actix_web::dev::Payload;
 use actix_web::error::{InternalError, JsonPayloadError};
-use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
@@ -49,20 +49,15 @@ impl<T: DeserializeOwned + ToSchema + 'static> FromRequest for JsonObject<T> {
         Box::pin(async move {
             let value = value.await?.into_inner();
             let nested = shapes::array_for_object(&value, &T::name());
+            let not_an_object = |what: &str| {
+                let problem = Problem::from(problem::INVALID_BODY)
+                    .detail(format!("{what} must be a JSON object with named fields"));
+                InternalError::from_response("an array for an object", problem.response()).into()
+            };
             nested.map_or_else(|| bind(value), |at| Err(Refused::ArrayFor(at))).map(JsonObject).map_err(|e| {
                 match e {
-                    Refused::NotAnObject => {
-                        let problem =
-                            Problem::new(StatusCode::BAD_REQUEST, "invalid_body", "The body is not valid")
-                                .detail("the body must be a JSON object with named fields");
-                        InternalError::from_response("body is not an object", problem.response()).into()
-                    }
-                    Refused::ArrayFor(field) => {
-                        let problem =
-                            Problem::new(StatusCode::BAD_REQUEST, "invalid_body", "The body is not valid")
-                                .detail(format!("`{field}` must be a JSON object with named fields"));
-                        InternalError::from_response("an array for an object", problem.response()).into()
-                    }
+                    Refused::NotAnObject => not_an_object("the body"),
+                    Refused::ArrayFor(field) => not_an_object(&format!("`{field}`")),
                     Refused::Fields(e) => problem::json_error(JsonPayloadError::Deserialize(e), &req),
                 }
             })
