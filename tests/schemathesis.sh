@@ -22,7 +22,7 @@ work="$(mktemp -d)"
 pg_url="${CUSTODIA_TEST_POSTGRES_URL:-}"
 pg_schema=""
 # The server gets SIGTERM and 15 s to stop gracefully; then it is killed, and the run
-# says so without failing: twice in CI, after a whole run, one of actix-server's two
+# says so without failing: once in CI, after a whole run, one of actix-server's two
 # workers was gone and the graceful stop waited for it for ever (docs/operations.md).
 stop_server() {
   [ -n "${server:-}" ] || return 0
