@@ -24,13 +24,17 @@ const LINKS: &[Link] = {
         ("create_person", "201", "get_person", CREATED),
         ("create_person", "201", "update_person", CREATED),
         ("create_person", "201", "list_persons", IN_CASE),
+        ("create_person", "201", "create_testimony", IN_CASE),
+        ("create_person", "201", "create_incident", IN_CASE),
         ("create_place", "201", "get_place", CREATED),
         ("create_place", "201", "replace_place", CREATED),
         ("create_place", "201", "list_places", IN_CASE),
+        ("create_place", "201", "create_incident", IN_CASE),
         ("create_unit", "201", "get_unit", CREATED),
         ("create_unit", "201", "replace_unit", CREATED),
         ("create_unit", "201", "add_unit_commander", CREATED),
         ("create_unit", "201", "list_units", IN_CASE),
+        ("create_unit", "201", "create_person", IN_CASE),
         ("create_incident", "201", "get_incident", CREATED),
         ("create_incident", "201", "replace_incident", CREATED),
         ("create_incident", "201", "add_involvement", CREATED),
@@ -91,7 +95,16 @@ const LINKS: &[Link] = {
     ]
 };
 
-/// Writes `LINKS` into the document's JSON. (utoipa 5 writes a `Link`'s fields in snake
+/// What a link puts into the target's body (merged into the rest of it): the record just
+/// made, where the next step needs one of the same case. (from, to, body as JSON.)
+const BODIES: &[(&str, &str, &str)] = &[
+    ("create_person", "create_testimony", r#"{"witness_id": "$response.body#/id"}"#),
+    ("create_person", "create_incident", r#"{"victim_ids": ["$response.body#/id"]}"#),
+    ("create_place", "create_incident", r#"{"place_id": "$response.body#/id"}"#),
+    ("create_unit", "create_person", r#"{"unit_id": "$response.body#/id"}"#),
+];
+
+/// Writes `LINKS` (with `BODIES`) into the document's JSON. (utoipa 5 writes a `Link`'s fields in snake
 /// case, `operation_id`, which no OpenAPI reader knows; so links are added as JSON.)
 pub(super) fn add_links(doc: &mut Value) {
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
@@ -106,8 +119,13 @@ pub(super) fn add_links(doc: &mut Value) {
             let parameters: serde_json::Map<String, Value> =
                 parameters.iter().map(|&(name, value)| (name.to_owned(), Value::from(value))).collect();
             let links = response.entry("links").or_insert_with(|| Value::Object(Default::default()));
+            let mut link = serde_json::json!({"operationId": to, "parameters": parameters});
+            let body = BODIES.iter().find(|b| b.0 == from && b.1 == to);
+            if let Some(body) = body.and_then(|b| serde_json::from_str::<Value>(b.2).ok()) {
+                link["requestBody"] = body;
+            }
             if let Some(links) = links.as_object_mut() {
-                links.insert(to.to_owned(), serde_json::json!({"operationId": to, "parameters": parameters}));
+                links.insert(to.to_owned(), link);
             }
         }
     }
@@ -165,6 +183,36 @@ mod tests {
                     let name = schema.rsplit('/').next().unwrap();
                     assert!(schemas[name]["properties"][field].is_object(), "{from}: {name} has no {field}");
                 }
+            }
+        }
+    }
+
+    /// A body a link fills names fields the target takes, with values the response has.
+    #[test]
+    fn link_bodies_fill_fields_the_target_takes() {
+        let doc = document_json();
+        let schemas = &doc["components"]["schemas"];
+        let op = |id: &str| {
+            let items = doc["paths"].as_object().unwrap().values();
+            items
+                .flat_map(|i| i.as_object().unwrap().values())
+                .find(|op| op["operationId"] == id)
+                .unwrap()
+                .clone()
+        };
+        let schema_of = |r: &Value| schemas[r["$ref"].as_str().unwrap().rsplit('/').next().unwrap()].clone();
+        for &(from, to, _) in BODIES {
+            let source = op(from);
+            let link = source["responses"]["201"]["links"][to].clone();
+            let body =
+                link["requestBody"].as_object().unwrap_or_else(|| panic!("{from} -> {to} has no body"));
+            let takes = schema_of(&op(to)["requestBody"]["content"]["application/json"]["schema"]);
+            let gives = schema_of(&source["responses"]["201"]["content"]["application/json"]["schema"]);
+            for (field, value) in body {
+                assert!(takes["properties"][field].is_object(), "{to} takes no {field}");
+                let expression = value.as_str().or_else(|| value[0].as_str()).unwrap();
+                let given = expression.strip_prefix("$response.body#/").unwrap();
+                assert!(gives["properties"][given].is_object(), "{from} gives no {given}");
             }
         }
     }
