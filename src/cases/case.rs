@@ -15,7 +15,7 @@ use crate::audit::{self, Actor, Entry};
 use crate::auth::Principal;
 use crate::crypto::Keyring;
 use crate::domain::Role;
-use crate::error::{Error, FieldError, Result};
+use crate::error::{Error, Result};
 use crate::rules;
 use crate::store::DbConnection;
 use crate::store::schema::{case_members, cases, users};
@@ -150,10 +150,6 @@ fn view(
     })
 }
 
-fn check_reference(reference: &str) -> Result<(), FieldError> {
-    rules::REFERENCE.check("reference", reference)
-}
-
 /// `create` at a time the caller's clock gives.
 pub fn create_at(
     c: &mut DbConnection,
@@ -163,7 +159,7 @@ pub fn create_at(
     now: NaiveDateTime,
 ) -> Result<CaseView> {
     let mut checks = Checks::default();
-    checks.check(check_reference(&input.reference));
+    checks.check(rules::REFERENCE.check("reference", &input.reference));
     checks.check(rules::TITLE.check("title", &input.title));
     checks.check(rules::CASE_DESCRIPTION.check("description", &input.description));
     checks.finish()?;

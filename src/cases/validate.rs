@@ -70,11 +70,6 @@ pub fn partial_date(
     }
 }
 
-/// A plain calendar date `YYYY-MM-DD`.
-pub fn date(field: &str, date: &str) -> Result<NaiveDate, FieldError> {
-    crate::rules::DATE.check(field, date)
-}
-
 /// An ISO 639-1 (`ru`) or ISO 639-3 (`rus`, `crh`) code, in lower case.
 pub fn language_code(code: &str) -> bool {
     let lower = code.bytes().all(|b| b.is_ascii_lowercase());

@@ -27,8 +27,8 @@ pub(super) fn filtered_roots(
             checks.0.push(e);
         }
     }
-    let from = f.from.as_deref().and_then(|d| checks.check(crate::cases::validate::date("filters.from", d)));
-    let to = f.to.as_deref().and_then(|d| checks.check(crate::cases::validate::date("filters.to", d)));
+    let from = f.from.as_deref().and_then(|d| checks.check(crate::rules::DATE.check("filters.from", d)));
+    let to = f.to.as_deref().and_then(|d| checks.check(crate::rules::DATE.check("filters.to", d)));
     if let (Some(a), Some(b)) = (from, to)
         && b < a
     {

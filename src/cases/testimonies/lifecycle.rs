@@ -47,7 +47,7 @@ fn check(
     checks.check(rules::SUMMARY.check("summary", &input.summary));
     checks.check(validate::languages("languages", &input.languages));
     if let Some(d) = &input.interview_date {
-        checks.check(validate::date("interview_date", d));
+        checks.check(rules::DATE.check("interview_date", d));
     }
     for (field, value) in [
         ("interview_place", &input.interview_place),
@@ -73,7 +73,7 @@ fn check(
         ));
     }
     let given = if full {
-        checks.check(validate::date("consent.given_on", &input.consent.given_on))
+        checks.check(rules::DATE.check("consent.given_on", &input.consent.given_on))
     } else {
         checks.check(rules::DATE_OR_EMPTY.check("consent.given_on", &input.consent.given_on)).flatten()
     };
@@ -81,7 +81,7 @@ fn check(
         checks.0.push(FieldError::new("consent.how_given", "required", "choose how consent was given"));
     }
     if let Some(w) = &input.consent.withdrawn_on
-        && let (Some(w), Some(g)) = (checks.check(validate::date("consent.withdrawn_on", w)), given)
+        && let (Some(w), Some(g)) = (checks.check(rules::DATE.check("consent.withdrawn_on", w)), given)
         && w < g
     {
         checks.0.push(FieldError::new("consent.withdrawn_on", "before_given", "must not be before given_on"));
@@ -352,7 +352,7 @@ fn seal_row(
     if row.source_connection.is_empty() {
         missing.push(FieldError::new("source_connection", "required", "must not be empty"));
     }
-    if validate::date("consent.given_on", &consent.given_on).is_err() {
+    if rules::DATE.check("consent.given_on", &consent.given_on).is_err() {
         missing.push(FieldError::new("consent.given_on", "required", "the date consent was given"));
     }
     if consent.how_given == HowGiven::NotRecorded {
@@ -529,7 +529,7 @@ pub fn withdraw_consent(
     let (_, role) = access::authorize_record_for(c, who, RecordTable::Testimony, &id)?;
     let mut row = load(c, &id)?;
     records::may_act_on_testimony(Action::ConsentWithdraw, role, row.author_id == p.user_id.to_string())?;
-    validate::date("withdrawn_on", &input.withdrawn_on).map_err(|e| Error::Validation(vec![e]))?;
+    rules::DATE.check("withdrawn_on", &input.withdrawn_on).map_err(|e| Error::Validation(vec![e]))?;
     let versions: Vec<(String, Vec<u8>)> = testimonies::table
         .filter(testimonies::root_id.eq(&row.root_id))
         .select((testimonies::id, testimonies::consent))

@@ -7,16 +7,13 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
-/// The component schemas of the API document, as JSON.
+/// The component schemas of the API document as served.
 fn components() -> &'static Map<String, Value> {
-    static COMPONENTS: OnceLock<Map<String, Value>> = OnceLock::new();
-    COMPONENTS.get_or_init(|| {
-        let doc = serde_json::to_value(crate::http::openapi::openapi()).unwrap_or_default();
-        match doc.pointer("/components/schemas") {
-            Some(Value::Object(schemas)) => schemas.clone(),
-            _ => Map::new(),
-        }
-    })
+    static NONE: OnceLock<Map<String, Value>> = OnceLock::new();
+    match crate::http::openapi::served().pointer("/components/schemas") {
+        Some(Value::Object(schemas)) => schemas,
+        _ => NONE.get_or_init(Map::new),
+    }
 }
 
 /// The path (`consent`, `filters`, `identifying_spans.0`) of the first array in `body`

@@ -195,10 +195,17 @@ pub fn document_json() -> Value {
     doc
 }
 
+/// The document as served, built once: the page served and the JSON body checks
+/// (`http::json`) read the same copy.
+pub fn served() -> &'static Value {
+    static DOCUMENT: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    DOCUMENT.get_or_init(document_json)
+}
+
 /// The OpenAPI document. Public.
 pub async fn document() -> HttpResponse {
-    static DOCUMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let body = DOCUMENT.get_or_init(|| document_json().to_string());
+    static BODY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let body = BODY.get_or_init(|| served().to_string());
     HttpResponse::Ok().content_type("application/json").body(body.as_str())
 }
 
