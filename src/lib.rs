@@ -26,6 +26,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod http;
+pub mod import;
 pub mod keys;
 pub mod rules;
 pub mod search;

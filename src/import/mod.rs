@@ -1,0 +1,12 @@
+//! Bringing an organisation's existing records into a case: spreadsheets, CSV exports
+//! (Uwazi's among them) and the files they name, mapped onto persons, units, places,
+//! incidents, involvements, testimonies and attachments by a mapping file.
+//!
+//! An import is staged: `plan` reads and checks every row and says what would be
+//! created, updated, linked or skipped, writing no record; `apply` carries out exactly
+//! that plan (named by its digest), in batches that each commit whole, and picks up
+//! where it stopped after a crash. Records keep the external id the sheet gave them (as
+//! a keyed digest, never in clear), so importing a corrected sheet again updates them.
+
+pub mod issue;
+pub mod source;
