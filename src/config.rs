@@ -129,6 +129,9 @@ pub struct StorageSettings {
     pub blob_dir: PathBuf,
     /// Largest attachment accepted, in bytes.
     pub max_attachment_bytes: u64,
+    /// Largest file an import accepts, in bytes (it streams; a spreadsheet's sheets are
+    /// read whole, within a bound of their own).
+    pub max_import_bytes: u64,
     /// Free space kept on the blob store's disk: work that would eat into it (an
     /// evidence bundle) is refused with 507 before it starts.
     pub reserve_free_bytes: u64,

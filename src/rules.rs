@@ -21,6 +21,7 @@ use crate::error::FieldError;
 /// Free text of at most `max_chars` characters (code points, as JSON Schema counts);
 /// a required one needs at least one visible character; a single line (a title, a name,
 /// a label) has no control characters, line breaks included.
+#[derive(Debug)]
 pub struct Text {
     pub max_chars: usize,
     pub required: bool,
@@ -65,6 +66,7 @@ pub struct Float {
 }
 
 /// A list of at most `max` items.
+#[derive(Debug)]
 pub struct Items {
     pub max: usize,
 }

@@ -18,6 +18,7 @@ use crate::config::Settings;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::export::{BundleSettings, Bundles};
+use crate::import::Imports;
 use crate::keys::{Keys, NewRoot};
 use crate::search::Search;
 use crate::store::blobs::{BlobStore, FsBlobs};
@@ -42,6 +43,7 @@ pub struct Services {
     pub attachments: Attachments,
     pub search: Search,
     pub bundles: Bundles,
+    pub imports: Imports,
     pub audit: AuditLog,
     context: Context,
 }
@@ -108,6 +110,12 @@ impl Services {
                     organisation: settings.export.organisation.clone(),
                     reserve_free_bytes: settings.storage.reserve_free_bytes,
                 },
+            ),
+            imports: Imports::new(
+                context.clone(),
+                blobs.clone(),
+                settings.storage.max_import_bytes,
+                settings.storage.max_attachment_bytes,
             ),
             audit: AuditLog::new(context.clone()),
             context,

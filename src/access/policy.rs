@@ -111,6 +111,9 @@ policy! {
     /// best what it is about, and the investigator checks it.
     TestimonyLink = "testimony.link", Case, [Documenter, Investigator];
     BundleExport = "bundle.export", Case, [Lawyer];
+    /// Import records into a case from a spreadsheet or another system's export, and
+    /// export its records as a spreadsheet (the case lead).
+    CaseImport = "case.import", Case, [];
     BundleKeyRead = "bundle.key_read", Global, [Admin, Documenter, Investigator, Lawyer, Auditor];
     /// See who is in a case (usernames and case roles, no content): admins, who manage
     /// membership, for every case; everyone else only for cases they belong to.
@@ -137,6 +140,7 @@ const LEAD_EXTRAS: &[Action] = &[
     Action::CaseLink,
     Action::BundleExport,
     Action::TestimonyLink,
+    Action::CaseImport,
 ];
 
 /// The caller, as the session and its user stand for this request.

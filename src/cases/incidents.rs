@@ -31,7 +31,7 @@ use crate::store::schema::{
 const TABLE: &str = "incidents";
 
 pub(crate) use super::involvements::involvements_by_person;
-pub use super::involvements::{add_involvement_at, involvements_of, link_testimony_at};
+pub use super::involvements::{add_involvement_at, insert_involvement, involvements_of, link_testimony_at};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

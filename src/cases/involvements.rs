@@ -31,6 +31,18 @@ pub fn add_involvement_at(
     input: &NewInvolvement,
     now: NaiveDateTime,
 ) -> Result<IncidentView> {
+    insert_involvement(c, who, incident, input, now)?;
+    view(c, keyring, &incident.to_string())
+}
+
+/// Records an involvement and its supporting testimonies (audited); its id.
+pub fn insert_involvement(
+    c: &mut DbConnection,
+    who: &Principal,
+    incident: Uuid,
+    input: &NewInvolvement,
+    now: NaiveDateTime,
+) -> Result<String> {
     let incident = incident.to_string();
     let (case_id, _) = access::authorize_record(c, who, RecordTable::Incident, &incident, Action::CaseLink)?;
     let mut checks = Checks::default();
@@ -77,9 +89,9 @@ pub fn add_involvement_at(
         c,
         &Entry::new(who, "incident.involvement_add")
             .target("incident", &incident)
-            .detail("involvement_id", id),
+            .detail("involvement_id", id.clone()),
     )?;
-    view(c, keyring, &incident)
+    Ok(id)
 }
 
 /// `link_testimony` at a time the caller's clock gives.

@@ -3,14 +3,13 @@
 //! asks for the password and prints).
 
 use std::fs::OpenOptions;
-use std::io::{self, BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
+use super::sign_in::{SignInArgs, sign_in};
 use crate::access::Allowed;
 use crate::access::policy::act;
 use crate::error::Error;
@@ -27,9 +26,9 @@ pub struct ExportArgs {
     /// or public. Only accounts whose consent covers it are exported.
     #[arg(long)]
     pub recipient: String,
-    /// The lawyer or case lead exporting; their password is asked for.
-    #[arg(long)]
-    pub username: String,
+    /// The lawyer or case lead exporting (their password is asked for).
+    #[command(flatten)]
+    pub sign_in: SignInArgs,
     /// Encrypt the archive to this age recipient (age1…).
     #[arg(long = "age")]
     pub age_recipient: Option<String>,
@@ -45,22 +44,6 @@ pub struct ExportArgs {
     /// Where to write the archive (must not exist).
     #[arg(long)]
     pub out: PathBuf,
-    /// Read the password from the first line of standard input.
-    #[arg(long)]
-    pub password_stdin: bool,
-    /// A one-time code, when the account has a second factor.
-    #[arg(long = "totp")]
-    pub totp_code: Option<String>,
-}
-
-fn read_password(username: &str, from_stdin: bool) -> anyhow::Result<SecretString> {
-    let stdin = io::stdin();
-    if from_stdin || !stdin.is_terminal() {
-        let mut line = String::new();
-        stdin.lock().read_line(&mut line).context("reading the password from standard input")?;
-        return Ok(SecretString::from(line.trim_end_matches(['\r', '\n']).to_owned()));
-    }
-    Ok(SecretString::from(rpassword::prompt_password(format!("Password for {username}: "))?))
 }
 
 pub async fn export(
@@ -76,30 +59,7 @@ pub async fn export(
     if args.out.exists() {
         bail!("{} exists: choose a new file name", args.out.display());
     }
-    let password = read_password(&args.username, args.password_stdin)?;
-    let mut code = args.totp_code.clone();
-    let mut attempt = state.auth.login(&args.username, password.clone(), code.clone(), None).await;
-    // An account with a second factor: ask for the code as for the password.
-    if matches!(attempt, Err(Error::TotpRequired)) && code.is_none() && io::stdin().is_terminal() {
-        code = Some(rpassword::prompt_password(format!("One-time code for {}: ", args.username))?);
-        attempt = state.auth.login(&args.username, password.clone(), code, None).await;
-    }
-    let session = attempt.map_err(|e| match e {
-        Error::TotpRequired => {
-            anyhow::anyhow!("sign-in refused: this account has a second factor: pass its code with --totp")
-        }
-        e => anyhow::anyhow!("sign-in refused: {e}"),
-    })?;
-    if session.second_factor_enrolment_required {
-        let (who, _) = state.auth.authenticate(session.token.expose_secret()).await?;
-        state.auth.logout(&who).await?;
-        bail!(
-            "{} must set up a second factor before exporting (their role requires one): sign in on the \
-             web pages, which lead to it (or POST /api/v1/auth/totp/enrol), then run this again with --totp",
-            args.username
-        );
-    }
-    let (who, _) = state.auth.authenticate(session.token.expose_secret()).await?;
+    let (who, password) = sign_in(state, &args.sign_in, "exporting").await?;
     let input = BundleInput {
         recipient,
         selection: Selection {

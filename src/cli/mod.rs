@@ -1,5 +1,5 @@
 //! The command line: `custodia serve | migrate | user | init | keys | unseal | search |
-//! bundle | audit | backup | restore | demo`, one file per group of subcommands. Passwords
+//! bundle | audit | import | backup | restore | demo`, one file per group of subcommands. Passwords
 //! are read from a prompt or standard input, never from arguments (which other users can
 //! see in `ps`); long work shows a progress bar.
 
@@ -7,11 +7,13 @@ mod audit;
 mod backup;
 pub mod bundles;
 mod demo;
+mod import;
 mod keys;
 mod migrate;
 pub mod offline;
 mod search;
 mod serve;
+pub mod sign_in;
 mod unseal;
 mod user;
 
@@ -89,6 +91,10 @@ enum Command {
     /// The tamper-evident audit log: verify it, prove an entry, publish its key.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Bring records into a case from a spreadsheet, CSV or another system's export:
+    /// plan (a dry run), then apply that plan by its digest (docs/import.md).
+    #[command(subcommand)]
+    Import(self::import::ImportCommand),
     /// Write a consistent copy of the database and the encrypted attachments to DIR.
     ///
     /// The copy holds no key that opens it: keep the root key (or shares) apart.
@@ -182,6 +188,11 @@ fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Keys(cmd) => block_on(keys::run(settings, cmd)),
         Command::Unseal { url, username } => unseal::run(&url, &username),
         Command::Audit(cmd) => block_on(audit::run(settings, cmd)),
+        Command::Import(cmd) => block_on(async move {
+            let state = Services::open(&settings, false).await?;
+            unlock_here(&state).await?;
+            import::run(&state, cmd).await
+        }),
         Command::Search(cmd) => search::run(settings, cmd),
         Command::Bundle(cmd) => bundle(settings, cmd),
         Command::Backup { dir } => backup::backup(settings, &dir),

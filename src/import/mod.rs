@@ -10,3 +10,20 @@
 
 pub mod issue;
 pub mod source;
+
+mod apply;
+mod convert;
+mod dates;
+pub mod fields;
+mod files_phase;
+mod items;
+mod keys;
+pub mod mapping;
+pub mod plan;
+pub mod record;
+mod service;
+mod write;
+
+pub use apply::Progress;
+pub use record::{ImportView, Status};
+pub use service::{Imports, Upload};

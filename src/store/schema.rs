@@ -402,4 +402,39 @@ diesel::allow_tables_to_appear_in_same_query!(
     search_queries,
     export_signer,
     bundles,
+    imports,
+    import_keys,
 );
+
+diesel::table! {
+    imports (id) {
+        id -> Text,
+        case_id -> Text,
+        created_by -> Text,
+        status -> Text,
+        blob_id -> Text,
+        file_size -> BigInt,
+        file_sha256 -> Text,
+        source -> Binary,
+        plan -> Binary,
+        digest -> Text,
+        case_state -> Text,
+        phase -> BigInt,
+        done -> BigInt,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        applied_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    import_keys (case_id, kind, key_digest) {
+        case_id -> Text,
+        kind -> Text,
+        key_digest -> Binary,
+        record_id -> Text,
+        values_digest -> Binary,
+        import_id -> Text,
+        updated_at -> Timestamp,
+    }
+}

@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
-pub use lifecycle::{create, discard, seal, withdraw_consent};
+pub use lifecycle::{correct, create, discard, seal, update, withdraw_consent};
 pub(crate) use read::sealed_versions;
 pub use read::{get, list, load};
 pub use redact::{redact, searchable_text_of};

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod bundles;
 pub mod cases;
+pub mod imports;
 pub mod records;
 pub mod roles;
 pub mod search;
@@ -68,6 +69,10 @@ pub fn operations(r: &mut Registry) {
         op bundles::delete,
         op bundles::download,
         op bundles::public_key,
+        op imports::list,
+        op imports::plan,
+        op imports::read,
+        op imports::apply,
         op records::read_person,
         op records::update_person,
         op records::read_unit,
