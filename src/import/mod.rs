@@ -27,3 +27,6 @@ mod write;
 pub use apply::Progress;
 pub use record::{ImportView, Status};
 pub use service::{Imports, Upload};
+
+#[cfg(test)]
+mod tests;
