@@ -192,7 +192,9 @@ pub(super) async fn run(
             let size = if *phase == Phase::Records(Kind::Attachment) { 1 } else { BATCH };
             items::walk(&book, &checked, &terms, &[phase.kind()], |found| {
                 let Found::Item(item) = found else {
-                    stopped = tx.blocking_send(Err(Error::Conflict("import_file_changed"))).is_err() || true;
+                    // The file was planned clean: reading it differently now means it changed.
+                    let _ = tx.blocking_send(Err(Error::Conflict("import_file_changed")));
+                    stopped = true;
                     return ControlFlow::Break(());
                 };
                 if skip > 0 {
@@ -240,12 +242,20 @@ pub(super) async fn run(
         let phase = PHASES[index];
         let done_after = batch.done_after;
         let outcome = if let (Some(files), Some(item)) = (batch.files.clone(), batch.items.first().cloned()) {
-            files_phase::write_file(imports, &who, case_id, &import_id, item, files, index as i64, done_after)
-                .await
-                .map(|w| match w {
-                    Wrote::Created => Tally { created: 1, ..Tally::default() },
-                    Wrote::Unchanged => Tally { unchanged: 1, ..Tally::default() },
-                })
+            files_phase::write_file(
+                imports,
+                &who,
+                case_id,
+                &import_id,
+                item,
+                files,
+                (index as i64, done_after),
+            )
+            .await
+            .map(|w| match w {
+                Wrote::Created => Tally { created: 1, ..Tally::default() },
+                Wrote::Unchanged => Tally { unchanged: 1, ..Tally::default() },
+            })
         } else {
             write_batch(imports, &who, case_id, &import_id, batch).await
         };

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::dates;
 use super::fields::{self, FieldDef, FieldType, Kind};
 use super::issue::{Issue, Location};
-use super::mapping::{Checked, CheckedRecord};
+use super::mapping::{Checked, CheckedRecord, CheckedWhen, RangeEnd};
 use super::source::Row;
 use crate::cases::validate;
 use crate::cases::vocab::Term;
@@ -124,6 +124,8 @@ impl Terms {
             for (word, code) in table {
                 let known = if fields::VOCABULARIES.contains(&list.as_str()) {
                     terms.iter().any(|t| &t.vocabulary == list && &t.code == code)
+                } else if list == fields::LANGUAGE {
+                    validate::language_code(code)
                 } else {
                     fields::choices(list).contains(&code.as_str())
                 };
@@ -142,8 +144,30 @@ impl Terms {
         if issues.is_empty() { Ok(Terms { words }) } else { Err(issues) }
     }
 
+    /// An ISO 639 code for a language written as a code, through the mapping, or by its
+    /// English name or its own (`ru`, `Russian`, `русский`).
+    fn language(&self, word: &str) -> Option<String> {
+        if let Some(code) = self.code(fields::LANGUAGE, word) {
+            return Some(code.clone());
+        }
+        let lower = word.trim().to_lowercase();
+        if validate::language_code(&lower) {
+            return Some(lower);
+        }
+        let mut chars = lower.chars();
+        let titled: String =
+            chars.next().map(|f| f.to_uppercase().chain(chars).collect()).unwrap_or_default();
+        let found = isolang::Language::from_name(&titled)
+            .or_else(|| isolang::Language::from_autonym(word.trim()))
+            .or_else(|| isolang::Language::from_autonym(&lower))?;
+        Some(found.to_639_1().map_or_else(|| found.to_639_3().to_owned(), str::to_owned))
+    }
+
+    /// The code a word stands for; a thesaurus value written `Group::Value` (Uwazi's
+    /// export of a grouped thesaurus) is looked up whole, then by its last part.
     fn code(&self, list: &str, word: &str) -> Option<&String> {
-        self.words.get(&(list.to_owned(), word.trim().to_lowercase()))
+        let lookup = |w: &str| self.words.get(&(list.to_owned(), w.trim().to_lowercase()));
+        lookup(word).or_else(|| word.rsplit_once("::").and_then(|(_, child)| lookup(child)))
     }
 }
 
@@ -156,13 +180,16 @@ pub fn item(
     row: &Row,
 ) -> Result<Option<Item>, Vec<Issue>> {
     let cell = |i: usize| row.cells.get(i).map(|s| s.trim()).unwrap_or("");
-    if let Some(w) = spec.when
-        && cell(w).is_empty()
-    {
+    let selected = match &spec.when {
+        None => true,
+        Some(CheckedWhen::Filled(i)) => !cell(*i).is_empty(),
+        Some(CheckedWhen::Equals(i, values)) => values.iter().any(|v| v == cell(*i)),
+    };
+    if !selected {
         return Ok(None);
     }
     let id_cell = spec.id.map(cell).unwrap_or("");
-    if id_cell.is_empty() && spec.columns.iter().all(|(_, i, _, _)| cell(*i).is_empty()) {
+    if id_cell.is_empty() && spec.columns.iter().all(|c| cell(c.index).is_empty()) {
         return Ok(None);
     }
     let at = Location::row(&spec.sheet, row.number);
@@ -172,7 +199,9 @@ pub fn item(
     let given = spec
         .columns
         .iter()
-        .map(|(f, i, h, sep)| (*f, cell(*i), Some(h.as_str()), sep.as_deref()))
+        .map(|c| {
+            (c.field, range_end(cell(c.index), c.range), Some(c.header.as_str()), c.separator.as_deref())
+        })
         .chain(spec.fixed.iter().map(|(f, v)| (*f, v.trim(), None, None)));
     for (field, raw, header, sep) in given {
         if raw.is_empty() {
@@ -213,12 +242,21 @@ pub fn item(
     if !issues.is_empty() {
         return Err(issues);
     }
-    let headers = spec.columns.iter().map(|(f, _, h, _)| (*f, h.clone())).collect();
+    let headers = spec.columns.iter().map(|c| (c.field, c.header.clone())).collect();
     Ok(Some(Item { kind: spec.kind, key, at, values, seal: spec.seal, headers }))
 }
 
 fn header_of<'a>(spec: &'a CheckedRecord, field: &str) -> Option<&'a str> {
-    spec.columns.iter().find(|(f, ..)| *f == field).map(|(_, _, h, _)| h.as_str())
+    spec.columns.iter().find(|c| c.field == field).map(|c| c.header.as_str())
+}
+
+/// One end of a date range written `from~to` (a cell without `~` is both ends).
+fn range_end(cell: &str, end: Option<RangeEnd>) -> &str {
+    match (end, cell.split_once('~')) {
+        (Some(RangeEnd::From), Some((from, _))) => from.trim(),
+        (Some(RangeEnd::To), Some((_, to))) => to.trim(),
+        _ => cell,
+    }
 }
 
 fn natural_involvement_key(values: &BTreeMap<&'static str, Value>) -> String {
@@ -383,10 +421,44 @@ fn read(
             if issues.is_empty() { Ok(Value::List(codes)) } else { Err(issues) }
         }
         FieldType::Languages => {
-            let items: Vec<String> = split().into_iter().map(|l| l.to_lowercase()).collect();
-            counted(items.len())?;
-            validate::languages(def.name, &items).map_err(|e| issue(e.code, e.message))?;
-            Ok(Value::List(items))
+            let words = split();
+            counted(words.len())?;
+            let mut codes = Vec::new();
+            for w in &words {
+                let Some(code) = terms.language(w) else {
+                    return Err(vec![
+                        Issue::new(
+                            at.clone(),
+                            "unknown_value",
+                            "not a language code or name: add it to [values.language]",
+                        )
+                        .with_value(w),
+                    ]);
+                };
+                if !codes.contains(&code) {
+                    codes.push(code);
+                }
+            }
+            validate::languages(def.name, &codes).map_err(|e| issue(e.code, e.message))?;
+            Ok(Value::List(codes))
+        }
+        FieldType::Coordinates => {
+            let parts: Vec<&str> =
+                raw.split(['|', ',', ';', ' ']).map(str::trim).filter(|p| !p.is_empty()).collect();
+            let numbers: Vec<f64> =
+                parts.iter().filter_map(|p| p.parse().ok()).filter(|n: &f64| n.is_finite()).collect();
+            let [lat, lon] = numbers.as_slice() else {
+                return Err(issue(
+                    "invalid_coordinates",
+                    "expected a latitude and a longitude, such as 53.9|27.56".into(),
+                ));
+            };
+            for (rule, n, name) in
+                [(&crate::rules::LATITUDE, *lat, "latitude"), (&crate::rules::LONGITUDE, *lon, "longitude")]
+            {
+                rule.check(name, n).map_err(|e| issue(e.code, e.message))?;
+            }
+            Ok(Value::List(vec![lat.to_string(), lon.to_string()]))
         }
         FieldType::Number => {
             let n: f64 = raw

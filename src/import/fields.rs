@@ -81,6 +81,8 @@ pub enum FieldType {
     /// ISO 639 language codes.
     Languages,
     Number,
+    /// A latitude and a longitude in one cell: `53.9|27.56` (Uwazi), `53.9, 27.56`.
+    Coordinates,
     /// The external id of another record of this kind (in this import or an earlier one).
     Ref(Kind),
     Refs(Kind),
@@ -137,6 +139,7 @@ const PLACE: &[FieldDef] = &[
     f("address", T::Line, "").text(&rules::ADDRESS),
     f("latitude", T::Number, "decimal degrees"),
     f("longitude", T::Number, "decimal degrees"),
+    f("coordinates", T::Coordinates, "latitude and longitude in one cell (`53.9|27.56`)"),
 ];
 
 const PERSON: &[FieldDef] = &[
@@ -161,6 +164,17 @@ const INCIDENT: &[FieldDef] = &[
     f("place", T::Ref(Kind::Place), "where"),
     f("description", T::Text, "").text(&rules::INCIDENT_DESCRIPTION),
     f("victims", T::Refs(Kind::Person), "persons harmed").items(&rules::VICTIMS),
+    f(
+        "perpetrators",
+        T::Refs(Kind::Person),
+        "persons involved, each as an involvement (role: perpetrator_role)",
+    ),
+    f(
+        "perpetrator_units",
+        T::Refs(Kind::Unit),
+        "units involved, each as an involvement (role: perpetrator_role)",
+    ),
+    f("perpetrator_role", T::Code("involvement_role"), "their part (default carried_out)"),
 ];
 
 const TESTIMONY: &[FieldDef] = &[
@@ -237,6 +251,10 @@ pub fn choices(list: &str) -> &'static [&'static str] {
     CHOICES.iter().find(|(n, _)| *n == list).map(|(_, c)| *c).unwrap_or(&[])
 }
 
+/// Languages: the mapping may translate a sheet's words into ISO 639 codes; English
+/// names (`Russian`) and autonyms (`русский`) are read without one.
+pub const LANGUAGE: &str = "language";
+
 pub fn is_value_list(name: &str) -> bool {
-    VOCABULARIES.contains(&name) || CHOICES.iter().any(|(n, _)| *n == name)
+    VOCABULARIES.contains(&name) || CHOICES.iter().any(|(n, _)| *n == name) || name == LANGUAGE
 }

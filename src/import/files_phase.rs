@@ -25,7 +25,7 @@ pub enum Wrote {
     Unchanged,
 }
 
-/// Stores and records one file.
+/// Stores and records one file; `(phase, done_after)` is the progress it completes.
 pub async fn write_file(
     imports: &Imports,
     who: &Allowed<act::CaseImport>,
@@ -33,8 +33,7 @@ pub async fn write_file(
     import_id: &str,
     item: Item,
     files: Files,
-    phase: i64,
-    done_after: i64,
+    (phase, done_after): (i64, i64),
 ) -> Result<Wrote> {
     let ctx = &imports.ctx;
     let keyring = ctx.keys.keyring()?;

@@ -68,18 +68,59 @@ pub struct RecordSpec {
     pub fixed: BTreeMap<String, String>,
     /// Testimonies: seal each one (the default) or keep them as drafts.
     pub seal: Option<bool>,
-    /// Only rows whose cell in `when.column` is not empty make a record (one sheet, several
-    /// kinds: a row names a facility only sometimes).
-    pub when: Option<String>,
+    /// Which rows make a record of this kind: `when = "Facility"` (the cell is not
+    /// empty: a row names a facility only sometimes) or `when = { column = "Template",
+    /// equals = ["Victim", "Witness"] }` (one export holding several kinds, as Uwazi's).
+    pub when: Option<When>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum When {
+    Filled(String),
+    Equals {
+        column: String,
+        #[serde(deserialize_with = "one_or_many")]
+        equals: Vec<String>,
+    },
+}
+
+impl When {
+    fn header(&self) -> &str {
+        match self {
+            When::Filled(h) | When::Equals { column: h, .. } => h,
+        }
+    }
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+    })
 }
 
 /// A column, by its header; `{ column = "…", separator = "," }` for a list with its own
-/// separator.
+/// separator; `{ column = "…", range = "from" }` for one end of a date range written
+/// `2020-08-09~2020-08-12` (Uwazi's date ranges).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum Column {
     Header(String),
-    Detailed { column: String, separator: Option<String> },
+    Detailed { column: String, separator: Option<String>, range: Option<RangeEnd> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RangeEnd {
+    From,
+    To,
 }
 
 impl Column {
@@ -95,6 +136,20 @@ impl Column {
             Column::Detailed { separator, .. } => separator.as_deref(),
         }
     }
+
+    pub fn range(&self) -> Option<RangeEnd> {
+        match self {
+            Column::Header(_) => None,
+            Column::Detailed { range, .. } => *range,
+        }
+    }
+}
+
+/// Which rows of its sheet a record spec reads, checked against the headers.
+#[derive(Debug, Clone)]
+pub enum CheckedWhen {
+    Filled(usize),
+    Equals(usize, Vec<String>),
 }
 
 /// A mapping checked against the file: every record spec's sheet found, every column's
@@ -112,11 +167,20 @@ pub struct CheckedRecord {
     pub sheet: String,
     pub id: Option<usize>,
     pub id_header: Option<String>,
-    /// (field, column index, header, list separator).
-    pub columns: Vec<(&'static str, usize, String, Option<String>)>,
+    pub columns: Vec<CheckedColumn>,
     pub fixed: Vec<(&'static str, String)>,
     pub seal: bool,
-    pub when: Option<usize>,
+    pub when: Option<CheckedWhen>,
+}
+
+/// A mapped column: the field it fills, where it is, how it is split.
+#[derive(Debug, Clone)]
+pub struct CheckedColumn {
+    pub field: &'static str,
+    pub index: usize,
+    pub header: String,
+    pub separator: Option<String>,
+    pub range: Option<RangeEnd>,
 }
 
 impl Mapping {
@@ -219,13 +283,14 @@ fn check_record(n: usize, spec: &RecordSpec, book: &Workbook) -> Result<CheckedR
             issues.push(unknown_field(&here, spec.kind, field));
             continue;
         };
-        if let Some(i) = find(column.header(), &mut issues) {
-            columns.push((
-                def.name,
-                i,
-                column.header().trim().to_owned(),
-                column.separator().map(str::to_owned),
-            ));
+        if let Some(index) = find(column.header(), &mut issues) {
+            columns.push(CheckedColumn {
+                field: def.name,
+                index,
+                header: column.header().trim().to_owned(),
+                separator: column.separator().map(str::to_owned),
+                range: column.range(),
+            });
         }
     }
     let mut fixed = Vec::new();
@@ -254,7 +319,15 @@ fn check_record(n: usize, spec: &RecordSpec, book: &Workbook) -> Result<CheckedR
     if spec.seal.is_some() && spec.kind != Kind::Testimony {
         issues.push(mapping_issue(&format!("{here}.seal"), "only testimonies are sealed"));
     }
-    let when = spec.when.as_deref().and_then(|h| find(h, &mut issues));
+    let when = spec.when.as_ref().and_then(|w| {
+        let index = find(w.header(), &mut issues)?;
+        Some(match w {
+            When::Filled(_) => CheckedWhen::Filled(index),
+            When::Equals { equals, .. } => {
+                CheckedWhen::Equals(index, equals.iter().map(|e| e.trim().to_owned()).collect())
+            }
+        })
+    });
     if !issues.is_empty() {
         return Err(issues);
     }

@@ -134,7 +134,9 @@ impl Writer<'_> {
             }
             Kind::Incident => {
                 let input = self.incident(c, item)?;
-                incidents::create_at(c, keyring, who, case, &input, now)?.id
+                let id = incidents::create_at(c, keyring, who, case, &input, now)?.id;
+                self.perpetrators(c, item, id)?;
+                id
             }
             Kind::Testimony => self.create_testimony(c, keyring, item)?,
             Kind::Involvement => self.create_involvement(c, item)?,
@@ -173,6 +175,7 @@ impl Writer<'_> {
             Kind::Incident => {
                 let input = self.incident(c, item)?;
                 incidents::update_at(c, keyring, who, id, &input, now)?;
+                self.perpetrators(c, item, id)?;
             }
             Kind::Testimony => self.update_testimony(c, keyring, item, id)?,
             Kind::Involvement => self.add_evidence(c, item, id)?,
@@ -229,6 +232,30 @@ impl Writer<'_> {
             description: text(item, "description"),
             victim_ids: self.resolve_all(c, item, "victims", Kind::Person)?,
         })
+    }
+
+    /// The persons and units an incident's row names as perpetrators, each an involvement
+    /// in the role given (carried out unless said); one already recorded is not repeated,
+    /// and none is taken away.
+    fn perpetrators(&self, c: &mut DbConnection, item: &Item, incident: Uuid) -> Result<()> {
+        let role = item.text("perpetrator_role").unwrap_or("carried_out").to_owned();
+        let persons = self.resolve_all(c, item, "perpetrators", Kind::Person)?;
+        let units = self.resolve_all(c, item, "perpetrator_units", Kind::Unit)?;
+        let wanted =
+            persons.into_iter().map(|p| (Some(p), None)).chain(units.into_iter().map(|u| (None, Some(u))));
+        for (person_id, unit_id) in wanted {
+            let there: Vec<(Option<String>, Option<String>)> = involvements::table
+                .filter(involvements::incident_id.eq(incident.to_string()))
+                .filter(involvements::role.eq(&role))
+                .select((involvements::person_id, involvements::unit_id))
+                .load(c)?;
+            if there.contains(&(person_id.map(|p| p.to_string()), unit_id.map(|u| u.to_string()))) {
+                continue;
+            }
+            let input = NewInvolvement { person_id, unit_id, role: role.clone(), testimony_ids: Vec::new() };
+            incidents::insert_involvement(c, self.who, incident, &input, self.now)?;
+        }
+        Ok(())
     }
 
     fn testimony(&self, c: &mut DbConnection, item: &Item) -> Result<TestimonyInput> {
@@ -397,11 +424,12 @@ fn place(item: &Item) -> NewPlace {
         Some(Value::Number(n)) => Some(*n),
         _ => None,
     };
+    let pair: Vec<f64> = item.list("coordinates").iter().filter_map(|n| n.parse().ok()).collect();
     NewPlace {
         place_type: text(item, "place_type"),
         name: text(item, "name"),
         address: opt(item, "address"),
-        latitude: number("latitude"),
-        longitude: number("longitude"),
+        latitude: number("latitude").or(pair.first().copied()),
+        longitude: number("longitude").or(pair.get(1).copied()),
     }
 }
