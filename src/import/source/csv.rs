@@ -1,15 +1,532 @@
-//! CSV: to be written (helper). Placeholder so the skeleton compiles.
+//! CSV: one sheet, named by the file's stem, read in a single streaming pass per use.
+//!
+//! The encoding: a byte-order mark decides (UTF-8, UTF-16LE or UTF-16BE, the mark
+//! removed); else the encoding the mapping names; else UTF-8 when every byte is valid
+//! UTF-8; else Windows-1251 when the bytes read as Cyrillic text; else the file is refused
+//! with `unknown_encoding`. Telling needs one pass over the whole file (UTF-8 validity
+//! cannot be judged from a prefix), made in fixed-size chunks.
+//!
+//! "Reads as Cyrillic text" is this heuristic, over the bytes above 0x7F: at least three
+//! quarters of them are Windows-1251 Cyrillic letters (0xC0–0xFF, Ё 0xA8, ё 0xB8), fewer
+//! than one in ten of those letters touches an ASCII letter (accented Latin-1 text such as
+//! "café" does at every accent; Cyrillic words do not), none is 0x98 (undefined in
+//! Windows-1251), and the file holds no NUL byte (UTF-16 without a mark must be named).
+//!
+//! The delimiter is the one given, else the most frequent of `,` `;` tab `|` outside
+//! quotes in the header line (ties go to that order; none at all means `,`).
+//!
+//! Rows are numbered by the line they start on, header line = 1 (a cell holding line
+//! breaks makes the following rows' numbers run ahead of a spreadsheet's row count, but
+//! they match any text editor). Bytes invalid in the chosen encoding are decoded as U+FFFD
+//! and reported as `invalid_encoding` at their row (a U+FFFD already in the text is
+//! reported the same way: the text was damaged before). Memory stays bounded: the decoder
+//! works in 8 KiB chunks, and a row longer than [`max_row_bytes`] is refused
+//! (`row_too_long`) instead of being gathered.
 
-use super::{Issue, Origin, ReadOptions, Rows, SheetInfo};
+use std::io::{self, Read};
+
+use encoding_rs::{Decoder, Encoding, UTF_8, WINDOWS_1251};
+
+use super::cells::{self, Pending, RowCheck};
+use super::{Issue, Limits, Origin, ReadOptions, Row, Rows, SheetInfo, read_up_to};
 use crate::import::issue::Location;
 
-#[derive(Debug, Clone)]
-pub(super) struct CsvOptions;
+const CHUNK: usize = 8 * 1024;
+const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
+/// The header line examined to guess the delimiter.
+const HEADER_SCAN: usize = 1 << 20;
 
-pub(super) fn open(_origin: &dyn Origin, _options: &ReadOptions) -> Result<(CsvOptions, SheetInfo), Issue> {
-    Err(Issue::new(Location::file(), "unsupported_format", "CSV is not read yet"))
+/// How the one sheet of a CSV file is read (decided when it is opened).
+#[derive(Debug, Clone)]
+pub(super) struct CsvOptions {
+    encoding: &'static Encoding,
+    delimiter: u8,
+    limits: Limits,
 }
 
-pub(super) fn rows(_origin: &dyn Origin, _options: &CsvOptions, info: &SheetInfo) -> Result<Rows, Issue> {
-    Err(Issue::new(Location::sheet(&info.name), "unsupported_format", "CSV is not read yet"))
+/// Opens a reader from the first byte, for each pass.
+pub(super) type Reopen<'a> = &'a dyn Fn() -> Result<Box<dyn Read + Send>, Issue>;
+
+/// Why a read was stopped on purpose: carried inside an `io::Error` through the CSV
+/// parser, and turned back into an issue.
+#[derive(Debug)]
+pub(super) struct Refusal {
+    pub(super) code: &'static str,
+    pub(super) line: Option<u64>,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "refused: {}", self.code)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+impl Refusal {
+    pub(super) fn error(code: &'static str) -> io::Error {
+        io::Error::other(Refusal { code, line: None })
+    }
+
+    /// The issue an I/O error stands for: a refusal's own, else `unreadable`.
+    pub(super) fn issue(error: &io::Error, sheet: &str) -> Issue {
+        match error.get_ref().and_then(|e| e.downcast_ref::<Refusal>()) {
+            Some(Refusal { code: "too_large", .. }) => super::too_large(),
+            Some(Refusal { code: "row_too_long", line: Some(line) }) => Issue::new(
+                Location::row(sheet, *line),
+                "row_too_long",
+                "the row is too long to read (a quote left open?)",
+            ),
+            Some(Refusal { code: "zip_bomb", .. }) => Issue::new(
+                Location::sheet(sheet),
+                "zip_bomb",
+                "an entry of the ZIP unpacks to more than it declares",
+            ),
+            Some(Refusal { code, .. }) => {
+                Issue::new(Location::sheet(sheet), code, "the file could not be read")
+            }
+            None => Issue::new(Location::sheet(sheet), "unreadable", "the file could not be read"),
+        }
+    }
+}
+
+/// A row's text, at most: cells are bounded by `max_cell_chars` (four bytes a character
+/// at most), and a row may hold a few such cells.
+fn max_row_bytes(limits: &Limits) -> u64 {
+    let cell = u64::try_from(limits.max_cell_chars).unwrap_or(u64::MAX / 16).saturating_mul(4);
+    cell.saturating_mul(4).max(1 << 20)
+}
+
+/// The sheet's name: the file's name without its extension.
+pub(super) fn sheet_name(file_name: &str) -> String {
+    let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+    let stem = match base.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem,
+        _ => base,
+    };
+    if stem.is_empty() { "csv".to_owned() } else { stem.to_owned() }
+}
+
+pub(super) fn open(origin: &dyn Origin, options: &ReadOptions) -> Result<(CsvOptions, SheetInfo), Issue> {
+    let reopen = || origin.open().map_err(|_| super::unreadable());
+    open_with(&reopen, &sheet_name(origin.name()), options)
+}
+
+pub(super) fn rows(origin: &dyn Origin, options: &CsvOptions, info: &SheetInfo) -> Result<Rows, Issue> {
+    let reader = origin.open().map_err(|_| super::unreadable())?;
+    Ok(rows_from(reader, options, info))
+}
+
+/// Tells the encoding and the delimiter, then reads the header row.
+pub(super) fn open_with(
+    reopen: Reopen<'_>,
+    sheet: &str,
+    options: &ReadOptions,
+) -> Result<(CsvOptions, SheetInfo), Issue> {
+    let limits = options.limits;
+    let encoding = choose_encoding(reopen, options)?;
+    let delimiter = match options.delimiter {
+        Some(d) => d,
+        None => {
+            guess_delimiter(decoded(reopen()?, encoding, &limits)).map_err(|e| Refusal::issue(&e, sheet))?
+        }
+    };
+    let csv = CsvOptions { encoding, delimiter, limits };
+    let mut records = parser(reopen()?, &csv).into_byte_records();
+    let record = match records.next() {
+        Some(Ok(record)) => record,
+        Some(Err(e)) => return Err(csv_issue(e, sheet)),
+        None => return Err(Issue::new(Location::sheet(sheet), "no_header", "the sheet has no header row")),
+    };
+    let line = record.position().map_or(1, csv::Position::line);
+    let (raw, invalid) = texts(&record);
+    if invalid {
+        return Err(invalid_encoding(sheet, line));
+    }
+    let headers = cells::headers(sheet, line, raw, &limits)?;
+    Ok((csv, SheetInfo { name: sheet.to_owned(), headers }))
+}
+
+/// The data rows (the header line is read and passed over).
+pub(super) fn rows_from(reader: Box<dyn Read + Send>, options: &CsvOptions, info: &SheetInfo) -> Rows {
+    let mut records = parser(reader, options).into_byte_records();
+    let mut pending = Pending::new();
+    let mut done = false;
+    match records.next() {
+        Some(Ok(_)) => {}
+        Some(Err(e)) => {
+            pending.push_back(Err(csv_issue(e, &info.name)));
+            done = true;
+        }
+        None => done = true,
+    }
+    Box::new(CsvRows {
+        records,
+        check: RowCheck::new(&info.name, &info.headers, 0, &options.limits),
+        pending,
+        done,
+    })
+}
+
+struct CsvRows {
+    records: csv::ByteRecordsIntoIter<Box<dyn Read + Send>>,
+    check: RowCheck,
+    pending: Pending,
+    done: bool,
+}
+
+impl Iterator for CsvRows {
+    type Item = Result<Row, Issue>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(next) = self.pending.pop_front() {
+                return Some(next);
+            }
+            if self.done {
+                return None;
+            }
+            match self.records.next() {
+                None => self.done = true,
+                Some(Err(e)) => {
+                    self.done = true;
+                    return Some(Err(csv_issue(e, self.check.sheet())));
+                }
+                Some(Ok(record)) => {
+                    let line = record.position().map_or(0, csv::Position::line);
+                    let (cells, invalid) = texts(&record);
+                    if invalid {
+                        self.pending.push_back(Err(invalid_encoding(self.check.sheet(), line)));
+                    }
+                    self.check.push(line, cells, &mut self.pending);
+                }
+            }
+        }
+    }
+}
+
+fn parser(reader: Box<dyn Read + Send>, options: &CsvOptions) -> csv::Reader<Box<dyn Read + Send>> {
+    let capped =
+        RowCap::new(decoded(reader, options.encoding, &options.limits), options.delimiter, &options.limits);
+    csv::ReaderBuilder::new()
+        .delimiter(options.delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(Box::new(capped))
+}
+
+/// The decoded text of each cell (the decoder only writes UTF-8), and whether any holds
+/// the mark of an invalid byte.
+fn texts(record: &csv::ByteRecord) -> (Vec<String>, bool) {
+    let mut invalid = false;
+    let cells = record
+        .iter()
+        .map(|field| {
+            let text = String::from_utf8_lossy(field).into_owned();
+            invalid |= text.contains('\u{FFFD}');
+            text
+        })
+        .collect();
+    (cells, invalid)
+}
+
+fn invalid_encoding(sheet: &str, line: u64) -> Issue {
+    Issue::new(
+        Location::row(sheet, line),
+        "invalid_encoding",
+        "the row holds bytes that are not valid in the file's encoding",
+    )
+}
+
+fn csv_issue(error: csv::Error, sheet: &str) -> Issue {
+    match error.into_kind() {
+        csv::ErrorKind::Io(e) => Refusal::issue(&e, sheet),
+        _ => Issue::new(Location::sheet(sheet), "unreadable", "the file could not be read as CSV"),
+    }
+}
+
+fn choose_encoding(reopen: Reopen<'_>, options: &ReadOptions) -> Result<&'static Encoding, Issue> {
+    let mut head = [0u8; 3];
+    let n = read_up_to(reopen()?.as_mut(), &mut head).map_err(|_| super::unreadable())?;
+    if let Some((encoding, _)) = Encoding::for_bom(&head[..n]) {
+        return Ok(encoding);
+    }
+    if let Some(label) = &options.encoding {
+        return Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
+            Issue::new(
+                Location::file(),
+                "unknown_encoding",
+                "the mapping names an encoding this reader does not know",
+            )
+        });
+    }
+    let mut scan = Scan::default();
+    let mut reader = Counted::new(reopen()?, options.limits.max_file_bytes);
+    let mut chunk = vec![0u8; CHUNK];
+    loop {
+        let n = reader.read(&mut chunk).map_err(|e| Refusal::issue(&e, ""))?;
+        if n == 0 {
+            break;
+        }
+        scan.feed(&chunk[..n]);
+    }
+    scan.verdict().ok_or_else(|| {
+        Issue::new(
+            Location::file(),
+            "unknown_encoding",
+            "the file is neither UTF-8 nor Windows-1251 text: name its encoding in the mapping",
+        )
+    })
+}
+
+/// What one pass over the bytes tells of their encoding.
+#[derive(Default)]
+struct Scan {
+    /// An incomplete UTF-8 sequence at the end of the last chunk.
+    carry: Vec<u8>,
+    not_utf8: bool,
+    nul: bool,
+    undefined_1251: bool,
+    high: u64,
+    cyrillic: u64,
+    /// Cyrillic-range bytes next to an ASCII letter.
+    mixed: u64,
+    prev: u8,
+}
+
+fn is_cyrillic_1251(b: u8) -> bool {
+    b >= 0xC0 || b == 0xA8 || b == 0xB8
+}
+
+impl Scan {
+    fn feed(&mut self, chunk: &[u8]) {
+        for &b in chunk {
+            if b == 0 {
+                self.nul = true;
+            }
+            if b >= 0x80 {
+                self.high += 1;
+                self.undefined_1251 |= b == 0x98;
+                if is_cyrillic_1251(b) {
+                    self.cyrillic += 1;
+                }
+            }
+            if (is_cyrillic_1251(b) && self.prev.is_ascii_alphabetic())
+                || (b.is_ascii_alphabetic() && is_cyrillic_1251(self.prev))
+            {
+                self.mixed += 1;
+            }
+            self.prev = b;
+        }
+        if self.not_utf8 {
+            return;
+        }
+        let mut bytes = std::mem::take(&mut self.carry);
+        bytes.extend_from_slice(chunk);
+        let valid = Encoding::utf8_valid_up_to(&bytes);
+        let rest = &bytes[valid..];
+        // A sequence cut by the chunk's end is carried into the next; anything else is invalid.
+        match std::str::from_utf8(rest) {
+            Err(e) if e.error_len().is_none() && rest.len() < 4 => self.carry = rest.to_vec(),
+            Err(_) => self.not_utf8 = true,
+            Ok(_) => {}
+        }
+    }
+
+    fn verdict(&self) -> Option<&'static Encoding> {
+        if self.nul {
+            return None;
+        }
+        if !self.not_utf8 && self.carry.is_empty() {
+            return Some(UTF_8);
+        }
+        let cyrillic = !self.undefined_1251
+            && self.cyrillic > 0
+            && self.cyrillic.saturating_mul(4) >= self.high.saturating_mul(3)
+            && self.mixed.saturating_mul(10) < self.cyrillic;
+        cyrillic.then_some(WINDOWS_1251)
+    }
+}
+
+/// The most frequent candidate outside quotes in the header line.
+fn guess_delimiter(mut text: impl Read) -> io::Result<u8> {
+    let mut counts = [0usize; CANDIDATES.len()];
+    let mut quoted = false;
+    let mut seen = 0usize;
+    let mut chunk = vec![0u8; CHUNK];
+    'read: while seen < HEADER_SCAN {
+        let n = text.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        seen += n;
+        for &b in &chunk[..n] {
+            match b {
+                b'"' => quoted = !quoted,
+                b'\n' if !quoted => break 'read,
+                _ if !quoted => {
+                    if let Some(i) = CANDIDATES.iter().position(|&c| c == b) {
+                        counts[i] += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut best = 0;
+    for (i, &count) in counts.iter().enumerate() {
+        if count > counts[best] {
+            best = i;
+        }
+    }
+    Ok(CANDIDATES[best])
+}
+
+/// The file's bytes, refused once there are more than the limit.
+pub(super) struct Counted<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Counted<R> {
+    pub(super) fn new(inner: R, limit: u64) -> Self {
+        Counted { inner, left: limit }
+    }
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let n64 = u64::try_from(n).unwrap_or(u64::MAX);
+        if n64 > self.left {
+            return Err(Refusal::error("too_large"));
+        }
+        self.left -= n64;
+        Ok(n)
+    }
+}
+
+fn decoded(reader: Box<dyn Read + Send>, encoding: &'static Encoding, limits: &Limits) -> Decoding {
+    Decoding {
+        inner: Box::new(Counted::new(reader, limits.max_file_bytes)),
+        decoder: encoding.new_decoder_with_bom_removal(),
+        input: vec![0; CHUNK],
+        start: 0,
+        end: 0,
+        eof: false,
+        output: vec![0; 3 * CHUNK + 16],
+        out_start: 0,
+        out_end: 0,
+        finished: false,
+    }
+}
+
+/// The text as UTF-8, decoded a chunk at a time; invalid bytes become U+FFFD.
+struct Decoding {
+    inner: Box<dyn Read + Send>,
+    decoder: Decoder,
+    input: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
+    output: Vec<u8>,
+    out_start: usize,
+    out_end: usize,
+    finished: bool,
+}
+
+impl Read for Decoding {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.out_start < self.out_end {
+                let n = buf.len().min(self.out_end - self.out_start);
+                buf[..n].copy_from_slice(&self.output[self.out_start..self.out_start + n]);
+                self.out_start += n;
+                return Ok(n);
+            }
+            if self.finished {
+                return Ok(0);
+            }
+            if self.start == self.end && !self.eof {
+                self.end = self.inner.read(&mut self.input)?;
+                self.start = 0;
+                self.eof = self.end == 0;
+            }
+            let (result, read, written, _) =
+                self.decoder.decode_to_utf8(&self.input[self.start..self.end], &mut self.output, self.eof);
+            self.start += read;
+            self.out_start = 0;
+            self.out_end = written;
+            if self.eof && result == encoding_rs::CoderResult::InputEmpty {
+                self.finished = true;
+            }
+        }
+    }
+}
+
+/// Refuses a row (a record: line breaks inside quotes do not end it) longer than the
+/// bound, so that a quote left open cannot make the parser gather the rest of the file.
+struct RowCap<R> {
+    inner: R,
+    delimiter: u8,
+    state: Scanning,
+    row_bytes: u64,
+    max: u64,
+    line: u64,
+    row_line: u64,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Scanning {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
+}
+
+impl<R: Read> RowCap<R> {
+    fn new(inner: R, delimiter: u8, limits: &Limits) -> Self {
+        RowCap {
+            inner,
+            delimiter,
+            state: Scanning::FieldStart,
+            row_bytes: 0,
+            max: max_row_bytes(limits),
+            line: 1,
+            row_line: 1,
+        }
+    }
+}
+
+impl<R: Read> Read for RowCap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            let ends_row = b == b'\n' && self.state != Scanning::Quoted;
+            self.state = match (self.state, b) {
+                (Scanning::Quoted, b'"') => Scanning::QuoteInQuoted,
+                (Scanning::Quoted, _) => Scanning::Quoted,
+                (Scanning::FieldStart, b'"') | (Scanning::QuoteInQuoted, b'"') => Scanning::Quoted,
+                (_, b'\n') => Scanning::FieldStart,
+                (_, d) if d == self.delimiter => Scanning::FieldStart,
+                _ => Scanning::Unquoted,
+            };
+            if b == b'\n' {
+                self.line += 1;
+            }
+            if ends_row {
+                self.row_bytes = 0;
+                self.row_line = self.line;
+            } else {
+                self.row_bytes += 1;
+                if self.row_bytes > self.max {
+                    return Err(io::Error::other(Refusal {
+                        code: "row_too_long",
+                        line: Some(self.row_line),
+                    }));
+                }
+            }
+        }
+        Ok(n)
+    }
 }
