@@ -7,7 +7,8 @@
 //! cannot be judged from a prefix), made in fixed-size chunks.
 //!
 //! "Reads as Cyrillic text" is this heuristic, over the bytes above 0x7F: at least three
-//! quarters of them are Windows-1251 Cyrillic letters (0xC0–0xFF, Ё 0xA8, ё 0xB8), fewer
+//! quarters of them are Windows-1251 Cyrillic letters (А–я at 0xC0–0xFF, Ё ё, and the
+//! Ukrainian, Belarusian, Serbian and Macedonian letters below 0xC0), fewer
 //! than one in ten of those letters touches an ASCII letter (accented Latin-1 text such as
 //! "café" does at every accent; Cyrillic words do not), none is 0x98 (undefined in
 //! Windows-1251), and the file holds no NUL byte (UTF-16 without a mark must be named).
@@ -294,8 +295,29 @@ struct Scan {
     prev: u8,
 }
 
+/// A Cyrillic letter in Windows-1251: А–я, and the letters of Ukrainian, Belarusian,
+/// Serbian and Macedonian (Ё ё Є є І і Ї ї Ґ ґ Ў ў Ђ Ј Љ Њ Ћ Џ Ѕ …) scattered below 0xC0.
 fn is_cyrillic_1251(b: u8) -> bool {
-    b >= 0xC0 || b == 0xA8 || b == 0xB8
+    matches!(
+        b,
+        0xC0..=0xFF
+            | 0x80
+            | 0x81
+            | 0x83
+            | 0x8A
+            | 0x8C..=0x90
+            | 0x9A
+            | 0x9C..=0x9F
+            | 0xA1..=0xA3
+            | 0xA5
+            | 0xA8
+            | 0xAA
+            | 0xAF
+            | 0xB2..=0xB4
+            | 0xB8
+            | 0xBA
+            | 0xBC..=0xBF
+    )
 }
 
 impl Scan {
@@ -528,5 +550,242 @@ impl<R: Read> Read for RowCap<R> {
             }
         }
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::import::source::{InMemory, LocalFile, Workbook};
+
+    fn open_bytes(bytes: &[u8], options: &ReadOptions) -> Result<Workbook, Issue> {
+        let origin = InMemory { bytes: Arc::new(bytes.to_vec()), name: "people.csv".to_owned() };
+        Workbook::open(Arc::new(origin), options)
+    }
+
+    fn read(bytes: &[u8], options: &ReadOptions) -> (Vec<String>, Vec<Result<Row, Issue>>) {
+        let book = open_bytes(bytes, options).unwrap();
+        let sheet = book.sheets()[0].clone();
+        assert_eq!(sheet.name, "people");
+        (sheet.headers, book.rows(&sheet.name).unwrap().collect())
+    }
+
+    fn cells(rows: &[Result<Row, Issue>]) -> Vec<Vec<String>> {
+        rows.iter().filter_map(|r| r.as_ref().ok()).map(|r| r.cells.clone()).collect()
+    }
+
+    fn issues(rows: &[Result<Row, Issue>]) -> Vec<(String, Option<u64>)> {
+        rows.iter().filter_map(|r| r.as_ref().err()).map(|i| (i.code.clone(), i.at.row)).collect()
+    }
+
+    fn strings(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|c| (*c).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_delimiter_is_guessed_from_the_header_outside_quotes() {
+        let auto = ReadOptions::default();
+        let (headers, rows) = read(b"\"a,b\";c;d\n1;2,5;3\n", &auto);
+        assert_eq!(headers, strings(&["a,b", "c", "d"]));
+        assert_eq!(cells(&rows), vec![strings(&["1", "2,5", "3"])]);
+        assert_eq!(read(b"a\tb\n1\t2\n", &auto).0, strings(&["a", "b"]));
+        assert_eq!(read(b"a|b|c\n", &auto).0, strings(&["a", "b", "c"]));
+        assert_eq!(read(b"a,b;c\n", &auto).0, strings(&["a", "b;c"]), "a tie goes to the comma");
+        assert_eq!(read(b"only\nx\n", &auto).0, strings(&["only"]));
+        let given = ReadOptions { delimiter: Some(b';'), ..ReadOptions::default() };
+        assert_eq!(read(b"a,b;c\n", &given).0, strings(&["a,b", "c"]));
+    }
+
+    #[test]
+    fn a_byte_order_mark_decides_the_encoding() {
+        let (headers, rows) = read(b"\xEF\xBB\xBFname,age\nAnna,30\n", &ReadOptions::default());
+        assert_eq!(headers, strings(&["name", "age"]));
+        assert_eq!(cells(&rows), vec![strings(&["Anna", "30"])]);
+
+        let text = "имя;возраст\nАнна;30\n";
+        let mut le = vec![0xFF, 0xFE];
+        le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        // A label saying otherwise does not override the mark.
+        let options = ReadOptions { encoding: Some("windows-1251".to_owned()), ..ReadOptions::default() };
+        let (headers, rows) = read(&le, &options);
+        assert_eq!(headers, strings(&["имя", "возраст"]));
+        assert_eq!(cells(&rows), vec![strings(&["Анна", "30"])]);
+
+        let mut be = vec![0xFE, 0xFF];
+        be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+        assert_eq!(read(&be, &ReadOptions::default()).0, strings(&["имя", "возраст"]));
+    }
+
+    #[test]
+    fn windows_1251_is_detected_or_chosen() {
+        let text = "Фамилия;Имя;Город\nИванов;Пётр;Харків «центр»\n";
+        let (bytes, _, bad) = WINDOWS_1251.encode(text);
+        assert!(!bad);
+        let (headers, rows) = read(&bytes, &ReadOptions::default());
+        assert_eq!(headers, strings(&["Фамилия", "Имя", "Город"]));
+        assert_eq!(cells(&rows), vec![strings(&["Иванов", "Пётр", "Харків «центр»"])]);
+        let chosen = ReadOptions { encoding: Some("cp1251".to_owned()), ..ReadOptions::default() };
+        assert_eq!(cells(&read(&bytes, &chosen).1), vec![strings(&["Иванов", "Пётр", "Харків «центр»"])]);
+    }
+
+    #[test]
+    fn text_that_is_neither_utf8_nor_cyrillic_needs_its_encoding_named() {
+        // Latin-1: accented letters sit in the same byte range as Cyrillic ones.
+        let latin1 = b"nom,ville\nJos\xE9,Li\xE8ge\n";
+        let err = open_bytes(latin1, &ReadOptions::default()).unwrap_err();
+        assert_eq!((err.code.as_str(), err.at.sheet.as_str()), ("unknown_encoding", ""));
+        let named = ReadOptions { encoding: Some("latin1".to_owned()), ..ReadOptions::default() };
+        assert_eq!(cells(&read(latin1, &named).1), vec![strings(&["José", "Liège"])]);
+
+        let broken = b"name,age\nAnna,30\nBo\xFF\xFEb,31\n";
+        assert_eq!(open_bytes(broken, &ReadOptions::default()).unwrap_err().code, "unknown_encoding");
+        let utf16_without_mark = b"a\0,\0b\0\n\0";
+        assert_eq!(open_bytes(utf16_without_mark, &ReadOptions::default()).unwrap_err().code, "unknown_encoding");
+        let unknown = ReadOptions { encoding: Some("klingon".to_owned()), ..ReadOptions::default() };
+        assert_eq!(open_bytes(b"a\n", &unknown).unwrap_err().code, "unknown_encoding");
+    }
+
+    #[test]
+    fn bytes_invalid_in_the_named_encoding_are_reported_at_their_row() {
+        let utf8 = ReadOptions { encoding: Some("utf-8".to_owned()), ..ReadOptions::default() };
+        let (_, rows) = read(b"name,age\nAnna,30\nBo\xFFb,31\n", &utf8);
+        assert_eq!(issues(&rows), vec![("invalid_encoding".to_owned(), Some(3))]);
+        assert_eq!(cells(&rows).len(), 2);
+        let err = open_bytes(b"na\xFFme,age\n", &utf8).unwrap_err();
+        assert_eq!((err.code.as_str(), err.at.row), ("invalid_encoding", Some(1)));
+    }
+
+    #[test]
+    fn a_utf8_sequence_cut_by_a_chunk_is_still_utf8() {
+        let mut text = "a,b\n".to_owned();
+        while text.len() < CHUNK - 1 {
+            text.push('x');
+        }
+        text.push_str("ж,1\n");
+        assert!(!text.is_char_boundary(CHUNK));
+        let (_, rows) = read(text.as_bytes(), &ReadOptions::default());
+        assert!(cells(&rows)[0][0].ends_with("xж"));
+    }
+
+    #[test]
+    fn ragged_rows_blank_rows_and_multiline_cells() {
+        let csv = b"id, name ,note\n1\n\n , ,\n2,Bo,,\n3,\"two\nlines\",x,extra\n4,Cy,z\n";
+        let (headers, rows) = read(csv, &ReadOptions::default());
+        assert_eq!(headers, strings(&["id", "name", "note"]));
+        assert_eq!(
+            cells(&rows),
+            vec![
+                strings(&["1", "", ""]),
+                strings(&["2", "Bo", ""]),
+                strings(&["3", "two\nlines", "x"]),
+                strings(&["4", "Cy", "z"]),
+            ]
+        );
+        let numbers: Vec<u64> = rows.iter().filter_map(|r| r.as_ref().ok()).map(|r| r.number).collect();
+        // Rows are numbered by the line they start on: row 3's cell spans lines 6 and 7.
+        assert_eq!(numbers, vec![2, 5, 6, 8]);
+        assert_eq!(issues(&rows), vec![("ragged_row".to_owned(), Some(6))]);
+    }
+
+    #[test]
+    fn duplicate_and_missing_headers_with_data_are_reported_once_by_column() {
+        let (_, rows) = read(b"id,name,,name\n1,a,,\n2,,x,b\n3,c,y,d\n", &ReadOptions::default());
+        let found: Vec<_> = rows
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .map(|i| (i.code.as_str(), i.at.row, i.at.column.clone()))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("duplicate_header", Some(2), Some("name".to_owned())),
+                ("no_header", Some(3), Some("C".to_owned())),
+                ("duplicate_header", Some(3), Some("name".to_owned())),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cell_over_the_limit_is_reported_and_emptied() {
+        let limits = Limits { max_cell_chars: 4, ..Limits::default() };
+        let options = ReadOptions { limits, ..ReadOptions::default() };
+        let (_, rows) = read("id,name\n1,Ёжик\n2,Ёжики\n".as_bytes(), &options);
+        let found: Vec<_> = rows.iter().filter_map(|r| r.as_ref().err()).collect();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].at, Location::cell("people", 3, "name"));
+        assert_eq!(found[0].code, "cell_too_long");
+        assert_eq!(cells(&rows), vec![strings(&["1", "Ёжик"]), strings(&["2", ""])]);
+    }
+
+    #[test]
+    fn a_quote_left_open_stops_at_the_row_bound() {
+        let limits = Limits { max_cell_chars: 10, ..Limits::default() };
+        let options = ReadOptions { limits, ..ReadOptions::default() };
+        let mut csv = b"id,note\n1,ok\n2,\"never closed ".to_vec();
+        csv.resize(csv.len() + (1 << 20) + 10, b'y');
+        let (_, rows) = read(&csv, &options);
+        assert_eq!(cells(&rows), vec![strings(&["1", "ok"])]);
+        assert_eq!(issues(&rows), vec![("row_too_long".to_owned(), Some(3))]);
+    }
+
+    #[test]
+    fn a_two_gigabyte_file_is_refused_without_being_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge.csv");
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(2 << 30).unwrap();
+        let err = Workbook::open(Arc::new(LocalFile::new(path)), &ReadOptions::default()).unwrap_err();
+        assert_eq!((err.code.as_str(), err.at.clone()), ("too_large", Location::file()));
+    }
+
+    /// An origin whose size is not known: the bound holds while reading.
+    struct Endless;
+
+    impl Origin for Endless {
+        fn open(&self) -> io::Result<Box<dyn Read + Send>> {
+            Ok(Box::new(b"a,b\n".as_slice().chain(io::repeat(b'x').take(1 << 16))))
+        }
+
+        fn name(&self) -> &str {
+            "endless.csv"
+        }
+    }
+
+    #[test]
+    fn a_file_of_unknown_size_is_refused_once_past_the_limit() {
+        let limits = Limits { max_file_bytes: 1000, ..Limits::default() };
+        let options = ReadOptions { limits, ..ReadOptions::default() };
+        let err = Workbook::open(Arc::new(Endless), &options).unwrap_err();
+        assert_eq!(err.code, "too_large");
+        let options = ReadOptions { encoding: Some("utf-8".to_owned()), delimiter: Some(b','), limits, format: None };
+        let book = Workbook::open(Arc::new(Endless), &options).unwrap();
+        let rows: Vec<_> = book.rows("endless").unwrap().collect();
+        assert_eq!(issues(&rows), vec![("too_large".to_owned(), None)]);
+    }
+
+    #[test]
+    fn an_empty_file_has_no_header() {
+        assert_eq!(open_bytes(b"", &ReadOptions::default()).unwrap_err().code, "no_header");
+        assert_eq!(open_bytes(b"\n , \n", &ReadOptions::default()).unwrap_err().code, "no_header");
+    }
+
+    #[test]
+    fn the_cyrillic_bytes_are_the_cyrillic_letters_of_windows_1251() {
+        for b in 0x80..=0xFFu8 {
+            let byte = [b];
+            let (text, _) = WINDOWS_1251.decode_without_bom_handling(&byte);
+            let letter = text.chars().all(|c| ('\u{400}'..='\u{4FF}').contains(&c));
+            assert_eq!(is_cyrillic_1251(b), letter, "{b:#x}");
+        }
+    }
+
+    #[test]
+    fn sheet_names_are_file_stems() {
+        assert_eq!(sheet_name("dir/people.csv"), "people");
+        assert_eq!(sheet_name("a.b.csv"), "a.b");
+        assert_eq!(sheet_name(".csv"), ".csv");
+        assert_eq!(sheet_name(""), "csv");
     }
 }
