@@ -141,11 +141,13 @@ pub(super) fn list<R: Read + Seek>(archive: &ZipArchive<R>, limits: &Limits) -> 
 /// a spreadsheet is then handed to its reader, which unpacks entries itself.
 pub(super) fn verify<R: Read + Seek>(archive: &mut ZipArchive<R>, entries: &[Entry]) -> Result<(), Issue> {
     for entry in entries.iter().filter(|e| !e.is_dir) {
-        let file = archive.by_index(entry.index).map_err(|_| not_a_zip())?;
-        let read = io::copy(&mut file.take(entry.size.saturating_add(1)), &mut io::sink())
+        let mut file = archive.by_index(entry.index).map_err(|_| not_a_zip())?;
+        io::copy(&mut (&mut file).take(entry.size), &mut io::sink())
             .map_err(|_| Issue::new(Location::file(), "unreadable", "an entry of the ZIP is damaged"))?;
-        if read > entry.size {
-            return Err(zip_bomb("an entry of the ZIP unpacks to more than it declares"));
+        // One byte more, or a checksum that fails at the end: the header lied.
+        let mut probe = [0u8; 1];
+        if !matches!(file.read(&mut probe), Ok(0)) {
+            return Err(zip_bomb("an entry of the ZIP does not match its declared size"));
         }
     }
     Ok(())
@@ -248,18 +250,25 @@ fn pump(
     let unreadable = |_| Refusal::error("unreadable");
     let mut archive = ZipArchive::new(reader).map_err(unreadable)?;
     let file = archive.by_index(index).map_err(unreadable)?;
-    let mut limited = file.take(declared.saturating_add(1));
-    let mut total: u64 = 0;
+    let mut file = file;
+    let mut left = declared;
     loop {
-        let mut buf = vec![0u8; PUMP_CHUNK];
-        let n = super::read_up_to(&mut limited, &mut buf)?;
+        // Never ask for more than the entry declares: the zip crate refuses a read that
+        // crosses the declared size, and so it is told apart from a damaged entry.
+        if left == 0 {
+            let mut probe = [0u8; 1];
+            return match file.read(&mut probe) {
+                Ok(0) => Ok(()),
+                _ => Err(Refusal::error("zip_bomb")),
+            };
+        }
+        let want = usize::try_from(left).unwrap_or(usize::MAX).min(PUMP_CHUNK);
+        let mut buf = vec![0u8; want];
+        let n = super::read_up_to(&mut file, &mut buf)?;
         if n == 0 {
             return Ok(());
         }
-        total = total.saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
-        if total > declared {
-            return Err(Refusal::error("zip_bomb"));
-        }
+        left -= n as u64;
         buf.truncate(n);
         if tx.send(Ok(Some(buf))).is_err() {
             return Ok(());
@@ -307,4 +316,161 @@ impl Read for ChannelReader {
 pub(super) fn rewound<R: Seek>(mut reader: R) -> Result<R, Issue> {
     reader.seek(SeekFrom::Start(0)).map_err(|_| super::unreadable())?;
     Ok(reader)
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use std::io::Write;
+
+    use zip::CompressionMethod;
+    use zip::write::SimpleFileOptions;
+
+    use super::*;
+    use crate::import::source::{InMemory, Row, Workbook};
+
+    /// A ZIP of these entries (deflated, or stored when the flag says so).
+    pub(in crate::import::source) fn zip_bytes(entries: &[(&str, &[u8], bool)]) -> Vec<u8> {
+        let mut writer = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+        for (name, bytes, stored) in entries {
+            let method = if *stored { CompressionMethod::Stored } else { CompressionMethod::Deflated };
+            let options =
+                SimpleFileOptions::default().compression_method(method).large_file(bytes.len() > 1 << 30);
+            writer.start_file(*name, options).unwrap();
+            writer.write_all(bytes).unwrap();
+        }
+        writer.finish().unwrap().into_inner()
+    }
+
+    pub(in crate::import::source) fn origin(bytes: Vec<u8>, name: &str) -> Arc<dyn Origin> {
+        Arc::new(InMemory { bytes: Arc::new(bytes), name: name.to_owned() })
+    }
+
+    fn rows(book: &Workbook, sheet: &str) -> Vec<Result<Row, Issue>> {
+        book.rows(sheet).unwrap().collect()
+    }
+
+    #[test]
+    fn a_plain_zip_gives_one_sheet_per_csv_file() {
+        let bytes = zip_bytes(&[
+            ("export/persons.csv", b"id;name\n1;Anna\n2;Bo\n", false),
+            ("export/units/units.csv", WINDOWS_1251_PEOPLE, false),
+            ("__MACOSX/export/._persons.csv", b"\x00\x05\x16\x07junk", false),
+            ("export/photos/1.jpg", b"\xFF\xD8\xFFjpeg", true),
+            ("export/notes.txt", b"not a sheet", false),
+        ]);
+        let book = Workbook::open(origin(bytes, "export.zip"), &ReadOptions::default()).unwrap();
+        let names: Vec<_> = book.sheets().iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, vec!["persons", "units"]);
+        let persons = rows(&book, "persons");
+        let cells: Vec<_> = persons.iter().map(|r| r.as_ref().unwrap().cells.clone()).collect();
+        assert_eq!(
+            cells,
+            vec![vec!["1".to_owned(), "Anna".to_owned()], vec!["2".to_owned(), "Bo".to_owned()]]
+        );
+        assert_eq!(book.sheets()[1].headers, vec!["Код".to_owned(), "Название".to_owned()]);
+        assert_eq!(rows(&book, "units")[0].as_ref().unwrap().cells[1], "Штаб");
+        // Read twice: every pass starts again.
+        assert_eq!(rows(&book, "persons").len(), 2);
+    }
+
+    /// `Код,Название\n1,Штаб\n` in Windows-1251.
+    const WINDOWS_1251_PEOPLE: &[u8] = b"\xCA\xEE\xE4,\xCD\xE0\xE7\xE2\xE0\xED\xE8\xE5\n1,\xD8\xF2\xE0\xE1\n";
+
+    #[test]
+    fn formats_are_told_by_their_entries() {
+        let limits = Limits::default();
+        let xlsx = zip_bytes(&[("xl/workbook.xml", b"<workbook/>", false)]);
+        assert_eq!(sniff_zip(origin(xlsx, "a").as_ref(), &limits).unwrap(), Format::Xlsx);
+        let ods = zip_bytes(&[("mimetype", ODS_MIMETYPE.as_bytes(), true)]);
+        assert_eq!(sniff_zip(origin(ods, "a").as_ref(), &limits).unwrap(), Format::Ods);
+        let odt = zip_bytes(&[("mimetype", b"application/vnd.oasis.opendocument.text", true)]);
+        assert_eq!(sniff_zip(origin(odt, "a").as_ref(), &limits).unwrap(), Format::Zip);
+        let plain = zip_bytes(&[("a.csv", b"a\n", false)]);
+        assert_eq!(sniff_zip(origin(plain, "a").as_ref(), &limits).unwrap(), Format::Zip);
+    }
+
+    #[test]
+    fn a_zip_bomb_is_refused_from_its_directory() {
+        let zeros = vec![0u8; 50 << 20];
+        let bomb = zip_bytes(&[("data.csv", &zeros, false)]);
+        drop(zeros);
+        assert!(bomb.len() < 1 << 20, "{}", bomb.len());
+        let archive = archive(io::Cursor::new(&bomb)).unwrap();
+        // `list` reads the central directory only: nothing has been unpacked.
+        assert_eq!(list(&archive, &Limits::default()).unwrap_err().code, "zip_bomb");
+        let err = Workbook::open(origin(bomb, "bomb.zip"), &ReadOptions::default()).unwrap_err();
+        assert_eq!((err.code.as_str(), err.at.clone()), ("zip_bomb", Location::file()));
+    }
+
+    #[test]
+    fn too_many_entries_or_bytes_are_refused() {
+        let bytes = zip_bytes(&[("a.csv", &[b'a'; 600], true), ("b.csv", &[b'b'; 600], true)]);
+        let archive = archive(io::Cursor::new(&bytes)).unwrap();
+        assert!(list(&archive, &Limits::default()).is_ok());
+        let few = Limits { max_entries: 1, ..Limits::default() };
+        assert_eq!(list(&archive, &few).unwrap_err().code, "zip_bomb");
+        let small = Limits { max_unpacked_bytes: 1000, ..Limits::default() };
+        assert_eq!(list(&archive, &small).unwrap_err().code, "zip_bomb");
+    }
+
+    #[test]
+    fn names_that_climb_out_are_refused() {
+        for name in ["../evil.csv", "a/../../evil.csv", "/etc/evil.csv", "C:/evil.csv", "a\\..\\evil.csv"] {
+            let bytes = zip_bytes(&[("ok.csv", b"a\n1\n", false), (name, b"a\n1\n", false)]);
+            let err = Workbook::open(origin(bytes, "x.zip"), &ReadOptions::default()).unwrap_err();
+            assert_eq!((err.code.as_str(), err.at.clone()), ("unsafe_zip", Location::file()), "{name}");
+        }
+        assert!(!climbs_out("a/b..c/d.csv"));
+    }
+
+    /// Makes every size the ZIP declares for its entries `size` (local and central headers).
+    pub(in crate::import::source) fn lie_about_sizes(bytes: &mut [u8], size: u32) {
+        for at in 0..bytes.len().saturating_sub(30) {
+            let field = match &bytes[at..at + 4] {
+                b"PK\x03\x04" => at + 22,
+                b"PK\x01\x02" => at + 24,
+                _ => continue,
+            };
+            bytes[field..field + 4].copy_from_slice(&size.to_le_bytes());
+        }
+    }
+
+    #[test]
+    fn an_entry_is_read_no_further_than_it_declares() {
+        let mut csv = b"a,b\n".to_vec();
+        csv.extend(b"1,2\n".repeat(1000));
+        let mut bytes = zip_bytes(&[("data.csv", &csv, false)]);
+        lie_about_sizes(&mut bytes, 100);
+        let err = Workbook::open(origin(bytes, "liar.zip"), &ReadOptions::default()).unwrap_err();
+        assert_eq!(err.code, "zip_bomb");
+    }
+
+    #[test]
+    fn a_zip_without_csv_files_or_with_two_of_a_name_is_refused() {
+        let none = zip_bytes(&[("a.txt", b"x", false)]);
+        assert_eq!(
+            Workbook::open(origin(none, "n.zip"), &ReadOptions::default()).unwrap_err().code,
+            "no_sheets"
+        );
+        let twice = zip_bytes(&[("a/p.csv", b"x\n", false), ("b/p.csv", b"x\n", false)]);
+        let err = Workbook::open(origin(twice, "t.zip"), &ReadOptions::default()).unwrap_err();
+        assert_eq!((err.code.as_str(), err.at.sheet.as_str()), ("duplicate_sheet", "p"));
+    }
+
+    #[test]
+    fn dropping_an_entry_reader_early_ends_its_thread() {
+        let big = vec![b'x'; 4 * PUMP_CHUNK * 8];
+        let bytes = zip_bytes(&[("big.bin", &big, false)]);
+        let source = Source::Memory(Arc::new(bytes));
+        let mut reader = entry_reader(source.reader().unwrap(), 0, big.len() as u64, "").unwrap();
+        let mut head = [0u8; 10];
+        reader.read_exact(&mut head).unwrap();
+        drop(reader);
+        let mut all = Vec::new();
+        entry_reader(source.reader().unwrap(), 0, big.len() as u64, "")
+            .unwrap()
+            .read_to_end(&mut all)
+            .unwrap();
+        assert_eq!(all, big);
+    }
 }

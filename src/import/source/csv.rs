@@ -642,7 +642,10 @@ mod tests {
         let broken = b"name,age\nAnna,30\nBo\xFF\xFEb,31\n";
         assert_eq!(open_bytes(broken, &ReadOptions::default()).unwrap_err().code, "unknown_encoding");
         let utf16_without_mark = b"a\0,\0b\0\n\0";
-        assert_eq!(open_bytes(utf16_without_mark, &ReadOptions::default()).unwrap_err().code, "unknown_encoding");
+        assert_eq!(
+            open_bytes(utf16_without_mark, &ReadOptions::default()).unwrap_err().code,
+            "unknown_encoding"
+        );
         let unknown = ReadOptions { encoding: Some("klingon".to_owned()), ..ReadOptions::default() };
         assert_eq!(open_bytes(b"a\n", &unknown).unwrap_err().code, "unknown_encoding");
     }
@@ -759,7 +762,8 @@ mod tests {
         let options = ReadOptions { limits, ..ReadOptions::default() };
         let err = Workbook::open(Arc::new(Endless), &options).unwrap_err();
         assert_eq!(err.code, "too_large");
-        let options = ReadOptions { encoding: Some("utf-8".to_owned()), delimiter: Some(b','), limits, format: None };
+        let options =
+            ReadOptions { encoding: Some("utf-8".to_owned()), delimiter: Some(b','), limits, format: None };
         let book = Workbook::open(Arc::new(Endless), &options).unwrap();
         let rows: Vec<_> = book.rows("endless").unwrap().collect();
         assert_eq!(issues(&rows), vec![("too_large".to_owned(), None)]);
