@@ -244,3 +244,155 @@ impl Iterator for SheetRows {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rust_xlsxwriter::{ExcelDateTime, Format as CellFormat, Workbook as XlsxWriter};
+
+    use super::*;
+    use crate::import::source::archive::tests::{origin, zip_bytes};
+    use crate::import::source::{ReadOptions, Workbook};
+
+    fn strings(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|c| (*c).to_owned()).collect()
+    }
+
+    fn xlsx() -> Vec<u8> {
+        let mut book = XlsxWriter::new();
+        let date = CellFormat::new().set_num_format("yyyy-mm-dd");
+        let people = book.add_worksheet();
+        people.set_name("People").unwrap();
+        for (col, header) in ["id", " name ", "born", "score", "alive", "total"].iter().enumerate() {
+            people.write_string(0, col as u16, *header).unwrap();
+        }
+        people.write_number(1, 0, 1).unwrap();
+        people.write_string(1, 1, "Anna").unwrap();
+        people.write_datetime_with_format(1, 2, ExcelDateTime::from_ymd(2021, 3, 5).unwrap(), &date).unwrap();
+        people.write_number(1, 3, 3.0).unwrap();
+        people.write_boolean(1, 4, true).unwrap();
+        people.write_formula(1, 5, "=A2+D2").unwrap();
+        people.write_number(3, 0, 2).unwrap();
+        people.write_string(3, 1, "Bo").unwrap();
+        let noon = ExcelDateTime::from_ymd(2020, 1, 2).unwrap().and_hms(10, 30, 0).unwrap();
+        people.write_datetime_with_format(3, 2, noon, &date).unwrap();
+        people.write_number(3, 3, 2.5).unwrap();
+        people.write_boolean(3, 4, false).unwrap();
+        people.write_string(3, 7, "beyond").unwrap();
+        book.add_worksheet().set_name("Empty").unwrap();
+        let units = book.add_worksheet();
+        units.set_name("Units").unwrap();
+        units.write_string(2, 1, "code").unwrap();
+        units.write_string(3, 1, "U1").unwrap();
+        units.write_string(4, 0, "stray").unwrap();
+        book.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn xlsx_values_are_read_and_formulas_reported_never_used() {
+        let book = Workbook::open(origin(xlsx(), "people.xlsx"), &ReadOptions::default()).unwrap();
+        let names: Vec<_> = book.sheets().iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, vec!["People", "Units"]);
+        assert_eq!(book.sheets()[0].headers, strings(&["id", "name", "born", "score", "alive", "total"]));
+        let rows: Vec<_> = book.rows("People").unwrap().collect();
+        assert_eq!(
+            rows,
+            vec![
+                Err(formula(Location::cell("People", 2, "total"))),
+                Ok(Row { number: 2, cells: strings(&["1", "Anna", "2021-03-05", "3", "true", ""]) }),
+                Err(Issue::new(
+                    Location::row("People", 4),
+                    "ragged_row",
+                    "the row has cells beyond the header's 6 columns"
+                )),
+                Ok(Row { number: 4, cells: strings(&["2", "Bo", "2020-01-02T10:30:00", "2.5", "false", ""]) }),
+            ]
+        );
+        assert_eq!(book.sheets()[1].headers, strings(&["", "code"]));
+        let rows: Vec<_> = book.rows("Units").unwrap().collect();
+        let codes: Vec<_> = rows.iter().filter_map(|r| r.as_ref().err()).map(|i| (i.code.as_str(), i.at.clone())).collect();
+        assert_eq!(codes, vec![("no_header", Location::cell("Units", 5, "A"))]);
+        assert_eq!(rows[0], Ok(Row { number: 4, cells: strings(&["", "U1"]) }));
+    }
+
+    #[test]
+    fn a_formula_in_the_header_is_refused() {
+        let mut book = XlsxWriter::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "id").unwrap();
+        sheet.write_formula(0, 1, "=\"na\"&\"me\"").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let err = Workbook::open(origin(bytes, "h.xlsx"), &ReadOptions::default()).unwrap_err();
+        assert_eq!((err.code.as_str(), err.at.clone()), ("formula", Location::cell("Sheet1", 1, "B")));
+    }
+
+    #[test]
+    fn a_macro_workbook_is_read_for_its_values_only() {
+        let mut bytes = Vec::new();
+        {
+            let mut source = zip::ZipArchive::new(std::io::Cursor::new(xlsx())).unwrap();
+            let mut entries = Vec::new();
+            for i in 0..source.len() {
+                let mut file = source.by_index(i).unwrap();
+                let mut content = Vec::new();
+                std::io::Read::read_to_end(&mut file, &mut content).unwrap();
+                entries.push((file.name().unwrap().into_owned(), content));
+            }
+            entries.push(("xl/vbaProject.bin".to_owned(), b"\xD0\xCF\x11\xE0 not really VBA".to_vec()));
+            let refs: Vec<(&str, &[u8], bool)> = entries.iter().map(|(n, c)| (n.as_str(), c.as_slice(), false)).collect();
+            bytes.extend(zip_bytes(&refs));
+        }
+        let book = Workbook::open(origin(bytes, "macro.xlsm"), &ReadOptions::default()).unwrap();
+        assert_eq!(book.rows("People").unwrap().filter(Result::is_ok).count(), 2);
+    }
+
+    #[test]
+    fn a_spreadsheet_with_an_entry_climbing_out_is_refused() {
+        let bytes = zip_bytes(&[("xl/workbook.xml", b"<workbook/>", false), ("../evil", b"x", false)]);
+        let options = ReadOptions { format: Some(Format::Xlsx), ..ReadOptions::default() };
+        assert_eq!(Workbook::open(origin(bytes, "e.xlsx"), &options).unwrap_err().code, "unsafe_zip");
+    }
+
+    const ODS_CONTENT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+ xmlns:of="urn:oasis:names:tc:opendocument:xmlns:of:1.2" office:version="1.2">
+<office:body><office:spreadsheet><table:table table:name="People">
+<table:table-row>
+<table:table-cell office:value-type="string"><text:p>id</text:p></table:table-cell>
+<table:table-cell office:value-type="string"><text:p>born</text:p></table:table-cell>
+<table:table-cell office:value-type="string"><text:p>double</text:p></table:table-cell>
+</table:table-row>
+<table:table-row>
+<table:table-cell office:value-type="float" office:value="3"><text:p>3</text:p></table:table-cell>
+<table:table-cell office:value-type="date" office:date-value="2021-03-05"><text:p>05.03.21</text:p></table:table-cell>
+<table:table-cell table:formula="of:=[.A2]*2" office:value-type="float" office:value="6"><text:p>6</text:p></table:table-cell>
+</table:table-row>
+</table:table></office:spreadsheet></office:body></office:document-content>"#;
+
+    const ODS_MANIFEST: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
+ <manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
+ <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
+</manifest:manifest>"#;
+
+    #[test]
+    fn ods_values_are_read_and_formulas_reported() {
+        let bytes = zip_bytes(&[
+            ("mimetype", b"application/vnd.oasis.opendocument.spreadsheet", true),
+            ("META-INF/manifest.xml", ODS_MANIFEST.as_bytes(), false),
+            // calamine reads no whitespace between a row's cells.
+            ("content.xml", ODS_CONTENT.replace('\n', "").as_bytes(), false),
+        ]);
+        let book = Workbook::open(origin(bytes, "people.ods"), &ReadOptions::default()).unwrap();
+        assert_eq!(book.sheets()[0].headers, strings(&["id", "born", "double"]));
+        let rows: Vec<_> = book.rows("People").unwrap().collect();
+        assert_eq!(
+            rows,
+            vec![
+                Err(formula(Location::cell("People", 2, "double"))),
+                Ok(Row { number: 2, cells: strings(&["3", "2021-03-05", ""]) }),
+            ]
+        );
+    }
+}
