@@ -20,7 +20,8 @@ use std::sync::{Arc, mpsc};
 
 use zip::ZipArchive;
 
-use super::csv::{self, Counted, CsvOptions, Refusal};
+use super::csv::{self, CsvOptions};
+use super::text::{Counted, Refusal};
 use super::{ArcBytes, Format, Issue, Limits, Origin, ReadOptions, ReadSeek, Rows, SheetInfo};
 use crate::import::issue::Location;
 

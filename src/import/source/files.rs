@@ -177,3 +177,100 @@ impl ZipFiles {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+    use crate::import::source::archive::tests::{lie_about_sizes, origin, zip_bytes};
+
+    fn at() -> Location {
+        Location::cell("persons", 7, "photo")
+    }
+
+    fn read_all(files: &Files, name: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        files.open(name, &at()).unwrap().read_to_end(&mut out).unwrap();
+        out
+    }
+
+    fn code(result: Result<u64, Issue>) -> String {
+        let issue = result.unwrap_err();
+        assert_eq!(issue.at, at());
+        issue.code
+    }
+
+    #[test]
+    fn a_folder_serves_the_files_inside_it_and_nothing_else() {
+        let root = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("a")).unwrap();
+        std::fs::write(root.path().join("a/photo.jpg"), b"jpeg").unwrap();
+        std::fs::write(outside.path().join("secret.txt"), b"secret").unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret.txt"), root.path().join("a/link")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.path().join("out")).unwrap();
+        std::os::unix::fs::symlink("photo.jpg", root.path().join("a/inner")).unwrap();
+        let files = Files::dir(root.path().to_path_buf());
+
+        assert_eq!(files.size("a/photo.jpg", &at()).unwrap(), 4);
+        assert_eq!(read_all(&files, "a/photo.jpg"), b"jpeg");
+        assert_eq!(read_all(&files, "a/inner"), b"jpeg", "a link that stays inside is followed");
+        for name in [
+            "../secret.txt",
+            "a/../../x",
+            "/etc/passwd",
+            "a\\photo.jpg",
+            "C:/x",
+            "a\0b",
+            "",
+            "a/link",
+            "out/secret.txt",
+        ] {
+            assert_eq!(code(files.size(name, &at())), "unsafe_path", "{name:?}");
+            assert_eq!(
+                files.open(name, &at()).err().map(|i| i.code),
+                Some("unsafe_path".to_owned()),
+                "{name:?}"
+            );
+        }
+        assert_eq!(code(files.size("missing.jpg", &at())), "no_such_file");
+        assert_eq!(code(files.size("a", &at())), "no_such_file");
+        assert_eq!(code(Files::none().size("a/photo.jpg", &at())), "no_such_file");
+    }
+
+    #[test]
+    fn a_zip_serves_its_entries_by_name_or_under_its_top_folder() {
+        let bytes = zip_bytes(&[
+            ("export/persons.csv", b"id,photo\n1,photos/1.jpg\n", false),
+            ("export/photos/1.jpg", b"jpeg", true),
+        ]);
+        let files = Files::zip(origin(bytes, "export.zip"), Limits::default());
+        assert_eq!(files.size("export/photos/1.jpg", &at()).unwrap(), 4);
+        assert_eq!(files.size("photos/1.jpg", &at()).unwrap(), 4);
+        assert_eq!(read_all(&files, "photos/1.jpg"), b"jpeg");
+        assert_eq!(code(files.size("photos/2.jpg", &at())), "no_such_file");
+        assert_eq!(code(files.size("export", &at())), "no_such_file");
+        assert_eq!(code(files.size("photos/../persons.csv", &at())), "unsafe_path");
+    }
+
+    #[test]
+    fn a_zip_attachment_is_read_no_further_than_it_declares() {
+        let mut bytes = zip_bytes(&[("photo.jpg", &[7u8; 5000], false)]);
+        lie_about_sizes(&mut bytes, 10);
+        let files = Files::zip(origin(bytes, "x.zip"), Limits::default());
+        assert_eq!(files.size("photo.jpg", &at()).unwrap(), 10);
+        let mut out = Vec::new();
+        let err = files.open("photo.jpg", &at()).unwrap().read_to_end(&mut out).unwrap_err();
+        assert!(err.to_string().contains("zip_bomb"), "{err}");
+        assert!(out.len() <= 10);
+    }
+
+    #[test]
+    fn a_zip_that_fails_its_guards_serves_nothing() {
+        let zeros = vec![0u8; 8 << 20];
+        let bytes = zip_bytes(&[("zeros.bin", &zeros, false)]);
+        let files = Files::zip(origin(bytes, "bomb.zip"), Limits::default());
+        assert_eq!(code(files.size("zeros.bin", &at())), "zip_bomb");
+    }
+}

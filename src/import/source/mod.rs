@@ -30,6 +30,7 @@ mod cells;
 mod csv;
 mod files;
 mod spreadsheet;
+mod text;
 
 pub use files::Files;
 

@@ -304,12 +304,16 @@ mod tests {
                     "ragged_row",
                     "the row has cells beyond the header's 6 columns"
                 )),
-                Ok(Row { number: 4, cells: strings(&["2", "Bo", "2020-01-02T10:30:00", "2.5", "false", ""]) }),
+                Ok(Row {
+                    number: 4,
+                    cells: strings(&["2", "Bo", "2020-01-02T10:30:00", "2.5", "false", ""])
+                }),
             ]
         );
         assert_eq!(book.sheets()[1].headers, strings(&["", "code"]));
         let rows: Vec<_> = book.rows("Units").unwrap().collect();
-        let codes: Vec<_> = rows.iter().filter_map(|r| r.as_ref().err()).map(|i| (i.code.as_str(), i.at.clone())).collect();
+        let codes: Vec<_> =
+            rows.iter().filter_map(|r| r.as_ref().err()).map(|i| (i.code.as_str(), i.at.clone())).collect();
         assert_eq!(codes, vec![("no_header", Location::cell("Units", 5, "A"))]);
         assert_eq!(rows[0], Ok(Row { number: 4, cells: strings(&["", "U1"]) }));
     }
@@ -338,7 +342,8 @@ mod tests {
                 entries.push((file.name().unwrap().into_owned(), content));
             }
             entries.push(("xl/vbaProject.bin".to_owned(), b"\xD0\xCF\x11\xE0 not really VBA".to_vec()));
-            let refs: Vec<(&str, &[u8], bool)> = entries.iter().map(|(n, c)| (n.as_str(), c.as_slice(), false)).collect();
+            let refs: Vec<(&str, &[u8], bool)> =
+                entries.iter().map(|(n, c)| (n.as_str(), c.as_slice(), false)).collect();
             bytes.extend(zip_bytes(&refs));
         }
         let book = Workbook::open(origin(bytes, "macro.xlsm"), &ReadOptions::default()).unwrap();
