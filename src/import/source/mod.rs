@@ -13,7 +13,11 @@
 //! Each format lives in its own file: `csv`, `spreadsheet`, `archive` (ZIP guards and
 //! CSVs inside a ZIP), `files` (attachments referenced from a sheet).
 
-use std::io::Read;
+// An `Issue` (a located report, 136 bytes) is the error of nearly every function here;
+// it is built once per problem, so boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
+use std::io::{Read, Seek};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -22,9 +26,11 @@ use serde::{Deserialize, Serialize};
 use super::issue::{Issue, Location};
 
 mod archive;
+mod cells;
 mod csv;
 mod files;
 mod spreadsheet;
+mod text;
 
 pub use files::Files;
 
@@ -35,7 +41,24 @@ pub trait Origin: Send + Sync {
     fn open(&self) -> std::io::Result<Box<dyn Read + Send>>;
     /// The file's name as given (its extension helps tell the format).
     fn name(&self) -> &str;
+    /// The file's size, when it is known without reading it (a larger file than
+    /// [`Limits::max_file_bytes`] is then refused at once).
+    fn size(&self) -> Option<u64> {
+        None
+    }
+    /// A reader that can seek, when the origin has one. ZIP containers (XLSX, ODS, a ZIP
+    /// of CSVs) are read through their central directory, which needs seeking; without
+    /// this, the file is read into memory (within [`Limits::max_file_bytes`]) for each
+    /// pass instead.
+    fn open_seekable(&self) -> std::io::Result<Option<Box<dyn ReadSeek>>> {
+        Ok(None)
+    }
 }
+
+/// A reader that can seek (a file on disk, bytes in memory).
+pub trait ReadSeek: Read + Seek + Send {}
+
+impl<T: Read + Seek + Send> ReadSeek for T {}
 
 /// A file on this machine (the command line).
 #[derive(Debug, Clone)]
@@ -59,6 +82,14 @@ impl Origin for LocalFile {
     fn name(&self) -> &str {
         &self.name
     }
+
+    fn size(&self) -> Option<u64> {
+        std::fs::metadata(&self.path).ok().map(|m| m.len())
+    }
+
+    fn open_seekable(&self) -> std::io::Result<Option<Box<dyn ReadSeek>>> {
+        Ok(Some(Box::new(std::io::BufReader::new(std::fs::File::open(&self.path)?))))
+    }
 }
 
 /// Bytes already in memory (tests, and small files).
@@ -75,6 +106,14 @@ impl Origin for InMemory {
 
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn size(&self) -> Option<u64> {
+        u64::try_from(self.bytes.len()).ok()
+    }
+
+    fn open_seekable(&self) -> std::io::Result<Option<Box<dyn ReadSeek>>> {
+        Ok(Some(Box::new(std::io::Cursor::new(ArcBytes(self.bytes.clone())))))
     }
 }
 
@@ -156,7 +195,12 @@ pub struct SheetInfo {
     pub headers: Vec<String>,
 }
 
-/// The rows of one sheet, read as they are needed.
+/// The rows of one sheet, read as they are needed. Blank rows are skipped. An `Err` is a
+/// problem found in the row that follows it (a formula, a cell too long, invalid bytes,
+/// extra cells): that row is still given, with the offending cells emptied, so that later
+/// checks (duplicate ids, references) see every row; a plan with any issue is not applied.
+/// An `Err` located at the sheet or the file (no row), or one that is `too_large`,
+/// `row_too_long` or `unreadable`, ends the sheet: nothing follows it.
 pub type Rows = Box<dyn Iterator<Item = Result<Row, Issue>> + Send>;
 
 /// An opened import file: its sheets and how to read each again.
@@ -168,7 +212,7 @@ pub struct Workbook {
 enum Kind {
     Csv { origin: Arc<dyn Origin>, options: csv::CsvOptions },
     Spreadsheet { origin: Arc<dyn Origin>, format: Format, limits: Limits },
-    Zip { origin: Arc<dyn Origin>, options: ReadOptions },
+    Zip { origin: Arc<dyn Origin>, options: ReadOptions, entries: Vec<archive::ZipSheet> },
     Memory(Vec<Vec<Row>>),
 }
 
@@ -183,9 +227,12 @@ impl Workbook {
     /// header row. A file that cannot be read is one issue located at the file (or the
     /// sheet, row, cell where reading failed).
     pub fn open(origin: Arc<dyn Origin>, options: &ReadOptions) -> Result<Workbook, Issue> {
+        if origin.size().is_some_and(|n| n > options.limits.max_file_bytes) {
+            return Err(too_large());
+        }
         let format = match options.format {
             Some(f) => f,
-            None => sniff(origin.as_ref())?,
+            None => sniff(origin.as_ref(), &options.limits)?,
         };
         match format {
             Format::Csv => {
@@ -197,8 +244,8 @@ impl Workbook {
                 Ok(Workbook { kind: Kind::Spreadsheet { origin, format, limits: options.limits }, sheets })
             }
             Format::Zip => {
-                let sheets = archive::open(origin.as_ref(), options)?;
-                Ok(Workbook { kind: Kind::Zip { origin, options: options.clone() }, sheets })
+                let (sheets, entries) = archive::open(origin.as_ref(), options)?.into_iter().unzip();
+                Ok(Workbook { kind: Kind::Zip { origin, options: options.clone(), entries }, sheets })
             }
         }
     }
@@ -233,7 +280,12 @@ impl Workbook {
             Kind::Spreadsheet { origin, format, limits } => {
                 spreadsheet::rows(origin.as_ref(), *format, limits, info)
             }
-            Kind::Zip { origin, options } => archive::rows(origin.clone(), options, info),
+            Kind::Zip { origin, options, entries } => match entries.get(index) {
+                Some(entry) => archive::rows(origin.as_ref(), options, entry, info),
+                None => {
+                    Err(Issue::new(Location::sheet(sheet), "no_such_sheet", "the file has no such sheet"))
+                }
+            },
             Kind::Memory(all) => {
                 Ok(Box::new(all.get(index).cloned().unwrap_or_default().into_iter().map(Ok)))
             }
@@ -244,7 +296,7 @@ impl Workbook {
     /// ZIP; otherwise none (the command line may name a folder or a second ZIP).
     pub fn files(&self) -> Files {
         match &self.kind {
-            Kind::Zip { origin, options } => Files::zip(origin.clone(), options.limits),
+            Kind::Zip { origin, options, .. } => Files::zip(origin.clone(), options.limits),
             _ => Files::none(),
         }
     }
@@ -252,12 +304,12 @@ impl Workbook {
 
 /// Tells the format from the first bytes (a ZIP: XLSX, ODS or CSVs, by its entries) and,
 /// failing that, the name's extension. Anything that is not a ZIP is read as CSV.
-fn sniff(origin: &dyn Origin) -> Result<Format, Issue> {
+fn sniff(origin: &dyn Origin, limits: &Limits) -> Result<Format, Issue> {
     let mut head = [0u8; 4];
     let mut reader = origin.open().map_err(|_| unreadable())?;
     let n = read_up_to(&mut reader, &mut head).map_err(|_| unreadable())?;
     if n == 4 && head == *b"PK\x03\x04" {
-        return archive::sniff_zip(origin);
+        return archive::sniff_zip(origin, limits);
     }
     Ok(Format::Csv)
 }
@@ -275,4 +327,8 @@ fn read_up_to(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
 
 fn unreadable() -> Issue {
     Issue::new(Location::file(), "unreadable", "the file could not be read")
+}
+
+fn too_large() -> Issue {
+    Issue::new(Location::file(), "too_large", "the file is larger than the import allows")
 }
