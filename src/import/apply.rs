@@ -59,6 +59,14 @@ impl Phase {
         }
     }
 
+    /// For the audit log.
+    pub fn code(self) -> &'static str {
+        match self {
+            Phase::Records(k) => k.as_str(),
+            Phase::UnitLinks => "unit_links",
+        }
+    }
+
     fn kind(self) -> Kind {
         match self {
             Phase::Records(k) => k,
@@ -168,6 +176,7 @@ pub(super) async fn run(
         dek,
         import_id: import_id.clone(),
         name: source.filename.clone(),
+        size: row.file_size.max(0) as u64,
     });
     let extra_files = extra_files.clone();
     let (tx, mut rx) = mpsc::channel::<std::result::Result<Batch, Error>>(2);
@@ -276,7 +285,7 @@ pub(super) async fn run(
     let _ = reader.await;
     let (who2, id2) = (who.clone(), import_id.clone());
     if let Some(e) = failure {
-        let code = e.to_string();
+        let code = error_code(&e).to_owned();
         ctx.write(move |c, _| {
             record::set_status(c, &id2, Status::Failed, Some(&code))?;
             audit::append(
@@ -344,7 +353,7 @@ async fn write_batch(
                     c,
                     &Entry::new(&who.principal, "import.batch")
                         .target("import", &import_id)
-                        .detail("phase", phase.name())
+                        .detail("phase", phase.code())
                         .detail("records", batch.items.len() as u64)
                         .detail("created", tally.created)
                         .detail("updated", tally.updated),
@@ -353,4 +362,19 @@ async fn write_batch(
             Ok(tally)
         })
         .await
+}
+
+/// What an apply stopped on, as the import record and the audit log keep it: a code,
+/// never a message that could carry a value.
+fn error_code(e: &Error) -> &'static str {
+    match e {
+        Error::Conflict(reason) => reason,
+        Error::Validation(_) => "validation_error",
+        Error::NotFound => "not_found",
+        Error::Forbidden => "forbidden",
+        Error::Integrity => "integrity_error",
+        Error::TooLarge { .. } => "payload_too_large",
+        Error::BadRequest(_) => "bad_request",
+        _ => "internal",
+    }
 }

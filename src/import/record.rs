@@ -237,6 +237,8 @@ pub struct StoredFile {
     pub dek: Dek,
     pub import_id: String,
     pub name: String,
+    /// The plaintext's length, recorded when it was stored.
+    pub size: u64,
 }
 
 impl Origin for StoredFile {
@@ -248,5 +250,9 @@ impl Origin for StoredFile {
 
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn size(&self) -> Option<u64> {
+        Some(self.size)
     }
 }

@@ -75,6 +75,7 @@ impl Imports {
             dek: dek.clone(),
             import_id: id.clone(),
             name: upload.filename.clone(),
+            size,
         });
         let case = case_id.to_string();
         let (terms, existing, case_state) = self
@@ -103,7 +104,13 @@ impl Imports {
         let source = Source { filename: upload.filename, mapping };
         let now = self.ctx.clock.now_naive();
         let principal = who.principal.clone();
-        let counts = serde_json::to_string(&plan.counts).unwrap_or_default();
+        let total = |f: fn(&plan::Count) -> u64| plan.counts.iter().map(f).sum::<u64>();
+        let counts = [
+            ("create", total(|c| c.create)),
+            ("update", total(|c| c.update)),
+            ("correct", total(|c| c.correct)),
+            ("unchanged", total(|c| c.unchanged)),
+        ];
         let result = self
             .ctx
             .write(move |c, k| {
@@ -136,7 +143,10 @@ impl Imports {
                         .detail("size", size)
                         .detail("digest", digest.clone())
                         .detail("issues", plan.issues_total)
-                        .detail("counts", counts),
+                        .detail("create", counts[0].1)
+                        .detail("update", counts[1].1)
+                        .detail("correct", counts[2].1)
+                        .detail("unchanged", counts[3].1),
                 )?;
                 let row = record::load(c, &id)?;
                 let mut view = record::view(c, k, &row)?;

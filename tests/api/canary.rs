@@ -299,6 +299,54 @@ async fn no_canary_from_the_case_model_reaches_disk_rows_or_logs() {
     assert_absent("logs", &captured_logs(), &canaries);
 }
 
+/// An import: the canaries arrive in a workbook (names, an account, an external id, a
+/// sheet name, a vocabulary word the mapping translates), are planned, applied and
+/// imported again corrected; none reaches the disk, the rows or the logs.
+#[tokio::test]
+async fn no_canary_from_an_imported_workbook_reaches_disk_rows_or_logs() {
+    use crate::imports::{apply, plan, xlsx};
+    use custodia::domain::Role;
+    let app = spawn_app().await;
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let canary = |what: &str| format!("CANARY{tag}{what} Алина Канарейкина");
+    let canaries: Vec<String> =
+        ["name", "account", "id", "word", "corrected", "filename"].iter().map(|w| canary(w)).collect();
+    let (_, lead) = app.user_with_token(Role::Documenter).await;
+    let case = app.create_case(&lead, NewCase::any()).await.id;
+    let mapping = format!(
+        "[values.source_connection]\n\"{}\" = \"victim\"\n\n\
+         [[records]]\nkind = \"person\"\nsheet = \"People\"\nid = \"ID\"\ncolumns = {{ kind = \"Role\", names = \"Name\" }}\n\n\
+         [[records]]\nkind = \"testimony\"\nsheet = \"Accounts\"\nid = \"ID\"\nseal = false\n\
+         columns = {{ witness = \"Witness\", account = \"Text\", source_connection = \"Source\" }}\n",
+        canary("word")
+    );
+    let book = |account: &str| {
+        let (id, name, word) = (canary("id"), canary("name"), canary("word"));
+        xlsx(&[
+            ("People", &[&["ID", "Role", "Name"], &[id.as_str(), "victim", name.as_str()]]),
+            ("Accounts", &[&["ID", "Witness", "Text", "Source"], &["T1", id.as_str(), account, word.as_str()]]),
+        ])
+    };
+    let filename = format!("{}.xlsx", canary("filename"));
+    for account in [canary("account"), canary("corrected")] {
+        let res = plan(&app, &lead, &case, &mapping, &filename, book(&account)).await;
+        assert_eq!(res.status(), 201);
+        let planned: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(planned["status"], "planned", "{}", planned["plan"]["issues"]);
+        assert_eq!(apply(&app, &lead, &planned).await.status(), 200);
+    }
+    let people: serde_json::Value = app.get(&format!("/api/v1/cases/{case}/persons"), &lead).await.json().await.unwrap();
+    assert_eq!(people["items"][0]["names"][0], canary("name"), "and it all reads back");
+
+    for path in files_under(app.db.dir.path()) {
+        let bytes = std::fs::read(&path).unwrap();
+        assert_absent(&path.display().to_string(), &bytes, &canaries);
+    }
+    let dump = database_rows(&app).await;
+    assert_absent("database rows", dump.as_bytes(), &canaries);
+    assert_absent("logs", &captured_logs(), &canaries);
+}
+
 /// On PostgreSQL, every row of the tables holding records, as JSON text (on SQLite the
 /// file and WAL searched byte by byte already cover them).
 async fn database_rows(app: &TestApp) -> String {
@@ -318,6 +366,8 @@ async fn database_rows(app: &TestApp) -> String {
                 "search_digests",
                 "search_postings",
                 "bundles",
+                "imports",
+                "import_keys",
             ] {
                 let sql = match c {
                     #[cfg(feature = "postgres")]

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 
 /// A workbook of several sheets, every cell text.
-fn xlsx(sheets: &[(&str, &[&[&str]])]) -> Vec<u8> {
+pub fn xlsx(sheets: &[(&str, &[&[&str]])]) -> Vec<u8> {
     let mut book = Workbook::new();
     for (name, rows) in sheets {
         let sheet = book.add_worksheet();
@@ -385,8 +385,9 @@ columns = { act_type = "Вид", start = "С", end = "По", victims = "Код" 
 async fn a_plan_is_refused_once_the_case_changed() {
     let app = spawn_app().await;
     let (lead, case) = lead_and_case(&app).await;
-    let planned =
-        expect(plan(&app, &lead, &case, MAPPING, "a.xlsx", workbook(PEOPLE, "x")).await, 201, "plan").await;
+    let res = plan(&app, &lead, &case, MAPPING, "a.xlsx", workbook(PEOPLE, "x")).await;
+    if res.status() != 201 { eprintln!("LOGS {}", String::from_utf8_lossy(&captured_logs())); }
+    let planned = expect(res, 201, "plan").await;
     app.create_person(&lead, &case, NewPerson::witness()).await;
     let problem = assert_problem(apply(&app, &lead, &planned).await, 409, "conflict").await;
     assert!(
