@@ -29,6 +29,7 @@ mod archive;
 mod cells;
 mod csv;
 mod files;
+mod ods;
 mod spreadsheet;
 mod text;
 
