@@ -56,7 +56,11 @@ pub(super) fn open(origin: &dyn Origin, format: Format, limits: &Limits) -> Resu
             };
             let col = *col as usize;
             if col >= limits.max_columns {
-                break;
+                return Err(Issue::new(
+                    Location::row(&name, u64::from(row) + 1),
+                    "too_many_columns",
+                    format!("the header has more than {} columns", limits.max_columns),
+                ));
             }
             raw.resize(col + 1, String::new());
             raw[col] = text;
@@ -321,6 +325,17 @@ mod tests {
             rows.iter().filter_map(|r| r.as_ref().err()).map(|i| (i.code.as_str(), i.at.clone())).collect();
         assert_eq!(codes, vec![("no_header", Location::cell("Units", 5, "A"))]);
         assert_eq!(rows[0], Ok(Row { number: 4, cells: strings(&["", "U1"]) }));
+    }
+
+    #[test]
+    fn a_header_past_the_column_limit_is_refused() {
+        let mut book = XlsxWriter::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "id").unwrap();
+        sheet.write_string(0, 600, "far").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let err = Workbook::open(origin(bytes, "w.xlsx"), &ReadOptions::default()).unwrap_err();
+        assert_eq!((err.code.as_str(), err.at.clone()), ("too_many_columns", Location::row("Sheet1", 1)));
     }
 
     #[test]
