@@ -474,4 +474,32 @@ pub(super) mod tests {
             .unwrap();
         assert_eq!(all, big);
     }
+
+    /// An origin that can only be read from the start (as a decrypting stream would be).
+    struct Stream(Vec<u8>);
+
+    impl Origin for Stream {
+        fn open(&self) -> io::Result<Box<dyn Read + Send>> {
+            Ok(Box::new(io::Cursor::new(self.0.clone())))
+        }
+
+        fn name(&self) -> &str {
+            "stream.zip"
+        }
+    }
+
+    #[test]
+    fn an_origin_that_cannot_seek_is_read_into_memory_within_the_limit() {
+        let bytes = zip_bytes(&[("p.csv", b"id\n1\n", false), ("f/a.txt", b"attached", false)]);
+        let book = Workbook::open(Arc::new(Stream(bytes.clone())), &ReadOptions::default()).unwrap();
+        assert_eq!(rows(&book, "p").len(), 1);
+        let mut text = String::new();
+        book.files().open("f/a.txt", &Location::file()).unwrap().read_to_string(&mut text).unwrap();
+        assert_eq!(text, "attached");
+        let small = ReadOptions {
+            limits: Limits { max_file_bytes: 100, ..Limits::default() },
+            ..ReadOptions::default()
+        };
+        assert_eq!(Workbook::open(Arc::new(Stream(bytes)), &small).unwrap_err().code, "too_large");
+    }
 }

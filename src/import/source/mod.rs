@@ -4,14 +4,19 @@
 //! CSV files and the attachments they name.
 //!
 //! Every pass over the file opens it again from its [`Origin`], so nothing but the row
-//! being read is held in memory (a spreadsheet is the exception: its sheet is read whole,
-//! within [`Limits::max_unpacked_bytes`]). ZIP containers (XLSX and ODS are ZIPs too) are
-//! inspected from their central directory before anything is unpacked: too many entries,
-//! too many bytes once unpacked, an implausible compression ratio or a name that climbs
-//! out of its folder are refused with an [`Issue`] instead.
+//! being read is held in memory, with two exceptions: a spreadsheet's sheet is read
+//! whole (its cells, within [`Limits::max_unpacked_bytes`]), and a ZIP container needs
+//! seeking, so an origin without [`Origin::open_seekable`] is read into memory for the
+//! pass (within [`Limits::max_file_bytes`]). ZIP containers (XLSX and ODS are ZIPs too)
+//! are inspected from their central directory before anything is unpacked: too many
+//! entries, too many bytes once unpacked, an implausible compression ratio, an encrypted
+//! entry or a name that climbs out of its folder are refused with an [`Issue`] instead,
+//! and no entry is read past its declared size. Nothing read is written to disk.
 //!
-//! Each format lives in its own file: `csv`, `spreadsheet`, `archive` (ZIP guards and
-//! CSVs inside a ZIP), `files` (attachments referenced from a sheet).
+//! Each format lives in its own file: `csv` (with `text`, the encodings), `spreadsheet`
+//! (with `ods`, the guard on ODS repeats), `archive` (ZIP guards and CSVs inside a ZIP),
+//! `files` (attachments referenced from a sheet); `cells` holds the checks every sheet's
+//! rows go through.
 
 // An `Issue` (a located report, 136 bytes) is the error of nearly every function here;
 // it is built once per problem, so boxing it would only add noise.
@@ -29,6 +34,7 @@ mod archive;
 mod cells;
 mod csv;
 mod files;
+mod ods;
 mod spreadsheet;
 mod text;
 

@@ -10,8 +10,8 @@
 //! calamine needs to seek: the file is read through [`Origin::open_seekable`], or into
 //! memory within `max_file_bytes`. An XLSX sheet is read cell by cell into a sparse table
 //! of the cells that hold something (never calamine's dense range, which a single cell at
-//! `XFD1048576` would make billions of cells); an ODS sheet comes from calamine's range,
-//! which calamine itself bounds (100 million cells at most).
+//! `XFD1048576` would make billions of cells); an ODS sheet comes from calamine's dense
+//! range, so its extent is checked first (see `ods`).
 //!
 //! Values as text: dates `YYYY-MM-DD` (a time of day, when there is one, as
 //! `YYYY-MM-DDTHH:MM:SS`), numbers in their shortest form (`3`, not `3.0`), booleans
@@ -24,6 +24,7 @@ use calamine::{Data, Ods, Reader, Sheets, Xlsx};
 
 use super::archive::{self, Source};
 use super::cells::{self, Pending, RowCheck, letter};
+use super::ods;
 use super::{Format, Issue, Limits, Origin, ReadSeek, Row, Rows, SheetInfo};
 use crate::import::issue::Location;
 
@@ -55,7 +56,11 @@ pub(super) fn open(origin: &dyn Origin, format: Format, limits: &Limits) -> Resu
             };
             let col = *col as usize;
             if col >= limits.max_columns {
-                break;
+                return Err(Issue::new(
+                    Location::row(&name, u64::from(row) + 1),
+                    "too_many_columns",
+                    format!("the header has more than {} columns", limits.max_columns),
+                ));
             }
             raw.resize(col + 1, String::new());
             raw[col] = text;
@@ -94,12 +99,16 @@ pub(super) fn rows(
 
 /// Guards the ZIP, then opens it with calamine.
 fn load(origin: &dyn Origin, format: Format, limits: &Limits) -> Result<Book, Issue> {
+    let bad = || Issue::new(Location::file(), "unreadable", "the spreadsheet could not be read");
     let source = Source::new(origin, limits)?;
     let mut zip = archive::archive(source.reader()?)?;
     let entries = archive::list(&zip, limits)?;
     archive::verify(&mut zip, &entries)?;
+    if format == Format::Ods {
+        let content = zip.by_name("content.xml").map_err(|_| bad())?;
+        ods::check_extent(content, ods::max_cells(limits.max_unpacked_bytes))?;
+    }
     let reader = archive::rewound(zip.into_inner())?;
-    let bad = || Issue::new(Location::file(), "unreadable", "the spreadsheet could not be read");
     match format {
         Format::Xlsx => Ok(Sheets::Xlsx(Xlsx::new(reader).map_err(|_| bad())?)),
         Format::Ods => Ok(Sheets::Ods(Ods::new(reader).map_err(|_| bad())?)),
@@ -319,6 +328,17 @@ mod tests {
     }
 
     #[test]
+    fn a_header_past_the_column_limit_is_refused() {
+        let mut book = XlsxWriter::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "id").unwrap();
+        sheet.write_string(0, 600, "far").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let err = Workbook::open(origin(bytes, "w.xlsx"), &ReadOptions::default()).unwrap_err();
+        assert_eq!((err.code.as_str(), err.at.clone()), ("too_many_columns", Location::row("Sheet1", 1)));
+    }
+
+    #[test]
     fn a_formula_in_the_header_is_refused() {
         let mut book = XlsxWriter::new();
         let sheet = book.add_worksheet();
@@ -399,5 +419,22 @@ mod tests {
                 Ok(Row { number: 2, cells: strings(&["3", "2021-03-05", ""]) }),
             ]
         );
+    }
+
+    #[test]
+    fn an_ods_whose_repeats_span_billions_of_cells_is_refused_before_calamine() {
+        let bomb = ODS_CONTENT.replace('\n', "").replace(
+            "<table:table-row><table:table-cell office:value-type=\"float\"",
+            "<table:table-row table:number-rows-repeated=\"1048575\"><table:table-cell \
+             table:number-columns-repeated=\"16384\" office:value-type=\"float\"",
+        );
+        assert_ne!(bomb, ODS_CONTENT.replace('\n', ""));
+        let bytes = zip_bytes(&[
+            ("mimetype", b"application/vnd.oasis.opendocument.spreadsheet", true),
+            ("META-INF/manifest.xml", ODS_MANIFEST.as_bytes(), false),
+            ("content.xml", bomb.as_bytes(), false),
+        ]);
+        let err = Workbook::open(origin(bytes, "bomb.ods"), &ReadOptions::default()).unwrap_err();
+        assert_eq!((err.code.as_str(), err.at.clone()), ("too_many_cells", Location::file()));
     }
 }
