@@ -178,7 +178,7 @@ pub fn item(
     spec: &CheckedRecord,
     terms: &Terms,
     row: &Row,
-) -> Result<Option<Item>, Vec<Issue>> {
+) -> Result<Option<Item>, Flawed> {
     let cell = |i: usize| row.cells.get(i).map(|s| s.trim()).unwrap_or("");
     let selected = match &spec.when {
         None => true,
@@ -239,11 +239,22 @@ pub fn item(
         }
     };
     check_record(spec.kind, &values, &at, &mut issues, spec);
-    if !issues.is_empty() {
-        return Err(issues);
-    }
     let headers = spec.columns.iter().map(|c| (c.field, c.header.clone())).collect();
-    Ok(Some(Item { kind: spec.kind, key, at, values, seal: spec.seal, headers }))
+    let item = Item { kind: spec.kind, key, at, values, seal: spec.seal, headers };
+    if issues.is_empty() {
+        return Ok(Some(item));
+    }
+    // What could be read still counts for duplicates and links: one bad cell must not
+    // make every row that names this record look wrong too.
+    let item = (!item.key.is_empty()).then_some(item);
+    Err(Flawed { issues, item })
+}
+
+/// A row's record with problems: the problems, and as much of it as could be read.
+#[derive(Debug)]
+pub struct Flawed {
+    pub issues: Vec<Issue>,
+    pub item: Option<Item>,
 }
 
 fn header_of<'a>(spec: &'a CheckedRecord, field: &str) -> Option<&'a str> {
@@ -324,7 +335,7 @@ fn check_record(
             issues.push(Issue::new(at.clone(), "commander_required", "a command period needs a commander"));
         }
         Kind::Testimony if spec.seal => {
-            for field in ["consent_given_on", "consent_how_given"] {
+            for field in ["consent_given_on", "consent_how_given", "consent_text_version"] {
                 if !has(field) {
                     let here = header_of(spec, field).map_or_else(|| at.clone(), |h| at.clone().column(h));
                     issues.push(Issue::new(
@@ -379,6 +390,9 @@ fn read(
     match def.ty {
         FieldType::Text | FieldType::Line | FieldType::Ref(_) | FieldType::File => {
             limited(raw)?;
+            if let Some(Err(e)) = def.token.map(|rule| rule.check(def.name, raw)) {
+                return Err(issue(e.code, e.message));
+            }
             if matches!(def.ty, FieldType::Line | FieldType::Ref(_) | FieldType::File)
                 && raw.contains(['\n', '\r'])
             {

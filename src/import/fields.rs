@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::rules::{self, Items, Text};
+use crate::rules::{self, Items, Text, Token};
 
 /// A kind of record, in the order an import writes them: what a record links to exists
 /// before it (units before their members, incidents before the testimonies describing
@@ -90,7 +90,7 @@ pub enum FieldType {
     File,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct FieldDef {
     pub name: &'static str,
     pub ty: FieldType,
@@ -100,14 +100,22 @@ pub struct FieldDef {
     pub text: Option<&'static Text>,
     /// The service's own limit on how many items a list holds.
     pub items: Option<&'static Items>,
+    /// The service's own pattern (a pseudonym).
+    pub token: Option<&'static Token>,
+}
+
+impl std::fmt::Debug for FieldDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FieldDef").field("name", &self.name).field("ty", &self.ty).finish_non_exhaustive()
+    }
 }
 
 const fn f(name: &'static str, ty: FieldType, about: &'static str) -> FieldDef {
-    FieldDef { name, ty, required: false, about, text: None, items: None }
+    FieldDef { name, ty, required: false, about, text: None, items: None, token: None }
 }
 
 const fn req(name: &'static str, ty: FieldType, about: &'static str) -> FieldDef {
-    FieldDef { name, ty, required: true, about, text: None, items: None }
+    FieldDef { name, ty, required: true, about, text: None, items: None, token: None }
 }
 
 impl FieldDef {
@@ -118,6 +126,11 @@ impl FieldDef {
 
     const fn items(mut self, rule: &'static Items) -> Self {
         self.items = Some(rule);
+        self
+    }
+
+    const fn token(mut self, rule: &'static Token) -> Self {
+        self.token = Some(rule);
         self
     }
 }
@@ -144,7 +157,7 @@ const PLACE: &[FieldDef] = &[
 
 const PERSON: &[FieldDef] = &[
     req("kind", T::Choice("person_kind"), "victim, witness, perpetrator or other"),
-    f("pseudonym", T::Line, "assigned when absent"),
+    f("pseudonym", T::Line, "assigned when absent").token(&rules::PSEUDONYM),
     f("sex", T::Choice("sex"), "female, male, other, unknown"),
     f("names", T::List, "names in any script").text(&rules::NAME).items(&rules::NAMES),
     f("aliases", T::List, "").text(&rules::NAME).items(&rules::ALIASES),

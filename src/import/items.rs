@@ -10,10 +10,12 @@ use super::issue::Issue;
 use super::mapping::Checked;
 use super::source::Workbook;
 
-/// What the walk hands over: a record read from a row, or what was wrong with it.
+/// What the walk hands over: a record read from a row, or what was wrong with it (and
+/// as much of the record as could be read).
 pub enum Found {
     Item(Item),
     Issues(Vec<Issue>),
+    Flawed(Item, Vec<Issue>),
 }
 
 /// Calls `f` with every record of the given kinds, in sheet and row order. A sheet read
@@ -57,7 +59,8 @@ pub fn walk(
                 let found = match convert::item(checked, spec, terms, &row) {
                     Ok(Some(item)) => Found::Item(item),
                     Ok(None) => continue,
-                    Err(issues) => Found::Issues(issues),
+                    Err(convert::Flawed { issues, item: Some(item) }) => Found::Flawed(item, issues),
+                    Err(convert::Flawed { issues, item: None }) => Found::Issues(issues),
                 };
                 if f(found).is_break() {
                     return;

@@ -230,3 +230,12 @@ pub fn sealed_roots(c: &mut DbConnection, roots: &[String]) -> Result<std::colle
 pub(super) fn corrupt() -> Error {
     Error::Integrity
 }
+
+/// Every pseudonym of a case's persons (a clear column), with its person.
+pub fn pseudonyms(c: &mut DbConnection, case_id: &str) -> Result<HashMap<String, String>> {
+    let rows: Vec<(String, String)> = persons::table
+        .filter(persons::case_id.eq(case_id))
+        .select((persons::pseudonym, persons::id))
+        .load(c)?;
+    Ok(rows.into_iter().collect())
+}

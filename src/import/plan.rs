@@ -92,6 +92,8 @@ pub struct Existing {
     pub known: HashMap<(Kind, Vec<u8>), Known>,
     pub person_kinds: HashMap<String, String>,
     pub sealed_roots: HashSet<String>,
+    /// Every pseudonym of the case's persons, with the person it belongs to.
+    pub pseudonyms: HashMap<String, String>,
 }
 
 /// What the file says about one external id, kept while the rest is read.
@@ -117,13 +119,24 @@ pub fn plan(
     let mut seen: HashMap<(Kind, String), Seen> = HashMap::new();
     let mut order: Vec<(Kind, String)> = Vec::new();
     let mut rows = HashSet::new();
+    let mut pseudonyms: HashMap<String, Vec<(String, Location)>> = HashMap::new();
     items::walk(book, checked, terms, &Kind::ALL, |found| {
         match found {
             Found::Issues(issues) => issues.into_iter().for_each(|i| plan.push(i)),
+            Found::Flawed(item, issues) => {
+                issues.into_iter().for_each(|i| plan.push(i));
+                remember(&mut plan, &mut seen, &mut order, digester, item);
+            }
             Found::Item(item) => {
                 rows.insert((item.at.sheet.clone(), item.at.row));
                 if let Some(issue) = check_file(&item, files) {
                     plan.push(issue);
+                }
+                if let Some(p) = item.text("pseudonym").filter(|_| item.kind == Kind::Person) {
+                    pseudonyms
+                        .entry(p.to_owned())
+                        .or_default()
+                        .push((item.key.clone(), item.cell("pseudonym")));
                 }
                 remember(&mut plan, &mut seen, &mut order, digester, item);
             }
@@ -131,6 +144,7 @@ pub fn plan(
         ControlFlow::Continue(())
     });
     plan.rows = rows.len() as u64;
+    check_pseudonyms(&mut plan, &pseudonyms, digester, existing);
     resolve(&mut plan, &seen, digester, existing);
     check_unit_cycles(&mut plan, &seen);
     let mut counts: BTreeMap<Kind, Count> = BTreeMap::new();
@@ -156,6 +170,49 @@ pub fn plan(
     }
     plan.counts = counts.into_values().collect();
     plan
+}
+
+/// A pseudonym names one person of the case: not two of the file, nor one of the file
+/// and another already in the case.
+fn check_pseudonyms(
+    plan: &mut Plan,
+    pseudonyms: &HashMap<String, Vec<(String, Location)>>,
+    digester: &Digester,
+    existing: &Existing,
+) {
+    let mut found = Vec::new();
+    for claims in pseudonyms.values() {
+        let mut keys: Vec<&str> = claims.iter().map(|(k, _)| k.as_str()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        if keys.len() > 1 {
+            for (_, at) in claims.iter().skip(1) {
+                found.push(Issue::new(
+                    at.clone(),
+                    "pseudonym_taken",
+                    "another person of the file has this pseudonym",
+                ));
+            }
+        }
+    }
+    for (pseudonym, claims) in pseudonyms {
+        let Some(owner) = existing.pseudonyms.get(pseudonym) else { continue };
+        for (key, at) in claims {
+            let mine = existing.known.get(&(Kind::Person, digester.key(Kind::Person, key)));
+            if mine.is_none_or(|k| &k.record_id != owner) {
+                found.push(Issue::new(
+                    at.clone(),
+                    "pseudonym_taken",
+                    "another person in this case has this pseudonym",
+                ));
+            }
+        }
+    }
+    found.sort_by(|a, b| a.at.cmp(&b.at));
+    found.dedup();
+    for i in found {
+        plan.push(i);
+    }
 }
 
 fn check_file(item: &Item, files: &Files) -> Option<Issue> {

@@ -88,8 +88,9 @@ impl Imports {
                 };
                 let person_kinds = keys::person_kinds(c, &ids(Kind::Person))?;
                 let sealed_roots = keys::sealed_roots(c, &ids(Kind::Testimony))?;
+                let pseudonyms = keys::pseudonyms(c, &case)?;
                 let state = keys::case_state(c, &case)?;
-                Ok((terms, Existing { known, person_kinds, sealed_roots }, state))
+                Ok((terms, Existing { known, person_kinds, sealed_roots, pseudonyms }, state))
             })
             .await?;
         let digester = Digester::new(&keyring, &case_id.to_string());

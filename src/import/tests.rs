@@ -124,7 +124,12 @@ fn run_with(book: &Workbook, mapping: &str, existing: &Existing, digester: &Dige
 }
 
 fn nothing() -> Existing {
-    Existing { known: HashMap::new(), person_kinds: HashMap::new(), sealed_roots: HashSet::new() }
+    Existing {
+        known: HashMap::new(),
+        person_kinds: HashMap::new(),
+        sealed_roots: HashSet::new(),
+        pseudonyms: HashMap::new(),
+    }
 }
 
 fn codes(plan: &Plan) -> Vec<(String, Option<u64>, Option<String>)> {
@@ -182,7 +187,12 @@ fn a_second_plan_of_the_same_sheet_changes_nothing_and_a_corrected_row_updates()
     };
     walk(&book(GOOD), &mut known);
     assert!(first.steps.iter().all(|s| s.action == Action::Create));
-    let existing = Existing { known, person_kinds: HashMap::new(), sealed_roots: HashSet::new() };
+    let existing = Existing {
+        known,
+        person_kinds: HashMap::new(),
+        sealed_roots: HashSet::new(),
+        pseudonyms: HashMap::new(),
+    };
     let again = run_with(&book(GOOD), MAPPING, &existing, &digester);
     assert!(again.steps.iter().all(|s| s.action == Action::Unchanged), "{:?}", again.steps);
     let mut corrected: Vec<&[&str]> = GOOD.to_vec();
@@ -287,7 +297,7 @@ fn a_testimony_needs_a_witness_and_consent_to_be_sealed() {
     let mapping = "[[records]]\nkind = \"person\"\nsheet = \"people\"\nid = \"ID\"\ncolumns = { kind = \"Role\", names = \"Name\" }\n\n[[records]]\nkind = \"testimony\"\nsheet = \"accounts\"\nid = \"ID\"\ncolumns = { witness = \"Witness\", account = \"Text\" }\nfixed = { source_connection = \"victim\" }\n";
     let plan = run(&book, mapping, &nothing());
     let found = codes(&plan);
-    assert_eq!(found.iter().filter(|(c, ..)| c == "consent_required").count(), 4, "{found:?}");
+    assert_eq!(found.iter().filter(|(c, ..)| c == "consent_required").count(), 6, "{found:?}");
     let drafts = mapping.replace("kind = \"testimony\"\n", "kind = \"testimony\"\nseal = false\n");
     let plan = run(&book, &drafts, &nothing());
     assert_eq!(codes(&plan), vec![("not_a_witness".to_owned(), Some(3), Some("Witness".to_owned()))]);

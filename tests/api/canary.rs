@@ -324,7 +324,10 @@ async fn no_canary_from_an_imported_workbook_reaches_disk_rows_or_logs() {
         let (id, name, word) = (canary("id"), canary("name"), canary("word"));
         xlsx(&[
             ("People", &[&["ID", "Role", "Name"], &[id.as_str(), "victim", name.as_str()]]),
-            ("Accounts", &[&["ID", "Witness", "Text", "Source"], &["T1", id.as_str(), account, word.as_str()]]),
+            (
+                "Accounts",
+                &[&["ID", "Witness", "Text", "Source"], &["T1", id.as_str(), account, word.as_str()]],
+            ),
         ])
     };
     let filename = format!("{}.xlsx", canary("filename"));
@@ -335,7 +338,8 @@ async fn no_canary_from_an_imported_workbook_reaches_disk_rows_or_logs() {
         assert_eq!(planned["status"], "planned", "{}", planned["plan"]["issues"]);
         assert_eq!(apply(&app, &lead, &planned).await.status(), 200);
     }
-    let people: serde_json::Value = app.get(&format!("/api/v1/cases/{case}/persons"), &lead).await.json().await.unwrap();
+    let people: serde_json::Value =
+        app.get(&format!("/api/v1/cases/{case}/persons"), &lead).await.json().await.unwrap();
     assert_eq!(people["items"][0]["names"][0], canary("name"), "and it all reads back");
 
     for path in files_under(app.db.dir.path()) {

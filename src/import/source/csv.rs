@@ -153,13 +153,61 @@ impl Iterator for CsvRows {
 }
 
 fn parser(reader: Box<dyn Read + Send>, options: &CsvOptions) -> csv::Reader<Box<dyn Read + Send>> {
-    let capped =
-        RowCap::new(decoded(reader, options.encoding, &options.limits), options.delimiter, &options.limits);
+    let unix = UnixLines::new(decoded(reader, options.encoding, &options.limits));
+    let capped = RowCap::new(unix, options.delimiter, &options.limits);
     csv::ReaderBuilder::new()
         .delimiter(options.delimiter)
         .has_headers(false)
         .flexible(true)
         .from_reader(Box::new(capped))
+}
+
+/// Windows line ends (`\r\n`) read as `\n`: the csv crate numbers a record that follows
+/// a `\r\n` by the line before it, and a row's number must be the one a spreadsheet
+/// shows. A multi-line cell's own line breaks come out as `\n` too.
+struct UnixLines<R> {
+    inner: R,
+    buf: Vec<u8>,
+    at: usize,
+    held_cr: bool,
+}
+
+impl<R: Read> UnixLines<R> {
+    fn new(inner: R) -> Self {
+        UnixLines { inner, buf: Vec::new(), at: 0, held_cr: false }
+    }
+}
+
+impl<R: Read> Read for UnixLines<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.at >= self.buf.len() {
+            let mut raw = [0u8; CHUNK];
+            let n = self.inner.read(&mut raw)?;
+            self.buf.clear();
+            self.at = 0;
+            if n == 0 {
+                if std::mem::take(&mut self.held_cr) {
+                    self.buf.push(b'\r');
+                    continue;
+                }
+                return Ok(0);
+            }
+            for &b in &raw[..n] {
+                if std::mem::take(&mut self.held_cr) && b != b'\n' {
+                    self.buf.push(b'\r');
+                }
+                if b == b'\r' {
+                    self.held_cr = true;
+                } else {
+                    self.buf.push(b);
+                }
+            }
+        }
+        let n = out.len().min(self.buf.len() - self.at);
+        out[..n].copy_from_slice(&self.buf[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
 }
 
 /// The decoded text of each cell (the decoder only writes UTF-8), and whether any holds
@@ -432,6 +480,13 @@ mod tests {
         // Rows are numbered by the line they start on: row 3's cell spans lines 6 and 7.
         assert_eq!(numbers, vec![2, 5, 6, 8]);
         assert_eq!(issues(&rows), vec![("ragged_row".to_owned(), Some(6))]);
+    }
+
+    #[test]
+    fn rows_saved_with_windows_line_ends_are_numbered_as_with_unix_ones() {
+        let (_, rows) = read(b"a;b\r\n1;2\r\n3;4\r\n", &ReadOptions::default());
+        let numbers: Vec<u64> = rows.iter().filter_map(|r| r.as_ref().ok()).map(|r| r.number).collect();
+        assert_eq!(numbers, vec![2, 3]);
     }
 
     #[test]
