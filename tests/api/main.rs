@@ -20,6 +20,7 @@ mod demo;
 mod e2e;
 mod errors;
 mod hardening;
+mod import_pages;
 mod keys;
 mod logs;
 mod migrations;
