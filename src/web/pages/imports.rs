@@ -407,8 +407,8 @@ mod tests {
     use super::*;
     use crate::web::i18n::{Lang, Tr};
 
-    /// The ids picked by value (not written as `.t("…")`, so the catalogue test cannot
-    /// see them) exist in both languages.
+    /// The ids picked by value (not written out where the page asks for them, so the
+    /// catalogue test cannot see them) exist.
     #[test]
     fn every_label_chosen_by_value_exists() {
         let statuses = [Status::Planned, Status::Refused, Status::Applying, Status::Applied, Status::Failed];
