@@ -10,6 +10,7 @@ pub mod json;
 pub mod openapi;
 pub mod problem;
 pub mod registry;
+pub(crate) mod stream_reader;
 
 use actix_web::{HttpResponse, web};
 

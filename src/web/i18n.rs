@@ -63,9 +63,9 @@ macro_rules! catalogue {
     };
 }
 const EN: &[(&str, &str)] =
-    catalogue!("en": "common", "cases", "testimony", "search", "export", "admin", "audit");
+    catalogue!("en": "common", "cases", "testimony", "search", "export", "admin", "audit", "import");
 const RU: &[(&str, &str)] =
-    catalogue!("ru": "common", "cases", "testimony", "search", "export", "admin", "audit");
+    catalogue!("ru": "common", "cases", "testimony", "search", "export", "admin", "audit", "import");
 
 type Bundle = FluentBundle<FluentResource>;
 

@@ -20,6 +20,7 @@ mod demo;
 mod e2e;
 mod errors;
 mod hardening;
+mod import_pages;
 mod imports;
 mod keys;
 mod logs;

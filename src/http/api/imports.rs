@@ -2,15 +2,11 @@
 //! digest. The file streams from the multipart form into the service (encrypted as it
 //! arrives); only the case lead imports.
 
-use std::io::Read;
-
 use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use bytes::Bytes;
 use futures_util::StreamExt;
 use serde::Deserialize;
-use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::{Page, PageQuery};
@@ -19,11 +15,12 @@ use crate::attachments::clean_filename;
 use crate::error::{Error, Result};
 use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
+use crate::http::stream_reader;
 use crate::import::{ImportView, Upload};
 use crate::services::Services;
 
 /// The longest mapping file accepted.
-const MAX_MAPPING_BYTES: usize = 256 * 1024;
+pub(crate) const MAX_MAPPING_BYTES: usize = 256 * 1024;
 
 /// The form: the mapping (TOML, see docs/import.md) first, then the file (CSV, XLSX,
 /// ODS, or a ZIP of CSV files and the attachments they name).
@@ -81,18 +78,9 @@ pub async fn plan(
             ("file", Some(mapping)) => {
                 let filename =
                     clean_filename(part.content_disposition().and_then(|d| d.get_filename()).unwrap_or(""));
-                let (tx, rx) = mpsc::channel(4);
-                let upload = Upload { filename, body: Box::new(ChannelReader::new(rx)), files: None };
+                let (body, pumping) = stream_reader::pipe(part);
+                let upload = Upload { filename, body: Box::new(body), files: None };
                 let planning = services.imports.plan(who, case_id, mapping, upload);
-                let pumping = async move {
-                    while let Some(chunk) = part.next().await {
-                        let chunk = chunk.map_err(|_| std::io::Error::other("the upload was interrupted"));
-                        let failed = chunk.is_err();
-                        if tx.send(chunk).await.is_err() || failed {
-                            break;
-                        }
-                    }
-                };
                 let (view, ()) = futures_util::future::join(planning, pumping).await;
                 let view = view?;
                 return Ok(HttpResponse::Created()
@@ -150,32 +138,4 @@ pub async fn apply(
     let done =
         services.imports.apply(who, id.into_inner(), digest, None, std::sync::Arc::new(|_| {})).await?;
     Ok(web::Json(done))
-}
-
-/// The multipart file part as the `Read` the service's blocking upload path takes: the
-/// handler pushes chunks in, the service's thread reads them out, a few chunks in flight.
-struct ChannelReader {
-    rx: mpsc::Receiver<std::io::Result<Bytes>>,
-    current: Bytes,
-}
-
-impl ChannelReader {
-    fn new(rx: mpsc::Receiver<std::io::Result<Bytes>>) -> Self {
-        ChannelReader { rx, current: Bytes::new() }
-    }
-}
-
-impl Read for ChannelReader {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.current.is_empty() {
-            match self.rx.blocking_recv() {
-                Some(Ok(chunk)) => self.current = chunk,
-                Some(Err(e)) => return Err(e),
-                None => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.current.len());
-        buf[..n].copy_from_slice(&self.current.split_to(n));
-        Ok(n)
-    }
 }

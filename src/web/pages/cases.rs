@@ -162,7 +162,7 @@ async fn case_page(
     ctx: Ctx,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
-    let asked = vec![Action::TestimonyDraft, Action::RecordWrite, Action::BundleExport];
+    let asked = vec![Action::TestimonyDraft, Action::RecordWrite, Action::BundleExport, Action::CaseImport];
     let o = services.cases.overview(who, id.into_inner(), PAGE, asked).await?;
     let labels = super::records::Labels::from(o.terms.clone());
     let may = |a: Action| o.may.contains(&a);
@@ -177,6 +177,7 @@ async fn case_page(
                 @if may(Action::TestimonyDraft) { a.button href={ "/cases/" (case.id) "/testimonies/new" } { (ctx.t("testimony-new")) } }
                 @if may(Action::RecordWrite) { a.button.secondary href={ "/cases/" (case.id) "/records/new" } { (ctx.t("record-new")) } }
                 @if may(Action::BundleExport) { a.button.secondary href={ "/cases/" (case.id) "/export" } { (ctx.t("export-title")) } }
+                @if may(Action::CaseImport) { a.button.secondary href={ "/cases/" (case.id) "/imports" } { (ctx.t("imports-title")) } }
             }
         }
         @if let Some(d) = case.description.as_deref().filter(|d| !d.is_empty()) { p.lead { (d) } }

@@ -7,6 +7,7 @@ pub(crate) mod auth;
 mod cases;
 mod citations;
 mod export;
+mod imports;
 mod names;
 mod records;
 pub mod registry;
@@ -29,6 +30,7 @@ pub fn register(r: &mut Pages) {
     records::routes(r);
     search::routes(r);
     export::routes(r);
+    imports::routes(r);
 }
 
 /// Every page and form with its permission (`None`: no session needed), the assets
