@@ -3,7 +3,8 @@
 //! thread reads them out, a few chunks in flight: the file is never held whole.
 
 use std::future::Future;
-use std::io::Read;
+use std::io::{ErrorKind, Read};
+use std::time::Duration;
 
 use actix_multipart::Field;
 use bytes::Bytes;
@@ -12,11 +13,17 @@ use tokio::sync::mpsc;
 
 /// The reader, and the pump that feeds it: run the pump alongside whatever reads (join
 /// them), or the reader waits for ever. The pump stops when the reader is dropped or the
-/// part ends; an interrupted upload reaches the reader as an error.
-pub(crate) fn pipe(mut part: Field) -> (ChannelReader, impl Future<Output = ()>) {
+/// part ends; an interrupted upload reaches the reader as an error, and one that sends
+/// nothing for `idle` as a `TimedOut` error (a stalled client must not hold a thread).
+pub(crate) fn pipe(mut part: Field, idle: Duration) -> (ChannelReader, impl Future<Output = ()>) {
     let (tx, rx) = mpsc::channel(4);
     let pumping = async move {
-        while let Some(chunk) = part.next().await {
+        loop {
+            let Ok(next) = tokio::time::timeout(idle, part.next()).await else {
+                let _ = tx.send(Err(std::io::Error::new(ErrorKind::TimedOut, "the upload stalled"))).await;
+                break;
+            };
+            let Some(chunk) = next else { break };
             let chunk = chunk.map_err(|_| std::io::Error::other("the upload was interrupted"));
             let failed = chunk.is_err();
             if tx.send(chunk).await.is_err() || failed {

@@ -2,7 +2,7 @@
 //! crash stopped it), read an import, list a case's. Only a case's lead imports (the
 //! `case.import` action): an import writes many records at once, in their name.
 
-use std::io::Read;
+use std::io::{ErrorKind, Read};
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
@@ -48,6 +48,13 @@ pub struct Upload {
 impl Imports {
     pub fn new(ctx: Context, blobs: Arc<dyn BlobStore>, max_bytes: u64, max_file_bytes: u64) -> Self {
         Imports { ctx, blobs, max_bytes, max_file_bytes }
+    }
+
+    /// Whether the caller may import into the case, asked before a byte of the upload is
+    /// read (nothing is read or written, so nothing is audited).
+    pub async fn may_import(&self, who: &Allowed<act::CaseImport>, case_id: Uuid) -> Result<()> {
+        let (who, case) = (who.clone(), case_id.to_string());
+        self.ctx.read(move |c| access::authorize_for(c, &who, &case).map(|_| ())).await
     }
 
     /// Stores the file (encrypted, under the import's own key), plans the import against
@@ -217,7 +224,17 @@ impl Imports {
         tokio::task::spawn_blocking(move || {
             let ctx = FieldContext::new(TABLE, &id, FILE_FIELD);
             let mut writer = blobs.create_encrypted(&dek, &ctx)?;
-            let copied = std::io::copy(&mut body.take(max + 1), &mut writer)?;
+            let mut body = Arriving { inner: body.take(max + 1), failed: None };
+            let copied = match std::io::copy(&mut body, &mut writer) {
+                Ok(n) => n,
+                Err(e) => {
+                    return Err(match body.failed {
+                        Some(ErrorKind::TimedOut) => Error::Stalled,
+                        Some(_) => Error::BadRequest("the upload was interrupted".into()),
+                        None => e.into(),
+                    });
+                }
+            };
             if copied > max {
                 return Err(Error::TooLarge { limit: max });
             }
@@ -225,6 +242,19 @@ impl Imports {
         })
         .await
         .map_err(|e| Error::internal(format!("import upload task: {e}")))?
+    }
+}
+
+/// The upload as it arrives, remembering whether a failure was the sender's (a stall, a
+/// cut connection: the client's problem) rather than the store's.
+struct Arriving<R> {
+    inner: R,
+    failed: Option<ErrorKind>,
+}
+
+impl<R: Read> Read for Arriving<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf).inspect_err(|e| self.failed = Some(e.kind()))
     }
 }
 

@@ -162,10 +162,8 @@ async fn a_member_who_is_not_the_lead_gets_no_import_page() {
     assert_eq!(t.imports_listed().await, 1, "the member's upload planned nothing");
 }
 
-/// The whole path through the pages. Needs the CSV reader (branch i18-src): until it is
-/// merged, a CSV is refused as `unsupported_format`.
+/// The whole path through the pages.
 #[tokio::test]
-#[ignore = "needs the CSV reader (branch i18-src) and code-like audit counts in Imports::plan; enable once both are on main"]
 async fn the_lead_plans_applies_and_a_changed_case_asks_for_a_new_plan() {
     let t = case_with_a_member().await;
     let (app, lead) = (&t.app, &t.lead);

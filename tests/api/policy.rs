@@ -198,7 +198,9 @@ async fn the_document_is_one_a_client_generator_can_use() {
             assert_eq!(declared, in_path, "{method} {path}: path parameters declared vs in the path");
             let responses = op["responses"].as_object().unwrap();
             assert!(responses.contains_key("500"), "{method} {path} does not list the opaque 500");
-            let upload = op["requestBody"]["content"].get("application/octet-stream").is_some();
+            let content = &op["requestBody"]["content"];
+            let upload = content.get("application/octet-stream").is_some()
+                || content.get("multipart/form-data").is_some();
             assert_eq!(responses.contains_key("408"), upload, "{method} {path}: 408 is for uploads only");
             if op["requestBody"].is_null() {
                 assert!(!responses.contains_key("415"), "{method} {path} takes no body, lists 415");

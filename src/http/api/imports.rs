@@ -58,6 +58,8 @@ pub async fn plan(
     mut parts: Multipart,
 ) -> Result<HttpResponse> {
     let case_id = id.into_inner();
+    // Authorised before a byte of the form is read.
+    services.imports.may_import(&who, case_id).await?;
     let bad = |what: &str| Error::BadRequest(format!("the import form is not as expected: {what}"));
     let mut mapping = None;
     while let Some(part) = parts.next().await {
@@ -78,7 +80,7 @@ pub async fn plan(
             ("file", Some(mapping)) => {
                 let filename =
                     clean_filename(part.content_disposition().and_then(|d| d.get_filename()).unwrap_or(""));
-                let (body, pumping) = stream_reader::pipe(part);
+                let (body, pumping) = stream_reader::pipe(part, services.attachments.limits().idle_timeout);
                 let upload = Upload { filename, body: Box::new(body), files: None };
                 let planning = services.imports.plan(who, case_id, mapping, upload);
                 let (view, ()) = futures_util::future::join(planning, pumping).await;

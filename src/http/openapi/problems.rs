@@ -61,7 +61,10 @@ impl Shape {
                 "`bad_request`: a bad `Content-Type`, or a body cut short or not matching its Content-Length",
             ));
             list.push(("408", "`upload_stalled`: the upload stopped sending"));
-            list.push(("413", "`payload_too_large`: the file is over `storage.max_attachment_bytes`"));
+            list.push((
+                "413",
+                "`payload_too_large`: the file is over `storage.max_attachment_bytes` (an import's, over `storage.max_import_bytes`)",
+            ));
             list.push(("507", "`insufficient_storage`: the disk is full; nothing of the upload is kept"));
         }
         if self.json_body {

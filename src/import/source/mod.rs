@@ -18,10 +18,6 @@
 //! `files` (attachments referenced from a sheet); `cells` holds the checks every sheet's
 //! rows go through.
 
-// An `Issue` (a located report, 136 bytes) is the error of nearly every function here;
-// it is built once per problem, so boxing it would only add noise.
-#![allow(clippy::result_large_err)]
-
 use std::io::{Read, Seek};
 use std::path::PathBuf;
 use std::sync::Arc;

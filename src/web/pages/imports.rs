@@ -121,6 +121,8 @@ async fn plan(
     mut parts: Multipart,
 ) -> Result<HttpResponse> {
     let case_id = id.into_inner();
+    // Authorised before a byte of the form is read.
+    services.imports.may_import(&who, case_id).await?;
     let bad = |what: &str| Error::BadRequest(format!("the import form is not as expected: {what}"));
     let mut csrf_ok = false;
     let mut mapping: Option<String> = None;
@@ -149,7 +151,7 @@ async fn plan(
                 };
                 let filename =
                     clean_filename(part.content_disposition().and_then(|d| d.get_filename()).unwrap_or(""));
-                let (body, pumping) = stream_reader::pipe(part);
+                let (body, pumping) = stream_reader::pipe(part, services.attachments.limits().idle_timeout);
                 let upload = Upload { filename, body: Box::new(body), files: None };
                 let planning = services.imports.plan(who, case_id, mapping, upload);
                 let (view, ()) = futures_util::future::join(planning, pumping).await;
