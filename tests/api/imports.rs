@@ -465,3 +465,74 @@ async fn an_apply_cut_short_resumes_without_duplicating_anything() {
             .unwrap();
     assert_eq!((persons, testimonies), (260, 260));
 }
+
+/// Uwazi's CSV export (tests/fixtures/import/uwazi): entities of several templates in one
+/// file, relationships by title, `Group::Value` thesaurus values, `from~to` ranges and a
+/// `lat|lon` geolocation, read through the mapping docs/import.md shows.
+#[tokio::test]
+async fn an_uwazi_export_imports_through_its_mapping() {
+    let app = spawn_app().await;
+    let (lead, case) = lead_and_case(&app).await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/uwazi");
+    let mapping = std::fs::read_to_string(dir.join("mapping.toml")).unwrap();
+    let docs =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/import.md"))
+            .unwrap();
+    for line in mapping.lines().filter(|l| l.starts_with("columns") || l.starts_with("when")) {
+        assert!(docs.contains(line), "docs/import.md shows the mapping the test uses: {line}");
+    }
+    let csv = std::fs::read(dir.join("export.csv")).unwrap();
+    let planned =
+        expect(plan(&app, &lead, &case, &mapping, "uwazi-export.csv", csv).await, 201, "plan").await;
+    assert_eq!(planned["status"], "planned", "{}", planned["plan"]["issues"]);
+    expect(apply(&app, &lead, &planned).await, 200, "apply").await;
+
+    let units = items(&app, &lead, &format!("/api/v1/cases/{case}/units")).await;
+    let company = units.iter().find(|u| u["name"] == "OMON Minsk, 2nd company").unwrap();
+    let company = app.get_json(&format!("/api/v1/units/{}", company["id"].as_str().unwrap()), &lead).await;
+    assert_eq!(company["chain_of_command"][0]["name"], "OMON Minsk");
+    let places = items(&app, &lead, &format!("/api/v1/cases/{case}/places")).await;
+    assert_eq!(places.len(), 1);
+    assert_eq!(
+        (places[0]["latitude"].as_f64(), places[0]["longitude"].as_f64()),
+        (Some(53.8617), Some(27.4858))
+    );
+    assert_eq!(places[0]["place_type"], "detention_facility");
+    let persons = items(&app, &lead, &format!("/api/v1/cases/{case}/persons")).await;
+    assert_eq!(persons.len(), 3);
+    let v1 = persons.iter().find(|p| p["pseudonym"] == "V-001").unwrap();
+    assert_eq!((v1["kind"].as_str(), v1["sex"].as_str()), (Some("victim"), Some("female")));
+    let officer = persons.iter().find(|p| p["kind"] == "perpetrator").unwrap();
+    assert_eq!(officer["names"][0], "Officer K.");
+    assert_eq!(officer["rank"], "Captain");
+    assert_eq!(officer["unit_id"], company["id"]);
+    let incidents = items(&app, &lead, &format!("/api/v1/cases/{case}/incidents")).await;
+    let detention = incidents.iter().find(|i| i["act_type"] == "arbitrary_detention").unwrap();
+    assert_eq!(detention["methods"], json!(["beating", "stress_positions"]));
+    assert_eq!(
+        (detention["start_date"].as_str(), detention["end_date"].as_str()),
+        (Some("2020-08-09"), Some("2020-08-12"))
+    );
+    assert_eq!(detention["victim_ids"], json!([v1["id"]]));
+    assert_eq!(detention["involvements"][0]["person_id"], officer["id"]);
+    assert_eq!(detention["involvements"][0]["role"], "carried_out");
+    let beating = incidents.iter().find(|i| i["act_type"] == "torture").unwrap();
+    assert_eq!(beating["victim_ids"].as_array().unwrap().len(), 2);
+    let testimonies = items(&app, &lead, &format!("/api/v1/cases/{case}/testimonies")).await;
+    assert_eq!(testimonies.len(), 2);
+    assert!(testimonies.iter().all(|t| t["status"] == "draft"), "no consent record: drafts");
+    let languages: Vec<&Value> = testimonies.iter().map(|t| &t["languages"]).collect();
+    assert!(languages.contains(&&json!(["ru"])) && languages.contains(&&json!(["be"])), "{languages:?}");
+
+    // Two entities of one template with one title and different values: a duplicate,
+    // never a guess.
+    let ambiguous = format!(
+        "{}V-001,2021-03-09,Victim,Male,,,,,,,,,,,,,,,,,,,Unpublished\n",
+        String::from_utf8(std::fs::read(dir.join("export.csv")).unwrap()).unwrap()
+    );
+    let refused =
+        expect(plan(&app, &lead, &case, &mapping, "again.csv", ambiguous.into_bytes()).await, 201, "plan")
+            .await;
+    assert_eq!(refused["status"], "refused");
+    assert_eq!(refused["plan"]["issues"][0]["code"], "duplicate_id", "{}", refused["plan"]["issues"]);
+}
