@@ -14,6 +14,8 @@ pub mod source;
 mod apply;
 mod convert;
 mod dates;
+pub mod export;
+mod export_service;
 pub mod fields;
 mod files_phase;
 mod items;
@@ -22,6 +24,7 @@ pub mod mapping;
 pub mod plan;
 pub mod record;
 mod service;
+pub mod sheet_out;
 mod write;
 
 pub use apply::Progress;
