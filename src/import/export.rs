@@ -452,3 +452,51 @@ fn testimony_row(v: TestimonyView) -> Row {
         ("consent_text_version", consent.text_version.into()),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_dates_are_written_as_the_import_reads_their_precision() {
+        let p = |d: &str, precision| partial_date(Some(d.to_owned()), precision);
+        assert_eq!(p("2021-04-15", Precision::Exact), "2021-04-15");
+        assert_eq!(p("2021-04-15", Precision::Estimate), "~2021-04-15");
+        assert_eq!(p("2021-03", Precision::Month), "2021-03");
+        assert_eq!(p("2020", Precision::Year), "2020");
+        assert_eq!(partial_date(None, Precision::Unknown), "");
+        for (text, precision) in [("~2021-04-15", "estimate"), ("2021-03", "month"), ("2020", "year")] {
+            let read = super::super::dates::partial(text, &[]).expect("a date");
+            assert_eq!(read.precision.as_str(), precision);
+        }
+    }
+
+    #[test]
+    fn every_sheet_has_the_fields_of_the_table_after_an_id_when_its_kind_needs_one() {
+        for kind in Kind::ALL {
+            let h = headers(kind);
+            let names: Vec<&str> = fields::fields(kind).iter().map(|d| d.name).collect();
+            let offset = usize::from(kind.needs_id());
+            assert_eq!(h.len(), names.len() + offset);
+            assert_eq!(h.first().map(String::as_str) == Some("id"), kind.needs_id());
+            assert!(h[offset..].iter().zip(&names).all(|(a, b)| a == b));
+        }
+    }
+
+    #[test]
+    fn a_field_the_table_lacks_is_an_error_never_a_dropped_value() {
+        let mut d = Draft::new(Kind::Place, "place", None);
+        d.push(Some("x".into()), vec![("nonsense", "v".into())]);
+        assert!(d.finish(";").is_err());
+    }
+
+    #[test]
+    fn the_list_separator_is_one_no_item_holds() {
+        let mut d = Draft::new(Kind::Person, "person", None);
+        d.push(Some("x".into()), vec![("names", vec!["A; B".to_owned(), "C".to_owned()].into())]);
+        let drafts = vec![d];
+        assert_eq!(separator_for(&drafts).ok(), Some("|"));
+        let sheet = drafts.into_iter().next().map(|d| d.finish("|")).transpose().ok().flatten();
+        assert_eq!(sheet.map(|s| s.rows[0][4].clone()), Some("A; B|C".to_owned()));
+    }
+}

@@ -250,3 +250,381 @@ fn quoted(s: &str) -> String {
     out.push('"');
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::io::{Cursor, Read};
+
+    use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+
+    use super::*;
+    use crate::cases::vocab::Term;
+    use crate::import::convert::{self, Terms, Value};
+    use crate::import::export::{DRAFT_SHEET, headers};
+    use crate::import::mapping::Mapping;
+    use crate::import::source::{Row, SheetInfo, Workbook};
+
+    const INJECTION: &str = "=cmd|' /C calc'!A0";
+
+    fn sheet(kind: Kind, name: &str, seal: Option<bool>, rows: &[&[(&str, &str)]]) -> Sheet {
+        let headers = headers(kind);
+        let rows = rows
+            .iter()
+            .map(|cells| {
+                let mut row = vec![String::new(); headers.len()];
+                for (field, value) in *cells {
+                    let i = headers.iter().position(|h| h == field).expect("a field of the table");
+                    row[i] = (*value).to_owned();
+                }
+                row
+            })
+            .collect();
+        Sheet { name: name.to_owned(), kind, seal, headers, rows }
+    }
+
+    const U1: &str = "11111111-1111-4111-8111-111111111111";
+    const U2: &str = "22222222-2222-4222-8222-222222222222";
+    const PL: &str = "33333333-3333-4333-8333-333333333333";
+    const V1: &str = "44444444-4444-4444-8444-444444444444";
+    const V2: &str = "55555555-5555-4555-8555-555555555555";
+    const P1: &str = "66666666-6666-4666-8666-666666666666";
+    const I1: &str = "77777777-7777-4777-8777-777777777777";
+    const T1: &str = "88888888-8888-4888-8888-888888888888";
+    const T2: &str = "99999999-9999-4999-8999-999999999999";
+
+    fn sample() -> Sheets {
+        let sheets = vec![
+            sheet(
+                Kind::Unit,
+                "unit",
+                None,
+                &[
+                    &[("id", U1), ("name", "ОМОН"), ("description", "-riot police")],
+                    &[
+                        ("id", U2),
+                        ("name", "Second company"),
+                        ("parent", U1),
+                        ("commander", P1),
+                        ("commander_from", "2020-01-01"),
+                    ],
+                ],
+            ),
+            sheet(
+                Kind::Place,
+                "place",
+                None,
+                &[&[
+                    ("id", PL),
+                    ("place_type", "detention_facility"),
+                    ("name", "Okrestina"),
+                    ("latitude", "53.86"),
+                    ("longitude", "-27.5"),
+                ]],
+            ),
+            sheet(
+                Kind::Person,
+                "person",
+                None,
+                &[
+                    &[
+                        ("id", V1),
+                        ("kind", "victim"),
+                        ("pseudonym", "V-0001"),
+                        ("sex", "female"),
+                        ("names", "Анна Иванова;Hanna Ivanova"),
+                        ("birth_date", "1990-02-03"),
+                        ("contact", "+375 29 000"),
+                        ("notes", INJECTION),
+                    ],
+                    &[("id", V2), ("kind", "witness"), ("pseudonym", "W-0001")],
+                    &[
+                        ("id", P1),
+                        ("kind", "perpetrator"),
+                        ("pseudonym", "P-0001"),
+                        ("unit", U2),
+                        ("rank", "@major"),
+                    ],
+                ],
+            ),
+            sheet(
+                Kind::Incident,
+                "incident",
+                None,
+                &[&[
+                    ("id", I1),
+                    ("act_type", "beating"),
+                    ("methods", "electric_shock"),
+                    ("start", "~2021-04-15"),
+                    ("end", "2021-05"),
+                    ("place", PL),
+                    ("description", "line one\nline two, \"quoted\""),
+                    ("victims", &format!("{V1};{V2}")),
+                ]],
+            ),
+            sheet(
+                Kind::Testimony,
+                "testimony",
+                Some(true),
+                &[&[
+                    ("id", T1),
+                    ("witness", V1),
+                    ("account", "They came at night."),
+                    ("source_connection", "direct_victim"),
+                    ("interview_date", "2021-06-01"),
+                    ("languages", "ru;be"),
+                    ("reliability", "high"),
+                    ("persons_present", "Interpreter A"),
+                    ("incidents", I1),
+                    ("consent_share_with", "un_bodies;prosecutors"),
+                    ("consent_may_be_named", "no"),
+                    ("consent_given_on", "2021-06-01"),
+                    ("consent_how_given", "written"),
+                    ("consent_text_version", "v2"),
+                ]],
+            ),
+            sheet(
+                Kind::Testimony,
+                DRAFT_SHEET,
+                Some(false),
+                &[&[
+                    ("id", T2),
+                    ("witness", V2),
+                    ("account", "+ draft"),
+                    ("source_connection", "direct_witness"),
+                    ("consent_may_be_named", "no"),
+                ]],
+            ),
+            sheet(
+                Kind::Involvement,
+                "involvement",
+                None,
+                &[
+                    &[("incident", I1), ("role", "carried_out"), ("person", P1), ("testimonies", T1)],
+                    &[("incident", I1), ("role", "ordered"), ("unit", U1)],
+                ],
+            ),
+            sheet(
+                Kind::Attachment,
+                "attachment",
+                None,
+                &[&[("file", "files/aa/photo.jpg"), ("testimony", T1), ("media_type", "image/jpeg")]],
+            ),
+        ];
+        Sheets { case_id: "c".into(), list_separator: ";".into(), sheets }
+    }
+
+    fn terms() -> Vec<Term> {
+        [
+            ("act_type", "beating"),
+            ("torture_method", "electric_shock"),
+            ("place_type", "detention_facility"),
+            ("involvement_role", "carried_out"),
+            ("involvement_role", "ordered"),
+            ("source_connection", "direct_victim"),
+            ("source_connection", "direct_witness"),
+        ]
+        .into_iter()
+        .map(|(v, c)| Term {
+            vocabulary: v.into(),
+            code: c.into(),
+            label_en: c.replace('_', " "),
+            label_ru: String::new(),
+            builtin: true,
+        })
+        .collect()
+    }
+
+    fn cell_text(d: Option<&Data>) -> String {
+        match d {
+            None | Some(Data::Empty) => String::new(),
+            Some(Data::String(s)) => s.clone(),
+            Some(other) => panic!("a cell that is not a string: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_xlsx_reads_back_cell_for_cell_every_cell_a_string_never_a_formula() {
+        let sheets = sample();
+        let bytes = to_xlsx(&sheets).expect("xlsx");
+        let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.clone())).expect("opens");
+        let names = book.sheet_names();
+        let mut expected: Vec<String> = sheets.sheets.iter().map(|s| s.name.clone()).collect();
+        expected.push(MAPPING_NAME.to_owned());
+        assert_eq!(names, expected);
+        for s in &sheets.sheets {
+            let range = book.worksheet_range(&s.name).expect("sheet");
+            for (r, row) in std::iter::once(&s.headers).chain(&s.rows).enumerate() {
+                for (c, want) in row.iter().enumerate() {
+                    let got = cell_text(range.get_value((r as u32, c as u32)));
+                    assert_eq!(&got, want, "{} row {r} col {c}", s.name);
+                }
+            }
+            let formulas = book.worksheet_formula(&s.name).expect("formulas");
+            assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "{}: a formula", s.name);
+        }
+        let person = book.worksheet_range("person").expect("person");
+        assert!(matches!(person.get_value((1, 10)), Some(Data::String(s)) if s == INJECTION));
+        // No <f> element anywhere, and the header row is frozen.
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
+        let mut xml = String::new();
+        zip.by_name("xl/worksheets/sheet3.xml").expect("sheet").read_to_string(&mut xml).expect("xml");
+        assert!(!xml.contains("<f>") && !xml.contains("<f "));
+        assert!(xml.contains("ySplit=\"1\""), "{xml}");
+        let mapping = book.worksheet_range(MAPPING_NAME).expect("mapping");
+        let lines: Vec<String> =
+            (1..mapping.height() as u32).map(|r| cell_text(mapping.get_value((r, 0)))).collect();
+        let text = mapping_toml(&sheets, ExportFormat::Xlsx);
+        assert_eq!(lines.join("\n").trim(), text.trim());
+    }
+
+    #[test]
+    fn a_cell_longer_than_excel_holds_is_refused_for_xlsx_only() {
+        let mut sheets = sample();
+        sheets.sheets[4].rows[0][2] = "я".repeat(XLSX_MAX_CELL + 1);
+        assert!(matches!(check_xlsx(&sheets), Err(Error::Conflict("cell_too_long_for_xlsx"))));
+        assert!(matches!(to_xlsx(&sheets), Err(Error::Conflict("cell_too_long_for_xlsx"))));
+        let mut out = Cursor::new(Vec::new());
+        to_csv_zip(&sheets, "", &mut out).expect("a ZIP holds it");
+    }
+
+    #[test]
+    fn the_zip_holds_every_sheet_as_a_guarded_utf8_csv_and_the_mapping() {
+        let sheets = sample();
+        let mapping = mapping_toml(&sheets, ExportFormat::Zip);
+        let mut out = Cursor::new(Vec::new());
+        to_csv_zip(&sheets, &mapping, &mut out).expect("zip");
+        let mut zip = zip::ZipArchive::new(Cursor::new(out.into_inner())).expect("opens");
+        let mut names: Vec<String> = zip.file_names().map(|n| n.expect("a name").into_owned()).collect();
+        names.sort();
+        let mut expected: Vec<String> = sheets.sheets.iter().map(|s| format!("{}.csv", s.name)).collect();
+        expected.push(MAPPING_NAME.to_owned());
+        expected.sort();
+        assert_eq!(names, expected);
+        let mut text = String::new();
+        zip.by_name(MAPPING_NAME).expect("mapping").read_to_string(&mut text).expect("utf-8");
+        assert_eq!(text, mapping);
+        for s in &sheets.sheets {
+            let mut bytes = Vec::new();
+            zip.by_name(&format!("{}.csv", s.name)).expect("csv").read_to_end(&mut bytes).expect("read");
+            let body = bytes.strip_prefix("\u{feff}".as_bytes()).expect("a byte-order mark");
+            let mut reader = csv::ReaderBuilder::new().from_reader(body);
+            let headers: Vec<String> = reader.headers().expect("headers").iter().map(str::to_owned).collect();
+            assert_eq!(headers, s.headers);
+            let rows: Vec<Vec<String>> = reader
+                .records()
+                .map(|r| r.expect("row").iter().map(|c| unguard(c).to_owned()).collect())
+                .collect();
+            assert_eq!(rows, s.rows, "{}", s.name);
+            for record in csv::ReaderBuilder::new().from_reader(body).records() {
+                for c in record.expect("row").iter() {
+                    let number = c.parse::<f64>().is_ok();
+                    assert!(number || !c.starts_with(FORMULA_START), "{}: unguarded {c:?}", s.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn unguard_undoes_guard_exactly() {
+        for v in [
+            "", "plain", "=1+1", INJECTION, "+375 29", "-12.5", "-x", "@SUM(A1)", "\t=1", "\r=1", "'",
+            "'plain", "'=1", "''=1", "'-12.5", "'''", "1e5", "-", "=",
+        ] {
+            let g = guard(v);
+            assert_eq!(unguard(&g), v, "{v:?} → {g:?}");
+            let number = !v.starts_with('\'') && v.parse::<f64>().is_ok();
+            assert!(number || !g.starts_with(FORMULA_START), "{v:?} → {g:?}");
+        }
+        assert_eq!(guard("-12.5"), "-12.5");
+        assert_eq!(guard("=1"), "'=1");
+        assert_eq!(unguard("'plain"), "'plain");
+    }
+
+    /// The sheets as the import's readers would hand them over.
+    fn as_workbook(sheets: &Sheets) -> Workbook {
+        Workbook::from_rows(
+            sheets
+                .sheets
+                .iter()
+                .map(|s| {
+                    let info = SheetInfo { name: s.name.clone(), headers: s.headers.clone() };
+                    let rows = s
+                        .rows
+                        .iter()
+                        .enumerate()
+                        .map(|(i, cells)| Row { number: i as u64 + 2, cells: cells.clone() })
+                        .collect();
+                    (info, rows)
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn the_mapping_reads_every_row_back_with_its_values() {
+        let sheets = sample();
+        for format in [ExportFormat::Xlsx, ExportFormat::Zip] {
+            let text = mapping_toml(&sheets, format);
+            let mapping = Mapping::parse(&text).expect("parses");
+            assert_eq!(
+                mapping.source.format.map(|f| format!("{f:?}").to_lowercase()),
+                Some(format.extension().into())
+            );
+            assert_eq!(mapping.records.len(), sheets.sheets.len() - 1, "attachments commented out");
+            let terms = Terms::new(&terms(), &mapping.values).expect("terms");
+            let book = as_workbook(&sheets);
+            let checked = mapping.check(&book).expect("the mapping fits the sheets");
+            let mut items = BTreeMap::new();
+            for spec in &checked.records {
+                let s = sheets.sheets.iter().find(|s| s.name == spec.sheet).expect("sheet");
+                assert_eq!(spec.seal, s.seal.unwrap_or(true));
+                for row in book.rows(&spec.sheet).expect("rows") {
+                    let item = convert::item(&checked, spec, &terms, &row.expect("row"))
+                        .unwrap_or_else(|e| panic!("{}: {e:?}", spec.sheet))
+                        .expect("a record");
+                    items.insert((spec.sheet.clone(), item.key.clone()), item);
+                }
+            }
+            assert_eq!(items.len(), 11);
+            let incident = &items[&("incident".to_owned(), I1.to_owned())];
+            assert_eq!(
+                incident.get("start"),
+                Some(&Value::Date { date: "2021-04-15".into(), precision: "estimate" })
+            );
+            assert_eq!(
+                incident.get("end"),
+                Some(&Value::Date { date: "2021-05".into(), precision: "month" })
+            );
+            assert_eq!(incident.list("victims"), [V1, V2]);
+            let victim = &items[&("person".to_owned(), V1.to_owned())];
+            assert_eq!(victim.list("names"), ["Анна Иванова", "Hanna Ivanova"]);
+            assert_eq!(victim.text("notes"), Some(INJECTION));
+            let place = &items[&("place".to_owned(), PL.to_owned())];
+            assert_eq!(place.get("longitude"), Some(&Value::Number(-27.5)));
+            let t = &items[&("testimony".to_owned(), T1.to_owned())];
+            assert_eq!(t.list("consent_share_with"), ["un_bodies", "prosecutors"]);
+            assert!(t.seal);
+            assert!(!items[&(DRAFT_SHEET.to_owned(), T2.to_owned())].seal);
+            let unit = &items[&("unit".to_owned(), U2.to_owned())];
+            assert_eq!(unit.text("parent"), Some(U1));
+        }
+    }
+
+    #[test]
+    fn the_attachment_block_is_there_to_uncomment() {
+        let text = mapping_toml(&sample(), ExportFormat::Zip);
+        let start = text.find("# [[records]]").expect("the attachment block");
+        let (head, block) = text.split_at(start);
+        let block: Vec<&str> = block.lines().map(|l| l.strip_prefix("# ").unwrap_or(l)).collect();
+        let uncommented = format!("{head}{}", block.join("\n"));
+        let mapping = Mapping::parse(&uncommented).expect("parses");
+        assert_eq!(mapping.records.len(), sample().sheets.len());
+        assert_eq!(mapping.records.last().map(|r| r.kind), Some(Kind::Attachment));
+    }
+
+    #[test]
+    fn toml_strings_are_escaped() {
+        assert_eq!(quoted("a\"b\\c\u{1}"), "\"a\\\"b\\\\c\\u0001\"");
+    }
+}
