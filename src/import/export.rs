@@ -13,7 +13,8 @@
 //!
 //! Only the case lead exports (`case.import`), and sees every identity and contact as
 //! the lead does. The reads are audited once, in the caller's transaction:
-//! `case.records_export` with the case and the count of each sheet.
+//! `case.records_export` with the case and the rows of each sheet (`counts`, as
+//! `["unit:2", "person:3", …]`).
 
 use std::collections::BTreeMap;
 
@@ -195,14 +196,14 @@ pub fn case_sheets(
     let separator = separator_for(&drafts)?;
     let sheets = drafts.into_iter().map(|d| d.finish(separator)).collect::<Result<Vec<_>>>()?;
     let sheets = Sheets { case_id: case_id.to_owned(), list_separator: separator.to_owned(), sheets };
-    let counts: serde_json::Map<String, serde_json::Value> =
-        sheets.counts().into_iter().map(|(k, n)| (k, n.into())).collect();
+    // Audit details are ids and codes: each count as `sheet:rows`.
+    let counts: Vec<String> = sheets.counts().into_iter().map(|(k, n)| format!("{k}:{n}")).collect();
     audit::append(
         c,
         &Entry::new(who, "case.records_export")
             .target("case", case_id)
             .detail("case_id", case_id.to_owned())
-            .detail("counts", serde_json::Value::Object(counts)),
+            .detail("counts", counts),
     )?;
     Ok(sheets)
 }

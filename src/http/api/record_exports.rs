@@ -31,8 +31,7 @@ pub struct ExportQuery {
 #[utoipa::path(get, operation_id = "export_records", path = "/api/v1/cases/{id}/records/export", tag = "imports",
     params(("id" = Uuid, Path), ExportQuery),
     responses(
-        (status = 200, description = "The XLSX workbook or the ZIP of CSV files", content(
-            ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("application/zip"))),
+        (status = 200, description = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet (the workbook) or application/zip (the CSV files)"),
         (status = 400, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn export(
