@@ -308,3 +308,58 @@ async fn only_the_lead_exports() {
     let res = b.app.get(&format!("/api/v1/cases/{missing}/records/export"), &b.lead).await;
     assert_problem(res, 404, "not_found").await;
 }
+
+fn custodia(db: &TestDb) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_custodia"));
+    cmd.env("CUSTODIA_CONFIG_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/config"))
+        .env("CUSTODIA_ENV", "test")
+        .env("CUSTODIA__DATABASE__URL", db.url())
+        .env("CUSTODIA__KEYS__KEY_FILE", db.dir.path().join("root.key"))
+        .env("CUSTODIA__STORAGE__BLOB_DIR", db.dir.path().join("blobs"));
+    cmd
+}
+
+#[tokio::test]
+async fn the_lead_exports_from_the_command_line_into_a_new_private_file() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let app = spawn_app().await;
+    app.add_user("cli.lead", Role::Documenter).await;
+    let lead = app.login("cli.lead", PASSWORD).await;
+    let case = app.create_case(&lead, NewCase::any()).await.id;
+    app.create_person(&lead, &case, NewPerson::witness().named("Иван")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("records.zip");
+    let run = || {
+        let mut child = custodia(&app.db)
+            .args(["import", "export", "--case", case.as_str(), "--format", "zip", "--username", "cli.lead"])
+            .arg("--out")
+            .arg(&out)
+            .arg("--password-stdin")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let done = run();
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let bytes = std::fs::read(&out).unwrap();
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes.clone())).unwrap();
+    let mut person = String::new();
+    zip.by_name("person.csv").unwrap().read_to_string(&mut person).unwrap();
+    assert!(person.contains("Иван"), "{person}");
+
+    // An existing file is never replaced.
+    let again = run();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    assert_eq!(std::fs::read(&out).unwrap(), bytes);
+}
