@@ -46,6 +46,7 @@ pub const ACTIONS: &[&str] = &[
     "case.member_add",
     "case.member_remove",
     "case.read",
+    "case.records_export",
     "case.update",
     "consent.withdraw",
     "form.kept",

@@ -22,6 +22,9 @@ pub enum ImportCommand {
     Plan(PlanArgs),
     /// Apply a plan, named by its import id and digest; resumes an apply cut short.
     Apply(ApplyArgs),
+    /// Export a case's records as a spreadsheet in this shape, with the mapping that
+    /// imports them back.
+    Export(super::records_export::ExportArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -64,6 +67,7 @@ pub async fn run(state: &Services, cmd: ImportCommand) -> anyhow::Result<()> {
     match cmd {
         ImportCommand::Plan(args) => plan(state, args).await,
         ImportCommand::Apply(args) => apply(state, args).await,
+        ImportCommand::Export(args) => super::records_export::run(state, args).await,
     }
 }
 

@@ -11,6 +11,7 @@ mod import;
 mod keys;
 mod migrate;
 pub mod offline;
+mod records_export;
 mod search;
 mod serve;
 pub mod sign_in;

@@ -19,6 +19,8 @@ pub mod source;
 mod apply;
 mod convert;
 mod dates;
+pub mod export;
+mod export_service;
 pub mod fields;
 mod files_phase;
 mod items;
@@ -27,6 +29,7 @@ pub mod mapping;
 pub mod plan;
 pub mod record;
 mod service;
+pub mod sheet_out;
 mod write;
 
 pub use apply::Progress;

@@ -27,6 +27,7 @@ mod logs;
 mod migrations;
 mod outage;
 mod policy;
+mod record_export;
 mod search;
 mod users;
 mod web;

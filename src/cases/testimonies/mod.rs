@@ -24,6 +24,9 @@ use uuid::Uuid;
 
 pub use lifecycle::{correct, create, discard, seal, update, withdraw_consent};
 pub(crate) use read::sealed_versions;
+/// One version as a reader may see it, unaudited: for a use case that audits its reads
+/// once (the export of a case's records).
+pub(crate) use read::view;
 pub use read::{get, list, load};
 pub use redact::{redact, searchable_text_of};
 pub use screens::{FormChoices, TestimonyPage};

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bundles;
 pub mod cases;
 pub mod imports;
+pub mod record_exports;
 pub mod records;
 pub mod roles;
 pub mod search;
@@ -73,6 +74,7 @@ pub fn operations(r: &mut Registry) {
         op imports::plan,
         op imports::read,
         op imports::apply,
+        op record_exports::export,
         op records::read_person,
         op records::update_person,
         op records::read_unit,
