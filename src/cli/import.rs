@@ -32,9 +32,10 @@ pub struct PlanArgs {
     /// The case to import into.
     #[arg(long)]
     pub case: Uuid,
-    /// The mapping file (TOML; docs/import.md).
+    /// The mapping file (TOML; docs/import.md). A file exported by Custodia (`custodia
+    /// import export`) carries its own.
     #[arg(long)]
-    pub mapping: PathBuf,
+    pub mapping: Option<PathBuf>,
     /// A folder or ZIP holding the files the sheet names (default: the file itself, when
     /// it is a ZIP).
     #[arg(long)]
@@ -84,8 +85,11 @@ fn files_at(path: Option<PathBuf>) -> anyhow::Result<Option<Files>> {
 }
 
 async fn plan(state: &Services, args: PlanArgs) -> anyhow::Result<()> {
-    let mapping = std::fs::read_to_string(&args.mapping)
-        .with_context(|| format!("reading the mapping {}", args.mapping.display()))?;
+    let mapping = match &args.mapping {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("reading the mapping {}", path.display()))?,
+        None => String::new(),
+    };
     let body = std::fs::File::open(&args.file).with_context(|| format!("opening {}", args.file.display()))?;
     let filename = args.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let files = files_at(args.files)?;

@@ -456,6 +456,22 @@ fn read(
             validate::languages(def.name, &codes).map_err(|e| issue(e.code, e.message))?;
             Ok(Value::List(codes))
         }
+        FieldType::Spans => {
+            let items = split();
+            counted(items.len())?;
+            for span in &items {
+                let parsed = span.split_once('-').and_then(|(a, b)| {
+                    Some((a.trim().parse::<usize>().ok()?, b.trim().parse::<usize>().ok()?))
+                });
+                if !parsed.is_some_and(|(a, b)| a < b) {
+                    return Err(issue(
+                        "invalid_span",
+                        "expected character ranges such as 12-20 (start before end)".into(),
+                    ));
+                }
+            }
+            Ok(Value::List(items))
+        }
         FieldType::Coordinates => {
             let parts: Vec<&str> =
                 raw.split(['|', ',', ';', ' ']).map(str::trim).filter(|p| !p.is_empty()).collect();

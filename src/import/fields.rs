@@ -88,6 +88,9 @@ pub enum FieldType {
     Refs(Kind),
     /// A path among the files that came with the sheet.
     File,
+    /// Character ranges of the account, `12-20; 40-48` (start inclusive, end exclusive):
+    /// what readers who may not know the witness see replaced by the pseudonym.
+    Spans,
 }
 
 #[derive(Clone, Copy)]
@@ -203,6 +206,12 @@ const TESTIMONY: &[FieldDef] = &[
     f("interpreter", T::Line, "").text(&rules::INTERVIEW_DETAIL),
     f("persons_present", T::List, "").text(&rules::NAME).items(&rules::PERSONS_PRESENT),
     f("incidents", T::Refs(Kind::Incident), "incidents the account describes"),
+    f(
+        "identifying_spans",
+        T::Spans,
+        "characters of the account that identify the witness, `start-end` (end exclusive)",
+    )
+    .items(&rules::SPANS),
     f(
         "consent_share_with",
         T::Choices("recipient"),

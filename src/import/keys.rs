@@ -239,3 +239,20 @@ pub fn pseudonyms(c: &mut DbConnection, case_id: &str) -> Result<HashMap<String,
         .load(c)?;
     Ok(rows.into_iter().collect())
 }
+
+/// The ids of every record of a case an import could make (clear columns).
+pub fn record_ids(c: &mut DbConnection, case_id: &str) -> Result<std::collections::HashSet<String>> {
+    let mut ids: Vec<String> = units::table.filter(units::case_id.eq(case_id)).select(units::id).load(c)?;
+    ids.extend(places::table.filter(places::case_id.eq(case_id)).select(places::id).load::<String>(c)?);
+    ids.extend(persons::table.filter(persons::case_id.eq(case_id)).select(persons::id).load::<String>(c)?);
+    ids.extend(
+        incidents::table.filter(incidents::case_id.eq(case_id)).select(incidents::id).load::<String>(c)?,
+    );
+    ids.extend(
+        testimonies::table
+            .filter(testimonies::case_id.eq(case_id))
+            .select(testimonies::root_id)
+            .load::<String>(c)?,
+    );
+    Ok(ids.into_iter().collect())
+}

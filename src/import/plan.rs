@@ -94,6 +94,9 @@ pub struct Existing {
     pub sealed_roots: HashSet<String>,
     /// Every pseudonym of the case's persons, with the person it belongs to.
     pub pseudonyms: HashMap<String, String>,
+    /// The ids of the case's own records: an external id that is one of them comes from
+    /// an export of this very case.
+    pub record_ids: HashSet<String>,
 }
 
 /// What the file says about one external id, kept while the rest is read.
@@ -151,7 +154,16 @@ pub fn plan(
     for key in order {
         let Some(s) = seen.get(&key) else { continue };
         let (kind, external_id) = key;
-        let action = match existing.known.get(&(kind, digester.key(kind, &external_id))) {
+        let known = existing.known.get(&(kind, digester.key(kind, &external_id)));
+        if known.is_none() && existing.record_ids.contains(&external_id) {
+            plan.push(Issue::new(
+                s.at.clone(),
+                "already_in_case",
+                "this id is a record of this case: the file is an export of it; import it into another case",
+            ));
+            continue;
+        }
+        let action = match known {
             None => Action::Create,
             Some(k) if k.values_digest == s.digest => Action::Unchanged,
             Some(k) if kind == Kind::Testimony && existing.sealed_roots.contains(&k.record_id) => {

@@ -11,11 +11,12 @@ use uuid::Uuid;
 use super::apply::{self, Progress};
 use super::convert::Terms;
 use super::fields::Kind;
-use super::issue::Issue;
+use super::issue::{Issue, Location};
 use super::keys::{self, Digester};
 use super::mapping::Mapping;
 use super::plan::{self, Existing, Plan};
 use super::record::{self, FILE_FIELD, ImportView, Source, Status, StoredFile, TABLE};
+use super::sheet_out::MAPPING_NAME;
 use super::source::{Files, Origin, Workbook};
 use crate::access::membership as access;
 use crate::access::{Allowed, act};
@@ -96,8 +97,9 @@ impl Imports {
                 let person_kinds = keys::person_kinds(c, &ids(Kind::Person))?;
                 let sealed_roots = keys::sealed_roots(c, &ids(Kind::Testimony))?;
                 let pseudonyms = keys::pseudonyms(c, &case)?;
+                let record_ids = keys::record_ids(c, &case)?;
                 let state = keys::case_state(c, &case)?;
-                Ok((terms, Existing { known, person_kinds, sealed_roots, pseudonyms }, state))
+                Ok((terms, Existing { known, person_kinds, sealed_roots, pseudonyms, record_ids }, state))
             })
             .await?;
         let digester = Digester::new(&keyring, &case_id.to_string());
@@ -293,6 +295,13 @@ pub(super) fn open(
     mapping: &str,
     terms: &[vocab::Term],
 ) -> std::result::Result<(Workbook, super::mapping::Checked, Terms), Vec<Issue>> {
+    let embedded;
+    let mapping = if mapping.trim().is_empty() {
+        embedded = embedded_mapping(origin.clone()).map_err(|i| vec![i])?;
+        embedded.as_str()
+    } else {
+        mapping
+    };
     let mapping = Mapping::parse(mapping).map_err(|i| vec![i])?;
     let options = mapping.read_options().map_err(|i| vec![i])?;
     let terms = Terms::new(terms, &mapping.values)?;
@@ -300,6 +309,34 @@ pub(super) fn open(
     let checked = mapping.check(&book)?;
     Ok((book, checked, terms))
 }
+
+/// The mapping a file exported by Custodia carries (`sheet_out`): the ZIP's
+/// `mapping.toml`, or the workbook's `mapping.toml` sheet, one line per row under its
+/// header. Used when no mapping is given.
+fn embedded_mapping(origin: Arc<dyn Origin>) -> std::result::Result<String, Issue> {
+    let none = || {
+        Issue::new(
+            Location::sheet("mapping"),
+            "invalid_mapping",
+            "no mapping was given, and the file carries none: give one (docs/import.md)",
+        )
+    };
+    let book = Workbook::open(origin, &Default::default()).map_err(|_| none())?;
+    if book.sheets().iter().any(|s| s.name == MAPPING_NAME) {
+        let mut lines = Vec::new();
+        for row in book.rows(MAPPING_NAME)? {
+            lines.push(row?.cells.into_iter().next().unwrap_or_default());
+        }
+        return Ok(lines.join("\n"));
+    }
+    let mut text = String::new();
+    let file = book.files().open(MAPPING_NAME, &Location::file()).map_err(|_| none())?;
+    file.take(MAX_EMBEDDED_MAPPING).read_to_string(&mut text).map_err(|_| none())?;
+    Ok(text)
+}
+
+/// The longest mapping read from inside a file.
+const MAX_EMBEDDED_MAPPING: u64 = 256 * 1024;
 
 impl Status {
     pub fn may_apply(self) -> bool {

@@ -129,6 +129,7 @@ fn nothing() -> Existing {
         person_kinds: HashMap::new(),
         sealed_roots: HashSet::new(),
         pseudonyms: HashMap::new(),
+        record_ids: HashSet::new(),
     }
 }
 
@@ -192,6 +193,7 @@ fn a_second_plan_of_the_same_sheet_changes_nothing_and_a_corrected_row_updates()
         person_kinds: HashMap::new(),
         sealed_roots: HashSet::new(),
         pseudonyms: HashMap::new(),
+        record_ids: HashSet::new(),
     };
     let again = run_with(&book(GOOD), MAPPING, &existing, &digester);
     assert!(again.steps.iter().all(|s| s.action == Action::Unchanged), "{:?}", again.steps);

@@ -16,7 +16,7 @@ use crate::cases::incidents::{self, NewIncident, NewInvolvement};
 use crate::cases::persons::{self, NewPerson, PersonKind, PersonUpdate};
 use crate::cases::places::{self, NewPlace};
 use crate::cases::testimonies::{
-    self, Completeness, Consent, Correction, HowGiven, ShareWith, TestimonyInput,
+    self, Completeness, Consent, Correction, HowGiven, ShareWith, Span, TestimonyInput,
 };
 use crate::cases::units::{self, NewCommander, NewUnit};
 use crate::cases::validate::Precision;
@@ -288,7 +288,7 @@ impl Writer<'_> {
             interviewer: opt(item, "interviewer"),
             interpreter: opt(item, "interpreter"),
             persons_present: item.list("persons_present").to_vec(),
-            identifying_spans: Vec::new(),
+            identifying_spans: spans(item),
             consent,
         })
     }
@@ -410,6 +410,18 @@ fn parse<T: serde::de::DeserializeOwned>(item: &Item, field: &str) -> Result<Opt
         .map(|code| serde_json::from_value(serde_json::Value::String(code.to_owned())))
         .transpose()
         .map_err(|_| Error::field(field, "invalid", "not one of the allowed values"))
+}
+
+/// `12-20` cells as spans (the plan checked their form; the service checks them against
+/// the account).
+fn spans(item: &Item) -> Vec<Span> {
+    item.list("identifying_spans")
+        .iter()
+        .filter_map(|s| {
+            let (a, b) = s.split_once('-')?;
+            Some(Span { start: a.trim().parse().ok()?, end: b.trim().parse().ok()? })
+        })
+        .collect()
 }
 
 fn partial(item: &Item, field: &str) -> (Option<String>, Precision) {

@@ -70,6 +70,7 @@ async fn build() -> Built {
         .languages(&["ru", "be"])
         .reliability("high")
         .account("Меня зовут Иван Петров.")
+        .marking("Иван Петров")
         .consent(
             Consent::shared_with(&["un_bodies", "prosecutors"]).given_on("2020-09-01").text_version("2020-1"),
         );
@@ -362,4 +363,88 @@ async fn the_lead_exports_from_the_command_line_into_a_new_private_file() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
     assert_eq!(std::fs::read(&out).unwrap(), bytes);
+}
+
+/// The round trip: each export, with the mapping it comes with, imports into a new case
+/// with every record and link as it was; importing it again changes nothing.
+#[tokio::test]
+async fn an_export_imports_into_another_case_with_every_link_and_again_changes_nothing() {
+    use crate::imports::{apply, plan};
+    let b = build().await;
+    let (app, lead) = (&b.app, b.lead.as_str());
+    let zip_bytes = app.get(&path(&b.case, "zip"), lead).await.bytes().await.unwrap().to_vec();
+    let mut zip = zip::ZipArchive::new(Cursor::new(zip_bytes.clone())).unwrap();
+    let mut zip_mapping = String::new();
+    zip.by_name("mapping.toml").unwrap().read_to_string(&mut zip_mapping).unwrap();
+    let xlsx_bytes = app.get(&path(&b.case, "xlsx"), lead).await.bytes().await.unwrap().to_vec();
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(xlsx_bytes.clone())).unwrap();
+    let sheet = book.worksheet_range("mapping.toml").unwrap();
+    assert_eq!(text(sheet.get_value((0, 0))), "mapping.toml");
+    // The mapping given by hand, or left to the one the file carries.
+    for (name, file, mapping) in
+        [("case.zip", zip_bytes, zip_mapping), ("case.xlsx", xlsx_bytes, String::new())]
+    {
+        let copy = app.create_case(lead, NewCase::any()).await.id;
+        let planned: Value = plan(app, lead, &copy, &mapping, name, file.clone()).await.json().await.unwrap();
+        assert_eq!(planned["status"], "planned", "{name}: {}", planned["plan"]["issues"]);
+        assert_eq!(apply(app, lead, &planned).await.status(), 200, "{name}");
+        let list = |kind: &str| {
+            let path = format!("/api/v1/cases/{copy}/{kind}");
+            async move { app.get_json(&path, lead).await["items"].as_array().unwrap().clone() }
+        };
+        let persons = list("persons").await;
+        assert_eq!(persons.len(), 3, "{name}");
+        let witness = persons.iter().find(|p| p["kind"] == "witness").unwrap();
+        assert_eq!(witness["names"], serde_json::json!(["Иван Петров", "Ivan Petrov"]), "{name}");
+        assert_eq!(witness["contact"], "+375 29 000 00 00", "{name}");
+        let perpetrator = persons.iter().find(|p| p["kind"] == "perpetrator").unwrap();
+        assert_eq!(perpetrator["rank"], INJECTION, "{name}: a formula-like value comes back as text");
+        let sub =
+            app.get_json(&format!("/api/v1/units/{}", perpetrator["unit_id"].as_str().unwrap()), lead).await;
+        assert_eq!(sub["chain_of_command"][0]["name"], "МВД", "{name}");
+        assert_eq!(sub["commanders"][0]["person_id"], perpetrator["id"], "{name}");
+        let incidents = list("incidents").await;
+        assert_eq!(incidents.len(), 1, "{name}");
+        let incident = &incidents[0];
+        assert_eq!(
+            (incident["start_precision"].as_str(), incident["end_date"].as_str()),
+            (Some("estimate"), Some("2020-09"))
+        );
+        assert_eq!(incident["victim_ids"].as_array().unwrap().len(), 2, "{name}");
+        assert_eq!(incident["involvements"][0]["person_id"], perpetrator["id"], "{name}");
+        let testimonies = list("testimonies").await;
+        assert_eq!(testimonies.len(), 2, "{name}");
+        let sealed = testimonies.iter().find(|t| t["status"] == "sealed").unwrap();
+        let sealed =
+            app.get_json(&format!("/api/v1/testimonies/{}", sealed["id"].as_str().unwrap()), lead).await;
+        assert_eq!(sealed["account"], "Меня зовут Иван Петров.", "{name}");
+        assert_eq!(
+            sealed["identifying_spans"],
+            serde_json::json!([{"start": 11, "end": 22}]),
+            "{name}: spans survive"
+        );
+        assert_eq!(sealed["consent"]["text_version"], "2020-1", "{name}");
+        assert_eq!(
+            incident["involvements"][0]["testimonies"],
+            serde_json::json!([sealed["root_id"]]),
+            "{name}"
+        );
+        // The same file again: everything unchanged.
+        let again: Value = plan(app, lead, &copy, &mapping, name, file).await.json().await.unwrap();
+        let changed: u64 = again["plan"]["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                c["create"].as_u64().unwrap() + c["update"].as_u64().unwrap() + c["correct"].as_u64().unwrap()
+            })
+            .sum();
+        assert_eq!(changed, 0, "{name}: {}", again["plan"]["counts"]);
+    }
+    // Into the case it came from: refused, never copied beside the originals.
+    let zip_bytes = app.get(&path(&b.case, "zip"), lead).await.bytes().await.unwrap().to_vec();
+    let back: Value = plan(app, lead, &b.case, "", "case.zip", zip_bytes).await.json().await.unwrap();
+    assert_eq!(back["status"], "refused");
+    let issues = back["plan"]["issues"].as_array().unwrap();
+    assert!(issues.iter().any(|i| i["code"] == "already_in_case"), "{issues:?}");
 }

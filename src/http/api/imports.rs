@@ -22,13 +22,14 @@ use crate::services::Services;
 /// The longest mapping file accepted.
 pub(crate) const MAX_MAPPING_BYTES: usize = 256 * 1024;
 
-/// The form: the mapping (TOML, see docs/import.md) first, then the file (CSV, XLSX,
+/// The form: the mapping (TOML, see docs/import.md; may be left out for a file exported
+/// by Custodia, which carries its own) first, then the file (CSV, XLSX,
 /// ODS, or a ZIP of CSV files and the attachments they name).
 #[derive(Debug, utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct ImportForm {
     /// The mapping file's text.
-    mapping: String,
+    mapping: Option<String>,
     #[schema(format = Binary, content_media_type = "application/octet-stream")]
     file: String,
 }
@@ -65,8 +66,8 @@ pub async fn plan(
     while let Some(part) = parts.next().await {
         let mut part = part.map_err(|_| bad("unreadable"))?;
         let name = part.content_disposition().and_then(|d| d.get_name()).unwrap_or_default().to_owned();
-        match (name.as_str(), mapping.take()) {
-            ("mapping", None) => {
+        match (name.as_str(), mapping.is_some()) {
+            ("mapping", false) => {
                 let mut text = Vec::new();
                 while let Some(chunk) = part.next().await {
                     let chunk = chunk.map_err(|_| bad("unreadable"))?;
@@ -77,7 +78,9 @@ pub async fn plan(
                 }
                 mapping = Some(String::from_utf8(text).map_err(|_| bad("the mapping is not UTF-8 text"))?);
             }
-            ("file", Some(mapping)) => {
+            // Without a mapping, the file must carry its own (a Custodia export).
+            ("file", _) => {
+                let mapping = mapping.take().unwrap_or_default();
                 let filename =
                     clean_filename(part.content_disposition().and_then(|d| d.get_filename()).unwrap_or(""));
                 let (body, pumping) = stream_reader::pipe(part, services.attachments.limits().idle_timeout);
@@ -89,7 +92,6 @@ pub async fn plan(
                     .insert_header((header::LOCATION, format!("/api/v1/imports/{}", view.id)))
                     .json(view));
             }
-            ("file", None) => return Err(bad("send the mapping before the file")),
             _ => return Err(bad("expected the fields mapping and file")),
         }
     }

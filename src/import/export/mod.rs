@@ -291,6 +291,7 @@ fn testimony_row(v: TestimonyView) -> Row {
     .filter(|(_, on)| *on)
     .map(|(c, _)| c.to_owned())
     .collect();
+    let spans: Vec<String> = v.identifying_spans.iter().map(|s| format!("{}-{}", s.start, s.end)).collect();
     let how = match consent.how_given {
         HowGiven::NotRecorded => String::new(),
         h => code(&h),
@@ -308,6 +309,7 @@ fn testimony_row(v: TestimonyView) -> Row {
         ("interpreter", v.interpreter.into()),
         ("persons_present", v.persons_present.into()),
         ("incidents", v.incidents.as_slice().into()),
+        ("identifying_spans", spans.into()),
         ("consent_share_with", shared.into()),
         ("consent_may_be_named", if consent.may_be_named { "yes" } else { "no" }.into()),
         ("consent_given_on", consent.given_on.into()),

@@ -211,15 +211,16 @@ impl<R: Read> Read for UnixLines<R> {
 }
 
 /// The decoded text of each cell (the decoder only writes UTF-8), and whether any holds
-/// the mark of an invalid byte.
+/// the mark of an invalid byte. A cell that a CSV export guarded against formula
+/// injection (`'=…`, `sheet_out::guard`) reads as the value it guards.
 fn texts(record: &csv::ByteRecord) -> (Vec<String>, bool) {
     let mut invalid = false;
     let cells = record
         .iter()
         .map(|field| {
-            let text = String::from_utf8_lossy(field).into_owned();
+            let text = String::from_utf8_lossy(field);
             invalid |= text.contains('\u{FFFD}');
-            text
+            crate::import::sheet_out::unguard(&text).to_owned()
         })
         .collect();
     (cells, invalid)

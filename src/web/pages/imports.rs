@@ -54,7 +54,7 @@ async fn imports_page(
             // First: the token is checked before a byte of the file is read.
             (csrf_field(&ctx))
             (field(&ctx, "mapping", "import-mapping", &[], html! {
-                textarea #mapping name="mapping" rows="14" required spellcheck="false" aria-describedby="mapping-hint" {}
+                textarea #mapping name="mapping" rows="14" spellcheck="false" aria-describedby="mapping-hint" {}
                 p.hint #mapping-hint { (ctx.t("import-mapping-hint")) " " code { "docs/import.md" } }
             }))
             (field(&ctx, "file", "import-file", &[], html! {
