@@ -463,7 +463,7 @@ fn read(
                 let parsed = span.split_once('-').and_then(|(a, b)| {
                     Some((a.trim().parse::<usize>().ok()?, b.trim().parse::<usize>().ok()?))
                 });
-                if !parsed.is_some_and(|(a, b)| a < b) {
+                if parsed.is_none_or(|(a, b)| a >= b) {
                     return Err(issue(
                         "invalid_span",
                         "expected character ranges such as 12-20 (start before end)".into(),
