@@ -150,50 +150,28 @@ pub fn case_state(c: &mut DbConnection, case_id: &str) -> Result<String> {
     }
     let stamp =
         |n: i64, at: Option<NaiveDateTime>| format!("{n}@{}", at.map(|t| t.to_string()).unwrap_or_default());
+    // How many records of a table the case has, and when the last one changed.
+    macro_rules! stamp {
+        ($table:ident, $changed:ident) => {{
+            let (n, at): (i64, Option<NaiveDateTime>) = $table::table
+                .filter($table::case_id.eq(case_id))
+                .select((diesel::dsl::count_star(), diesel::dsl::max($table::$changed)))
+                .first(c)?;
+            stamp(n, at)
+        }};
+    }
+    let involvements: i64 = involvements::table
+        .inner_join(incidents::table)
+        .filter(incidents::case_id.eq(case_id))
+        .count()
+        .get_result(c)?;
     let counts = [
-        {
-            let (n, at): (i64, Option<NaiveDateTime>) = persons::table
-                .filter(persons::case_id.eq(case_id))
-                .select((diesel::dsl::count_star(), diesel::dsl::max(persons::updated_at)))
-                .first(c)?;
-            stamp(n, at)
-        },
-        {
-            let (n, at): (i64, Option<NaiveDateTime>) = incidents::table
-                .filter(incidents::case_id.eq(case_id))
-                .select((diesel::dsl::count_star(), diesel::dsl::max(incidents::updated_at)))
-                .first(c)?;
-            stamp(n, at)
-        },
-        {
-            let (n, at): (i64, Option<NaiveDateTime>) = units::table
-                .filter(units::case_id.eq(case_id))
-                .select((diesel::dsl::count_star(), diesel::dsl::max(units::created_at)))
-                .first(c)?;
-            stamp(n, at)
-        },
-        {
-            let (n, at): (i64, Option<NaiveDateTime>) = places::table
-                .filter(places::case_id.eq(case_id))
-                .select((diesel::dsl::count_star(), diesel::dsl::max(places::created_at)))
-                .first(c)?;
-            stamp(n, at)
-        },
-        {
-            let (n, at): (i64, Option<NaiveDateTime>) = testimonies::table
-                .filter(testimonies::case_id.eq(case_id))
-                .select((diesel::dsl::count_star(), diesel::dsl::max(testimonies::created_at)))
-                .first(c)?;
-            stamp(n, at)
-        },
-        {
-            let n: i64 = involvements::table
-                .inner_join(incidents::table)
-                .filter(incidents::case_id.eq(case_id))
-                .count()
-                .get_result(c)?;
-            stamp(n, None)
-        },
+        stamp!(persons, updated_at),
+        stamp!(incidents, updated_at),
+        stamp!(units, created_at),
+        stamp!(places, created_at),
+        stamp!(testimonies, created_at),
+        stamp(involvements, None),
     ];
     for s in counts {
         h.update(s.as_bytes());

@@ -52,6 +52,11 @@ impl Status {
         }
     }
 
+    /// Whether apply may (still) be asked for: planned, or stopped part way.
+    pub fn may_apply(self) -> bool {
+        matches!(self, Status::Planned | Status::Applying | Status::Failed)
+    }
+
     pub fn parse(s: &str) -> Status {
         match s {
             "planned" => Status::Planned,

@@ -15,7 +15,7 @@ use super::issue::{Issue, Location};
 use super::keys::{self, Digester};
 use super::mapping::Mapping;
 use super::plan::{self, Existing, Plan};
-use super::record::{self, FILE_FIELD, ImportView, Source, Status, StoredFile, TABLE};
+use super::record::{self, FILE_FIELD, ImportView, Source, StoredFile, TABLE};
 use super::sheet_out::MAPPING_NAME;
 use super::source::{Files, Origin, Workbook};
 use crate::access::membership as access;
@@ -337,9 +337,3 @@ fn embedded_mapping(origin: Arc<dyn Origin>) -> std::result::Result<String, Issu
 
 /// The longest mapping read from inside a file.
 const MAX_EMBEDDED_MAPPING: u64 = 256 * 1024;
-
-impl Status {
-    pub fn may_apply(self) -> bool {
-        matches!(self, Status::Planned | Status::Applying | Status::Failed)
-    }
-}
