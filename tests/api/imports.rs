@@ -538,3 +538,97 @@ async fn an_uwazi_export_imports_through_its_mapping() {
     assert_eq!(refused["status"], "refused");
     assert_eq!(refused["plan"]["issues"][0]["code"], "duplicate_id", "{}", refused["plan"]["issues"]);
 }
+
+/// A ZIP of sheets and the files they name: each file is stored encrypted as an upload
+/// is, on its testimony or incident, with its SHA-256; a second import stores none twice.
+#[tokio::test]
+async fn a_zip_of_sheets_brings_its_files_in_as_attachments() {
+    use std::io::Write;
+    let app = spawn_app().await;
+    let (lead, case) = lead_and_case(&app).await;
+    let report = b"%PDF-1.4 medical report of V-1".repeat(3000);
+    let photo = b"\xff\xd8\xff photo of the injuries".repeat(500);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    for (name, bytes) in [
+        ("intake/people.csv", b"ID,Name\nV-1,Anna\n".to_vec()),
+        ("intake/accounts.csv", b"ID,Witness,Text\nT-1,V-1,They beat me.\n".to_vec()),
+        ("intake/incidents.csv", b"ID,Act,Victim\nD-1,torture,V-1\n".to_vec()),
+        (
+            "intake/files.csv",
+            b"Testimony,Incident,File\nT-1,,scans/report.pdf\n,D-1,photos/injuries.jpg\n".to_vec(),
+        ),
+        ("intake/scans/report.pdf", report.clone()),
+        ("intake/photos/injuries.jpg", photo.clone()),
+    ] {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(&bytes).unwrap();
+    }
+    let file = zip.finish().unwrap().into_inner();
+    let mapping = r#"
+[[records]]
+kind = "person"
+sheet = "people"
+id = "ID"
+columns = { names = "Name" }
+fixed = { kind = "victim" }
+
+[[records]]
+kind = "testimony"
+sheet = "accounts"
+id = "ID"
+seal = false
+columns = { witness = "Witness", account = "Text" }
+fixed = { source_connection = "victim" }
+
+[[records]]
+kind = "incident"
+sheet = "incidents"
+id = "ID"
+columns = { act_type = "Act", victims = "Victim" }
+
+[[records]]
+kind = "attachment"
+sheet = "files"
+columns = { testimony = "Testimony", incident = "Incident", file = "File" }
+"#;
+    let planned =
+        expect(plan(&app, &lead, &case, mapping, "intake.zip", file.clone()).await, 201, "plan").await;
+    assert_eq!(planned["status"], "planned", "{}", planned["plan"]["issues"]);
+    assert_eq!(count(&planned, "attachment", "create"), 2);
+    expect(apply(&app, &lead, &planned).await, 200, "apply").await;
+    let testimony = &items(&app, &lead, &format!("/api/v1/cases/{case}/testimonies")).await[0];
+    let testimony =
+        app.get_json(&format!("/api/v1/testimonies/{}", testimony["id"].as_str().unwrap()), &lead).await;
+    let attached = &testimony["attachments"][0];
+    assert_eq!(attached["filename"], "report.pdf");
+    assert_eq!(attached["media_type"], "application/pdf");
+    let content =
+        app.get(&format!("/api/v1/attachments/{}/content", attached["id"].as_str().unwrap()), &lead).await;
+    assert_eq!(content.bytes().await.unwrap().to_vec(), report);
+    let incident = &items(&app, &lead, &format!("/api/v1/cases/{case}/incidents")).await[0];
+    assert_eq!(incident["attachments"][0]["media_type"], "image/jpeg", "{incident}");
+    // The stored blobs hold no plaintext of either file.
+    for path in files_under(&app.db.dir.path().join("blobs")) {
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(!bytes.windows(20).any(|w| w == &report[..20] || w == &photo[..20]), "{}", path.display());
+    }
+    let again = expect(plan(&app, &lead, &case, mapping, "intake.zip", file).await, 201, "replan").await;
+    assert_eq!(count(&again, "attachment", "unchanged"), 2);
+    // A sheet naming a file the ZIP does not hold, or one outside it.
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in [
+        ("people.csv", &b"ID,Name\nV-9,Boris\n"[..]),
+        ("accounts.csv", b"ID,Witness,Text\nT-9,V-9,x\n"),
+        ("incidents.csv", b"ID,Act,Victim\nD-9,torture,V-9\n"),
+        ("files.csv", b"Testimony,Incident,File\nT-9,,missing.pdf\nT-9,,../../etc/passwd\n"),
+    ] {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    let bad = zip.finish().unwrap().into_inner();
+    let refused = expect(plan(&app, &lead, &case, mapping, "bad.zip", bad).await, 201, "plan").await;
+    let codes: Vec<&str> =
+        refused["plan"]["issues"].as_array().unwrap().iter().map(|i| i["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["no_such_file", "unsafe_path"], "{}", refused["plan"]["issues"]);
+}
