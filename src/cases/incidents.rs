@@ -31,7 +31,9 @@ use crate::store::schema::{
 const TABLE: &str = "incidents";
 
 pub(crate) use super::involvements::involvements_by_person;
-pub use super::involvements::{add_involvement_at, insert_involvement, involvements_of, link_testimony_at};
+pub use super::involvements::{
+    add_involvement_at, insert_involvement, involvements_of, link_testimony, link_testimony_at,
+};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -194,6 +196,19 @@ pub fn create_at(
     input: &NewIncident,
     now: NaiveDateTime,
 ) -> Result<IncidentView> {
+    let id = insert(c, keyring, who, case_id, input, now)?;
+    view(c, keyring, &id)
+}
+
+/// Records an incident (audited) without building its view: its id.
+pub fn insert(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+    input: &NewIncident,
+    now: NaiveDateTime,
+) -> Result<String> {
     let case_id = case_id.to_string();
     access::authorize(c, who, &case_id, Action::RecordWrite)?;
     check(c, &case_id, input)?;
@@ -219,7 +234,7 @@ pub fn create_at(
         .execute(c)?;
     set_victims(c, &id, &input.victim_ids)?;
     audit::append(c, &Entry::new(who, "incident.create").target("incident", &id).detail("case_id", case_id))?;
-    view(c, keyring, &id)
+    Ok(id)
 }
 
 fn set_victims(c: &mut DbConnection, id: &str, victim_ids: &[Uuid]) -> Result<()> {

@@ -103,6 +103,19 @@ pub fn link_testimony_at(
     incident: Uuid,
     now: NaiveDateTime,
 ) -> Result<IncidentView> {
+    link_testimony(c, who, testimony, incident, now)?;
+    view(c, keyring, &incident.to_string())
+}
+
+/// Links a testimony (any version: its root) to an incident of its case, once; audited
+/// when it adds the link.
+pub fn link_testimony(
+    c: &mut DbConnection,
+    who: &Principal,
+    testimony: Uuid,
+    incident: Uuid,
+    now: NaiveDateTime,
+) -> Result<()> {
     let testimony = testimony.to_string();
     let (case_id, _) =
         access::authorize_record(c, who, RecordTable::Testimony, &testimony, Action::TestimonyLink)?;
@@ -126,7 +139,7 @@ pub fn link_testimony_at(
                 .detail("incident_id", incident.clone()),
         )?;
     }
-    view(c, keyring, &incident)
+    Ok(())
 }
 
 /// Involvements of the given persons or units (all in one case), newest incident first.

@@ -339,6 +339,21 @@ pub fn create_at(
     input: &NewPerson,
     now: NaiveDateTime,
 ) -> Result<PersonView> {
+    let (id, role) = insert(c, keyring, who, case_id, input, now)?;
+    let row = load(c, &id)?;
+    view(c, keyring, row, who, role)
+}
+
+/// Records a person (indexed, audited) without building its view: its id, and the
+/// caller's role in the case.
+pub fn insert(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    case_id: Uuid,
+    input: &NewPerson,
+    now: NaiveDateTime,
+) -> Result<(String, CaseRole)> {
     let case_id = case_id.to_string();
     let role = access::authorize(c, who, &case_id, Action::RecordWrite)?;
     check(input)?;
@@ -389,8 +404,7 @@ pub fn create_at(
         c,
         &Entry::new(who, "person.create").target("person", &id).detail("case_id", case_id.clone()),
     )?;
-    let row = load(c, &id)?;
-    view(c, keyring, row, who, role)
+    Ok((id, role))
 }
 
 /// Reads one person; every read is audited in the same transaction.

@@ -130,11 +130,13 @@ impl Writer<'_> {
                     unit_id: self.resolve_opt(c, item, "unit", Kind::Unit)?,
                     notes: opt(item, "notes"),
                 };
-                persons::create_at(c, keyring, who, case, &input, now)?.id
+                let (id, _) = persons::insert(c, keyring, who, case, &input, now)?;
+                Uuid::parse_str(&id).map_err(|_| keys::corrupt())?
             }
             Kind::Incident => {
                 let input = self.incident(c, item)?;
-                let id = incidents::create_at(c, keyring, who, case, &input, now)?.id;
+                let id = incidents::insert(c, keyring, who, case, &input, now)?;
+                let id = Uuid::parse_str(&id).map_err(|_| keys::corrupt())?;
                 self.perpetrators(c, item, id)?;
                 id
             }
@@ -295,15 +297,15 @@ impl Writer<'_> {
 
     fn create_testimony(&self, c: &mut DbConnection, keyring: &Keyring, item: &Item) -> Result<Uuid> {
         let input = self.testimony(c, item)?;
-        let completeness = if item.seal { Completeness::Full } else { Completeness::Draft };
         let draft = Allowed::<act::TestimonyDraft>::check(self.who.clone())?;
-        let view = testimonies::create(c, keyring, &draft, self.case_id, &input, completeness, self.now)?;
-        if item.seal {
+        let id = if item.seal {
             let seal = Allowed::<act::TestimonySeal>::check(self.who.clone())?;
-            testimonies::seal(c, keyring, &seal, view.id, self.now)?;
-        }
-        self.link_incidents(c, keyring, item, view.id)?;
-        Ok(view.id)
+            testimonies::create_sealed(c, keyring, (&draft, &seal), self.case_id, &input, self.now)?
+        } else {
+            testimonies::create(c, keyring, &draft, self.case_id, &input, Completeness::Draft, self.now)?.id
+        };
+        self.link_incidents(c, item, id)?;
+        Ok(id)
     }
 
     /// A sealed account changes only by a new sealed version (reason "import"); a draft
@@ -335,18 +337,12 @@ impl Writer<'_> {
                 testimonies::seal(c, keyring, &seal, latest_id, self.now)?;
             }
         }
-        self.link_incidents(c, keyring, item, root)
+        self.link_incidents(c, item, root)
     }
 
-    fn link_incidents(
-        &self,
-        c: &mut DbConnection,
-        keyring: &Keyring,
-        item: &Item,
-        testimony: Uuid,
-    ) -> Result<()> {
+    fn link_incidents(&self, c: &mut DbConnection, item: &Item, testimony: Uuid) -> Result<()> {
         for incident in self.resolve_all(c, item, "incidents", Kind::Incident)? {
-            incidents::link_testimony_at(c, keyring, self.who, testimony, incident, self.now)?;
+            incidents::link_testimony(c, self.who, testimony, incident, self.now)?;
         }
         Ok(())
     }

@@ -197,6 +197,38 @@ fn create_in(
     view_of(c, keyring, who, role, row, content, input.consent.clone())
 }
 
+/// A testimony recorded whole and sealed at once (an import: the account exists,
+/// complete, elsewhere already). The same checks, rows, index entries and audit entries
+/// as a draft created and then sealed by its author, without reading back and decrypting
+/// what was just written, or building views nobody reads. Its id.
+pub fn create_sealed(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    (draft, seal): (&Allowed<act::TestimonyDraft>, &Allowed<act::TestimonySeal>),
+    case_id: Uuid,
+    input: &TestimonyInput,
+    now: NaiveDateTime,
+) -> Result<Uuid> {
+    let case_id = case_id.to_string();
+    access::authorize_for(c, draft, &case_id)?;
+    let role = access::authorize_for(c, seal, &case_id)?;
+    // The one who records it is its author, who may seal it.
+    records::may_act_on_testimony(Action::TestimonySeal, role, true)?;
+    let who = &draft.principal;
+    check(c, &case_id, input, Completeness::Full)?;
+    let id = Uuid::new_v4().to_string();
+    let at = NewVersion { who, case_id: &case_id, id: &id, root_id: &id, version: 1, now };
+    let (mut row, content) = insert(c, keyring, &at, input, None)?;
+    reindex(c, keyring, &row, &content)?;
+    audit::append(
+        c,
+        &Entry::new(who, "testimony.create").target("testimony", &id).detail("case_id", case_id.clone()),
+    )?;
+    let digest = seal_row(c, &mut row, &content, &input.consent, now)?;
+    audit::append(c, &Entry::new(who, "testimony.seal").target("testimony", &id).detail("digest", digest))?;
+    Uuid::parse_str(&id).map_err(|_| Error::Integrity)
+}
+
 /// The new testimony form's first save (autosave, Save draft, or a form kept over a
 /// sign-in): the witness, when new, and the draft, in one transaction — as far as it
 /// was typed; sealing asks for the rest.
