@@ -99,17 +99,37 @@ pub struct Existing {
     pub record_ids: HashSet<String>,
 }
 
-/// What the file says about one external id, kept while the rest is read.
+/// Steps listed in a plan; beyond this many, only counted (a plan of a million rows
+/// would otherwise hold a million steps in memory and in its stored form).
+pub const MAX_STEPS: usize = 10_000;
+
+/// A record's external id as the plan keeps it: its keyed digest (as `import_keys` does),
+/// so memory per record stays small and fixed whatever the ids look like.
+type Key = (Kind, [u8; 32]);
+
+/// What the file says about one external id, kept while the rest is read: its first
+/// row, the digest of its values, and what links to it need to know.
 struct Seen {
-    at: Location,
-    digest: Vec<u8>,
-    /// (kind, external id, field, where the field came from).
-    refs: Vec<(Kind, String, &'static str, Location)>,
-    person_kind: Option<String>,
-    parent: Option<String>,
+    sheet: u16,
+    row: u64,
+    digest: [u8; 32],
+    /// Persons: a victim or a witness (who may give a testimony).
+    protected: bool,
+    /// Units: the unit above, for cycles.
+    parent: Option<[u8; 32]>,
 }
 
-/// Plans an import of `book` through `checked`.
+fn digest32(bytes: Vec<u8>) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    let n = bytes.len().min(32);
+    out[..n].copy_from_slice(&bytes[..n]);
+    out
+}
+
+/// Plans an import of `book` through `checked`. Two walks over the file: the first reads
+/// every record, its id and values (duplicates, pseudonyms, files, what each would do);
+/// the second checks every link against the ids the first found and those of earlier
+/// imports. Memory holds one small entry per record, never the file.
 pub fn plan(
     book: &Workbook,
     files: &Files,
@@ -118,112 +138,113 @@ pub fn plan(
     digester: &Digester,
     existing: &Existing,
 ) -> Plan {
+    let sheets: Vec<String> = checked.records.iter().map(|r| r.sheet.clone()).collect();
+    let sheet_of = |name: &str| sheets.iter().position(|s| s == name).unwrap_or(0) as u16;
     let mut plan = Plan::default();
-    let mut seen: HashMap<(Kind, String), Seen> = HashMap::new();
-    let mut order: Vec<(Kind, String)> = Vec::new();
-    let mut rows = HashSet::new();
-    let mut pseudonyms: HashMap<String, Vec<(String, Location)>> = HashMap::new();
+    let mut seen: HashMap<Key, Seen> = HashMap::new();
+    let mut rows: HashSet<(u16, u64)> = HashSet::new();
+    let mut pseudonyms: HashMap<String, ([u8; 32], Location)> = HashMap::new();
+    let mut counts: BTreeMap<Kind, Count> = BTreeMap::new();
     items::walk(book, checked, terms, &Kind::ALL, |found| {
-        match found {
-            Found::Issues(issues) => issues.into_iter().for_each(|i| plan.push(i)),
+        let item = match found {
+            Found::Issues(issues) => {
+                issues.into_iter().for_each(|i| plan.push(i));
+                return ControlFlow::Continue(());
+            }
             Found::Flawed(item, issues) => {
                 issues.into_iter().for_each(|i| plan.push(i));
-                remember(&mut plan, &mut seen, &mut order, digester, item);
+                // Still an id that links may name, but nothing to do for it.
+                remember(&mut plan, &mut seen, &sheets, sheet_of(&item.at.sheet), digester, &item);
+                return ControlFlow::Continue(());
             }
-            Found::Item(item) => {
-                rows.insert((item.at.sheet.clone(), item.at.row));
-                if let Some(issue) = check_file(&item, files) {
-                    plan.push(issue);
-                }
-                if let Some(p) = item.text("pseudonym").filter(|_| item.kind == Kind::Person) {
-                    pseudonyms
-                        .entry(p.to_owned())
-                        .or_default()
-                        .push((item.key.clone(), item.cell("pseudonym")));
-                }
-                remember(&mut plan, &mut seen, &mut order, digester, item);
-            }
+            Found::Item(item) => item,
+        };
+        let sheet = sheet_of(&item.at.sheet);
+        rows.insert((sheet, item.at.row.unwrap_or(0)));
+        if let Some(issue) = check_file(&item, files) {
+            plan.push(issue);
+        }
+        check_pseudonym(&mut plan, &mut pseudonyms, &item, digester, existing);
+        if let Some(values) = remember(&mut plan, &mut seen, &sheets, sheet, digester, &item) {
+            step(&mut plan, &mut counts, &item, &values, digester, existing);
         }
         ControlFlow::Continue(())
     });
     plan.rows = rows.len() as u64;
-    check_pseudonyms(&mut plan, &pseudonyms, digester, existing);
-    resolve(&mut plan, &seen, digester, existing);
-    check_unit_cycles(&mut plan, &seen);
-    let mut counts: BTreeMap<Kind, Count> = BTreeMap::new();
-    for key in order {
-        let Some(s) = seen.get(&key) else { continue };
-        let (kind, external_id) = key;
-        let known = existing.known.get(&(kind, digester.key(kind, &external_id)));
-        if known.is_none() && existing.record_ids.contains(&external_id) {
-            plan.push(Issue::new(
-                s.at.clone(),
-                "already_in_case",
-                "this id is a record of this case: the file is an export of it; import it into another case",
-            ));
-            continue;
-        }
-        let action = match known {
-            None => Action::Create,
-            Some(k) if k.values_digest == s.digest => Action::Unchanged,
-            Some(k) if kind == Kind::Testimony && existing.sealed_roots.contains(&k.record_id) => {
-                Action::Correct
-            }
-            Some(_) => Action::Update,
-        };
-        let count = counts.entry(kind).or_insert_with(|| Count { kind: Some(kind), ..Count::default() });
-        match action {
-            Action::Create => count.create += 1,
-            Action::Update => count.update += 1,
-            Action::Correct => count.correct += 1,
-            Action::Unchanged => count.unchanged += 1,
-        }
-        plan.steps.push(Step { kind, external_id, at: s.at.clone(), action });
-    }
     plan.counts = counts.into_values().collect();
+    resolve(&mut plan, book, checked, terms, &seen, digester, existing);
+    check_unit_cycles(&mut plan, &seen, &sheets, checked);
     plan
+}
+
+/// What apply would do to a record read for the first time, counted and (within
+/// [`MAX_STEPS`]) listed.
+fn step(
+    plan: &mut Plan,
+    counts: &mut BTreeMap<Kind, Count>,
+    item: &Item,
+    values: &[u8; 32],
+    digester: &Digester,
+    existing: &Existing,
+) {
+    let kind = item.kind;
+    let known = existing.known.get(&(kind, digester.key(kind, &item.key)));
+    if known.is_none() && existing.record_ids.contains(&item.key) {
+        plan.push(Issue::new(
+            item.at.clone(),
+            "already_in_case",
+            "this id is a record of this case: the file is an export of it; import it into another case",
+        ));
+        return;
+    }
+    let action = match known {
+        None => Action::Create,
+        Some(k) if k.values_digest[..] == values[..] => Action::Unchanged,
+        Some(k) if kind == Kind::Testimony && existing.sealed_roots.contains(&k.record_id) => Action::Correct,
+        Some(_) => Action::Update,
+    };
+    let count = counts.entry(kind).or_insert_with(|| Count { kind: Some(kind), ..Count::default() });
+    match action {
+        Action::Create => count.create += 1,
+        Action::Update => count.update += 1,
+        Action::Correct => count.correct += 1,
+        Action::Unchanged => count.unchanged += 1,
+    }
+    if plan.steps.len() < MAX_STEPS {
+        plan.steps.push(Step { kind, external_id: item.key.clone(), at: item.at.clone(), action });
+    }
 }
 
 /// A pseudonym names one person of the case: not two of the file, nor one of the file
 /// and another already in the case.
-fn check_pseudonyms(
+fn check_pseudonym(
     plan: &mut Plan,
-    pseudonyms: &HashMap<String, Vec<(String, Location)>>,
+    pseudonyms: &mut HashMap<String, ([u8; 32], Location)>,
+    item: &Item,
     digester: &Digester,
     existing: &Existing,
 ) {
-    let mut found = Vec::new();
-    for claims in pseudonyms.values() {
-        let mut keys: Vec<&str> = claims.iter().map(|(k, _)| k.as_str()).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        if keys.len() > 1 {
-            for (_, at) in claims.iter().skip(1) {
-                found.push(Issue::new(
-                    at.clone(),
-                    "pseudonym_taken",
-                    "another person of the file has this pseudonym",
-                ));
-            }
+    let Some(p) = item.text("pseudonym").filter(|_| item.kind == Kind::Person) else { return };
+    let key = digester.key(Kind::Person, &item.key);
+    let here = item.cell("pseudonym");
+    match pseudonyms.get(p) {
+        Some((first, _)) if first[..] != key[..] => {
+            plan.push(Issue::new(
+                here.clone(),
+                "pseudonym_taken",
+                "another person of the file has this pseudonym",
+            ));
+        }
+        Some(_) => {}
+        None => {
+            pseudonyms.insert(p.to_owned(), (digest32(key.clone()), here.clone()));
         }
     }
-    for (pseudonym, claims) in pseudonyms {
-        let Some(owner) = existing.pseudonyms.get(pseudonym) else { continue };
-        for (key, at) in claims {
-            let mine = existing.known.get(&(Kind::Person, digester.key(Kind::Person, key)));
-            if mine.is_none_or(|k| &k.record_id != owner) {
-                found.push(Issue::new(
-                    at.clone(),
-                    "pseudonym_taken",
-                    "another person in this case has this pseudonym",
-                ));
-            }
+    if let Some(owner) = existing.pseudonyms.get(p) {
+        let mine = existing.known.get(&(Kind::Person, key));
+        if mine.is_none_or(|k| &k.record_id != owner) {
+            plan.push(Issue::new(here, "pseudonym_taken", "another person in this case has this pseudonym"));
         }
-    }
-    found.sort_by(|a, b| a.at.cmp(&b.at));
-    found.dedup();
-    for i in found {
-        plan.push(i);
     }
 }
 
@@ -233,109 +254,120 @@ fn check_file(item: &Item, files: &Files) -> Option<Issue> {
 }
 
 /// Keeps the first row of each external id; a later row with the same id must say the
-/// same (a facility named on many rows), or it is a duplicate.
+/// same (a facility named on many rows), or it is a duplicate. The values' digest, for a
+/// first sight.
 fn remember(
     plan: &mut Plan,
-    seen: &mut HashMap<(Kind, String), Seen>,
-    order: &mut Vec<(Kind, String)>,
+    seen: &mut HashMap<Key, Seen>,
+    sheets: &[String],
+    sheet: u16,
     digester: &Digester,
-    item: Item,
-) {
-    let digest = digester.values(&item);
-    let key = (item.kind, item.key.clone());
+    item: &Item,
+) -> Option<[u8; 32]> {
+    let digest = digest32(digester.values(item));
+    let key = (item.kind, digest32(digester.key(item.kind, &item.key)));
     if let Some(first) = seen.get(&key) {
         if first.digest != digest {
+            let at =
+                Location::row(sheets.get(usize::from(first.sheet)).map_or("", String::as_str), first.row);
             plan.push(Issue::new(
                 item.at.clone(),
                 "duplicate_id",
-                format!(
-                    "another row ({}) has this {} id with different values",
-                    first.at,
-                    item.kind.as_str()
-                ),
+                format!("another row ({at}) has this {} id with different values", item.kind.as_str()),
             ));
         }
-        return;
+        return None;
     }
-    let refs =
-        item.refs().into_iter().map(|(k, key, field)| (k, key.to_owned(), field, item.cell(field))).collect();
-    let seen_item = Seen {
-        at: item.at.clone(),
-        digest,
-        refs,
-        person_kind: (item.kind == Kind::Person).then(|| item.text("kind").unwrap_or_default().to_owned()),
-        parent: (item.kind == Kind::Unit).then(|| item.text("parent").map(str::to_owned)).flatten(),
-    };
-    order.push(key.clone());
-    seen.insert(key, seen_item);
+    let protected = matches!(item.text("kind"), Some("victim" | "witness"));
+    let parent = item.text("parent").filter(|_| item.kind == Kind::Unit);
+    let parent = parent.map(|p| digest32(digester.key(Kind::Unit, p)));
+    seen.insert(key, Seen { sheet, row: item.at.row.unwrap_or(0), digest, protected, parent });
+    Some(digest)
 }
 
 /// Every link names a record of the file or of an earlier import; a testimony's witness
-/// is a victim or a witness.
-fn resolve(plan: &mut Plan, seen: &HashMap<(Kind, String), Seen>, digester: &Digester, existing: &Existing) {
-    let mut found = Vec::new();
-    for ((kind, _), s) in seen {
-        for (target, key, field, at) in &s.refs {
-            let at = at.clone();
-            let in_file = seen.get(&(*target, key.clone()));
-            let earlier = existing.known.get(&(*target, digester.key(*target, key)));
+/// is a victim or a witness. A second walk over the file, holding nothing but the ids.
+fn resolve(
+    plan: &mut Plan,
+    book: &Workbook,
+    checked: &Checked,
+    terms: &Terms,
+    seen: &HashMap<Key, Seen>,
+    digester: &Digester,
+    existing: &Existing,
+) {
+    let linking: Vec<Kind> = Kind::ALL.into_iter().filter(|k| *k != Kind::Place).collect();
+    items::walk(book, checked, terms, &linking, |found| {
+        let item = match found {
+            Found::Item(item) | Found::Flawed(item, _) => item,
+            Found::Issues(_) => return ControlFlow::Continue(()),
+        };
+        for (target, key, field) in item.refs() {
+            let digest = digester.key(target, key);
+            let in_file = seen.get(&(target, digest32(digest.clone())));
+            let earlier = existing.known.get(&(target, digest));
             if in_file.is_none() && earlier.is_none() {
-                found.push(Issue::new(
-                    at,
+                plan.push(Issue::new(
+                    item.cell(field),
                     "missing_reference",
                     format!("no {} with this id in the file or an earlier import", target.as_str()),
                 ));
                 continue;
             }
-            if *kind == Kind::Testimony && *field == "witness" {
-                let person_kind = match (in_file, earlier) {
-                    (Some(p), _) => p.person_kind.clone(),
-                    (None, Some(k)) => existing.person_kinds.get(&k.record_id).cloned(),
-                    (None, None) => None,
+            if item.kind == Kind::Testimony && field == "witness" {
+                let protected = match (in_file, earlier) {
+                    (Some(p), _) => p.protected,
+                    (None, Some(k)) => {
+                        matches!(
+                            existing.person_kinds.get(&k.record_id).map(String::as_str),
+                            Some("victim" | "witness")
+                        )
+                    }
+                    (None, None) => false,
                 };
-                if !matches!(person_kind.as_deref(), Some("victim" | "witness")) {
-                    found.push(Issue::new(
-                        at,
+                if !protected {
+                    plan.push(Issue::new(
+                        item.cell(field),
                         "not_a_witness",
                         "a testimony's witness must be a victim or a witness",
                     ));
                 }
             }
         }
-    }
-    found.sort_by(|a, b| a.at.cmp(&b.at));
-    for i in found {
-        plan.push(i);
-    }
+        ControlFlow::Continue(())
+    });
 }
 
 /// A unit cannot be above itself.
-fn check_unit_cycles(plan: &mut Plan, seen: &HashMap<(Kind, String), Seen>) {
-    let parent_of = |key: &str| seen.get(&(Kind::Unit, key.to_owned())).and_then(|s| s.parent.clone());
-    let mut reported = HashSet::new();
+fn check_unit_cycles(plan: &mut Plan, seen: &HashMap<Key, Seen>, sheets: &[String], checked: &Checked) {
     let mut found = Vec::new();
     for ((kind, key), s) in seen {
         if *kind != Kind::Unit {
             continue;
         }
-        let mut at = parent_of(key);
+        let mut at = s.parent;
         let mut steps = 0;
         while let Some(p) = at {
             if p == *key {
-                if reported.insert(key.clone()) {
-                    found.push(Issue::new(
-                        s.refs.iter().find(|r| r.2 == "parent").map_or_else(|| s.at.clone(), |r| r.3.clone()),
-                        "parent_cycle",
-                        "this unit would be above itself in the chain of command",
-                    ));
-                }
+                let sheet = sheets.get(usize::from(s.sheet)).map_or("", String::as_str);
+                let header =
+                    checked.records.iter().filter(|r| r.kind == Kind::Unit && r.sheet == sheet).find_map(
+                        |r| r.columns.iter().find(|c| c.field == "parent").map(|c| c.header.clone()),
+                    );
+                let mut here = Location::row(sheet, s.row);
+                here.column = header;
+                found.push(Issue::new(
+                    here,
+                    "parent_cycle",
+                    "this unit would be above itself in the chain of command",
+                ));
                 break;
             }
             steps += 1;
             if steps > 64 {
                 break;
             }
-            at = parent_of(&p);
+            at = seen.get(&(Kind::Unit, p)).and_then(|u| u.parent);
         }
     }
     found.sort_by(|a, b| a.at.cmp(&b.at));

@@ -22,8 +22,6 @@ use crate::store::schema::imports;
 pub const TABLE: &str = "imports";
 /// The field the file's ciphertext is bound to.
 pub const FILE_FIELD: &str = "file";
-/// Steps kept in the stored plan (the counts cover all of them).
-pub const STORED_STEPS: usize = 10_000;
 
 /// Where an import stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -87,7 +85,7 @@ pub struct ImportView {
     /// Name it to apply exactly this plan.
     pub digest: String,
     pub plan: Plan,
-    /// Steps in the plan, of which `plan.steps` lists the first ten thousand.
+    /// Records in the plan, of which `plan.steps` lists the first ten thousand.
     pub steps_total: u64,
     /// How far apply got: the record kind being written and how many of its records are done.
     pub phase: i64,
@@ -150,8 +148,7 @@ pub struct New<'a> {
 /// Records a planned import; its key was stored when the file was (`Sealer::open`).
 pub fn insert(c: &mut DbConnection, keyring: &Keyring, new: &New<'_>) -> Result<()> {
     let sealer = Sealer::open(c, keyring, TABLE, new.id)?;
-    let mut stored = new.plan.clone();
-    stored.steps.truncate(STORED_STEPS);
+    let total: u64 = new.plan.counts.iter().map(|c| c.create + c.update + c.correct + c.unchanged).sum();
     let status = if new.plan.is_clean() { Status::Planned } else { Status::Refused };
     diesel::insert_into(imports::table)
         .values((
@@ -163,7 +160,7 @@ pub fn insert(c: &mut DbConnection, keyring: &Keyring, new: &New<'_>) -> Result<
             imports::file_size.eq(new.file_size as i64),
             imports::file_sha256.eq(new.file_sha256),
             imports::source.eq(sealer.seal("source", new.source)?),
-            imports::plan.eq(sealer.seal("plan", &(stored, new.plan.steps.len() as u64))?),
+            imports::plan.eq(sealer.seal("plan", &(new.plan, total))?),
             imports::digest.eq(new.digest),
             imports::case_state.eq(new.case_state),
             imports::phase.eq(0),
