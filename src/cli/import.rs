@@ -40,7 +40,8 @@ pub struct PlanArgs {
     /// it is a ZIP).
     #[arg(long)]
     pub files: Option<PathBuf>,
-    /// Also write the whole plan as JSON here (it names the file's external ids).
+    /// Also write the plan as JSON here: the counts, every problem (up to a thousand) and
+    /// the first ten thousand records with their external ids.
     #[arg(long)]
     pub out: Option<PathBuf>,
     #[command(flatten)]
