@@ -6,8 +6,8 @@
 //! in the same run. The import runs again at N/10: its peak memory must not grow with N.
 //!
 //! Every measurement runs in a child process of this binary, on a fresh database, so
-//! each reports its own peak RSS (VmHWM). The import's child resets the high-water mark
-//! between plan and apply (`/proc/self/clear_refs`), so each step has its own peak.
+//! each reports its own peak RSS (VmHWM); the import's plan and apply run in two
+//! children on the same database, as `custodia import plan` and `apply` do.
 //!
 //! `cargo bench --bench import -- [N] [SAMPLE]`; `CUSTODIA_BENCH_POSTGRES_URL` (a
 //! database the bench may create schemas in: one per child, dropped after) for
@@ -104,14 +104,9 @@ fn parent(n: usize, sample: usize) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
 
-    let one = run_child(dir.path(), pg.as_deref(), &["one", &sample.to_string()])?;
-    let big =
-        run_child(dir.path(), pg.as_deref(), &["import", &n.to_string(), &big_csv.display().to_string()])?;
-    let little = run_child(
-        dir.path(),
-        pg.as_deref(),
-        &["import", &small.to_string(), &small_csv.display().to_string()],
-    )?;
+    let one = Fresh::new(dir.path(), pg.as_deref())?.run(&["one", &sample.to_string()])?;
+    let big = import(dir.path(), pg.as_deref(), n, &big_csv)?;
+    let little = import(dir.path(), pg.as_deref(), small, &small_csv)?;
 
     let rate = |v: &Value, k: &str| v[k].as_f64().unwrap_or_default();
     let one_rate = rate(&one, "rows_per_s");
@@ -173,33 +168,64 @@ fn parent(n: usize, sample: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs one mode in a child process on a fresh database; its last line is its result.
-fn run_child(dir: &Path, pg: Option<&str>, args: &[&str]) -> anyhow::Result<Value> {
-    let work = tempfile::tempdir_in(dir)?;
-    let schema = pg.map(|base| Schema::create(base));
-    let url = match &schema {
-        Some(s) => s.url.clone(),
-        None => format!("sqlite://{}", work.path().join("bench.db").display()),
-    };
-    eprintln!("running {} …", args.join(" "));
-    let mut child = Command::new(std::env::current_exe()?)
-        .arg(CHILD)
-        .args(args)
-        .env("CUSTODIA_IMPORT_BENCH_URL", &url)
-        .env("CUSTODIA_IMPORT_BENCH_DIR", work.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()?;
-    let mut last = String::new();
-    for line in BufReader::new(child.stdout.take().expect("stdout")).lines() {
-        let line = line?;
-        eprintln!("  {line}");
-        last = line;
+/// Plans in one child process and applies in another, on the same fresh database — as
+/// `custodia import plan` and `custodia import apply` do — so each has its own peak RSS.
+fn import(dir: &Path, pg: Option<&str>, n: usize, csv: &Path) -> anyhow::Result<Value> {
+    let db = Fresh::new(dir, pg)?;
+    let plan = db.run(&["plan", &n.to_string(), &csv.display().to_string()])?;
+    let import_id = plan["import"].as_str().unwrap_or_default().to_owned();
+    let digest = plan["digest"].as_str().unwrap_or_default().to_owned();
+    let apply = db.run(&["apply", &n.to_string(), &import_id, &digest])?;
+    let (plan_s, apply_s) =
+        (plan["plan_s"].as_f64().unwrap_or_default(), apply["apply_s"].as_f64().unwrap_or_default());
+    Ok(json!({
+        "rows": n, "plan_s": plan_s, "apply_s": apply_s, "total_s": plan_s + apply_s,
+        "rows_per_s": n as f64 / (plan_s + apply_s), "apply_rows_per_s": n as f64 / apply_s,
+        "peak_plan_mib": plan["peak_mib"], "peak_apply_mib": apply["peak_mib"],
+        "rss_open_mib": apply["rss_open_mib"], "phases": apply["phases"],
+    }))
+}
+
+/// A fresh database (a SQLite file, or a PostgreSQL schema) with its key file and blobs.
+struct Fresh {
+    work: tempfile::TempDir,
+    schema: Option<Schema>,
+    url: String,
+}
+
+impl Fresh {
+    fn new(dir: &Path, pg: Option<&str>) -> anyhow::Result<Fresh> {
+        let work = tempfile::tempdir_in(dir)?;
+        let schema = pg.map(Schema::create);
+        let url = match &schema {
+            Some(s) => s.url.clone(),
+            None => format!("sqlite://{}", work.path().join("bench.db").display()),
+        };
+        Ok(Fresh { work, schema, url })
     }
-    let status = child.wait()?;
-    drop(schema);
-    anyhow::ensure!(status.success(), "child {args:?} failed: {status}");
-    Ok(serde_json::from_str(&last)?)
+
+    /// Runs one mode in a child process; its last line is its result.
+    fn run(&self, args: &[&str]) -> anyhow::Result<Value> {
+        eprintln!("running {} …", args.join(" "));
+        let mut child = Command::new(std::env::current_exe()?)
+            .arg(CHILD)
+            .args(args)
+            .env("CUSTODIA_IMPORT_BENCH_URL", &self.url)
+            .env("CUSTODIA_IMPORT_BENCH_DIR", self.work.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let mut last = String::new();
+        for line in BufReader::new(child.stdout.take().expect("stdout")).lines() {
+            let line = line?;
+            eprintln!("  {line}");
+            last = line;
+        }
+        let status = child.wait()?;
+        anyhow::ensure!(status.success(), "child {args:?} failed: {status}");
+        let _ = &self.schema;
+        Ok(serde_json::from_str(&last)?)
+    }
 }
 
 /// A fresh PostgreSQL schema, dropped when done (as tests/api/helpers.rs does for tests).
@@ -434,20 +460,27 @@ async fn child(args: &[String]) -> anyhow::Result<()> {
     settings.storage.blob_dir = dir.join("blobs");
     settings.storage.reserve_free_bytes = 0;
     let state = Services::open(&settings, true).await?;
-    state
-        .auth
-        .create_user(Actor::default(), "bench.lead", SecretString::from(PASSWORD), Role::Documenter)
-        .await?;
+    if args[0] != "apply" {
+        state
+            .auth
+            .create_user(Actor::default(), "bench.lead", SecretString::from(PASSWORD), Role::Documenter)
+            .await?;
+    }
     let session = state.auth.login("bench.lead", SecretString::from(PASSWORD), None, None).await?;
     let (who, _) = state.auth.authenticate(session.token.expose_secret()).await?;
-    let input = serde_json::from_value(json!({"reference": "BENCH-IMPORT", "title": "import benchmark"}))?;
-    // Whoever opens a case leads it: the lead may import.
-    let case_id = state.cases.create(Allowed::check(who.clone())?, input).await?.id;
+    let case_id = if args[0] == "apply" {
+        Default::default()
+    } else {
+        let input =
+            serde_json::from_value(json!({"reference": "BENCH-IMPORT", "title": "import benchmark"}))?;
+        // Whoever opens a case leads it: the lead may import.
+        state.cases.create(Allowed::check(who.clone())?, input).await?.id
+    };
     let rss_open = status_mib("VmRSS");
     let n: usize = args[1].parse()?;
 
     let result = match args[0].as_str() {
-        "import" => {
+        "plan" => {
             let path = PathBuf::from(&args[2]);
             let upload = Upload {
                 filename: "rows.csv".into(),
@@ -467,10 +500,13 @@ async fn child(args: &[String]) -> anyhow::Result<()> {
                     c.kind
                 );
             }
-            let peak_plan = status_mib("VmHWM");
-            println!("plan: {plan_s:.1} s, peak RSS {peak_plan:.1} MiB");
-            reset_peak();
-
+            json!({
+                "rows": n, "plan_s": plan_s, "peak_mib": status_mib("VmHWM"), "rss_open_mib": rss_open,
+                "import": view.id, "digest": view.digest,
+            })
+        }
+        "apply" => {
+            let import_id: uuid::Uuid = args[2].parse()?;
             // Per phase: from the previous phase's last batch to this phase's last batch.
             let phases = Arc::new(Mutex::new(Phases {
                 spent: BTreeMap::new(),
@@ -494,18 +530,15 @@ async fn child(args: &[String]) -> anyhow::Result<()> {
             let started = Instant::now();
             let applied = state
                 .imports
-                .apply(Allowed::check(who.clone())?, view.id, view.digest.clone(), None, progress)
+                .apply(Allowed::check(who.clone())?, import_id, args[3].clone(), None, progress)
                 .await?;
             let apply_s = started.elapsed().as_secs_f64();
             anyhow::ensure!(applied.status == Status::Applied, "apply ended {:?}", applied.status);
-            let peak_apply = status_mib("VmHWM");
             let mut s = phases.lock().unwrap();
             s.last = Instant::now();
             s.close();
             json!({
-                "rows": n, "plan_s": plan_s, "apply_s": apply_s, "total_s": plan_s + apply_s,
-                "rows_per_s": n as f64 / (plan_s + apply_s), "apply_rows_per_s": n as f64 / apply_s,
-                "peak_plan_mib": peak_plan, "peak_apply_mib": peak_apply, "rss_open_mib": rss_open,
+                "rows": n, "apply_s": apply_s, "peak_mib": status_mib("VmHWM"), "rss_open_mib": rss_open,
                 "phases": s.spent,
             })
         }
@@ -575,9 +608,4 @@ fn status_mib(field: &str) -> f64 {
         .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(f64::NAN, |kib| kib / 1024.0)
-}
-
-/// Resets the peak resident set to the current one, so the next step has its own peak.
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
