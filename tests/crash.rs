@@ -26,6 +26,10 @@ use sha2::Digest;
 const PASSWORD: &str = "correct horse battery staple";
 const WRITERS: usize = 4;
 
+/// The harnesses run one at a time: the first kills PostgreSQL itself, and the other's
+/// processes must not meet those outages (they would measure them, not their own crash).
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[derive(Debug, Clone)]
 enum Ack {
     Testimony { id: String, word: String, account: String },
@@ -233,6 +237,7 @@ fn add_user(server: &Server, user: &str, role: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "spawns the server and kills it with SIGKILL; run by .ci/run or by hand"]
 async fn every_acknowledged_write_survives_sigkill() {
+    let _serial = ONE_AT_A_TIME.lock().await;
     let kills: usize = std::env::var("CUSTODIA_CRASH_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
     let pg_base = std::env::var("CUSTODIA_TEST_POSTGRES_URL").ok().filter(|s| !s.is_empty());
     let kill_pg = pg_base.is_some() && std::env::var_os("CUSTODIA_CRASH_KILL_POSTGRES").is_some();
@@ -386,6 +391,7 @@ async fn audited(client: &reqwest::Client, server: &Server, token: &str, kind: &
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "kills the import with SIGKILL; run by .ci/run or by hand"]
 async fn an_import_killed_part_way_resumes_without_loss_or_duplicates() {
+    let _serial = ONE_AT_A_TIME.lock().await;
     let rows: usize =
         std::env::var("CUSTODIA_CRASH_IMPORT_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1500);
     let pg_base = std::env::var("CUSTODIA_TEST_POSTGRES_URL").ok().filter(|s| !s.is_empty());

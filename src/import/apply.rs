@@ -178,7 +178,6 @@ pub(super) async fn run(
         name: source.filename.clone(),
         size: row.file_size.max(0) as u64,
     });
-    let extra_files = extra_files.clone();
     let (tx, mut rx) = mpsc::channel::<std::result::Result<Batch, Error>>(2);
     let (first_phase, first_done) = (row.phase.max(0) as usize, row.done.max(0));
     let mapping = source.mapping.clone();
