@@ -129,6 +129,21 @@ async fn login(client: &reqwest::Client, server: &Server, user: &str) -> String 
     res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
 }
 
+/// A new case, led by the signed-in `token`: its id.
+async fn open_case(client: &reqwest::Client, server: &Server, token: &str, reference: &str) -> String {
+    let case: Value = client
+        .post(server.url("/api/v1/cases"))
+        .bearer_auth(token)
+        .json(&json!({"reference": reference, "title": "crash harness"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    case["id"].as_str().unwrap().to_owned()
+}
+
 async fn writer(
     client: reqwest::Client,
     base: String,
@@ -250,17 +265,7 @@ async fn every_acknowledged_write_survives_sigkill() {
     server.start();
     wait_ready(&client, &server).await;
     let doc = login(&client, &server, "crash.doc").await;
-    let case: Value = client
-        .post(server.url("/api/v1/cases"))
-        .bearer_auth(&doc)
-        .json(&json!({"reference": "CRASH-1", "title": "crash harness"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let case_id = case["id"].as_str().unwrap().to_owned();
+    let case_id = open_case(&client, &server, &doc, "CRASH-1").await;
     let witness: Value = client
         .post(server.url(&format!("/api/v1/cases/{case_id}/persons")))
         .bearer_auth(&doc)
@@ -402,17 +407,7 @@ async fn an_import_killed_part_way_resumes_without_loss_or_duplicates() {
     server.start();
     wait_ready(&client, &server).await;
     let lead = login(&client, &server, "import.lead").await;
-    let case: Value = client
-        .post(server.url("/api/v1/cases"))
-        .bearer_auth(&lead)
-        .json(&json!({"reference": "IMPORT-1", "title": "import harness"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let case_id = case["id"].as_str().unwrap().to_owned();
+    let case_id = open_case(&client, &server, &lead, "IMPORT-1").await;
     server.kill();
 
     let mut csv = String::from("ID,Name,Account\n");
