@@ -11,6 +11,7 @@
 //! - `crypto` (pure), `store` (diesel over SQLite or PostgreSQL, blobs).
 
 pub mod access;
+pub mod analysis;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
