@@ -25,6 +25,7 @@ pub struct Settings {
     pub storage: StorageSettings,
     pub audit: AuditSettings,
     pub export: ExportSettings,
+    pub analysis: AnalysisSettings,
     pub web: WebSettings,
     pub log: LogSettings,
 }
@@ -142,6 +143,14 @@ pub struct StorageSettings {
 pub struct ExportSettings {
     /// Named as `Source-Organization` in every evidence bundle.
     pub organisation: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisSettings {
+    /// Pattern counts from 1 to `min_count - 1` are withheld, so that an aggregate
+    /// cannot single out a witness (`docs/analysis.md`).
+    pub min_count: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use secrecy::ExposeSecret;
 
+use crate::analysis::Analysis;
 use crate::attachments::{self, Attachments};
 use crate::audit::{Actor, AuditLog};
 use crate::auth::service::Auth;
@@ -44,6 +45,7 @@ pub struct Services {
     pub search: Search,
     pub bundles: Bundles,
     pub imports: Imports,
+    pub analysis: Analysis,
     pub audit: AuditLog,
     context: Context,
 }
@@ -117,6 +119,7 @@ impl Services {
                 settings.storage.max_import_bytes,
                 settings.storage.max_attachment_bytes,
             ),
+            analysis: Analysis::new(context.clone(), settings.analysis.min_count),
             audit: AuditLog::new(context.clone()),
             context,
         })

@@ -5,4 +5,17 @@
 //! pseudonyms) and the sealed names of units and places; drawn as SVG by `draw`.
 //! Knows nothing of HTTP.
 
+mod command;
+pub mod corroboration;
+pub mod dates;
+pub mod draw;
+mod facts;
 pub mod model;
+mod names;
+pub mod patterns;
+pub mod places;
+mod service;
+pub mod tables;
+pub mod timeline;
+
+pub use service::{Analysis, CorroborationQuery, Frame, Framed, Linkage, TimelineQuery};

@@ -58,7 +58,7 @@ impl Stance {
     }
 }
 
-/// One testimony cited for a link.
+/// One sealed testimony cited for a link (drafts are not evidence yet and are left out).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Source {
     /// The testimony (its first version's id, which every version shares).
@@ -72,12 +72,12 @@ pub struct Source {
     /// rather than heard of it.
     pub first_hand: bool,
     pub stance: Stance,
-    /// Only sealed testimonies count; a draft is listed but not counted.
-    pub sealed: bool,
 }
 
 /// How well a link is supported, strongest first (the order sorting uses).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Strength {
     /// Two or more independent sources and no contradicting account.

@@ -276,6 +276,7 @@ diesel::table! {
     involvement_evidence (involvement_id, testimony_root_id) {
         involvement_id -> Text,
         testimony_root_id -> Text,
+        stance -> Text,
     }
 }
 

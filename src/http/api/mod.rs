@@ -1,5 +1,6 @@
 //! `/api/v1` handlers, one module per resource.
 
+pub mod analysis;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
@@ -97,6 +98,15 @@ pub fn operations(r: &mut Registry) {
         op attachments::attachment,
         op attachments::download,
         op search::search,
+        op analysis::corroboration,
+        op analysis::linkage,
+        op analysis::command,
+        op analysis::timeline,
+        op analysis::patterns,
+        op analysis::my_patterns,
+        op analysis::map,
+        op analysis::geojson,
+        op analysis::set_stance,
         op system::status,
         op system::keys,
         op system::unseal,
