@@ -23,7 +23,7 @@ use crate::cases::vocab::{self, Term};
 use crate::context::Context;
 use crate::error::{Error, FieldError, Result};
 use crate::store::DbConnection;
-use crate::store::schema::{cases, involvement_evidence, involvements, testimonies};
+use crate::store::schema::{cases, involvement_evidence, involvements, testimonies, units};
 
 #[derive(Debug, Clone)]
 pub struct Analysis {
@@ -259,6 +259,35 @@ impl Analysis {
                 .target("case", &case)
                 .detail("places", view.points.len());
             Ok(Found { value: Framed { view, frame: frame(c, &case)? }, entry })
+        })
+        .await
+    }
+
+    /// The units at the top of a case's hierarchies (no parent in the case), by name:
+    /// where the chain-of-command pictures start. Audited as `analysis.units`.
+    pub async fn top_units(
+        &self,
+        who: Allowed<act::CaseRead>,
+        case_id: Uuid,
+    ) -> Result<Framed<Vec<(Uuid, String)>>> {
+        self.audited(move |c, k| {
+            let case = case_id.to_string();
+            access::authorize_for(c, &who, &case)?;
+            let rows: Vec<(String, Option<String>)> = units::table
+                .filter(units::case_id.eq(&case))
+                .select((units::id, units::parent_id))
+                .load(c)?;
+            let ids: BTreeSet<&str> = rows.iter().map(|(id, _)| id.as_str()).collect();
+            let names = names::units(c, k, std::slice::from_ref(&case))?;
+            let mut top = rows
+                .iter()
+                .filter(|(_, parent)| parent.as_deref().is_none_or(|p| !ids.contains(p)))
+                .map(|(id, _)| Ok((parse(id)?, names.get(id).cloned().unwrap_or_default())))
+                .collect::<Result<Vec<_>>>()?;
+            top.sort_by(|a, b| a.1.cmp(&b.1));
+            let entry =
+                Entry::new(&who.principal, "analysis.units").target("case", &case).detail("units", top.len());
+            Ok(Found { value: Framed { view: top, frame: frame(c, &case)? }, entry })
         })
         .await
     }

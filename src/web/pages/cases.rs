@@ -178,6 +178,7 @@ async fn case_page(
                 @if may(Action::RecordWrite) { a.button.secondary href={ "/cases/" (case.id) "/records/new" } { (ctx.t("record-new")) } }
                 @if may(Action::BundleExport) { a.button.secondary href={ "/cases/" (case.id) "/export" } { (ctx.t("export-title")) } }
                 @if may(Action::CaseImport) { a.button.secondary href={ "/cases/" (case.id) "/imports" } { (ctx.t("imports-title")) } }
+                a.button.secondary #analysis-link href={ "/cases/" (case.id) "/analysis" } { (ctx.t("an-hub-title")) }
             }
         }
         @if let Some(d) = case.description.as_deref().filter(|d| !d.is_empty()) { p.lead { (d) } }

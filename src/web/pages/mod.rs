@@ -2,6 +2,7 @@
 //! (`Allowed<A>`), calls the same service function as the API, and renders.
 
 mod admin;
+mod analysis;
 mod audit;
 pub(crate) mod auth;
 mod cases;
@@ -31,6 +32,7 @@ pub fn register(r: &mut Pages) {
     search::routes(r);
     export::routes(r);
     imports::routes(r);
+    analysis::routes(r);
 }
 
 /// Every page and form with its permission (`None`: no session needed), the assets

@@ -26,6 +26,7 @@ pub(super) async fn unit(
         (names::crumb(u.case_id, &names.case_reference, &ctx.t("unit")))
         h1 { (u.name) }
         @if !u.description.is_empty() { p.lead { (u.description) } }
+        p { a #command-link href={ "/units/" (u.id) "/command" } { (ctx.t("an-command-link")) } }
         div.columns {
             section aria-labelledby="chain-h" {
                 h2 #chain-h { (ctx.t("chain-of-command")) }

@@ -1,0 +1,76 @@
+//! A person's linkage: every link between them and an incident with its corroboration,
+//! and, when they commanded, the incidents of the units below them during each command
+//! period (certain, or possible where a partial date only overlaps the period).
+
+use actix_web::{HttpResponse, web};
+use maud::html;
+use uuid::Uuid;
+
+use super::corroboration::{Back, links_table};
+use super::{Labels, partial, period, scroll};
+use crate::access::Allowed;
+use crate::access::policy::{self, act};
+use crate::auth::Action;
+use crate::error::Result;
+use crate::services::Services;
+use crate::web::Ctx;
+use crate::web::layout::{self, Nav};
+use crate::web::pages::names;
+
+pub(super) async fn page(
+    services: web::Data<Services>,
+    who: Allowed<act::CaseRead>,
+    ctx: Ctx,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse> {
+    let framed = services.analysis.linkage(who, id.into_inner()).await?;
+    let (l, frame) = (framed.view, framed.frame);
+    let labels = Labels::from(frame.terms);
+    let lang = ctx.lang();
+    let may_mark = ctx.who.as_ref().is_some_and(|p| policy::allowed(p.role, Action::CaseLink));
+    let periods = &l.responsibility.periods;
+    let body = html! {
+        (names::crumb(l.case_id, &frame.case_reference, &ctx.t("an-linkage-title")))
+        h1 { (ctx.t("an-linkage-title")) ": " (l.pseudonym) }
+        p.lead { (ctx.t("an-linkage-intro")) }
+        p { a href={ "/persons/" (l.person_id) } { (ctx.t("an-back-to-person")) } " · "
+            a href={ "/cases/" (l.case_id) "/timeline?person_id=" (l.person_id) } { (ctx.t("an-person-timeline")) } }
+        section aria-labelledby="links-h" {
+            h2 #links-h { (ctx.t("an-links-title")) " " span.count { (l.links.len()) } }
+            p.hint { (ctx.t("an-counting-rule")) }
+            (links_table(&ctx, &labels, &l.links, may_mark.then_some(Back::Person(l.person_id))))
+        }
+        @if !periods.is_empty() {
+            section aria-labelledby="responsibility-h" {
+                h2 #responsibility-h { (ctx.t("an-responsibility")) }
+                p.hint { (ctx.t("an-attributed-hint")) }
+                @for p in periods {
+                    section.card.period {
+                        h3 { a href={ "/units/" (p.unit_id) "/command" } { (p.unit_name) } " · " (period(&ctx, p.from, p.to)) }
+                        @if p.incidents.is_empty() { p.empty { (ctx.t("an-none-in-period")) } } @else {
+                            (scroll(html! {
+                                table.list.wide.responsibility {
+                                    thead { tr {
+                                        th scope="col" { (ctx.t("incident")) }
+                                        th scope="col" { (ctx.t("incident-date")) }
+                                        th scope="col" { (ctx.t("unit")) }
+                                        th scope="col" { (ctx.t("an-attribution")) }
+                                    } }
+                                    tbody { @for i in &p.incidents {
+                                        tr {
+                                            td { a href={ "/incidents/" (i.incident_id) } { (labels.of(lang, "act_type", &i.act_type)) } }
+                                            td { (partial(&ctx, i.incident_date.as_ref())) }
+                                            td { a href={ "/units/" (i.unit_id) } { (i.unit_name) } }
+                                            td { @if i.certain { (ctx.t("an-certain")) } @else { em { (ctx.t("an-possible")) } } }
+                                        }
+                                    } }
+                                }
+                            }))
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(layout::page(&ctx, "an-linkage-title", Nav::Cases, body))
+}
