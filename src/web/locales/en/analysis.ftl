@@ -131,5 +131,6 @@ an-linkage-intro = Every link between this person and an incident, how well it i
 an-linkage-link = Linkage and corroboration
 an-back-to-person = Back to the person
 an-person-timeline = Timeline of this person
+an-linkage-strengths-caption = How many of this person's links have each strength.
 an-responsibility = Command responsibility
 an-attribution = Attribution

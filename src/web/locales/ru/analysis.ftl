@@ -132,5 +132,6 @@ an-linkage-intro = Все связи этого человека с эпизод
 an-linkage-link = Связи и их подтверждённость
 an-back-to-person = Назад к человеку
 an-person-timeline = Хронология этого человека
+an-linkage-strengths-caption = Сколько связей этого человека имеет каждую степень подтверждённости.
 an-responsibility = Командная ответственность
 an-attribution = Отнесение

@@ -7,9 +7,11 @@ use maud::html;
 use uuid::Uuid;
 
 use super::corroboration::{Back, links_table};
-use super::{Labels, partial, period, scroll};
+use super::{Labels, draw_with, partial, period, picture, scroll};
 use crate::access::Allowed;
 use crate::access::policy::{self, act};
+use crate::analysis::draw;
+use crate::analysis::model::{Corroboration, Strength, StrengthCount};
 use crate::auth::Action;
 use crate::error::Result;
 use crate::services::Services;
@@ -29,6 +31,16 @@ pub(super) async fn page(
     let lang = ctx.lang();
     let may_mark = ctx.who.as_ref().is_some_and(|p| policy::allowed(p.role, Action::CaseLink));
     let periods = &l.responsibility.periods;
+    // The person's links by strength, drawn as the case's are.
+    let totals = Strength::ALL
+        .into_iter()
+        .map(|strength| StrengthCount {
+            strength,
+            links: l.links.iter().filter(|k| k.strength == strength).count() as u32,
+        })
+        .collect();
+    let mine = Corroboration { links: l.links.clone(), totals };
+    let svg = draw_with(&ctx, &labels, |w| draw::strengths(&mine, w));
     let body = html! {
         (names::crumb(l.case_id, &frame.case_reference, &ctx.t("an-linkage-title")))
         h1 { (ctx.t("an-linkage-title")) ": " (l.pseudonym) }
@@ -37,6 +49,16 @@ pub(super) async fn page(
             a href={ "/cases/" (l.case_id) "/timeline?person_id=" (l.person_id) } { (ctx.t("an-person-timeline")) } }
         section aria-labelledby="links-h" {
             h2 #links-h { (ctx.t("an-links-title")) " " span.count { (l.links.len()) } }
+            (picture(svg, &ctx.t("an-linkage-strengths-caption")))
+            (scroll(html! {
+                table.list.wide #strength-totals {
+                    caption.visually-hidden { (ctx.t("an-strengths")) }
+                    thead { tr { th scope="col" { (ctx.t("an-strength")) } th scope="col" { (ctx.t("an-links")) } } }
+                    tbody { @for t in &mine.totals {
+                        tr { td { (super::strength(&ctx, t.strength)) } td { (t.links) } }
+                    } }
+                }
+            }))
             p.hint { (ctx.t("an-counting-rule")) }
             (links_table(&ctx, &labels, &l.links, may_mark.then_some(Back::Person(l.person_id))))
         }
