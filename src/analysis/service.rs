@@ -292,6 +292,13 @@ impl Analysis {
         .await
     }
 
+    /// Whether the caller may mark accounts in the case (an investigator member, or its
+    /// lead): asked to offer the forms. Reads nothing sensitive, so it is not audited.
+    pub async fn may_link(&self, who: &Allowed<act::CaseLink>, case_id: Uuid) -> bool {
+        let (who, case) = (who.clone(), case_id.to_string());
+        self.ctx.read(move |c| access::authorize_for(c, &who, &case).map(|_| ())).await.is_ok()
+    }
+
     /// Marks a testimony as supporting or contradicting an involvement; cites it there
     /// if it was not yet.
     pub async fn set_stance(

@@ -180,6 +180,8 @@ pub async fn analysis_case(app: &TestApp, doc: &str) -> AnalysisCase {
 struct World {
     app: TestApp,
     doc: String,
+    /// The documenter who opened (and leads) the case.
+    lead: String,
     member: Browser,
     outsider: Browser,
     w: AnalysisCase,
@@ -188,12 +190,14 @@ struct World {
 /// The case, an investigator in it and one outside it, both signed in through the form.
 async fn world() -> World {
     let app = spawn_app().await;
-    let (_, doc) = app.user_with_token(Role::Documenter).await;
+    let lead = format!("lead-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    app.add_user(&lead, Role::Documenter).await;
+    let doc = app.login(&lead, PASSWORD).await;
     let w = analysis_case(&app, &doc).await;
     let (member_id, member) = app.web_user(Role::Investigator).await;
     app.add_member(w.case.as_str(), member_id).await;
     let (_, outsider) = app.web_user(Role::Investigator).await;
-    World { app, doc, member, outsider, w }
+    World { app, doc, lead, member, outsider, w }
 }
 
 impl World {
@@ -370,7 +374,8 @@ async fn an_investigator_marks_an_account_as_contradicting_and_the_link_says_so(
     let row = between(&html, &format!("<tr id=\"link-{involvement}\">"), "</tr>").unwrap();
     assert!(row.contains("Corroborated"), "{row}");
 
-    // Only investigators mark; nobody outside the case; nothing but a stance.
+    // Investigators and the case's lead mark; a documenter member does not, nor does
+    // anyone outside the case; only a testimony of the case can be marked.
     let (doc_id, doc) = app.web_user(Role::Documenter).await;
     app.add_member(c.as_str(), doc_id).await;
     let html = app.page(&doc, &page).await;
@@ -380,9 +385,12 @@ async fn an_investigator_marks_an_account_as_contradicting_and_the_link_says_so(
     assert_eq!(res.status(), 403);
     let res = app.web_post(&t.outsider, &format!("/involvements/{involvement}/stance"), &fields).await;
     assert_eq!(res.status(), 404);
-    let bad = [("testimony_id", egor), ("stance", "maybe"), ("case_id", c.as_str())];
-    let res = app.web_post(&t.member, &format!("/involvements/{involvement}/stance"), &bad).await;
-    assert_eq!(res.status(), 400);
+    let other_case = [("testimony_id", "not-an-id"), ("stance", "contradicts"), ("case_id", c.as_str())];
+    let res = app.web_post(&t.member, &format!("/involvements/{involvement}/stance"), &other_case).await;
+    assert_eq!(res.status(), 422);
+    let lead = app.web_login(&t.lead).await;
+    let html = app.page(&lead, &page).await;
+    assert!(html.contains("class=\"stance\""), "the case's lead marks too");
 }
 
 #[tokio::test]

@@ -10,12 +10,11 @@ use uuid::Uuid;
 
 use super::{Labels, download, draw_with, partial, picture, reliability, scroll, strength, views_nav};
 use crate::access::Allowed;
-use crate::access::policy::{self, act};
+use crate::access::policy::act;
 use crate::analysis::corroboration::Order;
 use crate::analysis::model::{Link, Stance, Strength, Subject};
 use crate::analysis::{CorroborationQuery, draw, tables};
-use crate::auth::Action;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::services::Services;
 use crate::web::layout::{self, Nav, csrf_field};
 use crate::web::pages::auth::see_other;
@@ -75,12 +74,12 @@ pub(super) async fn page(
     q: web::Query<TableForm>,
 ) -> Result<HttpResponse> {
     let f = q.into_inner();
-    let framed = services.analysis.corroboration(who, id.into_inner(), f.query()).await?;
+    let framed = services.analysis.corroboration(who.clone(), id.into_inner(), f.query()).await?;
     let (view, frame) = (framed.view, framed.frame);
     let labels = Labels::from(frame.terms);
     let case = frame.case_id;
     let svg = draw_with(&ctx, &labels, |w| draw::strengths(&view, w));
-    let may_mark = ctx.who.as_ref().is_some_and(|p| policy::allowed(p.role, Action::CaseLink));
+    let may_mark = super::may_mark(&services, &who, case).await;
     let body = html! {
         (names::crumb(case, &frame.case_reference, &ctx.t("an-corroboration-title")))
         h1 { (ctx.t("an-corroboration-title")) }
@@ -249,13 +248,10 @@ pub(super) async fn set_stance(
     form: Form<StanceForm>,
 ) -> Result<HttpResponse> {
     let (involvement, f) = (id.into_inner(), form.0);
-    let testimony: Uuid =
-        f.testimony_id.trim().parse().map_err(|_| Error::BadRequest("which testimony is missing".into()))?;
-    let stance = match f.stance.as_str() {
-        "contradicts" => Stance::Contradicts,
-        "supports" => Stance::Supports,
-        _ => return Err(Error::BadRequest("the stance is supports or contradicts".into())),
-    };
+    // Passed on as sent, so the case is authorised before the input is judged: an id
+    // that is none is no testimony of the case (422), and only `contradicts` contradicts.
+    let testimony = f.testimony_id.trim().parse().unwrap_or(Uuid::nil());
+    let stance = Stance::parse(f.stance.trim());
     services.analysis.set_stance(who, involvement, testimony, stance).await?;
     let back = if let Ok(person) = f.person_id.trim().parse::<Uuid>() {
         format!("/persons/{person}/linkage#link-{involvement}")

@@ -9,10 +9,9 @@ use uuid::Uuid;
 use super::corroboration::{Back, links_table};
 use super::{Labels, draw_with, partial, period, picture, scroll};
 use crate::access::Allowed;
-use crate::access::policy::{self, act};
+use crate::access::policy::act;
 use crate::analysis::draw;
 use crate::analysis::model::{Corroboration, Strength, StrengthCount};
-use crate::auth::Action;
 use crate::error::Result;
 use crate::services::Services;
 use crate::web::Ctx;
@@ -25,11 +24,11 @@ pub(super) async fn page(
     ctx: Ctx,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
-    let framed = services.analysis.linkage(who, id.into_inner()).await?;
+    let framed = services.analysis.linkage(who.clone(), id.into_inner()).await?;
     let (l, frame) = (framed.view, framed.frame);
     let labels = Labels::from(frame.terms);
     let lang = ctx.lang();
-    let may_mark = ctx.who.as_ref().is_some_and(|p| policy::allowed(p.role, Action::CaseLink));
+    let may_mark = super::may_mark(&services, &who, l.case_id).await;
     let periods = &l.responsibility.periods;
     // The person's links by strength, drawn as the case's are.
     let totals = Strength::ALL

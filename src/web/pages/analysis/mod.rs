@@ -17,9 +17,12 @@ use chrono::NaiveDate;
 use maud::{Markup, PreEscaped, html};
 
 use super::records::Labels;
+use crate::access::Allowed;
+use crate::access::policy::act;
 use crate::analysis::draw::{Language, Words};
 use crate::analysis::model::{PartialDate, Strength};
 use crate::cases::validate::Precision;
+use crate::services::Services;
 use crate::web::Ctx;
 use crate::web::i18n::Lang;
 use crate::web::pages::registry::Pages;
@@ -36,6 +39,15 @@ pub fn routes(r: &mut Pages) {
     r.get("/cases/{id}/map.geojson", map::geojson);
     r.get("/units/{id}/command", command::page);
     r.get("/persons/{id}/linkage", linkage::page);
+}
+
+/// Whether the reader may mark accounts as contradicting links in `case`: an
+/// investigator member, or the case's lead.
+async fn may_mark(services: &Services, who: &Allowed<act::CaseRead>, case: uuid::Uuid) -> bool {
+    match Allowed::<act::CaseLink>::check(who.principal.clone()) {
+        Ok(link) => services.analysis.may_link(&link, case).await,
+        Err(_) => false,
+    }
 }
 
 /// The pictures' language.
