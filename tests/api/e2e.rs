@@ -29,6 +29,8 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use crate::fixtures::{FICTIONAL_ACCOUNT as ACCOUNT, FICTIONAL_WITHHELD as WITHHELD, fictional_case};
 use crate::helpers::*;
 
+mod analysis;
+
 /// How long one step may take before the test fails: generous for a loaded CI machine,
 /// and never spent when the page is right.
 const STEP: Duration = Duration::from_secs(10);

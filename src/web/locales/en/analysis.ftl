@@ -68,8 +68,6 @@ an-testimony = Testimony
 an-open-testimony = Open the testimony
 an-incidents-described = Incidents it describes here
 an-undated = date unknown
-an-date-month = { $date } (month)
-an-date-year = { $date } (year)
 an-date-estimate = about { $date }
 
 an-patterns-title = Patterns
@@ -79,7 +77,7 @@ an-small-count-rule = Counts from 1 to { $min } minus one are withheld, and one 
 an-withheld = fewer than { $min }
 an-victims = Victims
 an-as-table = The same as a table
-an-series-caption = Incidents and victims per { $dimension }.
+an-series-caption = { $dimension }: incidents and distinct victims.
 an-nothing-counted = Nothing to count yet.
 an-dim-week = Week
 an-dim-month = Month

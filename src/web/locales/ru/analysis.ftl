@@ -69,8 +69,6 @@ an-testimony = Показание
 an-open-testimony = Открыть показание
 an-incidents-described = Описанных в нём эпизодов
 an-undated = дата неизвестна
-an-date-month = { $date } (месяц)
-an-date-year = { $date } (год)
 an-date-estimate = около { $date }
 
 an-patterns-title = Закономерности
@@ -80,7 +78,7 @@ an-small-count-rule = Числа от 1 до { $min } минус один скр
 an-withheld = меньше { $min }
 an-victims = Пострадавшие
 an-as-table = То же в виде таблицы
-an-series-caption = Эпизоды и пострадавшие: { $dimension }.
+an-series-caption = { $dimension }: эпизоды и разные пострадавшие.
 an-nothing-counted = Подсчитывать пока нечего.
 an-dim-week = Неделя
 an-dim-month = Месяц

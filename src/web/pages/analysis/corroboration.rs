@@ -172,7 +172,7 @@ pub(super) fn links_table(ctx: &Ctx, labels: &Labels, links: &[Link], back: Opti
                             td.num { (l.first_hand) }
                             td.num { (l.second_hand) }
                             td.num { (l.contradicting) }
-                            td { (sources(ctx, labels, l, back)) }
+                            td.sources { (sources(ctx, labels, l, back)) }
                         }
                     } }
                 }

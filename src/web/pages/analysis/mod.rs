@@ -81,17 +81,59 @@ fn scroll(table: Markup) -> Markup {
     html! { div.scroll { (table) } }
 }
 
-/// A partial date as recorded, its precision said in words when it is not a day.
+/// A partial date as recorded, as precise as it is known: `10 Aug 2020`, `August 2020`,
+/// `2020`, `about 13 Aug 2020`.
 fn partial(ctx: &Ctx, d: Option<&PartialDate>) -> String {
     let Some(d) = d else { return ctx.t("an-undated") };
-    let date = ctx.lang().date(&d.date);
     match d.precision {
-        Precision::Exact => date,
-        Precision::Month => ctx.ta("an-date-month", &[("date", date.into())]),
-        Precision::Year => ctx.ta("an-date-year", &[("date", date.into())]),
-        Precision::Estimate => ctx.ta("an-date-estimate", &[("date", date.into())]),
+        Precision::Exact => ctx.lang().date(&d.date),
+        Precision::Month => month(ctx.lang(), &d.date),
+        Precision::Year => d.date.clone(),
+        Precision::Estimate => ctx.ta("an-date-estimate", &[("date", ctx.lang().date(&d.date).into())]),
         Precision::Unknown => ctx.t("an-undated"),
     }
+}
+
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const MONTHS_RU: [&str; 12] = [
+    "январь",
+    "февраль",
+    "март",
+    "апрель",
+    "май",
+    "июнь",
+    "июль",
+    "август",
+    "сентябрь",
+    "октябрь",
+    "ноябрь",
+    "декабрь",
+];
+
+/// `2020-08` as `August 2020` (`август 2020`); anything else as it is.
+fn month(lang: Lang, iso: &str) -> String {
+    let named = iso.split_once('-').and_then(|(year, m)| {
+        let m: usize = m.parse().ok().filter(|m| (1..=12).contains(m))?;
+        let names = match lang {
+            Lang::En => &MONTHS_EN,
+            Lang::Ru => &MONTHS_RU,
+        };
+        Some(format!("{} {year}", names[m - 1]))
+    });
+    named.unwrap_or_else(|| iso.to_owned())
 }
 
 fn day(ctx: &Ctx, d: NaiveDate) -> String {
@@ -156,5 +198,18 @@ fn views_nav(ctx: &Ctx, case_id: uuid::Uuid, here: &str) -> Markup {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_are_named_in_the_reader_s_language() {
+        assert_eq!(month(Lang::En, "2020-08"), "August 2020");
+        assert_eq!(month(Lang::Ru, "2020-12"), "декабрь 2020");
+        assert_eq!(month(Lang::En, "2020-13"), "2020-13");
+        assert_eq!(month(Lang::En, "2020"), "2020");
     }
 }

@@ -96,7 +96,7 @@ fn series(ctx: &Ctx, labels: &Labels, p: &Patterns, s: &Series) -> Markup {
                 details.more {
                     summary { (ctx.t("an-as-table")) }
                     (scroll(html! {
-                        table.list.wide {
+                        table.list {
                             caption.visually-hidden { (title) }
                             thead { tr {
                                 th scope="col" { (title) }
