@@ -8,6 +8,7 @@
 mod fixtures;
 mod helpers;
 
+mod analysis;
 mod attachments;
 mod audit;
 mod auth;
