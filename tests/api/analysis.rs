@@ -16,6 +16,7 @@ struct World {
     app: TestApp,
     lead: String,
     reader: String,
+    reader_id: uuid::Uuid,
     case: CaseId,
 }
 
@@ -25,7 +26,7 @@ async fn world_with(tweak: impl FnOnce(&mut custodia::config::Settings)) -> Worl
     let (reader_id, reader) = app.user_with_token(Role::Investigator).await;
     let case = app.create_case(&lead, NewCase::any()).await.id;
     app.add_member(&case, reader_id).await;
-    World { app, lead, reader, case }
+    World { app, lead, reader, reader_id, case }
 }
 
 async fn world() -> World {
@@ -557,4 +558,49 @@ async fn unknown_ids_and_values_are_clear_problems() {
         .call(reqwest::Method::PUT, &path, Some(&w.reader), Some(json!({"stance": "contradicts"})))
         .await;
     assert_problem(res, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn a_perpetrator_recorded_in_the_readers_other_cases_is_linked_by_whole_name() {
+    let w = world().await;
+    let here = w.person(NewPerson::perpetrator().named("Sedov Pavel Ivanovich")).await;
+    // The reader's second case records the same man, and a man of the same surname.
+    let second = w.app.create_case(&w.lead, NewCase::any()).await.id;
+    w.app.add_member(&second, w.reader_id).await;
+    let there = w
+        .app
+        .create_person(&w.lead, &second, NewPerson::perpetrator().named("Павел Иванович Седов"))
+        .await
+        .id;
+    let surname =
+        w.app.create_person(&w.lead, &second, NewPerson::perpetrator().named("Sedov Oleg")).await.id;
+    let victim = w.app.create_person(&w.lead, &second, NewPerson::victim()).await.id;
+    let inc = w
+        .app
+        .create_incident(&w.lead, &second, NewIncident::of("torture").started("2020-08-12", "exact"))
+        .await
+        .id;
+    let t =
+        w.app.record_sealed(&w.lead, &second, NewTestimony::by(&victim).source_connection("victim")).await;
+    w.app.add_involvement(&w.lead, &inc, Involvement::person(&there, "ordered").citing(&t)).await;
+    w.app.add_involvement(&w.lead, &inc, Involvement::person(&surname, "present")).await;
+    // A third case with the same name, which the reader is not in.
+    let (_, stranger) = w.app.user_with_token(Role::Documenter).await;
+    let third = w.app.create_case(&stranger, NewCase::any()).await.id;
+    w.app.create_person(&stranger, &third, NewPerson::perpetrator().named("Sedov Pavel Ivanovich")).await;
+
+    let linkage = w.get(&format!("/api/v1/persons/{here}/linkage")).await;
+    let namesakes = linkage["namesakes"].as_array().unwrap();
+    assert_eq!(namesakes.len(), 1, "{linkage}");
+    assert_eq!(namesakes[0]["person_id"], there.as_str());
+    assert_eq!(namesakes[0]["case_id"], second.as_str());
+    let elsewhere = linkage["elsewhere"].as_array().unwrap();
+    assert_eq!(elsewhere.len(), 1);
+    assert_eq!(
+        (elsewhere[0]["role"].as_str(), elsewhere[0]["strength"].as_str()),
+        (Some("ordered"), Some("single_source"))
+    );
+    // A victim's namesakes are nobody's business here.
+    let linkage = w.get(&format!("/api/v1/persons/{victim}/linkage")).await;
+    assert!(linkage["namesakes"].as_array().unwrap().is_empty());
 }
