@@ -47,10 +47,10 @@ pub struct CorroborationQuery {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TimelineQuery {
-    /// `YYYY-MM-DD`: the first day shown.
-    pub from: Option<String>,
-    /// `YYYY-MM-DD`: the last day shown.
-    pub to: Option<String>,
+    /// The first day shown.
+    pub from: Option<NaiveDate>,
+    /// The last day shown (not before `from`).
+    pub to: Option<NaiveDate>,
     /// A strip per `place` (the default) or per `unit`.
     pub lanes: Option<LaneBy>,
     /// Only incidents at this place.
@@ -407,24 +407,16 @@ fn counts(c: &mut DbConnection, k: &crate::crypto::Keyring, cases: &[String], mi
     Ok(patterns::compute(&raw, &labels, min))
 }
 
-/// The period of a timeline query: days, the end not before the start.
+/// The period of a timeline query: the end not before the start.
 fn period(q: &TimelineQuery) -> Result<Period> {
-    let mut errors = Vec::new();
-    let mut day = |field: &str, v: &Option<String>| -> Option<NaiveDate> {
-        let v = v.as_deref()?;
-        let parsed = NaiveDate::parse_from_str(v, "%Y-%m-%d").ok();
-        if parsed.is_none() {
-            errors.push(FieldError::new(field, "invalid_date", "expected YYYY-MM-DD"));
-        }
-        parsed
-    };
-    let (from, to) = (day("from", &q.from), day("to", &q.to));
-    if let (Some(f), Some(t)) = (from, to)
-        && t < f
-    {
-        errors.push(FieldError::new("to", "before_from", "the period ends before it starts"));
+    match (q.from, q.to) {
+        (Some(f), Some(t)) if t < f => Err(Error::Validation(vec![FieldError::new(
+            "to",
+            "before_from",
+            "the period ends before it starts",
+        )])),
+        (from, to) => Ok(Period { from, to }),
     }
-    if errors.is_empty() { Ok(Period { from, to }) } else { Err(Error::Validation(errors)) }
 }
 
 /// The incidents a timeline is narrowed to.
