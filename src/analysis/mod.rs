@@ -18,4 +18,4 @@ mod service;
 pub mod tables;
 pub mod timeline;
 
-pub use service::{Analysis, CorroborationQuery, Frame, Framed, Linkage, TimelineQuery};
+pub use service::{Analysis, CorroborationQuery, Frame, Framed, Linkage, Namesake, TimelineQuery};

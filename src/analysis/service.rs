@@ -2,7 +2,7 @@
 //! person, unit or place in one), load its facts, compute, and record one audit entry
 //! per view naming the scope, in the same transaction as the read.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -47,10 +47,10 @@ pub struct CorroborationQuery {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TimelineQuery {
-    /// `YYYY-MM-DD`: the first day shown.
-    pub from: Option<String>,
-    /// `YYYY-MM-DD`: the last day shown.
-    pub to: Option<String>,
+    /// The first day shown.
+    pub from: Option<NaiveDate>,
+    /// The last day shown (not before `from`).
+    pub to: Option<NaiveDate>,
     /// A strip per `place` (the default) or per `unit`.
     pub lanes: Option<LaneBy>,
     /// Only incidents at this place.
@@ -69,6 +69,20 @@ pub struct Linkage {
     pub pseudonym: String,
     pub links: Vec<Link>,
     pub responsibility: Responsibility,
+    /// For a perpetrator: persons recorded under one of the same whole names as
+    /// perpetrators in the caller's other cases (a lead to check, not a proven identity).
+    pub namesakes: Vec<Namesake>,
+    /// The namesakes' links, each with its own case.
+    pub elsewhere: Vec<Link>,
+}
+
+/// The same name, recorded in another case.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Namesake {
+    pub person_id: Uuid,
+    pub case_id: Uuid,
+    pub case_reference: String,
+    pub pseudonym: String,
 }
 
 /// What a page around a view needs besides it: the case's reference and the labels of
@@ -155,10 +169,20 @@ impl Analysis {
                 Order::Strongest,
             )?;
             let responsibility = command::responsibility(&facts, &person, pseudonym.clone(), &units)?;
+            let (namesakes, elsewhere) = elsewhere(c, k, &who, &person, &case)?;
             let entry = Entry::new(&who.principal, "analysis.linkage")
                 .target("person", &person)
-                .detail("links", links.len());
-            let view = Linkage { person_id, case_id: parse(&case)?, pseudonym, links, responsibility };
+                .detail("links", links.len())
+                .detail("namesakes", namesakes.len());
+            let view = Linkage {
+                person_id,
+                case_id: parse(&case)?,
+                pseudonym,
+                links,
+                responsibility,
+                namesakes,
+                elsewhere,
+            };
             Ok(Found { value: Framed { view, frame: frame(c, &case)? }, entry })
         })
         .await
@@ -356,6 +380,53 @@ impl Analysis {
     }
 }
 
+/// A perpetrator's namesakes in the caller's other cases, and their links.
+fn elsewhere(
+    c: &mut DbConnection,
+    k: &crate::crypto::Keyring,
+    who: &Allowed<act::CaseRead>,
+    person: &str,
+    case: &str,
+) -> Result<(Vec<Namesake>, Vec<Link>)> {
+    let row = crate::cases::persons::load(c, person)?;
+    if row.kind != PERPETRATOR {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let others: Vec<String> = access::cases_of(c, who.principal.user_id)?
+        .into_iter()
+        .filter(|other| other != case && access::authorize_for(c, who, other).is_ok())
+        .collect();
+    if others.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let names = crate::cases::persons::all_names_of(c, k, &row)?;
+    let mut by_case: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (id, other) in crate::search::persons::namesakes(c, k, &who.principal, &others, &names)? {
+        by_case.entry(other).or_default().insert(id);
+    }
+    let (mut namesakes, mut links) = (Vec::new(), Vec::new());
+    for (other, ids) in by_case {
+        let cases = [other.clone()];
+        let facts = facts::load(c, &cases)?;
+        let units = names::units(c, k, &cases)?;
+        let reference: String = cases::table.find(&other).select(cases::reference).first(c)?;
+        for id in &ids {
+            let Some(p) = facts.persons.get(id).filter(|p| p.kind == PERPETRATOR) else { continue };
+            namesakes.push(Namesake {
+                person_id: parse(id)?,
+                case_id: parse(&other)?,
+                case_reference: reference.clone(),
+                pseudonym: p.pseudonym.clone(),
+            });
+            let mine = |i: &facts::Involvement| i.person_id.as_ref() == Some(id);
+            links.extend(corroboration::links(&facts, &units, mine, Order::Strongest)?);
+        }
+    }
+    Ok((namesakes, links))
+}
+
+const PERPETRATOR: &str = "perpetrator";
+
 fn parse(id: &str) -> Result<Uuid> {
     crate::cases::parse_uuid(id)
 }
@@ -372,24 +443,16 @@ fn counts(c: &mut DbConnection, k: &crate::crypto::Keyring, cases: &[String], mi
     Ok(patterns::compute(&raw, &labels, min))
 }
 
-/// The period of a timeline query: days, the end not before the start.
+/// The period of a timeline query: the end not before the start.
 fn period(q: &TimelineQuery) -> Result<Period> {
-    let mut errors = Vec::new();
-    let mut day = |field: &str, v: &Option<String>| -> Option<NaiveDate> {
-        let v = v.as_deref()?;
-        let parsed = NaiveDate::parse_from_str(v, "%Y-%m-%d").ok();
-        if parsed.is_none() {
-            errors.push(FieldError::new(field, "invalid_date", "expected YYYY-MM-DD"));
-        }
-        parsed
-    };
-    let (from, to) = (day("from", &q.from), day("to", &q.to));
-    if let (Some(f), Some(t)) = (from, to)
-        && t < f
-    {
-        errors.push(FieldError::new("to", "before_from", "the period ends before it starts"));
+    match (q.from, q.to) {
+        (Some(f), Some(t)) if t < f => Err(Error::Validation(vec![FieldError::new(
+            "to",
+            "before_from",
+            "the period ends before it starts",
+        )])),
+        (from, to) => Ok(Period { from, to }),
     }
-    if errors.is_empty() { Ok(Period { from, to }) } else { Err(Error::Validation(errors)) }
 }
 
 /// The incidents a timeline is narrowed to.

@@ -81,9 +81,11 @@ pub fn timeline(
         .collect::<Result<_>>()?;
     // Named lanes in name order; the lane of the unplaced last.
     lanes.sort_by(|a, b| (a.id.is_none(), &a.label).cmp(&(b.id.is_none(), &b.label)));
-    let from = period.from.or(first);
-    let to = period.to.or(last);
-    Ok(Timeline { from, to, lane_by, lanes, marks: marks(facts, &shown, from, to)?, undated })
+    // Testimonies are often taken after the events: an open period runs on to them.
+    let marks = marks(facts, &shown, period.from, period.to)?;
+    let from = period.from.or(first.into_iter().chain(marks.first().map(|m| m.date)).min());
+    let to = period.to.or(last.into_iter().chain(marks.last().map(|m| m.date)).max());
+    Ok(Timeline { from, to, lane_by, lanes, marks, undated })
 }
 
 /// The units an incident is attributed to: units involved, and the units of persons

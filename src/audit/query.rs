@@ -30,6 +30,13 @@ pub struct Filter {
 /// keeps it in step with the `Entry::new` calls in the source).
 pub const ACTIONS: &[&str] = &[
     "access_denied",
+    "analysis.command",
+    "analysis.corroboration",
+    "analysis.linkage",
+    "analysis.patterns",
+    "analysis.places",
+    "analysis.timeline",
+    "analysis.units",
     "attachment.download",
     "attachment.read",
     "attachment.upload",
@@ -59,6 +66,7 @@ pub const ACTIONS: &[&str] = &[
     "import.read",
     "incident.involvement_add",
     "incident.involvement_evidence_add",
+    "involvement.evidence_stance",
     "incident.list",
     "incident.read",
     "incident.update",
@@ -132,6 +140,7 @@ pub fn is_read(action: &str) -> bool {
     action.ends_with(".read")
         || action.ends_with(".list")
         || action.ends_with("_read")
+        || action.starts_with("analysis.")
         || matches!(action, "search" | "bundle.preview")
 }
 

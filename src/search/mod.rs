@@ -9,7 +9,7 @@ mod candidates;
 mod filters;
 pub mod index;
 pub mod normalize;
-mod persons;
+pub(crate) mod persons;
 pub mod query;
 mod request;
 pub mod sections;

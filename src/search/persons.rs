@@ -101,6 +101,45 @@ pub(super) fn search_persons(
     Ok(hits)
 }
 
+/// Persons in `cases` recorded under one of `names` — all its parts, in any order and
+/// script, never by a part alone: "Ivanov" is many people — whom `who` may know by
+/// name: (person id, case id). How the
+/// same perpetrator recorded in several cases is found for the analysis of linkage.
+pub fn namesakes(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Principal,
+    cases: &[String],
+    names: &[String],
+) -> Result<Vec<(String, String)>> {
+    let index = BlindIndex::current(c, keyring, Index::Names)?;
+    let mut out: Vec<(String, String)> = Vec::new();
+    for name in names {
+        let Ok(mut wanted) = NameQuery::parse(name) else { continue };
+        // Every part of a name of two parts or more, in any order and script; a name of
+        // one word only as a whole.
+        if wanted.parts.len() < 2 {
+            wanted.parts.clear();
+        }
+        let asked = wanted.wanted();
+        let found = candidates_for(c, Index::Names, &index.blind(&asked), cases)?;
+        for (id, case_id) in index.narrow_to(c, found, &asked)? {
+            if out.iter().any(|(seen, _)| *seen == id) {
+                continue;
+            }
+            let role = access::authorize(c, who, &case_id, crate::access::policy::Action::CaseRead)?;
+            let row = persons::load(c, &id)?;
+            if !persons::may_see_identity(&row, who, role) {
+                continue;
+            }
+            if wanted.score(&persons::all_names_of(c, keyring, &row)?) > 0 {
+                out.push((id, case_id));
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

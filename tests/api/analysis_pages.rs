@@ -185,6 +185,7 @@ struct World {
     /// The documenter who opened (and leads) the case.
     lead: String,
     member: Browser,
+    member_id: uuid::Uuid,
     outsider: Browser,
     w: AnalysisCase,
 }
@@ -199,7 +200,7 @@ async fn world() -> World {
     let (member_id, member) = app.web_user(Role::Investigator).await;
     app.add_member(w.case.as_str(), member_id).await;
     let (_, outsider) = app.web_user(Role::Investigator).await;
-    World { app, doc, lead, member, outsider, w }
+    World { app, doc, lead, member, member_id, outsider, w }
 }
 
 impl World {
@@ -274,6 +275,19 @@ async fn each_analysis_page_shows_its_picture_and_table_to_a_member_and_nothing_
     );
     let linkage = app.page(&t.member, &format!("/persons/{}/linkage", t.w.commander)).await;
     assert!(linkage.contains("Special Police Regiment") && linkage.contains("Within the period"));
+    // A perpetrator of the same name in another case: named as a lead once the reader
+    // works on that case too, not before.
+    let other = app.create_case(&t.doc, NewCase::new("FIC-2020-099", "Another fictional case")).await.id;
+    let namesake =
+        app.create_person(&t.doc, &other, NewPerson::perpetrator().named("Sergeant Grom")).await.id;
+    let mine = format!("/persons/{}/linkage", t.w.perpetrator);
+    assert!(!app.page(&t.member, &mine).await.contains("id=\"namesakes\""), "not the reader's case");
+    app.add_member(other.as_str(), t.member_id).await;
+    let linkage = app.page(&t.member, &mine).await;
+    let listed = between(&linkage, "<ul class=\"plain\" id=\"namesakes\">", "</ul>").expect("the namesakes");
+    assert!(
+        listed.contains(&format!("href=\"/persons/{namesake}/linkage\"")) && listed.contains("FIC-2020-099")
+    );
     let command = app.page(&t.member, &format!("/units/{}/command", t.w.regiment)).await;
     assert!(command.contains("Second Company") && command.contains("Escort Platoon"));
 

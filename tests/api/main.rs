@@ -8,6 +8,7 @@
 mod fixtures;
 mod helpers;
 
+mod analysis;
 mod analysis_pages;
 mod attachments;
 mod audit;

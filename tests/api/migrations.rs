@@ -64,7 +64,8 @@ async fn postings_carry_over_from_the_token_table_into_the_engines_index() {
         let mut conn = pool.get().unwrap();
         let c = &mut *conn;
         migrate::run_pending(c).unwrap();
-        // Back to before 000010 (the imports of 000011 first).
+        // Back to before 000010 (the analysis of 000012 and the imports of 000011 first).
+        assert!(migrate::revert_last(c).unwrap().contains("000012"));
         assert!(migrate::revert_last(c).unwrap().contains("000011"));
         assert!(migrate::revert_last(c).unwrap().contains("000010"));
         let (a, b) = ("5b0e8f0c-3d7a-4f1e-9c2b-6a1d0e9f8a7b", "c4a1f2e3-0b9d-4c8e-8f7a-1e2d3c4b5a69");

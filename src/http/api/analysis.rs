@@ -57,7 +57,7 @@ pub struct CorroborationParams {
 /// spreadsheet. Audited as `analysis.corroboration`.
 #[utoipa::path(get, operation_id = "case_corroboration", path = "/api/v1/cases/{id}/corroboration", tag = "analysis",
     params(("id" = Uuid, Path), CorroborationParams),
-    responses((status = 200, body = Corroboration), (status = 400, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, content((Corroboration = "application/json"), (String = "text/csv"))), (status = 400, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub async fn corroboration(
     services: web::Data<Services>,
@@ -141,7 +141,7 @@ pub struct FormatQuery {
 /// Audited as `analysis.patterns`.
 #[utoipa::path(get, operation_id = "case_patterns", path = "/api/v1/cases/{id}/patterns", tag = "analysis",
     params(("id" = Uuid, Path), FormatQuery),
-    responses((status = 200, body = Patterns), (status = 400, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, content((Patterns = "application/json"), (String = "text/csv"))), (status = 400, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub async fn patterns(
     services: web::Data<Services>,
@@ -161,7 +161,7 @@ pub async fn patterns(
 /// small counts withheld as for one case. Audited as `analysis.patterns`.
 #[utoipa::path(get, operation_id = "my_patterns", path = "/api/v1/analysis/patterns", tag = "analysis",
     params(FormatQuery),
-    responses((status = 200, body = Patterns), (status = 400, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, content((Patterns = "application/json"), (String = "text/csv"))), (status = 400, body = Problem)), security(("bearer" = [])))]
 pub async fn my_patterns(
     services: web::Data<Services>,
     who: Allowed<act::Search>,

@@ -130,5 +130,7 @@ an-linkage-link = Linkage and corroboration
 an-back-to-person = Back to the person
 an-person-timeline = Timeline of this person
 an-linkage-strengths-caption = How many of this person's links have each strength.
+an-namesakes = The same name in your other cases
+an-namesakes-hint = Perpetrators recorded under one of the same whole names in other cases you work on, and their links: a lead to check, not a proven identity.
 an-responsibility = Command responsibility
 an-attribution = Attribution

@@ -103,7 +103,7 @@ pub(super) async fn page(
             (filter_form(&ctx, case, &f))
             p { a href={ "/cases/" (case) "/corroboration.csv" (f.query_string()) } download { (ctx.t("an-corroboration-csv")) } }
             p.hint { (ctx.t("an-counting-rule")) }
-            (links_table(&ctx, &labels, &view.links, may_mark.then_some(Back::Case(case))))
+            (links_table(&ctx, &labels, &view.links, may_mark.then_some(Back::Case(case)), "links"))
         }
     };
     Ok(layout::page(&ctx, "an-corroboration-title", Nav::Cases, body))
@@ -138,12 +138,18 @@ fn filter_form(ctx: &Ctx, case: Uuid, f: &TableForm) -> Markup {
 
 /// The links with their counts and sources; with `back`, each source carries a form to
 /// mark it as contradicting (or again supporting) its link.
-pub(super) fn links_table(ctx: &Ctx, labels: &Labels, links: &[Link], back: Option<Back>) -> Markup {
+pub(super) fn links_table(
+    ctx: &Ctx,
+    labels: &Labels,
+    links: &[Link],
+    back: Option<Back>,
+    id: &str,
+) -> Markup {
     let lang = ctx.lang();
     html! {
-        @if links.is_empty() { p.empty #links-none { (ctx.t("an-links-none")) } } @else {
+        @if links.is_empty() { p.empty id={ (id) "-none" } { (ctx.t("an-links-none")) } } @else {
             (scroll(html! {
-                table.list.wide #links {
+                table.list.wide id=(id) {
                     caption.visually-hidden { (ctx.t("an-links-title")) }
                     thead { tr {
                         th scope="col" { (ctx.t("an-subject")) }

@@ -59,7 +59,19 @@ pub(super) async fn page(
                 }
             }))
             p.hint { (ctx.t("an-counting-rule")) }
-            (links_table(&ctx, &labels, &l.links, may_mark.then_some(Back::Person(l.person_id))))
+            (links_table(&ctx, &labels, &l.links, may_mark.then_some(Back::Person(l.person_id)), "links"))
+        }
+        @if !l.namesakes.is_empty() {
+            section aria-labelledby="namesakes-h" {
+                h2 #namesakes-h { (ctx.t("an-namesakes")) " " span.count { (l.namesakes.len()) } }
+                p.hint { (ctx.t("an-namesakes-hint")) }
+                ul.plain #namesakes { @for n in &l.namesakes {
+                    li { a href={ "/persons/" (n.person_id) "/linkage" } { (n.pseudonym) }
+                        " · " a href={ "/cases/" (n.case_id) } { (n.case_reference) } }
+                } }
+                // Their links are of other cases: marked there, from those cases' pages.
+                (links_table(&ctx, &labels, &l.elsewhere, None, "links-elsewhere"))
+            }
         }
         @if !periods.is_empty() {
             section aria-labelledby="responsibility-h" {

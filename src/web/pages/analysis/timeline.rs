@@ -4,6 +4,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use chrono::NaiveDate;
 use maud::{Markup, html};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -41,20 +42,34 @@ fn id(s: &str) -> Result<Option<Uuid>> {
     some(s).map(|s| s.parse().map_err(|_| Error::NotFound)).transpose()
 }
 
+/// A day typed into a date field (`YYYY-MM-DD`); what is not one is named in `errors`.
+fn date(field: &str, typed: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+    let typed = some(typed)?;
+    let day = NaiveDate::parse_from_str(&typed, "%Y-%m-%d").ok();
+    if day.is_none() {
+        errors.push(FieldError::new(field, "invalid_date", "expected YYYY-MM-DD"));
+    }
+    day
+}
+
 impl PeriodForm {
     fn lane_by(&self) -> LaneBy {
         if self.lanes == "unit" { LaneBy::Unit } else { LaneBy::Place }
     }
 
-    fn query(&self) -> Result<TimelineQuery> {
-        Ok(TimelineQuery {
-            from: some(&self.from),
-            to: some(&self.to),
+    /// The query, or what is wrong with the dates typed (the service judges the period).
+    fn query(&self) -> Result<std::result::Result<TimelineQuery, Vec<FieldError>>> {
+        let mut errors = Vec::new();
+        let (from, to) = (date("from", &self.from, &mut errors), date("to", &self.to, &mut errors));
+        let q = TimelineQuery {
+            from,
+            to,
             lanes: Some(self.lane_by()),
             place_id: id(&self.place_id)?,
             unit_id: id(&self.unit_id)?,
             person_id: id(&self.person_id)?,
-        })
+        };
+        Ok(if errors.is_empty() { Ok(q) } else { Err(errors) })
     }
 }
 
@@ -67,17 +82,19 @@ pub(super) async fn page(
 ) -> Result<HttpResponse> {
     let (case, f) = (id.into_inner(), q.into_inner());
     let asked = f.query()?;
-    // The period is checked before anything is read; for a bad one the form comes back
-    // with what is wrong (the second read only names the case).
-    match services.analysis.timeline(who.clone(), case, asked, ctx.t("an-no-lane")).await {
-        Ok(framed) => Ok(render(&ctx, StatusCode::OK, &f, &[], Some(&framed.view), framed.frame)),
-        Err(Error::Validation(errors)) => {
-            let whole = TimelineQuery { from: None, to: None, ..f.query()? };
-            let framed = services.analysis.timeline(who, case, whole, ctx.t("an-no-lane")).await?;
-            Ok(render(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &f, &errors, None, framed.frame))
-        }
-        Err(e) => Err(e),
-    }
+    let errors = match asked {
+        Ok(asked) => match services.analysis.timeline(who.clone(), case, asked, ctx.t("an-no-lane")).await {
+            Ok(framed) => return Ok(render(&ctx, StatusCode::OK, &f, &[], Some(&framed.view), framed.frame)),
+            Err(Error::Validation(errors)) => errors,
+            Err(e) => return Err(e),
+        },
+        Err(errors) => errors,
+    };
+    // A bad period: the form again with what is wrong. The period is judged before
+    // anything is read; this read only names the case around the form.
+    let whole = TimelineQuery { from: None, to: None, lanes: Some(f.lane_by()), ..TimelineQuery::default() };
+    let framed = services.analysis.timeline(who, case, whole, ctx.t("an-no-lane")).await?;
+    Ok(render(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &f, &errors, None, framed.frame))
 }
 
 fn render(
