@@ -3,6 +3,7 @@
 
 an-hub-title = Analysis
 an-hub-intro = What the records of this case show together and no single one does. Each view is drawn as a picture with the same content in a table beside it.
+an-the-case = The case
 an-views = Analysis views
 an-audited = Each view you open is recorded in the audit log, as any read of the records it is made of.
 an-downloads = Downloads

@@ -83,37 +83,38 @@ pub(super) async fn page(
     let (case, f) = (id.into_inner(), q.into_inner());
     let asked = f.query()?;
     let errors = match asked {
-        Ok(asked) => match services.analysis.timeline(who.clone(), case, asked, ctx.t("an-no-lane")).await {
-            Ok(framed) => return Ok(render(&ctx, StatusCode::OK, &f, &[], Some(&framed.view), framed.frame)),
+        Ok(asked) => match services.analysis.timeline(who, case, asked, ctx.t("an-no-lane")).await {
+            Ok(framed) => {
+                return Ok(render(&ctx, StatusCode::OK, case, &f, &[], Some((&framed.view, framed.frame))));
+            }
             Err(Error::Validation(errors)) => errors,
             Err(e) => return Err(e),
         },
         Err(errors) => errors,
     };
-    // A bad period: the form again with what is wrong. The period is judged before
-    // anything is read; this read only names the case around the form.
-    let whole = TimelineQuery { from: None, to: None, lanes: Some(f.lane_by()), ..TimelineQuery::default() };
-    let framed = services.analysis.timeline(who, case, whole, ctx.t("an-no-lane")).await?;
-    Ok(render(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &f, &errors, None, framed.frame))
+    // A bad period: the form again with what is wrong, before anything is read (as the
+    // API judges the period before the case).
+    Ok(render(&ctx, StatusCode::UNPROCESSABLE_ENTITY, case, &f, &errors, None))
 }
 
 fn render(
     ctx: &Ctx,
     status: StatusCode,
+    case: Uuid,
     f: &PeriodForm,
     errors: &[FieldError],
-    view: Option<&Timeline>,
-    frame: Frame,
+    shown_in: Option<(&Timeline, Frame)>,
 ) -> HttpResponse {
-    let labels = Labels::from(frame.terms);
-    let case = frame.case_id;
     let body = html! {
-        (names::crumb(case, &frame.case_reference, &ctx.t("an-timeline-title")))
+        @match &shown_in {
+            Some((_, frame)) => (names::crumb(case, &frame.case_reference, &ctx.t("an-timeline-title"))),
+            None => (names::crumb(case, &ctx.t("an-the-case"), &ctx.t("an-timeline-title"))),
+        }
         h1 { (ctx.t("an-timeline-title")) }
         (views_nav(ctx, case, "timeline"))
         p.lead { (ctx.t("an-timeline-intro")) }
         (period_form(ctx, case, f, errors))
-        @if let Some(t) = view { (shown(ctx, &labels, t)) }
+        @if let Some((t, frame)) = shown_in { (shown(ctx, &Labels::from(frame.terms), t)) }
     };
     layout::render(ctx, status, "an-timeline-title", Nav::Cases, body)
 }
