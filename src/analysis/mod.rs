@@ -5,4 +5,5 @@
 //! pseudonyms) and the sealed names of units and places; drawn as SVG by `draw`.
 //! Knows nothing of HTTP.
 
+pub mod draw;
 pub mod model;
