@@ -9,9 +9,9 @@ use super::svg::{self, ACCENT, BAD, INK, LINE, MUTED, OK, Svg, WARN, fill, fit, 
 use super::{Caption, Words, caption};
 use crate::analysis::model::{Cell, Corroboration, Series, Strength};
 
-const W: f64 = 480.0;
+const W: f64 = 420.0;
 const PAD: f64 = 12.0;
-const LABEL_W: f64 = 150.0;
+const LABEL_W: f64 = 130.0;
 const MAX_ROWS: usize = 200;
 
 /// One row: its label, link, and up to two counts (`None` inside: withheld).

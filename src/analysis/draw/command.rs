@@ -12,7 +12,7 @@ use super::svg::{self, BAD, INK, LINE, MUTED, Svg, WASH, fill, fit, text_width};
 use super::{Caption, Words};
 use crate::analysis::model::{CommandNode, CommandPeriod, CommandTree};
 
-const W: f64 = 520.0;
+const W: f64 = 420.0;
 const PAD: f64 = 12.0;
 const INDENT: f64 = 18.0;
 const MAX_INDENT: usize = 10;
@@ -44,8 +44,8 @@ pub fn draw(tree: &CommandTree, w: &Words) -> String {
         let is_cut = cut.contains(&node.unit_id);
         let commanders = &node.commanders[..node.commanders.len().min(MAX_COMMANDERS)];
         let lines =
-            commanders.len() + usize::from(node.commanders.len() > MAX_COMMANDERS) + usize::from(is_cut);
-        let h = 26.0 + 17.0 * lines as f64;
+            2 * commanders.len() + usize::from(node.commanders.len() > MAX_COMMANDERS) + usize::from(is_cut);
+        let h = 28.0 + 16.0 * lines as f64;
         if let Some((px, bottom)) = node.parent_id.and_then(|p| placed.get(&p)).filter(|_| !is_cut) {
             let lx = px + 9.0;
             g.line(lx, *bottom, lx, y + 13.0, &format!(r#"stroke="{CONNECTOR}" stroke-width="1.2""#));
@@ -91,12 +91,16 @@ pub fn draw(tree: &CommandTree, w: &Words) -> String {
         }
         for p in commanders {
             ly += 17.0;
+            let name = format!("{}: {}", w.c(Caption::Commander), p.pseudonym);
             g.open_link(w.links, &format!("/persons/{}", p.person_id));
-            g.text(x + 8.0, ly, 12.0, "start", "", &fit(&commander_line(p, w), W - PAD - x - 16.0, 12.0));
+            g.text(x + 8.0, ly, 12.0, "start", "", &fit(&name, W - PAD - x - 16.0, 12.0));
             g.close_link(w.links);
+            ly += 15.0;
+            let detail = fit(&commander_detail(p, w), W - PAD - x - 26.0, 11.0);
+            g.text(x + 18.0, ly, 11.0, "start", &format!(r#"fill="{MUTED}""#), &detail);
         }
         if node.commanders.len() > MAX_COMMANDERS {
-            ly += 17.0;
+            ly += 16.0;
             let more = fill(w.c(Caption::AndMore), node.commanders.len() - MAX_COMMANDERS);
             g.text(x + 8.0, ly, 12.0, "start", &format!(r#"fill="{MUTED}""#), &more);
         }
@@ -152,7 +156,12 @@ fn period(p: &CommandPeriod, w: &Words) -> String {
 }
 
 fn commander_line(p: &CommandPeriod, w: &Words) -> String {
-    let mut line = format!("{}: {}, {}", w.c(Caption::Commander), p.pseudonym, period(p, w));
+    format!("{}: {}, {}", w.c(Caption::Commander), p.pseudonym, commander_detail(p, w))
+}
+
+/// The period of a command and the incidents within it (and possibly within it).
+fn commander_detail(p: &CommandPeriod, w: &Words) -> String {
+    let mut line = period(p, w);
     let _ = write!(line, " · {}", fill(w.c(Caption::CommandIncidents), p.incidents.len()));
     if !p.possibly.is_empty() {
         let _ = write!(line, " · {}", fill(w.c(Caption::Possibly), p.possibly.len()));

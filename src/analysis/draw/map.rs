@@ -13,7 +13,8 @@ use super::{Caption, Words};
 use crate::analysis::model::{MapPoint, PlaceMap};
 
 const LAND: &str = include_str!("land-110m.txt");
-const W: f64 = 560.0;
+const BORDERS: &str = include_str!("borders-110m.txt");
+const W: f64 = 480.0;
 const PAD: f64 = 12.0;
 const MIN_EXTENT: f64 = 4.0;
 const MAX_POINTS: usize = 500;
@@ -26,8 +27,20 @@ type Ring = (Vec<(f64, f64)>, [f64; 4]);
 /// once from the bundled text.
 fn land() -> &'static [Ring] {
     static LAND_RINGS: OnceLock<Vec<Ring>> = OnceLock::new();
-    LAND_RINGS.get_or_init(|| {
-        LAND.lines()
+    LAND_RINGS.get_or_init(|| parse(LAND, 3))
+}
+
+/// The borders between countries (open lines), read once.
+fn borders() -> &'static [Ring] {
+    static BORDER_LINES: OnceLock<Vec<Ring>> = OnceLock::new();
+    BORDER_LINES.get_or_init(|| parse(BORDERS, 2))
+}
+
+/// Lines of "lon,lat lon,lat …" after `#` comment lines; lines with fewer than `min`
+/// points are dropped.
+fn parse(text: &str, min: usize) -> Vec<Ring> {
+    {
+        text.lines()
             .filter(|l| !l.starts_with('#'))
             .filter_map(|line| {
                 let points: Vec<(f64, f64)> = line
@@ -40,10 +53,10 @@ fn land() -> &'static [Ring] {
                 let bbox = points.iter().fold([f64::MAX, f64::MAX, f64::MIN, f64::MIN], |b, &(x, y)| {
                     [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)]
                 });
-                (points.len() >= 3).then_some((points, bbox))
+                (points.len() >= min).then_some((points, bbox))
             })
             .collect()
-    })
+    }
 }
 
 /// The view: a lon/lat box and its mapping to the picture.
@@ -123,8 +136,9 @@ pub fn draw(m: &PlaceMap, w: &Words) -> String {
     g.text(PAD, 22.0, 15.0, "start", r#"font-weight="600""#, title);
     let pw = W - 2.0 * PAD;
     g.rect(PAD, view.y0, pw, ph, r##"fill="#f7fafc""##);
-    graticule(&mut g, &view, pw, ph);
     land_paths(&mut g, &view);
+    border_paths(&mut g, &view, pw, ph);
+    graticule(&mut g, &view, pw, ph);
     g.rect(PAD, view.y0, pw, ph, &format!(r#"fill="none" stroke="{MUTED}""#));
     scale_bar(&mut g, &view, ph, w);
 
@@ -156,9 +170,11 @@ pub fn draw(m: &PlaceMap, w: &Words) -> String {
         g.close_link(w.links);
         placed.push((p, x, y, r));
     }
-    // Labels after every circle, so no circle covers a name; a label that would collide
-    // with one already placed tries the other side, then is left to the tooltip.
-    for (p, x, y, r) in placed {
+    // Labels after every circle, so no circle covers a name; a label that would cover
+    // another place or label tries the other side, then is left to the tooltip (and the
+    // table beside the map). The places with most incidents are labelled first.
+    let circles: Vec<[f64; 4]> = placed.iter().map(|&(_, x, y, r)| [x - r, y - r, x + r, y + r]).collect();
+    for (k, &(p, x, y, r)) in placed.iter().enumerate() {
         let text = fit(&p.name, 150.0, 11.0);
         let tw = text_width(&text, 11.0);
         for (anchor, lx) in [("start", x + r + 3.0), ("end", x - r - 3.0)] {
@@ -166,8 +182,9 @@ pub fn draw(m: &PlaceMap, w: &Words) -> String {
             let bbox = [left - 1.0, y - 9.0, left + tw + 1.0, y + 4.0];
             let inside =
                 bbox[0] >= PAD && bbox[2] <= W - PAD && bbox[1] >= view.y0 && bbox[3] <= view.y0 + ph;
+            let apart = |o: &[f64; 4]| bbox[2] < o[0] || bbox[0] > o[2] || bbox[3] < o[1] || bbox[1] > o[3];
             let free =
-                labels.iter().all(|o| bbox[2] < o[0] || bbox[0] > o[2] || bbox[3] < o[1] || bbox[1] > o[3]);
+                labels.iter().all(apart) && circles.iter().enumerate().all(|(i, c)| i == k || apart(c));
             if inside && free {
                 let halo = r##"stroke="#ffffff" stroke-width="3" paint-order="stroke""##;
                 g.text(lx, y + 3.5, 11.0, anchor, halo, &text);
@@ -234,6 +251,45 @@ fn land_paths(g: &mut Svg, view: &View) {
     }
 }
 
+/// The borders crossing the view, as lines clipped to the plot by a clip path (a border
+/// is open, so the polygon clipping of the land does not apply); only the stretches
+/// near the view are written.
+fn border_paths(g: &mut Svg, view: &View, pw: f64, ph: f64) {
+    let (dx, dy) = ((view.lon.1 - view.lon.0) * 0.05, (view.lat.1 - view.lat.0) * 0.05);
+    let near = |&(lon, lat): &(f64, f64)| {
+        lon >= view.lon.0 - dx && lon <= view.lon.1 + dx && lat >= view.lat.0 - dy && lat <= view.lat.1 + dy
+    };
+    let mut d = String::new();
+    for (line, b) in borders() {
+        if b[2] < view.lon.0 || b[0] > view.lon.1 || b[3] < view.lat.0 || b[1] > view.lat.1 {
+            continue;
+        }
+        let mut open = false;
+        for (i, p) in line.iter().enumerate() {
+            // A point is written when it or a neighbour is near the view, so every
+            // segment that crosses the view is kept whole.
+            let keep = near(p) || (i > 0 && near(&line[i - 1])) || line.get(i + 1).is_some_and(near);
+            if keep {
+                let (x, y) = view.xy(p.0, p.1);
+                let _ = write!(d, "{}{} {}", if open { "L" } else { "M" }, n(x), n(y));
+            }
+            open = keep;
+        }
+    }
+    if d.is_empty() {
+        return;
+    }
+    let _ = write!(
+        g.body,
+        r#"<clipPath id="{id}-clip"><rect x="{}" y="{}" width="{}" height="{}"/></clipPath><path d="{d}" clip-path="url(#{id}-clip)" fill="none" stroke="{MUTED}" stroke-width="0.9" stroke-dasharray="5 2 1 2" stroke-linejoin="round"/>"#,
+        n(PAD),
+        n(view.y0),
+        n(pw),
+        n(ph),
+        id = svg::ID,
+    );
+}
+
 /// Sutherland–Hodgman against the view's box (in lon/lat, which the projection maps
 /// linearly): a closed ring stays closed, cut along the edges.
 fn clip_ring(ring: &[(f64, f64)], b: [f64; 4]) -> Vec<(f64, f64)> {
@@ -288,14 +344,7 @@ fn graticule(g: &mut Svg, view: &View, pw: f64, ph: f64) {
             } else {
                 ""
             };
-            g.text(
-                x + 2.0,
-                view.y0 + ph - 4.0,
-                9.0,
-                "start",
-                &label,
-                &format!("{}°{hemi}", degrees(lon.abs())),
-            );
+            g.text(x + 2.0, view.y0 + 11.0, 9.0, "start", &label, &format!("{}°{hemi}", degrees(lon.abs())));
         }
         lon += step;
     }
@@ -396,6 +445,7 @@ mod tests {
     #[test]
     fn the_bundled_land_is_read() {
         assert!(land().len() > 100);
+        assert!(borders().len() > 100);
         assert!(land().iter().all(|(r, _)| r.iter().all(|&(x, y)| x.abs() <= 180.0 && y.abs() <= 90.0)));
     }
 

@@ -54,7 +54,7 @@ pub fn n(v: f64) -> String {
 /// Roughly how wide `text` is at `size` px in a system sans-serif (no font metrics on
 /// the server; wide enough for Cyrillic and digits).
 pub fn text_width(text: &str, size: f64) -> f64 {
-    text.chars().map(|c| if c.is_ascii_uppercase() || !c.is_ascii() { 0.64 } else { 0.56 }).sum::<f64>()
+    text.chars().map(|c| if c.is_ascii_uppercase() || !c.is_ascii() { 0.63 } else { 0.53 }).sum::<f64>()
         * size
 }
 

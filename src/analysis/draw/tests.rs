@@ -214,7 +214,7 @@ fn the_period_asked_for_clips_the_bars() {
     assert!(!svg.contains(&format!("/incidents/{}\"", id(1))), "a bar before the period is left out");
     let month = rect_of(&svg, 2);
     assert!(
-        attr(month, "x") >= 15.0 && attr(month, "x") + attr(month, "width") <= 625.0,
+        attr(month, "x") >= 15.0 && attr(month, "x") + attr(month, "width") <= 545.0,
         "clipped to the plot"
     );
     t.from = Some(d(2021, 1, 1));

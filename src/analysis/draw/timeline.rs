@@ -14,7 +14,7 @@ use super::{Caption, Words};
 use crate::analysis::model::{Bar, LaneBy, Timeline};
 use crate::cases::validate::Precision;
 
-const W: f64 = 640.0;
+const W: f64 = 560.0;
 const PAD: f64 = 12.0;
 const MAX_LANES: usize = 200;
 const MAX_BARS: usize = 5000;
