@@ -59,9 +59,10 @@ pub fn ticks(from: NaiveDate, to: NaiveDate, max: usize, language: Language) -> 
         return out;
     }
     let years = i64::from(to.year() - from.year()) + 1;
-    let step =
-        [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000].into_iter().find(|s| years / s < max).unwrap_or(1000)
-            as i32;
+    let step = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 10_000, 100_000]
+        .into_iter()
+        .find(|s| years / s < max)
+        .unwrap_or(100_000) as i32;
     let mut y = from.year() + 1;
     y += (step - y.rem_euclid(step)) % step;
     while let Some(d) = NaiveDate::from_ymd_opt(y, 1, 1).filter(|d| *d <= to) {
@@ -96,7 +97,7 @@ mod tests {
 
     #[test]
     fn the_extremes_of_the_calendar_do_not_loop_or_panic() {
-        assert!(ticks(NaiveDate::MIN, NaiveDate::MAX, 9, Language::En).len() < 1000);
+        assert!(ticks(NaiveDate::MIN, NaiveDate::MAX, 9, Language::En).len() <= 9);
         let one = ticks(d(2020, 1, 1), d(2020, 1, 1), 9, Language::En);
         assert_eq!(one.len(), 1);
         let end = ticks(NaiveDate::MAX - chrono::Duration::days(3), NaiveDate::MAX, 9, Language::En);

@@ -39,24 +39,22 @@ fn borders() -> &'static [Ring] {
 /// Lines of "lon,lat lon,lat …" after `#` comment lines; lines with fewer than `min`
 /// points are dropped.
 fn parse(text: &str, min: usize) -> Vec<Ring> {
-    {
-        text.lines()
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(|line| {
-                let points: Vec<(f64, f64)> = line
-                    .split(' ')
-                    .filter_map(|p| {
-                        let (a, b) = p.split_once(',')?;
-                        Some((a.parse().ok()?, b.parse().ok()?))
-                    })
-                    .collect();
-                let bbox = points.iter().fold([f64::MAX, f64::MAX, f64::MIN, f64::MIN], |b, &(x, y)| {
-                    [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)]
-                });
-                (points.len() >= min).then_some((points, bbox))
-            })
-            .collect()
-    }
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|line| {
+            let points: Vec<(f64, f64)> = line
+                .split(' ')
+                .filter_map(|p| {
+                    let (a, b) = p.split_once(',')?;
+                    Some((a.parse().ok()?, b.parse().ok()?))
+                })
+                .collect();
+            let bbox = points.iter().fold([f64::MAX, f64::MAX, f64::MIN, f64::MIN], |b, &(x, y)| {
+                [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)]
+            });
+            (points.len() >= min).then_some((points, bbox))
+        })
+        .collect()
 }
 
 /// The view: a lon/lat box and its mapping to the picture.

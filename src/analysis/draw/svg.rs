@@ -1,7 +1,10 @@
 //! The frame every picture shares: escaping, number formatting, the root element with
 //! its title and description, the internal hatch patterns, text measuring and truncation.
-//! No `<style>` element: an inline SVG's stylesheet would apply to the whole page, so
-//! everything is drawn with presentation attributes.
+//! No `<style>` element and no `style` attribute: an inline SVG's stylesheet would apply
+//! to the whole page, and the pages' Content-Security-Policy (`style-src 'self'`) refuses
+//! inline styles; everything is drawn with presentation attributes. How wide a picture
+//! may grow on a page is the page's CSS (`svg.analysis.<kind>`; the natural width is in
+//! `data-width`).
 
 use std::fmt::Write as _;
 
@@ -162,11 +165,10 @@ impl Svg {
         let mut out = String::with_capacity(self.body.len() + 1200);
         let _ = write!(
             out,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" id="{ID}" class="analysis {kind}" viewBox="0 0 {vw} {vh}" width="100%" style="max-width:{max}px;height:auto" role="img" aria-labelledby="{ID}-t {ID}-d" font-family="{FONT}" font-size="13" fill="{INK}">"#,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" id="{ID}" class="analysis {kind}" viewBox="0 0 {vw} {vh}" width="100%" data-width="{vw}" role="img" aria-labelledby="{ID}-t {ID}-d" font-family="{FONT}" font-size="13" fill="{INK}">"#,
             kind = self.kind,
             vw = n(w),
             vh = n(h),
-            max = n(w * 1.5),
         );
         let _ = write!(
             out,

@@ -266,8 +266,14 @@ fn estimated(b: &Bar) -> bool {
 }
 
 fn draw_bar(g: &mut Svg, b: &Bar, a: f64, z: f64, y: f64, h: f64, w: &Words) {
-    let width = (z - a).max(3.0);
-    let x = if z - a < 3.0 { (a + z) / 2.0 - 1.5 } else { a };
+    // At least 3 px wide, centred on its day; wider bars leave a hair's gap to the next.
+    let (x, width) = if z - a < 3.0 {
+        ((a + z) / 2.0 - 1.5, 3.0)
+    } else if z - a > 5.0 {
+        (a + 0.5, z - a - 1.0)
+    } else {
+        (a, z - a)
+    };
     let attrs = if b.detention {
         let fill = if estimated(b) { svg::hatch() } else { ACCENT_LIGHT.to_owned() };
         format!(r#"fill="{fill}" fill-opacity="0.7" stroke="{INK}" stroke-width="1" stroke-dasharray="4 2""#)
