@@ -11,6 +11,7 @@ mod helpers;
 mod attachments;
 mod audit;
 mod auth;
+mod bundle_annex;
 mod bundles;
 mod canary;
 mod cases;
