@@ -20,6 +20,10 @@ use crate::store::DbConnection;
 /// The folder below `data/`.
 pub const DIR: &str = "analysis";
 
+/// Place types whose coordinates stay out of the annex: like an address (which no
+/// bundle carries), a home's position can point to a witness whose name is withheld.
+pub const PRIVATE_PLACES: &[&str] = &["residence"];
+
 /// What the records a bundle holds are, by id (consent and selection applied).
 pub struct Contents<'a> {
     pub case_id: &'a str,
@@ -43,8 +47,11 @@ pub fn files(
         units: contents.units.clone(),
         persons: contents.perpetrators.clone(),
     };
-    let views =
+    let mut views =
         subset::views(c, keyring, contents.case_id, &subset, (redact, "No place recorded"), min_count)?;
+    let before = views.map.points.len();
+    views.map.points.retain(|p| !PRIVATE_PLACES.contains(&p.place_type.as_str()));
+    views.map.without_coordinates += (before - views.map.points.len()) as u32;
     let labels: HashMap<(String, String), String> =
         vocab::list(c, None)?.into_iter().map(|t| ((t.vocabulary, t.code), t.label_en)).collect();
     let label = move |vocabulary: &str, code: &str| {
@@ -213,7 +220,8 @@ overlaps the period's edge (incidents_possibly_in_command).
 PLACES (places.geojson, map.svg)
 Places of the incidents in this bundle that have coordinates, as GeoJSON (RFC 7946,
 longitude first) for QGIS or any map tool, sized by their incidents. Present only
-when such places are included ({points} here).
+when such places are included ({points} here). Coordinates of residences are left
+out: like an address, which no bundle carries, a home can point to a witness.
 
 Custodia's documentation explains each view at length (docs/analysis.md).
 "#,

@@ -53,15 +53,21 @@ async fn sealed(
     app.record_sealed(doc, case, t).await
 }
 
-async fn place(app: &TestApp, doc: &str, case: &CaseId, name: &str, at: (f64, f64)) -> PlaceId {
-    let body = json!({"place_type": "detention_facility", "name": name, "latitude": at.0, "longitude": at.1});
+async fn place(
+    app: &TestApp,
+    doc: &str,
+    case: &CaseId,
+    (kind, name): (&str, &str),
+    at: (f64, f64),
+) -> PlaceId {
+    let body = json!({"place_type": kind, "name": name, "latitude": at.0, "longitude": at.1});
     let res = app.post(&format!("/api/v1/cases/{case}/places"), doc, body).await;
     PlaceId::from(expect(res, 201, "create place").await["id"].as_str().unwrap())
 }
 
-/// A case whose one beating is cited by five accounts under different consents, and a
-/// second incident, at a place and by a unit whose names are canaries, that only the
-/// named eyewitness speaks of.
+/// A case whose one beating, in the yard of the victim's home, is cited by five accounts
+/// under different consents, and a second incident, at a facility and by a unit whose
+/// names are canaries, that only the named eyewitness speaks of.
 async fn world() -> World {
     let app = spawn_app_with(|s| s.analysis.min_count = MIN_COUNT).await;
     let tag = uuid::Uuid::new_v4().simple().to_string()[..10].to_owned();
@@ -110,7 +116,7 @@ async fn world() -> World {
         .create_person(&doc, &case, NewPerson::perpetrator().named("Начальник Смены").in_unit(&unit))
         .await
         .id;
-    let home = place(&app, &doc, &case, &format!("Двор дома {hidden}"), (54.09, 28.33)).await;
+    let home = place(&app, &doc, &case, ("residence", &format!("Двор дома {hidden}")), (54.09, 28.33)).await;
     let beating = NewIncident::of("torture")
         .methods(&["beating_with_batons"])
         .started("2021-02-14", "exact")
@@ -127,7 +133,8 @@ async fn world() -> World {
 
     // Elsewhere, by another unit: only the named eyewitness speaks of it.
     let other_unit = app.create_unit(&doc, &case, NewUnit::named(&format!("unit-canary-{tag}"))).await.id;
-    let far = place(&app, &doc, &case, &format!("place-canary-{tag}"), (53.9, 27.56)).await;
+    let far =
+        place(&app, &doc, &case, ("detention_facility", &format!("place-canary-{tag}")), (53.9, 27.56)).await;
     let other = NewIncident::of("torture").started("2021-03-01", "exact").end_unknown().at(&far);
     let other = app.create_incident(&doc, &case, other).await.id;
     app.link_incident(&doc, &named, &other).await;
@@ -291,6 +298,12 @@ async fn the_annex_counts_only_the_accounts_the_bundle_holds_and_shows_nothing_i
         serde_json::from_slice(&std::fs::read(whole.join("data/export.json")).unwrap()).unwrap();
     assert_eq!(export["analysis_annex"]["min_count"], MIN_COUNT);
     assert_eq!(export["analysis_annex"]["files"].as_array().unwrap().len(), files.len());
+    // A facility is on the map; the victim's home is not, though it is a place of the bundle.
+    let geojson: Value = serde_json::from_str(file(&files, "places.geojson")).unwrap();
+    let features = geojson["features"].as_array().unwrap();
+    assert_eq!(features.len(), 1, "{geojson}");
+    assert_eq!(features[0]["properties"]["name"], format!("place-canary-{}", w.tag));
+    assert!(!all.contains("54.09") && !all.contains("28.33"), "a home's coordinates");
 
     // Only the victim's account: the others describing the beating are not selected.
     let selection = json!({"testimonies": [victim]});
@@ -302,14 +315,13 @@ async fn the_annex_counts_only_the_accounts_the_bundle_holds_and_shows_nothing_i
     assert_eq!((independent, supporting), (1, ids(&[victim])));
     let names: BTreeSet<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names.iter().filter(|n| n.starts_with("command-")).count(), 1, "{names:?}");
-    let geojson: Value = serde_json::from_str(file(&files, "places.geojson")).unwrap();
-    let features = geojson["features"].as_array().unwrap();
-    assert_eq!(features.len(), 1, "only the beating's place");
-    assert_eq!(
-        features[0]["properties"]["name"],
-        format!("Двор дома [{pseudonym}]"),
-        "names withheld as in data/"
+    assert!(
+        !names.contains("places.geojson") && !names.contains("map.svg"),
+        "no place with coordinates to show"
     );
+    let lane = format!("Двор дома [{pseudonym}]");
+    assert!(file(&files, "timeline.csv").contains(&lane), "names withheld as in data/");
+    assert!(file(&files, "patterns.csv").contains(&lane));
 
     // Nothing the bundle leaves out, and no name it withholds, is in any file of it.
     for (name, bytes) in &files {
