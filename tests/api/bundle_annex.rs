@@ -352,3 +352,26 @@ async fn the_annex_counts_only_the_accounts_the_bundle_holds_and_shows_nothing_i
         .collect();
     assert_eq!(annexed, [false, true, true], "newest first");
 }
+
+/// The export page offers the annex, unticked; ticked, the bundle carries it.
+#[tokio::test]
+async fn the_export_page_offers_the_annex_and_the_bundle_carries_it_when_ticked() {
+    use crate::web::location;
+    let w = world().await;
+    let (lawyer_id, lawyer) = w.app.web_user(Role::Lawyer).await;
+    w.app.add_member(&w.case, lawyer_id).await;
+    let export = format!("/cases/{}/export", w.case);
+    let html = w.app.page(&lawyer, &export).await;
+    let checkbox = html.split("id=\"analysis_annex\"").nth(1).unwrap_or_else(|| panic!("{html}"));
+    assert!(!checkbox[..checkbox.find('>').unwrap()].contains("checked"), "off unless asked for");
+    let fields =
+        [("recipient", "prosecutors"), ("scope", "all"), ("analysis_annex", "true"), ("password", PASSWORD)];
+    let res = w.app.web_post(&lawyer, &export, &fields).await;
+    assert_eq!(res.status(), 303);
+    let id = location(&res).rsplit('/').next().unwrap().to_owned();
+    let view = w.app.bundle_ready(&w.lawyer, &w.case, &BundleId::from(id.as_str())).await;
+    let url = format!("/api/v1/cases/{}/bundles/{}/download", w.case, view["id"].as_str().unwrap());
+    let tar = w.app.get(&url, &w.lawyer).await.bytes().await.unwrap();
+    let text = String::from_utf8_lossy(&tar);
+    assert!(text.contains("data/analysis/README.txt") && text.contains("ANALYSIS ANNEX"));
+}
