@@ -187,3 +187,90 @@ fn raw(f: &Facts) -> Raw {
         ..Raw::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::facts::{Incident, Involvement, Person, Testimony};
+    use crate::analysis::model::Stance;
+
+    fn person(pseudonym: &str, unit: Option<&str>) -> Person {
+        Person { pseudonym: pseudonym.into(), kind: "witness".into(), unit_id: unit.map(Into::into) }
+    }
+
+    fn testimony(root: &str, witness: &str) -> (String, Testimony) {
+        let t = Testimony {
+            root_id: root.into(),
+            witness_id: witness.into(),
+            source_connection: "eyewitness".into(),
+            reliability: "high".into(),
+            interview_date: None,
+        };
+        (root.into(), t)
+    }
+
+    #[test]
+    fn what_is_left_out_is_no_source_and_names_no_one() {
+        let incident = |id: &str, place: &str| Incident {
+            id: id.into(),
+            case_id: "c".into(),
+            act_type: "torture".into(),
+            methods: vec![],
+            start: None,
+            end: None,
+            place_id: Some(place.into()),
+        };
+        let involvement = |id: &str, incident: &str| Involvement {
+            id: id.into(),
+            incident_id: incident.into(),
+            person_id: Some("perp".into()),
+            unit_id: None,
+            role: "carried_out".into(),
+        };
+        let facts = Facts {
+            incidents: vec![incident("i1", "p1"), incident("i2", "p2")],
+            victims: vec![("i1".into(), "v".into()), ("i2".into(), "v2".into())],
+            involvements: vec![involvement("inv1", "i1"), involvement("inv2", "i2")],
+            evidence: vec![
+                ("inv1".into(), "t1".into(), Stance::Supports),
+                ("inv1".into(), "t2".into(), Stance::Supports),
+                ("inv2".into(), "t1".into(), Stance::Supports),
+            ],
+            testimonies: [testimony("t1", "w1"), testimony("t2", "w2")].into_iter().collect(),
+            testimony_incidents: vec![("t1".into(), "i1".into()), ("t2".into(), "i1".into())],
+            persons: [
+                ("perp", person("P-1", Some("u2"))),
+                ("v", person("V-1", None)),
+                ("v2", person("V-2", None)),
+                ("w1", person("W-1", None)),
+                ("w2", person("W-2", None)),
+            ]
+            .into_iter()
+            .map(|(id, p)| (id.to_owned(), p))
+            .collect(),
+            units: vec![("u1".into(), None), ("u2".into(), Some("u1".into()))],
+            commanders: vec![],
+            places: vec![
+                ("p1".into(), "c".into(), "prison".into()),
+                ("p2".into(), "c".into(), "prison".into()),
+            ],
+        };
+        let keep = Subset {
+            incidents: ["i1".to_owned()].into(),
+            testimonies: ["t1".to_owned()].into(),
+            units: ["u1".to_owned()].into(),
+            persons: ["perp".to_owned()].into(),
+        };
+        let f = restrict(facts, &keep);
+        assert_eq!(f.evidence.len(), 1, "t2 is left out and inv2 is of a left-out incident");
+        assert_eq!(f.evidence[0].1, "t1");
+        let mut persons: Vec<&str> = f.persons.keys().map(String::as_str).collect();
+        persons.sort();
+        assert_eq!(persons, ["perp", "v", "w1"], "no witness or victim of what is left out");
+        assert_eq!(f.persons["perp"].unit_id, None, "a membership of a left-out unit");
+        assert_eq!(f.places.len(), 1);
+        assert_eq!(f.testimony_incidents, vec![("t1".to_owned(), "i1".to_owned())]);
+        let r = raw(&f);
+        assert_eq!((r.incidents.len(), r.victims.len(), r.units.len()), (1, 1, 0));
+    }
+}

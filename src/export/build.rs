@@ -319,8 +319,14 @@ fn write_bag<W: Write>(
         }
     }
     let c = &plan.counts;
+    let annex_dir = format!("{}/", super::annex::DIR);
+    let annex = if plan.files.iter().any(|(p, _)| p.starts_with(&annex_dir)) {
+        " With the organisation's analysis of these records in data/analysis/ (see its README.txt)."
+    } else {
+        ""
+    };
     let description = format!(
-        "Case {}: {} ({}, {}), {}, {}, {}; for {}; {} withheld for lack of consent. Exported by {}.",
+        "Case {}: {} ({}, {}), {}, {}, {}; for {}; {} withheld for lack of consent. Exported by {}.{annex}",
         plan.case_reference,
         counted(c.testimonies, "testimony", "testimonies"),
         counted(c.versions, "sealed version", "sealed versions"),

@@ -297,6 +297,8 @@ async fn the_annex_counts_only_the_accounts_the_bundle_holds_and_shows_nothing_i
     let export: Value =
         serde_json::from_slice(&std::fs::read(whole.join("data/export.json")).unwrap()).unwrap();
     assert_eq!(export["analysis_annex"]["min_count"], MIN_COUNT);
+    let info = std::fs::read_to_string(whole.join("bag-info.txt")).unwrap();
+    assert!(info.contains("analysis of these records in data/analysis/"), "{info}");
     assert_eq!(export["analysis_annex"]["files"].as_array().unwrap().len(), files.len());
     // A facility is on the map; the victim's home is not, though it is a place of the bundle.
     let geojson: Value = serde_json::from_str(file(&files, "places.geojson")).unwrap();
@@ -341,16 +343,26 @@ async fn the_annex_counts_only_the_accounts_the_bundle_holds_and_shows_nothing_i
         }
     }
 
+    // For journalists no account goes, so nothing else does: the annex is empty, not broken.
+    let empty = bundle(&w, BundleRequest::to("media").analysis_annex(), &dir.path().join("c")).await;
+    let files = annex(&empty);
+    check_bag(&empty, &files, &key);
+    assert_eq!(file(&files, "corroboration.csv").lines().count(), 1, "the header alone");
+    assert_eq!(file(&files, "timeline.csv").lines().count(), 1);
+    assert!(!files.iter().any(|(n, _)| n.starts_with("command-") || n == "places.geojson"));
+
     // The option is off unless asked for, and the audit log says which it was.
-    let plain = bundle(&w, BundleRequest::to("prosecutors"), &dir.path().join("c")).await;
+    let plain = bundle(&w, BundleRequest::to("prosecutors"), &dir.path().join("d")).await;
     assert!(!plain.join("data/analysis").exists());
+    let info = std::fs::read_to_string(plain.join("bag-info.txt")).unwrap();
+    assert!(!info.contains("data/analysis/"), "{info}");
     let entries = w.app.state.context().read(|c| custodia::audit::recent(c, 200)).await.unwrap();
     let annexed: Vec<bool> = entries
         .iter()
         .filter(|e| e.action == "bundle.request")
         .map(|e| serde_json::from_str::<Value>(&e.details).unwrap()["analysis_annex"].as_bool().unwrap())
         .collect();
-    assert_eq!(annexed, [false, true, true], "newest first");
+    assert_eq!(annexed, [false, true, true, true], "newest first");
 }
 
 /// The export page offers the annex, unticked; ticked, the bundle carries it.
