@@ -12,6 +12,7 @@ mod analysis;
 mod attachments;
 mod audit;
 mod auth;
+mod bundle_annex;
 mod bundles;
 mod canary;
 mod cases;
