@@ -70,11 +70,14 @@ fn render(v: &Views, words: &Words<'_>, min_count: u32) -> Result<Vec<(String, V
     put("timeline.svg".into(), draw::timeline(&v.timeline, words).into_bytes());
     put("patterns.csv".into(), tables::patterns(&v.patterns)?);
     for s in &v.patterns.series {
-        put(format!("patterns-{}.svg", s.dimension), draw::series(s, words).into_bytes());
+        put(
+            format!("patterns-{}.svg", s.dimension),
+            draw::series(s, v.patterns.min_count, words).into_bytes(),
+        );
     }
     put(
         "patterns-method-by-facility.svg".into(),
-        draw::matrix(&v.patterns.method_by_facility, words).into_bytes(),
+        draw::matrix(&v.patterns.method_by_facility, v.patterns.min_count, words).into_bytes(),
     );
     put("command.csv".into(), command_csv(&v.commands)?);
     for tree in &v.commands {
