@@ -102,6 +102,7 @@ async fn run(files: usize) -> anyhow::Result<()> {
         age_recipient: None,
         password: SecretString::from(PASSWORD),
         totp_code: None,
+        analysis_annex: false,
     };
     let started = Instant::now();
     let allowed = Allowed::<act::BundleExport>::check(who.clone())?;

@@ -111,6 +111,7 @@ impl Services {
                 BundleSettings {
                     organisation: settings.export.organisation.clone(),
                     reserve_free_bytes: settings.storage.reserve_free_bytes,
+                    min_count: settings.analysis.min_count,
                 },
             ),
             imports: Imports::new(

@@ -15,6 +15,7 @@ mod names;
 pub mod patterns;
 pub mod places;
 mod service;
+pub mod subset;
 pub mod tables;
 pub mod timeline;
 

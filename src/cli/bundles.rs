@@ -41,6 +41,10 @@ pub struct ExportArgs {
     /// Export these perpetrators' incidents and the accounts that describe them (repeatable).
     #[arg(long = "perpetrator")]
     pub perpetrators: Vec<Uuid>,
+    /// Add the analysis annex (data/analysis/): corroboration, timeline, patterns, chain
+    /// of command and places of what the bundle holds, as CSV and SVG.
+    #[arg(long)]
+    pub analysis_annex: bool,
     /// Where to write the archive (must not exist).
     #[arg(long)]
     pub out: PathBuf,
@@ -70,6 +74,7 @@ pub async fn export(
         age_recipient: args.age_recipient,
         password,
         totp_code: None,
+        analysis_annex: args.analysis_annex,
     };
     let allowed = Allowed::<act::BundleExport>::check(who.clone())?;
     let (_, order) = state.bundles.queue(&allowed, args.case, input).await?;

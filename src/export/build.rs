@@ -35,6 +35,8 @@ pub struct Builder<'a> {
     pub blobs: &'a std::sync::Arc<dyn BlobStore>,
     pub organisation: &'a str,
     pub reserve_free_bytes: u64,
+    /// The analysis annex's minimum count (`[analysis] min_count`).
+    pub min_count: u32,
 }
 
 impl Builder<'_> {
@@ -122,6 +124,7 @@ async fn run(
     let recipient = order.recipient;
     let selection = order.selection.clone();
     let encrypted = order.age_recipient.is_some();
+    let analysis_annex = order.analysis_annex.then_some(b.min_count);
     let at = b.clock().now_naive();
     let started = at.and_utc();
     let (plan, export_signer, dek) = b
@@ -149,6 +152,7 @@ async fn run(
                     now: started,
                     checkpoint: &checkpoint,
                     log_key: &log_key,
+                    analysis_annex,
                 },
             )?;
             let export_signer = signer::load_or_create(c, k)?;
@@ -205,7 +209,8 @@ async fn run(
                     .detail("archive_sha256", hex::encode(written.sha256))
                     .detail("size", written.size)
                     .detail("testimonies", counts.testimonies)
-                    .detail("withheld", counts.withheld_testimonies),
+                    .detail("withheld", counts.withheld_testimonies)
+                    .detail("analysis_annex", analysis_annex.is_some()),
             )?;
             view(row)
         })
@@ -314,8 +319,14 @@ fn write_bag<W: Write>(
         }
     }
     let c = &plan.counts;
+    let annex_dir = format!("{}/", super::annex::DIR);
+    let annex = if plan.files.iter().any(|(p, _)| p.starts_with(&annex_dir)) {
+        " With the organisation's analysis of these records in data/analysis/ (see its README.txt)."
+    } else {
+        ""
+    };
     let description = format!(
-        "Case {}: {} ({}, {}), {}, {}, {}; for {}; {} withheld for lack of consent. Exported by {}.",
+        "Case {}: {} ({}, {}), {}, {}, {}; for {}; {} withheld for lack of consent. Exported by {}.{annex}",
         plan.case_reference,
         counted(c.testimonies, "testimony", "testimonies"),
         counted(c.versions, "sealed version", "sealed versions"),

@@ -118,6 +118,8 @@ pub struct Request<'a> {
     pub log_key: &'a str,
     /// When the export is made (`export.json`).
     pub now: DateTime<Utc>,
+    /// With an analysis annex (`annex`): the minimum count its patterns show.
+    pub analysis_annex: Option<u32>,
 }
 
 /// Gathers and renders a bundle. Audits each exported version in this transaction.
@@ -417,6 +419,20 @@ pub fn collect(c: &mut DbConnection, keyring: &Keyring, req: &Request<'_>) -> Re
         });
         files.push((format!("custody/{kind}-{id}.json"), json_bytes(&doc)?));
     }
+    // The analysis annex, from what the bundle holds and with the names it shows.
+    let mut annex_files = Vec::new();
+    if let Some(min_count) = req.analysis_annex {
+        let contents = super::annex::Contents {
+            case_id,
+            incidents: &scope.incidents,
+            testimonies: &included_roots,
+            units: &with_ancestors,
+            perpetrators: &scope.perpetrators,
+        };
+        let annex = super::annex::files(c, keyring, &contents, &|name| scrubber.scrub(name), min_count)?;
+        annex_files = annex.iter().map(|(p, _)| format!("data/{p}")).collect::<Vec<_>>();
+        files.extend(annex);
+    }
     files.push(("custody/checkpoint.txt".into(), req.checkpoint.note.clone().into_bytes()));
     files.push(("custody/log-key.txt".into(), format!("{}\n", req.log_key).into_bytes()));
 
@@ -431,6 +447,11 @@ pub fn collect(c: &mut DbConnection, keyring: &Keyring, req: &Request<'_>) -> Re
             "selection": req.selection,
             "included": counts,
             "encrypted_to_recipient": req.encrypted_to_recipient,
+            "analysis_annex": req.analysis_annex.map(|min_count| json!({
+                "readme": format!("data/{}/README.txt", super::annex::DIR),
+                "min_count": min_count,
+                "files": annex_files,
+            })),
             "audit_checkpoint": {"size": req.checkpoint.size, "root": req.checkpoint.root},
             "software": format!("custodia {}", env!("CARGO_PKG_VERSION")),
         }))?,
@@ -441,7 +462,8 @@ pub fn collect(c: &mut DbConnection, keyring: &Keyring, req: &Request<'_>) -> Re
             .target("bundle", req.bundle_id)
             .detail("testimonies", counts.testimonies)
             .detail("withheld", counts.withheld_testimonies)
-            .detail("attachments", counts.attachments),
+            .detail("attachments", counts.attachments)
+            .detail("analysis_annex", req.analysis_annex.is_some()),
     )?;
     Ok(Plan { case_reference: reference, files, attachments: attachment_files, counts })
 }

@@ -89,12 +89,19 @@ pub struct BundleInput {
     pub password: SecretString,
     /// Re-authentication: a fresh one-time code, when a second factor is enrolled.
     pub totp_code: Option<String>,
+    /// Adds an analysis annex (`data/analysis/`): the corroboration table, timeline,
+    /// pattern counts, chain of command and places of exactly what the bundle holds, as
+    /// CSV and SVG. Off unless asked for.
+    #[serde(default)]
+    pub analysis_annex: bool,
 }
 
 #[derive(Serialize, Deserialize)]
 struct SealedRequest {
     selection: Selection,
     age_recipient: Option<String>,
+    #[serde(default)]
+    analysis_annex: bool,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -167,6 +174,7 @@ pub struct Order {
     pub recipient: Recipient,
     pub selection: Selection,
     pub age_recipient: Option<age::x25519::Recipient>,
+    pub analysis_annex: bool,
 }
 
 /// Checks and queues an export, requested at `now`. The caller has re-authenticated the
@@ -205,8 +213,11 @@ pub fn request(
     }
     let id = Uuid::new_v4();
     let sealer = Sealer::create(c, keyring, TABLE, &id.to_string())?;
-    let sealed =
-        SealedRequest { selection: input.selection.clone(), age_recipient: input.age_recipient.clone() };
+    let sealed = SealedRequest {
+        selection: input.selection.clone(),
+        age_recipient: input.age_recipient.clone(),
+        analysis_annex: input.analysis_annex,
+    };
     diesel::insert_into(bundles::table)
         .values((
             bundles::id.eq(id.to_string()),
@@ -227,11 +238,18 @@ pub fn request(
             .detail("case_id", case_id.clone())
             .detail("recipient", input.recipient.as_str())
             .detail("encrypted_to_recipient", age_recipient.is_some())
-            .detail("whole_case", input.selection.is_whole_case()),
+            .detail("whole_case", input.selection.is_whole_case())
+            .detail("analysis_annex", input.analysis_annex),
     )?;
     let v = view(load(c, &case_id, &id.to_string())?)?;
-    let order =
-        Order { id, case_id, recipient: input.recipient, selection: input.selection.clone(), age_recipient };
+    let order = Order {
+        id,
+        case_id,
+        recipient: input.recipient,
+        selection: input.selection.clone(),
+        age_recipient,
+        analysis_annex: input.analysis_annex,
+    };
     Ok((v, order))
 }
 

@@ -8,6 +8,7 @@
 //! - `consent`: which accounts go to a recipient and who may be named (and the preview);
 //! - `scrub`: withheld names replaced in free text (pure);
 //! - `collect`: every payload file rendered, each exported version audited (reads the DB);
+//! - `annex`: the analysis annex, from what the bundle holds (optional);
 //! - `bag`: BagIt written straight into a tar stream (pure);
 //! - `signer`: the export key (minisign);
 //! - `job`: a bundle's life in the database (requested, listed, downloaded, deleted);
@@ -17,6 +18,7 @@
 //!
 //! See docs/evidence-bundles.md for the format and how a recipient checks it.
 
+pub mod annex;
 pub mod bag;
 pub mod build;
 pub mod collect;

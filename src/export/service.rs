@@ -32,6 +32,8 @@ pub struct BundleSettings {
     pub organisation: String,
     /// Free space on the blob store's disk that a build must leave alone.
     pub reserve_free_bytes: u64,
+    /// What an analysis annex withholds: pattern counts below this (`[analysis] min_count`).
+    pub min_count: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -62,6 +64,7 @@ impl Bundles {
             blobs: &self.blobs,
             organisation: &self.settings.organisation,
             reserve_free_bytes: self.settings.reserve_free_bytes,
+            min_count: self.settings.min_count.max(1),
         }
     }
 

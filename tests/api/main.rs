@@ -13,6 +13,7 @@ mod analysis_pages;
 mod attachments;
 mod audit;
 mod auth;
+mod bundle_annex;
 mod bundles;
 mod canary;
 mod cases;

@@ -45,6 +45,7 @@ struct ExportForm {
     age_recipient: String,
     password: String,
     totp: String,
+    analysis_annex: bool,
 }
 
 impl ExportForm {
@@ -118,6 +119,7 @@ async fn export(
                 age_recipient: Some(f.age_recipient.trim().to_owned()).filter(|a| !a.is_empty()),
                 password: SecretString::from(f.password.clone()),
                 totp_code: Some(f.totp.trim().to_owned()).filter(|t| !t.is_empty()),
+                analysis_annex: f.analysis_annex,
             };
             match services.bundles.request(who.clone(), case_id, input).await {
                 Ok(view) => return Ok(see_other(&format!("/cases/{case_id}/bundles/{}", view.id))),
@@ -194,6 +196,11 @@ fn page(
                         }
                     }
                 }
+                div.choice {
+                    input #analysis_annex type="checkbox" name="analysis_annex" value="true" checked[f.analysis_annex] aria-describedby="annex-hint";
+                    label for="analysis_annex" { (ctx.t("export-annex")) }
+                }
+                p.hint #annex-hint { (ctx.t("export-annex-hint")) }
                 p { button.secondary #preview type="submit" formaction={ (base) "/export/preview" } { (ctx.t("export-preview")) } }
             }
             @if let Some(pv) = preview { (preview_section(ctx, pv)) }

@@ -506,6 +506,8 @@ pub struct BundleRequest {
     pub selection: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub totp_code: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub analysis_annex: bool,
 }
 
 impl BundleRequest {
@@ -516,6 +518,7 @@ impl BundleRequest {
             age_recipient: None,
             selection: None,
             totp_code: None,
+            analysis_annex: false,
         }
     }
 
@@ -532,6 +535,12 @@ impl BundleRequest {
 
     pub fn totp(mut self, code: &str) -> Self {
         self.totp_code = Some(code.into());
+        self
+    }
+
+    /// With the analysis annex (`data/analysis/`).
+    pub fn analysis_annex(mut self) -> Self {
+        self.analysis_annex = true;
         self
     }
 }

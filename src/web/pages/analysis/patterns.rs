@@ -87,7 +87,7 @@ pub(super) async fn page(
 
 fn series(ctx: &Ctx, labels: &Labels, p: &Patterns, s: &Series) -> Markup {
     let title = ctx.t(dimension_title(&s.dimension));
-    let svg = draw_with(ctx, labels, |w| draw::series(s, w));
+    let svg = draw_with(ctx, labels, |w| draw::series(s, p.min_count, w));
     html! {
         section.multiple aria-label=(title) id={ "series-" (s.dimension) } {
             h2 { (title) }
@@ -119,7 +119,7 @@ fn series(ctx: &Ctx, labels: &Labels, p: &Patterns, s: &Series) -> Markup {
 }
 
 fn matrix(ctx: &Ctx, labels: &Labels, p: &Patterns, m: &Matrix) -> Markup {
-    let svg = draw_with(ctx, labels, |w| draw::matrix(m, w));
+    let svg = draw_with(ctx, labels, |w| draw::matrix(m, p.min_count, w));
     html! {
         section #method-by-facility aria-labelledby="matrix-h" {
             h2 #matrix-h { (ctx.t("an-matrix-title")) }
