@@ -173,6 +173,8 @@ pub async fn analysis_case(app: &TestApp, doc: &str) -> AnalysisCase {
     app.add_involvement(doc, &ids[5], inv(&officer, "ordered", &[&fedora])).await;
     app.add_involvement(doc, &ids[6], inv(&officer, "carried_out", &[&egor])).await;
     app.add_involvement(doc, &ids[2], inv(&perpetrator, "present", &[])).await;
+    app.add_involvement(doc, &ids[0], inv(&colonel, "ordered", &[&alina, &egor])).await;
+    app.add_involvement(doc, &ids[5], inv(&colonel, "failed_to_punish", &[&fedora])).await;
     unit_involvement(app, doc, &ids[3], &company, "carried_out", &[&alina]).await;
     unit_involvement(app, doc, &ids[8], &regiment, "carried_out", &[]).await;
     unit_involvement(app, doc, &ids[4], &escort, "carried_out", &[&boris]).await;
@@ -271,7 +273,8 @@ async fn each_analysis_page_shows_its_picture_and_table_to_a_member_and_nothing_
     assert!(map.contains("One place has no coordinates"));
     let patterns = app.page(&t.member, &format!("/cases/{c}/patterns")).await;
     assert!(
-        patterns.contains("id=\"small-count-rule\"") && patterns.contains("Counts from 1 to 3 minus one")
+        patterns.contains("id=\"small-count-rule\"")
+            && patterns.contains("up to but not including 3 is shown as “fewer than 3”")
     );
     let linkage = app.page(&t.member, &format!("/persons/{}/linkage", t.w.commander)).await;
     assert!(linkage.contains("Special Police Regiment") && linkage.contains("Within the period"));

@@ -66,7 +66,14 @@ async fn an_investigator_walks_through_the_analysis_of_a_case() {
 
     b.follow("main nav.views a[href$='/timeline']").await;
     b.wait_path("the timeline", |p| p.ends_with("/timeline")).await;
+    // The weeks after the protest, where the incidents are (a year-precision one spans
+    // the whole year when no period is chosen).
+    b.set("#from", "2020-08-01").await;
+    b.set("#to", "2020-09-15").await;
+    b.follow("#timeline-form button[type=submit]").await;
+    b.wait_path("the period chosen", |p| p.contains("from=2020-08-01")).await;
     b.shows_picture_and_table("timeline", "#timeline-table").await;
+    // Narrower, a strip per unit.
     b.set("#from", "2020-08-09").await;
     b.set("#to", "2020-08-14").await;
     b.set("#lanes", "unit").await;

@@ -89,7 +89,7 @@ pub(super) async fn page(
             h2 #strengths-h { (ctx.t("an-strengths")) }
             (picture(svg, &ctx.t("an-strengths-caption")))
             (scroll(html! {
-                table.list.wide #strength-totals {
+                table.list #strength-totals {
                     caption.visually-hidden { (ctx.t("an-strengths")) }
                     thead { tr { th scope="col" { (ctx.t("an-strength")) } th scope="col" { (ctx.t("an-links")) } } }
                     tbody { @for t in &view.totals {

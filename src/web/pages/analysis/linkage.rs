@@ -50,7 +50,7 @@ pub(super) async fn page(
             h2 #links-h { (ctx.t("an-links-title")) " " span.count { (l.links.len()) } }
             (picture(svg, &ctx.t("an-linkage-strengths-caption")))
             (scroll(html! {
-                table.list.wide #strength-totals {
+                table.list #strength-totals {
                     caption.visually-hidden { (ctx.t("an-strengths")) }
                     thead { tr { th scope="col" { (ctx.t("an-strength")) } th scope="col" { (ctx.t("an-links")) } } }
                     tbody { @for t in &mine.totals {
