@@ -76,19 +76,19 @@ fn hierarchy(ctx: &Ctx, tree: &CommandTree) -> Markup {
                 } }
                 tbody { @for n in &tree.nodes {
                     tr {
-                        td class={ "level-" (n.depth.min(6)) } {
+                        td data-label=(ctx.t("unit")) class={ "level-" (n.depth.min(6)) } {
                             @if n.depth > 0 { span aria-hidden="true" { "└ " } }
                             a href={ "/units/" (n.unit_id) "/command" } { (n.name) }
                         }
-                        td.num { (n.depth) }
-                        td { @if n.commanders.is_empty() { span.empty { "—" } } @else {
+                        td data-label=(ctx.t("an-level")) class="num" { (n.depth) }
+                        td data-label=(ctx.t("commanders")) { @if n.commanders.is_empty() { span.empty { "—" } } @else {
                             ul.plain.tight { @for c in &n.commanders {
                                 li { a href={ "/persons/" (c.person_id) "/linkage" } { (c.pseudonym) }
                                     " · " (period(ctx, c.from, c.to)) }
                             } }
                         } }
-                        td.num { (n.own_incidents.len()) }
-                        td.num { (n.rolled_up) }
+                        td data-label=(ctx.t("an-own-incidents")) class="num" { (n.own_incidents.len()) }
+                        td data-label=(ctx.t("an-rolled-up")) class="num" { (n.rolled_up) }
                     }
                 } }
             }

@@ -93,7 +93,7 @@ pub(super) async fn page(
                     caption.visually-hidden { (ctx.t("an-strengths")) }
                     thead { tr { th scope="col" { (ctx.t("an-strength")) } th scope="col" { (ctx.t("an-links")) } } }
                     tbody { @for t in &view.totals {
-                        tr { td { (strength(&ctx, t.strength)) } td { (t.links) } }
+                        tr { td data-label=(ctx.t("an-strength")) { (strength(&ctx, t.strength)) } td data-label=(ctx.t("an-links")) class="num" { (t.links) } }
                     } }
                 }
             }))
@@ -146,39 +146,42 @@ pub(super) fn links_table(
     id: &str,
 ) -> Markup {
     let lang = ctx.lang();
+    // The columns' names, also each cell's label when a phone stacks the table.
+    let h = [
+        "an-subject",
+        "involvement-role",
+        "incident",
+        "an-strength",
+        "an-independent",
+        "an-first-hand",
+        "an-second-hand",
+        "an-contradicting",
+        "an-sources",
+    ]
+    .map(|id| ctx.t(id));
     html! {
         @if links.is_empty() { p.empty id={ (id) "-none" } { (ctx.t("an-links-none")) } } @else {
             (scroll(html! {
                 table.list.wide id=(id) {
                     caption.visually-hidden { (ctx.t("an-links-title")) }
-                    thead { tr {
-                        th scope="col" { (ctx.t("an-subject")) }
-                        th scope="col" { (ctx.t("involvement-role")) }
-                        th scope="col" { (ctx.t("incident")) }
-                        th scope="col" { (ctx.t("an-strength")) }
-                        th scope="col" { (ctx.t("an-independent")) }
-                        th scope="col" { (ctx.t("an-first-hand")) }
-                        th scope="col" { (ctx.t("an-second-hand")) }
-                        th scope="col" { (ctx.t("an-contradicting")) }
-                        th scope="col" { (ctx.t("an-sources")) }
-                    } }
+                    thead { tr { @for name in &h { th scope="col" { (name) } } } }
                     tbody { @for l in links {
                         tr id={ "link-" (l.involvement_id) } {
-                            td { @match &l.subject {
+                            td data-label=(h[0]) { @match &l.subject {
                                 Subject::Person { id, pseudonym } => a href={ "/persons/" (id) } { (pseudonym) },
                                 Subject::Unit { id, name } => { a href={ "/units/" (id) } { (name) } " " span.kind { (ctx.t("unit")) } },
                             } }
-                            td { (labels.of(lang, "involvement_role", &l.role)) }
-                            td {
+                            td data-label=(h[1]) { (labels.of(lang, "involvement_role", &l.role)) }
+                            td data-label=(h[2]) {
                                 a href={ "/incidents/" (l.incident_id) } { (labels.of(lang, "act_type", &l.act_type)) }
                                 br; span.hint { (partial(ctx, l.incident_date.as_ref())) }
                             }
-                            td { (strength(ctx, l.strength)) }
-                            td.num { (l.independent) }
-                            td.num { (l.first_hand) }
-                            td.num { (l.second_hand) }
-                            td.num { (l.contradicting) }
-                            td.sources { (sources(ctx, labels, l, back)) }
+                            td data-label=(h[3]) { (strength(ctx, l.strength)) }
+                            td data-label=(h[4]) class="num" { (l.independent) }
+                            td data-label=(h[5]) class="num" { (l.first_hand) }
+                            td data-label=(h[6]) class="num" { (l.second_hand) }
+                            td data-label=(h[7]) class="num" { (l.contradicting) }
+                            td data-label=(h[8]) class="sources" { (sources(ctx, labels, l, back)) }
                         }
                     } }
                 }

@@ -54,7 +54,7 @@ pub(super) async fn page(
                     caption.visually-hidden { (ctx.t("an-strengths")) }
                     thead { tr { th scope="col" { (ctx.t("an-strength")) } th scope="col" { (ctx.t("an-links")) } } }
                     tbody { @for t in &mine.totals {
-                        tr { td { (super::strength(&ctx, t.strength)) } td { (t.links) } }
+                        tr { td data-label=(ctx.t("an-strength")) { (super::strength(&ctx, t.strength)) } td data-label=(ctx.t("an-links")) class="num" { (t.links) } }
                     } }
                 }
             }))
@@ -91,10 +91,10 @@ pub(super) async fn page(
                                     } }
                                     tbody { @for i in &p.incidents {
                                         tr {
-                                            td { a href={ "/incidents/" (i.incident_id) } { (labels.of(lang, "act_type", &i.act_type)) } }
-                                            td { (partial(&ctx, i.incident_date.as_ref())) }
-                                            td { a href={ "/units/" (i.unit_id) } { (i.unit_name) } }
-                                            td { @if i.certain { (ctx.t("an-certain")) } @else { em { (ctx.t("an-possible")) } } }
+                                            td data-label=(ctx.t("incident")) { a href={ "/incidents/" (i.incident_id) } { (labels.of(lang, "act_type", &i.act_type)) } }
+                                            td data-label=(ctx.t("incident-date")) { (partial(&ctx, i.incident_date.as_ref())) }
+                                            td data-label=(ctx.t("unit")) { a href={ "/units/" (i.unit_id) } { (i.unit_name) } }
+                                            td data-label=(ctx.t("an-attribution")) { @if i.certain { (ctx.t("an-certain")) } @else { em { (ctx.t("an-possible")) } } }
                                         }
                                     } }
                                 }

@@ -52,11 +52,11 @@ pub(super) async fn page(
                         } }
                         tbody { @for p in &m.points {
                             tr {
-                                td { a href={ "/places/" (p.place_id) } { (p.name) } }
-                                td { (labels.of(lang, "place_type", &p.place_type)) }
-                                td.num { (format!("{:.4}", p.latitude)) }
-                                td.num { (format!("{:.4}", p.longitude)) }
-                                td.num { (p.incidents) }
+                                td data-label=(ctx.t("place-name")) { a href={ "/places/" (p.place_id) } { (p.name) } }
+                                td data-label=(ctx.t("place-type")) { (labels.of(lang, "place_type", &p.place_type)) }
+                                td data-label=(ctx.t("an-latitude")) class="num" { (format!("{:.4}", p.latitude)) }
+                                td data-label=(ctx.t("an-longitude")) class="num" { (format!("{:.4}", p.longitude)) }
+                                td data-label=(ctx.t("incidents-title")) class="num" { (p.incidents) }
                             }
                         } }
                     }

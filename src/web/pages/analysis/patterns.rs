@@ -105,9 +105,9 @@ fn series(ctx: &Ctx, labels: &Labels, p: &Patterns, s: &Series) -> Markup {
                             } }
                             tbody { @for (i, v) in s.incidents.iter().zip(&s.victims) {
                                 tr {
-                                    td { (label(ctx, labels, &s.dimension, i)) }
-                                    td.num { (count(ctx, p.min_count, i.count)) }
-                                    td.num { (count(ctx, p.min_count, v.count)) }
+                                    td data-label=(title) { (label(ctx, labels, &s.dimension, i)) }
+                                    td data-label=(ctx.t("incidents-title")) class="num" { (count(ctx, p.min_count, i.count)) }
+                                    td data-label=(ctx.t("an-victims")) class="num" { (count(ctx, p.min_count, v.count)) }
                                 }
                             } }
                         }
@@ -138,7 +138,7 @@ fn matrix(ctx: &Ctx, labels: &Labels, p: &Patterns, m: &Matrix) -> Markup {
                             tbody { @for (r, cells) in m.rows.iter().zip(&m.cells) {
                                 tr {
                                     th scope="row" { (label(ctx, labels, "method", r)) }
-                                    @for n in cells { td.num { (count(ctx, p.min_count, *n)) } }
+                                    @for (c, n) in m.columns.iter().zip(cells) { td data-label=(c.label) class="num" { (count(ctx, p.min_count, *n)) } }
                                 }
                             } }
                         }

@@ -149,6 +149,7 @@ fn shown(ctx: &Ctx, labels: &Labels, t: &Timeline) -> Markup {
     let lang = ctx.lang();
     let svg = draw_with(ctx, labels, |w| draw::timeline(t, w));
     let bars: usize = t.lanes.iter().map(|l| l.bars.len()).sum();
+    let lane_h = ctx.t(if t.lane_by == LaneBy::Unit { "unit" } else { "place" });
     html! {
         p #timeline-period { (ctx.ta("an-period-shown", &[("period", period(ctx, t.from, t.to).into())])) }
         (picture(svg, &ctx.t("an-timeline-caption")))
@@ -160,7 +161,7 @@ fn shown(ctx: &Ctx, labels: &Labels, t: &Timeline) -> Markup {
                     table.list.wide #timeline-table {
                         caption.visually-hidden { (ctx.t("incidents-title")) }
                         thead { tr {
-                            th scope="col" { (ctx.t(if t.lane_by == LaneBy::Unit { "unit" } else { "place" })) }
+                            th scope="col" { (lane_h) }
                             th scope="col" { (ctx.t("incident")) }
                             th scope="col" { (ctx.t("an-start")) }
                             th scope="col" { (ctx.t("an-end")) }
@@ -168,16 +169,16 @@ fn shown(ctx: &Ctx, labels: &Labels, t: &Timeline) -> Markup {
                         } }
                         tbody { @for lane in &t.lanes { @for b in &lane.bars {
                             tr {
-                                td { @match lane.id {
+                                td data-label=(lane_h) { @match lane.id {
                                     Some(id) if t.lane_by == LaneBy::Unit => a href={ "/units/" (id) } { (lane.label) },
                                     Some(id) => a href={ "/places/" (id) } { (lane.label) },
                                     None => span.empty { (lane.label) },
                                 } }
-                                td { a href={ "/incidents/" (b.incident_id) } { (labels.of(lang, "act_type", &b.act_type)) }
+                                td data-label=(ctx.t("incident")) { a href={ "/incidents/" (b.incident_id) } { (labels.of(lang, "act_type", &b.act_type)) }
                                     @if b.detention { " " span.kind { (ctx.t("an-detention")) } } }
-                                td { (partial(ctx, Some(&b.start))) }
-                                td { @if let Some(e) = &b.end { (partial(ctx, Some(e))) } @else { "—" } }
-                                td { (day(ctx, b.span.first)) " – " (day(ctx, b.span.last))
+                                td data-label=(ctx.t("an-start")) { (partial(ctx, Some(&b.start))) }
+                                td data-label=(ctx.t("an-end")) { @if let Some(e) = &b.end { (partial(ctx, Some(e))) } @else { "—" } }
+                                td data-label=(ctx.t("an-days-drawn")) { (day(ctx, b.span.first)) " – " (day(ctx, b.span.last))
                                     @if b.span.estimated { " " span.kind { (ctx.t("an-estimated")) } } }
                             }
                         } } }
@@ -197,9 +198,9 @@ fn shown(ctx: &Ctx, labels: &Labels, t: &Timeline) -> Markup {
                         } }
                         tbody { @for m in &t.marks {
                             tr {
-                                td { (day(ctx, m.date)) }
-                                td { a href={ "/testimonies/" (m.testimony_id) } { (ctx.t("an-open-testimony")) } }
-                                td.num { (m.incidents.len()) }
+                                td data-label=(ctx.t("testimony-interview-date")) { (day(ctx, m.date)) }
+                                td data-label=(ctx.t("an-testimony")) { a href={ "/testimonies/" (m.testimony_id) } { (ctx.t("an-open-testimony")) } }
+                                td data-label=(ctx.t("an-incidents-described")) class="num" { (m.incidents.len()) }
                             }
                         } }
                     }
