@@ -159,17 +159,7 @@ fn chart(
         y += row_h;
     }
     y += 6.0;
-    if rows.len() > shown.len() {
-        g.text(
-            PAD,
-            y + 12.0,
-            12.0,
-            "start",
-            &format!(r#"fill="{MUTED}""#),
-            &fill(w.c(Caption::AndMore), rows.len() - shown.len()),
-        );
-        y += 20.0;
-    }
+    y += g.and_more(PAD, y, w.c(Caption::AndMore), rows.len() - shown.len());
     g.height = y + PAD;
     g.finish()
 }

@@ -108,17 +108,7 @@ pub fn draw(tree: &CommandTree, w: &Words) -> String {
         placed.insert(node.unit_id, (x, y + h - 4.0));
         y += h + 6.0;
     }
-    if rows.len() > shown.len() {
-        g.text(
-            PAD,
-            y + 12.0,
-            12.0,
-            "start",
-            &format!(r#"fill="{MUTED}""#),
-            &fill(w.c(Caption::AndMore), rows.len() - shown.len()),
-        );
-        y += 20.0;
-    }
+    y += g.and_more(PAD, y, w.c(Caption::AndMore), rows.len() - shown.len());
     g.height = y + PAD - 6.0;
     g.finish()
 }

@@ -118,6 +118,15 @@ impl Svg {
         );
     }
 
+    /// "and N more" under a list cut short at `y`: the height it took.
+    pub fn and_more(&mut self, x: f64, y: f64, caption: &str, hidden: usize) -> f64 {
+        if hidden == 0 {
+            return 0.0;
+        }
+        self.text(x, y + 12.0, 12.0, "start", &format!(r#"fill="{MUTED}""#), &fill(caption, hidden));
+        20.0
+    }
+
     pub fn rect(&mut self, x: f64, y: f64, w: f64, h: f64, attrs: &str) {
         let _ = write!(
             self.body,
