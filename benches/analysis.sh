@@ -4,9 +4,11 @@
 # command of a unit with 50 sub-units, as JSON and as pages, with the case's patterns and
 # timeline, next to the plain lists of the same records, in the same run. Release build,
 # loopback, one connection kept alive, requests one after another; each URL is fetched
-# WARMUP times unmeasured, then ROUNDS times; reports p50/p99/max of the whole response.
+# WARMUP times unmeasured, then ROUNDS times or for SECONDS, whichever ends first (a
+# view that takes seconds would otherwise hold the run for many minutes); reports the
+# rounds made and p50/p99/max of the time to the whole response.
 #
-#   benches/analysis.sh [ROUNDS] [WARMUP]      (defaults: 200 10)
+#   benches/analysis.sh [ROUNDS] [WARMUP] [SECONDS]      (defaults: 200 10 60)
 #
 # The installation is the load test's (`custodia demo --scale 100000`, one case of
 # 100,000 sealed testimonies) plus `custodia demo --analysis` (a second case: 1,000
@@ -21,6 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds="${1:-200}"
 warmup="${2:-10}"
+seconds="${3:-60}"
 if [ -n "${LOAD_BIN:-}" ]; then
   bin="$LOAD_BIN"
 else
@@ -29,10 +32,10 @@ else
 fi
 if [ -n "${LOAD_DIR:-}" ]; then
   work="$LOAD_DIR"; mkdir -p "$work"
-  trap 'kill "${server:-0}" 2>/dev/null || true' EXIT
+  trap '[ -z "${server:-}" ] || kill "$server" 2>/dev/null || true' EXIT
 else
   work="$(mktemp -d)"
-  trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+  trap '[ -z "${server:-}" ] || kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 fi
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 export CUSTODIA__DATABASE__URL="${LOAD_DATABASE_URL:-sqlite://$work/custodia.db}"
@@ -75,13 +78,13 @@ curl -s -o /dev/null -c "$jar" -X POST "$base/login" \
 echo "backend $backend; $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2/1048576 }' /proc/meminfo)," \
   "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "analysis case $case_id (1,000 incidents), unit $unit_id (50 sub-units), load case $big_case (100,000 testimonies)"
-echo "$rounds rounds after $warmup unmeasured, one connection, sequential; time of the whole response:"
-python3 - "$base" "$token" "$jar" "$rounds" "$warmup" "$case_id" "$unit_id" "$big_case" <<'PY'
+echo "$rounds rounds (or $seconds s) after $warmup unmeasured, one connection, sequential; time of the whole response:"
+python3 - "$base" "$token" "$jar" "$rounds" "$warmup" "$seconds" "$case_id" "$unit_id" "$big_case" <<'PY'
 import http.client, json, math, sys, time
 from urllib.parse import urlsplit
 
-base, token, jar, rounds, warmup, case, unit, big = sys.argv[1:9]
-rounds, warmup = int(rounds), int(warmup)
+base, token, jar, rounds, warmup, seconds, case, unit, big = sys.argv[1:10]
+rounds, warmup, seconds = int(rounds), int(warmup), float(seconds)
 cookies = []
 for line in open(jar):
     if line.startswith("#HttpOnly_"):
@@ -140,7 +143,7 @@ rows = [
     ("load case (100k): command, API", [f"/api/v1/units/{big_unit}/command"], api),
     ("  baseline: load case incidents API, 100", [f"/api/v1/cases/{big}/incidents?limit=200"], api),
 ]
-print(f"{'':40} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'KiB':>8}")
+print(f"{'':40} {'rounds':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'KiB':>8}")
 skipped = []
 for label, paths, headers in rows:
     status, _ = get(paths[0], headers)
@@ -148,13 +151,13 @@ for label, paths, headers in rows:
         skipped.append(f"{label}: {paths[0]}")
         continue
     if status != 200:
-        print(f"{label:40} HTTP {status}")
+        print(f"{label:40} HTTP {status}", flush=True)
         continue
     for _ in range(warmup - 1):
         for p in paths:
             get(p, headers)
-    times, size = [], 0
-    for _ in range(rounds):
+    times, size, until = [], 0, time.perf_counter() + seconds
+    while len(times) < rounds and time.perf_counter() < until:
         start = time.perf_counter()
         size = 0
         for p in paths:
@@ -164,7 +167,7 @@ for label, paths, headers in rows:
             size += n
         times.append((time.perf_counter() - start) * 1000)
     times.sort()
-    print(f"{label:40} {pct(times, 50):8.1f} {pct(times, 99):8.1f} {times[-1]:8.1f} {size / 1024:8.1f}", flush=True)
+    print(f"{label:40} {len(times):6} {pct(times, 50):8.1f} {pct(times, 99):8.1f} {times[-1]:8.1f} {size / 1024:8.1f}", flush=True)
 for s in skipped:
     print(f"skipped (404, not in this build): {s}")
 PY
