@@ -22,12 +22,15 @@ else
   cargo build --release --all-features --quiet
   bin="$PWD/target/release/custodia"
 fi
+# Only what this script started: an unset id must not become `kill 0`, which would end
+# every process of the group (a second load.sh seeding beside this one, say).
+stop() { for p in ${server:-} ${sampler:-}; do kill "$p" 2>/dev/null || true; done; }
 if [ -n "${LOAD_DIR:-}" ]; then
   work="$LOAD_DIR"; mkdir -p "$work"
-  trap 'kill "${server:-0}" "${sampler:-0}" 2>/dev/null || true' EXIT
+  trap 'stop' EXIT
 else
   work="$(mktemp -d)"
-  trap 'kill "${server:-0}" "${sampler:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+  trap 'stop; rm -rf "$work"' EXIT
 fi
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 export CUSTODIA__DATABASE__URL="${LOAD_DATABASE_URL:-sqlite://$work/custodia.db}"

@@ -5,20 +5,28 @@ use super::{describe, progress_bar};
 use crate::config::Settings;
 use crate::services::Services;
 
-pub(super) fn run(settings: Settings, scale: u32) -> anyhow::Result<()> {
+pub(super) fn run(settings: Settings, scale: u32, analysis: bool) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         let state = Services::open(&settings, false).await?;
         unlock_here(&state).await?;
         let scale = scale as usize;
         // A bar for a handful of witnesses would only flicker.
         let bar = move |total: u64, what: &str| {
-            if scale > 20 { progress_bar(total, what) } else { indicatif::ProgressBar::hidden() }
+            if scale > 20 || analysis { progress_bar(total, what) } else { indicatif::ProgressBar::hidden() }
         };
-        let report = crate::demo::generate_with_progress(&state, scale, &bar).await.map_err(describe)?;
+        let report = if analysis {
+            crate::demo::generate_analysis(&state, &bar).await
+        } else {
+            crate::demo::generate_with_progress(&state, scale, &bar).await
+        }
+        .map_err(describe)?;
         println!(
             "demo case {} (id {}) created with {} sealed testimonies: everything in it is fictional",
             report.reference, report.case_id, report.testimonies
         );
+        if let Some(unit) = report.root_unit {
+            println!("top of its chain of command: unit {unit}");
+        }
         println!("sign in to explore it as:");
         for (username, role, password) in &report.accounts {
             if password.is_empty() {

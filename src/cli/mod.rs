@@ -119,6 +119,11 @@ enum Command {
         /// uses 100000).
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=100_000))]
         scale: u32,
+        /// Instead, a case shaped for the analysis views and their benchmark: 1,000
+        /// incidents with involvements and supporting testimonies, and a unit with 50
+        /// sub-units whose commanders change on a date.
+        #[arg(long, conflicts_with = "scale")]
+        analysis: bool,
     },
 }
 
@@ -198,7 +203,7 @@ fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Bundle(cmd) => bundle(settings, cmd),
         Command::Backup { dir } => backup::backup(settings, &dir),
         Command::Restore { dir, force } => backup::restore(&settings, &dir, force),
-        Command::Demo { scale } => demo::run(settings, scale),
+        Command::Demo { scale, analysis } => demo::run(settings, scale, analysis),
     }
 }
 

@@ -3,7 +3,10 @@
 //! scaled up, the same generator feeds the benchmarks. No real person, place or event:
 //! the story itself is in `story`.
 
+mod analysis;
 mod story;
+
+pub use analysis::generate_analysis;
 
 pub use story::medical_report;
 
@@ -53,6 +56,8 @@ pub struct DemoReport {
     pub case_id: Uuid,
     pub reference: String,
     pub testimonies: usize,
+    /// The top of the chain of command, when the demo is shaped for analysis.
+    pub root_unit: Option<Uuid>,
     /// (username, role, password). The password is empty for an account that already
     /// existed: its password is not known here and is left unchanged.
     pub accounts: Vec<(String, String, Zeroizing<String>)>,
@@ -67,6 +72,7 @@ impl fmt::Debug for DemoReport {
             .field("case_id", &self.case_id)
             .field("reference", &self.reference)
             .field("testimonies", &self.testimonies)
+            .field("root_unit", &self.root_unit)
             .field("accounts", &accounts)
             .finish()
     }
@@ -86,32 +92,8 @@ pub async fn generate_with_progress(
     if !(1..=MAX_SCALE).contains(&scale) {
         return Err(Error::field("scale", "out_of_range", format!("between 1 and {MAX_SCALE}")));
     }
-    // Fail before creating accounts if the keys are sealed.
-    state.keys.keyring()?;
-    let mut accounts = Vec::new();
-    let mut principals = Vec::new();
-    for (username, role) in [
-        ("demo.documenter", Role::Documenter),
-        ("demo.investigator", Role::Investigator),
-        ("demo.lawyer", Role::Lawyer),
-    ] {
-        let (principal, password) = ensure_account(state, username, role).await?;
-        accounts.push((username.to_owned(), role.as_str().to_owned(), password));
-        principals.push(principal);
-    }
-    let [documenter, investigator, lawyer]: [Principal; 3] =
-        principals.try_into().map_err(|_| Error::internal("three demo accounts"))?;
-
+    let Prepared { accounts, documenter, investigator, case_id, reference } = prepare(state).await?;
     let now = state.context().clock().now_naive();
-    let (case_id, reference) = create_case(state, &documenter).await?;
-    for member in [&investigator, &lawyer] {
-        let member = NewMember { user_id: member.user_id, role: MemberRole::Member };
-        // Membership is an admin's act; the operator running the CLI is that admin here.
-        state
-            .context()
-            .write(move |c, _| case::add_member_at(c, Actor::default(), case_id, &member, now))
-            .await?;
-    }
 
     // An investigator maps the facility and the chain of command…
     let who = investigator.clone();
@@ -183,7 +165,48 @@ pub async fn generate_with_progress(
     }
 
     attach_medical_report(state, &documenter, first_testimony).await?;
-    Ok(DemoReport { case_id, reference, testimonies: scale, accounts })
+    Ok(DemoReport { case_id, reference, testimonies: scale, root_unit: None, accounts })
+}
+
+/// The demo accounts (created if absent) and a new demo case the investigator and the
+/// lawyer are members of, led by the documenter.
+struct Prepared {
+    accounts: Vec<(String, String, Zeroizing<String>)>,
+    documenter: Principal,
+    investigator: Principal,
+    case_id: Uuid,
+    reference: String,
+}
+
+async fn prepare(state: &Services) -> Result<Prepared> {
+    // Fail before creating accounts if the keys are sealed.
+    state.keys.keyring()?;
+    let mut accounts = Vec::new();
+    let mut principals = Vec::new();
+    for (username, role) in [
+        ("demo.documenter", Role::Documenter),
+        ("demo.investigator", Role::Investigator),
+        ("demo.lawyer", Role::Lawyer),
+    ] {
+        let (principal, password) = ensure_account(state, username, role).await?;
+        accounts.push((username.to_owned(), role.as_str().to_owned(), password));
+        principals.push(principal);
+    }
+    let [documenter, investigator, lawyer]: [Principal; 3] =
+        principals.try_into().map_err(|_| Error::internal("three demo accounts"))?;
+
+    let now = state.context().clock().now_naive();
+    let (case_id, reference) = create_case(state, &documenter).await?;
+    for member in [&investigator, &lawyer] {
+        let member = NewMember { user_id: member.user_id, role: MemberRole::Member };
+        // Membership is an admin's act; the operator running the CLI is that admin here.
+        state
+            .context()
+            .write(move |c, _| case::add_member_at(c, Actor::default(), case_id, &member, now))
+            .await?;
+    }
+
+    Ok(Prepared { accounts, documenter, investigator, case_id, reference })
 }
 
 /// The demo acts as its users without a session: there is nobody at a browser, so each
