@@ -205,12 +205,25 @@ pub fn load(c: &mut DbConnection, cases: &[String]) -> Result<Facts> {
     })
 }
 
-/// The latest sealed version of each testimony: a correction's source connection and
+/// The latest sealed version of each testimony a view can use — one cited for an
+/// involvement or linked to an incident: a correction's source connection and
 /// reliability replace the first version's. Drafts are not evidence yet.
 fn sealed_testimonies(c: &mut DbConnection, cases: &[String]) -> Result<HashMap<String, Testimony>> {
+    let in_cases = involvements::table
+        .inner_join(incidents::table)
+        .filter(incidents::case_id.eq_any(cases))
+        .select(involvements::id);
+    let cited = involvement_evidence::table
+        .filter(involvement_evidence::involvement_id.eq_any(in_cases))
+        .select(involvement_evidence::testimony_root_id);
+    let linked = testimony_incidents::table
+        .inner_join(incidents::table)
+        .filter(incidents::case_id.eq_any(cases))
+        .select(testimony_incidents::testimony_root_id);
     let rows: Vec<(String, i32, String, String, String, Option<String>)> = testimonies::table
         .filter(testimonies::case_id.eq_any(cases))
         .filter(testimonies::status.eq("sealed"))
+        .filter(testimonies::root_id.eq_any(cited).or(testimonies::root_id.eq_any(linked)))
         .select((
             testimonies::root_id,
             testimonies::version,

@@ -1,3 +1,4 @@
+DROP INDEX testimonies_case_clear;
 DROP INDEX places_case;
 DROP INDEX units_case;
 DROP INDEX testimony_incidents_incident;
