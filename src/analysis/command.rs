@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use super::dates::{self, Within};
 use super::facts::Facts;
 use super::model::{
-    Attributed, CommandNode, CommandPeriod, CommandTree, Responsibility, ResponsibilityPeriod,
+    Attributed, CommandNode, CommandPeriod, CommandTree, IncidentRef, Responsibility, ResponsibilityPeriod,
 };
 use crate::cases::parse_uuid;
 use crate::error::{Error, Result};
@@ -136,7 +136,22 @@ pub fn tree(facts: &Facts, root: &str, names: &HashMap<String, String>) -> Resul
         Some(parent) if !known.contains_key(parent) => vec![parse_uuid(root)?],
         _ => Vec::new(),
     };
-    Ok(CommandTree { root: parse_uuid(root)?, nodes, cut })
+    let named: BTreeSet<&str> =
+        order.iter().flat_map(|(u, _)| own.get(u).into_iter().flatten().copied()).collect();
+    let mut refs = named
+        .into_iter()
+        .filter_map(|id| incidents.get(id))
+        .map(|i| {
+            Ok(IncidentRef {
+                incident_id: parse_uuid(&i.id)?,
+                act_type: i.act_type.clone(),
+                date: i.start.clone(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let first_day = |r: &IncidentRef| r.date.as_ref().and_then(dates::span).map(|s| s.first);
+    refs.sort_by_key(|r| (first_day(r).is_none(), first_day(r), r.incident_id));
+    Ok(CommandTree { root: parse_uuid(root)?, nodes, incidents: refs, cut })
 }
 
 /// Every period in which `person` commanded a unit, with the incidents of that unit and

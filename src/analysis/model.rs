@@ -184,11 +184,21 @@ pub struct CommandNode {
     pub rolled_up: u32,
 }
 
+/// What an incident named in a picture is: its act and its (start) date.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct IncidentRef {
+    pub incident_id: Uuid,
+    pub act_type: String,
+    pub date: Option<PartialDate>,
+}
+
 /// A unit's hierarchy, in depth-first order (a parent before its children).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CommandTree {
     pub root: Uuid,
     pub nodes: Vec<CommandNode>,
+    /// Every incident the nodes name, oldest first.
+    pub incidents: Vec<IncidentRef>,
     /// Units whose recorded parent is missing (a cut hierarchy): drawn at the top.
     pub cut: Vec<Uuid>,
 }

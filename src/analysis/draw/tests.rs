@@ -74,7 +74,7 @@ fn tree(sub_units: u128) -> CommandTree {
         nodes.push(node(10 + i, Some(1), 1, &format!("Battalion {i}")));
         nodes.push(node(500 + i, Some(10 + i), 2, &format!("Company {i}")));
     }
-    CommandTree { root: id(1), nodes, cut: vec![] }
+    CommandTree { root: id(1), nodes, incidents: vec![], cut: vec![] }
 }
 
 #[test]
@@ -113,7 +113,7 @@ fn a_cut_unit_is_drawn_first_and_marked() {
 
 #[test]
 fn odd_command_input_draws_without_panicking() {
-    let empty = CommandTree { root: id(1), nodes: vec![], cut: vec![] };
+    let empty = CommandTree { root: id(1), nodes: vec![], incidents: vec![], cut: vec![] };
     let svg = command(&empty, &words(Language::Ru, true));
     valid(&svg, "empty command");
     assert!(svg.contains("Нет подразделений"));

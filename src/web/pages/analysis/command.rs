@@ -12,8 +12,8 @@ use uuid::Uuid;
 use super::{Labels, draw_with, partial, period, picture, scroll};
 use crate::access::Allowed;
 use crate::access::policy::act;
-use crate::analysis::model::{Bar, CommandNode, CommandPeriod, CommandTree};
-use crate::analysis::{TimelineQuery, draw};
+use crate::analysis::draw;
+use crate::analysis::model::{CommandNode, CommandPeriod, CommandTree, IncidentRef};
 use crate::error::Result;
 use crate::services::Services;
 use crate::web::Ctx;
@@ -27,14 +27,9 @@ pub(super) async fn page(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
     let unit = id.into_inner();
-    let framed = services.analysis.command(who.clone(), unit).await?;
+    let framed = services.analysis.command(who, unit).await?;
     let (tree, frame) = (framed.view, framed.frame);
-    // What the attributed incidents are: the unit's timeline holds their acts and dates
-    // (undated ones are named as such).
-    let scope = TimelineQuery { unit_id: Some(unit), ..Default::default() };
-    let timeline = services.analysis.timeline(who, frame.case_id, scope, ctx.t("an-no-lane")).await?.view;
-    let bars: HashMap<Uuid, Bar> =
-        timeline.lanes.into_iter().flat_map(|l| l.bars).map(|b| (b.incident_id, b)).collect();
+    let bars: HashMap<Uuid, &IncidentRef> = tree.incidents.iter().map(|i| (i.incident_id, i)).collect();
     let labels = Labels::from(frame.terms);
     let svg = draw_with(&ctx, &labels, |w| draw::command(&tree, w));
     let top = tree.nodes.first().map(|n| n.name.clone()).unwrap_or_default();
@@ -99,13 +94,13 @@ fn hierarchy(ctx: &Ctx, tree: &CommandTree) -> Markup {
 fn attributed(
     ctx: &Ctx,
     labels: &Labels,
-    bars: &HashMap<Uuid, Bar>,
+    bars: &HashMap<Uuid, &IncidentRef>,
     node: &CommandNode,
     c: &CommandPeriod,
 ) -> Markup {
     let incident = |id: &Uuid| -> Markup {
         let (act, when) = match bars.get(id) {
-            Some(b) => (labels.of(ctx.lang(), "act_type", &b.act_type), partial(ctx, Some(&b.start))),
+            Some(b) => (labels.of(ctx.lang(), "act_type", &b.act_type), partial(ctx, b.date.as_ref())),
             None => (ctx.t("incident"), ctx.t("an-undated")),
         };
         html! { a href={ "/incidents/" (id) } { (act) } " · " (when) }
