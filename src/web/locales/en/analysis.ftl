@@ -135,3 +135,4 @@ an-namesakes = The same name in your other cases
 an-namesakes-hint = Perpetrators recorded under one of the same whole names in other cases you work on, and their links: a lead to check, not a proven identity.
 an-responsibility = Command responsibility
 an-attribution = Attribution
+an-table-cut = The first { $shown } of { $total } rows are listed: choose a shorter period to see the rest.

@@ -167,7 +167,7 @@ fn shown(ctx: &Ctx, labels: &Labels, t: &Timeline) -> Markup {
                             th scope="col" { (ctx.t("an-end")) }
                             th scope="col" { (ctx.t("an-days-drawn")) }
                         } }
-                        tbody { @for lane in &t.lanes { @for b in &lane.bars {
+                        tbody { @for (lane, b) in t.lanes.iter().flat_map(|l| l.bars.iter().map(move |b| (l, b))).take(MAX_ROWS) {
                             tr {
                                 td data-label=(lane_h) { @match lane.id {
                                     Some(id) if t.lane_by == LaneBy::Unit => a href={ "/units/" (id) } { (lane.label) },
@@ -181,9 +181,10 @@ fn shown(ctx: &Ctx, labels: &Labels, t: &Timeline) -> Markup {
                                 td data-label=(ctx.t("an-days-drawn")) { (day(ctx, b.span.first)) " – " (day(ctx, b.span.last))
                                     @if b.span.estimated { " " span.kind { (ctx.t("an-estimated")) } } }
                             }
-                        } } }
+                        } }
                     }
                 }))
+                (cut_short(ctx, bars))
             }
         }
         @if !t.marks.is_empty() {
@@ -196,7 +197,7 @@ fn shown(ctx: &Ctx, labels: &Labels, t: &Timeline) -> Markup {
                             th scope="col" { (ctx.t("an-testimony")) }
                             th scope="col" { (ctx.t("an-incidents-described")) }
                         } }
-                        tbody { @for m in &t.marks {
+                        tbody { @for m in t.marks.iter().take(MAX_ROWS) {
                             tr {
                                 td data-label=(ctx.t("testimony-interview-date")) { (day(ctx, m.date)) }
                                 td data-label=(ctx.t("an-testimony")) { a href={ "/testimonies/" (m.testimony_id) } { (ctx.t("an-open-testimony")) } }
@@ -205,7 +206,20 @@ fn shown(ctx: &Ctx, labels: &Labels, t: &Timeline) -> Markup {
                         } }
                     }
                 }))
+                (cut_short(ctx, t.marks.len()))
             }
+        }
+    }
+}
+
+/// Rows a table on this page shows at most: a busy case's whole timeline would make a
+/// page no browser opens (the picture and the API hold everything; a period narrows it).
+const MAX_ROWS: usize = 1000;
+
+fn cut_short(ctx: &Ctx, total: usize) -> Markup {
+    html! {
+        @if total > MAX_ROWS {
+            p.hint { (ctx.ta("an-table-cut", &[("shown", MAX_ROWS.into()), ("total", total.into())])) }
         }
     }
 }
