@@ -3,11 +3,11 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::model::{PartialDate, Span};
+use super::model::{DaySpan, PartialDate};
 use crate::cases::validate::Precision;
 
 /// The days a recorded date can mean; `None` for an unknown or unreadable one.
-pub fn span(d: &PartialDate) -> Option<Span> {
+pub fn span(d: &PartialDate) -> Option<DaySpan> {
     let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
     let (first, last) = match d.precision {
         Precision::Exact | Precision::Estimate => {
@@ -24,16 +24,16 @@ pub fn span(d: &PartialDate) -> Option<Span> {
         }
         Precision::Unknown => return None,
     };
-    Some(Span { first, last, estimated: d.precision == Precision::Estimate })
+    Some(DaySpan { first, last, estimated: d.precision == Precision::Estimate })
 }
 
 /// From the first day `start` can mean to the last day `end` (or `start`) can mean. An
 /// end before the start, which the forms refuse but old data may hold, is ignored.
-pub fn incident_span(start: &PartialDate, end: Option<&PartialDate>) -> Option<Span> {
+pub fn incident_span(start: &PartialDate, end: Option<&PartialDate>) -> Option<DaySpan> {
     let s = span(start)?;
     let e = end.and_then(span).filter(|e| e.last >= s.first);
     Some(match e {
-        Some(e) => Span { first: s.first, last: e.last, estimated: s.estimated || e.estimated },
+        Some(e) => DaySpan { first: s.first, last: e.last, estimated: s.estimated || e.estimated },
         None => s,
     })
 }
@@ -51,7 +51,7 @@ pub enum Within {
     Not,
 }
 
-pub fn within(s: Span, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Within {
+pub fn within(s: DaySpan, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Within {
     let after_start = |d: NaiveDate| from.is_none_or(|f| d >= f);
     let before_end = |d: NaiveDate| to.is_none_or(|t| d <= t);
     if after_start(s.first) && before_end(s.last) {

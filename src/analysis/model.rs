@@ -19,7 +19,7 @@ pub struct PartialDate {
 /// The days a partial date can mean: a day for an exact date, the whole month or year
 /// for those precisions, a day marked `estimated` for an estimate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct Span {
+pub struct DaySpan {
     pub first: NaiveDate,
     pub last: NaiveDate,
     pub estimated: bool,
@@ -246,7 +246,7 @@ pub struct Bar {
     pub end: Option<PartialDate>,
     /// The days drawn: from the first day `start` can mean to the last day `end` (or
     /// `start`) can mean.
-    pub span: Span,
+    pub span: DaySpan,
     /// A detention (arrest, arbitrary or incommunicado detention), drawn as a band.
     pub detention: bool,
 }

@@ -134,7 +134,7 @@ fn bar(n: u128, date: &str, precision: Precision, first: NaiveDate, last: NaiveD
         act_type: if detention { "arbitrary_detention".into() } else { "torture".into() },
         start: PartialDate { date: date.into(), precision },
         end: None,
-        span: Span { first, last, estimated: precision == Precision::Estimate },
+        span: DaySpan { first, last, estimated: precision == Precision::Estimate },
         detention,
     }
 }
