@@ -61,7 +61,7 @@ macro_rules! policy {
 
 policy! {
     /// Read one's own profile, log out, change one's own password, enrol a second factor.
-    SelfManage = "self.manage", Global, [Admin, Documenter, Investigator, Lawyer, Auditor];
+    SelfManage = "self.manage", Global, [Admin, Documenter, Investigator, Lawyer, Auditor, Clinician];
     UserCreate = "user.create", Global, [Admin];
     UserList = "user.list", Global, [Admin];
     UserRead = "user.read", Global, [Admin];
@@ -77,20 +77,20 @@ policy! {
     AuditRead = "audit.read", Global, [Auditor];
     /// The signed tree head and consistency proofs: they reveal only how many entries the
     /// log holds, and every staff member who keeps one makes silent rewriting harder.
-    AuditCheckpoint = "audit.checkpoint", Global, [Admin, Documenter, Investigator, Lawyer, Auditor];
+    AuditCheckpoint = "audit.checkpoint", Global, [Admin, Documenter, Investigator, Lawyer, Auditor, Clinician];
     /// The controlled vocabularies (act types, torture methods, …) and their labels.
-    VocabularyRead = "vocabulary.read", Global, [Admin, Documenter, Investigator, Lawyer, Auditor];
+    VocabularyRead = "vocabulary.read", Global, [Admin, Documenter, Investigator, Lawyer, Auditor, Clinician];
     VocabularyManage = "vocabulary.manage", Global, [Admin];
     /// Open a new case; a non-admin creator becomes its lead.
     CaseCreate = "case.create", Global, [Admin, Documenter, Investigator];
     /// List cases: one's own (with titles), or for admins every case by reference only.
-    CaseList = "case.list", Global, [Admin, Documenter, Investigator, Lawyer];
+    CaseList = "case.list", Global, [Admin, Documenter, Investigator, Lawyer, Clinician];
     /// Search across the caller's own cases (results never come from other cases).
     Search = "search", Global, [Documenter, Investigator, Lawyer];
     /// Add and remove case members. Grants no access to the content.
     CaseManage = "case.manage", Global, [Admin];
     /// Read a case's content: its testimonies, persons, incidents and attachments.
-    CaseRead = "case.read", Case, [Documenter, Investigator, Lawyer];
+    CaseRead = "case.read", Case, [Documenter, Investigator, Lawyer, Clinician];
     /// Change a case's title, description and status (its lead).
     CaseUpdate = "case.update", Case, [];
     /// Record persons, units, places and incidents in a case.
@@ -114,10 +114,24 @@ policy! {
     /// Import records into a case from a spreadsheet or another system's export, and
     /// export its records as a spreadsheet (the case lead).
     CaseImport = "case.import", Case, [];
-    BundleKeyRead = "bundle.key_read", Global, [Admin, Documenter, Investigator, Lawyer, Auditor];
+    BundleKeyRead = "bundle.key_read", Global, [Admin, Documenter, Investigator, Lawyer, Auditor, Clinician];
     /// See who is in a case (usernames and case roles, no content): admins, who manage
     /// membership, for every case; everyone else only for cases they belong to.
-    CaseMembersRead = "case.members_read", Global, [Admin, Documenter, Investigator, Lawyer];
+    CaseMembersRead = "case.members_read", Global, [Admin, Documenter, Investigator, Lawyer, Clinician];
+    /// Read Istanbul Protocol evaluations: medical data, for clinicians alone. A lawyer's
+    /// bundle carries them only where the person's consent covers medical data.
+    MedicalRead = "medical.read", Case, [Clinician];
+    /// Draft, seal and correct evaluations, and attach their photographs and tests.
+    MedicalWrite = "medical.write", Case, [Clinician];
+    /// Keep the consent ledger and the care of witnesses: consent per purpose and
+    /// recipient, contact and feedback preferences, feedback given, referrals.
+    ConsentRecord = "consent.record", Case, [Documenter];
+    /// Before an interview: has this person already given testimony in a case the caller
+    /// may see? Yes with the case and its lead, never the account.
+    PriorInterviews = "person.prior_interviews", Global, [Documenter, Investigator];
+    /// Court-ready metadata: translations and transcripts linked to their originals,
+    /// confidentiality levels of items.
+    EvidenceCatalog = "evidence.catalog", Case, [Documenter, Investigator, Lawyer];
 }
 
 /// A member's role within one case. A lead may also link records and export bundles
@@ -141,6 +155,8 @@ const LEAD_EXTRAS: &[Action] = &[
     Action::BundleExport,
     Action::TestimonyLink,
     Action::CaseImport,
+    Action::ConsentRecord,
+    Action::EvidenceCatalog,
 ];
 
 /// The caller, as the session and its user stand for this request.
@@ -221,6 +237,9 @@ mod tests {
                 "record.write",
                 "case.members_read",
                 "testimony.link",
+                "consent.record",
+                "person.prior_interviews",
+                "evidence.catalog",
             ],
             Role::Investigator => &[
                 "self.manage",
@@ -235,6 +254,8 @@ mod tests {
                 "record.write",
                 "case.members_read",
                 "testimony.link",
+                "person.prior_interviews",
+                "evidence.catalog",
             ],
             Role::Lawyer => &[
                 "self.manage",
@@ -246,10 +267,22 @@ mod tests {
                 "vocabulary.read",
                 "case.list",
                 "case.members_read",
+                "evidence.catalog",
             ],
             Role::Auditor => {
                 &["self.manage", "audit.read", "audit.checkpoint", "bundle.key_read", "vocabulary.read"]
             }
+            Role::Clinician => &[
+                "self.manage",
+                "case.read",
+                "medical.read",
+                "medical.write",
+                "audit.checkpoint",
+                "bundle.key_read",
+                "vocabulary.read",
+                "case.list",
+                "case.members_read",
+            ],
         }
     }
 

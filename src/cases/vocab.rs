@@ -10,8 +10,22 @@ use crate::error::{Error, FieldError, Result};
 use crate::store::DbConnection;
 use crate::store::schema::vocabulary_terms;
 
-pub const VOCABULARIES: &[&str] =
-    &["act_type", "torture_method", "source_connection", "involvement_role", "place_type"];
+/// The vocabularies admins may extend. The degrees of consistency, body systems and body
+/// regions are the Istanbul Protocol's own (and each region has its place on the body
+/// diagram), so they are fixed.
+pub const VOCABULARIES: &[&str] = &[
+    "act_type",
+    "torture_method",
+    "source_connection",
+    "involvement_role",
+    "place_type",
+    "facility_type",
+    "hearing_outcome",
+    "law_code",
+    "sentence_kind",
+    "consent_purpose",
+    "referral_kind",
+];
 
 #[derive(Debug, Clone, Serialize, Deserialize, Queryable, Selectable, utoipa::ToSchema)]
 #[diesel(table_name = vocabulary_terms)]

@@ -12,11 +12,14 @@ pub enum Role {
     Investigator,
     Lawyer,
     Auditor,
+    /// A physician or psychologist who writes Istanbul Protocol evaluations: the one role
+    /// that reads medical data.
+    Clinician,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] =
-        [Role::Admin, Role::Documenter, Role::Investigator, Role::Lawyer, Role::Auditor];
+    pub const ALL: [Role; 6] =
+        [Role::Admin, Role::Documenter, Role::Investigator, Role::Lawyer, Role::Auditor, Role::Clinician];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -25,6 +28,7 @@ impl Role {
             Role::Investigator => "investigator",
             Role::Lawyer => "lawyer",
             Role::Auditor => "auditor",
+            Role::Clinician => "clinician",
         }
     }
 }
@@ -36,7 +40,7 @@ impl fmt::Display for Role {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("unknown role {0:?}; expected one of admin, documenter, investigator, lawyer, auditor")]
+#[error("unknown role {0:?}; expected one of admin, documenter, investigator, lawyer, auditor, clinician")]
 pub struct UnknownRole(String);
 
 impl FromStr for Role {

@@ -292,6 +292,7 @@ diesel::table! {
         meta -> Binary,
         uploaded_by -> Text,
         created_at -> Timestamp,
+        evaluation_id -> Nullable<Text>,
     }
 }
 
@@ -366,6 +367,197 @@ diesel::table! {
     }
 }
 
+// Records courts ask for (migration 000013).
+
+diesel::table! {
+    evaluations (id) {
+        id -> Text,
+        case_id -> Text,
+        root_id -> Text,
+        version -> Integer,
+        status -> Text,
+        person_id -> Text,
+        kind -> Text,
+        clinician_id -> Text,
+        examined_on -> Nullable<Text>,
+        content -> Binary,
+        digest -> Nullable<Text>,
+        sealed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    evaluation_incidents (evaluation_root_id, incident_id) {
+        evaluation_root_id -> Text,
+        incident_id -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    detention_episodes (id) {
+        id -> Text,
+        case_id -> Text,
+        person_id -> Text,
+        arrest_date -> Nullable<Text>,
+        arrest_precision -> Text,
+        arrest_place_id -> Nullable<Text>,
+        arrest_unit_id -> Nullable<Text>,
+        release_date -> Nullable<Text>,
+        release_precision -> Text,
+        status -> Text,
+        sentence_kind -> Nullable<Text>,
+        sentence_days -> Nullable<BigInt>,
+        details -> Binary,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    custody_periods (id) {
+        id -> Text,
+        episode_id -> Text,
+        place_id -> Text,
+        facility_type -> Text,
+        from_date -> Nullable<Text>,
+        from_precision -> Text,
+        to_date -> Nullable<Text>,
+        to_precision -> Text,
+        details -> Binary,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    charges (id) {
+        id -> Text,
+        episode_id -> Text,
+        law_code -> Text,
+        article -> Text,
+        filed_on -> Nullable<Text>,
+        details -> Binary,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    hearings (id) {
+        id -> Text,
+        episode_id -> Text,
+        court_place_id -> Nullable<Text>,
+        judge_person_id -> Nullable<Text>,
+        held_on -> Nullable<Text>,
+        held_precision -> Text,
+        outcome -> Text,
+        details -> Binary,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    detention_incidents (episode_id, incident_id) {
+        episode_id -> Text,
+        incident_id -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    consent_entries (id) {
+        id -> Text,
+        case_id -> Text,
+        person_id -> Text,
+        purpose -> Text,
+        recipient -> Text,
+        decision -> Text,
+        decided_on -> Text,
+        language -> Text,
+        how_given -> Text,
+        details -> Binary,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    care_preferences (person_id) {
+        person_id -> Text,
+        case_id -> Text,
+        feedback_due -> Nullable<Text>,
+        details -> Binary,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    feedback_given (id) {
+        id -> Text,
+        case_id -> Text,
+        person_id -> Text,
+        given_on -> Text,
+        details -> Binary,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    referrals (id) {
+        id -> Text,
+        case_id -> Text,
+        person_id -> Text,
+        kind -> Text,
+        made_on -> Text,
+        status -> Text,
+        follow_up_on -> Nullable<Text>,
+        details -> Binary,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    evidence_items (item_kind, item_id) {
+        case_id -> Text,
+        item_kind -> Text,
+        item_id -> Text,
+        first_page -> BigInt,
+        last_page -> BigInt,
+        confidentiality -> Nullable<Text>,
+        assigned_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    item_relations (item_kind, item_id) {
+        item_kind -> Text,
+        item_id -> Text,
+        case_id -> Text,
+        relation -> Text,
+        original_kind -> Text,
+        original_id -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(custody_periods -> detention_episodes (episode_id));
+diesel::joinable!(charges -> detention_episodes (episode_id));
+diesel::joinable!(hearings -> detention_episodes (episode_id));
+diesel::joinable!(detention_incidents -> detention_episodes (episode_id));
+diesel::joinable!(evaluation_incidents -> incidents (incident_id));
+
 diesel::joinable!(case_members -> cases (case_id));
 diesel::joinable!(involvements -> incidents (incident_id));
 diesel::joinable!(testimony_incidents -> incidents (incident_id));
@@ -405,6 +597,19 @@ diesel::allow_tables_to_appear_in_same_query!(
     bundles,
     imports,
     import_keys,
+    evaluations,
+    evaluation_incidents,
+    detention_episodes,
+    custody_periods,
+    charges,
+    hearings,
+    detention_incidents,
+    consent_entries,
+    care_preferences,
+    feedback_given,
+    referrals,
+    evidence_items,
+    item_relations,
 );
 
 diesel::table! {

@@ -64,7 +64,9 @@ async fn postings_carry_over_from_the_token_table_into_the_engines_index() {
         let mut conn = pool.get().unwrap();
         let c = &mut *conn;
         migrate::run_pending(c).unwrap();
-        // Back to before 000010 (the analysis of 000012 and the imports of 000011 first).
+        // Back to before 000010 (the court records of 000013, the analysis of 000012 and
+        // the imports of 000011 first).
+        assert!(migrate::revert_last(c).unwrap().contains("000013"));
         assert!(migrate::revert_last(c).unwrap().contains("000012"));
         assert!(migrate::revert_last(c).unwrap().contains("000011"));
         assert!(migrate::revert_last(c).unwrap().contains("000010"));
@@ -116,6 +118,54 @@ async fn sqlite_connections_are_set_up_for_durability() {
                     .get_result::<Line>(&mut *conn)
                     .unwrap();
             assert_eq!(got.line, want, "PRAGMA {pragma}");
+        }
+    })
+    .await
+    .unwrap();
+}
+
+/// Migration 000013 rebuilds `users` on SQLite to admit clinicians (a CHECK cannot be
+/// altered in place): an installation's users, their sessions and what points at them
+/// survive it, foreign keys are on again afterwards, and none dangles.
+#[tokio::test]
+async fn users_and_their_sessions_survive_the_clinician_role() {
+    let db = TestDb::new();
+    let postgres = db.is_postgres();
+    let pool = Db::connect(&test_settings(&db).database).unwrap();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().unwrap();
+        let c = &mut *conn;
+        migrate::run_pending(c).unwrap();
+        assert!(migrate::revert_last(c).unwrap().contains("000013"));
+        for sql in [
+            "INSERT INTO users (id, username, password_hash, role, disabled, totp_enabled, created_at, updated_at) \
+             VALUES ('u1', 'ada', 'x', 'lawyer', FALSE, FALSE, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+            "INSERT INTO sessions (id, token_hash, user_id, second_factor, created_at, last_seen_at, expires_at) \
+             VALUES ('s1', X'00', 'u1', FALSE, '2026-01-01 00:00:00', '2026-01-01 00:00:00', '2027-01-01 00:00:00')",
+        ] {
+            let sql = if postgres { sql.replace("X'00'", "'\\x00'::bytea") } else { sql.to_owned() };
+            diesel::sql_query(sql).execute(c).unwrap();
+        }
+        migrate::run_pending(c).unwrap();
+        let count = |c: &mut DbConnection, sql: &str| diesel::sql_query(sql).get_result::<Line>(c).unwrap().line;
+        assert_eq!(count(c, "SELECT CAST(COUNT(*) AS TEXT) AS line FROM sessions WHERE user_id = 'u1'"), "1");
+        assert_eq!(count(c, "SELECT role AS line FROM users WHERE id = 'u1'"), "lawyer");
+        diesel::sql_query(
+            "INSERT INTO users (id, username, password_hash, role, disabled, totp_enabled, created_at, updated_at) \
+             VALUES ('u2', 'hippocrates', 'x', 'clinician', FALSE, FALSE, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+        )
+        .execute(c)
+        .unwrap();
+        if !postgres {
+            assert_eq!(count(c, "SELECT CAST(foreign_keys AS TEXT) AS line FROM pragma_foreign_keys"), "1");
+            assert_eq!(count(c, "SELECT CAST(COUNT(*) AS TEXT) AS line FROM pragma_foreign_key_check"), "0");
+            // The references still name `users`, and still hold.
+            let orphan = diesel::sql_query(
+                "INSERT INTO sessions (id, token_hash, user_id, second_factor, created_at, last_seen_at, expires_at) \
+                 VALUES ('s2', X'01', 'nobody', FALSE, '2026-01-01 00:00:00', '2026-01-01 00:00:00', '2027-01-01 00:00:00')",
+            )
+            .execute(c);
+            assert!(orphan.is_err(), "a session of no user was accepted");
         }
     })
     .await

@@ -34,6 +34,7 @@ role-documenter = Documenter
 role-investigator = Investigator
 role-lawyer = Lawyer
 role-auditor = Auditor
+role-clinician = Clinician
 second-factor = Second factor
 second-factor-on = Authenticator app set up
 second-factor-off = Not set up

@@ -34,6 +34,7 @@ role-documenter = Документатор
 role-investigator = Аналитик-расследователь
 role-lawyer = Юрист
 role-auditor = Аудитор
+role-clinician = Врач-эксперт
 second-factor = Второй фактор
 second-factor-on = Приложение-аутентификатор настроено
 second-factor-off = Не настроен
