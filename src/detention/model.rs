@@ -1,6 +1,9 @@
-//! The sealed parts of a detention history: the free text of each record. Dates, codes
-//! and the records they point to (person, facility, unit, court, judge) are clear
-//! columns, so durations and "who is held where" are computed without decrypting.
+//! The sealed parts of a detention history: the free text of each record, and the charge
+//! article and sentence length. Dates, codes and the records they point to (person,
+//! facility, unit, court, judge) are clear columns, so durations and "who is held where"
+//! are computed without decrypting. Articles and sentence lengths are sealed although
+//! they are codes and numbers: with published verdicts and the clear dates they would
+//! single out a prisoner (docs/threat-model.md).
 
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +19,9 @@ pub struct EpisodeDetails {
     /// The sentence as pronounced, in words.
     #[serde(default)]
     pub sentence: String,
+    /// Its length in days, for computing (the kind is the clear `sentence_kind`).
+    #[serde(default)]
+    pub sentence_days: Option<u32>,
     #[serde(default)]
     pub notes: String,
 }
@@ -37,6 +43,8 @@ pub struct CustodyDetails {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChargeDetails {
+    /// The article as the code numbers it ("342", "19.1 part 2").
+    pub article: String,
     #[serde(default)]
     pub description: String,
 }

@@ -60,9 +60,10 @@ CREATE TABLE detention_episodes (
     release_date      TEXT,
     release_precision TEXT NOT NULL CHECK (release_precision IN ('exact', 'month', 'year', 'estimate', 'unknown')),
     status            TEXT NOT NULL CHECK (status IN ('in_custody', 'released', 'unknown')),
+    -- sentence_kind vocabulary; its length is sealed (with published verdicts, a length
+    -- and dates would single a prisoner out)
     sentence_kind     TEXT,
-    sentence_days     BIGINT,
-    -- sealed: {"grounds_given", "release_circumstances", "sentence", "notes"}
+    -- sealed: {"grounds_given", "release_circumstances", "sentence", "sentence_days", "notes"}
     details           BYTEA NOT NULL,
     created_by        TEXT NOT NULL REFERENCES users (id),
     created_at        TIMESTAMP NOT NULL,
@@ -92,11 +93,11 @@ CREATE INDEX custody_periods_place ON custody_periods (place_id, from_date);
 CREATE TABLE charges (
     id          TEXT PRIMARY KEY NOT NULL,
     episode_id  TEXT NOT NULL REFERENCES detention_episodes (id) ON DELETE CASCADE,
-    -- law_code vocabulary, and the article as the code numbers it ("342", "19.1 part 2")
+    -- law_code vocabulary; the article is sealed (with published verdicts, an article and
+    -- dates would single a prisoner out)
     law_code    TEXT NOT NULL,
-    article     TEXT NOT NULL,
     filed_on    TEXT,
-    -- sealed: {"description"}
+    -- sealed: {"article", "description"}
     details     BYTEA NOT NULL,
     created_by  TEXT NOT NULL REFERENCES users (id),
     created_at  TIMESTAMP NOT NULL
