@@ -79,3 +79,22 @@ pub fn standing(
         .optional()?;
     Ok(latest.as_deref().and_then(Decision::parse))
 }
+
+/// `standing` with the day it was decided (`YYYY-MM-DD`): a later withdrawal recorded
+/// with the account itself outweighs an earlier grant in the ledger.
+pub fn standing_since(
+    c: &mut DbConnection,
+    person_id: &str,
+    purpose: Purpose,
+    recipient: &str,
+) -> Result<Option<(Decision, String)>> {
+    let latest: Option<(String, String)> = consent_entries::table
+        .filter(consent_entries::person_id.eq(person_id))
+        .filter(consent_entries::purpose.eq(purpose.code()))
+        .filter(consent_entries::recipient.eq(recipient))
+        .order((consent_entries::created_at.desc(), consent_entries::id.desc()))
+        .select((consent_entries::decision, consent_entries::decided_on))
+        .first(c)
+        .optional()?;
+    Ok(latest.and_then(|(d, on)| Decision::parse(&d).map(|d| (d, on))))
+}

@@ -1,6 +1,8 @@
 //! Consent applied to a scope: which accounts go to a recipient, which are withheld
 //! and why, which witnesses may be named — shared by the export and its preview, which
-//! shows the lawyer what consent withholds before anything is made.
+//! shows the lawyer what consent withholds before anything is made. The consent ledger
+//! (`care::ledger`), where it holds a decision for the bundle's recipient, overrides the
+//! consent recorded with the account.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +16,7 @@ use crate::access::Allowed;
 use crate::access::membership;
 use crate::access::policy::act;
 use crate::audit::{self, Entry};
+use crate::care::ledger::{self, Decision as LedgerDecision, Purpose};
 use crate::cases::persons;
 use crate::cases::testimonies::{self, Consent, Content};
 use crate::crypto::Keyring;
@@ -60,10 +63,22 @@ pub(super) fn decide(
         };
         let witness = persons::load(c, &witness_id)?;
         let consent = versions.last().map(|(_, _, consent)| consent.clone());
-        let reason = match &consent {
-            Some(k) if k.withdrawn_on.is_some() => Some("consent_withdrawn"),
-            Some(k) if !recipient.covered_by(&k.share_with) => Some("consent_does_not_cover_recipient"),
-            _ => None,
+        let ledger = ledger::standing_since(c, &witness.id, Purpose::ShareAccount, recipient.as_str())?;
+        let reason = match (&ledger, &consent) {
+            // The ledger speaks for this recipient: its standing decision overrides
+            // the consent recorded with the account, except a withdrawal recorded with
+            // the account after the ledger's grant.
+            (Some((LedgerDecision::Refused, _)), _) => Some("consent_refused_for_recipient"),
+            (Some((LedgerDecision::Withdrawn, _)), _) => Some("consent_withdrawn_for_recipient"),
+            (Some((LedgerDecision::Granted, since)), Some(k)) => {
+                k.withdrawn_on.as_deref().is_some_and(|w| w > since.as_str()).then_some("consent_withdrawn")
+            }
+            (Some((LedgerDecision::Granted, _)), None) => None,
+            (None, Some(k)) if k.withdrawn_on.is_some() => Some("consent_withdrawn"),
+            (None, Some(k)) if !recipient.covered_by(&k.share_with) => {
+                Some("consent_does_not_cover_recipient")
+            }
+            (None, _) => None,
         };
         if let Some(reason) = reason {
             withheld.push(json!({"witness": witness.pseudonym, "reason": reason}));
@@ -74,7 +89,11 @@ pub(super) fn decide(
     }
     let mut nameable: BTreeMap<String, bool> = BTreeMap::new();
     for a in &accounts {
-        let may = a.versions.last().is_some_and(|(_, _, k)| k.may_be_named);
+        // `be_named` in the ledger for this recipient overrides the account's consent.
+        let may = match ledger::standing(c, &a.witness.id, Purpose::BeNamed, recipient.as_str())? {
+            Some(d) => d == LedgerDecision::Granted,
+            None => a.versions.last().is_some_and(|(_, _, k)| k.may_be_named),
+        };
         let entry = nameable.entry(a.witness.id.clone()).or_insert(true);
         *entry &= may;
     }

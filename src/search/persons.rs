@@ -112,6 +112,26 @@ pub fn namesakes(
     cases: &[String],
     names: &[String],
 ) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for (id, case_id) in bearing_names(c, keyring, cases, names)? {
+        let role = access::authorize(c, who, &case_id, crate::access::policy::Action::CaseRead)?;
+        if persons::may_see_identity(&persons::load(c, &id)?, who, role) {
+            out.push((id, case_id));
+        }
+    }
+    Ok(out)
+}
+
+/// Persons in `cases` recorded under one of `names`, by the rule `namesakes` follows,
+/// whoever may know them: (person id, case id). Only for callers that reveal no more
+/// than that a case the reader belongs to holds such a person (the prior-interview
+/// check); `cases` must be cases the reader may read.
+pub fn bearing_names(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    cases: &[String],
+    names: &[String],
+) -> Result<Vec<(String, String)>> {
     let index = BlindIndex::current(c, keyring, Index::Names)?;
     let mut out: Vec<(String, String)> = Vec::new();
     for name in names {
@@ -127,11 +147,7 @@ pub fn namesakes(
             if out.iter().any(|(seen, _)| *seen == id) {
                 continue;
             }
-            let role = access::authorize(c, who, &case_id, crate::access::policy::Action::CaseRead)?;
             let row = persons::load(c, &id)?;
-            if !persons::may_see_identity(&row, who, role) {
-                continue;
-            }
             if wanted.score(&persons::all_names_of(c, keyring, &row)?) > 0 {
                 out.push((id, case_id));
             }

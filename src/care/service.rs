@@ -1,0 +1,259 @@
+//! `Care`: the consent ledger, preferences, feedback, referrals, reminders and the
+//! prior-interview check as services. Each method authorises the person (or referral,
+//! or case) for the action its proof names, works in one transaction and appends its
+//! audit entry there; reads of sealed fields are released only once audited.
+
+use uuid::Uuid;
+
+use super::model::{
+    CarePreferences, CareRecord, ConsentEntry, ConsentLedger, FeedbackGiven, NewConsentEntry, NewFeedback,
+    NewReferral, PriorInterviews, Referral, ReferralUpdate, Reminders,
+};
+use super::person::{self, Subject};
+use super::{entries, preferences, prior, referrals, reminders};
+use crate::access::membership;
+use crate::access::{Allowed, act};
+use crate::audit::{self, Entry};
+use crate::context::Context;
+use crate::error::Result;
+
+#[derive(Debug, Clone)]
+pub struct Care {
+    ctx: Context,
+}
+
+/// A read's value and the entry that must commit before it is released.
+struct Found<T> {
+    value: T,
+    entry: Entry,
+}
+
+impl Care {
+    pub fn new(ctx: Context) -> Self {
+        Care { ctx }
+    }
+
+    async fn audited<T, F>(&self, find: F) -> Result<T>
+    where
+        F: FnOnce(&mut crate::store::DbConnection, &crate::crypto::Keyring) -> Result<Found<T>>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
+        self.ctx
+            .audited_read(find, |c, _, found: Found<T>| {
+                audit::append(c, &found.entry)?;
+                Ok(found.value)
+            })
+            .await
+    }
+
+    /// Records a consent decision for a person: a new entry, never a change to one.
+    pub async fn record_consent(
+        &self,
+        who: Allowed<act::ConsentRecord>,
+        person_id: Uuid,
+        input: NewConsentEntry,
+    ) -> Result<ConsentEntry> {
+        let now = self.ctx.clock.now_naive();
+        self.ctx
+            .write(move |c, k| {
+                let subject = person::authorize(c, &who, person_id)?;
+                let entry = entries::record(c, k, &subject, who.principal.user_id, &input, now)?;
+                audit::append(
+                    c,
+                    &Entry::new(&who.principal, "consent.record")
+                        .target("person", &subject.person_id)
+                        .detail("entry", entry.id.to_string())
+                        .detail("purpose", entry.purpose.clone())
+                        .detail("recipient", entry.recipient.clone())
+                        .detail("decision", entry.decision.as_str()),
+                )?;
+                Ok(entry)
+            })
+            .await
+    }
+
+    /// A person's ledger: standing decisions and history. Lawyers read it too.
+    pub async fn ledger(&self, who: Allowed<act::CaseRead>, person_id: Uuid) -> Result<ConsentLedger> {
+        self.audited(move |c, k| {
+            let subject = person::authorize(c, &who, person_id)?;
+            let value = entries::ledger(c, k, &subject)?;
+            let entry = Entry::new(&who.principal, "consent.read")
+                .target("person", &subject.person_id)
+                .detail("entries", value.history.len());
+            Ok(Found { value, entry })
+        })
+        .await
+    }
+
+    /// Everything about reaching and caring for a person: preferences, feedback given,
+    /// referrals.
+    pub async fn care(&self, who: Allowed<act::ConsentRecord>, person_id: Uuid) -> Result<CareRecord> {
+        self.audited(move |c, k| {
+            let subject = person::authorize(c, &who, person_id)?;
+            let value = care_record(c, k, &subject)?;
+            let entry = Entry::new(&who.principal, "care.read")
+                .target("person", &subject.person_id)
+                .detail("feedback", value.feedback.len())
+                .detail("referrals", value.referrals.len());
+            Ok(Found { value, entry })
+        })
+        .await
+    }
+
+    /// Replaces a person's contact and feedback preferences.
+    pub async fn set_preferences(
+        &self,
+        who: Allowed<act::ConsentRecord>,
+        person_id: Uuid,
+        input: CarePreferences,
+    ) -> Result<CareRecord> {
+        let now = self.ctx.clock.now_naive();
+        self.ctx
+            .write(move |c, k| {
+                let subject = person::authorize(c, &who, person_id)?;
+                preferences::save(c, k, &subject, who.principal.user_id, &input, now)?;
+                audit::append(
+                    c,
+                    &Entry::new(&who.principal, "care.update")
+                        .target("person", &subject.person_id)
+                        .detail("feedback_due", input.feedback_due.is_some()),
+                )?;
+                care_record(c, k, &subject)
+            })
+            .await
+    }
+
+    /// Records feedback given to a person and when news is next due.
+    pub async fn give_feedback(
+        &self,
+        who: Allowed<act::ConsentRecord>,
+        person_id: Uuid,
+        input: NewFeedback,
+    ) -> Result<FeedbackGiven> {
+        let now = self.ctx.clock.now_naive();
+        self.ctx
+            .write(move |c, k| {
+                let subject = person::authorize(c, &who, person_id)?;
+                let given = preferences::give_feedback(c, k, &subject, who.principal.user_id, &input, now)?;
+                audit::append(
+                    c,
+                    &Entry::new(&who.principal, "care.feedback")
+                        .target("person", &subject.person_id)
+                        .detail("feedback", given.id.to_string()),
+                )?;
+                Ok(given)
+            })
+            .await
+    }
+
+    /// A person's referrals, newest first.
+    pub async fn referrals(
+        &self,
+        who: Allowed<act::ConsentRecord>,
+        person_id: Uuid,
+    ) -> Result<Vec<Referral>> {
+        self.audited(move |c, k| {
+            let subject = person::authorize(c, &who, person_id)?;
+            let value = referrals::of_person(c, k, &subject)?;
+            let entry = Entry::new(&who.principal, "referral.list")
+                .target("person", &subject.person_id)
+                .detail("referrals", value.len());
+            Ok(Found { value, entry })
+        })
+        .await
+    }
+
+    pub async fn add_referral(
+        &self,
+        who: Allowed<act::ConsentRecord>,
+        person_id: Uuid,
+        input: NewReferral,
+    ) -> Result<Referral> {
+        let now = self.ctx.clock.now_naive();
+        self.ctx
+            .write(move |c, k| {
+                let subject = person::authorize(c, &who, person_id)?;
+                let referral = referrals::create(c, k, &subject, who.principal.user_id, &input, now)?;
+                audit::append(
+                    c,
+                    &Entry::new(&who.principal, "referral.create")
+                        .target("referral", referral.id)
+                        .detail("person", subject.person_id.clone())
+                        .detail("kind", referral.kind.clone()),
+                )?;
+                Ok(referral)
+            })
+            .await
+    }
+
+    /// A referral's status, follow-up date and outcome.
+    pub async fn update_referral(
+        &self,
+        who: Allowed<act::ConsentRecord>,
+        referral_id: Uuid,
+        input: ReferralUpdate,
+    ) -> Result<Referral> {
+        let now = self.ctx.clock.now_naive();
+        self.ctx
+            .write(move |c, k| {
+                let case = referrals::case_of(c, referral_id)?;
+                membership::authorize_for(c, &who, &case)?;
+                let referral = referrals::update(c, k, referral_id, &input, now)?;
+                audit::append(
+                    c,
+                    &Entry::new(&who.principal, "referral.update")
+                        .target("referral", referral_id)
+                        .detail("status", referral.status.as_str()),
+                )?;
+                Ok(referral)
+            })
+            .await
+    }
+
+    /// What falls due in a case today or earlier: persons owed news, referrals to
+    /// follow up. Pseudonyms and dates only, nothing sealed.
+    pub async fn reminders(&self, who: Allowed<act::ConsentRecord>, case_id: Uuid) -> Result<Reminders> {
+        let today = self.ctx.clock.now_naive().date();
+        self.ctx
+            .read(move |c| {
+                let case = case_id.to_string();
+                membership::authorize_for(c, &who, &case)?;
+                reminders::due(c, &case, today)
+            })
+            .await
+    }
+
+    /// Has a person of this name given testimony in a case the caller belongs to? The
+    /// audit entry holds counts, never the name.
+    pub async fn prior_interviews(
+        &self,
+        who: Allowed<act::PriorInterviews>,
+        name: String,
+    ) -> Result<PriorInterviews> {
+        self.audited(move |c, k| {
+            let found = prior::check(c, k, &who, &name)?;
+            let entry = Entry::new(&who.principal, "person.prior_interviews")
+                .detail("cases_searched", found.searched)
+                .detail("matches", found.answer.matches.len());
+            Ok(Found { value: found.answer, entry })
+        })
+        .await
+    }
+}
+
+fn care_record(
+    c: &mut crate::store::DbConnection,
+    k: &crate::crypto::Keyring,
+    s: &Subject,
+) -> Result<CareRecord> {
+    Ok(CareRecord {
+        person_id: person::uuid(&s.person_id)?,
+        case_id: person::uuid(&s.case_id)?,
+        pseudonym: s.pseudonym.clone(),
+        preferences: preferences::load(c, k, s)?,
+        feedback: preferences::feedback(c, k, s)?,
+        referrals: referrals::of_person(c, k, s)?,
+    })
+}
