@@ -122,6 +122,8 @@ pub static ACCOUNT: Text = Text::block(1_000_000);
 pub static SUMMARY: Text = Text::block(20_000);
 pub static INTERVIEW_DETAIL: Text = Text::line(500, false);
 pub static CONSENT_TEXT_VERSION: Text = Text::line(100, false);
+/// What was explained to a witness, what they were told: never empty.
+pub static EXPLAINED: Text = Text { max_chars: 10_000, required: true, single_line: false };
 pub static CORRECTION_REASON: Text = Text { max_chars: 5000, required: true, single_line: false };
 /// Long passphrases are welcome, but an unbounded one would let a client make argon2
 /// hash megabytes.
@@ -542,6 +544,23 @@ pub static DOCUMENTED: &[Field] = &[
     on("Selection", "testimonies", &SELECTED),
     on("Selection", "incidents", &SELECTED),
     on("Selection", "perpetrators", &SELECTED),
+    on("NewConsentEntry", "purpose", &CODE),
+    on("NewConsentEntry", "language", &LANGUAGE),
+    on("NewConsentEntry", "explained", &EXPLAINED),
+    on("NewConsentEntry", "text_version", &CONSENT_TEXT_VERSION),
+    on("NewConsentEntry", "notes", &NOTES),
+    on("CarePreferences", "channels", &CONTACT),
+    on("CarePreferences", "safe_times", &INTERVIEW_DETAIL),
+    on("CarePreferences", "notes", &NOTES),
+    on("FeedbackWish", "what", &INTERVIEW_DETAIL),
+    on("FeedbackWish", "how_often", &INTERVIEW_DETAIL),
+    on("NewFeedback", "summary", &EXPLAINED),
+    on("NewReferral", "kind", &CODE),
+    on("NewReferral", "referred_to", &NAME),
+    on("NewReferral", "reason", &NOTES),
+    on("NewReferral", "outcome", &NOTES),
+    on("ReferralUpdate", "outcome", &NOTES),
+    on("PriorInterviewQuery", "name", &NAME),
 ];
 
 #[cfg(test)]

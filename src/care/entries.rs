@@ -61,7 +61,7 @@ fn check(c: &mut DbConnection, input: &NewConsentEntry, today: NaiveDate) -> Res
     }
     checks.check(not_future("decided_on", input.decided_on, today));
     checks.check(language("language", &input.language));
-    checks.check(rules::NOTES.check_as("explained", &input.explained, true));
+    checks.check(rules::EXPLAINED.check("explained", &input.explained));
     checks.check(rules::CONSENT_TEXT_VERSION.check("text_version", &input.text_version));
     checks.check(rules::NOTES.check("notes", &input.notes));
     checks.finish()
@@ -159,6 +159,7 @@ pub(super) fn ledger(c: &mut DbConnection, keyring: &Keyring, subject: &Subject)
     Ok(ConsentLedger {
         person_id: person::uuid(&subject.person_id)?,
         case_id: person::uuid(&subject.case_id)?,
+        case_reference: subject.case_reference.clone(),
         pseudonym: subject.pseudonym.clone(),
         standing,
         history,

@@ -13,4 +13,4 @@ mod referrals;
 mod reminders;
 mod service;
 
-pub use service::Care;
+pub use service::{Care, CarePage, LedgerPage};

@@ -104,6 +104,7 @@ pub struct StandingDecision {
 pub struct ConsentLedger {
     pub person_id: Uuid,
     pub case_id: Uuid,
+    pub case_reference: String,
     pub pseudonym: String,
     pub standing: Vec<StandingDecision>,
     pub history: Vec<ConsentEntry>,
@@ -267,6 +268,7 @@ pub struct Referral {
 pub struct CareRecord {
     pub person_id: Uuid,
     pub case_id: Uuid,
+    pub case_reference: String,
     pub pseudonym: String,
     /// None until preferences are first recorded.
     pub preferences: Option<CarePreferences>,

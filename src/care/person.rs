@@ -8,7 +8,7 @@ use crate::access::membership::{self, RecordTable};
 use crate::access::{ActionMarker, Allowed};
 use crate::error::{Error, Result};
 use crate::store::DbConnection;
-use crate::store::schema::persons;
+use crate::store::schema::{cases, persons};
 
 /// A person of a case the caller may act on.
 #[derive(Debug, Clone)]
@@ -16,6 +16,7 @@ pub(super) struct Subject {
     pub person_id: String,
     pub case_id: String,
     pub pseudonym: String,
+    pub case_reference: String,
 }
 
 pub(super) fn authorize<A: ActionMarker>(
@@ -26,7 +27,8 @@ pub(super) fn authorize<A: ActionMarker>(
     let person_id = person_id.to_string();
     let (case_id, _) = membership::authorize_record_for(c, who, RecordTable::Person, &person_id)?;
     let pseudonym: String = persons::table.find(&person_id).select(persons::pseudonym).first(c)?;
-    Ok(Subject { person_id, case_id, pseudonym })
+    let case_reference: String = cases::table.find(&case_id).select(cases::reference).first(c)?;
+    Ok(Subject { person_id, case_id, pseudonym, case_reference })
 }
 
 pub(super) fn uuid(s: &str) -> Result<Uuid> {

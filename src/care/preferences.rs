@@ -138,7 +138,7 @@ pub(super) fn give_feedback(
 ) -> Result<FeedbackGiven> {
     let mut checks = Checks::default();
     checks.check(not_future("given_on", input.given_on, now.date()));
-    checks.check(rules::NOTES.check_as("summary", &input.summary, true));
+    checks.check(rules::EXPLAINED.check("summary", &input.summary));
     if input.next_due.is_some_and(|d| d < input.given_on) {
         checks.0.push(FieldError::new(
             "next_due",

@@ -12,10 +12,27 @@ use super::model::{
 use super::person::{self, Subject};
 use super::{entries, preferences, prior, referrals, reminders};
 use crate::access::membership;
-use crate::access::{Allowed, act};
+use crate::access::{Action, Allowed, act};
 use crate::audit::{self, Entry};
+use crate::cases::vocab::{self, Term};
 use crate::context::Context;
 use crate::error::Result;
+
+/// What a person's consent page needs: the ledger, the purposes' labels, and whether
+/// the reader may record a decision.
+#[derive(Debug)]
+pub struct LedgerPage {
+    pub ledger: ConsentLedger,
+    pub terms: Vec<Term>,
+    pub may_record: bool,
+}
+
+/// What a person's care page needs: the record and the referral kinds' labels.
+#[derive(Debug)]
+pub struct CarePage {
+    pub record: CareRecord,
+    pub terms: Vec<Term>,
+}
 
 #[derive(Debug, Clone)]
 pub struct Care {
@@ -83,6 +100,37 @@ impl Care {
                 .target("person", &subject.person_id)
                 .detail("entries", value.history.len());
             Ok(Found { value, entry })
+        })
+        .await
+    }
+
+    /// The consent page: the ledger (one audited read), its labels, and whether the
+    /// reader keeps consent in this case.
+    pub async fn ledger_page(&self, who: Allowed<act::CaseRead>, person_id: Uuid) -> Result<LedgerPage> {
+        self.audited(move |c, k| {
+            let subject = person::authorize(c, &who, person_id)?;
+            let ledger = entries::ledger(c, k, &subject)?;
+            let may_record =
+                membership::authorize(c, &who.principal, &subject.case_id, Action::ConsentRecord).is_ok();
+            let entry = Entry::new(&who.principal, "consent.read")
+                .target("person", &subject.person_id)
+                .detail("entries", ledger.history.len());
+            let value = LedgerPage { ledger, terms: vocab::list(c, Some("consent_purpose"))?, may_record };
+            Ok(Found { value, entry })
+        })
+        .await
+    }
+
+    /// The care page: the care record (one audited read) and the referral kinds.
+    pub async fn care_page(&self, who: Allowed<act::ConsentRecord>, person_id: Uuid) -> Result<CarePage> {
+        self.audited(move |c, k| {
+            let subject = person::authorize(c, &who, person_id)?;
+            let record = care_record(c, k, &subject)?;
+            let entry = Entry::new(&who.principal, "care.read")
+                .target("person", &subject.person_id)
+                .detail("feedback", record.feedback.len())
+                .detail("referrals", record.referrals.len());
+            Ok(Found { value: CarePage { record, terms: vocab::list(c, Some("referral_kind"))? }, entry })
         })
         .await
     }
@@ -251,6 +299,7 @@ fn care_record(
     Ok(CareRecord {
         person_id: person::uuid(&s.person_id)?,
         case_id: person::uuid(&s.case_id)?,
+        case_reference: s.case_reference.clone(),
         pseudonym: s.pseudonym.clone(),
         preferences: preferences::load(c, k, s)?,
         feedback: preferences::feedback(c, k, s)?,

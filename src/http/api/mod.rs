@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod bundles;
+pub mod care;
 pub mod cases;
 pub mod imports;
 pub mod record_exports;
@@ -107,6 +108,16 @@ pub fn operations(r: &mut Registry) {
         op analysis::map,
         op analysis::geojson,
         op analysis::set_stance,
+        op care::ledger,
+        op care::record_consent,
+        op care::care,
+        op care::set_care,
+        op care::give_feedback,
+        op care::referrals,
+        op care::add_referral,
+        op care::update_referral,
+        op care::reminders,
+        op care::prior_interviews,
         op system::status,
         op system::keys,
         op system::unseal,

@@ -162,10 +162,23 @@ async fn case_page(
     ctx: Ctx,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
-    let asked = vec![Action::TestimonyDraft, Action::RecordWrite, Action::BundleExport, Action::CaseImport];
+    let asked = vec![
+        Action::TestimonyDraft,
+        Action::RecordWrite,
+        Action::BundleExport,
+        Action::CaseImport,
+        Action::ConsentRecord,
+    ];
+    let keeper = Allowed::<act::ConsentRecord>::check(who.principal.clone())?;
     let o = services.cases.overview(who, id.into_inner(), PAGE, asked).await?;
     let labels = super::records::Labels::from(o.terms.clone());
     let may = |a: Action| o.may.contains(&a);
+    // Reminders of care are for those who keep consent in this case.
+    let reminders = if may(Action::ConsentRecord) {
+        Some(services.care.reminders(keeper, o.case.id).await?)
+    } else {
+        None
+    };
     let case = &o.case;
     let body = html! {
         div.heading {
@@ -182,6 +195,7 @@ async fn case_page(
             }
         }
         @if let Some(d) = case.description.as_deref().filter(|d| !d.is_empty()) { p.lead { (d) } }
+        @if let Some(r) = &reminders { (super::care::reminders_block(&ctx, &labels, r)) }
 
         section aria-labelledby="testimonies-h" {
             h2 #testimonies-h { (ctx.t("testimonies-title")) " " span.count { (o.testimonies.1) } }

@@ -5,6 +5,7 @@ mod admin;
 mod analysis;
 mod audit;
 pub(crate) mod auth;
+mod care;
 mod cases;
 mod citations;
 mod export;
@@ -33,6 +34,7 @@ pub fn register(r: &mut Pages) {
     export::routes(r);
     imports::routes(r);
     analysis::routes(r);
+    care::routes(r);
 }
 
 /// Every page and form with its permission (`None`: no session needed), the assets

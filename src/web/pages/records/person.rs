@@ -45,7 +45,8 @@ pub(super) async fn person(
         section aria-labelledby="inv-h" {
             h2 #inv-h { (ctx.t("involvements")) }
             (involvements(&ctx, &labels, &names, &person.involvements))
-            p { a #linkage-link href={ "/persons/" (person.id) "/linkage" } { (ctx.t("an-linkage-link")) } }
+            p { a #linkage-link href={ "/persons/" (person.id) "/linkage" } { (ctx.t("an-linkage-link")) }
+                " · " a #consent-link href={ "/persons/" (person.id) "/consent" } { (ctx.t("care-consent-title")) } }
         }
     };
     Ok(layout::page(&ctx, "person-title", Nav::Cases, body))

@@ -24,6 +24,7 @@ pub(super) async fn new_page(
     let body = html! {
         h1 { (ctx.t("testimony-new")) }
         p.lead { (ctx.t("testimony-new-intro")) }
+        p { a #prior-link href="/prior-interviews" { (ctx.t("care-prior-title")) } }
         (testimony_form(&ctx, &d, &TestimonyForm::default(), &[], FormMode::New))
     };
     Ok(form_page(&ctx, StatusCode::OK, "testimony-new", body))
