@@ -37,7 +37,7 @@ fn forms(canary: &str) -> Vec<(String, Vec<u8>)> {
     forms
 }
 
-fn assert_absent(place: &str, bytes: &[u8], canaries: &[String]) {
+pub(crate) fn assert_absent(place: &str, bytes: &[u8], canaries: &[String]) {
     for canary in canaries {
         for (form, needle) in forms(canary) {
             if let Some(at) = bytes.windows(needle.len()).position(|w| w == needle.as_slice()) {
@@ -353,7 +353,7 @@ async fn no_canary_from_an_imported_workbook_reaches_disk_rows_or_logs() {
 
 /// On PostgreSQL, every row of the tables holding records, as JSON text (on SQLite the
 /// file and WAL searched byte by byte already cover them).
-async fn database_rows(app: &TestApp) -> String {
+pub(crate) async fn database_rows(app: &TestApp) -> String {
     app.state
         .context()
         .read(|c| {
@@ -372,6 +372,10 @@ async fn database_rows(app: &TestApp) -> String {
                 "bundles",
                 "imports",
                 "import_keys",
+                "consent_entries",
+                "care_preferences",
+                "feedback_given",
+                "referrals",
             ] {
                 let sql = match c {
                     #[cfg(feature = "postgres")]

@@ -16,6 +16,7 @@ mod auth;
 mod bundle_annex;
 mod bundles;
 mod canary;
+mod care;
 mod cases;
 mod cli;
 mod client;

@@ -113,6 +113,10 @@ async fn ids_from_another_case_reach_nothing() {
     let file = Upload::bytes("secret file").content_type("text/plain").filename("a.txt");
     let attachment = app.upload(&owner, &testimony, file).await.id;
     let bundle = app.request_bundle(&owner, &case, BundleRequest::to("prosecutors")).await;
+    let referral = json!({"kind": "medical", "made_on": "2024-01-01", "referred_to": "secret clinic"});
+    let res = app.post(&format!("/api/v1/persons/{person}/referrals"), &owner, referral).await;
+    assert_eq!(res.status(), 201);
+    let referral = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
     // As text, substituted into every documented path below.
     let [case_id, person, unit, place, incident, testimony, attachment, bundle] =
         [case.0, person.0, unit.0, place.0, incident.0, testimony.0, attachment.0, bundle.0];
@@ -135,6 +139,7 @@ async fn ids_from_another_case_reach_nothing() {
                 ("/api/v1/units/{id}", &unit),
                 ("/api/v1/places/{id}", &place),
                 ("/api/v1/incidents/{id}", &incident),
+                ("/api/v1/referrals/{id}", &referral),
             ];
             let Some((_, id)) = targets.iter().find(|(prefix, _)| path.starts_with(prefix)) else { continue };
             let concrete = path
