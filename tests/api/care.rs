@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use crate::canary::{assert_absent, database_rows};
 use crate::helpers::*;
+use crate::web::location;
 
 fn today() -> chrono::NaiveDate {
     Utc::now().date_naive()
@@ -442,4 +443,83 @@ async fn no_canary_from_the_care_of_witnesses_reaches_disk_rows_or_logs() {
     }
     assert_absent("database rows", database_rows(app).await.as_bytes(), &canaries);
     assert_absent("logs", &captured_logs(), &canaries);
+}
+
+#[tokio::test]
+async fn a_documenter_keeps_consent_and_care_through_the_pages_and_a_lawyer_reads_the_ledger() {
+    let app = spawn_app().await;
+    let name = format!("doc-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    app.add_user(&name, Role::Documenter).await;
+    let (token, doc) = (app.login(&name, PASSWORD).await, app.web_login(&name).await);
+    let case = app.create_case(&token, NewCase::any()).await.id;
+    let witness = app.create_person(&token, &case, NewPerson::witness().named("Пётр Мартынов")).await.id;
+    let (lawyer_id, lawyer) = app.web_user(Role::Lawyer).await;
+    app.add_member(&case, lawyer_id).await;
+
+    // The ledger: the grid, the history and the form; a refused form says why, in place.
+    let consent = format!("/persons/{witness}/consent");
+    assert!(app.page(&doc, &format!("/persons/{witness}")).await.contains("id=\"consent-link\""));
+    let page = app.page(&doc, &consent).await;
+    assert!(page.contains("id=\"consent-grid\"") && page.contains("id=\"consent-form\""));
+    let today = day(0);
+    let mut fields = vec![
+        ("purpose", "share_account"),
+        ("recipient", "prosecutors"),
+        ("decision", "withdrawn"),
+        ("decided_on", today.as_str()),
+        ("language", "ru"),
+        ("how_given", "written"),
+        ("explained", "Что такое пакет доказательств"),
+    ];
+    let res = app.web_post(&doc, &consent, &fields).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), format!("{consent}?recorded=1"));
+    let page = app.page(&doc, &consent).await;
+    assert!(page.contains("decision-withdrawn") && page.contains("Что такое пакет доказательств"));
+    let tomorrow = day(1);
+    fields[3] = ("decided_on", tomorrow.as_str());
+    let res = app.web_post(&doc, &consent, &fields).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("id=\"decided_on-error\""));
+    // The lawyer reads the ledger, records nothing, and sees no care page.
+    let page = app.page(&lawyer, &consent).await;
+    assert!(page.contains("decision-withdrawn") && !page.contains("id=\"consent-form\""));
+    assert_eq!(app.web_get(&lawyer, &format!("/persons/{witness}/care")).await.status(), 403);
+
+    // Care: news overdue shows on the case page, for the keeper only.
+    let care = format!("/persons/{witness}/care");
+    let overdue = day(-3);
+    let res = app
+        .web_post(
+            &doc,
+            &care,
+            &[("channels", "Signal"), ("may_contact", "1"), ("feedback_due", overdue.as_str())],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let referral = [
+        ("kind", "legal"),
+        ("made_on", today.as_str()),
+        ("referred_to", "Юрист Центра"),
+        ("follow_up_on", ""),
+    ];
+    assert_eq!(app.web_post(&doc, &format!("/persons/{witness}/referrals"), &referral).await.status(), 303);
+    let page = app.page(&doc, &care).await;
+    assert!(page.contains("Юрист Центра") && page.contains("Signal"));
+    let case_page = app.page(&doc, &format!("/cases/{case}")).await;
+    assert!(case_page.contains("id=\"reminders\"") && case_page.contains("id=\"feedback-due\""));
+    assert!(case_page.contains(&format!("href=\"/persons/{witness}/care\"")));
+    assert!(!app.page(&lawyer, &format!("/cases/{case}")).await.contains("id=\"reminders\""));
+
+    // Before a new interview: the check is linked from the new-testimony form, and the
+    // name goes in the body of a post whose answer is the page itself.
+    let new = app.page(&doc, &format!("/cases/{case}/testimonies/new")).await;
+    assert!(new.contains("id=\"prior-link\""));
+    let res = app.web_post(&doc, "/prior-interviews", &[("name", "Martynov Pyotr")]).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("id=\"prior-no\""), "no testimony yet");
+    app.record_testimony(&token, &case, NewTestimony::by(&witness).account("…")).await;
+    let res = app.web_post(&doc, "/prior-interviews", &[("name", "Мартынов Пётр")]).await;
+    let html = res.text().await.unwrap();
+    assert!(html.contains("id=\"prior-yes\"") && html.contains(&name), "{html}");
 }
