@@ -506,6 +506,16 @@ async fn a_documenter_keeps_consent_and_care_through_the_pages_and_a_lawyer_read
     assert_eq!(app.web_post(&doc, &format!("/persons/{witness}/referrals"), &referral).await.status(), 303);
     let page = app.page(&doc, &care).await;
     assert!(page.contains("Юрист Центра") && page.contains("Signal"));
+    let at = page.find("action=\"/referrals/").unwrap() + "action=\"".len();
+    let update = page[at..].split('"').next().unwrap().to_owned();
+    let person = witness.to_string();
+    let done = [("person_id", person.as_str()), ("status", "completed"), ("outcome", "Консультация дана")];
+    let res = app.web_post(&doc, &update, &done).await;
+    assert_eq!((res.status().as_u16(), location(&res)), (303, format!("{care}?saved=1")));
+    let bad = [("person_id", person.as_str()), ("status", "lost")];
+    let res = app.web_post(&doc, &update, &bad).await;
+    assert_eq!(res.status(), 422);
+    assert!(app.page(&doc, &care).await.contains("Консультация дана"));
     let case_page = app.page(&doc, &format!("/cases/{case}")).await;
     assert!(case_page.contains("id=\"reminders\"") && case_page.contains("id=\"feedback-due\""));
     assert!(case_page.contains(&format!("href=\"/persons/{witness}/care\"")));

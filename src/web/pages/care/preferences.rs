@@ -180,6 +180,7 @@ pub(super) async fn update_referral(
     form: Form<ReferralUpdateForm>,
 ) -> Result<HttpResponse> {
     let (referral, f, again) = (id.into_inner(), form.0, who.clone());
+    let f_person = f.person_id.clone();
     let mut errors = Vec::new();
     let status = ReferralStatus::parse(&f.status);
     if status.is_none() {
@@ -193,13 +194,16 @@ pub(super) async fn update_referral(
         }
         _ => Err(Error::Validation(errors)),
     };
-    // The person is known from the referral once updated; a refused form names it in a
-    // hidden field to show its page again (authorised there like any read).
-    let person = match &outcome {
-        Ok(p) => *p,
-        Err(_) => Uuid::parse_str(&f.person_id).map_err(|_| Error::NotFound)?,
-    };
-    answer(&services, &ctx, again, person, outcome.map(|_| ())).await
+    match outcome {
+        Ok(person) => Ok(see_other(&format!("/persons/{person}/care?saved=1"))),
+        // A refused form names its person in a hidden field, to show that page again
+        // (authorised there like any read).
+        Err(Error::Validation(errors)) => {
+            let person = Uuid::parse_str(&f_person).map_err(|_| Error::NotFound)?;
+            answer(&services, &ctx, again, person, Err(Error::Validation(errors))).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 fn render(ctx: &Ctx, p: &CarePage, saved: bool, errors: &[FieldError], status: StatusCode) -> HttpResponse {
@@ -222,8 +226,8 @@ fn render(ctx: &Ctx, p: &CarePage, saved: bool, errors: &[FieldError], status: S
                 (field(ctx, "channels", "care-channels", errors, html! { textarea #channels name="channels" rows="2" { (pref.channels) } }))
                 (field(ctx, "safe_times", "care-safe-times", errors, html! { input #safe_times name="safe_times" value=(pref.safe_times); }))
                 (field(ctx, "language", "care-contact-language", errors, html! { input #language name="language" maxlength="3" placeholder="ru" value=(pref.language); }))
-                (field(ctx, "feedback.what", "care-feedback-what", errors, html! { input #feedback_what name="feedback_what" value=(pref.feedback.what); }))
-                (field(ctx, "feedback.how_often", "care-feedback-how-often", errors, html! { input #feedback_how_often name="feedback_how_often" value=(pref.feedback.how_often); }))
+                (field_with_id(ctx, "feedback.what", "feedback_what", "care-feedback-what", errors, html! { input #feedback_what name="feedback_what" value=(pref.feedback.what); }))
+                (field_with_id(ctx, "feedback.how_often", "feedback_how_often", "care-feedback-how-often", errors, html! { input #feedback_how_often name="feedback_how_often" value=(pref.feedback.how_often); }))
                 (field(ctx, "feedback_due", "care-feedback-due", errors, html! { input #feedback_due name="feedback_due" type="date" value=(pref.feedback_due.map(|d| d.to_string()).unwrap_or_default()); }))
                 (field(ctx, "notes", "notes", errors, html! { textarea #notes name="notes" rows="2" { (pref.notes) } }))
                 button type="submit" { (ctx.t("care-save")) }
