@@ -262,6 +262,15 @@ async fn withdrawal_for_one_recipient_keeps_the_account_from_that_recipients_nex
     assert_eq!(withheld(&redactions), vec![]);
     let (_, named) = bundle_parts(&un, "Алеся Свидетель");
     assert!(!named, "the ledger's refusal to be named holds for UN bodies");
+    // The preview says the same before anything is made.
+    let (lawyer_id, browser) = app.web_user(Role::Lawyer).await;
+    app.add_member(&w.case, lawyer_id).await;
+    let preview = format!("/cases/{}/export/preview", w.case);
+    let res = app.web_post(&browser, &preview, &[("recipient", "prosecutors"), ("scope", "all")]).await;
+    let html = res.text().await.unwrap();
+    assert!(html.contains("withdrew consent for this recipient"), "{html}");
+    let res = app.web_post(&browser, &preview, &[("recipient", "un_bodies"), ("scope", "all")]).await;
+    assert!(!res.text().await.unwrap().contains("for this recipient"));
 
     // Refusal reads as such; a later grant in the ledger restores the recipient.
     let refused = entry("share_account", "un_bodies", "refused", &day(0));
