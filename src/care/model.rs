@@ -278,24 +278,32 @@ pub struct CareRecord {
     pub referrals: Vec<Referral>,
 }
 
-/// One reminder: a person owed news, or a referral to check on.
+/// A person owed news of the case.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Reminder {
+pub struct FeedbackReminder {
     pub person_id: Uuid,
     pub pseudonym: String,
-    /// The day it fell due.
+    /// The day news fell due.
     pub due: String,
-    /// The referral to follow up (referral reminders only).
-    pub referral_id: Option<Uuid>,
-    /// The referral's kind (referral reminders only).
-    pub kind: Option<String>,
+}
+
+/// An open referral whose follow-up day has come.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FollowUpReminder {
+    pub referral_id: Uuid,
+    /// The referral's kind (`referral_kind` vocabulary).
+    pub kind: String,
+    pub person_id: Uuid,
+    pub pseudonym: String,
+    /// The follow-up day.
+    pub due: String,
 }
 
 /// What falls due in a case today or earlier, oldest first.
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct Reminders {
-    pub feedback_due: Vec<Reminder>,
-    pub referral_follow_up_due: Vec<Reminder>,
+    pub feedback_due: Vec<FeedbackReminder>,
+    pub referral_follow_up_due: Vec<FollowUpReminder>,
 }
 
 /// A name to check before an interview: carried in the body, never in a URL.

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use super::model::{Reminder, Reminders};
+use super::model::{FeedbackReminder, FollowUpReminder, Reminders};
 use super::person;
 use crate::error::Result;
 use crate::store::DbConnection;
@@ -34,21 +34,15 @@ pub(super) fn due(c: &mut DbConnection, case_id: &str, today: NaiveDate) -> Resu
     let mut out = Reminders::default();
     for (id, pseudonym, due) in feedback {
         let due = due.unwrap_or_default();
-        out.feedback_due.push(Reminder {
-            person_id: person::uuid(&id)?,
-            pseudonym,
-            due,
-            referral_id: None,
-            kind: None,
-        });
+        out.feedback_due.push(FeedbackReminder { person_id: person::uuid(&id)?, pseudonym, due });
     }
     for (referral, kind, id, pseudonym, due) in follow_ups {
-        out.referral_follow_up_due.push(Reminder {
+        out.referral_follow_up_due.push(FollowUpReminder {
+            referral_id: person::uuid(&referral)?,
+            kind,
             person_id: person::uuid(&id)?,
             pseudonym,
             due: due.unwrap_or_default(),
-            referral_id: Some(person::uuid(&referral)?),
-            kind: Some(kind),
         });
     }
     Ok(out)

@@ -20,7 +20,7 @@ pub(in crate::web::pages) fn block(ctx: &Ctx, labels: &Labels, r: &Reminders) ->
             @if r.referral_follow_up_due.is_empty() { p.empty { (ctx.t("care-nothing-due")) } }
             ul.plain #follow-up-due { @for x in &r.referral_follow_up_due {
                 li { a href={ "/persons/" (x.person_id) "/care" } { (x.pseudonym) }
-                    @if let Some(k) = &x.kind { " · " (labels.of(ctx.lang(), "referral_kind", k)) }
+                    " · " (labels.of(ctx.lang(), "referral_kind", &x.kind))
                     " · " (ctx.lang().date(&x.due)) }
             } }
         }
