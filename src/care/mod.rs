@@ -8,7 +8,7 @@ pub mod ledger;
 pub mod model;
 mod person;
 mod preferences;
-mod prior;
+pub mod prior;
 mod referrals;
 mod reminders;
 mod service;

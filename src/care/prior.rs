@@ -15,7 +15,14 @@ use crate::crypto::Keyring;
 use crate::error::{Error, Result};
 use crate::rules;
 use crate::store::DbConnection;
-use crate::store::schema::{case_members, cases, testimonies, users};
+use crate::store::schema::{audit_log, case_members, cases, testimonies, users};
+
+/// Checks one account may make in an hour: plenty for a day of interviews, too few for a
+/// compromised account to test a list of names against its cases. A "yes" tells a case
+/// member that someone of that name gave testimony there, even a witness whose name the
+/// case otherwise shows only to its lead and recorder; that is the check's purpose, and
+/// this limit and the audit entry of every check are what keep it from becoming an oracle.
+pub const PER_HOUR: i64 = 30;
 
 /// The answer and the number of cases searched (for the audit entry: counts only).
 pub(super) struct Found {
@@ -28,8 +35,18 @@ pub(super) fn check(
     keyring: &Keyring,
     who: &Allowed<act::PriorInterviews>,
     name: &str,
+    now: chrono::NaiveDateTime,
 ) -> Result<Found> {
     rules::NAME.check("name", name).map_err(|e| Error::Validation(vec![e]))?;
+    let recent: i64 = audit_log::table
+        .filter(audit_log::actor_user_id.eq(who.principal.user_id.to_string()))
+        .filter(audit_log::action.eq("person.prior_interviews"))
+        .filter(audit_log::at.ge(now - chrono::Duration::hours(1)))
+        .count()
+        .get_result(c)?;
+    if recent >= PER_HOUR {
+        return Err(Error::RateLimited { retry_after_secs: 3600 });
+    }
     if crate::search::normalize::name_tokens(name).is_empty() {
         return Err(Error::field("name", "invalid_name", "give a name"));
     }

@@ -280,8 +280,9 @@ impl Care {
         who: Allowed<act::PriorInterviews>,
         name: String,
     ) -> Result<PriorInterviews> {
+        let now = self.ctx.clock.now_naive();
         self.audited(move |c, k| {
-            let found = prior::check(c, k, &who, &name)?;
+            let found = prior::check(c, k, &who, &name, now)?;
             let entry = Entry::new(&who.principal, "person.prior_interviews")
                 .detail("cases_searched", found.searched)
                 .detail("matches", found.answer.matches.len());

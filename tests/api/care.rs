@@ -344,6 +344,16 @@ async fn a_prior_interview_is_found_across_scripts_in_the_callers_cases_and_nowh
     let text = serde_json::to_string(&checks).unwrap();
     assert!(!text.contains("Sidorenko") && !text.contains("Козлов"), "{text}");
     assert!(checks.iter().all(|e| e.details.contains("\"matches\"")), "{text}");
+
+    // Not an oracle: after its hourly allowance an account is refused; others are not.
+    let member_checks =
+        checks.iter().filter(|e| e.actor_user_id.as_deref() == Some(&*member_id.to_string())).count() as i64;
+    for _ in member_checks..custodia::care::prior::PER_HOUR {
+        ask(&member, "Someone Else").await;
+    }
+    let refused = app.post("/api/v1/prior-interviews", &member, json!({"name": "Viktor Sidorenko"})).await;
+    assert_problem(refused, 429, "rate_limited").await;
+    assert_eq!(ask(&stranger, "Kozlov Ivan").await["interviewed_before"], true);
 }
 
 #[tokio::test]
