@@ -17,6 +17,7 @@ use crate::cases::{Cases, Records, Testimonies};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::context::Context;
+use crate::detention::Detention;
 use crate::error::{Error, Result};
 use crate::export::{BundleSettings, Bundles};
 use crate::import::Imports;
@@ -46,6 +47,7 @@ pub struct Services {
     pub bundles: Bundles,
     pub imports: Imports,
     pub analysis: Analysis,
+    pub detention: Detention,
     pub audit: AuditLog,
     context: Context,
 }
@@ -121,6 +123,7 @@ impl Services {
                 settings.storage.max_attachment_bytes,
             ),
             analysis: Analysis::new(context.clone(), settings.analysis.min_count),
+            detention: Detention::new(context.clone()),
             audit: AuditLog::new(context.clone()),
             context,
         })
