@@ -37,7 +37,7 @@ fn forms(canary: &str) -> Vec<(String, Vec<u8>)> {
     forms
 }
 
-fn assert_absent(place: &str, bytes: &[u8], canaries: &[String]) {
+pub(crate) fn assert_absent(place: &str, bytes: &[u8], canaries: &[String]) {
     for canary in canaries {
         for (form, needle) in forms(canary) {
             if let Some(at) = bytes.windows(needle.len()).position(|w| w == needle.as_slice()) {
