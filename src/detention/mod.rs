@@ -11,6 +11,7 @@ mod access;
 pub mod bundle;
 mod charges;
 mod custody;
+pub mod draw;
 pub mod durations;
 mod episodes;
 mod hearings;
@@ -88,9 +89,11 @@ impl Detention {
         self.write(&who, move |c, k| episodes::update(c, k, &w, id, &input, now)).await
     }
 
-    /// Deletes an episode and all its parts (their keys shredded).
-    pub async fn delete(&self, who: Allowed<act::RecordWrite>, id: Uuid) -> Result<()> {
-        self.ctx.write_plain(move |c| episodes::delete(c, &who, id).map(|_| ())).await
+    /// Deletes an episode and all its parts (their keys shredded): the person whose
+    /// history it was.
+    pub async fn delete(&self, who: Allowed<act::RecordWrite>, id: Uuid) -> Result<Uuid> {
+        let person = self.ctx.write_plain(move |c| episodes::delete(c, &who, id)).await?;
+        Uuid::parse_str(&person).map_err(|_| crate::error::Error::Integrity)
     }
 
     pub async fn add_period(

@@ -3,6 +3,7 @@
 //! commit before releasing it (`Context::audited_read`).
 
 use chrono::NaiveDate;
+use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::access::{authorize_episode, authorize_person};
@@ -73,6 +74,7 @@ pub(super) fn history(
         .detail("results", episodes.len());
     let history = DetentionHistory {
         person_id,
+        case_reference: reference(c, &case_id)?,
         case_id: Uuid::parse_str(&case_id).map_err(|_| Error::Integrity)?,
         pseudonym,
         days: person_days(&dates, today),
@@ -80,6 +82,12 @@ pub(super) fn history(
         today,
     };
     Ok((history, entry))
+}
+
+/// A case's reference (clear: it names the case, not anyone in it).
+fn reference(c: &mut DbConnection, case_id: &str) -> Result<String> {
+    use crate::store::schema::cases;
+    Ok(cases::table.find(case_id).select(cases::reference).first(c)?)
 }
 
 /// Where to look: a whole case, or one facility (a place of a case).
@@ -145,8 +153,9 @@ pub(super) fn detained(
         .target(target.0, &target.1)
         .detail("on", on.to_string())
         .detail("results", facilities.iter().map(|f| f.persons.len()).sum::<usize>());
+    let case_reference = reference(c, &case_id)?;
     let case_id = Uuid::parse_str(&case_id).map_err(|_| Error::Integrity)?;
-    Ok((DetainedOn { case_id, on, facilities }, entry))
+    Ok((DetainedOn { case_id, case_reference, on, facilities }, entry))
 }
 
 /// The people found, facility by facility (by name), certainly held before possibly.

@@ -94,6 +94,7 @@ pub struct EpisodeView {
 pub struct DetentionHistory {
     pub person_id: Uuid,
     pub case_id: Uuid,
+    pub case_reference: String,
     pub pseudonym: String,
     pub episodes: Vec<EpisodeView>,
     pub days: Days,
@@ -127,6 +128,7 @@ pub struct FacilityRoll {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DetainedOn {
     pub case_id: Uuid,
+    pub case_reference: String,
     pub on: NaiveDate,
     pub facilities: Vec<FacilityRoll>,
 }

@@ -473,3 +473,99 @@ async fn rows(app: &TestApp) -> String {
         .await
         .unwrap()
 }
+
+/// The pages: a documenter enters a history through the forms (a refused one shown again
+/// with what is wrong), the history shows its picture and tables in English and Russian,
+/// the case's "detained" page lists the person; a lawyer reads without forms and cannot
+/// post; an outsider sees nothing.
+#[tokio::test]
+async fn the_pages_enter_a_history_and_show_who_is_detained() {
+    use crate::web::{between, location};
+    let w = world().await;
+    let (doc_id, doc) = w.app.web_user(Role::Documenter).await;
+    let (lawyer_id, lawyer) = w.app.web_user(Role::Lawyer).await;
+    let (_, outsider) = w.app.web_user(Role::Documenter).await;
+    w.app.add_member(&w.case, doc_id).await;
+    w.app.add_member(&w.case, lawyer_id).await;
+    let place = w.place("detention_facility", "Okrestina").await;
+    let victim = w.person(NewPerson::victim().pseudonym("V-0300")).await;
+    let history = format!("/persons/{victim}/detentions");
+
+    let person_page = w.app.page(&doc, &format!("/persons/{victim}")).await;
+    assert!(person_page.contains(&format!("href=\"{history}\"")), "the person page leads to it");
+    let case_page = w.app.page(&doc, &format!("/cases/{}", w.case)).await;
+    assert!(case_page.contains(&format!("href=\"/cases/{}/detained\"", w.case)), "and the case page");
+
+    let bad = [("arrest_date", "2020-08-09"), ("status", "released"), ("release_date", "2020-08-01")];
+    let res = w.app.web_post(&doc, &history, &bad).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("The release cannot be before the arrest."));
+    assert_eq!(counts(&w.app).await, [0, 0, 0, 0, 0]);
+    let good = [
+        ("arrest_date", "2020-08-09"),
+        ("status", "released"),
+        ("release_date", "2020-08-20"),
+        ("details.grounds_given", "took part in a march"),
+    ];
+    let res = w.app.web_post(&doc, &history, &good).await;
+    assert_eq!(res.status(), 303);
+    assert!(location(&res).starts_with(&format!("{history}#episode-")));
+    let episode = location(&res).rsplit("#episode-").next().unwrap().to_owned();
+    let period = [
+        ("place_id", place.as_str()),
+        ("facility_type", "temporary_detention_centre"),
+        ("from_date", "2020-08-09"),
+        ("to_date", "2020-08-20"),
+    ];
+    let res = w.app.web_post(&doc, &format!("/detentions/{episode}/custody-periods"), &period).await;
+    assert_eq!(res.status(), 303);
+    let charge = [("law_code", "administrative_code"), ("details.article", "riots in the centre")];
+    let res = w.app.web_post(&doc, &format!("/detentions/{episode}/charges"), &charge).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("Write the article as the code numbers it"));
+    let charge = [("law_code", "administrative_code"), ("details.article", "24.23 part 1")];
+    assert_eq!(w.app.web_post(&doc, &format!("/detentions/{episode}/charges"), &charge).await.status(), 303);
+    let hearing = [("held_on", "2020-08-11"), ("outcome", "adjourned")];
+    assert_eq!(
+        w.app.web_post(&doc, &format!("/detentions/{episode}/hearings"), &hearing).await.status(),
+        303
+    );
+
+    let page = w.app.page(&doc, &history).await;
+    assert!(page.contains("Detention history") && page.contains("12 days") && page.contains("24.23 part 1"));
+    assert!(page.contains("took part in a march") && page.contains("id=\"episode-form\""));
+    let svg = between(&page, "<figure class=\"picture\">", "</svg>").expect("the picture");
+    custodia::analysis::draw::check::check_svg(&format!("{svg}</svg>")).unwrap();
+    assert!(svg.contains("Okrestina"));
+    let ru = w
+        .app
+        .client
+        .get(w.app.url(&history))
+        .header("cookie", format!("custodia={}; lang=ru", doc.cookie))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(ru.contains("История задержаний") && ru.contains("12 дней"), "in Russian");
+
+    let detained = w.app.page(&doc, &format!("/cases/{}/detained?on=2020-08-15", w.case)).await;
+    let table = between(&detained, "<table class=\"list\" id=\"detained\">", "</table>").expect("the table");
+    assert!(table.contains("Okrestina") && table.contains("V-0300"));
+    let after = w.app.page(&doc, &format!("/cases/{}/detained?on=2020-08-21", w.case)).await;
+    assert!(!after.contains("V-0300"), "not after release");
+
+    let read = w.app.page(&lawyer, &history).await;
+    assert!(
+        read.contains("24.23 part 1") && !read.contains("id=\"episode-form\""),
+        "a lawyer reads, no forms"
+    );
+    assert_eq!(w.app.web_post(&lawyer, &history, &good).await.status(), 403);
+    assert_eq!(w.app.web_get(&outsider, &history).await.status(), 404);
+    assert_eq!(w.app.web_get(&outsider, &format!("/cases/{}/detained", w.case)).await.status(), 404);
+
+    let res = w.app.web_post(&doc, &format!("/detentions/{episode}/delete"), &[]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(counts(&w.app).await, [0, 0, 0, 0, 0]);
+}

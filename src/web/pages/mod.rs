@@ -7,6 +7,7 @@ mod audit;
 pub(crate) mod auth;
 mod cases;
 mod citations;
+mod detention;
 mod export;
 mod imports;
 mod names;
@@ -33,6 +34,7 @@ pub fn register(r: &mut Pages) {
     export::routes(r);
     imports::routes(r);
     analysis::routes(r);
+    detention::routes(r);
 }
 
 /// Every page and form with its permission (`None`: no session needed), the assets

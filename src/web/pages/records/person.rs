@@ -46,6 +46,7 @@ pub(super) async fn person(
             h2 #inv-h { (ctx.t("involvements")) }
             (involvements(&ctx, &labels, &names, &person.involvements))
             p { a #linkage-link href={ "/persons/" (person.id) "/linkage" } { (ctx.t("an-linkage-link")) } }
+            p { a #detention-link href={ "/persons/" (person.id) "/detentions" } { (ctx.t("dt-title")) } }
         }
     };
     Ok(layout::page(&ctx, "person-title", Nav::Cases, body))
