@@ -569,3 +569,61 @@ async fn the_pages_enter_a_history_and_show_who_is_detained() {
     assert_eq!(res.status(), 303);
     assert_eq!(counts(&w.app).await, [0, 0, 0, 0, 0]);
 }
+
+/// The function the export calls: per person with episodes, a JSON document (facilities
+/// and judges by id and name, durations computed) and its plain-text rendering; each
+/// read audited as `detention.export`; persons of another case give nothing.
+#[tokio::test]
+async fn a_bundle_carries_each_history_as_json_and_text() {
+    let app = spawn_app().await;
+    let (lead_id, lead) = app.user_with_token(Role::Documenter).await;
+    let case = app.create_case(&lead, NewCase::any()).await.id;
+    let place = app.create_place(&lead, &case, NewPlace::new("prison", "Colony 15")).await.id.0;
+    let victim = app.create_person(&lead, &case, NewPerson::victim().pseudonym("V-0400")).await.id.0;
+    let judge = NewPerson::perpetrator().named("Judge Petrova");
+    let judge = app.create_person(&lead, &case, judge).await.id.0;
+    let res = app
+        .post(&format!("/api/v1/persons/{victim}/detentions"), &lead, {
+            let mut e = released("2020-08", "2021-10-15");
+            e["arrest_precision"] = json!("month");
+            e
+        })
+        .await;
+    let episode = expect(res, 201, "episode").await["id"].as_str().unwrap().to_owned();
+    let p = period(&place, ("2020-09-01", "exact"), ("2021-10-15", "exact"));
+    expect(app.post(&format!("/api/v1/detentions/{episode}/custody-periods"), &lead, p).await, 201, "period")
+        .await;
+    let hearing = json!({"judge_person_id": judge, "outcome": "adjourned", "held_on": "2020-10-01", "held_precision": "exact"});
+    expect(app.post(&format!("/api/v1/detentions/{episode}/hearings"), &lead, hearing).await, 201, "hearing")
+        .await;
+    let other_case = app.create_case(&lead, NewCase::any()).await.id;
+    let stranger = app.create_person(&lead, &other_case, NewPerson::victim()).await.id.0;
+
+    let who = custodia::access::Principal {
+        user_id: lead_id,
+        session_id: uuid::Uuid::new_v4(),
+        username: "lead".into(),
+        role: Role::Documenter,
+        second_factor: false,
+    };
+    let (case_id, persons) = (case.0.clone(), vec![victim.clone(), stranger, judge]);
+    let today = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    let out = app
+        .state
+        .context()
+        .write(move |c, k| custodia::detention::bundle::exported(c, k, &who, &case_id, &persons, today))
+        .await
+        .unwrap();
+    assert_eq!(out.len(), 1, "only the person of this case with episodes");
+    let h = &out[0];
+    assert_eq!((h.person_id.as_str(), h.pseudonym.as_str()), (victim.as_str(), "V-0400"));
+    assert_eq!(h.json["days"]["least"], 411);
+    assert_eq!(h.json["days"]["most"], 441);
+    let e = &h.json["episodes"][0];
+    assert_eq!(e["custody_periods"][0]["place_id"], place);
+    assert_eq!(e["custody_periods"][0]["place_name"], "Colony 15");
+    assert_eq!(e["hearings"][0]["judge_name"], "Judge Petrova");
+    assert!(h.text.contains("Time in detention: at least 411, at most 441 days"), "{}", h.text);
+    assert!(h.text.contains("Colony 15") && h.text.contains("judge Judge Petrova"), "{}", h.text);
+    assert_eq!(app.audit_actions().await.iter().filter(|a| *a == "detention.export").count(), 1);
+}
