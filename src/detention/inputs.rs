@@ -12,13 +12,7 @@ use crate::analysis::dates::span;
 use crate::analysis::model::{DaySpan, PartialDate};
 use crate::cases::validate::{self, Checks, Precision};
 use crate::error::FieldError;
-use crate::rules::Text;
-
-/// A free-text detail (sealed): at most 10,000 characters.
-pub static DETAIL: Text = Text { max_chars: 10_000, required: false, single_line: false };
-
-/// The longest sentence the form takes, in days: a hundred years.
-pub const MAX_SENTENCE_DAYS: i64 = 36_525;
+use crate::rules::{DETENTION_DETAIL as DETAIL, SENTENCE_DAYS};
 
 /// An episode of deprivation of liberty: from arrest to release.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -131,9 +125,7 @@ pub fn check_episode(checks: &mut Checks, e: &NewEpisode) -> (Option<DaySpan>, O
         ));
     }
     if let Some(days) = e.details.sentence_days {
-        if i64::from(days) > MAX_SENTENCE_DAYS {
-            checks.0.push(FieldError::new("details.sentence_days", "out_of_range", "0 to 36525 days"));
-        }
+        checks.check(SENTENCE_DAYS.check("details.sentence_days", i64::from(days)));
         if e.sentence_kind.is_none() {
             checks.0.push(FieldError::new("sentence_kind", "required", "a sentence's length needs its kind"));
         }
