@@ -173,7 +173,9 @@ fn rolls(
             (a.presence != Presence::Certainly, &a.pseudonym)
                 .cmp(&(b.presence != Presence::Certainly, &b.pseudonym))
         });
-        persons.dedup_by(|a, b| a.person_id == b.person_id);
+        // A person listed once per facility: certainly, if any of their stays says so.
+        let mut seen = std::collections::HashSet::new();
+        persons.retain(|p| seen.insert(p.person_id));
         out.push(FacilityRoll {
             place_id: Uuid::parse_str(&place).map_err(|_| Error::Integrity)?,
             place_name: names.get(&place).cloned().ok_or(Error::NotFound)?,
@@ -184,4 +186,38 @@ fn rolls(
     }
     out.sort_by(|a, b| a.place_name.cmp(&b.place_name));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(id: u128, pseudonym: &str, presence: Presence) -> DetainedPerson {
+        let u = Uuid::from_u128;
+        DetainedPerson {
+            person_id: u(id),
+            pseudonym: pseudonym.into(),
+            episode_id: u(100),
+            period_id: u(200),
+            presence,
+        }
+    }
+
+    #[test]
+    fn rolls_list_each_person_once_certainly_first_by_facility_name() {
+        let (a, b) = (Uuid::from_u128(1).to_string(), Uuid::from_u128(2).to_string());
+        let names = [(a.clone(), "Zhodino".to_owned()), (b.clone(), "Okrestina".to_owned())].into();
+        let found = vec![
+            (a.clone(), person(10, "V-2", Presence::Possibly)),
+            (a.clone(), person(11, "V-1", Presence::Possibly)),
+            (a.clone(), person(10, "V-2", Presence::Certainly)),
+            (b.clone(), person(12, "V-3", Presence::Certainly)),
+        ];
+        let rolls = rolls(found, &names).unwrap();
+        assert_eq!(rolls.iter().map(|r| r.place_name.as_str()).collect::<Vec<_>>(), ["Okrestina", "Zhodino"]);
+        let z = &rolls[1];
+        assert_eq!((z.certainly, z.possibly), (1, 1));
+        let who: Vec<_> = z.persons.iter().map(|p| (p.pseudonym.as_str(), p.presence)).collect();
+        assert_eq!(who, [("V-2", Presence::Certainly), ("V-1", Presence::Possibly)]);
+    }
 }
