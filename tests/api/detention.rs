@@ -565,6 +565,17 @@ async fn the_pages_enter_a_history_and_show_who_is_detained() {
     assert_eq!(w.app.web_get(&outsider, &history).await.status(), 404);
     assert_eq!(w.app.web_get(&outsider, &format!("/cases/{}/detained", w.case)).await.status(), 404);
 
+    // The episode changed through its own form: released later; a release that would
+    // leave its custody period outside is refused.
+    assert!(page.contains(&format!("id=\"edit-{episode}\"")), "each episode has its form");
+    let later = [("arrest_date", "2020-08-09"), ("status", "released"), ("release_date", "2020-08-25")];
+    assert_eq!(w.app.web_post(&doc, &format!("/detentions/{episode}"), &later).await.status(), 303);
+    assert!(w.app.page(&doc, &history).await.contains("17 days"));
+    let early = [("arrest_date", "2020-08-09"), ("status", "released"), ("release_date", "2020-08-15")];
+    let res = w.app.web_post(&doc, &format!("/detentions/{episode}"), &early).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("A custody period of this episode would fall outside it."));
+
     let res = w.app.web_post(&doc, &format!("/detentions/{episode}/delete"), &[]).await;
     assert_eq!(res.status(), 303);
     assert_eq!(counts(&w.app).await, [0, 0, 0, 0, 0]);

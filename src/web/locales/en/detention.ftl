@@ -72,6 +72,8 @@ dt-add-charge = Add a charge
 dt-add-hearing = Add a hearing
 dt-link-incident = Link an incident
 dt-link = Link
+dt-edit-episode = Change this episode
+dt-save = Save
 dt-delete-episode = Delete this episode
 
 dt-detained-title = Detained

@@ -74,6 +74,8 @@ dt-add-charge = Добавить обвинение
 dt-add-hearing = Добавить заседание
 dt-link-incident = Связать эпизод насилия
 dt-link = Связать
+dt-edit-episode = Изменить этот эпизод
+dt-save = Сохранить
 dt-delete-episode = Удалить этот эпизод задержания
 
 dt-detained-title = Под стражей

@@ -41,9 +41,14 @@ async fn answer(
             let read = Allowed::<act::CaseRead>::check(who.principal.clone())?;
             let person = match (person, which) {
                 (Some(p), _) => p,
-                (None, Which::Period(e) | Which::Charge(e) | Which::Hearing(e) | Which::Incident(e)) => {
-                    services.detention.episode(read.clone(), e).await?.person_id
-                }
+                (
+                    None,
+                    Which::EpisodeEdit(e)
+                    | Which::Period(e)
+                    | Which::Charge(e)
+                    | Which::Hearing(e)
+                    | Which::Incident(e),
+                ) => services.detention.episode(read.clone(), e).await?.person_id,
                 (None, Which::Episode) => return Err(Error::NotFound),
             };
             let screen = history::load(services, read, person).await?;
@@ -74,40 +79,23 @@ pub(super) struct EpisodeForm {
     notes: String,
 }
 
-pub(super) async fn create_episode(
-    services: web::Data<Services>,
-    who: Allowed<act::RecordWrite>,
-    ctx: Ctx,
-    id: web::Path<Uuid>,
-    form: Form<EpisodeForm>,
-) -> Result<HttpResponse> {
-    let (person, f) = (id.into_inner(), form.0);
+/// The episode a form describes, or the field it got wrong before any service saw it.
+fn episode_input(f: EpisodeForm) -> std::result::Result<NewEpisode, FieldError> {
     let (arrest_date, arrest_precision) = partial_date(&f.arrest_date);
     let (release_date, release_precision) = partial_date(&f.release_date);
-    let sentence_days = match f.sentence_days.trim() {
-        "" => None,
-        typed => match typed.parse::<u32>() {
-            Ok(d) => Some(d),
-            Err(_) => {
-                let e = FieldError::new("details.sentence_days", "invalid", "a whole number of days");
-                return answer(
-                    &services,
-                    &ctx,
-                    &who,
-                    Some(person),
-                    Which::Episode,
-                    Err(Error::Validation(vec![e])),
-                )
-                .await;
-            }
-        },
-    };
+    let sentence_days =
+        match f.sentence_days.trim() {
+            "" => None,
+            typed => Some(typed.parse::<u32>().map_err(|_| {
+                FieldError::new("details.sentence_days", "invalid", "a whole number of days")
+            })?),
+        };
     let status = match f.status.as_str() {
         "in_custody" => Status::InCustody,
         "released" => Status::Released,
         _ => Status::Unknown,
     };
-    let input = NewEpisode {
+    Ok(NewEpisode {
         arrest_date,
         arrest_precision,
         arrest_place_id: opt_id(&f.arrest_place_id),
@@ -123,9 +111,38 @@ pub(super) async fn create_episode(
             sentence_days,
             notes: f.notes,
         },
+    })
+}
+
+pub(super) async fn create_episode(
+    services: web::Data<Services>,
+    who: Allowed<act::RecordWrite>,
+    ctx: Ctx,
+    id: web::Path<Uuid>,
+    form: Form<EpisodeForm>,
+) -> Result<HttpResponse> {
+    let person = id.into_inner();
+    let done = match episode_input(form.0) {
+        Ok(input) => services.detention.create(who.clone(), person, input).await,
+        Err(e) => Err(Error::Validation(vec![e])),
     };
-    let done = services.detention.create(who.clone(), person, input).await;
     answer(&services, &ctx, &who, Some(person), Which::Episode, done).await
+}
+
+/// Changes an episode's own fields: a person released since, a sentence pronounced.
+pub(super) async fn update_episode(
+    services: web::Data<Services>,
+    who: Allowed<act::RecordWrite>,
+    ctx: Ctx,
+    id: web::Path<Uuid>,
+    form: Form<EpisodeForm>,
+) -> Result<HttpResponse> {
+    let episode = id.into_inner();
+    let done = match episode_input(form.0) {
+        Ok(input) => services.detention.update(who.clone(), episode, input).await,
+        Err(e) => Err(Error::Validation(vec![e])),
+    };
+    answer(&services, &ctx, &who, None, Which::EpisodeEdit(episode), done).await
 }
 
 pub(super) async fn delete_episode(

@@ -30,6 +30,7 @@ use crate::web::pages::records::{Labels, term_label};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Which {
     Episode,
+    EpisodeEdit(Uuid),
     Period(Uuid),
     Charge(Uuid),
     Hearing(Uuid),
@@ -117,7 +118,7 @@ pub(super) fn render(ctx: &Ctx, s: &Screen, failed: Option<(Which, &[FieldError]
             (episode(ctx, s, n, e, &errors_for))
         }
         @if let Some((ch, _)) = &s.choices {
-            (episode_form(ctx, &s.labels, ch, h.person_id, errors_for(Which::Episode)))
+            (episode_form(ctx, &s.labels, ch, h.person_id, errors_for(Which::Episode), None))
         }
     };
     let status = if failed.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
@@ -236,6 +237,7 @@ fn episode<'a>(
                 } } }
             }
             @if let Some((ch, incidents)) = &s.choices {
+                (episode_form(ctx, labels, ch, e.person_id, errors_for(Which::EpisodeEdit(e.id)), Some(e)))
                 (part_forms(ctx, labels, ch, incidents, e.id, errors_for))
                 form.inline method="post" action={ (base) "/delete" } {
                     (csrf_field(ctx))
@@ -260,7 +262,15 @@ fn incident_label(ctx: &Ctx, labels: &Labels, s: &Screen, id: Uuid) -> String {
     }
 }
 
-fn text_input(ctx: &Ctx, form: &str, name: &str, label: &str, errors: &[FieldError], hint: bool) -> Markup {
+fn text_input(
+    ctx: &Ctx,
+    form: &str,
+    name: &str,
+    label: &str,
+    errors: &[FieldError],
+    hint: bool,
+    value: &str,
+) -> Markup {
     let id = format!("{form}-{}", name.replace('.', "-"));
     field_with_id(
         ctx,
@@ -269,15 +279,15 @@ fn text_input(ctx: &Ctx, form: &str, name: &str, label: &str, errors: &[FieldErr
         label,
         errors,
         html! {
-            input id=(id) name=(name) type="text" autocomplete="off";
+            input id=(id) name=(name) type="text" autocomplete="off" value=(value);
             @if hint { p.hint { (ctx.t("partial-date-hint")) } }
         },
     )
 }
 
-fn area(ctx: &Ctx, form: &str, name: &str, label: &str, errors: &[FieldError]) -> Markup {
+fn area(ctx: &Ctx, form: &str, name: &str, label: &str, errors: &[FieldError], value: &str) -> Markup {
     let id = format!("{form}-{}", name.replace('.', "-"));
-    field_with_id(ctx, name, &id, label, errors, html! { textarea id=(id) name=(name) rows="2" {} })
+    field_with_id(ctx, name, &id, label, errors, html! { textarea id=(id) name=(name) rows="2" { (value) } })
 }
 
 fn select(
@@ -286,8 +296,8 @@ fn select(
     name: &str,
     label: &str,
     errors: &[FieldError],
-    empty: bool,
     options: &[(String, String)],
+    selected: &str,
 ) -> Markup {
     let id = format!("{form}-{name}");
     field_with_id(
@@ -298,11 +308,15 @@ fn select(
         errors,
         html! {
             select id=(id) name=(name) {
-                @if empty { option value="" { "—" } }
-                @for (value, text) in options { option value=(value) { (text) } }
+                @for (value, text) in options { option value=(value) selected[value == selected] { (text) } }
             }
         },
     )
+}
+
+/// The options with a first, empty one: the field may be left unset.
+fn with_empty(options: &[(String, String)]) -> Vec<(String, String)> {
+    std::iter::once((String::new(), "—".to_owned())).chain(options.iter().cloned()).collect()
 }
 
 fn terms(labels: &Labels, lang: Lang, vocabulary: &str) -> Vec<(String, String)> {
@@ -313,42 +327,70 @@ fn places(ch: &RecordChoices) -> Vec<(String, String)> {
     ch.places.iter().map(|p| (p.id.to_string(), p.name.clone())).collect()
 }
 
+/// The form recording an episode, or (with `existing`) changing one, filled in with it.
 fn episode_form(
     ctx: &Ctx,
     labels: &Labels,
     ch: &RecordChoices,
     person: Uuid,
     errors: &[FieldError],
+    existing: Option<&EpisodeView>,
 ) -> Markup {
     let lang = ctx.lang();
-    let f = "ne";
+    let short = existing.map(|e| format!("e{}", e.id.simple())).unwrap_or_else(|| "ne".to_owned());
+    let f = short.as_str();
+    let v = |name: &str| -> String {
+        let Some(e) = existing else { return String::new() };
+        let id = |u: Option<Uuid>| u.map(|u| u.to_string()).unwrap_or_default();
+        match name {
+            "arrest_date" => e.arrest_date.clone().unwrap_or_default(),
+            "arrest_place_id" => id(e.arrest_place_id),
+            "arrest_unit_id" => id(e.arrest_unit_id),
+            "status" => e.status.as_str().to_owned(),
+            "release_date" => e.release_date.clone().unwrap_or_default(),
+            "sentence_kind" => e.sentence_kind.clone().unwrap_or_default(),
+            "details.sentence_days" => e.details.sentence_days.map(|d| d.to_string()).unwrap_or_default(),
+            "details.grounds_given" => e.details.grounds_given.clone(),
+            "details.sentence" => e.details.sentence.clone(),
+            "details.release_circumstances" => e.details.release_circumstances.clone(),
+            "details.notes" => e.details.notes.clone(),
+            _ => String::new(),
+        }
+    };
+    let (action, heading, button, form_id) = match existing {
+        Some(e) => (format!("/detentions/{}", e.id), "dt-edit-episode", "dt-save", format!("edit-{}", e.id)),
+        None => (format!("/persons/{person}/detentions"), "dt-new-episode", "add", "episode-form".to_owned()),
+    };
     let units: Vec<(String, String)> = ch.units.iter().map(|u| (u.id.to_string(), u.name.clone())).collect();
     let statuses: Vec<(String, String)> =
         [("in_custody", Status::InCustody), ("released", Status::Released), ("unknown", Status::Unknown)]
             .into_iter()
             .map(|(code, s)| (code.to_owned(), status_label(ctx, s)))
             .collect();
-    html! {
-        section.card aria-labelledby="new-episode-h" {
-            h2 #new-episode-h { (ctx.t("dt-new-episode")) }
+    let body = html! {
             (form_errors(ctx, errors, &["arrest_date", "arrest_place_id", "arrest_unit_id", "status", "release_date", "sentence_kind", "details"]))
-            form #episode-form method="post" action={ "/persons/" (person) "/detentions" } {
+            form id=(form_id) method="post" action=(action) {
                 (csrf_field(ctx))
-                (text_input(ctx, f, "arrest_date", "dt-arrest", errors, true))
-                (select(ctx, f, "arrest_place_id", "dt-arrest-place", errors, true, &places(ch)))
-                (select(ctx, f, "arrest_unit_id", "dt-arrest-unit", errors, true, &units))
-                (select(ctx, f, "status", "dt-status", errors, false, &statuses))
-                (text_input(ctx, f, "release_date", "dt-release", errors, true))
+                (text_input(ctx, f, "arrest_date", "dt-arrest", errors, true, &v("arrest_date")))
+                (select(ctx, f, "arrest_place_id", "dt-arrest-place", errors, &with_empty(&places(ch)), &v("arrest_place_id")))
+                (select(ctx, f, "arrest_unit_id", "dt-arrest-unit", errors, &with_empty(&units), &v("arrest_unit_id")))
+                (select(ctx, f, "status", "dt-status", errors, &statuses, &v("status")))
+                (text_input(ctx, f, "release_date", "dt-release", errors, true, &v("release_date")))
                 p.hint { (ctx.t("dt-release-hint")) }
-                (select(ctx, f, "sentence_kind", "dt-sentence", errors, true, &terms(labels, lang, "sentence_kind")))
-                (text_input(ctx, f, "details.sentence_days", "dt-sentence-days", errors, false))
-                (area(ctx, f, "details.grounds_given", "dt-grounds", errors))
-                (area(ctx, f, "details.sentence", "dt-sentence-words", errors))
-                (area(ctx, f, "details.release_circumstances", "dt-release-circumstances", errors))
-                (area(ctx, f, "details.notes", "notes", errors))
-                button type="submit" { (ctx.t("add")) }
+                (select(ctx, f, "sentence_kind", "dt-sentence", errors, &with_empty(&terms(labels, lang, "sentence_kind")), &v("sentence_kind")))
+                (text_input(ctx, f, "details.sentence_days", "dt-sentence-days", errors, false, &v("details.sentence_days")))
+                (area(ctx, f, "details.grounds_given", "dt-grounds", errors, &v("details.grounds_given")))
+                (area(ctx, f, "details.sentence", "dt-sentence-words", errors, &v("details.sentence")))
+                (area(ctx, f, "details.release_circumstances", "dt-release-circumstances", errors, &v("details.release_circumstances")))
+                (area(ctx, f, "details.notes", "notes", errors, &v("details.notes")))
+                button type="submit" { (ctx.t(button)) }
             }
-        }
+    };
+    match existing {
+        Some(_) => html! { details.add open[!errors.is_empty()] { summary { (ctx.t(heading)) } (body) } },
+        None => html! {
+            section.card aria-labelledby="new-episode-h" { h2 #new-episode-h { (ctx.t(heading)) } (body) }
+        },
     }
 }
 
@@ -387,13 +429,13 @@ fn part_forms<'a>(
             (form_errors(ctx, pe, &["place_id", "facility_type", "from_date", "to_date", "details"]))
             form.period-form method="post" action={ (base) "/custody-periods" } {
                 (csrf_field(ctx))
-                (select(ctx, &pf, "place_id", "dt-facility", pe, false, &places(ch)))
-                (select(ctx, &pf, "facility_type", "dt-facility-type", pe, false, &terms(labels, lang, "facility_type")))
-                (text_input(ctx, &pf, "from_date", "dt-from", pe, true))
-                (text_input(ctx, &pf, "to_date", "dt-to", pe, true))
-                (area(ctx, &pf, "details.conditions", "dt-conditions", pe))
-                (area(ctx, &pf, "details.transfer_reason", "dt-transfer-reason", pe))
-                (area(ctx, &pf, "details.notes", "notes", pe))
+                (select(ctx, &pf, "place_id", "dt-facility", pe, &places(ch), ""))
+                (select(ctx, &pf, "facility_type", "dt-facility-type", pe, &terms(labels, lang, "facility_type"), ""))
+                (text_input(ctx, &pf, "from_date", "dt-from", pe, true, ""))
+                (text_input(ctx, &pf, "to_date", "dt-to", pe, true, ""))
+                (area(ctx, &pf, "details.conditions", "dt-conditions", pe, ""))
+                (area(ctx, &pf, "details.transfer_reason", "dt-transfer-reason", pe, ""))
+                (area(ctx, &pf, "details.notes", "notes", pe, ""))
                 button type="submit" { (ctx.t("add")) }
             }
         }
@@ -402,11 +444,11 @@ fn part_forms<'a>(
             (form_errors(ctx, ce, &["law_code", "filed_on", "details"]))
             form.charge-form method="post" action={ (base) "/charges" } {
                 (csrf_field(ctx))
-                (select(ctx, &cf, "law_code", "dt-law-code", ce, false, &terms(labels, lang, "law_code")))
-                (text_input(ctx, &cf, "details.article", "dt-article", ce, false))
+                (select(ctx, &cf, "law_code", "dt-law-code", ce, &terms(labels, lang, "law_code"), ""))
+                (text_input(ctx, &cf, "details.article", "dt-article", ce, false, ""))
                 p.hint { (ctx.t("dt-article-hint")) }
-                (text_input(ctx, &cf, "filed_on", "dt-filed", ce, true))
-                (area(ctx, &cf, "details.description", "dt-charge-description", ce))
+                (text_input(ctx, &cf, "filed_on", "dt-filed", ce, true, ""))
+                (area(ctx, &cf, "details.description", "dt-charge-description", ce, ""))
                 button type="submit" { (ctx.t("add")) }
             }
         }
@@ -415,11 +457,11 @@ fn part_forms<'a>(
             (form_errors(ctx, he, &["court_place_id", "judge_person_id", "held_on", "outcome", "details"]))
             form.hearing-form method="post" action={ (base) "/hearings" } {
                 (csrf_field(ctx))
-                (text_input(ctx, &hf, "held_on", "dt-held-on", he, true))
-                (select(ctx, &hf, "court_place_id", "dt-court", he, true, &places(ch)))
-                (select(ctx, &hf, "judge_person_id", "dt-judge", he, true, &people))
-                (select(ctx, &hf, "outcome", "dt-outcome", he, false, &terms(labels, lang, "hearing_outcome")))
-                (area(ctx, &hf, "details.notes", "notes", he))
+                (text_input(ctx, &hf, "held_on", "dt-held-on", he, true, ""))
+                (select(ctx, &hf, "court_place_id", "dt-court", he, &with_empty(&places(ch)), ""))
+                (select(ctx, &hf, "judge_person_id", "dt-judge", he, &with_empty(&people), ""))
+                (select(ctx, &hf, "outcome", "dt-outcome", he, &terms(labels, lang, "hearing_outcome"), ""))
+                (area(ctx, &hf, "details.notes", "notes", he, ""))
                 button type="submit" { (ctx.t("add")) }
             }
         }
@@ -429,7 +471,7 @@ fn part_forms<'a>(
                 (form_errors(ctx, ie, &["incident_id"]))
                 form.incident-form method="post" action={ (base) "/incidents" } {
                     (csrf_field(ctx))
-                    (select(ctx, &inf, "incident_id", "incident", ie, false, &incident_options))
+                    (select(ctx, &inf, "incident_id", "incident", ie, &incident_options, ""))
                     button type="submit" { (ctx.t("dt-link")) }
                 }
             }

@@ -17,6 +17,7 @@ use crate::web::pages::registry::Pages;
 pub fn routes(r: &mut Pages) {
     r.get("/persons/{id}/detentions", history::page);
     r.post("/persons/{id}/detentions", forms::create_episode);
+    r.post("/detentions/{id}", forms::update_episode);
     r.post("/detentions/{id}/delete", forms::delete_episode);
     r.post("/detentions/{id}/custody-periods", forms::add_period);
     r.post("/detentions/{id}/custody-periods/remove", forms::remove_period);
