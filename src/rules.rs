@@ -117,6 +117,8 @@ pub static CONTACT: Text = Text::block(2000);
 pub static RANK: Text = Text::line(200, false);
 pub static POSITION: Text = Text::line(300, false);
 pub static NOTES: Text = Text::block(10_000);
+/// Each sealed detail of a detention history.
+pub static DETENTION_DETAIL: Text = Text::block(10_000);
 /// A draft may leave the account empty; sealing needs one (a rule of the service).
 pub static ACCOUNT: Text = Text::block(1_000_000);
 pub static SUMMARY: Text = Text::block(20_000);
@@ -192,6 +194,8 @@ pub static LANGUAGES: Items = Items { max: 10 };
 pub static SPANS: Items = Items { max: 1000 };
 /// Per list; the three together are bounded by the same number (a rule of the service).
 pub static SELECTED: Items = Items { max: 10_000 };
+/// A sentence's length in days: up to a hundred years.
+pub static SENTENCE_DAYS: Int = Int { min: 0, max: 36_525 };
 pub static DATE: Date = Date;
 pub static DATE_OR_EMPTY: DateOrEmpty = DateOrEmpty;
 
@@ -561,6 +565,27 @@ pub static DOCUMENTED: &[Field] = &[
     on("NewReferral", "outcome", &NOTES),
     on("ReferralUpdate", "outcome", &NOTES),
     on("PriorInterviewQuery", "name", &NAME),
+    // Detention histories (`detention::inputs`).
+    on("NewEpisode", "arrest_date", &PARTIAL_DATE),
+    on("NewEpisode", "release_date", &PARTIAL_DATE),
+    on("NewEpisode", "sentence_kind", &CODE),
+    on("EpisodeDetails", "grounds_given", &DETENTION_DETAIL),
+    on("EpisodeDetails", "release_circumstances", &DETENTION_DETAIL),
+    on("EpisodeDetails", "sentence", &DETENTION_DETAIL),
+    on("EpisodeDetails", "sentence_days", &SENTENCE_DAYS),
+    on("EpisodeDetails", "notes", &DETENTION_DETAIL),
+    on("NewCustodyPeriod", "facility_type", &CODE),
+    on("NewCustodyPeriod", "from_date", &PARTIAL_DATE),
+    on("NewCustodyPeriod", "to_date", &PARTIAL_DATE),
+    on("CustodyDetails", "conditions", &DETENTION_DETAIL),
+    on("CustodyDetails", "transfer_reason", &DETENTION_DETAIL),
+    on("CustodyDetails", "notes", &DETENTION_DETAIL),
+    on("NewCharge", "law_code", &CODE),
+    on("NewCharge", "filed_on", &PARTIAL_DATE),
+    on("ChargeDetails", "description", &DETENTION_DETAIL),
+    on("NewHearing", "held_on", &PARTIAL_DATE),
+    on("NewHearing", "outcome", &CODE),
+    on("HearingDetails", "notes", &DETENTION_DETAIL),
 ];
 
 #[cfg(test)]

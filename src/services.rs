@@ -18,6 +18,7 @@ use crate::cases::{Cases, Records, Testimonies};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::context::Context;
+use crate::detention::Detention;
 use crate::error::{Error, Result};
 use crate::export::{BundleSettings, Bundles};
 use crate::import::Imports;
@@ -48,6 +49,7 @@ pub struct Services {
     pub imports: Imports,
     pub analysis: Analysis,
     pub care: Care,
+    pub detention: Detention,
     pub audit: AuditLog,
     context: Context,
 }
@@ -124,6 +126,7 @@ impl Services {
             ),
             analysis: Analysis::new(context.clone(), settings.analysis.min_count),
             care: Care::new(context.clone()),
+            detention: Detention::new(context.clone()),
             audit: AuditLog::new(context.clone()),
             context,
         })

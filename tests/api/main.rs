@@ -21,6 +21,7 @@ mod cases;
 mod cli;
 mod client;
 mod demo;
+mod detention;
 mod e2e;
 mod errors;
 mod hardening;

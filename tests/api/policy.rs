@@ -117,6 +117,10 @@ async fn ids_from_another_case_reach_nothing() {
     let res = app.post(&format!("/api/v1/persons/{person}/referrals"), &owner, referral).await;
     assert_eq!(res.status(), 201);
     let referral = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let episode = json!({"arrest_date": "2020-08-09", "arrest_precision": "exact", "status": "in_custody",
+        "details": {"notes": "secret detention"}});
+    let episode = app.post(&format!("/api/v1/persons/{}/detentions", person.0), &owner, episode).await;
+    let detention = expect(episode, 201, "create detention").await["id"].as_str().unwrap().to_owned();
     // As text, substituted into every documented path below.
     let [case_id, person, unit, place, incident, testimony, attachment, bundle] =
         [case.0, person.0, unit.0, place.0, incident.0, testimony.0, attachment.0, bundle.0];
@@ -140,11 +144,16 @@ async fn ids_from_another_case_reach_nothing() {
                 ("/api/v1/places/{id}", &place),
                 ("/api/v1/incidents/{id}", &incident),
                 ("/api/v1/referrals/{id}", &referral),
+                ("/api/v1/detentions/{id}", &detention),
             ];
             let Some((_, id)) = targets.iter().find(|(prefix, _)| path.starts_with(prefix)) else { continue };
             let concrete = path
                 .replace("{id}", id)
                 .replace("{bundle_id}", &bundle)
+                .replace("{incident_id}", &incident)
+                .replace("{period_id}", &uuid::Uuid::new_v4().to_string())
+                .replace("{charge_id}", &uuid::Uuid::new_v4().to_string())
+                .replace("{hearing_id}", &uuid::Uuid::new_v4().to_string())
                 .replace("{user_id}", &uuid::Uuid::new_v4().to_string());
             for (method, _) in item.as_object().unwrap() {
                 let method: Method = method.to_uppercase().parse().unwrap();

@@ -10,14 +10,14 @@
 //!
 //! Knows nothing of HTTP or the pages: the pages and the evidence-bundle annex both call it.
 
-mod axis;
+pub(crate) mod axis;
 mod bars;
 mod caption;
 pub mod check;
 mod command;
 mod map;
 mod matrix;
-mod svg;
+pub(crate) mod svg;
 mod timeline;
 
 pub use caption::{Caption, caption, month, series_title, strength};

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bundles;
 pub mod care;
 pub mod cases;
+pub mod detention;
 pub mod imports;
 pub mod record_exports;
 pub mod records;
@@ -118,6 +119,24 @@ pub fn operations(r: &mut Registry) {
         op care::update_referral,
         op care::reminders,
         op care::prior_interviews,
+        op detention::history,
+        op detention::create,
+        op detention::read,
+        op detention::update,
+        op detention::delete,
+        op detention::add_period,
+        op detention::update_period,
+        op detention::remove_period,
+        op detention::add_charge,
+        op detention::update_charge,
+        op detention::remove_charge,
+        op detention::add_hearing,
+        op detention::update_hearing,
+        op detention::remove_hearing,
+        op detention::link_incident,
+        op detention::unlink_incident,
+        op detention::case_detained,
+        op detention::place_detained,
         op system::status,
         op system::keys,
         op system::unseal,

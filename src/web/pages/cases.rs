@@ -192,6 +192,7 @@ async fn case_page(
                 @if may(Action::BundleExport) { a.button.secondary href={ "/cases/" (case.id) "/export" } { (ctx.t("export-title")) } }
                 @if may(Action::CaseImport) { a.button.secondary href={ "/cases/" (case.id) "/imports" } { (ctx.t("imports-title")) } }
                 a.button.secondary #analysis-link href={ "/cases/" (case.id) "/analysis" } { (ctx.t("an-hub-title")) }
+                a.button.secondary #detained-link href={ "/cases/" (case.id) "/detained" } { (ctx.t("dt-detained-title")) }
             }
         }
         @if let Some(d) = case.description.as_deref().filter(|d| !d.is_empty()) { p.lead { (d) } }

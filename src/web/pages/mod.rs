@@ -8,6 +8,7 @@ pub(crate) mod auth;
 mod care;
 mod cases;
 mod citations;
+mod detention;
 mod export;
 mod imports;
 mod names;
@@ -35,6 +36,7 @@ pub fn register(r: &mut Pages) {
     imports::routes(r);
     analysis::routes(r);
     care::routes(r);
+    detention::routes(r);
 }
 
 /// Every page and form with its permission (`None`: no session needed), the assets

@@ -47,6 +47,7 @@ pub(super) async fn person(
             (involvements(&ctx, &labels, &names, &person.involvements))
             p { a #linkage-link href={ "/persons/" (person.id) "/linkage" } { (ctx.t("an-linkage-link")) }
                 " · " a #consent-link href={ "/persons/" (person.id) "/consent" } { (ctx.t("care-consent-title")) } }
+            p { a #detention-link href={ "/persons/" (person.id) "/detentions" } { (ctx.t("dt-title")) } }
         }
     };
     Ok(layout::page(&ctx, "person-title", Nav::Cases, body))
