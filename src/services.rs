@@ -14,6 +14,7 @@ use crate::attachments::{self, Attachments};
 use crate::audit::{Actor, AuditLog};
 use crate::auth::service::Auth;
 use crate::cases::{Cases, Records, Testimonies};
+use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::context::Context;
@@ -46,6 +47,7 @@ pub struct Services {
     pub bundles: Bundles,
     pub imports: Imports,
     pub analysis: Analysis,
+    pub catalog: Catalog,
     pub audit: AuditLog,
     context: Context,
 }
@@ -121,6 +123,7 @@ impl Services {
                 settings.storage.max_attachment_bytes,
             ),
             analysis: Analysis::new(context.clone(), settings.analysis.min_count),
+            catalog: Catalog::new(context.clone()),
             audit: AuditLog::new(context.clone()),
             context,
         })

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod bundles;
 pub mod cases;
+pub mod catalog;
 pub mod imports;
 pub mod record_exports;
 pub mod records;
@@ -71,6 +72,10 @@ pub fn operations(r: &mut Registry) {
         op bundles::delete,
         op bundles::download,
         op bundles::public_key,
+        op catalog::items,
+        op catalog::set_original,
+        op catalog::clear_original,
+        op catalog::set_confidentiality,
         op imports::list,
         op imports::plan,
         op imports::read,
