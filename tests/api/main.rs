@@ -19,6 +19,7 @@ mod canary;
 mod cases;
 mod cli;
 mod client;
+mod court_index;
 mod demo;
 mod e2e;
 mod errors;
