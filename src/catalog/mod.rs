@@ -12,7 +12,7 @@ pub mod references;
 pub mod relations;
 mod service;
 
-pub use service::{Catalog, CatalogItem, SetConfidentiality, SetOriginal};
+pub use service::{Catalog, CatalogItem, ConfidentialitySet, SetConfidentiality, SetOriginal};
 
 use serde::{Deserialize, Serialize};
 

@@ -52,6 +52,14 @@ pub struct CatalogItem {
     pub assigned_at: NaiveDateTime,
 }
 
+/// The level set, and the exported items it applies to (every version of a testimony).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ConfidentialitySet {
+    /// Null: the default of the item's kind.
+    pub level: Option<Confidentiality>,
+    pub items: Vec<CatalogItem>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Catalog {
     ctx: Context,
@@ -198,7 +206,7 @@ impl Catalog {
         kind: EvidenceItemKind,
         item_id: Uuid,
         body: SetConfidentiality,
-    ) -> Result<Vec<CatalogItem>> {
+    ) -> Result<ConfidentialitySet> {
         self.ctx
             .write_plain(move |c| {
                 let case = case_id.to_string();
@@ -232,10 +240,11 @@ impl Catalog {
                         .detail("case_id", case.clone())
                         .detail("level", body.level.map_or("default", Confidentiality::as_str)),
                 )?;
-                Ok(listed(c, &case)?
+                let items = listed(c, &case)?
                     .into_iter()
                     .filter(|i| i.item_kind == kind && ids.contains(&i.item_id))
-                    .collect())
+                    .collect();
+                Ok(ConfidentialitySet { level: body.level, items })
             })
             .await
     }

@@ -140,6 +140,8 @@ async fn ids_from_another_case_reach_nothing() {
             let concrete = path
                 .replace("{id}", id)
                 .replace("{bundle_id}", &bundle)
+                .replace("{kind}", "testimony")
+                .replace("{item_id}", &testimony)
                 .replace("{user_id}", &uuid::Uuid::new_v4().to_string());
             for (method, _) in item.as_object().unwrap() {
                 let method: Method = method.to_uppercase().parse().unwrap();
@@ -147,6 +149,8 @@ async fn ids_from_another_case_reach_nothing() {
                     json!({}),
                     json!({"incident_id": incident, "recipient": "prosecutors", "password": PASSWORD,
                                                 "withdrawn_on": "2022-01-01", "person_id": person, "role": "carried_out"}),
+                    json!({"relation": "translation", "original_kind": "attachment", "original_id": attachment}),
+                    json!({"level": "public"}),
                 ];
                 for body in bodies {
                     let res = app.call(method.clone(), &concrete, Some(&token), Some(body)).await;

@@ -5,9 +5,10 @@
 use actix_web::{HttpResponse, web};
 use uuid::Uuid;
 
+use super::{Page, PageQuery};
 use crate::access::{Allowed, act};
 use crate::catalog::relations::OriginalLink;
-use crate::catalog::{CatalogItem, EvidenceItemKind, SetConfidentiality, SetOriginal};
+use crate::catalog::{CatalogItem, ConfidentialitySet, EvidenceItemKind, SetConfidentiality, SetOriginal};
 use crate::error::Result;
 use crate::http::json::JsonObject;
 use crate::http::problem::Problem;
@@ -16,15 +17,17 @@ use crate::services::Services;
 /// Every item of the case that has evidence reference numbers (given when it was first
 /// exported), in page order, with the level a lawyer set (null: its kind's default).
 #[utoipa::path(get, operation_id = "list_evidence_items", path = "/api/v1/cases/{id}/catalog", tag = "catalog",
-    params(("id" = Uuid, Path)),
-    responses((status = 200, body = Vec<CatalogItem>), (status = 403, body = Problem), (status = 404, body = Problem)),
+    params(("id" = Uuid, Path), PageQuery),
+    responses((status = 200, body = Page<CatalogItem>), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub async fn items(
     services: web::Data<Services>,
     who: Allowed<act::EvidenceCatalog>,
     id: web::Path<Uuid>,
-) -> Result<web::Json<Vec<CatalogItem>>> {
-    Ok(web::Json(services.catalog.items(who, id.into_inner()).await?))
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<CatalogItem>>> {
+    let page = page.resolve()?;
+    Ok(web::Json(Page::slice(services.catalog.items(who, id.into_inner()).await?, page)))
 }
 
 /// Mark a testimony (any version) or an attachment as the translation or transcript of
@@ -68,7 +71,7 @@ pub async fn clear_original(
 /// been exported yet. Audited as `catalog.confidentiality`.
 #[utoipa::path(put, operation_id = "set_item_confidentiality", path = "/api/v1/cases/{id}/catalog/{kind}/{item_id}/confidentiality", tag = "catalog",
     params(("id" = Uuid, Path), ("kind" = EvidenceItemKind, Path), ("item_id" = Uuid, Path)), request_body = SetConfidentiality,
-    responses((status = 200, body = Vec<CatalogItem>), (status = 403, body = Problem), (status = 404, body = Problem),
+    responses((status = 200, body = ConfidentialitySet), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn set_confidentiality(
@@ -76,7 +79,7 @@ pub async fn set_confidentiality(
     who: Allowed<act::EvidenceCatalog>,
     path: web::Path<(Uuid, EvidenceItemKind, Uuid)>,
     body: JsonObject<SetConfidentiality>,
-) -> Result<web::Json<Vec<CatalogItem>>> {
+) -> Result<web::Json<ConfidentialitySet>> {
     let (case_id, kind, item_id) = path.into_inner();
     Ok(web::Json(services.catalog.set_confidentiality(who, case_id, kind, item_id, body.into_inner()).await?))
 }
