@@ -315,3 +315,58 @@ async fn the_verifier_fails_an_index_that_leaves_a_document_out_or_has_a_wrong_h
     let failures = index_failures(&wrong_hash);
     assert!(failures.iter().any(|f| f.contains("another SHA-256")), "{failures:?}");
 }
+
+#[tokio::test]
+async fn the_pages_mark_a_translation_and_set_a_level() {
+    use crate::web::{between, location};
+    let w = zhodino().await;
+    let dir = tempfile::tempdir().unwrap();
+    let view = w.app.export(&w.lawyer, &w.case, BundleRequest::to("prosecutors")).await;
+    let rows = index_of(&bag_of(&w, &view, &dir.path().join("a")).await);
+    let original = row(&rows, "Testimony of W-0001")["item_id"].clone();
+    let translation = row(&rows, "Testimony of W-0002")["item_id"].clone();
+    let (documenter_id, documenter) = w.app.web_user(Role::Documenter).await;
+    let (lawyer_id, lawyer) = w.app.web_user(Role::Lawyer).await;
+    w.app.add_member(&w.case, documenter_id).await;
+    w.app.add_member(&w.case, lawyer_id).await;
+
+    // From the testimony page to its court metadata.
+    let item = format!("/cases/{}/catalog/testimony/{translation}", w.case);
+    let html = w.app.page(&documenter, &format!("/testimonies/{translation}")).await;
+    assert!(html.contains(&format!("href=\"{item}\"")), "the testimony page links its court metadata");
+    let html = w.app.page(&documenter, &item).await;
+    assert!(html.contains("is an original"), "{html}");
+
+    // Another case's record is refused on the form, naming the field.
+    let other = w.other_case_testimony.to_string();
+    fn form(id: &str) -> Vec<(&str, &str)> {
+        vec![("relation", "translation"), ("original_kind", "testimony"), ("original_id", id)]
+    }
+    let res = w.app.web_post(&documenter, &format!("{item}/original"), &form(&other)).await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("id=\"original_id-error\"") && html.contains("same case"), "{html}");
+    let res = w.app.web_post(&documenter, &format!("{item}/original"), &form(&original)).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), format!("{item}?saved=1"));
+    let html = w.app.page(&documenter, &location(&res)).await;
+    assert!(html.contains("Translation of") && html.contains(&original), "{html}");
+
+    // The export page leads to the levels; a lawyer sets one there.
+    let html = w.app.page(&lawyer, &format!("/cases/{}/export", w.case)).await;
+    let list = between(&html, "id=\"catalog-link\" href=\"", "\"").unwrap().to_owned();
+    let html = w.app.page(&lawyer, &list).await;
+    assert!(html.contains(row(&rows, "Testimony of W-0002")["reference_first"].as_str()), "{html}");
+    let res = w
+        .app
+        .web_post(&lawyer, &format!("{list}/testimony/{translation}/confidentiality"), &[("level", "public")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let html = w.app.page(&lawyer, &location(&res)).await;
+    assert!(html.contains("<option value=\"public\" selected>"), "{html}");
+    let res = w
+        .app
+        .web_post(&documenter, &format!("{list}/testimony/{translation}/confidentiality"), &[("level", "")])
+        .await;
+    assert_eq!(res.status(), 403, "a documenter who does not lead the case does not set levels");
+}

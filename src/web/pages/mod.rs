@@ -6,6 +6,7 @@ mod analysis;
 mod audit;
 pub(crate) mod auth;
 mod cases;
+pub(crate) mod catalog;
 mod citations;
 mod export;
 mod imports;
@@ -31,6 +32,7 @@ pub fn register(r: &mut Pages) {
     records::routes(r);
     search::routes(r);
     export::routes(r);
+    catalog::routes(r);
     imports::routes(r);
     analysis::routes(r);
 }

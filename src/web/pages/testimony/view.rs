@@ -191,6 +191,9 @@ fn testimony_page(
                 } }
             }
         }
+        @if t.status == Status::Sealed {
+            (crate::web::pages::catalog::court_links(ctx, t.case_id, t.id, &t.attachments.iter().map(|a| a.id).collect::<Vec<_>>()))
+        }
         section aria-labelledby="incidents-h" {
             h2 #incidents-h { (ctx.t("incidents-title")) }
             ul.plain { @for i in &t.incidents { li { a href={ "/incidents/" (i) } { (crate::web::pages::names::incident(ctx, &a.labels, &a.names, i)) } } } }
