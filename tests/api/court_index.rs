@@ -370,3 +370,73 @@ async fn the_pages_mark_a_translation_and_set_a_level() {
         .await;
     assert_eq!(res.status(), 403, "a documenter who does not lead the case does not set levels");
 }
+
+/// Two builds of one case giving numbers at once: on PostgreSQL the second reads the
+/// case's last page before the first commits, collides on it, and takes the pages after.
+#[tokio::test]
+async fn two_builds_at_once_never_give_one_page_twice() {
+    use custodia::catalog::EvidenceItemKind;
+    use custodia::catalog::references::assign;
+    use std::sync::{Arc, Barrier};
+    let app = spawn_app().await;
+    let (_, doc) = app.user_with_token(Role::Documenter).await;
+    let case = app.create_case(&doc, NewCase::new("RACE-1", "race")).await.id.to_string();
+    let ctx = app.state.context().clone();
+    // SQLite has one writer: the two run one after the other, and must agree as well.
+    let meet = app.db.is_postgres().then(|| Arc::new(Barrier::new(2)));
+    let now = chrono::Utc::now().naive_utc();
+    let (first, second) = {
+        let (case_a, meet_a) = (case.clone(), meet.clone());
+        let a = ctx.write_plain(move |c| {
+            let r = assign(c, &case_a, EvidenceItemKind::Attachment, "item-a", 3, None, now)?;
+            if let Some(m) = meet_a {
+                m.wait();
+                // Commit only once the other build waits on this one's pages.
+                for _ in 0..100_000 {
+                    if waiting_inserts(c) > 0 {
+                        break;
+                    }
+                }
+            }
+            Ok(r)
+        });
+        let (case_b, meet_b) = (case.clone(), meet.clone());
+        let b = ctx.write_plain(move |c| {
+            if let Some(m) = meet_b {
+                m.wait();
+            }
+            assign(c, &case_b, EvidenceItemKind::Attachment, "item-b", 2, None, now)
+        });
+        tokio::join!(a, b)
+    };
+    let (first, second) = (first.unwrap(), second.unwrap());
+    let mut ranges = [(first.first_page, first.last_page), (second.first_page, second.last_page)];
+    ranges.sort();
+    assert_eq!(ranges[0].0, 1);
+    assert_eq!(ranges[1].0, ranges[0].1 + 1, "one after the other: {ranges:?}");
+    assert_eq!((first.pages(), second.pages()), (3, 2));
+    // Asked again, each keeps its own.
+    let again = ctx
+        .write_plain(move |c| assign(c, &case, EvidenceItemKind::Attachment, "item-a", 9, None, now))
+        .await
+        .unwrap();
+    assert_eq!((again.first_page, again.last_page, again.new), (first.first_page, first.last_page, false));
+}
+
+/// Inserts into `evidence_items` waiting on a lock (PostgreSQL), seen afresh each time.
+fn waiting_inserts(c: &mut custodia::store::DbConnection) -> i64 {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Waiting {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query("SELECT pg_stat_clear_snapshot()").execute(c).unwrap();
+    diesel::sql_query(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+         AND query LIKE 'INSERT INTO \"evidence_items\"%'",
+    )
+    .get_result::<Waiting>(c)
+    .unwrap()
+    .n
+}
