@@ -12,7 +12,9 @@ pub mod references;
 pub mod relations;
 mod service;
 
-pub use service::{Catalog, CatalogItem, ConfidentialitySet, SetConfidentiality, SetOriginal};
+pub use service::{
+    Catalog, CatalogItem, ConfidentialitySet, SetConfidentiality, SetOriginal, TestimonyOriginals,
+};
 
 use serde::{Deserialize, Serialize};
 

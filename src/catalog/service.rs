@@ -18,7 +18,7 @@ use crate::audit::{self, Entry};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::store::DbConnection;
-use crate::store::schema::{cases, testimonies};
+use crate::store::schema::{attachments, cases, testimonies};
 
 /// `PUT …/original`: what the item renders and how.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -50,6 +50,13 @@ pub struct CatalogItem {
     /// The level a lawyer set; null: the default of its kind applies at export.
     pub confidentiality: Option<Confidentiality>,
     pub assigned_at: NaiveDateTime,
+}
+
+/// The originals a testimony version and its files render (`originals_of_testimony`).
+#[derive(Debug, Clone, Default)]
+pub struct TestimonyOriginals {
+    pub account: Option<OriginalLink>,
+    pub files: Vec<OriginalLink>,
 }
 
 /// The level set, and the exported items it applies to (every version of a testimony).
@@ -180,6 +187,36 @@ impl Catalog {
                     return Err(Error::NotFound);
                 }
                 relations::original_of(c, kind, &stored)
+            })
+            .await
+    }
+
+    /// What a testimony version and its files render, for its page: the originals of the
+    /// account and of each attachment that has one. Ids and codes only, shown to whoever
+    /// reads the case.
+    pub async fn originals_of_testimony(
+        &self,
+        who: Allowed<act::CaseRead>,
+        testimony_id: Uuid,
+    ) -> Result<TestimonyOriginals> {
+        self.ctx
+            .read(move |c| {
+                let (case, root) =
+                    relations::locate(c, EvidenceItemKind::Testimony, &testimony_id.to_string())?
+                        .ok_or(Error::NotFound)?;
+                access::authorize_for(c, &who, &case)?;
+                let account = relations::original_of(c, EvidenceItemKind::Testimony, &root)?;
+                let files: Vec<String> = attachments::table
+                    .filter(attachments::testimony_id.eq(testimony_id.to_string()))
+                    .select(attachments::id)
+                    .load(c)?;
+                let mut of_files = Vec::new();
+                for f in files {
+                    if let Some(link) = relations::original_of(c, EvidenceItemKind::Attachment, &f)? {
+                        of_files.push(link);
+                    }
+                }
+                Ok(TestimonyOriginals { account, files: of_files })
             })
             .await
     }

@@ -351,6 +351,11 @@ async fn the_pages_mark_a_translation_and_set_a_level() {
     assert_eq!(location(&res), format!("{item}?saved=1"));
     let html = w.app.page(&documenter, &location(&res)).await;
     assert!(html.contains("Translation of") && html.contains(&original), "{html}");
+    let html = w.app.page(&documenter, &format!("/testimonies/{translation}")).await;
+    assert!(
+        html.contains("Translation of") && html.contains(&format!("href=\"/testimonies/{original}\"")),
+        "the testimony page shows what it translates"
+    );
 
     // The export page leads to the levels; a lawyer sets one there.
     let html = w.app.page(&lawyer, &format!("/cases/{}/export", w.case)).await;

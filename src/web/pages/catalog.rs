@@ -15,6 +15,7 @@ use crate::access::policy::act;
 use crate::catalog::relations::OriginalLink;
 use crate::catalog::{
     CatalogItem, Confidentiality, EvidenceItemKind, ItemRelation, SetConfidentiality, SetOriginal,
+    TestimonyOriginals,
 };
 use crate::error::{Error, FieldError, Result};
 use crate::services::Services;
@@ -37,20 +38,47 @@ pub struct Saved {
     saved: Option<String>,
 }
 
-/// A link to an item's court metadata, for the pages that show the item (the testimony
-/// page lists the account and its files).
-pub fn court_links(ctx: &Ctx, case_id: Uuid, testimony: Uuid, attachments: &[Uuid]) -> Markup {
+/// An item's court metadata on the page that shows it (the testimony page lists the
+/// account and its files): what each renders, and where to change it.
+pub fn court_links(
+    ctx: &Ctx,
+    case_id: Uuid,
+    testimony: Uuid,
+    attachments: &[Uuid],
+    originals: &TestimonyOriginals,
+) -> Markup {
+    let of_file = |a: &Uuid| originals.files.iter().find(|l| l.item_id == a.to_string());
     html! {
         section aria-labelledby="court-h" {
             h2 #court-h { (ctx.t("catalog-court-title")) }
             ul.plain {
-                li { a href={ "/cases/" (case_id) "/catalog/testimony/" (testimony) } { (ctx.t("catalog-of-testimony")) } }
+                li {
+                    @if let Some(o) = &originals.account { (relation_text(ctx, case_id, o)) " · " }
+                    a href={ "/cases/" (case_id) "/catalog/testimony/" (testimony) } { (ctx.t("catalog-of-testimony")) }
+                }
                 @for (n, a) in attachments.iter().enumerate() {
-                    li { a href={ "/cases/" (case_id) "/catalog/attachment/" (a) } {
-                        (ctx.ta("catalog-of-attachment", &[("n", (n + 1).into())]))
-                    } }
+                    li {
+                        @if let Some(o) = of_file(a) { (relation_text(ctx, case_id, o)) " · " }
+                        a href={ "/cases/" (case_id) "/catalog/attachment/" (a) } {
+                            (ctx.ta("catalog-of-attachment", &[("n", (n + 1).into())]))
+                        }
+                    }
                 }
             }
+        }
+    }
+}
+
+/// "Translation of Testimony 1f2e…", linked to the original.
+fn relation_text(ctx: &Ctx, case_id: Uuid, o: &OriginalLink) -> Markup {
+    let href = match o.original_kind {
+        EvidenceItemKind::Testimony => format!("/testimonies/{}", o.original_id),
+        kind => format!("/cases/{case_id}/catalog/{}/{}", kind.as_str(), o.original_id),
+    };
+    html! {
+        span.relation {
+            (ctx.t(&format!("catalog-relation-{}", o.relation.as_str()))) " "
+            a href=(href) { (kind_label(ctx, o.original_kind)) " " code { (o.original_id.get(..8).unwrap_or(&o.original_id)) "…" } }
         }
     }
 }
@@ -198,14 +226,8 @@ fn item_response(
         @match original {
             None => p.empty { (ctx.t("catalog-original-none")) },
             Some(o) => {
-                p {
-                    (ctx.t(&format!("catalog-relation-{}", o.relation.as_str()))) " "
-                    @if o.original_kind == EvidenceItemKind::Testimony {
-                        a href={ "/testimonies/" (o.original_id) } { (kind_label(ctx, o.original_kind)) " " code { (o.original_id) } }
-                    } @else {
-                        a href={ "/cases/" (at.case_id) "/catalog/" (o.original_kind.as_str()) "/" (o.original_id) } { (kind_label(ctx, o.original_kind)) " " code { (o.original_id) } }
-                    }
-                }
+                p { (relation_text(ctx, at.case_id, o)) }
+                p.hint { code { (o.original_id) } }
                 form method="post" action={ (base) "/original/clear" } {
                     (csrf_field(ctx))
                     button.secondary #original-clear type="submit" { (ctx.t("catalog-original-clear")) }
