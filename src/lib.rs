@@ -18,6 +18,7 @@ pub mod auth;
 pub mod backup;
 pub mod care;
 pub mod cases;
+pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod config;

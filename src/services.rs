@@ -15,6 +15,7 @@ use crate::audit::{Actor, AuditLog};
 use crate::auth::service::Auth;
 use crate::care::Care;
 use crate::cases::{Cases, Records, Testimonies};
+use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::context::Context;
@@ -50,6 +51,7 @@ pub struct Services {
     pub analysis: Analysis,
     pub care: Care,
     pub detention: Detention,
+    pub catalog: Catalog,
     pub audit: AuditLog,
     context: Context,
 }
@@ -127,6 +129,7 @@ impl Services {
             analysis: Analysis::new(context.clone(), settings.analysis.min_count),
             care: Care::new(context.clone()),
             detention: Detention::new(context.clone()),
+            catalog: Catalog::new(context.clone()),
             audit: AuditLog::new(context.clone()),
             context,
         })

@@ -26,6 +26,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::consent::{Decision, consented, decide};
+use super::documents::{self, AttachmentItem, VersionFile};
+use super::index::Index;
 use super::scrub::Scrubber;
 use super::selection::resolve;
 use super::{Recipient, Selection};
@@ -35,6 +37,7 @@ use crate::auth::Principal;
 use crate::cases::persons::{self, PersonKind};
 use crate::cases::testimonies;
 use crate::cases::{attachments, incidents, units};
+use crate::catalog::testimony_default;
 use crate::crypto::{Dek, Keyring};
 use crate::error::{Error, Result};
 use crate::store::DbConnection;
@@ -59,6 +62,8 @@ pub struct Plan {
     pub files: Vec<(String, Vec<u8>)>,
     pub attachments: Vec<AttachmentFile>,
     pub counts: Counts,
+    /// Items of the evidence index (`data/index.csv`), with their reference numbers.
+    pub indexed: usize,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -160,11 +165,17 @@ pub fn collect(c: &mut DbConnection, keyring: &Keyring, req: &Request<'_>) -> Re
     let mut custody_items: Vec<(&'static str, String)> = Vec::new();
     let mut seen_persons: BTreeSet<String> = BTreeSet::new();
     let mut counts = Counts::default();
+    // The evidence index: every collector adds its documents here (see `index`).
+    let mut index = Index::new(case_id, &reference, req.now.naive_utc());
     for a in &accounts {
         let shown = named(&a.witness.id);
         seen_persons.insert(a.witness.id.clone());
         let names = if shown { Some(persons::names_of(c, keyring, &a.witness)?) } else { None };
+        let public = a.versions.last().is_some_and(|(_, _, k)| k.share_with.public);
+        let level = testimony_default(public, shown);
+        let version_ids: Vec<String> = a.versions.iter().map(|(r, _, _)| r.id.clone()).collect();
         let mut versions = Vec::new();
+        let mut indexed_attachments = Vec::new();
         for (row, content, _) in &a.versions {
             let account = if shown {
                 content.account.clone()
@@ -189,6 +200,19 @@ pub fn collect(c: &mut DbConnection, keyring: &Keyring, req: &Request<'_>) -> Re
                     "uploaded_at": view.created_at,
                 }));
                 custody_items.push(("attachment", view.id.to_string()));
+                indexed_attachments.push((
+                    row.version,
+                    documents::attachment_document(AttachmentItem {
+                        id: &view.id.to_string(),
+                        path: &path,
+                        media_type: &view.media_type,
+                        sha256: &view.sha256,
+                        uploaded_on: view.created_at.format("%Y-%m-%d").to_string(),
+                        pseudonym: &a.witness.pseudonym,
+                        version: row.version,
+                        level,
+                    }),
+                ));
                 attachment_files.push(AttachmentFile {
                     path,
                     attachment_id: view.id.to_string(),
@@ -248,6 +272,32 @@ pub fn collect(c: &mut DbConnection, keyring: &Keyring, req: &Request<'_>) -> Re
             "note": "digest_sha256 is the SHA-256 recorded when the version was sealed, over the \
                      complete account as held by the organisation (before any redaction).",
         });
+        // Each version on its own, as the document the index numbers, then its files.
+        for (v, (row, content, _)) in versions.iter().zip(&a.versions) {
+            let mut one = doc.clone();
+            one["versions"] = json!([v]);
+            let text = super::readable::testimony_text(&one);
+            index.add(
+                c,
+                documents::version_document(VersionFile {
+                    dir: &a.dir,
+                    id: &row.id,
+                    root: &a.root,
+                    number: row.version,
+                    pseudonym: &a.witness.pseudonym,
+                    text: &text,
+                    interview_date: row.interview_date.as_deref(),
+                    interviewer: content.interviewer.as_deref(),
+                    languages: &v["languages"],
+                    siblings: version_ids.iter().filter(|id| **id != row.id).cloned().collect(),
+                    level,
+                }),
+            )?;
+            files.push((documents::version_path(&a.dir, row.version), text.into_bytes()));
+            for (_, d) in indexed_attachments.iter().filter(|(n, _)| *n == row.version) {
+                index.add(c, d.clone())?;
+            }
+        }
         files.push((format!("testimonies/{}/testimony.json", a.dir), json_bytes(&doc)?));
         files.push((
             format!("testimonies/{}/testimony.txt", a.dir),
@@ -397,8 +447,18 @@ pub fn collect(c: &mut DbConnection, keyring: &Keyring, req: &Request<'_>) -> Re
         }))?,
     ));
 
-    // Chain of custody: every entry naming an exported record, proved against the
-    // checkpoint signed for this export.
+    // Every indexed item has its chain of custody, whichever collector added it.
+    for item in &index.items {
+        let kind = item.doc.kind.as_str();
+        if !custody_items.iter().any(|(k, id)| *k == kind && *id == item.doc.id) {
+            custody_items.push((kind, item.doc.id.clone()));
+        }
+    }
+    files.push(("index.csv".into(), index.csv()?));
+    files.push(("index.json".into(), index.json()?));
+
+    // Chain of custody: every entry naming an exported record, in the order of the log
+    // (which is the order of time), proved against the checkpoint signed for this export.
     for (kind, id) in &custody_items {
         let entries = audit::query::custody(c, kind, id)?;
         let mut proved = Vec::new();
@@ -463,9 +523,11 @@ pub fn collect(c: &mut DbConnection, keyring: &Keyring, req: &Request<'_>) -> Re
             .detail("testimonies", counts.testimonies)
             .detail("withheld", counts.withheld_testimonies)
             .detail("attachments", counts.attachments)
+            .detail("references_assigned", index.assigned)
             .detail("analysis_annex", req.analysis_annex.is_some()),
     )?;
-    Ok(Plan { case_reference: reference, files, attachments: attachment_files, counts })
+    let indexed = index.items.len();
+    Ok(Plan { case_reference: reference, files, attachments: attachment_files, counts, indexed })
 }
 
 #[cfg(test)]

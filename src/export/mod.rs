@@ -9,6 +9,7 @@
 //! - `scrub`: withheld names replaced in free text (pure);
 //! - `collect`: every payload file rendered, each exported version audited (reads the DB);
 //! - `annex`: the analysis annex, from what the bundle holds (optional);
+//! - `index`, `documents`: the evidence index (`data/index.csv`) with reference numbers;
 //! - `bag`: BagIt written straight into a tar stream (pure);
 //! - `signer`: the export key (minisign);
 //! - `job`: a bundle's life in the database (requested, listed, downloaded, deleted);
@@ -23,6 +24,8 @@ pub mod bag;
 pub mod build;
 pub mod collect;
 pub mod consent;
+pub mod documents;
+pub mod index;
 pub mod job;
 pub mod readable;
 mod scrub;

@@ -2,7 +2,7 @@
 //! the minisign signature over the tag manifest, the tag and payload manifests (both
 //! algorithms), no missing and no unlisted file, Payload-Oxum, the attachments' recorded
 //! SHA-256, and every chain-of-custody entry's Merkle inclusion in the signed audit
-//! checkpoint the bundle carries. Reads a bag directory or its `.tar` without
+//! checkpoint the bundle carries, and the evidence index (`data/index.csv`). Reads a bag directory or its `.tar` without
 //! extracting it; memory stays bounded by the largest JSON file.
 
 use std::collections::BTreeMap;
@@ -104,7 +104,10 @@ impl Report {
 
 fn keep(path: &str, size: u64) -> bool {
     size <= KEEP_LIMIT
-        && (!path.contains('/') || path.ends_with(".json") || path.starts_with("data/custody/"))
+        && (!path.contains('/')
+            || path.ends_with(".json")
+            || path.starts_with("data/custody/")
+            || path == super::index::CSV_PATH)
 }
 
 fn read_entry(path: &str, size_hint: u64, mut r: impl Read) -> io::Result<Seen> {
@@ -368,6 +371,27 @@ fn check(files: &BTreeMap<String, Seen>, public_key: Option<&str>, report: &mut 
 
     check_attachments(files, report);
     check_custody(files, report);
+    check_index(files, report);
+}
+
+/// The evidence index: well-formed, every row a payload file with the manifest's SHA-256
+/// and a custody record, every document a row, ranges apart, originals rows too.
+fn check_index(files: &BTreeMap<String, Seen>, report: &mut Report) {
+    let manifest = text(files, "manifest-sha256.txt")
+        .and_then(|t| bag::parse_manifest(t).ok())
+        .map(|entries| entries.into_iter().collect::<BTreeMap<String, String>>())
+        .unwrap_or_default();
+    let index = if files.contains_key(super::index::CSV_PATH) {
+        Some(text(files, super::index::CSV_PATH).unwrap_or(""))
+    } else {
+        None
+    };
+    match super::index::check(index, &manifest) {
+        Some((failures, detail)) => report.add("evidence index", failures, detail),
+        None => report
+            .warnings
+            .push("no data/index.csv: a bundle made before evidence reference numbers".to_owned()),
+    }
 }
 
 /// The base64 key line of a minisign public key (file text or the bare line).

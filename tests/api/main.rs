@@ -20,6 +20,7 @@ mod care;
 mod cases;
 mod cli;
 mod client;
+mod court_index;
 mod demo;
 mod detention;
 mod e2e;

@@ -154,6 +154,8 @@ async fn ids_from_another_case_reach_nothing() {
                 .replace("{period_id}", &uuid::Uuid::new_v4().to_string())
                 .replace("{charge_id}", &uuid::Uuid::new_v4().to_string())
                 .replace("{hearing_id}", &uuid::Uuid::new_v4().to_string())
+                .replace("{kind}", "testimony")
+                .replace("{item_id}", &testimony)
                 .replace("{user_id}", &uuid::Uuid::new_v4().to_string());
             for (method, _) in item.as_object().unwrap() {
                 let method: Method = method.to_uppercase().parse().unwrap();
@@ -161,6 +163,8 @@ async fn ids_from_another_case_reach_nothing() {
                     json!({}),
                     json!({"incident_id": incident, "recipient": "prosecutors", "password": PASSWORD,
                                                 "withdrawn_on": "2022-01-01", "person_id": person, "role": "carried_out"}),
+                    json!({"relation": "translation", "original_kind": "attachment", "original_id": attachment}),
+                    json!({"level": "public"}),
                 ];
                 for body in bodies {
                     let res = app.call(method.clone(), &concrete, Some(&token), Some(body)).await;

@@ -8,6 +8,7 @@ pub mod bundles;
 pub mod care;
 pub mod cases;
 pub mod detention;
+pub mod catalog;
 pub mod imports;
 pub mod record_exports;
 pub mod records;
@@ -73,6 +74,10 @@ pub fn operations(r: &mut Registry) {
         op bundles::delete,
         op bundles::download,
         op bundles::public_key,
+        op catalog::items,
+        op catalog::set_original,
+        op catalog::clear_original,
+        op catalog::set_confidentiality,
         op imports::list,
         op imports::plan,
         op imports::read,

@@ -161,6 +161,7 @@ fn page(
         p.eyebrow { a href=(base) { (cx.reference) } }
         h1 { (ctx.t("export-title")) }
         p.lead { (ctx.t("export-intro")) }
+        p { a #catalog-link href={ (base) "/catalog" } { (ctx.t("catalog-export-link")) } }
         (form_errors(ctx, errors, &["recipient", "password", "totp", "age_recipient", "selection"]))
         form #export-form method="post" action={ (base) "/export" } autocomplete="off" {
             (csrf_field(ctx))

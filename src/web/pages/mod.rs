@@ -7,6 +7,7 @@ mod audit;
 pub(crate) mod auth;
 mod care;
 mod cases;
+pub(crate) mod catalog;
 mod citations;
 mod detention;
 mod export;
@@ -33,6 +34,7 @@ pub fn register(r: &mut Pages) {
     records::routes(r);
     search::routes(r);
     export::routes(r);
+    catalog::routes(r);
     imports::routes(r);
     analysis::routes(r);
     care::routes(r);

@@ -47,8 +47,9 @@ pub(super) async fn show(
     done: web::Query<Done>,
 ) -> Result<HttpResponse> {
     let viewer = who.principal.clone();
+    let (reader, id) = (who.clone(), id.into_inner());
     let TestimonyPage { testimony, case_reference, may_link, case_incidents, terms, names, form } =
-        state.testimonies.page(who, id.into_inner()).await?;
+        state.testimonies.page(who, id).await?;
     let a = Around { t: testimony, labels: terms.into(), case_incidents, reference: case_reference, names };
     let form = form.map(|d| testimony_form(&ctx, &d, &TestimonyForm::of(&a.t), &[], FormMode::Edit(a.t.id)));
     let d = done.into_inner();
@@ -64,11 +65,19 @@ pub(super) async fn show(
     .into_iter()
     .find_map(|(flag, id)| flag.map(|_| ctx.t(id)));
     let may_document = policy::allowed(viewer.role, Action::TestimonyDraft);
+    // Court metadata of what a bundle can carry: sealed versions and their files.
+    let court = if a.t.status == Status::Sealed {
+        let originals = state.catalog.originals_of_testimony(reader, id).await?;
+        let files: Vec<Uuid> = a.t.attachments.iter().map(|f| f.id).collect();
+        Some(crate::web::pages::catalog::court_links(&ctx, a.t.case_id, a.t.id, &files, &originals))
+    } else {
+        None
+    };
     Ok(layout::page(
         &ctx,
         "testimony-title",
         Nav::Cases,
-        testimony_page(&ctx, &a, message, form, may_document, may_link),
+        testimony_page(&ctx, &a, message, form, court, may_document, may_link),
     ))
 }
 
@@ -77,6 +86,7 @@ fn testimony_page(
     a: &Around,
     message: Option<String>,
     form: Option<Markup>,
+    court: Option<Markup>,
     may_document: bool,
     may_link: bool,
 ) -> Markup {
@@ -191,6 +201,7 @@ fn testimony_page(
                 } }
             }
         }
+        @if let Some(court) = &court { (court) }
         section aria-labelledby="incidents-h" {
             h2 #incidents-h { (ctx.t("incidents-title")) }
             ul.plain { @for i in &t.incidents { li { a href={ "/incidents/" (i) } { (crate::web::pages::names::incident(ctx, &a.labels, &a.names, i)) } } } }
