@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::export::{BundleSettings, Bundles};
 use crate::import::Imports;
 use crate::keys::{Keys, NewRoot};
+use crate::medical::Medical;
 use crate::search::Search;
 use crate::store::blobs::{BlobStore, FsBlobs};
 use crate::store::{Db, migrate};
@@ -46,6 +47,7 @@ pub struct Services {
     pub bundles: Bundles,
     pub imports: Imports,
     pub analysis: Analysis,
+    pub medical: Medical,
     pub audit: AuditLog,
     context: Context,
 }
@@ -121,6 +123,7 @@ impl Services {
                 settings.storage.max_attachment_bytes,
             ),
             analysis: Analysis::new(context.clone(), settings.analysis.min_count),
+            medical: Medical::new(context.clone()),
             audit: AuditLog::new(context.clone()),
             context,
         })

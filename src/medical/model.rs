@@ -230,6 +230,9 @@ pub struct Conclusions {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvaluationContent {
+    /// ISO 639 code of the language the evaluation is written in (empty when not said).
+    #[serde(default)]
+    pub language: String,
     #[serde(default)]
     pub case_information: CaseInformation,
     pub clinician: Clinician,
