@@ -70,7 +70,9 @@ impl Attachments {
         evaluation: Uuid,
     ) -> Result<Ticket<act::MedicalWrite>> {
         self.ctx
-            .read(move |c| Ok(Ticket { ticket: crate::medical::files::begin_upload(c, &who, evaluation)?, who }))
+            .read(move |c| {
+                Ok(Ticket { ticket: crate::medical::files::begin_upload(c, &who, evaluation)?, who })
+            })
             .await
     }
 

@@ -61,7 +61,10 @@ pub struct ExportedEvaluation {
 
 impl std::fmt::Debug for ExportedEvaluation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ExportedEvaluation").field("id", &self.id).field("version", &self.version).finish_non_exhaustive()
+        f.debug_struct("ExportedEvaluation")
+            .field("id", &self.id)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
     }
 }
 
@@ -138,7 +141,7 @@ fn to_json(
         "examined_on": row.examined_on,
         "sealed_at": row.sealed_at.map(|t| t.and_utc()),
         "digest": row.digest,
-        "digest_algorithm": "SHA-256 of the canonical JSON {v, case_id, root_id, version, person_id, clinician_id, kind, examined_on, content}",
+        "digest_algorithm": "SHA-256 of the JSON object {v: 1, case_id, root_id, version, person_id, clinician_id, kind, examined_on, content}, keys sorted, no whitespace",
         "incident_ids": incidents,
         "content": content,
         "attachments": files.iter().map(|f| json!({

@@ -67,7 +67,13 @@ pub fn anchor(region: &str, view: BodyView) -> (f64, f64) {
         "abdomen" | "lower_back" => (0.0, 0.0, 150.0),
         "pelvis_genitals" | "buttocks" => (0.0, 0.0, 196.0),
         r => {
-            let side = if r.starts_with("left_") { 1.0 } else if r.starts_with("right_") { -1.0 } else { 0.0 };
+            let side = if r.starts_with("left_") {
+                1.0
+            } else if r.starts_with("right_") {
+                -1.0
+            } else {
+                0.0
+            };
             let part = r.trim_start_matches("left_").trim_start_matches("right_");
             let (offset, y) = match part {
                 "shoulder" => (34.0, 68.0),
@@ -182,7 +188,7 @@ pub fn draw(content: &EvaluationContent, words: &Words) -> String {
         let count = taken.entry(((x / 4.0).round() as i64, (y / 4.0).round() as i64)).or_insert(0);
         let k = *count as f64;
         *count += 1;
-        x += if *count % 2 == 0 { k * 11.0 } else { -k * 11.0 };
+        x += if (*count).is_multiple_of(2) { k * 11.0 } else { -k * 11.0 };
         let label = fit(&m.finding, 4);
         let _ = write!(
             body,
@@ -224,7 +230,8 @@ pub fn draw(content: &EvaluationContent, words: &Words) -> String {
     );
     for (i, m) in content.body_marks.iter().enumerate() {
         let y = table_top + ROW * (i as f64 + 1.0);
-        let degree = consistency.get(m.finding.as_str()).map(|c| words.code("consistency", c)).unwrap_or_default();
+        let degree =
+            consistency.get(m.finding.as_str()).map(|c| words.code("consistency", c)).unwrap_or_default();
         let cells = [
             fit(&m.finding, 8),
             fit(&words.code("body_region", &m.region), 20),
@@ -326,7 +333,13 @@ mod tests {
     }
 
     fn mark(view: BodyView, region: &str, at: Option<(f32, f32)>) -> BodyMark {
-        BodyMark { view, region: region.into(), finding: "F1<&>".into(), x: at.map(|a| a.0), y: at.map(|a| a.1) }
+        BodyMark {
+            view,
+            region: region.into(),
+            finding: "F1<&>".into(),
+            x: at.map(|a| a.0),
+            y: at.map(|a| a.1),
+        }
     }
 
     #[test]
@@ -343,7 +356,8 @@ mod tests {
             assert_eq!(svg.matches("<circle").count(), 2 + 4, "two heads and four marks");
             assert!(svg.contains("F1&lt;&amp;&gt;"));
         }
-        check_svg(&draw(&content(vec![]), &Words { language: Language::En, labels: HashMap::new() })).unwrap();
+        check_svg(&draw(&content(vec![]), &Words { language: Language::En, labels: HashMap::new() }))
+            .unwrap();
     }
 
     #[test]

@@ -20,11 +20,19 @@ pub(crate) fn begin_upload(
     evaluation: Uuid,
 ) -> Result<UploadTicket> {
     let (row, _) = authorize(c, who, &evaluation.to_string())?;
-    Ok(UploadTicket { attachment_id: Uuid::new_v4(), target: Target::Evaluation(row.id), case_id: row.case_id })
+    Ok(UploadTicket {
+        attachment_id: Uuid::new_v4(),
+        target: Target::Evaluation(row.id),
+        case_id: row.case_id,
+    })
 }
 
 /// The files of these evaluation versions.
-pub(crate) fn list_for(c: &mut DbConnection, keyring: &Keyring, version_ids: &[String]) -> Result<Vec<AttachmentView>> {
+pub(crate) fn list_for(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    version_ids: &[String],
+) -> Result<Vec<AttachmentView>> {
     rows::list_for_evaluations(c, keyring, version_ids)
 }
 

@@ -41,7 +41,14 @@ pub fn create(
     }
     let mut content = input.content.clone();
     content.correction_reason.clear();
-    validate::check(c, &person.case_id, input.examined_on.as_deref(), &content, &input.incident_ids, now.date())?;
+    validate::check(
+        c,
+        &person.case_id,
+        input.examined_on.as_deref(),
+        &content,
+        &input.incident_ids,
+        now.date(),
+    )?;
     let id = Uuid::new_v4().to_string();
     let row = Row {
         id: id.clone(),
@@ -84,7 +91,14 @@ pub fn update(
     own_draft(&row, &who.principal)?;
     let mut content = input.content.clone();
     content.correction_reason.clear();
-    validate::check(c, &row.case_id, input.examined_on.as_deref(), &content, &input.incident_ids, now.date())?;
+    validate::check(
+        c,
+        &row.case_id,
+        input.examined_on.as_deref(),
+        &content,
+        &input.incident_ids,
+        now.date(),
+    )?;
     row.kind = input.kind.as_str().to_owned();
     row.examined_on = input.examined_on.clone();
     row.content = Sealer::open(c, keyring, TABLE, &row.id)?.seal("content", &content)?;
@@ -97,8 +111,10 @@ pub fn update(
             evaluations::updated_at.eq(now),
         ))
         .execute(c)?;
-    diesel::delete(evaluation_incidents::table.filter(evaluation_incidents::evaluation_root_id.eq(&row.root_id)))
-        .execute(c)?;
+    diesel::delete(
+        evaluation_incidents::table.filter(evaluation_incidents::evaluation_root_id.eq(&row.root_id)),
+    )
+    .execute(c)?;
     set_incidents(c, &who.principal, &row.root_id, &input.incident_ids, now)?;
     audit::append(c, &Entry::new(&who.principal, "evaluation.update").target("evaluation", &row.id))?;
     view_of(c, keyring, row, content)
@@ -123,7 +139,12 @@ pub fn seal(
     view_of(c, keyring, row, content)
 }
 
-fn seal_row(c: &mut DbConnection, row: &mut Row, content: &EvaluationContent, now: NaiveDateTime) -> Result<String> {
+fn seal_row(
+    c: &mut DbConnection,
+    row: &mut Row,
+    content: &EvaluationContent,
+    now: NaiveDateTime,
+) -> Result<String> {
     let d = digest(row, content)?;
     row.status = EvaluationStatus::Sealed.as_str().to_owned();
     row.digest = Some(d.clone());
@@ -161,7 +182,9 @@ pub fn correct(
     if row.clinician_id != who.principal.user_id.to_string() && role != CaseRole::Lead {
         return Err(Error::Forbidden);
     }
-    rules::CORRECTION_REASON.check("correction_reason", &input.correction_reason).map_err(|e| Error::Validation(vec![e]))?;
+    rules::CORRECTION_REASON
+        .check("correction_reason", &input.correction_reason)
+        .map_err(|e| Error::Validation(vec![e]))?;
     let mut content = input.content.clone();
     content.correction_reason = input.correction_reason.clone();
     validate::check(c, &row.case_id, input.examined_on.as_deref(), &content, &[], now.date())?;

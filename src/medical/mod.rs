@@ -121,7 +121,12 @@ impl Medical {
     }
 
     /// The body diagram of one version, in `language`. Audited as a read.
-    pub async fn body_svg(&self, who: Allowed<act::MedicalRead>, id: Uuid, language: Language) -> Result<String> {
+    pub async fn body_svg(
+        &self,
+        who: Allowed<act::MedicalRead>,
+        id: Uuid,
+        language: Language,
+    ) -> Result<String> {
         self.ctx
             .write(move |c, k| {
                 let (row, _) = stored::authorize(c, &who, &id.to_string())?;
@@ -129,7 +134,9 @@ impl Medical {
                 let labels = bundle::labels(c, language)?;
                 audit::append(
                     c,
-                    &Entry::new(&who.principal, "evaluation.read").target("evaluation", &row.id).detail("as", "diagram"),
+                    &Entry::new(&who.principal, "evaluation.read")
+                        .target("evaluation", &row.id)
+                        .detail("as", "diagram"),
                 )?;
                 Ok(diagram::draw(&content, &diagram::Words { language, labels }))
             })

@@ -26,7 +26,11 @@ pub(crate) fn find(
 }
 
 /// Records the read of `view`, membership checked again in the entry's transaction.
-pub(crate) fn record_read(c: &mut DbConnection, who: &Allowed<act::MedicalRead>, view: &EvaluationView) -> Result<()> {
+pub(crate) fn record_read(
+    c: &mut DbConnection,
+    who: &Allowed<act::MedicalRead>,
+    view: &EvaluationView,
+) -> Result<()> {
     authorize(c, who, &view.id.to_string())?;
     audit::append(c, &Entry::new(&who.principal, "evaluation.read").target("evaluation", view.id))?;
     Ok(())

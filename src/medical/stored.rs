@@ -10,9 +10,9 @@ use super::TABLE;
 use super::files;
 use super::model::EvaluationContent;
 use super::types::{EvaluationStatus, EvaluationSummary, EvaluationVersionRef, EvaluationView, Row};
-use crate::access::membership;
-use crate::access::policy::{self, ActionMarker, CaseRole, Principal};
 use crate::access::Allowed;
+use crate::access::membership::{self, RecordTable};
+use crate::access::policy::{self, ActionMarker, CaseRole, Principal};
 use crate::cases::parse_uuid;
 use crate::cases::persons::{self, PersonRow};
 use crate::cases::sealed::Sealer;
@@ -21,34 +21,32 @@ use crate::error::{Error, Result};
 use crate::store::DbConnection;
 use crate::store::schema::{evaluation_incidents, evaluations, users};
 
-/// A role the table never lets hold `A` is refused before anything is looked up: the
-/// answer is the same whether the record exists or not.
-fn role_may<A: ActionMarker>(who: &Principal) -> Result<()> {
-    if policy::allowed(who.role, A::ACTION) { Ok(()) } else { Err(Error::Forbidden) }
-}
-
-/// An evaluation version and the caller's role in its case, for action `A`.
+/// An evaluation version and the caller's role in its case, for action `A`. A role the
+/// table never lets hold `A` gets `NotFound` before anything is looked up, as an
+/// outsider does: to those who may not read medical data, an evaluation does not exist.
 pub(crate) fn authorize<A: ActionMarker>(
     c: &mut DbConnection,
     who: &Allowed<A>,
     id: &str,
 ) -> Result<(Row, CaseRole)> {
-    role_may::<A>(&who.principal)?;
+    if !policy::allowed(who.principal.role, A::ACTION) {
+        return Err(Error::NotFound);
+    }
     let row = load(c, id)?;
     let role = membership::authorize_for(c, who, &row.case_id)?;
     Ok((row, role))
 }
 
-/// A person and the caller's role in their case, for action `A`.
+/// A person and the caller's role in their case, for action `A` (a member who may not
+/// is refused; the person's existence is no secret to them).
 pub(crate) fn authorize_person<A: ActionMarker>(
     c: &mut DbConnection,
     who: &Allowed<A>,
     person_id: &str,
 ) -> Result<(PersonRow, CaseRole)> {
-    role_may::<A>(&who.principal)?;
-    let person = persons::load(c, person_id)?;
-    let role = membership::authorize_for(c, who, &person.case_id)?;
-    Ok((person, role))
+    let case_id = membership::case_of(c, RecordTable::Person, person_id)?;
+    let role = membership::authorize_for(c, who, &case_id)?;
+    Ok((persons::load(c, person_id)?, role))
 }
 
 /// A case and the caller's role in it, for action `A`.
@@ -57,7 +55,6 @@ pub(crate) fn authorize_case<A: ActionMarker>(
     who: &Allowed<A>,
     case_id: &str,
 ) -> Result<CaseRole> {
-    role_may::<A>(&who.principal)?;
     membership::authorize_for(c, who, case_id)
 }
 
@@ -69,9 +66,10 @@ pub(crate) fn open_content(c: &mut DbConnection, keyring: &Keyring, row: &Row) -
     Sealer::open(c, keyring, TABLE, &row.id)?.unseal("content", &row.content)
 }
 
-/// SHA-256 over the canonical form of a version: a JSON object with fixed key order
-/// holding its clear fields and everything the clinician wrote. Recipients of a bundle
-/// recompute it from the exported JSON, so these bytes are a stored format.
+/// SHA-256 over the canonical form of a version: a JSON object of its clear fields and
+/// everything the clinician wrote, every object's keys sorted, no whitespace. Any JSON
+/// library that sorts keys recomputes it from a bundle's exported JSON (the fields named
+/// in `docs/court-records.md`), so these bytes are a stored format.
 pub(crate) fn digest(row: &Row, content: &EvaluationContent) -> Result<String> {
     #[derive(Serialize)]
     struct Canonical<'a> {
@@ -96,7 +94,9 @@ pub(crate) fn digest(row: &Row, content: &EvaluationContent) -> Result<String> {
         examined_on: row.examined_on.as_deref(),
         content,
     };
-    let bytes = zeroize::Zeroizing::new(serde_json::to_vec(&canonical).map_err(Error::internal)?);
+    // Through a `Value`, whose objects keep their keys sorted.
+    let value = serde_json::to_value(&canonical).map_err(Error::internal)?;
+    let bytes = zeroize::Zeroizing::new(serde_json::to_vec(&value).map_err(Error::internal)?);
     Ok(hex::encode(Sha256::digest(&bytes)))
 }
 
@@ -174,7 +174,9 @@ pub(crate) fn summaries(c: &mut DbConnection, rows: Vec<Row>) -> Result<Vec<Eval
             _ => latest.push(row),
         }
     }
-    latest.sort_by(|a, b| (b.examined_on.as_deref(), b.created_at).cmp(&(a.examined_on.as_deref(), a.created_at)));
+    latest.sort_by(|a, b| {
+        (b.examined_on.as_deref(), b.created_at).cmp(&(a.examined_on.as_deref(), a.created_at))
+    });
     latest
         .into_iter()
         .map(|row| {

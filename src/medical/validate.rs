@@ -61,7 +61,9 @@ pub(crate) fn check(
         checks.0.push(FieldError::new("content.language", "invalid_language", "an ISO 639-1 or 639-3 code"));
     }
     let ci = &content.case_information;
-    checks.check(rules::PERSONS_PRESENT.check("content.case_information.persons_present", ci.persons_present.len()));
+    checks.check(
+        rules::PERSONS_PRESENT.check("content.case_information.persons_present", ci.persons_present.len()),
+    );
     for (i, p) in ci.persons_present.iter().enumerate() {
         checks.check(LINE.check(&format!("content.case_information.persons_present[{i}]"), p));
     }
@@ -164,7 +166,9 @@ fn allegations(
             checks.0.push(not_in_case(&format!("{at}.place_id")));
         }
         checks.check(LINE.check(&format!("{at}.period"), &p.period));
-        for (field, value) in [("description", &p.description), ("conditions", &p.conditions), ("narrative", &p.narrative)] {
+        for (field, value) in
+            [("description", &p.description), ("conditions", &p.conditions), ("narrative", &p.narrative)]
+        {
             checks.check(SECTION.check(&format!("{at}.{field}"), value));
         }
         checks.check(rules::METHODS.check(&format!("{at}.methods"), p.methods.len()));
@@ -193,7 +197,11 @@ fn findings<'a>(
         if checks.check(FINDING_LABEL.check(&format!("{at}.label"), &f.label)).is_some()
             && !labels.insert(f.label.as_str())
         {
-            checks.0.push(FieldError::new(format!("{at}.label"), "duplicate", "another finding has this label"));
+            checks.0.push(FieldError::new(
+                format!("{at}.label"),
+                "duplicate",
+                "another finding has this label",
+            ));
         }
         if f.system != PSYCHOLOGICAL && !systems.contains(&f.system) {
             checks.0.push(unknown(&format!("{at}.system"), "body_system"));
@@ -213,7 +221,12 @@ fn findings<'a>(
     labels
 }
 
-fn marks(checks: &mut Checks, content: &EvaluationContent, labels: &HashSet<&str>, regions: &HashSet<String>) {
+fn marks(
+    checks: &mut Checks,
+    content: &EvaluationContent,
+    labels: &HashSet<&str>,
+    regions: &HashSet<String>,
+) {
     checks.check(MARKS.check("content.body_marks", content.body_marks.len()));
     for (i, m) in content.body_marks.iter().enumerate() {
         let at = format!("content.body_marks[{i}]");
@@ -221,16 +234,28 @@ fn marks(checks: &mut Checks, content: &EvaluationContent, labels: &HashSet<&str
             checks.0.push(unknown(&format!("{at}.region"), "body_region"));
         }
         if !labels.contains(m.finding.as_str()) {
-            checks.0.push(FieldError::new(format!("{at}.finding"), "unknown_finding", "not the label of a finding"));
+            checks.0.push(FieldError::new(
+                format!("{at}.finding"),
+                "unknown_finding",
+                "not the label of a finding",
+            ));
         }
         for (axis, v) in [("x", m.x), ("y", m.y)] {
             if v.is_some_and(|v| !v.is_finite() || !(0.0..=1.0).contains(&v)) {
-                checks.0.push(FieldError::new(format!("{at}.{axis}"), "out_of_range", "a number from 0 to 1"));
+                checks.0.push(FieldError::new(
+                    format!("{at}.{axis}"),
+                    "out_of_range",
+                    "a number from 0 to 1",
+                ));
             }
         }
         if m.x.is_some() != m.y.is_some() {
             let missing = if m.x.is_none() { "x" } else { "y" };
-            checks.0.push(FieldError::new(format!("{at}.{missing}"), "required", "give both x and y, or neither"));
+            checks.0.push(FieldError::new(
+                format!("{at}.{missing}"),
+                "required",
+                "give both x and y, or neither",
+            ));
         }
     }
 }

@@ -22,6 +22,7 @@ mod client;
 mod demo;
 mod e2e;
 mod errors;
+mod evaluations;
 mod hardening;
 mod import_pages;
 mod imports;

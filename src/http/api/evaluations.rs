@@ -235,7 +235,7 @@ pub async fn download(
     state.medical.check_file(who.clone(), id, attachment).await?;
     let wanted = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok()).map(parse_range);
     let wanted = wanted.unwrap_or(crate::attachments::range::Wanted::Whole);
-    match state.attachments.download(who, attachment, wanted).await? {
+    match state.attachments.download_as(who, attachment, wanted).await? {
         Fetch::Ready(file) => Ok(file_response(file)),
         Fetch::Unsatisfiable { size } => Ok(range_not_satisfiable(size)),
         Fetch::Failed(e) => {
