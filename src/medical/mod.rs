@@ -16,6 +16,7 @@ pub mod files;
 mod lifecycle;
 pub mod model;
 mod read;
+mod screens;
 mod stored;
 pub mod text;
 pub mod types;
@@ -24,6 +25,7 @@ mod validate;
 use uuid::Uuid;
 
 pub use bundle::{ExportedEvaluation, ExportedFile, exported};
+pub use screens::{EvaluationPage, FormChoices, Terms};
 pub use types::{
     EvaluationCorrection, EvaluationInput, EvaluationStatus, EvaluationSummary, EvaluationVersionRef,
     EvaluationView,

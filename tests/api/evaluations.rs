@@ -598,3 +598,99 @@ async fn sealed_evaluations_leave_no_plaintext_and_export_every_sealed_version()
     let exports = w.app.audit_actions().await.iter().filter(|a| *a == "evaluation.export").count();
     assert_eq!(exports, 2);
 }
+
+#[tokio::test]
+async fn a_clinician_fills_in_seals_and_corrects_an_evaluation_through_the_pages() {
+    use crate::web::location;
+    let w = world().await;
+    let app = &w.app;
+    let (clinician_id, b) = app.web_user(Role::Clinician).await;
+    app.add_member(&w.case, clinician_id).await;
+    let (lead_id, lead) = app.web_user(Role::Documenter).await;
+    app.add_member(&w.case, lead_id).await;
+    let person = w.person.as_str();
+
+    let list = app.page(&b, &format!("/persons/{person}/evaluations")).await;
+    assert!(list.contains("new-evaluation"));
+    let form = app.page(&b, &format!("/persons/{person}/evaluations/new")).await;
+    assert!(form.contains(r#"name="content.findings[0].label""#) && form.contains("V. Allegations"));
+    let filled = |method: &'static str| -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("kind", "medical"),
+            ("examined_on", "2021-03-02"),
+            ("content.clinician.name", "Д-р Иванова"),
+            ("content.allegations.places[0].description", "ИВС"),
+            ("content.allegations.places[0].methods", "beating_with_batons"),
+            ("content.allegations.places[0].methods", "stress_positions"),
+            ("content.examination[0].system", "skin"),
+            ("content.examination[0].findings", "Кровоподтёки"),
+            ("content.findings[0].label", "F1"),
+            ("content.findings[0].system", "skin"),
+            ("content.findings[0].description", "Полосовидные кровоподтёки"),
+            ("content.findings[0].methods", method),
+            ("content.findings[0].consistency", "typical_of"),
+            ("content.findings[1].label", ""),
+            ("content.findings[1].system", ""),
+            ("content.findings[1].description", ""),
+            ("content.findings[1].consistency", "consistent"),
+            ("content.body_marks[0].finding", "F1"),
+            ("content.body_marks[0].view", "back"),
+            ("content.body_marks[0].region", "buttocks"),
+            ("content.body_marks[0].x", ""),
+            ("content.body_marks[0].y", ""),
+            ("content.conclusions.overall_opinion", "highly_consistent"),
+        ]
+    };
+    // More rows: the form again, one blank finding after the one typed, nothing saved.
+    let mut more = filled("beating_with_batons");
+    more.push(("action", "more"));
+    let res = app.web_post(&b, &format!("/persons/{person}/evaluations"), &more).await;
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    assert!(page.contains(r#"name="content.findings[1].label""#) && page.contains("Полосовидные"));
+    assert_eq!(w.count().await, 0);
+    // A method not alleged: the form again with the error at the finding's methods.
+    let res = app.web_post(&b, &format!("/persons/{person}/evaluations"), &filled("electric_shocks")).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains(r#"id="content.findings[0].methods-error""#));
+    assert_eq!(w.count().await, 0);
+
+    let res =
+        app.web_post(&b, &format!("/persons/{person}/evaluations"), &filled("beating_with_batons")).await;
+    assert_eq!(res.status(), 303);
+    let at = location(&res);
+    let view = app.page(&b, &at).await;
+    assert!(
+        view.contains("body-diagram") && view.contains(r#"id="body-marks""#) && view.contains(">F1</text>")
+    );
+    assert!(view.contains("seal-evaluation"));
+    let res = app.web_post(&b, &format!("{at}/seal"), &[]).await;
+    assert_eq!(res.status(), 303);
+    let sealed = app.page(&b, &at).await;
+    assert!(sealed.contains("correct-evaluation") && !sealed.contains("seal-evaluation"));
+    assert!(app.page(&b, &format!("{at}/correct")).await.contains(r#"name="correction_reason""#));
+    let mut correction = filled("beating_with_batons");
+    correction.push(("correction_reason", "уточнена область"));
+    let res = app.web_post(&b, &format!("{at}/correct"), &correction).await;
+    assert_eq!(res.status(), 303);
+    let second = app.page(&b, &location(&res)).await;
+    assert!(second.contains("уточнена область") && second.contains("evaluation-versions"));
+    let ru = app
+        .client
+        .get(app.url(&at))
+        .header("cookie", format!("custodia={}; lang=ru", b.cookie))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(ru.contains("Схема тела") && ru.contains("Сзади"));
+
+    // The person's page: a link for the clinician; for the documenter, no trace.
+    assert!(app.page(&b, &format!("/persons/{person}")).await.contains("evaluations-link"));
+    let theirs = app.page(&lead, &format!("/persons/{person}")).await;
+    assert!(!theirs.contains("evaluations-link") && !theirs.contains("/evaluations"));
+    assert_eq!(app.web_get(&lead, &at).await.status(), 404);
+    assert_eq!(app.web_get(&lead, &format!("/persons/{person}/evaluations")).await.status(), 403);
+}

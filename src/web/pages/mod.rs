@@ -9,6 +9,7 @@ mod cases;
 mod citations;
 mod export;
 mod imports;
+mod medical;
 mod names;
 mod records;
 pub mod registry;
@@ -33,6 +34,7 @@ pub fn register(r: &mut Pages) {
     export::routes(r);
     imports::routes(r);
     analysis::routes(r);
+    medical::routes(r);
 }
 
 /// Every page and form with its permission (`None`: no session needed), the assets
