@@ -15,17 +15,17 @@ use crate::helpers::*;
 
 /// A case led by a documenter, with a victim, an incident and a place, and a clinician
 /// member.
-struct World {
-    app: TestApp,
-    lead: String,
-    clinician: String,
-    case: CaseId,
-    person: PersonId,
-    incident: IncidentId,
-    place: PlaceId,
+pub struct World {
+    pub app: TestApp,
+    pub lead: String,
+    pub clinician: String,
+    pub case: CaseId,
+    pub person: PersonId,
+    pub incident: IncidentId,
+    pub place: PlaceId,
 }
 
-async fn world() -> World {
+pub async fn world() -> World {
     let app = spawn_app().await;
     let (_, lead) = app.user_with_token(Role::Documenter).await;
     let (clinician_id, clinician) = app.user_with_token(Role::Clinician).await;
@@ -39,7 +39,7 @@ async fn world() -> World {
 
 /// An evaluation with two findings (one psychological) and three body marks; `text` goes
 /// into every free-text field.
-fn evaluation(w: &World, text: &str) -> Value {
+pub fn evaluation(w: &World, text: &str) -> Value {
     json!({
         "kind": "medical_psychological",
         "examined_on": "2021-03-02",
@@ -84,7 +84,7 @@ fn evaluation(w: &World, text: &str) -> Value {
 }
 
 impl World {
-    async fn create(&self, body: Value) -> Value {
+    pub async fn create(&self, body: Value) -> Value {
         let res = self
             .app
             .post(&format!("/api/v1/persons/{}/evaluations", self.person), &self.clinician, body)
