@@ -164,6 +164,7 @@ pub async fn unlink_incident(
 #[serde(deny_unknown_fields)]
 pub struct DiagramQuery {
     /// The language of the diagram's words: `en` (default) or `ru`.
+    #[param(inline)]
     pub lang: Option<DiagramLanguage>,
 }
 
