@@ -24,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::export::{BundleSettings, Bundles};
 use crate::import::Imports;
 use crate::keys::{Keys, NewRoot};
+use crate::medical::Medical;
 use crate::search::Search;
 use crate::store::blobs::{BlobStore, FsBlobs};
 use crate::store::{Db, migrate};
@@ -52,6 +53,7 @@ pub struct Services {
     pub care: Care,
     pub detention: Detention,
     pub catalog: Catalog,
+    pub medical: Medical,
     pub audit: AuditLog,
     context: Context,
 }
@@ -130,6 +132,7 @@ impl Services {
             care: Care::new(context.clone()),
             detention: Detention::new(context.clone()),
             catalog: Catalog::new(context.clone()),
+            medical: Medical::new(context.clone()),
             audit: AuditLog::new(context.clone()),
             context,
         })

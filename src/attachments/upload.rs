@@ -62,6 +62,20 @@ impl Attachments {
             .await
     }
 
+    /// Authorises an upload of a photograph or diagnostic test to an evaluation version:
+    /// medical data, from those who write it.
+    pub async fn begin_evaluation_upload(
+        &self,
+        who: Allowed<act::MedicalWrite>,
+        evaluation: Uuid,
+    ) -> Result<Ticket<act::MedicalWrite>> {
+        self.ctx
+            .read(move |c| {
+                Ok(Ticket { ticket: crate::medical::files::begin_upload(c, &who, evaluation)?, who })
+            })
+            .await
+    }
+
     /// Both steps at once, for callers that hold the whole body already (the demo
     /// data, imports).
     pub async fn upload_to_testimony<S, E>(

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::sealed::Sealer;
 use crate::access::membership::{self as access, RecordTable};
+use crate::access::policy::{Action, Principal};
 use crate::access::{ActionMarker, Allowed, act};
 use crate::audit::{self, Entry};
 use crate::crypto::{Dek, Keyring};
@@ -125,6 +126,7 @@ pub(crate) fn list_for_incidents(
 ) -> Result<HashMap<String, Vec<AttachmentView>>> {
     let rows: Vec<Row> = attachments::table
         .filter(attachments::incident_id.eq_any(incident_ids))
+        .filter(attachments::evaluation_id.is_null())
         .order(attachments::created_at.asc())
         .select(select())
         .load(c)?;
@@ -144,9 +146,52 @@ fn list_for(c: &mut DbConnection, keyring: &Keyring, target: &Target) -> Result<
         Target::Incident(id) => {
             attachments::table.filter(attachments::incident_id.eq(id.clone())).into_boxed()
         }
+        Target::Evaluation(id) => {
+            attachments::table.filter(attachments::evaluation_id.eq(id.clone())).into_boxed()
+        }
+    };
+    // An evaluation's files are medical data: never listed with a testimony's or an
+    // incident's, whatever else the row says.
+    let query = match target {
+        Target::Evaluation(_) => query,
+        _ => query.filter(attachments::evaluation_id.is_null()),
     };
     let rows: Vec<Row> = query.order(attachments::created_at.asc()).select(select()).load(c)?;
     rows.into_iter().map(|r| view(c, keyring, r)).collect()
+}
+
+/// The photographs and diagnostic tests of evaluation versions, oldest first. The
+/// caller has checked `medical.read`.
+pub(crate) fn list_for_evaluations(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    evaluation_ids: &[String],
+) -> Result<Vec<AttachmentView>> {
+    let rows: Vec<Row> = attachments::table
+        .filter(attachments::evaluation_id.eq_any(evaluation_ids))
+        .order(attachments::created_at.asc())
+        .select(select())
+        .load(c)?;
+    rows.into_iter().map(|r| view(c, keyring, r)).collect()
+}
+
+/// The evaluation an attachment belongs to, if it belongs to one.
+pub(crate) fn evaluation_of(c: &mut DbConnection, id: &str) -> Result<Option<String>> {
+    Ok(attachments::table.find(id).select(attachments::evaluation_id).first::<Option<String>>(c)?)
+}
+
+/// An evaluation's photographs and tests are medical data: whatever path asks for one,
+/// only those who may read medical data in its case reach it; to anyone else it does
+/// not exist.
+fn medical_guard(c: &mut DbConnection, who: &Principal, id: &str, case_id: &str) -> Result<()> {
+    if evaluation_of(c, id)?.is_none() {
+        return Ok(());
+    }
+    match access::authorize(c, who, case_id, Action::MedicalRead) {
+        Ok(_) => Ok(()),
+        Err(Error::Forbidden | Error::NotFound) => Err(Error::NotFound),
+        Err(e) => Err(e),
+    }
 }
 
 /// What an attachment is attached to.
@@ -154,6 +199,8 @@ fn list_for(c: &mut DbConnection, keyring: &Keyring, target: &Target) -> Result<
 pub enum Target {
     Testimony(String),
     Incident(String),
+    /// An evaluation version (photographs, diagnostic tests).
+    Evaluation(String),
 }
 
 /// Permission to upload, checked before any byte is read.
@@ -208,9 +255,10 @@ pub fn finish_upload<A: ActionMarker>(
 ) -> Result<AttachmentView> {
     // Membership may have changed while the bytes were arriving.
     access::authorize_for(c, who, &ticket.case_id)?;
-    let (testimony_id, incident_id) = match &ticket.target {
-        Target::Testimony(t) => (Some(t.clone()), None),
-        Target::Incident(i) => (None, Some(i.clone())),
+    let (testimony_id, incident_id, evaluation_id) = match &ticket.target {
+        Target::Testimony(t) => (Some(t.clone()), None, None),
+        Target::Incident(i) => (None, Some(i.clone()), None),
+        Target::Evaluation(e) => (None, None, Some(e.clone())),
     };
     let id = ticket.attachment_id.to_string();
     key_store::store_record_key(c, keyring, TABLE, &id, &stored.dek)?;
@@ -223,6 +271,7 @@ pub fn finish_upload<A: ActionMarker>(
             attachments::case_id.eq(&ticket.case_id),
             attachments::testimony_id.eq(&testimony_id),
             attachments::incident_id.eq(&incident_id),
+            attachments::evaluation_id.eq(&evaluation_id),
             attachments::blob_id.eq(stored.blob_id.to_string()),
             attachments::media_type.eq(&stored.media_type),
             attachments::size.eq(stored.size as i64),
@@ -235,7 +284,7 @@ pub fn finish_upload<A: ActionMarker>(
         c,
         &Entry::new(&who.principal, "attachment.upload")
             .target("attachment", &id)
-            .detail("on", testimony_id.or(incident_id).unwrap_or_default())
+            .detail("on", testimony_id.or(incident_id).or(evaluation_id).unwrap_or_default())
             .detail("size", stored.size)
             .detail("sha256", sha),
     )?;
@@ -252,14 +301,15 @@ pub struct Download {
 
 /// Looks up what a download needs, without auditing: nothing leaves the server until
 /// [`record_download`] has committed, once the file's start has been authenticated.
-pub fn open_download(
+pub fn open_download<A: ActionMarker>(
     c: &mut DbConnection,
     keyring: &Keyring,
-    who: &Allowed<act::CaseRead>,
+    who: &Allowed<A>,
     id: Uuid,
 ) -> Result<Download> {
     let id = id.to_string();
-    access::authorize_record_for(c, who, RecordTable::Attachment, &id)?;
+    let (case_id, _) = access::authorize_record_for(c, who, RecordTable::Attachment, &id)?;
+    medical_guard(c, &who.principal, &id, &case_id)?;
     let row: Row = attachments::table.find(&id).select(select()).first(c)?;
     let blob: String = attachments::table.find(&id).select(attachments::blob_id).first(c)?;
     let view = view(c, keyring, row)?;
@@ -270,14 +320,15 @@ pub fn open_download(
 /// Records that the file is being sent (docs/audit.md: the transfer started; a transfer
 /// later cut by damaged data adds an `integrity_error` entry). Membership is checked
 /// again, in the transaction of the entry.
-pub fn record_download(
+pub fn record_download<A: ActionMarker>(
     c: &mut DbConnection,
-    who: &Allowed<act::CaseRead>,
+    who: &Allowed<A>,
     id: Uuid,
     range: Option<(u64, u64)>,
 ) -> Result<()> {
     let id = id.to_string();
-    access::authorize_record_for(c, who, RecordTable::Attachment, &id)?;
+    let (case_id, _) = access::authorize_record_for(c, who, RecordTable::Attachment, &id)?;
+    medical_guard(c, &who.principal, &id, &case_id)?;
     let mut entry = Entry::new(&who.principal, "attachment.download")
         .target("attachment", &id)
         .detail("range", range.is_some());
@@ -295,7 +346,8 @@ pub fn get(
     id: Uuid,
 ) -> Result<AttachmentView> {
     let id = id.to_string();
-    access::authorize_record_for(c, who, RecordTable::Attachment, &id)?;
+    let (case_id, _) = access::authorize_record_for(c, who, RecordTable::Attachment, &id)?;
+    medical_guard(c, &who.principal, &id, &case_id)?;
     let row: Row = attachments::table.find(&id).select(select()).first(c)?;
     let v = view(c, keyring, row)?;
     audit::append(c, &Entry::new(&who.principal, "attachment.read").target("attachment", &id))?;

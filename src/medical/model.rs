@@ -24,7 +24,8 @@ impl EvaluationKind {
     }
 }
 
-/// The Protocol's degrees of consistency (2022 edition, paragraph 386), weakest first;
+/// The Protocol's degrees of consistency (2022 edition, paragraph 418; paragraph 187 of
+/// the 2004 edition), weakest first;
 /// the codes of the `consistency` vocabulary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -230,6 +231,9 @@ pub struct Conclusions {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvaluationContent {
+    /// ISO 639 code of the language the evaluation is written in (empty when not said).
+    #[serde(default)]
+    pub language: String,
     #[serde(default)]
     pub case_information: CaseInformation,
     pub clinician: Clinician,

@@ -30,6 +30,7 @@ use crate::fixtures::{FICTIONAL_ACCOUNT as ACCOUNT, FICTIONAL_WITHHELD as WITHHE
 use crate::helpers::*;
 
 mod analysis;
+mod evaluation;
 
 /// How long one step may take before the test fails: generous for a loaded CI machine,
 /// and never spent when the page is right.

@@ -25,6 +25,7 @@ mod demo;
 mod detention;
 mod e2e;
 mod errors;
+mod evaluations;
 mod hardening;
 mod import_pages;
 mod imports;

@@ -121,16 +121,26 @@ async fn ids_from_another_case_reach_nothing() {
         "details": {"notes": "secret detention"}});
     let episode = app.post(&format!("/api/v1/persons/{}/detentions", person.0), &owner, episode).await;
     let detention = expect(episode, 201, "create detention").await["id"].as_str().unwrap().to_owned();
+    let (clinician_id, clinician) = app.user_with_token(Role::Clinician).await;
+    app.add_member(&case, clinician_id).await;
+    let evaluation = json!({"kind": "medical", "content": {"clinician": {"name": "secret clinician"},
+        "conclusions": {"overall_opinion": "consistent"}}});
+    let res = app.post(&format!("/api/v1/persons/{person}/evaluations"), &clinician, evaluation).await;
+    let evaluation = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let file = Upload::bytes("secret photo").content_type("image/jpeg");
+    let res =
+        app.upload_response(&clinician, &format!("/api/v1/evaluations/{evaluation}/attachments"), file).await;
+    let evaluation_file = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
     // As text, substituted into every documented path below.
     let [case_id, person, unit, place, incident, testimony, attachment, bundle] =
         [case.0, person.0, unit.0, place.0, incident.0, testimony.0, attachment.0, bundle.0];
 
     let doc: Value =
         app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
-    for role in [Role::Documenter, Role::Investigator, Role::Lawyer] {
+    for role in [Role::Documenter, Role::Investigator, Role::Lawyer, Role::Clinician] {
         // A member (even the lead) of a case of their own.
         let (_, token) = app.user_with_token(role).await;
-        if role != Role::Lawyer {
+        if !matches!(role, Role::Lawyer | Role::Clinician) {
             app.create_case(&token, NewCase::new(&format!("OWN-{}", role.as_str()), "mine")).await;
         }
         let mut tried = 0;
@@ -145,6 +155,7 @@ async fn ids_from_another_case_reach_nothing() {
                 ("/api/v1/incidents/{id}", &incident),
                 ("/api/v1/referrals/{id}", &referral),
                 ("/api/v1/detentions/{id}", &detention),
+                ("/api/v1/evaluations/{id}", &evaluation),
             ];
             let Some((_, id)) = targets.iter().find(|(prefix, _)| path.starts_with(prefix)) else { continue };
             let concrete = path
@@ -156,6 +167,8 @@ async fn ids_from_another_case_reach_nothing() {
                 .replace("{hearing_id}", &uuid::Uuid::new_v4().to_string())
                 .replace("{kind}", "testimony")
                 .replace("{item_id}", &testimony)
+                .replace("{attachment_id}", &evaluation_file)
+                .replace("{incident_id}", &incident)
                 .replace("{user_id}", &uuid::Uuid::new_v4().to_string());
             for (method, _) in item.as_object().unwrap() {
                 let method: Method = method.to_uppercase().parse().unwrap();
@@ -183,9 +196,14 @@ async fn ids_from_another_case_reach_nothing() {
         // Search, even naming the other case, finds nothing of it.
         let res =
             app.post("/api/v1/search", &token, json!({"q": "secret account", "case_id": case_id})).await;
-        assert!(res.status() == 404 || res.json::<Value>().await.unwrap()["total"] == 0);
+        assert!(
+            matches!(res.status().as_u16(), 403 | 404) || res.json::<Value>().await.unwrap()["total"] == 0
+        );
         let res = app.post("/api/v1/search", &token, json!({"q": "secret account"})).await;
-        assert_eq!(res.json::<Value>().await.unwrap()["total"], 0);
+        // A clinician may not search at all.
+        if res.status() != 403 {
+            assert_eq!(res.json::<Value>().await.unwrap()["total"], 0);
+        }
     }
 }
 

@@ -512,6 +512,7 @@ async fn every_role_against_every_page_follows_the_policy_table() {
             .replace("{bundle_id}", &uuid::Uuid::new_v4().to_string())
             .replace("{user_id}", &uuid::Uuid::new_v4().to_string())
             .replace("{target_id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{attachment_id}", &uuid::Uuid::new_v4().to_string())
             .replace("{target_type}", "testimony")
             .replace("{kind}", "testimony")
             .replace("{item_id}", &uuid::Uuid::new_v4().to_string())

@@ -58,7 +58,7 @@ pub async fn upload_to_incident(
 }
 
 /// What the headers say about the file: `Content-Length`, `Content-Type`, `X-Filename`.
-fn new_file(req: &HttpRequest) -> Result<NewFile> {
+pub(super) fn new_file(req: &HttpRequest) -> Result<NewFile> {
     Ok(NewFile {
         declared_len: declared_length(req)?,
         media_type: media_type(req)?,

@@ -9,6 +9,7 @@ pub mod care;
 pub mod cases;
 pub mod detention;
 pub mod catalog;
+pub mod evaluations;
 pub mod imports;
 pub mod record_exports;
 pub mod records;
@@ -104,6 +105,18 @@ pub fn operations(r: &mut Registry) {
         op attachments::upload,
         op attachments::attachment,
         op attachments::download,
+        op evaluations::create,
+        op evaluations::list_for_person,
+        op evaluations::list_for_case,
+        op evaluations::read,
+        op evaluations::update,
+        op evaluations::seal,
+        op evaluations::correct,
+        op evaluations::link_incident,
+        op evaluations::unlink_incident,
+        op evaluations::body_svg,
+        op evaluations::upload,
+        op evaluations::download,
         op search::search,
         op analysis::corroboration,
         op analysis::linkage,

@@ -12,6 +12,7 @@ mod citations;
 mod detention;
 mod export;
 mod imports;
+mod medical;
 mod names;
 mod records;
 pub mod registry;
@@ -39,6 +40,7 @@ pub fn register(r: &mut Pages) {
     analysis::routes(r);
     care::routes(r);
     detention::routes(r);
+    medical::routes(r);
 }
 
 /// Every page and form with its permission (`None`: no session needed), the assets

@@ -21,6 +21,8 @@ pub(super) async fn person(
     ctx: Ctx,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
+    let medical =
+        crate::access::policy::allowed(who.principal.role, crate::access::policy::Action::MedicalRead);
     let page = services.records.person_page(who, id.into_inner()).await?;
     let (person, unit, labels, names) = (page.person, page.unit, Labels::from(page.terms), page.names);
     let body = html! {
@@ -48,6 +50,10 @@ pub(super) async fn person(
             p { a #linkage-link href={ "/persons/" (person.id) "/linkage" } { (ctx.t("an-linkage-link")) }
                 " · " a #consent-link href={ "/persons/" (person.id) "/consent" } { (ctx.t("care-consent-title")) } }
             p { a #detention-link href={ "/persons/" (person.id) "/detentions" } { (ctx.t("dt-title")) } }
+        }
+        // Evaluations are medical data: only a role that may read them learns of them.
+        @if medical {
+            p { a #evaluations-link href={ "/persons/" (person.id) "/evaluations" } { (ctx.t("ev-list-title")) } }
         }
     };
     Ok(layout::page(&ctx, "person-title", Nav::Cases, body))
