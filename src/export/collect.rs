@@ -75,6 +75,9 @@ pub struct Counts {
     pub perpetrators: usize,
     pub units: usize,
     pub withheld_testimonies: usize,
+    pub evaluations: usize,
+    pub detention_histories: usize,
+    pub withheld_court_records: usize,
 }
 
 impl Plan {
@@ -88,7 +91,7 @@ pub(super) fn safe_name(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).take(40).collect()
 }
 
-fn extension(filename: &str, media_type: &str) -> String {
+pub(super) fn extension(filename: &str, media_type: &str) -> String {
     let from_name = filename
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())
@@ -106,7 +109,7 @@ fn extension(filename: &str, media_type: &str) -> String {
     })
 }
 
-fn json_bytes(value: &impl Serialize) -> Result<Vec<u8>> {
+pub(super) fn json_bytes(value: &impl Serialize) -> Result<Vec<u8>> {
     let mut bytes = serde_json::to_vec_pretty(value).map_err(Error::internal)?;
     bytes.push(b'\n');
     Ok(bytes)
@@ -420,6 +423,17 @@ pub fn collect(c: &mut DbConnection, keyring: &Keyring, req: &Request<'_>) -> Re
         }))?,
     ));
 
+    // Evaluations and detention histories of the persons the bundle is about, where
+    // the ledger lets them go to this recipient (`court_records`).
+    let about: Vec<&persons::PersonRow> = protected.iter().filter(|p| seen_persons.contains(&p.id)).collect();
+    let court = super::court_records::collect(c, keyring, req, &about, &scrubber, &mut index)?;
+    files.extend(court.files);
+    counts.attachments += court.attachments.len();
+    attachment_files.extend(court.attachments);
+    counts.evaluations = court.evaluations;
+    counts.detention_histories = court.histories;
+    counts.withheld_court_records = court.withheld.len();
+
     // Identities withheld: pseudonyms only.
     let identities: Vec<Value> = protected
         .iter()
@@ -440,6 +454,7 @@ pub fn collect(c: &mut DbConnection, keyring: &Keyring, req: &Request<'_>) -> Re
             "withheld_testimonies": withheld_testimonies,
             "identities_withheld": identities,
             "withheld_attachments": withheld_attachments,
+            "withheld_court_records": court.withheld,
             "always_withheld": [
                 "contact details of every person",
                 "unsealed drafts",
@@ -523,6 +538,8 @@ pub fn collect(c: &mut DbConnection, keyring: &Keyring, req: &Request<'_>) -> Re
             .detail("testimonies", counts.testimonies)
             .detail("withheld", counts.withheld_testimonies)
             .detail("attachments", counts.attachments)
+            .detail("evaluations", counts.evaluations)
+            .detail("detention_histories", counts.detention_histories)
             .detail("references_assigned", index.assigned)
             .detail("analysis_annex", req.analysis_annex.is_some()),
     )?;

@@ -24,6 +24,7 @@ pub mod bag;
 pub mod build;
 pub mod collect;
 pub mod consent;
+mod court_records;
 pub mod documents;
 pub mod index;
 pub mod job;
