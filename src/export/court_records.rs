@@ -101,8 +101,14 @@ fn evaluations_of(
     index: &mut Index,
     out: &mut Collected,
 ) -> Result<()> {
-    let versions =
-        crate::medical::exported(c, keyring, req.who, req.bundle_id, req.case_id, &[p.id.clone()])?;
+    let versions = crate::medical::exported(
+        c,
+        keyring,
+        req.who,
+        req.bundle_id,
+        req.case_id,
+        std::slice::from_ref(&p.id),
+    )?;
     for ev in &versions {
         let root = ev.root_id.to_string();
         let dir = format!("evaluations/{}_{}", safe_name(&p.pseudonym), &root[..8]);
@@ -187,7 +193,14 @@ fn history_of(
     out: &mut Collected,
 ) -> Result<()> {
     let today = req.now.date_naive();
-    for h in crate::detention::bundle::exported(c, keyring, req.who, req.case_id, &[p.id.clone()], today)? {
+    for h in crate::detention::bundle::exported(
+        c,
+        keyring,
+        req.who,
+        req.case_id,
+        std::slice::from_ref(&p.id),
+        today,
+    )? {
         let mut doc = h.json.clone();
         scrub_json(&mut doc, scrubber);
         let text = scrubber.scrub(&h.text);
