@@ -211,9 +211,13 @@ async fn render_errors(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let res = next.call(req).await?.map_into_boxed_body();
-    let Some(status) = res.response().error().map(|e| e.as_response_error().status_code()) else {
+    if res.response().error().is_none() {
         return Ok(res);
-    };
+    }
+    // The response's own status: an error built from a response (the path and query
+    // extractors' problems) gives that response away when rendered, and would then
+    // claim to be a 500.
+    let status = res.response().status();
     let error = res.response().error().and_then(|e| e.as_error::<Error>());
     let ctx = Ctx::of(res.request());
     let page = match error {

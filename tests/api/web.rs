@@ -566,3 +566,16 @@ async fn every_role_against_every_page_follows_the_policy_table() {
         }
     }
 }
+
+/// A page whose id is not an id answers as the API does (400, in the reader's
+/// language), never a 500: the path extractor's problem keeps its status on a page.
+#[tokio::test]
+async fn a_malformed_id_in_a_page_path_is_a_400_page() {
+    let app = spawn_app().await;
+    let (_, browser) = app.web_user(Role::Documenter).await;
+    for path in ["/testimonies/bogus", "/cases/not-a-uuid", "/persons/1/consent"] {
+        let res = app.web_get(&browser, path).await;
+        assert_eq!(res.status(), 400, "{path}");
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"), "{path}");
+    }
+}
