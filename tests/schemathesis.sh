@@ -66,7 +66,7 @@ run() { "$bin" --config-dir config --env test "$@"; }
 server=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
 password="correct horse battery staple"
-for role in admin documenter investigator lawyer auditor; do
+for role in admin documenter investigator lawyer auditor clinician; do
   echo "$password" | run user add "st.$role" --role "$role" --password-stdin >/dev/null
 done
 run demo --scale 2 >/dev/null
@@ -84,12 +84,12 @@ def call(method, path, token=None, body=None):
 admin = call("POST", "/auth/login", body={"username": "st.admin", "password": sys.argv[2]})["token"]
 case = call("GET", "/cases", admin)["items"][0]["id"]
 for user in call("GET", "/users?limit=200", admin)["items"]:
-    if user["username"] in ("st.documenter", "st.investigator", "st.lawyer"):
+    if user["username"] in ("st.documenter", "st.investigator", "st.lawyer", "st.clinician"):
         call("POST", f"/cases/{case}/members", admin, {"user_id": user["id"], "role": "member"})
 PY
 
 failed=0
-roles="lawyer investigator documenter auditor admin"
+roles="lawyer investigator documenter clinician auditor admin"
 # Every session is opened before any fuzzing, so nothing a run does can keep the next
 # role from signing in.
 declare -A tokens
