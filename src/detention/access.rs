@@ -56,3 +56,34 @@ pub(super) fn same_case(
         None => Ok(()),
     }
 }
+
+/// A part of an episode (a custody period, a charge, a hearing) as its removal is
+/// recorded: its table (which names its key) and the audit code and detail naming it.
+pub(super) struct Part {
+    pub table: &'static str,
+    pub removed: &'static str,
+    pub detail: &'static str,
+}
+
+/// Completes the removal of a part once its row was deleted with the episode in the
+/// filter (`deleted` is 0 when the id names no part of this episode): its key shredded
+/// and the removal audited, in the caller's transaction.
+pub(super) fn removed<A: ActionMarker>(
+    c: &mut DbConnection,
+    who: &Allowed<A>,
+    episode_id: &str,
+    part: &Part,
+    (id, deleted): (String, usize),
+) -> Result<()> {
+    if deleted == 0 {
+        return Err(Error::NotFound);
+    }
+    crate::keys::store::shred(c, part.table, &id)?;
+    crate::audit::append(
+        c,
+        &crate::audit::Entry::new(&who.principal, part.removed)
+            .target("detention", episode_id)
+            .detail(part.detail, id),
+    )?;
+    Ok(())
+}

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::access::authorize_episode;
+use super::access::{Part, authorize_episode, removed};
 use super::inputs::{NewCharge, check_charge};
 use super::load::CHARGES;
 use crate::access::{Allowed, act};
@@ -15,7 +15,6 @@ use crate::cases::validate::Checks;
 use crate::cases::vocab;
 use crate::crypto::Keyring;
 use crate::error::{Error, Result};
-use crate::keys::store as key_store;
 use crate::store::DbConnection;
 use crate::store::schema::charges;
 
@@ -104,14 +103,11 @@ pub(super) fn remove(
 ) -> Result<String> {
     let (episode, _) = authorize_episode(c, who, &episode_id.to_string())?;
     let id = id.to_string();
-    of_episode(c, &episode.id, &id)?;
-    diesel::delete(charges::table.find(&id)).execute(c)?;
-    key_store::shred(c, CHARGES, &id)?;
-    audit::append(
-        c,
-        &Entry::new(&who.principal, "detention.charge_remove")
-            .target("detention", &episode.id)
-            .detail("charge_id", id),
-    )?;
+    let deleted = diesel::delete(
+        charges::table.filter(charges::id.eq(&id)).filter(charges::episode_id.eq(&episode.id)),
+    )
+    .execute(c)?;
+    let part = Part { table: CHARGES, removed: "detention.charge_remove", detail: "charge_id" };
+    removed(c, who, &episode.id, &part, (id, deleted))?;
     Ok(episode.id)
 }

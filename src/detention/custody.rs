@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::access::{authorize_episode, same_case};
+use super::access::{Part, authorize_episode, removed, same_case};
 use super::durations::{PeriodDates, certainly_overlap};
 use super::inputs::{NewCustodyPeriod, check_period, check_within};
 use super::load::{self, EpisodeRow, PERIODS};
@@ -18,7 +18,6 @@ use crate::cases::validate::Checks;
 use crate::cases::vocab;
 use crate::crypto::Keyring;
 use crate::error::{Error, FieldError, Result};
-use crate::keys::store as key_store;
 use crate::store::DbConnection;
 use crate::store::schema::custody_periods;
 
@@ -143,14 +142,13 @@ pub(super) fn remove(
 ) -> Result<String> {
     let (episode, _) = authorize_episode(c, who, &episode_id.to_string())?;
     let id = id.to_string();
-    of_episode(c, &episode.id, &id)?;
-    diesel::delete(custody_periods::table.find(&id)).execute(c)?;
-    key_store::shred(c, PERIODS, &id)?;
-    audit::append(
-        c,
-        &Entry::new(&who.principal, "detention.custody_remove")
-            .target("detention", &episode.id)
-            .detail("period_id", id),
-    )?;
+    let deleted = diesel::delete(
+        custody_periods::table
+            .filter(custody_periods::id.eq(&id))
+            .filter(custody_periods::episode_id.eq(&episode.id)),
+    )
+    .execute(c)?;
+    let part = Part { table: PERIODS, removed: "detention.custody_remove", detail: "period_id" };
+    removed(c, who, &episode.id, &part, (id, deleted))?;
     Ok(episode.id)
 }

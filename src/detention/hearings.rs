@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::access::{authorize_episode, same_case};
+use super::access::{Part, authorize_episode, removed, same_case};
 use super::inputs::{NewHearing, check_hearing};
 use super::load::{EpisodeRow, HEARINGS};
 use crate::access::membership::RecordTable;
@@ -16,7 +16,6 @@ use crate::cases::validate::Checks;
 use crate::cases::vocab;
 use crate::crypto::Keyring;
 use crate::error::{Error, Result};
-use crate::keys::store as key_store;
 use crate::store::DbConnection;
 use crate::store::schema::hearings;
 
@@ -113,14 +112,11 @@ pub(super) fn remove(
 ) -> Result<String> {
     let (episode, _) = authorize_episode(c, who, &episode_id.to_string())?;
     let id = id.to_string();
-    of_episode(c, &episode.id, &id)?;
-    diesel::delete(hearings::table.find(&id)).execute(c)?;
-    key_store::shred(c, HEARINGS, &id)?;
-    audit::append(
-        c,
-        &Entry::new(&who.principal, "detention.hearing_remove")
-            .target("detention", &episode.id)
-            .detail("hearing_id", id),
-    )?;
+    let deleted = diesel::delete(
+        hearings::table.filter(hearings::id.eq(&id)).filter(hearings::episode_id.eq(&episode.id)),
+    )
+    .execute(c)?;
+    let part = Part { table: HEARINGS, removed: "detention.hearing_remove", detail: "hearing_id" };
+    removed(c, who, &episode.id, &part, (id, deleted))?;
     Ok(episode.id)
 }
