@@ -77,7 +77,7 @@ def main():
         if rows:
             mean = {h: statistics.mean(float(r[i]) for r in rows) for i, h in enumerate(head) if i >= 1}
             p(f"PostgreSQL, mean over {len(rows)} samples: {mean['commits_s']:.0f} commits/s (about 5 of them the sampler's own psql), "
-              f"{mean['rollbacks_s']:.1f} rollbacks/s; client backends {mean['active']:.1f} active, "
+              f"{mean['rollbacks_s']:.1f} rollbacks/s, {mean.get('audit_appends_s', 0):.0f} audit entries/s; client backends {mean['active']:.1f} active, "
               f"{mean['idle_in_tx']:.1f} idle in transaction, {mean['idle']:.1f} idle")
             seen = sum(1 for r in rows if int(r[head.index("audit_head_waits")]) > 0)
             p(f"  waiting on a lock {mean['lock_waits']:.2f}, of them on the audit head {mean['audit_head_waits']:.2f} "
@@ -98,10 +98,19 @@ def main():
     if os.path.exists(holders):
         head, rows = table(holders)
         seen = len({r[0] for r in rows})
-        by = collections.Counter()
+        by, kind = collections.Counter(), collections.Counter()
         for r in rows:
             by[f"{r[1]} {r[2]}/{r[3]}: {r[4]}"] += int(r[5])
+            if r[2] == "IO" and r[3].startswith("WAL"):
+                kind["flushing the WAL at its commit"] += int(r[5])
+            elif r[1].startswith("idle in"):
+                kind["idle in transaction (Custodia's turn: a round trip, the node's work)"] += int(r[5])
+            else:
+                kind["anything else (running in PostgreSQL, LWLocks, reads)"] += int(r[5])
         if seen:
+            n = sum(kind.values())
+            p("  the audit head's holder, while someone waited on it: "
+              + "; ".join(f"{100.0 * c / n:.0f} % {k}" for k, c in kind.most_common()))
             p(f"  the audit head's holder, in the {seen} samples with someone waiting on it (share of those samples):")
             for key, c in by.most_common(6):
                 p(f"    {100.0 * c / seen:5.1f} %  {key}")

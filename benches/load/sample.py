@@ -8,7 +8,7 @@ cpu.tsv   — each labelled process's CPU (its threads together), PostgreSQL's (
             databases), the whole machine's and the 1-minute load average, all in % of
             one core (200 = both cores of a 2-core machine busy). "other" is the machine
             less everything named: other jobs sharing the cores.
-pg.tsv    — this database's commits and rollbacks per second (PostgreSQL publishes its
+pg.tsv    — this database's commits, rollbacks and audit entries per second (PostgreSQL publishes its
             counters at most once a second, so single seconds jitter; the run's mean does
             not) and how many of its client backends are in each state.
 waits.tsv — this database's client backends by state and wait event (wait_event_type /
@@ -69,6 +69,8 @@ def machine():
 
 QUERY = [
     "select 'db', xact_commit, xact_rollback from pg_stat_database where datname = current_database()",
+    # A plain read of the head: it never waits on the appenders' row lock.
+    "select 'head', size from audit_head",
     "select 'pid', pid, coalesce(datname = current_database(), false)::int from pg_stat_activity",
     "select 'w', coalesce(state, '-'), coalesce(wait_event_type, 'CPU'), coalesce(wait_event, '-'),"
     " (state <> 'idle' and query ilike '%audit_head%')::int, count(*) from pg_stat_activity"
@@ -99,6 +101,8 @@ def pg_sample(url):
         f = line.split("\t")
         if f[0] == "db":
             db = (int(f[1]), int(f[2]))
+        elif f[0] == "head" and db:
+            db = db + (int(f[1]),)
         elif f[0] == "pid" and f[2] == "1":
             ours.add(int(f[1]))
         elif f[0] == "w":
@@ -119,7 +123,7 @@ def main():
     cpu.write("\t".join(["time", "load1"] + cols) + "\n")
     if pg:
         pgf = open(os.path.join(out, "pg.tsv"), "w", buffering=1)
-        pgf.write("time\tcommits_s\trollbacks_s\tactive\tidle_in_tx\tidle\tlock_waits\taudit_head_waits\taudit_head_held\n")
+        pgf.write("time\tcommits_s\trollbacks_s\taudit_appends_s\tactive\tidle_in_tx\tidle\tlock_waits\taudit_head_waits\taudit_head_held\n")
         wf = open(os.path.join(out, "waits.tsv"), "w", buffering=1)
         wf.write("time\tstate\twait_event_type\twait_event\taudit_head\tcount\n")
         hf = open(os.path.join(out, "holders.tsv"), "w", buffering=1)
@@ -161,6 +165,7 @@ def main():
                 count = lambda pred: sum(int(w[4]) for w in waits if pred(w))
                 pgf.write(
                     f"{t:.3f}\t{(sample[0][0] - prev_db[0]) / dt:.1f}\t{(sample[0][1] - prev_db[1]) / dt:.1f}\t"
+                    f"{(sample[0][2] - prev_db[2]) / dt if len(sample[0]) > 2 and len(prev_db) > 2 else 0:.1f}\t"
                     f"{count(lambda w: w[0] == 'active')}\t{count(lambda w: w[0].startswith('idle in'))}\t"
                     f"{count(lambda w: w[0] == 'idle')}\t{count(lambda w: w[1] == 'Lock')}\t"
                     f"{count(lambda w: w[1] == 'Lock' and w[3] == '1')}\t"
