@@ -17,7 +17,7 @@
 # mix runs one wrk per node; the summary merges their latency histograms). Unset, the
 # run is the one-node run of before. Throughout the run sample.py records, every second,
 # each node's, PostgreSQL's and wrk's CPU, PostgreSQL's commits and wait events
-# (cpu.tsv, pg.tsv, waits.tsv); report.py prints the summary (summary.txt). The run's
+# (cpu.tsv, pg.tsv, waits.tsv, holders.tsv); report.py prints the summary (summary.txt). The run's
 # files go to LOAD_RESULTS if set (a folder per run), else beside the installation.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -77,7 +77,9 @@ def main():
         if rows:
             mean = {h: statistics.mean(float(r[i]) for r in rows) for i, h in enumerate(head) if i >= 1}
             p(f"PostgreSQL, mean over {len(rows)} samples: {mean['commits_s']:.0f} commits/s (about 5 of them the sampler's own psql), "
-              f"{mean['rollbacks_s']:.1f} rollbacks/s, {mean.get('audit_appends_s', 0):.0f} audit entries/s; client backends {mean['active']:.1f} active, "
+              f"{mean['rollbacks_s']:.1f} rollbacks/s"
+              + (f", {mean['audit_appends_s']:.0f} audit entries/s" if "audit_appends_s" in mean else "")
+              + f"; client backends {mean['active']:.1f} active, "
               f"{mean['idle_in_tx']:.1f} idle in transaction, {mean['idle']:.1f} idle")
             seen = sum(1 for r in rows if int(r[head.index("audit_head_waits")]) > 0)
             p(f"  waiting on a lock {mean['lock_waits']:.2f}, of them on the audit head {mean['audit_head_waits']:.2f} "
