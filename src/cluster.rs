@@ -18,29 +18,34 @@ pub enum Lock {
 }
 
 /// This node's name: the configured one, or the host name and a random suffix (a node
-/// restarted without a configured name is a new node; its old claims expire).
+/// restarted without a configured name is a new node; its old claims expire). Kept to
+/// what an audit detail may hold (`[a-z0-9_.:-]`, 64 characters): other characters
+/// become `-`, letters lower case.
 pub fn node_id(settings: &ClusterSettings) -> String {
-    let configured = settings.node_id.trim();
+    let configured = code_like(&settings.node_id, 64);
     if !configured.is_empty() {
-        return configured.chars().take(64).collect();
+        return configured;
     }
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|h| {
-            h.trim()
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '.')
-                .take(48)
-                .collect()
-        })
-        .filter(|h: &String| !h.is_empty())
+        .map(|h| code_like(&h, 55))
+        .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "node".to_owned());
     let mut suffix = [0u8; 4];
     if getrandom::fill(&mut suffix).is_err() {
         suffix = std::process::id().to_be_bytes();
     }
     format!("{host}-{}", hex::encode(suffix))
+}
+
+fn code_like(text: &str, max: usize) -> String {
+    text.trim()
+        .chars()
+        .map(|c| c.to_ascii_lowercase())
+        .map(|c| if c.is_ascii_lowercase() || c.is_ascii_digit() || "_.:-".contains(c) { c } else { '-' })
+        .take(max)
+        .collect()
 }
 
 /// Takes `lock` for the rest of the current transaction, or answers false at once when
@@ -73,9 +78,15 @@ mod tests {
     fn a_configured_node_id_is_kept_and_an_empty_one_is_made_unique() {
         let named = ClusterSettings { node_id: " node-a ".into(), poll_interval_secs: 2, job_lease_secs: 60 };
         assert_eq!(node_id(&named), "node-a");
+        let odd = ClusterSettings { node_id: "Node A/2".into(), ..named.clone() };
+        assert_eq!(node_id(&odd), "node-a-2", "what an audit detail may hold");
         let auto = ClusterSettings { node_id: String::new(), ..named };
         let (a, b) = (node_id(&auto), node_id(&auto));
         assert_ne!(a, b);
         assert!(!a.is_empty() && a.len() <= 64);
+        assert!(
+            a.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.:-".contains(&b)),
+            "{a}"
+        );
     }
 }

@@ -331,6 +331,11 @@ async fn an_emergency_seal_through_one_node_reaches_the_other() {
     let res = app.post("/api/v1/system/seal", &app.admin, json!({})).await;
     assert_eq!(res.status(), 204);
     assert!(app.state.keys.is_sealed());
+    // Observable through the API of the sealed node.
+    let status: serde_json::Value = app.get("/api/v1/system/status", &app.admin).await.json().await.unwrap();
+    assert_eq!((status["sealed"].as_bool(), status["cluster_sealed"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(status["node_id"].as_str(), Some(app.state.node_id()));
+    assert!(status["key_generation"].is_null());
     assert!(!b.keys.is_sealed(), "not before its poll");
 
     // A node starting while the seal stands stays sealed (its key file notwithstanding).
@@ -361,4 +366,42 @@ async fn an_emergency_seal_through_one_node_reaches_the_other() {
         .await
         .unwrap();
     assert_eq!(actions, ["seal", "seal.cluster", "unseal"]);
+}
+
+/// On PostgreSQL, while another node holds the rewrap lock a second rewrap is refused with
+/// a clear 409, and while it holds the checkpoint lock a node signs nothing (that node
+/// signs); once released, both proceed. SQLite has one writer and takes no lock.
+#[tokio::test]
+async fn rewraps_and_checkpoints_wait_for_the_node_holding_their_lock() {
+    use custodia::cluster::Lock;
+    let app = node_a().await;
+    audit_probe(app.state.get_ref(), 0).await;
+    let holder = app.db.is_postgres().then(|| {
+        let mut other = diesel::PgConnection::establish(app.db.url()).unwrap();
+        for lock in [Lock::Rewrap, Lock::Checkpoint] {
+            diesel::sql_query(format!("SELECT pg_advisory_lock({})", lock as i64))
+                .execute(&mut other)
+                .unwrap();
+        }
+        other
+    });
+    let checkpoints = || {
+        app.state.context().read(|c| {
+            use custodia::store::schema::audit_checkpoints;
+            Ok(audit_checkpoints::table.count().get_result::<i64>(c)?)
+        })
+    };
+    let before = checkpoints().await.unwrap();
+    let rewrap = app.state.keys.rewrap_batch(Actor::default(), 10).await;
+    app.state.audit.checkpoint_if_grown().await.unwrap();
+    if let Some(mut other) = holder {
+        assert!(matches!(rewrap, Err(Error::Conflict("rewrap_in_progress"))), "{rewrap:?}");
+        assert_eq!(checkpoints().await.unwrap(), before, "the holder signs, not this node");
+        diesel::sql_query("SELECT pg_advisory_unlock_all()").execute(&mut other).unwrap();
+        app.state.keys.rewrap_batch(Actor::default(), 10).await.unwrap();
+        app.state.audit.checkpoint_if_grown().await.unwrap();
+    } else {
+        rewrap.unwrap();
+    }
+    assert_eq!(checkpoints().await.unwrap(), before + 1);
 }
