@@ -230,16 +230,17 @@ pub fn hold(c: &mut DbConnection, claim: &Claim) -> Result<()> {
     if held == 0 { Err(Error::Conflict("bundle_claim_lost")) } else { Ok(()) }
 }
 
-/// The claim's row while `claim` holds it.
-fn claimed(
-    claim: &Claim,
-) -> diesel::dsl::Filter<
+/// A claim's row, filtered to its node and attempt.
+type ClaimedRow = diesel::dsl::Filter<
     diesel::dsl::Filter<
         diesel::dsl::Find<bundle_claims::table, String>,
         diesel::dsl::Eq<bundle_claims::claimed_by, String>,
     >,
     diesel::dsl::Eq<bundle_claims::attempts, i32>,
-> {
+>;
+
+/// The claim's row while `claim` holds it.
+fn claimed(claim: &Claim) -> ClaimedRow {
     bundle_claims::table
         .find(claim.bundle.to_string())
         .filter(bundle_claims::claimed_by.eq(claim.node.clone()))
