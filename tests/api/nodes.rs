@@ -111,7 +111,15 @@ async fn a_build_whose_node_died_is_built_by_another_node_and_the_dead_claim_wri
     assert_eq!(built.status, BundleStatus::Ready);
     assert!(built.archive_sha256.is_some());
 
-    // A's late outcome is refused: the claim is B's now.
+    // A's late renewal and outcome are refused: the claim is B's now.
+    let late_lease = dead.clone();
+    let renewed = app
+        .state
+        .context()
+        .write_plain(move |c| queue::renew(c, &late_lease, chrono::Utc::now().naive_utc()))
+        .await
+        .unwrap();
+    assert!(!renewed, "a lost claim is not renewed");
     let late = app.state.context().write_plain(move |c| queue::hold(c, &dead)).await;
     assert!(matches!(late, Err(Error::Conflict("bundle_claim_lost"))), "{late:?}");
     assert_eq!(bundle_row(&b, bundle).await.0, "ready");
@@ -310,6 +318,9 @@ async fn a_rotation_through_one_node_is_used_by_the_other() {
     // B's poll (called here, not waited for) keeps it on the new primary.
     b.keys.reload_if_changed().await.unwrap();
     assert_eq!(b.keys.generation(), app.state.keys.generation());
+    let status: serde_json::Value = app.get("/api/v1/system/status", &app.admin).await.json().await.unwrap();
+    assert_eq!(status["key_generation"].as_i64(), b.keys.generation());
+    assert_eq!(status["sealed"].as_bool(), Some(false));
     b.context().write(|c, k| key_store::create_record_key(c, k, "cases", "from-b").map(drop)).await.unwrap();
     let used: i64 = b
         .context()
