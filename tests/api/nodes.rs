@@ -251,6 +251,12 @@ async fn login_failures_through_one_node_lock_the_account_on_the_other() {
         .unwrap();
     assert_eq!(stored.len(), max as usize);
     assert!(stored.iter().all(|s| s.len() == 32 && !s.windows(6).any(|w| w == b"shared")));
+    // Kept for the window only: the poll prunes them once it has passed.
+    assert_eq!(b.auth.prune_failures().await.unwrap(), 0, "still in the window");
+    let window = TimeDelta::minutes(test_settings(&app.db).auth.failure_window_minutes);
+    let later = b.context().clock().now_naive() + window;
+    let pruned = b.context().write_plain(move |c| custodia::auth::failures::prune(c, window, later)).await;
+    assert_eq!(pruned.unwrap(), max as usize);
 }
 
 #[tokio::test]
