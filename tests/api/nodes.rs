@@ -422,3 +422,22 @@ async fn rewraps_and_checkpoints_wait_for_the_node_holding_their_lock() {
     }
     assert_eq!(checkpoints().await.unwrap(), before + 1);
 }
+
+/// `custodia keys seal`, run on any machine with the configuration, seals every running
+/// node at its next poll; the command line itself then starts sealed while the seal stands.
+#[tokio::test]
+async fn the_command_lines_emergency_seal_reaches_a_running_node() {
+    let app = node_a().await;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_custodia"));
+    cmd.env("CUSTODIA_CONFIG_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/config"))
+        .env("CUSTODIA_ENV", "test")
+        .env("CUSTODIA__DATABASE__URL", app.db.url())
+        .env("CUSTODIA__KEYS__KEY_FILE", app.db.dir.path().join("root.key"))
+        .env("CUSTODIA__STORAGE__BLOB_DIR", app.db.dir.path().join("blobs"))
+        .args(["keys", "seal"]);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!app.state.keys.is_sealed(), "not before its poll");
+    app.state.poll().await.unwrap();
+    assert!(app.state.keys.is_sealed(), "the poll sealed the running node");
+}
