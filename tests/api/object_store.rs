@@ -74,7 +74,8 @@ impl Drop for Relay {
     }
 }
 
-#[tokio::test]
+// Two workers: the relay runs on the test's runtime while a check blocks on the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_object_store_answers_503_records_nothing_and_recovers_without_restart() {
     let Some(s3) = require_s3() else { return };
     let relay = Relay::to(&s3.endpoint).await;
