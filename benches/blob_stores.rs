@@ -77,10 +77,12 @@ fn main() {
     let ctx = FieldContext::new("attachments", "bench", "content");
 
     let start = Instant::now();
-    let (id, len, sha) = store.put_encrypted(&dek, &ctx, Generated { left: size, state: 1 }).expect("encrypt");
+    let (id, len, sha) =
+        store.put_encrypted(&dek, &ctx, Generated { left: size, state: 1 }).expect("encrypt");
     let up = start.elapsed().as_secs_f64();
     let start = Instant::now();
-    let (n, sha2) = decrypt_reader(&dek, &ctx, store.open_blob(id).expect("open"), io::sink()).expect("decrypt");
+    let (n, sha2) =
+        decrypt_reader(&dek, &ctx, store.open_blob(id).expect("open"), io::sink()).expect("decrypt");
     let down = start.elapsed().as_secs_f64();
     assert_eq!((n, sha2), (len, sha));
     store.delete(id).expect("delete");

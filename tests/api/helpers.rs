@@ -82,10 +82,14 @@ pub struct TestDb {
     postgres: Option<(String, String)>,
     /// The test's prefix of the test bucket, when `CUSTODIA_TEST_S3_ENDPOINT` is set.
     pub s3: Option<custodia::config::S3Settings>,
+    /// When the test began: what the object store wrote since may be this test's.
+    pub created: std::time::SystemTime,
 }
 
 impl TestDb {
     pub fn new() -> Self {
+        // A second early: file times may be rounded down.
+        let created = std::time::SystemTime::now() - std::time::Duration::from_secs(1);
         let dir = tempfile::tempdir().unwrap();
         match postgres_url() {
             Some(base) => {
@@ -95,11 +99,11 @@ impl TestDb {
                 conn.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
                 let sep = if base.contains('?') { '&' } else { '?' };
                 let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
-                TestDb { dir, url, postgres: Some((base, schema)), s3: test_s3() }
+                TestDb { dir, url, postgres: Some((base, schema)), s3: test_s3(), created }
             }
             None => {
                 let url = format!("sqlite://{}", dir.path().join("custodia.db").display());
-                TestDb { dir, url, postgres: None, s3: test_s3() }
+                TestDb { dir, url, postgres: None, s3: test_s3(), created }
             }
         }
     }

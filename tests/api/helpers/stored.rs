@@ -120,14 +120,22 @@ pub fn pin_folder(settings: &mut custodia::config::Settings) {
 
 impl TestApp {
     /// Every file this test's data may sit in, with its bytes: the test's folder
-    /// (database, WAL, key file, blobs), and — when it stores in the test bucket — all of
-    /// Garage's data and metadata (other tests' objects too: all ciphertext as well).
+    /// (database, WAL, key file, blobs), and — when it stores in the test bucket — every
+    /// file of Garage's data and metadata written since the test began (data blocks and
+    /// the metadata database; older files cannot hold this test's bytes, and scanning
+    /// every earlier test's blocks again would make the suite crawl).
     pub fn bytes_at_rest(&self) -> Vec<(std::path::PathBuf, Vec<u8>)> {
         let mut files = super::files_under(self.db.dir.path());
         if !self.stores_in_folder()
             && let Some(garage) = s3_data_dir()
         {
-            files.extend(super::files_under(&garage));
+            let since = self.db.created;
+            let recent = |p: &std::path::PathBuf| {
+                std::fs::metadata(p).and_then(|m| m.modified()).is_ok_and(|t| t >= since)
+            };
+            let written: Vec<_> = super::files_under(&garage).into_iter().filter(recent).collect();
+            assert!(!written.is_empty(), "Garage wrote nothing under {}", garage.display());
+            files.extend(written);
         }
         // Garage may remove a file (another test's object) between listing and reading.
         files.into_iter().filter_map(|p| std::fs::read(&p).ok().map(|b| (p, b))).collect()
