@@ -158,9 +158,11 @@ pub fn test_settings(db: &TestDb) -> Settings {
     settings.database.pool_size = 4;
     settings.keys.key_file = db.dir.path().join("root.key");
     settings.storage.blob_dir = db.dir.path().join("blobs");
-    if let Some(s3) = &db.s3 {
+    // The test's prefix of the bucket is configured whenever there is a bucket; it holds
+    // the blobs when the suite runs on it (`on_s3` for the tests about it).
+    settings.storage.s3 = db.s3.clone();
+    if db.s3.is_some() && suite_on_s3() {
         settings.storage.kind = custodia::config::StorageKind::S3;
-        settings.storage.s3 = Some(s3.clone());
     }
     settings
 }

@@ -116,7 +116,7 @@ async fn an_unreachable_object_store_answers_503_records_nothing_and_recovers_wi
 #[tokio::test]
 async fn orphan_objects_are_swept_once_old_and_objects_in_use_are_kept() {
     let Some(_) = require_s3() else { return };
-    let app = spawn_app().await;
+    let app = spawn_app_with(on_s3).await;
     let (token, testimony) = draft_testimony(&app).await;
     let kept = app.upload(&token, &testimony, Upload::bytes("kept").content_type("text/plain")).await.id;
     let ctx = FieldContext::new("attachments", "x", "content");
@@ -128,7 +128,8 @@ async fn orphan_objects_are_swept_once_old_and_objects_in_use_are_kept() {
 
     // The same database and bucket seen two hours later.
     let later = chrono::Utc::now() + chrono::TimeDelta::hours(2);
-    let settings = test_settings(&app.db);
+    let mut settings = test_settings(&app.db);
+    on_s3(&mut settings);
     let services = custodia::services::Services::open_with_clock(
         &settings,
         false,
@@ -174,7 +175,7 @@ fn closed_port() -> u16 {
 #[tokio::test]
 async fn an_object_truncated_in_the_bucket_is_an_integrity_error_as_in_the_folder() {
     let Some(_) = require_s3() else { return };
-    let app = spawn_app().await;
+    let app = spawn_app_with(on_s3).await;
     let (token, testimony) = draft_testimony(&app).await;
     let body: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
     let id =
@@ -248,7 +249,7 @@ async fn blobs_migrate_copies_the_folder_into_the_bucket_verified_and_resumes() 
             .env("CUSTODIA__DATABASE__URL", app.db.url())
             .env("CUSTODIA__KEYS__KEY_FILE", app.db.dir.path().join("root.key"))
             .env("CUSTODIA__STORAGE__BLOB_DIR", app.db.dir.path().join("blobs"))
-            .envs(store_env(&app.db))
+            .envs(s3_env(app.db.s3.as_ref().unwrap()))
             .env("CUSTODIA__STORAGE__KIND", "folder")
             .args(["blobs", "migrate", "--to", "s3"])
             .output()

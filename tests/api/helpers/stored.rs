@@ -112,6 +112,13 @@ impl TestApp {
     }
 }
 
+/// For the tests about the object store: the test bucket (under the test's prefix)
+/// whatever `CUSTODIA_TEST_STORE` says. Call after [`require_s3`].
+pub fn on_s3(settings: &mut custodia::config::Settings) {
+    assert!(settings.storage.s3.is_some(), "a test bucket (require_s3 first)");
+    settings.storage.kind = StorageKind::S3;
+}
+
 /// For tests that are about the folder itself (disk full, file modes, a mount going
 /// away): keeps `kind = folder` whatever the environment says.
 pub fn pin_folder(settings: &mut custodia::config::Settings) {
@@ -142,11 +149,25 @@ impl TestApp {
     }
 }
 
+/// Whether the suite keeps its blobs in the test bucket: when there is one, unless
+/// `CUSTODIA_TEST_STORE=folder` (CI's SQLite half runs on the folder, and only the tests
+/// about the object store itself use the bucket).
+pub fn suite_on_s3() -> bool {
+    test_s3().is_some() && std::env::var("CUSTODIA_TEST_STORE").as_deref() != Ok("folder")
+}
+
 /// The environment a spawned `custodia` needs to use the same store as `db`'s tests:
-/// the test bucket's settings when there is one (nothing otherwise).
+/// the test bucket's settings when the suite runs on it (nothing otherwise).
 pub fn store_env(db: &super::TestDb) -> Vec<(&'static str, String)> {
+    match &db.s3 {
+        Some(s3) if suite_on_s3() => s3_env(s3),
+        _ => Vec::new(),
+    }
+}
+
+/// The environment naming bucket `s3` for a spawned `custodia`.
+pub fn s3_env(s3: &S3Settings) -> Vec<(&'static str, String)> {
     use secrecy::ExposeSecret;
-    let Some(s3) = &db.s3 else { return Vec::new() };
     vec![
         ("CUSTODIA__STORAGE__KIND", "s3".into()),
         ("CUSTODIA__STORAGE__S3__ENDPOINT", s3.endpoint.clone()),
