@@ -8,10 +8,13 @@
 //! 2. an attachment uploaded through A downloads through B byte for byte;
 //! 3. a key rotation through A: B reads what A wrote under the new key at once, and
 //!    after B's next poll B writes under it too;
-//! 4. a bundle queued on A, A SIGKILLed while it builds (status `building`, the build
-//!    slowed by a large attachment), is built by B, and `custodia bundle verify` passes;
-//! 5. A restarted with the same node id; checkpoints signed through A and then B are
-//!    consistent, and the audit log holds entries made through each node;
+//! 4. a bundle queued on A, its builder SIGKILLed while the bundle is `building` (the
+//!    build slowed by a large attachment; A starts it at once, but should B's poll have
+//!    claimed it first, B is the one killed), is built by the other node after the
+//!    lease runs out — its claim and two attempts read from `bundle_claims` — and
+//!    `custodia bundle verify` passes; the killed node restarts under its name;
+//! 5. checkpoints signed through A and then B are consistent, and the audit log holds
+//!    entries made through each node;
 //! 6. an emergency seal through A seals B within its poll interval;
 //! 7. both stopped, `custodia audit verify` passes with every checkpoint and the two
 //!    checkpoints kept in step 5.
@@ -287,6 +290,26 @@ impl Api {
     }
 }
 
+/// Who holds the export build of `bundle`, and how many claims it has had (the
+/// `bundle_claims` row of migration 000014), read straight from the database.
+fn claim(db_url: &str, bundle: &str) -> Option<(String, i32)> {
+    #[derive(diesel::QueryableByName)]
+    struct Claim {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        claimed_by: Option<String>,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        attempts: i32,
+    }
+    let mut c = diesel::PgConnection::establish(db_url).unwrap();
+    let row: Claim = diesel::RunQueryDsl::get_result(
+        diesel::sql_query("SELECT claimed_by, attempts FROM bundle_claims WHERE bundle_id = $1")
+            .bind::<diesel::sql_types::Text, _>(bundle),
+        &mut c,
+    )
+    .ok()?;
+    Some((row.claimed_by?, row.attempts))
+}
+
 /// `len` bytes that do not compress, the same for the same `seed`.
 fn noise(len: usize, seed: u64) -> Vec<u8> {
     let mut s = seed | 1;
@@ -320,6 +343,7 @@ async fn two_nodes_share_sessions_files_jobs_keys_seal_and_one_audit_log() {
         std::env::var("CUSTODIA_CLUSTER_ATTACHMENT_MIB").ok().and_then(|v| v.parse().ok()).unwrap_or(16);
     let dir = tempfile::tempdir().unwrap();
     let (shared, _schema, store) = shared_env(dir.path(), &pg_base);
+    let db_url = shared.iter().find(|(k, _)| k == "CUSTODIA__DATABASE__URL").unwrap().1.clone();
     let mut a = node("node-a", dir.path(), &shared);
     let mut b = node("node-b", dir.path(), &shared);
     println!("two nodes on one PostgreSQL schema and {store}; logs in {}", dir.path().display());
@@ -449,7 +473,10 @@ async fn two_nodes_share_sessions_files_jobs_keys_seal_and_one_audit_log() {
     assert_eq!(after, behind, "node B wrote a record key under an older key version ({behind} → {after})");
     s.passed();
 
-    let s = step(4, "a bundle queued on node A, A SIGKILLed mid-build, is built by node B and verifies");
+    let s = step(
+        4,
+        "a bundle queued on node A, its builder SIGKILLed mid-build, is built by the other node and verifies",
+    );
     let request = json!({"recipient": "prosecutors", "password": PASSWORD});
     let queued = api
         .ok(
@@ -460,46 +487,70 @@ async fn two_nodes_share_sessions_files_jobs_keys_seal_and_one_audit_log() {
         .await;
     let bundle = queued["id"].as_str().unwrap().to_owned();
     let bundle_path = format!("/api/v1/cases/{case}/bundles/{bundle}");
-    // Kill A the moment its build is under way (the large attachment keeps it busy).
-    let seen = until(Duration::from_secs(30), "node A starts building the bundle", || {
-        let (api, a, doc, bundle_path) = (&api, &a, &doc, &bundle_path);
+    // Kill the builder the moment its build is under way (the large attachment keeps it
+    // busy). Node A starts the build it was asked for at once, but node B's poll may
+    // claim it first: whichever node holds the claim is killed, and the other must
+    // finish the build.
+    let (seen, builder) = until(Duration::from_secs(30), "a node starts building the bundle", || {
+        let (api, a, doc, bundle_path, bundle, db) = (&api, &a, &doc, &bundle_path, &bundle, &db_url);
         async move {
             let v = api.get(a, bundle_path, doc).await.1;
             match v["status"].as_str() {
-                Some("building") => Some(v),
-                Some("ready") => panic!("node A finished the bundle before it could be killed; raise CUSTODIA_CLUSTER_ATTACHMENT_MIB"),
-                Some("failed") => panic!("the bundle failed on node A: {v}"),
+                Some("building") => claim(db, bundle).map(|(node, _)| (v, node)),
+                Some("ready") => panic!(
+                    "the bundle was built before it could be killed; raise CUSTODIA_CLUSTER_ATTACHMENT_MIB"
+                ),
+                Some("failed") => panic!("the bundle failed: {v}"),
                 _ => None,
             }
         }
     })
     .await;
-    a.kill();
-    println!("  node A killed while building (progress {}%)", seen["progress"]);
+    let (killed, survivor) = match builder.as_str() {
+        "node-a" => (&mut a, &b),
+        "node-b" => (&mut b, &a),
+        other => panic!("the bundle is claimed by {other:?}, not by either node"),
+    };
+    killed.kill();
+    println!(
+        "  {} killed while building (progress {}%); {} must finish it",
+        killed.name, seen["progress"], survivor.name
+    );
+    let killed_name = killed.name;
     let built =
-        until(Duration::from_secs(LEASE_SECS * 4 + 60), "node B builds the bundle node A left", || {
-            let (api, b, doc, bundle_path) = (&api, &b, &doc, &bundle_path);
+        until(Duration::from_secs(LEASE_SECS * 4 + 60), "the surviving node builds the bundle", || {
+            let (api, survivor, doc, bundle_path) = (&api, survivor, &doc, &bundle_path);
             async move {
-                let v = api.get(b, bundle_path, doc).await.1;
+                let v = api.get(survivor, bundle_path, doc).await.1;
                 match v["status"].as_str() {
                     Some("ready") => Some(v),
-                    Some("failed") => {
-                        panic!("the bundle node A left failed instead of being built by node B: {v}")
-                    }
+                    Some("failed") => panic!(
+                        "the bundle {killed_name} left failed instead of being built by {}: {v}",
+                        survivor.name
+                    ),
                     _ => None,
                 }
             }
         })
         .await;
-    let res =
-        api.client.get(b.url(&format!("{bundle_path}/download"))).bearer_auth(&doc).send().await.unwrap();
-    assert_eq!(res.status(), 200, "download the bundle through node B");
+    let (claimed_by, attempts) = claim(&db_url, &bundle).unwrap();
+    assert_eq!(claimed_by, survivor.name, "the finished build's claim");
+    assert_eq!(attempts, 2, "two claims: the killed node's and the survivor's");
+    let res = api
+        .client
+        .get(survivor.url(&format!("{bundle_path}/download")))
+        .bearer_auth(&doc)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "download the bundle through {}", survivor.name);
     let tar = res.bytes().await.unwrap();
     assert_eq!(sha256_hex(&tar), built["archive_sha256"].as_str().unwrap(), "the archive's digest");
     let tar_path = dir.path().join("bundle.tar");
     std::fs::write(&tar_path, &tar).unwrap();
     drop(tar);
-    let key = api.client.get(b.url("/api/v1/bundles/public-key")).bearer_auth(&doc).send().await.unwrap();
+    let key =
+        api.client.get(survivor.url("/api/v1/bundles/public-key")).bearer_auth(&doc).send().await.unwrap();
     let key_path = dir.path().join("export.pub");
     std::fs::write(&key_path, key.text().await.unwrap()).unwrap();
     let out = Command::new(bin())
@@ -510,18 +561,21 @@ async fn two_nodes_share_sessions_files_jobs_keys_seal_and_one_audit_log() {
         .unwrap();
     assert!(
         out.status.success(),
-        "custodia bundle verify of the bundle node B built: {}{}",
+        "custodia bundle verify of the bundle {} built: {}{}",
+        survivor.name,
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    // The killed node comes back under the same name (its old claim is long gone).
+    let killed = if killed_name == a.name { &mut a } else { &mut b };
+    killed.start();
+    wait_ready(&api.client, killed).await;
     s.passed();
 
     let s = step(
         5,
         "checkpoints signed through both nodes are consistent; the log has entries made through each",
     );
-    a.start();
-    wait_ready(&api.client, &a).await;
     let aud = api.login(&a, "c.aud").await;
     let mut kept = Vec::new();
     for (n, note) in [(&a, "a.note"), (&b, "b.note")] {
