@@ -4,9 +4,9 @@
 # (deploy/make-secrets.sh made it) and allows that key on the bucket. Safe to run again:
 # each step is skipped when already done.
 set -eu
-: "${BUCKET:=custodia}"
-key_id=$(cat /run/secrets/s3_access_key_id)
-secret=$(cat /run/secrets/s3_secret_access_key)
+: "${BUCKET:=custodia}" "${SECRETS:=/run/secrets}"
+key_id=$(cat "$SECRETS/s3_access_key_id")
+secret=$(cat "$SECRETS/s3_secret_access_key")
 
 # The node's id is read from its metadata folder (mounted read-only here).
 for _ in $(seq 1 60); do
