@@ -107,7 +107,8 @@ async fn run(files: usize) -> anyhow::Result<()> {
     let started = Instant::now();
     let allowed = Allowed::<act::BundleExport>::check(who.clone())?;
     let (_, order) = state.bundles.queue(&allowed, case_id, input).await?;
-    let view = state.bundles.build(&allowed, order, Arc::new(|_| {})).await?;
+    let claim = state.bundles.claim(order.id).await?.ok_or_else(|| anyhow::anyhow!("claimed elsewhere"))?;
+    let view = state.bundles.build(&allowed, order, &claim, Arc::new(|_| {})).await?;
     let export = started.elapsed().as_secs_f64();
     let backend = if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
     println!("export of a case with {files} attachments of 64 MiB ({mib:.0} MiB), {backend}");

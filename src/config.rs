@@ -24,6 +24,7 @@ pub struct Settings {
     pub keys: KeySettings,
     pub storage: StorageSettings,
     pub audit: AuditSettings,
+    pub cluster: ClusterSettings,
     pub export: ExportSettings,
     pub analysis: AnalysisSettings,
     pub web: WebSettings,
@@ -178,6 +179,17 @@ impl WebSettings {
     pub fn idle_lock_secs(&self) -> u32 {
         self.idle_lock_seconds.unwrap_or(self.idle_lock_minutes.saturating_mul(60))
     }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSettings {
+    /// This node's name; empty: the host name and a random suffix (`cluster::node_id`).
+    pub node_id: String,
+    /// Seconds between the node's looks at the database (jobs, the emergency seal).
+    pub poll_interval_secs: u64,
+    /// Seconds an export build stays claimed without a renewal.
+    pub job_lease_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -39,8 +39,15 @@ impl Context {
         F: FnOnce(&mut DbConnection, &Keyring) -> Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        let keyring = self.keys.keyring()?;
-        self.db.transaction(move |c| f(c, &keyring)).await
+        self.keys.keyring()?;
+        let keys = self.keys.clone();
+        // The keyring as of the transaction's start: another node may have rotated it.
+        self.db
+            .transaction(move |c| {
+                let keyring = keys.keyring_for(c)?;
+                f(c, &keyring)
+            })
+            .await
     }
 
     /// One write transaction that needs no keys (membership, metadata, audit entries).
@@ -70,8 +77,16 @@ impl Context {
         R: Send + 'static,
         T: Send + 'static,
     {
-        let keyring = self.keys.keyring()?;
-        let for_record = keyring.clone();
-        self.db.audited_read(move |c| find(c, &keyring), move |c, found| record(c, &for_record, found)).await
+        self.keys.keyring()?;
+        let keys = self.keys.clone();
+        self.db
+            .audited_read(
+                move |c| {
+                    let keyring = keys.keyring_for(c)?;
+                    Ok((find(c, &keyring)?, keyring))
+                },
+                move |c, (found, keyring)| record(c, &keyring, found),
+            )
+            .await
     }
 }

@@ -21,6 +21,7 @@ pub mod cases;
 pub mod catalog;
 pub mod cli;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 pub mod context;
 pub mod crypto;

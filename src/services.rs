@@ -36,6 +36,15 @@ pub struct SystemStatus {
     pub database_backend: &'static str,
     pub pending_migrations: usize,
     pub users: i64,
+    /// This node's name (`[cluster] node_id`): which node of several answered.
+    pub node_id: String,
+    /// Whether this node holds its keys (each node is sealed and unsealed on its own).
+    pub sealed: bool,
+    /// The keyring's generation this node holds (bumped by every rotation, retirement or
+    /// change of root); none while sealed.
+    pub key_generation: Option<i64>,
+    /// An emergency seal of the whole cluster stands (from the seal until an unseal).
+    pub cluster_sealed: bool,
 }
 
 #[derive(Debug)]
@@ -56,6 +65,7 @@ pub struct Services {
     pub medical: Medical,
     pub audit: AuditLog,
     context: Context,
+    node_id: String,
 }
 
 impl Services {
@@ -83,8 +93,9 @@ impl Services {
         let data = std::iter::once(settings.storage.blob_dir.clone())
             .chain(sqlite_file(settings.database.url.expose_secret()))
             .collect();
+        let node_id = crate::cluster::node_id(&settings.cluster);
         let keys = Keys::open(db.clone(), settings.keys.clone()).await?;
-        let keys = Arc::new(keys.with_clock(clock.clone()).with_data_at(data));
+        let keys = Arc::new(keys.with_clock(clock.clone()).with_data_at(data).with_node_id(node_id.clone()));
         if !keys.is_initialised() && settings.keys.auto_init && may_auto_init {
             keys.init(Actor::default(), NewRoot::File).await?;
             tracing::info!(path = %settings.keys.key_file.display(), "created the keyring and its root key file");
@@ -120,6 +131,8 @@ impl Services {
                     organisation: settings.export.organisation.clone(),
                     reserve_free_bytes: settings.storage.reserve_free_bytes,
                     min_count: settings.analysis.min_count,
+                    node_id: node_id.clone(),
+                    job_lease_secs: settings.cluster.job_lease_secs,
                 },
             ),
             imports: Imports::new(
@@ -135,11 +148,29 @@ impl Services {
             medical: Medical::new(context.clone()),
             audit: AuditLog::new(context.clone()),
             context,
+            node_id,
         })
     }
 
     pub fn context(&self) -> &Context {
         &self.context
+    }
+
+    /// This node's name among the nodes on one database.
+    pub fn node_id(&self) -> &str {
+        &self.node_id
+    }
+
+    /// One round of the node's periodic look at the database (startup's poll): the
+    /// cluster's emergency seal first, then keyring changes other nodes made, queued
+    /// export builds, and login failures out of their window. Each part is tried even if
+    /// one before it failed; the first error is returned.
+    pub async fn poll(&self) -> Result<()> {
+        let sealed = self.keys.follow_cluster_seal().await.map(drop);
+        let reloaded = self.keys.reload_if_changed().await.map(drop);
+        let built = self.bundles.run_pending().await.map(drop);
+        let pruned = self.auth.prune_failures().await.map(drop);
+        sealed.and(reloaded).and(built).and(pruned)
     }
 
     /// Readiness: the database answers (`Unavailable` if not) and the keys are loaded
@@ -162,6 +193,10 @@ impl Services {
             database_backend: self.context.db.backend().name(),
             pending_migrations: pending,
             users: self.auth.count_users().await?,
+            node_id: self.node_id.clone(),
+            sealed: self.keys.is_sealed(),
+            key_generation: self.keys.generation(),
+            cluster_sealed: self.keys.cluster_seal_standing().await?,
         })
     }
 }

@@ -31,12 +31,17 @@ impl Application {
         let backend = Backend::from_url(settings.database.url.expose_secret())?;
         let state = web::Data::new(Services::open(settings, true).await?);
         state.attachments.sweep_orphans().await?;
-        let interrupted = state.bundles.fail_interrupted().await?;
-        if interrupted > 0 {
-            tracing::warn!(interrupted, "evidence bundles interrupted by the last stop are marked failed");
+        let released = state.bundles.release_own().await?;
+        if released > 0 {
+            tracing::warn!(
+                released,
+                node = state.node_id(),
+                "evidence bundles this node was building are queued again"
+            );
         }
         spawn_keyring_reloader(state.keys.clone(), settings.keys.reload_interval_secs);
         spawn_checkpointer(state.audit.clone(), settings.audit.checkpoint_interval_secs);
+        spawn_poll(state.clone(), settings.cluster.poll_interval_secs);
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
         let port = listener.local_addr()?.port();
         tracing::info!(port, backend = backend.name(), "listening");
@@ -89,6 +94,16 @@ fn spawn_keyring_reloader(keys: Arc<Keys>, every_secs: u64) {
     every(every_secs, "keyring reload", move || {
         let keys = keys.clone();
         async move { keys.reload_if_changed().await.map(drop) }
+    });
+}
+
+/// The node's look at the database every `poll_interval_secs`: the cluster's emergency
+/// seal, keyring changes, queued export builds (its own first build starts at once; this
+/// takes over what another node queued or left behind when it died), old login failures.
+fn spawn_poll(state: web::Data<Services>, every_secs: u64) {
+    every(every_secs, "cluster poll", move || {
+        let state = state.clone();
+        async move { state.poll().await }
     });
 }
 

@@ -55,7 +55,9 @@ pub struct Actor {
 
 impl From<&Principal> for Actor {
     fn from(p: &Principal) -> Self {
-        Actor { user_id: Some(p.user_id), session_id: Some(p.session_id) }
+        // A build claimed from the export queue runs as its requester, in no session.
+        let session_id = Some(p.session_id).filter(|s| !s.is_nil());
+        Actor { user_id: Some(p.user_id), session_id }
     }
 }
 

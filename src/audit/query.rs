@@ -128,6 +128,7 @@ pub const ACTIONS: &[&str] = &[
     "referral.update",
     "role_policy.update",
     "seal",
+    "seal.cluster",
     "search",
     "search.reindex",
     "testimony.create",

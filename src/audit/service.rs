@@ -246,7 +246,17 @@ impl AuditLog {
             return Ok(());
         }
         let now = self.ctx.clock.now_naive();
-        self.ctx.write(move |c, k| checkpoints::create_at(c, k, now).map(drop)).await
+        // One signer at a time across nodes; the growth is checked again under the lock
+        // (`create_at` signs only a head larger than the last checkpoint's), so two nodes
+        // never sign two different heads at once. Another node signing now is enough.
+        self.ctx
+            .write(move |c, k| {
+                if !crate::cluster::try_lock(c, crate::cluster::Lock::Checkpoint)? {
+                    return Ok(());
+                }
+                checkpoints::create_at(c, k, now).map(drop)
+            })
+            .await
     }
 }
 

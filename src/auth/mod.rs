@@ -2,6 +2,7 @@
 //! factors, and the one policy table every endpoint is checked against.
 //! Calls `store` and `audit`; knows nothing of HTTP.
 
+pub mod failures;
 pub mod kept;
 pub mod password;
 pub mod service;

@@ -1,9 +1,9 @@
 //! Failed-login throttling per account and per client address.
 //!
 //! Hand-written rather than `governor`: we count *failures* only and forget them on a
-//! successful login, whereas a GCRA limiter charges every attempt. In memory by design:
-//! the adversary we throttle (online guessing) cannot restart our process, and keeping
-//! attempts out of the database keeps usernames of failed attempts out of it too.
+//! successful login, whereas a GCRA limiter charges every attempt. In memory: a node's
+//! own count while it is sealed, when it has no key to name failures in the database
+//! (`failures`, shared by every node, is the count otherwise).
 //! Time comes from the caller (the service's clock), so the window is tested by moving
 //! a clock rather than by waiting.
 

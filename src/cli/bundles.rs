@@ -78,10 +78,14 @@ pub async fn export(
     };
     let allowed = Allowed::<act::BundleExport>::check(who.clone())?;
     let (_, order) = state.bundles.queue(&allowed, args.case, input).await?;
+    // A running node's poll may have claimed it first: it is built there, and listed.
+    let claim = state.bundles.claim(order.id).await?.ok_or(Error::Conflict("bundle_claimed_elsewhere"))?;
     let bar = progress_bar(100, "bundling");
     let shown = bar.clone();
-    let view =
-        state.bundles.build(&allowed, order, Arc::new(move |pct| shown.set_position(u64::from(pct)))).await;
+    let view = state
+        .bundles
+        .build(&allowed, order, &claim, Arc::new(move |pct| shown.set_position(u64::from(pct))))
+        .await;
     bar.finish_and_clear();
     let view = view?;
     save(state, &allowed, (args.case, view.id), &args.out).await?;

@@ -54,6 +54,9 @@ pub(super) enum KeysCommand {
     },
     /// Replace the root key by a passphrase typed at every unseal.
     Passphrase,
+    /// Emergency seal of every node on this database: each running node drops its keys
+    /// within one poll interval (`[cluster] poll_interval_secs`) and is unsealed on its own.
+    Seal,
 }
 
 fn new_root(source: SourceArg, shares: ShareArgs) -> anyhow::Result<NewRoot> {
@@ -132,11 +135,15 @@ pub(super) async fn unlock_here(state: &Services) -> anyhow::Result<()> {
 
 pub(super) async fn run(settings: Settings, cmd: KeysCommand) -> anyhow::Result<()> {
     let state = Services::open(&settings, false).await?;
-    if !matches!(cmd, KeysCommand::Status) {
+    if !matches!(cmd, KeysCommand::Status | KeysCommand::Seal) {
         unlock_here(&state).await?;
     }
     let keys = &state.keys;
     match cmd {
+        KeysCommand::Seal => {
+            keys.seal_cluster(Actor::default()).await.map_err(describe)?;
+            println!("sealed: every node drops its keys at its next poll; unseal each node on its own");
+        }
         KeysCommand::Status => {
             let s = keys.status().await.map_err(describe)?;
             println!("{}", serde_json::to_string_pretty(&s)?);

@@ -2,7 +2,8 @@
 //! records collected in one transaction, the bag streamed through the recipient's age
 //! key (if given) and our own STREAM encryption into the blob store, then marked ready
 //! together with the audit entry that records its manifest digest. Any failure leaves
-//! no blob and a `failed` bundle. Times come from the caller's clock.
+//! no blob and a `failed` bundle; a build whose claim was lost (`queue`) writes nothing.
+//! Times come from the caller's clock.
 
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -15,11 +16,12 @@ use super::Recipient;
 use super::bag::{BagWriter, EXPORT_KEY_FILE, TagSummary};
 use super::collect::{self, Plan};
 use super::job::{ARCHIVE_FIELD, BundleStatus, BundleView, HEADROOM, Order, Row, TABLE, view};
+use super::queue::{self, Claim};
 use super::signer::{self, ExportSigner};
 use crate::access::Allowed;
 use crate::access::membership as access;
 use crate::access::policy::act;
-use crate::audit::{self, Entry, Outcome, checkpoints};
+use crate::audit::{self, Actor, Entry, checkpoints};
 use crate::clock::Clock;
 use crate::context::Context;
 use crate::crypto::{DecryptingReader, Dek, FieldContext};
@@ -52,46 +54,27 @@ impl Builder<'_> {
 /// Progress of a build, in percent; called from the thread that writes the archive.
 pub type Progress = Arc<dyn Fn(u8) + Send + Sync>;
 
-/// Builds a queued bundle to the end; on failure marks it failed (audited) and leaves
-/// no blob behind.
+/// Builds a claimed bundle to the end; on failure marks it failed (audited) and leaves
+/// no blob behind. Writes nothing once the claim is lost (another node builds it).
 pub async fn build(
     b: &Builder<'_>,
     who: &Allowed<act::BundleExport>,
     order: Order,
+    claim: &Claim,
     progress: Progress,
 ) -> Result<BundleView> {
     let id = order.id;
-    let case_id = order.case_id.clone();
-    match run(b, who, order, progress).await {
+    match run(b, who, order, claim, progress).await {
         Ok(v) => Ok(v),
         Err(e) => {
             let code = failure_code(&e);
             // Access revoked or the service sealed while the job waited is nobody's fault;
             // storage, keys or altered data are an operator's.
             crate::error::event_at!(e.log_level(), error = %e, bundle = %id, "evidence bundle failed");
-            let p = who.principal.clone();
+            let actor = Actor::from(&who.principal);
             let now = b.clock().now_naive();
-            let marked = b
-                .ctx
-                .write_plain(move |c| {
-                    diesel::update(bundles::table.find(id.to_string()))
-                        .set((
-                            bundles::status.eq(BundleStatus::Failed.as_str()),
-                            bundles::error.eq(code),
-                            bundles::finished_at.eq(now),
-                        ))
-                        .execute(c)?;
-                    audit::append(
-                        c,
-                        &Entry::new(&p, "bundle.export")
-                            .target("bundle", id)
-                            .outcome(Outcome::Failure)
-                            .detail("case_id", case_id)
-                            .detail("reason", code),
-                    )?;
-                    Ok(())
-                })
-                .await;
+            let held = claim.clone();
+            let marked = b.ctx.write_plain(move |c| queue::fail(c, &held, actor, code, now)).await;
             if let Err(e) = marked {
                 tracing::error!(error = %e, "could not record the failed bundle");
             }
@@ -116,6 +99,7 @@ async fn run(
     b: &Builder<'_>,
     who: &Allowed<act::BundleExport>,
     order: Order,
+    claim: &Claim,
     progress: Progress,
 ) -> Result<BundleView> {
     let id = order.id;
@@ -133,9 +117,6 @@ async fn run(
             // Access may have been revoked while the job waited.
             access::authorize_for(c, &allowed, &case_id)?;
             let p = &allowed.principal;
-            diesel::update(bundles::table.find(id.to_string()))
-                .set(bundles::status.eq(BundleStatus::Building.as_str()))
-                .execute(c)?;
             let checkpoint =
                 checkpoints::create_at(c, k, at)?.ok_or_else(|| Error::internal("empty audit log"))?;
             let log_key = checkpoints::ensure_verifier_key(c, k)?;
@@ -184,9 +165,12 @@ async fn run(
     let p = who.principal.clone();
     let blob_id = written.blob_id;
     let now = b.clock().now_naive();
+    let held = claim.clone();
     let finished = b
         .ctx
         .write_plain(move |c| {
+            // Still ours? (The lease may have run out and another node taken the build.)
+            queue::hold(c, &held)?;
             diesel::update(bundles::table.find(id.to_string()))
                 .set((
                     bundles::status.eq(BundleStatus::Ready.as_str()),

@@ -1,7 +1,7 @@
 //! A bundle's life in the database: requested (audited, checked, queued) in one
 //! transaction, listed, followed, downloaded (audited once its start checked out) and
-//! deleted (its key destroyed, the record kept). The build itself is `build`; a build a
-//! stop interrupted is marked failed at the next start.
+//! deleted (its key destroyed, the record kept). The build itself is `build`, claimed
+//! from the queue (`queue`) by any node.
 
 use std::str::FromStr;
 
@@ -22,7 +22,7 @@ use crate::crypto::{Dek, Keyring};
 use crate::error::{Error, Result};
 use crate::keys::store as key_store;
 use crate::store::DbConnection;
-use crate::store::schema::{attachments, bundles, testimonies};
+use crate::store::schema::{attachments, bundle_claims, bundles, testimonies};
 
 pub const TABLE: &str = "bundles";
 /// The field the stored archive's STREAM ciphertext is bound to.
@@ -231,6 +231,9 @@ pub fn request(
             bundles::created_at.eq(now),
         ))
         .execute(c)?;
+    diesel::insert_into(bundle_claims::table)
+        .values((bundle_claims::bundle_id.eq(id.to_string()), bundle_claims::attempts.eq(0)))
+        .execute(c)?;
     audit::append(
         c,
         &Entry::new(who, "bundle.request")
@@ -378,19 +381,6 @@ pub fn delete(
         &Entry::new(&who.principal, "bundle.delete").target("bundle", id).detail("case_id", case),
     )?;
     row.blob_id.as_deref().map(|b| Uuid::parse_str(b).map_err(|_| Error::Integrity)).transpose()
-}
-
-/// Marks builds that a stop interrupted as failed at `now` (their partial files are
-/// already gone: unfinished blobs are removed at start).
-pub fn fail_interrupted(c: &mut DbConnection, now: NaiveDateTime) -> Result<usize> {
-    let unfinished = [BundleStatus::Queued.as_str(), BundleStatus::Building.as_str()];
-    Ok(diesel::update(bundles::table.filter(bundles::status.eq_any(unfinished)))
-        .set((
-            bundles::status.eq(BundleStatus::Failed.as_str()),
-            bundles::error.eq("interrupted"),
-            bundles::finished_at.eq(now),
-        ))
-        .execute(c)?)
 }
 
 /// The public export key file, creating the key on first use.

@@ -28,6 +28,7 @@ mod court_records;
 pub mod documents;
 pub mod index;
 pub mod job;
+pub mod queue;
 pub mod readable;
 mod scrub;
 pub mod selection;

@@ -1,9 +1,11 @@
-//! Evidence bundles: request (with re-authentication), build in the background, list,
+//! Evidence bundles: request (with re-authentication), build in the background (claimed
+//! from the queue in the database by this node or any other), list,
 //! follow, download, delete; the export page's and the preview's use cases; the export
 //! public key. Job timestamps come from the service's clock.
 
 use std::io;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -11,6 +13,7 @@ use uuid::Uuid;
 use super::build::{self, Builder, Progress};
 use super::consent::{self, Preview};
 use super::job::{self, ARCHIVE_FIELD, BundleInput, BundleView, Download, Order, TABLE};
+use super::queue::{self, Claim, Claimed};
 use super::{Recipient, Selection};
 use crate::access::Allowed;
 use crate::access::policy::act;
@@ -32,6 +35,10 @@ pub struct BundleSettings {
     pub organisation: String,
     /// Free space on the blob store's disk that a build must leave alone.
     pub reserve_free_bytes: u64,
+    /// This node's name on the builds it claims (`[cluster] node_id`).
+    pub node_id: String,
+    /// Seconds a claimed build stays claimed without a renewal (`[cluster] job_lease_secs`).
+    pub job_lease_secs: u64,
     /// What an analysis annex withholds: pattern counts below this (`[analysis] min_count`).
     pub min_count: u32,
 }
@@ -42,6 +49,18 @@ pub struct Bundles {
     auth: Arc<Auth>,
     blobs: Arc<dyn BlobStore>,
     settings: BundleSettings,
+    /// Builds this node's poll has running (the requester's own are not counted).
+    running: Arc<AtomicUsize>,
+}
+
+/// Builds one node's poll runs at once; more wait in the queue for the next round (or
+/// another node).
+const MAX_BUILDS_PER_NODE: usize = 2;
+
+/// Whom a claimed build's failure is audited under when its requester cannot be named
+/// as a principal any more.
+fn claimed_requester(claimed: &Claimed) -> Actor {
+    Actor { user_id: claimed.requester(), session_id: None }
 }
 
 /// What the export page shows around its form.
@@ -55,7 +74,7 @@ pub struct ExportPage {
 
 impl Bundles {
     pub fn new(ctx: Context, auth: Arc<Auth>, blobs: Arc<dyn BlobStore>, settings: BundleSettings) -> Self {
-        Bundles { ctx, auth, blobs, settings }
+        Bundles { ctx, auth, blobs, settings, running: Arc::new(AtomicUsize::new(0)) }
     }
 
     fn builder(&self) -> Builder<'_> {
@@ -69,8 +88,8 @@ impl Bundles {
     }
 
     /// Re-authenticates the requester (password, and a fresh one-time code when enrolled),
-    /// queues the export and starts building it in the background. The API and the pages
-    /// both come through here.
+    /// queues the export and starts building it here at once (another node's poll takes it
+    /// over if this one dies). The API and the pages both come through here.
     pub async fn request(
         &self,
         who: Allowed<act::BundleExport>,
@@ -79,25 +98,18 @@ impl Bundles {
     ) -> Result<BundleView> {
         self.auth.reauthenticate(&who.principal, input.password.clone(), input.totp_code.clone()).await?;
         let (view, order) = self.queue(&who, case_id, input).await?;
-        let db = self.ctx.db.clone();
-        let bundle = view.id;
-        let progress: Progress = Arc::new(move |pct| {
-            if let Ok(mut c) = db.get() {
-                let _ = diesel::update(bundles::table.find(bundle.to_string()))
-                    .set(bundles::progress.eq(i32::from(pct)))
-                    .execute(&mut *c);
-            }
-        });
-        let worker = self.clone();
-        tokio::task::spawn_local(async move {
-            // The outcome is recorded on the bundle and in the audit log.
-            let _ = worker.build(&who, order, progress).await;
-        });
+        if let Some(claim) = self.claim(order.id).await? {
+            let worker = self.clone();
+            tokio::task::spawn_local(async move {
+                // The outcome is recorded on the bundle and in the audit log.
+                let _ = worker.build(&who, order, &claim, worker.progress(&claim)).await;
+            });
+        }
         Ok(view)
     }
 
     /// Checks and queues an export for a requester who has just proved who they are
-    /// (`request`, or the command line's own sign-in). Build it with `build`.
+    /// (`request`, or the command line's own sign-in). Claim it with `claim`, then `build`.
     pub async fn queue(
         &self,
         who: &Allowed<act::BundleExport>,
@@ -110,15 +122,112 @@ impl Bundles {
         self.ctx.write(move |c, k| job::request(c, k, &who, case_id, (&input, available), now)).await
     }
 
-    /// Builds a queued bundle to the end; on failure marks it failed (audited) and leaves
-    /// no blob behind. `progress` hears the percent written.
+    /// Claims a queued bundle for this node; `None` if another node already has it.
+    pub async fn claim(&self, id: Uuid) -> Result<Option<Claim>> {
+        let (node, lease, now) = (self.settings.node_id.clone(), self.lease(), self.ctx.clock.now_naive());
+        let claimed = self.ctx.write_plain(move |c| queue::claim(c, id, &node, now, lease)).await?;
+        Ok(claimed.map(|c| c.claim))
+    }
+
+    /// Builds a claimed bundle to the end, renewing the claim's lease meanwhile; on
+    /// failure marks it failed (audited) and leaves no blob behind. `progress` hears the
+    /// percent written.
     pub async fn build(
         &self,
         who: &Allowed<act::BundleExport>,
         order: Order,
+        claim: &Claim,
         progress: Progress,
     ) -> Result<BundleView> {
-        build::build(&self.builder(), who, order, progress).await
+        let renewing = self.renew_while_building(claim.clone());
+        let built = build::build(&self.builder(), who, order, claim, progress).await;
+        renewing.abort();
+        built
+    }
+
+    /// One round of this node's poll: claims the oldest claimable build (queued, or its
+    /// node dead) and builds it in the background. Returns whether one was claimed.
+    pub async fn run_pending(&self) -> Result<bool> {
+        if self.ctx.keys.is_sealed() || self.running.load(Ordering::Acquire) >= MAX_BUILDS_PER_NODE {
+            return Ok(false);
+        }
+        let (node, lease, now) = (self.settings.node_id.clone(), self.lease(), self.ctx.clock.now_naive());
+        let Some(claimed) = self.ctx.write_plain(move |c| queue::claim_next(c, &node, now, lease)).await?
+        else {
+            return Ok(false);
+        };
+        self.running.fetch_add(1, Ordering::AcqRel);
+        let worker = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = worker.build_claimed(claimed).await {
+                crate::error::event_at!(e.log_level(), error = %e, "queued evidence bundle not built");
+            }
+            worker.running.fetch_sub(1, Ordering::AcqRel);
+        });
+        Ok(true)
+    }
+
+    /// Builds a build claimed from the queue, as its requester (checked again).
+    pub async fn build_claimed(&self, claimed: Claimed) -> Result<BundleView> {
+        let claim = claimed.claim.clone();
+        let requester = claimed_requester(&claimed);
+        let opened = self.ctx.write(move |c, k| queue::open(c, k, &claimed)).await?;
+        match opened {
+            Ok((who, order)) => self.build(&who, order, &claim, self.progress(&claim)).await,
+            Err(code) => {
+                let now = self.ctx.clock.now_naive();
+                let held = claim.clone();
+                self.ctx.write_plain(move |c| queue::fail(c, &held, requester, code, now)).await?;
+                Err(Error::Conflict(code))
+            }
+        }
+    }
+
+    /// At a node's start: the builds it claimed before it stopped go back to the queue.
+    pub async fn release_own(&self) -> Result<usize> {
+        let node = self.settings.node_id.clone();
+        self.ctx.write_plain(move |c| queue::release_own(c, &node)).await
+    }
+
+    fn lease(&self) -> chrono::TimeDelta {
+        chrono::TimeDelta::seconds(self.settings.job_lease_secs.max(1) as i64)
+    }
+
+    /// Writes the percent written on the bundle (from the writing thread).
+    fn progress(&self, claim: &Claim) -> Progress {
+        let db = self.ctx.db.clone();
+        let bundle = claim.bundle;
+        Arc::new(move |pct| {
+            if let Ok(mut c) = db.get() {
+                let _ = diesel::update(bundles::table.find(bundle.to_string()))
+                    .set(bundles::progress.eq(i32::from(pct)))
+                    .execute(&mut *c);
+            }
+        })
+    }
+
+    /// Renews the claim's lease every third of it until aborted, so a live build is never
+    /// taken over, and a dead node's build is after one lease.
+    fn renew_while_building(&self, claim: Claim) -> tokio::task::JoinHandle<()> {
+        let (ctx, lease) = (self.ctx.clone(), self.lease());
+        let every = std::time::Duration::from_secs((self.settings.job_lease_secs / 3).max(1));
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                let until = ctx.clock.now_naive() + lease;
+                let held = claim.clone();
+                match ctx.write_plain(move |c| queue::renew(c, &held, until)).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(bundle = %claim.bundle, "evidence bundle claim lost to another node");
+                        break;
+                    }
+                    Err(e) => tracing::warn!(error = %e, "could not renew an evidence bundle's lease"),
+                }
+            }
+        })
     }
 
     /// The bundles of a case, newest first.
@@ -221,12 +330,6 @@ impl Bundles {
     /// The organisation's export public key (minisign), made on first use.
     pub async fn public_key(&self, _who: Allowed<act::BundleKeyRead>) -> Result<String> {
         self.ctx.write(job::public_key).await
-    }
-
-    /// At start: builds a stop interrupted are marked failed. Returns how many.
-    pub async fn fail_interrupted(&self) -> Result<usize> {
-        let now = self.ctx.clock.now_naive();
-        self.ctx.write_plain(move |c| job::fail_interrupted(c, now)).await
     }
 
     /// What an export would contain, before it is made (audited like a read: it decrypts

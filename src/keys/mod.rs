@@ -3,11 +3,13 @@
 //! retire, change of root). Every operation is audited in its transaction.
 //! Calls `crypto`, `store` and `audit`; services ask it for the current `Keyring`.
 
+mod cluster_seal;
 pub mod placement;
+mod rewrap;
 pub mod root;
 pub mod store;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use secrecy::{ExposeSecret, SecretString};
@@ -22,7 +24,7 @@ use crate::clock::Clock;
 use crate::config::KeySettings;
 use crate::crypto::{self, KdfParams, Keyring, SecretKey};
 use crate::error::{Error, Result};
-use crate::store::Db;
+use crate::store::{Db, DbConnection};
 
 enum State {
     Uninitialised,
@@ -69,6 +71,10 @@ pub struct Keys {
     state: RwLock<State>,
     /// A background rewrap (`start_rewrap`) is running.
     rewrapping: AtomicBool,
+    /// The cluster seal epoch this node has acted on (`cluster_seal`).
+    seal_epoch: AtomicI64,
+    /// This node's name, in the audit entries of seals.
+    node_id: String,
     /// Stamps the keyring's rows.
     clock: Clock,
     /// Where the data lives (the SQLite file, the attachments' folder), to tell whether
@@ -91,12 +97,17 @@ impl Keys {
             settings,
             state: RwLock::new(State::Uninitialised),
             rewrapping: AtomicBool::new(false),
+            seal_epoch: AtomicI64::new(0),
+            node_id: String::new(),
             clock: Clock::system(),
             data: Vec::new(),
         };
         let meta = keys.db.run(store::load_meta).await?;
+        // A node starting while the cluster's emergency seal stands stays sealed.
+        let (epoch, standing) = keys.db.run(cluster_seal::seal_state).await?;
+        keys.seal_epoch.store(epoch, Ordering::Release);
         if let Some(meta) = meta {
-            if meta.root_source.opens_at_start() {
+            if meta.root_source.opens_at_start() && !standing {
                 let root = keys.read_stored_root(meta.root_source)?;
                 keys.unseal_with_root(root).await?;
             } else {
@@ -287,8 +298,18 @@ impl Keys {
             return Err(Error::WrongKey);
         }
         self.unseal_with_root(root_key).await?;
-        let entry = Entry::new(actor, "unseal").detail("source", meta.root_source.as_str());
-        self.db.transaction(move |c| audit::append(c, &entry).map(drop)).await?;
+        let entry = Entry::new(actor, "unseal")
+            .detail("source", meta.root_source.as_str())
+            .detail("node", self.node_id.clone());
+        let now = self.clock.now_naive();
+        let epoch = self
+            .db
+            .transaction(move |c| {
+                audit::append(c, &entry)?;
+                cluster_seal::lift(c, now)
+            })
+            .await?;
+        self.seal_epoch.fetch_max(epoch, Ordering::AcqRel);
         tracing::info!("keys unsealed");
         self.status().await
     }
@@ -298,23 +319,23 @@ impl Keys {
         self.db.transaction(move |c| audit::append(c, &entry).map(drop)).await
     }
 
-    /// The emergency button: drop every key from memory at once. File and environment
-    /// installations stay sealed until restarted (or unsealed by restart).
+    /// The emergency button: drop every key from memory at once, and raise the
+    /// cluster's seal so every other node's poll seals that node too (`cluster_seal`). File
+    /// and environment installations stay sealed until unsealed (empty-body unseal).
     pub async fn seal(&self, actor: Actor) -> Result<()> {
         match &*self.state.read().unwrap_or_else(|p| p.into_inner()) {
             State::Unsealed { .. } => {}
             State::Sealed { .. } => return Err(Error::Conflict("already_sealed")),
             State::Uninitialised => return Err(Error::NotInitialised),
         }
-        // Drop the keys first: sealing must not depend on the audit write succeeding.
-        self.set_state(State::Sealed { shares: Vec::new() });
-        tracing::warn!("keys sealed: dropped from memory");
-        let entry = Entry::new(actor, "seal");
-        self.db.transaction(move |c| audit::append(c, &entry).map(drop)).await
+        self.seal_cluster(actor).await
     }
 
     /// A new primary KEK; older ones keep opening existing records until rewrapped.
     pub async fn rotate(&self, actor: Actor) -> Result<u32> {
+        // Another node may have changed the keyring since this one last looked.
+        self.reload_if_changed().await?;
+        let held = self.generation();
         let (root_key, source) = self.root()?;
         let meta = self.db.run(store::load_meta).await?.ok_or(Error::NotInitialised)?;
         let mut keyring = (*self.keyring()?).clone();
@@ -325,6 +346,7 @@ impl Keys {
         let generation = self
             .db
             .transaction(move |c| {
+                store::claim_generation(c, held)?;
                 let generation = store::save_keyring(c, &root_key, &persisted, &setup, now)?;
                 audit::append(c, &Entry::new(actor, "key.rotate").detail("primary_version", version))?;
                 Ok(generation)
@@ -342,68 +364,10 @@ impl Keys {
         }
     }
 
-    /// Moves up to `limit` record keys onto the primary KEK, in one transaction.
-    /// Returns (rewrapped now, still to do). Safe to run while serving, and resumable.
-    pub async fn rewrap_batch(&self, actor: Actor, limit: i64) -> Result<(usize, i64)> {
-        let keyring = self.keyring()?;
-        self.db
-            .transaction(move |c| {
-                let done = store::rewrap_batch(c, &keyring, limit)?;
-                if done > 0 {
-                    audit::append(
-                        c,
-                        &Entry::new(actor, "key.rewrap")
-                            .detail("count", done)
-                            .detail("primary_version", keyring.primary_version()),
-                    )?;
-                }
-                Ok((done, store::count_not_on(c, keyring.primary_version())?))
-            })
-            .await
-    }
-
-    /// Rewraps every record key onto the primary KEK in the background, `batch` keys per
-    /// transaction (each audited as `key.rewrap`), for the web interface's progress page.
-    /// Returns false, starting nothing, when a background rewrap is already running.
-    pub fn start_rewrap(self: &Arc<Self>, actor: Actor, batch: i64) -> Result<bool> {
-        self.keyring()?;
-        if self.rewrapping.swap(true, Ordering::AcqRel) {
-            return Ok(false);
-        }
-        let keys = self.clone();
-        tokio::task::spawn_local(async move {
-            /// Clears the flag however the task ends.
-            struct Running(Arc<Keys>);
-            impl Drop for Running {
-                fn drop(&mut self) {
-                    self.0.rewrapping.store(false, Ordering::Release);
-                }
-            }
-            let running = Running(keys);
-            loop {
-                match running.0.rewrap_batch(actor, batch).await {
-                    // Done, or nothing moved (a record the keyring cannot open): stop
-                    // rather than spin; the status page still shows what is left.
-                    Ok((_, 0)) | Ok((0, _)) => break,
-                    Ok(_) => tokio::task::yield_now().await,
-                    Err(e) => {
-                        // Sealed meanwhile is the operator's own doing; anything else needs a look.
-                        crate::error::event_at!(e.log_level(), error = %e, "background rewrap stopped");
-                        break;
-                    }
-                }
-            }
-        });
-        Ok(true)
-    }
-
-    /// Whether a background rewrap is running now.
-    pub fn rewrap_running(&self) -> bool {
-        self.rewrapping.load(Ordering::Acquire)
-    }
-
     /// Destroys an old KEK. Refused for the primary and while any record uses it.
     pub async fn retire(&self, actor: Actor, version: u32) -> Result<()> {
+        self.reload_if_changed().await?;
+        let held = self.generation();
         let (root_key, source) = self.root()?;
         let meta = self.db.run(store::load_meta).await?.ok_or(Error::NotInitialised)?;
         let mut keyring = (*self.keyring()?).clone();
@@ -417,6 +381,7 @@ impl Keys {
         let generation = self
             .db
             .transaction(move |c| {
+                store::claim_generation(c, held)?;
                 let in_use = store::count_using(c, version)?;
                 if in_use > 0 {
                     return Err(Error::Conflict("key_version_in_use"));
@@ -558,13 +523,31 @@ impl Keys {
         }
         let (root_key, source) = self.root()?;
         let probe = root_key.clone();
-        let loaded = self
-            .db
-            .run(move |c| {
-                let meta = store::load_meta(c)?.ok_or(Error::NotInitialised)?;
-                Ok((store::load_keyring(c, &probe, &meta), meta.generation, meta.root_source))
-            })
-            .await?;
+        let loaded = self.db.run(move |c| load_current(c, &probe)).await?;
+        self.apply_reload(root_key, source, loaded);
+        Ok(true)
+    }
+
+    /// The keyring for one transaction, current as of its start: when another node has
+    /// changed the keyring (a rotation, a retirement), it is reloaded here and now, so a
+    /// record written under a key version this node had not seen yet opens at once and
+    /// writes move to the new primary. Costs one read of the generation per transaction.
+    pub fn keyring_for(&self, c: &mut DbConnection) -> Result<Arc<Keyring>> {
+        let (keyring, held) = match &*self.state.read().unwrap_or_else(|p| p.into_inner()) {
+            State::Unsealed { keyring, generation, .. } => (keyring.clone(), *generation),
+            State::Sealed { .. } => return Err(Error::Sealed),
+            State::Uninitialised => return Err(Error::NotInitialised),
+        };
+        if store::generation(c)?.is_none_or(|current| current == held) {
+            return Ok(keyring);
+        }
+        let (root_key, source) = self.root()?;
+        let loaded = load_current(c, &root_key)?;
+        self.apply_reload(root_key, source, loaded);
+        self.keyring()
+    }
+
+    fn apply_reload(&self, root_key: SecretKey, source: RootSource, loaded: Loaded) {
         match loaded {
             (Ok(keyring), generation, new_source) if new_source == source || source.opens_at_start() => {
                 self.set_state(State::Unsealed {
@@ -574,15 +557,29 @@ impl Keys {
                     source: new_source,
                 });
                 tracing::info!(generation, "keyring reloaded");
-                Ok(true)
             }
             _ => {
                 self.set_state(State::Sealed { shares: Vec::new() });
                 tracing::warn!("root key changed by another process: sealed; unseal again");
-                Ok(true)
             }
         }
     }
+
+    /// The keyring generation this node holds; none while sealed.
+    pub fn generation(&self) -> Option<i64> {
+        match &*self.state.read().unwrap_or_else(|p| p.into_inner()) {
+            State::Unsealed { generation, .. } => Some(*generation),
+            _ => None,
+        }
+    }
+}
+
+/// The keyring as stored, opened with `root` (or why not), its generation and source.
+type Loaded = (Result<Keyring>, i64, RootSource);
+
+fn load_current(c: &mut DbConnection, root: &SecretKey) -> Result<Loaded> {
+    let meta = store::load_meta(c)?.ok_or(Error::NotInitialised)?;
+    Ok((store::load_keyring(c, root, &meta), meta.generation, meta.root_source))
 }
 
 /// The root set-up as it stands, for writes that change only the keyring.

@@ -142,6 +142,18 @@ pub fn save_keyring(
     Ok(generation(c)?.unwrap_or(1))
 }
 
+/// Claims the keyring's row for a change made from generation `held` (what this node
+/// loaded): refused with 409 `keyring_changed` if another node changed the keyring
+/// meanwhile, so two nodes rotating at once cannot each write a keyring without the
+/// other's key. The row stays locked (PostgreSQL) until the transaction ends.
+pub fn claim_generation(c: &mut DbConnection, held: Option<i64>) -> Result<()> {
+    let Some(held) = held else { return Err(Error::Sealed) };
+    let claimed = diesel::update(keyring_meta::table.find(1_i64).filter(keyring_meta::generation.eq(held)))
+        .set(keyring_meta::generation.eq(keyring_meta::generation))
+        .execute(c)?;
+    if claimed == 0 { Err(Error::Conflict("keyring_changed")) } else { Ok(()) }
+}
+
 /// A fresh DEK for a new record, stored wrapped under the primary KEK.
 pub fn create_record_key(
     c: &mut DbConnection,

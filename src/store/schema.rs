@@ -60,6 +60,7 @@ diesel::table! {
 }
 
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(bundle_claims -> bundles (bundle_id));
 
 diesel::table! {
     keyring_meta (id) {
@@ -360,6 +361,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    bundle_claims (bundle_id) {
+        bundle_id -> Text,
+        claimed_by -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        attempts -> Integer,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> Text,
+        subject -> Binary,
+        failed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cluster_seal (id) {
+        id -> BigInt,
+        epoch -> BigInt,
+        standing -> Bool,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     pseudonym_counters (case_id, prefix) {
         case_id -> Text,
         prefix -> Text,
@@ -593,6 +620,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     search_queries,
     export_signer,
     bundles,
+    bundle_claims,
+    login_failures,
+    cluster_seal,
     imports,
     import_keys,
     evaluations,

@@ -33,6 +33,7 @@ mod imports;
 mod keys;
 mod logs;
 mod migrations;
+mod nodes;
 mod outage;
 mod policy;
 mod record_export;

@@ -1,6 +1,6 @@
 //! Logging in and out, and sessions: a bearer token → the principal it stands for,
 //! re-authentication before a grave action, and whose ended session a token was.
-//! Failures count per account and per address (`throttle`); expiry, idleness and the
+//! Failures count per account and per address, across nodes (`throttling`); expiry, idleness and the
 //! throttling window are decided by the service's clock.
 
 use std::net::IpAddr;
@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::{Auth, LoginSession, SessionRow, UserRow, parse_id, parse_role};
 use crate::access::Principal;
 use crate::audit::{self, Actor, Entry, Outcome};
-use crate::auth::{session, totp};
+use crate::auth::{failures, session, totp};
 use crate::error::{Error, Result};
 use crate::store::DbConnection;
 use crate::store::schema::{role_policies, sessions, users};
@@ -29,12 +29,7 @@ impl Auth {
         // Throttle on what was typed, known account or not, so lockouts do not reveal
         // which usernames exist.
         let key: String = username.trim().to_ascii_lowercase().chars().take(64).collect();
-        let started = self.ctx.clock.now();
-        let locked = [
-            self.accounts.locked_for(&key, started),
-            client.and_then(|ip| self.addresses.locked_for(&ip, started)),
-        ];
-        if let Some(wait) = locked.into_iter().flatten().max() {
+        if let Some(wait) = self.throttled(&key, client).await? {
             tracing::warn!("login refused: too many failures");
             return Err(Error::RateLimited { retry_after_secs: wait.num_seconds().max(1) as u64 });
         }
@@ -104,8 +99,12 @@ impl Auth {
         let now = self.now();
         let expires_at = now + Duration::minutes(self.settings.session_absolute_minutes);
         let id = row.id.clone();
+        let succeeded = self.account_subject(&key);
         self.ctx
             .write_plain(move |c| {
+                if let Some(subject) = &succeeded {
+                    failures::clear(c, subject)?;
+                }
                 if let Some(step) = new_step {
                     claim_totp_step(c, &id, step)?;
                 }
@@ -147,7 +146,7 @@ impl Auth {
         totp_code: Option<String>,
     ) -> Result<()> {
         let key: String = who.username.to_ascii_lowercase();
-        if let Some(wait) = self.accounts.locked_for(&key, self.ctx.clock.now()) {
+        if let Some(wait) = self.throttled(&key, None).await? {
             return Err(Error::RateLimited { retry_after_secs: wait.num_seconds().max(1) as u64 });
         }
         let id = who.user_id.to_string();
@@ -169,6 +168,9 @@ impl Auth {
             self.ctx.write_plain(move |c| claim_totp_step(c, &id, step)).await?;
         }
         self.accounts.clear(&key);
+        if let Some(subject) = self.account_subject(&key) {
+            self.ctx.write_plain(move |c| failures::clear(c, &subject)).await?;
+        }
         Ok(())
     }
 
@@ -179,11 +181,8 @@ impl Auth {
         user_id: Option<Uuid>,
         reason: &'static str,
     ) -> Result<()> {
-        let now = self.ctx.clock.now();
-        self.accounts.record_failure(&key.to_owned(), now);
-        if let Some(ip) = client {
-            self.addresses.record_failure(&ip, now);
-        }
+        let counted = self.count_failure(key, client);
+        let now = self.ctx.clock.now_naive();
         let entry = Entry::new(Actor { user_id, session_id: None }, "login_failed")
             .outcome(Outcome::Failure)
             .detail("reason", reason);
@@ -191,7 +190,14 @@ impl Auth {
             Some(id) => entry.target("user", id),
             None => entry,
         };
-        self.ctx.write_plain(move |c| audit::append(c, &entry).map(drop)).await
+        self.ctx
+            .write_plain(move |c| {
+                for subject in &counted {
+                    failures::record(c, subject, now)?;
+                }
+                audit::append(c, &entry).map(drop)
+            })
+            .await
     }
 
     /// Resolves a bearer token to the principal it stands for, or `Unauthenticated`.

@@ -25,6 +25,7 @@ use crate::store::schema::{self, sessions};
 mod events;
 mod login;
 mod second_factor;
+mod throttling;
 mod users;
 
 #[cfg(test)]

@@ -1,0 +1,4 @@
+DROP TABLE cluster_seal;
+DROP TABLE login_failures;
+DROP INDEX bundles_status;
+DROP TABLE bundle_claims;
