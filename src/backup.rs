@@ -54,7 +54,8 @@ pub async fn backup(state: &Services, dest: &Path, progress: &Progress) -> Resul
     let ctx = state.context();
     if !matches!(ctx.db.backend(), Backend::Sqlite { .. }) {
         return Err(Error::BadRequest(
-            "PostgreSQL: back up with pg_dump (see docs/operations.md); copy storage.blob_dir beside it"
+            "PostgreSQL: back up with pg_dump (see docs/operations.md); copy storage.blob_dir (or back up \
+             the bucket) beside it"
                 .into(),
         ));
     }
@@ -73,18 +74,11 @@ pub async fn backup(state: &Services, dest: &Path, progress: &Progress) -> Resul
     })
     .await?;
 
-    let blob_root = state
-        .attachments
-        .blobs()
-        .local_dir()
-        .ok_or_else(|| {
-            Error::BadRequest(
-                "the attachment store is not on this machine: back it up with its own tools".into(),
-            )
-        })?
-        .to_path_buf();
+    // Blobs in an S3 bucket are backed up by the store (versioning, replication, its own
+    // tools): the copy then holds the database only (docs/operations.md).
+    let blob_root = state.attachments.blobs().local_dir().map(Path::to_path_buf).unwrap_or_default();
     let dest_owned = dest.to_path_buf();
-    let sources = list_blobs(&blob_root)?;
+    let sources = if blob_root.as_os_str().is_empty() { Vec::new() } else { list_blobs(&blob_root)? };
     let bar = progress(sources.len() as u64, "copying");
     let files = tokio::task::spawn_blocking(move || -> Result<Vec<FileEntry>> {
         let mut files = vec![describe_file(&dest_owned, Path::new(DATABASE))?];

@@ -127,7 +127,11 @@ pub struct KeySettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StorageSettings {
-    /// Encrypted attachments, one file each, named by random id.
+    /// Where attachment and bundle ciphertext goes: this machine's `blob_dir`, or an
+    /// S3-compatible bucket (`[storage.s3]`) that several nodes can share.
+    #[serde(default)]
+    pub kind: StorageKind,
+    /// Encrypted attachments, one file each, named by random id (`kind = "folder"`).
     pub blob_dir: PathBuf,
     /// Largest attachment accepted, in bytes.
     pub max_attachment_bytes: u64,
@@ -137,6 +141,45 @@ pub struct StorageSettings {
     /// Free space kept on the blob store's disk: work that would eat into it (an
     /// evidence bundle) is refused with 507 before it starts.
     pub reserve_free_bytes: u64,
+    /// The bucket, when `kind = "s3"`.
+    #[serde(default)]
+    pub s3: Option<S3Settings>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageKind {
+    #[default]
+    Folder,
+    S3,
+}
+
+/// An S3-compatible bucket (AWS S3, Garage, MinIO, Ceph RGW, Backblaze B2).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Settings {
+    /// `https://s3.example.org` or, for a store on loopback, `http://127.0.0.1:3900`.
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    /// Put before every key (`blobs/<id>` follows), so installations can share a
+    /// bucket: letters, digits and `-_./` only, ending in `/` when not empty.
+    #[serde(default)]
+    pub prefix: String,
+    pub access_key_id: String,
+    /// Also from `CUSTODIA__STORAGE__S3__SECRET_ACCESS_KEY`.
+    pub secret_access_key: SecretString,
+    /// `https://endpoint/bucket/key` (Garage, MinIO) rather than
+    /// `https://bucket.endpoint/key` (AWS).
+    #[serde(default = "yes")]
+    pub path_style: bool,
+    /// Bytes the objects may take in all; without it the bucket counts as unbounded.
+    #[serde(default)]
+    pub quota_bytes: Option<u64>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -317,6 +360,25 @@ impl Settings {
         }
         crate::store::Backend::from_url(self.database.url.expose_secret())
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        if self.storage.kind == StorageKind::S3 {
+            let Some(s3) = &self.storage.s3 else {
+                return Err(ConfigError::Invalid(
+                    "storage.kind = \"s3\" needs a [storage.s3] section".into(),
+                ));
+            };
+            let prefix_ok = s3.prefix.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+                && (s3.prefix.is_empty() || s3.prefix.ends_with('/'));
+            if !prefix_ok {
+                return Err(ConfigError::Invalid(
+                    "storage.s3.prefix: letters, digits and -_./ only, ending in /".into(),
+                ));
+            }
+            if s3.bucket.is_empty() || s3.access_key_id.is_empty() || s3.region.is_empty() {
+                return Err(ConfigError::Invalid(
+                    "storage.s3: bucket, region and access_key_id are needed".into(),
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -328,11 +390,16 @@ impl Settings {
             Ok(crate::store::Backend::Postgres) => "PostgreSQL (database.url)".to_owned(),
             Err(_) => "unknown".to_owned(),
         };
+        let attachments = match (&self.storage.kind, &self.storage.s3) {
+            (StorageKind::S3, Some(s3)) => {
+                format!("bucket {} at {} (prefix {:?})", s3.bucket, s3.endpoint, s3.prefix)
+            }
+            _ => shown(&self.storage.blob_dir),
+        };
         format!(
-            "Settings: {}\nData: database {database}\n      attachments {}\n      root key file {} \
+            "Settings: {}\nData: database {database}\n      attachments {attachments}\n      root key file {} \
              (when the keyring uses one)\n",
             self.sources.join(", "),
-            shown(&self.storage.blob_dir),
             shown(&self.keys.key_file),
         )
     }

@@ -62,6 +62,10 @@ pub enum Error {
     WrongKey,
     #[error("storage: {0}")]
     Storage(String),
+    /// The object store did not answer or answered 5xx; the text (for the log only)
+    /// says which request. Retrying later may work.
+    #[error("the object store is unavailable: {0}")]
+    StoreUnavailable(String),
     #[error("the body stopped arriving")]
     Stalled,
     #[error("the disk is full")]
@@ -156,6 +160,13 @@ impl From<crate::audit::checkpoint::CheckpointError> for Error {
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
+        // A store error carried through `Read`/`Write` (the S3 store's) comes back as it was.
+        if e.get_ref().is_some_and(|inner| inner.is::<Error>()) {
+            if let Some(Ok(inner)) = e.into_inner().map(|b| b.downcast::<Error>()) {
+                return *inner;
+            }
+            return Error::Storage("unreadable store error".into());
+        }
         // Paths in io errors name random blob ids, never content.
         match e.kind() {
             std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => Error::DiskFull,

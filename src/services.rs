@@ -17,7 +17,7 @@ use crate::care::Care;
 use crate::cases::{Cases, Records, Testimonies};
 use crate::catalog::Catalog;
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{Settings, StorageKind, StorageSettings};
 use crate::context::Context;
 use crate::detention::Detention;
 use crate::error::{Error, Result};
@@ -27,6 +27,7 @@ use crate::keys::{Keys, NewRoot};
 use crate::medical::Medical;
 use crate::search::Search;
 use crate::store::blobs::{BlobStore, FsBlobs};
+use crate::store::s3::S3Blobs;
 use crate::store::{Db, migrate};
 
 /// What the admin's status page and `GET /api/v1/system/status` show.
@@ -90,9 +91,10 @@ impl Services {
         if settings.weak_password_hashing() {
             tracing::warn!("argon2 parameters are below OWASP's minimum: acceptable for tests only");
         }
-        let data = std::iter::once(settings.storage.blob_dir.clone())
-            .chain(sqlite_file(settings.database.url.expose_secret()))
-            .collect();
+        let local_blobs =
+            (settings.storage.kind == StorageKind::Folder).then(|| settings.storage.blob_dir.clone());
+        let data =
+            local_blobs.into_iter().chain(sqlite_file(settings.database.url.expose_secret())).collect();
         let node_id = crate::cluster::node_id(&settings.cluster);
         let keys = Keys::open(db.clone(), settings.keys.clone()).await?;
         let keys = Arc::new(keys.with_clock(clock.clone()).with_data_at(data).with_node_id(node_id.clone()));
@@ -100,11 +102,7 @@ impl Services {
             keys.init(Actor::default(), NewRoot::File).await?;
             tracing::info!(path = %settings.keys.key_file.display(), "created the keyring and its root key file");
         }
-        let blobs: Arc<dyn BlobStore> = Arc::new(FsBlobs::open(&settings.storage.blob_dir)?);
-        let abandoned = blobs.clean_tmp()?;
-        if abandoned > 0 {
-            tracing::warn!(abandoned, "removed unfinished attachment uploads");
-        }
+        let blobs = open_blobs(&settings.storage).await?;
         let context = Context::new(db.clone(), keys.clone(), clock);
         let auth = Arc::new(Auth::new(context.clone(), settings.auth.clone())?);
         Ok(Services {
@@ -199,6 +197,29 @@ impl Services {
             cluster_sealed: self.keys.cluster_seal_standing().await?,
         })
     }
+}
+
+/// The configured blob store, checked (an S3 bucket reachable with these credentials)
+/// and cleared of uploads a crash left unfinished.
+async fn open_blobs(storage: &StorageSettings) -> Result<Arc<dyn BlobStore>> {
+    let blobs: Arc<dyn BlobStore> = match (storage.kind, &storage.s3) {
+        (StorageKind::S3, Some(s3)) => {
+            let store = S3Blobs::new(s3)?;
+            let checked = store.clone();
+            tokio::task::spawn_blocking(move || checked.check()).await??;
+            Arc::new(store)
+        }
+        (StorageKind::S3, None) => {
+            return Err(Error::Storage("storage.kind = \"s3\" needs [storage.s3]".into()));
+        }
+        (StorageKind::Folder, _) => Arc::new(FsBlobs::open(&storage.blob_dir)?),
+    };
+    let cleaning = blobs.clone();
+    let abandoned = tokio::task::spawn_blocking(move || cleaning.clean_tmp()).await??;
+    if abandoned > 0 {
+        tracing::warn!(abandoned, "removed unfinished attachment uploads");
+    }
+    Ok(blobs)
 }
 
 fn sqlite_file(url: &str) -> Option<PathBuf> {

@@ -12,6 +12,11 @@ pub(super) fn backup(settings: Settings, dir: &Path) -> anyhow::Result<()> {
         let report = crate::backup::backup(&state, dir, &progress_bar).await.map_err(describe)?;
         println!("backup written to {} ({} files, {} bytes)", dir.display(), report.files, report.bytes);
         println!("it holds no key material: keep the root key or its shares apart from it");
+        if state.attachments.blobs().local_dir().is_none() {
+            println!(
+                "the attachments are in the S3 bucket, not in this copy: back the bucket up with the store"
+            );
+        }
         Ok(())
     })
 }

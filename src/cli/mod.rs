@@ -1,10 +1,11 @@
 //! The command line: `custodia serve | migrate | user | init | keys | unseal | search |
-//! bundle | audit | import | backup | restore | demo`, one file per group of subcommands. Passwords
+//! bundle | audit | import | backup | restore | blobs | demo`, one file per group of subcommands. Passwords
 //! are read from a prompt or standard input, never from arguments (which other users can
 //! see in `ps`); long work shows a progress bar.
 
 mod audit;
 mod backup;
+mod blobs;
 pub mod bundles;
 mod demo;
 mod import;
@@ -109,6 +110,9 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// The attachment store: move the folder's blobs into an S3-compatible bucket.
+    #[command(subcommand)]
+    Blobs(self::blobs::BlobsCommand),
     /// Fill a fictional, clearly labelled demo case and its demo accounts.
     ///
     /// Witnesses, testimonies in Russian and English, a detention facility, a unit's chain
@@ -203,6 +207,7 @@ fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Bundle(cmd) => bundle(settings, cmd),
         Command::Backup { dir } => backup::backup(settings, &dir),
         Command::Restore { dir, force } => backup::restore(&settings, &dir, force),
+        Command::Blobs(cmd) => blobs::run(&settings, cmd),
         Command::Demo { scale, analysis } => demo::run(settings, scale, analysis),
     }
 }

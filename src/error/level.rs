@@ -40,6 +40,7 @@ impl Error {
             Error::Unavailable
             | Error::KeyUnavailable(_)
             | Error::Storage(_)
+            | Error::StoreUnavailable(_)
             | Error::DiskFull
             | Error::InsufficientStorage { .. }
             | Error::Integrity
@@ -96,6 +97,7 @@ mod tests {
             Error::Unavailable,
             Error::KeyUnavailable(2),
             Error::Storage("read-only file system".into()),
+            Error::StoreUnavailable("connection refused".into()),
             Error::DiskFull,
             Error::InsufficientStorage { needed: 2, available: 1 },
             Error::Integrity,

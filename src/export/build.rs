@@ -87,6 +87,7 @@ fn failure_code(e: &Error) -> &'static str {
     match e {
         Error::InsufficientStorage { .. } | Error::DiskFull => "insufficient_storage",
         Error::Storage(_) => "storage_unavailable",
+        Error::StoreUnavailable(_) => "object_store_unavailable",
         Error::Integrity => "integrity_error",
         Error::Sealed => "sealed",
         Error::Unavailable => "database_unavailable",

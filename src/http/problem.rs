@@ -130,6 +130,11 @@ impl Error {
             Error::Storage(_) => {
                 (S::SERVICE_UNAVAILABLE, "storage_unavailable", "File storage is unavailable")
             }
+            Error::StoreUnavailable(_) => (
+                S::SERVICE_UNAVAILABLE,
+                "object_store_unavailable",
+                "The object store holding the files is unavailable",
+            ),
             Error::Stalled => (S::REQUEST_TIMEOUT, "upload_stalled", "The body stopped arriving"),
             Error::DiskFull => (S::INSUFFICIENT_STORAGE, "insufficient_storage", "The disk is full"),
             Error::InsufficientStorage { .. } => {
@@ -152,7 +157,11 @@ impl ResponseError for Error {
             Error::RateLimited { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
-            Error::Unavailable | Error::Sealed | Error::Storage(_) | Error::KeyUnavailable(_) => {
+            Error::Unavailable
+            | Error::Sealed
+            | Error::Storage(_)
+            | Error::StoreUnavailable(_)
+            | Error::KeyUnavailable(_) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
             Error::Unauthenticated => {
@@ -171,6 +180,7 @@ impl ResponseError for Error {
                 | Error::DiskFull
                 | Error::InsufficientStorage { .. }
                 | Error::Storage(_)
+                | Error::StoreUnavailable(_)
         ) {
             response.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
         }
@@ -224,6 +234,7 @@ pub fn catalogue() -> Vec<Problem> {
         Error::TooLarge { limit: 1_048_576 },
         Error::InsufficientStorage { needed: 10_485_760, available: 1_048_576 },
         Error::Storage(String::new()),
+        Error::StoreUnavailable(String::new()),
         Error::Stalled,
         Error::DiskFull,
         Error::Internal(String::new()),

@@ -9,6 +9,7 @@ mod group;
 #[cfg(feature = "sqlite")]
 mod guard;
 pub mod migrate;
+pub mod s3;
 pub mod schema;
 
 #[cfg(feature = "sqlite")]

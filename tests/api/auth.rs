@@ -272,7 +272,8 @@ fn custodia_with_second_factor(db: &TestDb) -> std::process::Command {
         .env("CUSTODIA__DATABASE__URL", db.url())
         .env("CUSTODIA__KEYS__KEY_FILE", db.dir.path().join("root.key"))
         .env("CUSTODIA__STORAGE__BLOB_DIR", db.dir.path().join("blobs"))
-        .env("CUSTODIA__AUTH__REQUIRE_SECOND_FACTOR", "admin,lawyer");
+        .env("CUSTODIA__AUTH__REQUIRE_SECOND_FACTOR", "admin,lawyer")
+        .envs(store_env(db));
     cmd
 }
 

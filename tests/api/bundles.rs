@@ -213,6 +213,11 @@ async fn a_case_exported_for_prosecutors_validates_everywhere_and_withholds_what
             assert!(!contains(&bytes, &needle), "{needle} at rest in {}", path.display());
         }
     }
+    for (id, bytes) in w.app.stored_blobs() {
+        for needle in [format!("Канарейкина{}", w.tag), format!("Named Witness{}", w.tag)] {
+            assert!(!contains(&bytes, &needle), "{needle} at rest in blob {id}");
+        }
+    }
 
     // A client that goes away mid-download leaves the bundle downloadable.
     let url =
@@ -343,7 +348,12 @@ async fn bad_export_requests_are_refused_and_leave_nothing_behind() {
 #[tokio::test]
 async fn a_bundle_larger_than_the_free_space_is_refused_and_nothing_is_queued() {
     // Keep more free than any disk has: the export cannot fit.
-    let app = spawn_app_with(|s| s.storage.reserve_free_bytes = u64::MAX / 4).await;
+    // About the folder's disk: a bucket has no free space to run out of.
+    let app = spawn_app_with(|s| {
+        pin_folder(s);
+        s.storage.reserve_free_bytes = u64::MAX / 4
+    })
+    .await;
     let (lawyer_id, lawyer) = app.user_with_token(Role::Lawyer).await;
     let case_id = app.create_case(&app.admin, NewCase::new("X-1", "x")).await.id;
     app.add_member(&case_id, lawyer_id).await;
@@ -383,8 +393,8 @@ async fn an_enrolled_second_factor_must_be_presented_again_to_export() {
     w.app.request_bundle(&w.lawyer, &w.case, BundleRequest::to("prosecutors").totp(&next)).await;
 }
 
-fn custodia_blobs(w: &Zhodino) -> Vec<PathBuf> {
-    files_under(&w.app.db.dir.path().join("blobs"))
+fn custodia_blobs(w: &Zhodino) -> Vec<uuid::Uuid> {
+    w.app.stored_blobs().into_iter().map(|(id, _)| id).collect()
 }
 
 /// The commands of docs/evidence-bundles.md's marked blocks (```` ```sh recipient ````),
@@ -578,11 +588,9 @@ async fn a_damaged_bundle_is_refused_before_its_first_byte_and_no_download_is_re
     let before = custodia_blobs(&w);
     let view = export(&w, BundleRequest::to("prosecutors")).await;
     let id = view["id"].as_str().unwrap().to_owned();
-    let archive: Vec<PathBuf> = custodia_blobs(&w).into_iter().filter(|p| !before.contains(p)).collect();
+    let archive: Vec<_> = custodia_blobs(&w).into_iter().filter(|p| !before.contains(p)).collect();
     assert_eq!(archive.len(), 1, "{archive:?}");
-    let mut bytes = std::fs::read(&archive[0]).unwrap();
-    bytes[custodia::crypto::STREAM_HEADER_LEN + 10] ^= 0x01;
-    std::fs::write(&archive[0], bytes).unwrap();
+    w.app.tamper_blob(archive[0], |bytes| bytes[custodia::crypto::STREAM_HEADER_LEN + 10] ^= 0x01);
 
     let res = w.app.get(&format!("/api/v1/cases/{}/bundles/{id}/download", w.case), &w.lawyer).await;
     assert_problem(res, 500, "integrity_error").await;

@@ -303,8 +303,8 @@ async fn bad_input_is_refused_field_by_field_and_nothing_is_half_written() {
         let answer = String::from_utf8_lossy(&answer);
         assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 400"), "{answer}");
     }
-    let blobs = s.db.dir.path().join("blobs");
-    assert!(files_under(&blobs).is_empty(), "no partial file left: {:?}", files_under(&blobs));
+    assert!(s.stored_blobs().is_empty(), "no partial file left");
+    assert_eq!(s.unfinished_uploads(), 0, "no partial upload left");
     let t: Value = s.get(&format!("/api/v1/testimonies/{tid}"), &documenter).await.json().await.unwrap();
     assert_eq!(t["attachments"].as_array().unwrap().len(), 0, "no orphan row");
 }
@@ -561,7 +561,7 @@ async fn a_discarded_draft_is_crypto_shredded_and_a_sealed_one_cannot_be_deleted
         .await
         .unwrap();
     assert_eq!(left, 0, "both data keys destroyed");
-    assert!(files_under(&s.app.db.dir.path().join("blobs")).is_empty(), "the file is gone");
+    assert!(s.app.stored_blobs().is_empty(), "the file is gone");
     assert!(s.app.audit_actions().await.contains(&"testimony.discard".to_owned()));
 
     let sid = s.record().await.id;

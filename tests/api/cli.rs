@@ -31,7 +31,8 @@ fn custodia(db: &TestDb) -> Command {
         .env("CUSTODIA_ENV", "test")
         .env("CUSTODIA__DATABASE__URL", db.url())
         .env("CUSTODIA__KEYS__KEY_FILE", db.dir.path().join("root.key"))
-        .env("CUSTODIA__STORAGE__BLOB_DIR", db.dir.path().join("blobs"));
+        .env("CUSTODIA__STORAGE__BLOB_DIR", db.dir.path().join("blobs"))
+        .envs(store_env(db));
     cmd
 }
 

@@ -29,15 +29,7 @@ async fn attachment_of(app: &TestApp, size: usize) -> (String, String, Attachmen
 
 /// Flips one bit of the only stored blob, `at` bytes into its ciphertext.
 fn flip_bit(app: &TestApp, at: u64) {
-    let root = app.db.dir.path().join("blobs");
-    let blobs: Vec<_> = files_under(&root)
-        .into_iter()
-        .filter(|p| !p.strip_prefix(&root).unwrap().starts_with("tmp"))
-        .collect();
-    assert_eq!(blobs.len(), 1, "{blobs:?}");
-    let mut bytes = std::fs::read(&blobs[0]).unwrap();
-    bytes[at as usize] ^= 0x01;
-    std::fs::write(&blobs[0], bytes).unwrap();
+    app.tamper_blob(app.only_blob(), |bytes| bytes[at as usize] ^= 0x01);
 }
 
 async fn entries(app: &TestApp) -> Vec<StoredEntry> {

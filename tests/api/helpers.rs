@@ -18,11 +18,14 @@ use serde_json::{Value, json};
 mod ids;
 mod inputs;
 mod requests;
+mod stored;
 
 pub use ids::*;
 pub use inputs::*;
 #[allow(unused_imports)]
 pub use requests::expect;
+#[allow(unused_imports)]
+pub use stored::*;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -77,10 +80,16 @@ pub struct TestDb {
     url: String,
     /// PostgreSQL: (admin URL, schema) to drop.
     postgres: Option<(String, String)>,
+    /// The test's prefix of the test bucket, when `CUSTODIA_TEST_S3_ENDPOINT` is set.
+    pub s3: Option<custodia::config::S3Settings>,
+    /// When the test began: what the object store wrote since may be this test's.
+    pub created: std::time::SystemTime,
 }
 
 impl TestDb {
     pub fn new() -> Self {
+        // A second early: file times may be rounded down.
+        let created = std::time::SystemTime::now() - std::time::Duration::from_secs(1);
         let dir = tempfile::tempdir().unwrap();
         match postgres_url() {
             Some(base) => {
@@ -90,11 +99,11 @@ impl TestDb {
                 conn.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
                 let sep = if base.contains('?') { '&' } else { '?' };
                 let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
-                TestDb { dir, url, postgres: Some((base, schema)) }
+                TestDb { dir, url, postgres: Some((base, schema)), s3: test_s3(), created }
             }
             None => {
                 let url = format!("sqlite://{}", dir.path().join("custodia.db").display());
-                TestDb { dir, url, postgres: None }
+                TestDb { dir, url, postgres: None, s3: test_s3(), created }
             }
         }
     }
@@ -115,6 +124,19 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
+        if let Some(s3) = self.s3.take() {
+            // The test's objects go with it (off the runtime: this blocks on the network).
+            let _ = std::thread::spawn(move || {
+                if let Ok(store) = custodia::store::s3::S3Blobs::new(&s3)
+                    && let Ok(objects) = store.objects()
+                {
+                    for o in objects {
+                        let _ = custodia::store::blobs::BlobStore::delete(&store, o.id);
+                    }
+                }
+            })
+            .join();
+        }
         if let Some((base, schema)) = self.postgres.take() {
             // Off the async runtime: this blocks on the network.
             let _ = std::thread::spawn(move || {
@@ -136,6 +158,12 @@ pub fn test_settings(db: &TestDb) -> Settings {
     settings.database.pool_size = 4;
     settings.keys.key_file = db.dir.path().join("root.key");
     settings.storage.blob_dir = db.dir.path().join("blobs");
+    // The test's prefix of the bucket is configured whenever there is a bucket; it holds
+    // the blobs when the suite runs on it (`on_s3` for the tests about it).
+    settings.storage.s3 = db.s3.clone();
+    if db.s3.is_some() && suite_on_s3() {
+        settings.storage.kind = custodia::config::StorageKind::S3;
+    }
     settings
 }
 

@@ -609,9 +609,8 @@ columns = { testimony = "Testimony", incident = "Incident", file = "File" }
     let incident = &items(&app, &lead, &format!("/api/v1/cases/{case}/incidents")).await[0];
     assert_eq!(incident["attachments"][0]["media_type"], "image/jpeg", "{incident}");
     // The stored blobs hold no plaintext of either file.
-    for path in files_under(&app.db.dir.path().join("blobs")) {
-        let bytes = std::fs::read(&path).unwrap();
-        assert!(!bytes.windows(20).any(|w| w == &report[..20] || w == &photo[..20]), "{}", path.display());
+    for (id, bytes) in app.stored_blobs() {
+        assert!(!bytes.windows(20).any(|w| w == &report[..20] || w == &photo[..20]), "blob {id}");
     }
     let again = expect(plan(&app, &lead, &case, mapping, "intake.zip", file).await, 201, "replan").await;
     assert_eq!(count(&again, "attachment", "unchanged"), 2);

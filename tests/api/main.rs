@@ -34,6 +34,7 @@ mod keys;
 mod logs;
 mod migrations;
 mod nodes;
+mod object_store;
 mod outage;
 mod policy;
 mod record_export;

@@ -316,7 +316,8 @@ fn custodia(db: &TestDb) -> std::process::Command {
         .env("CUSTODIA_ENV", "test")
         .env("CUSTODIA__DATABASE__URL", db.url())
         .env("CUSTODIA__KEYS__KEY_FILE", db.dir.path().join("root.key"))
-        .env("CUSTODIA__STORAGE__BLOB_DIR", db.dir.path().join("blobs"));
+        .env("CUSTODIA__STORAGE__BLOB_DIR", db.dir.path().join("blobs"))
+        .envs(store_env(db));
     cmd
 }
 

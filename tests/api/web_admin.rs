@@ -567,7 +567,8 @@ async fn the_admin_pages_warn_while_admins_or_lawyers_sign_in_with_a_password_al
 
 #[tokio::test]
 async fn the_keys_page_warns_when_the_root_key_file_sits_beside_the_data() {
-    let app = spawn_app().await;
+    // Files on this machine: the folder store (a bucket is not beside anything).
+    let app = spawn_app_with(pin_folder).await;
     let (_, admin) = app.web_admin().await;
     let html = app.page(&admin, "/admin/keys").await;
     let warning =
@@ -581,7 +582,11 @@ async fn the_keys_page_warns_when_the_root_key_file_sits_beside_the_data() {
     // only put it on the same disk).
     let apart = tempfile::tempdir().unwrap();
     let key_file = apart.path().join("root.key");
-    let app = spawn_app_with(|s| s.keys.key_file = key_file.clone()).await;
+    let app = spawn_app_with(|s| {
+        pin_folder(s);
+        s.keys.key_file = key_file.clone()
+    })
+    .await;
     let (_, admin) = app.web_admin().await;
     let html = app.page(&admin, "/admin/keys").await;
     let warning = between(&html, "id=\"key-beside-data\"", "</div>").expect("still the same disk");

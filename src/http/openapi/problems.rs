@@ -45,7 +45,7 @@ impl Shape {
         if !self.liveness {
             list.push((
                 "503",
-                "`sealed`, `not_initialised`, `unavailable` (database), `key_unavailable` or `storage_unavailable`; see Retry-After",
+                "`sealed`, `not_initialised`, `unavailable` (database), `key_unavailable`, `storage_unavailable` or `object_store_unavailable`; see Retry-After",
             ));
         }
         if self.secured {
