@@ -8,11 +8,12 @@
 //! 2. an attachment uploaded through A downloads through B byte for byte;
 //! 3. a key rotation through A: B reads what A wrote under the new key at once, and
 //!    after B's next poll B writes under it too;
-//! 4. a bundle queued on A, its builder SIGKILLed while the bundle is `building` (the
-//!    build slowed by a large attachment; A starts it at once, but should B's poll have
-//!    claimed it first, B is the one killed), is built by the other node after the
-//!    lease runs out — its claim and two attempts read from `bundle_claims` — and
-//!    `custodia bundle verify` passes; the killed node restarts under its name;
+//! 4. a bundle queued on A, its builder SIGKILLed while the bundle is `building` with
+//!    part of its archive written (progress above 0; a large attachment slows the build;
+//!    A starts it at once, but should B's poll have claimed it first, B is the one
+//!    killed), is built by the other node once the lease runs out — its claim and two
+//!    attempts read from `bundle_claims` — and `custodia bundle verify` passes; the
+//!    killed node restarts under its name;
 //! 5. checkpoints signed through A and then B are consistent, and the audit log holds
 //!    entries made through each node;
 //! 6. an emergency seal through A seals B within its poll interval;
@@ -496,7 +497,11 @@ async fn two_nodes_share_sessions_files_jobs_keys_seal_and_one_audit_log() {
         async move {
             let v = api.get(a, bundle_path, doc).await.1;
             match v["status"].as_str() {
-                Some("building") => claim(db, bundle).map(|(node, _)| (v, node)),
+                // Past its start (progress counts the archive written): a half-written
+                // archive is left behind, which no row may ever point at.
+                Some("building") if v["progress"].as_u64().is_some_and(|p| p > 0) => {
+                    claim(db, bundle).map(|(node, _)| (v, node))
+                }
                 Some("ready") => panic!(
                     "the bundle was built before it could be killed; raise CUSTODIA_CLUSTER_ATTACHMENT_MIB"
                 ),
