@@ -1,8 +1,9 @@
-//! A 1 GiB attachment through each blob store, directly (not over HTTP): encrypt + SHA-256
-//! + store from a generated reader, then read back + decrypt + verify to a sink. Reports
-//! throughput and this process's peak RSS (VmHWM). One store per run, so each peak is its
-//! own: `cargo bench --bench blob_stores -- folder|s3 [SIZE_MIB]`; the S3 store is the one
-//! `CUSTODIA_TEST_S3_*` names (`.ci/garage.sh start`). `benches/blobs.sh` runs both.
+//! A 1 GiB attachment through each blob store, directly (not over HTTP): encrypt, hash
+//! and store from a generated reader, then read back, decrypt and verify to a sink.
+//! Reports throughput and this process's peak RSS (VmHWM). One store per run, so each
+//! peak is its own: `cargo bench --bench blob_stores -- folder|s3 [SIZE_MIB]`; the S3
+//! store is the one `CUSTODIA_TEST_S3_*` names (`.ci/garage.sh start`).
+//! `benches/blobs.sh` runs both.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failed step should stop a test or bench
 

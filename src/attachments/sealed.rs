@@ -162,7 +162,11 @@ fn decrypt_into(
         Some((start, end)) => {
             let Window { first, mut skip, len: mut left } = Window::of(start, end);
             let mut header = vec![0u8; STREAM_HEADER_LEN];
-            file.read_exact(&mut header).map_err(|_| Error::Integrity)?;
+            // Too short for a header is damage; a store that stopped answering is not.
+            file.read_exact(&mut header).map_err(|e| match e.kind() {
+                std::io::ErrorKind::UnexpectedEof => Error::Integrity,
+                _ => Error::from(e),
+            })?;
             file.seek(SeekFrom::Start(segment_offset(first)))?;
             let mut decryptor = Some(StreamDecryptor::starting_at_segment(dek, aad, &header, first)?);
             while left > 0 {

@@ -98,6 +98,10 @@ async fn an_unreachable_object_store_answers_503_records_nothing_and_recovers_wi
     assert_problem(res, 503, "object_store_unavailable").await;
     let res = app.get(&format!("/api/v1/attachments/{kept}/content"), &token).await;
     assert_problem(res, 503, "object_store_unavailable").await;
+    let url = app.url(&format!("/api/v1/attachments/{kept}/content"));
+    let res = app.client.get(url).bearer_auth(&token).header("range", "bytes=1-2").send().await.unwrap();
+    assert_problem(res, 503, "object_store_unavailable").await;
+    assert!(!app.audit_actions().await.contains(&"integrity_error".to_owned()), "an outage is not damage");
     let view = app.get_json(&format!("/api/v1/testimonies/{testimony}"), &token).await;
     assert_eq!(view["attachments"].as_array().unwrap().len(), 1, "no row for the failed upload");
     let uploads = app.audit_actions().await.iter().filter(|a| *a == "attachment.upload").count();
@@ -149,10 +153,10 @@ async fn orphan_objects_are_swept_once_old_and_objects_in_use_are_kept() {
 async fn start_up_refuses_wrong_credentials_a_missing_bucket_or_no_store_and_says_which() {
     let Some(s3) = require_s3() else { return };
     let db = TestDb::new();
-    let cases: [(&str, Box<dyn Fn(&mut S3Settings)>); 3] = [
-        ("secret_access_key", Box::new(|s| s.secret_access_key = "0".repeat(64).into())),
-        ("no bucket", Box::new(|s| s.bucket = format!("missing-{}", uuid::Uuid::new_v4().simple()))),
-        ("unreachable", Box::new(|s| s.endpoint = format!("http://127.0.0.1:{}", closed_port()))),
+    let cases: [(&str, Breakage); 3] = [
+        ("secret_access_key", |s| s.secret_access_key = "0".repeat(64).into()),
+        ("no bucket", |s| s.bucket = format!("missing-{}", uuid::Uuid::new_v4().simple())),
+        ("unreachable", |s| s.endpoint = format!("http://127.0.0.1:{}", closed_port())),
     ];
     for (says, change) in cases {
         let mut settings = test_settings(&db);
@@ -160,11 +164,16 @@ async fn start_up_refuses_wrong_credentials_a_missing_bucket_or_no_store_and_say
         change(&mut wrong);
         settings.storage.kind = custodia::config::StorageKind::S3;
         settings.storage.s3 = Some(wrong);
-        let err = custodia::services::Services::open(&settings, true).await.err().expect("refused");
+        let Err(err) = custodia::services::Services::open(&settings, true).await else {
+            panic!("{says}: started")
+        };
         assert!(err.to_string().contains(says), "{says}: {err}");
         assert!(!err.to_string().contains(&"0".repeat(64)), "never the secret: {err}");
     }
 }
+
+/// A way to get a setting wrong.
+type Breakage = fn(&mut S3Settings);
 
 /// A loopback port nothing listens on.
 fn closed_port() -> u16 {

@@ -1,5 +1,6 @@
-//! Writing an object: one part held in memory at a time, sent as a multipart upload part
-//! once full; a blob smaller than one part is a single PutObject at commit. Until
+//! Writing an object: one part filled in memory while the one before is sent (as a
+//! multipart upload part, on a thread of its own), so encrypting and sending overlap and
+//! memory stays at two parts; a blob smaller than one part is a single PutObject at commit. Until
 //! CompleteMultipartUpload nothing is visible under the key, so a writer dropped (or a
 //! node killed) mid-way leaves no object, only an upload to abort.
 
@@ -22,15 +23,36 @@ pub(super) struct S3Writer {
     buf: Vec<u8>,
     upload: Option<String>,
     etags: Vec<String>,
+    /// The part being sent: its etag once sent.
+    sending: Option<std::thread::JoinHandle<Result<String>>>,
     committed: bool,
 }
 
 impl S3Writer {
     pub(super) fn new(store: Arc<Inner>, id: Uuid, key: String) -> Self {
-        S3Writer { store, id, key, buf: Vec::new(), upload: None, etags: Vec::new(), committed: false }
+        S3Writer {
+            store,
+            id,
+            key,
+            buf: Vec::new(),
+            upload: None,
+            etags: Vec::new(),
+            sending: None,
+            committed: false,
+        }
     }
 
-    /// Sends the buffered bytes as the next part, starting the upload if need be.
+    /// Waits for the part being sent, if any, and keeps its etag.
+    fn wait_sent(&mut self) -> Result<()> {
+        if let Some(sending) = self.sending.take() {
+            let etag = sending.join().map_err(|_| Error::internal("upload thread panicked"))??;
+            self.etags.push(etag);
+        }
+        Ok(())
+    }
+
+    /// Starts sending the buffered bytes as the next part (starting the upload if need be)
+    /// and returns at once with an empty buffer; at most one part is in flight.
     fn send_part(&mut self) -> Result<()> {
         let store = self.store.clone();
         let upload = match &self.upload {
@@ -47,18 +69,11 @@ impl S3Writer {
                 id
             }
         };
+        self.wait_sent()?;
         let number = u16::try_from(self.etags.len() + 1)
             .map_err(|_| Error::TooLarge { limit: (PART as u64) * 10_000 })?;
-        let action = store.bucket.upload_part(Some(&store.credentials), &self.key, number, &upload);
-        let response =
-            store.call(store.agent.put(store.sign(action).as_str()).send(&self.buf[..]), "upload part")?;
-        let etag = response
-            .headers()
-            .get("etag")
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| Error::Storage("upload part: no ETag in the answer".into()))?;
-        self.etags.push(etag.to_owned());
-        self.buf.clear();
+        let (key, part) = (self.key.clone(), std::mem::take(&mut self.buf));
+        self.sending = Some(std::thread::spawn(move || send(&store, &key, &upload, number, &part)));
         Ok(())
     }
 
@@ -91,6 +106,18 @@ impl S3Writer {
     }
 }
 
+/// Sends one part; its etag.
+fn send(store: &Inner, key: &str, upload: &str, number: u16, part: &[u8]) -> Result<String> {
+    let action = store.bucket.upload_part(Some(&store.credentials), key, number, upload);
+    let response = store.call(store.agent.put(store.sign(action).as_str()).send(part), "upload part")?;
+    let etag = response
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| Error::Storage("upload part: no ETag in the answer".into()))?;
+    Ok(etag.to_owned())
+}
+
 pub(super) fn read_small(response: &mut ureq::http::Response<ureq::Body>) -> Result<String> {
     response
         .body_mut()
@@ -104,7 +131,7 @@ impl Write for S3Writer {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         let n = data.len().min(PART - self.buf.len());
         // Grow by doubling up to exactly one part, so a small blob holds little memory
-        // and a large one never more than a part.
+        // and a large one never more than a part here (and one being sent).
         let want = (self.buf.len() + n).next_power_of_two().min(PART);
         if want > self.buf.capacity() {
             self.buf.reserve_exact(want - self.buf.len());
@@ -133,6 +160,7 @@ impl BlobWrite for S3Writer {
                 if !self.buf.is_empty() {
                     self.send_part()?;
                 }
+                self.wait_sent()?;
                 self.complete(&upload)?;
             }
         }
@@ -144,6 +172,9 @@ impl BlobWrite for S3Writer {
 impl Drop for S3Writer {
     fn drop(&mut self) {
         // Best effort: an upload left behind is invisible and `clean_tmp` aborts it later.
+        if let Some(sending) = self.sending.take() {
+            let _ = sending.join();
+        }
         if let (false, Some(upload)) = (self.committed, self.upload.as_deref()) {
             let store = &self.store;
             let action = store.bucket.abort_multipart_upload(Some(&store.credentials), &self.key, upload);
