@@ -4,8 +4,10 @@
 # haproxy -c, hadolint, shellcheck, docker compose / docker-compose config. Nothing
 # here starts a container: this machine has no Docker daemon. Usage: deploy/lint.sh [custodia binary]
 set -euo pipefail
-cd "$(dirname "$0")"
-bin=$(realpath "${1:-../target/debug/custodia}")
+here=$(dirname "$0")
+# The binary's path is taken as given (relative to where this was started).
+bin=$(realpath "${1:-$here/../target/debug/custodia}")
+cd "$here"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 skipped=()
