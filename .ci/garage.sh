@@ -5,7 +5,7 @@
 #                               bucket and a key, and prints `export CUSTODIA_TEST_S3_...`
 #                               lines to `eval`
 #   .ci/garage.sh stop <dir>    ends it
-# Garage: `garage` on PATH, else /work/garage-build/root/bin/garage, else $GARAGE.
+# Garage: $GARAGE if set, else `garage` on PATH, else ~/.cargo/bin/garage.
 set -euo pipefail
 
 cmd=${1:-}
@@ -15,7 +15,6 @@ dir=${2:-}
 garage_bin() {
   if [ -n "${GARAGE:-}" ]; then echo "$GARAGE"
   elif command -v garage >/dev/null; then command -v garage
-  elif [ -x /work/garage-build/root/bin/garage ]; then echo /work/garage-build/root/bin/garage
   elif [ -x "$HOME/.cargo/bin/garage" ]; then echo "$HOME/.cargo/bin/garage"
   else echo "garage not found: cargo install garage --locked" >&2; return 1
   fi
