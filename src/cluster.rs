@@ -66,7 +66,10 @@ pub fn try_lock(c: &mut DbConnection, lock: Lock) -> Result<bool> {
             Ok(row.taken)
         }
         #[allow(unreachable_patterns)]
-        _ => Ok(true),
+        _ => {
+            let _ = lock;
+            Ok(true)
+        }
     }
 }
 

@@ -28,8 +28,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failed step should stop the test
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use diesel::Connection;
@@ -38,67 +38,32 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::Digest;
 
+#[path = "process/mod.rs"]
+mod process;
+use process::{Server, bin, free_port};
+
 const PASSWORD: &str = "correct horse battery staple";
 /// Seconds between a node's polls of the shared state (keyring, seal, export jobs).
 const POLL_SECS: u64 = 1;
 /// An export job's lease: how long a dead node's build waits before another retries it.
 const LEASE_SECS: u64 = 5;
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_custodia")
-}
-
-fn config_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")
-}
-
-/// One `custodia serve` process, restartable with the same settings.
+/// One node: a `custodia serve` under its `node_id`.
 struct Node {
     name: &'static str,
-    env: Vec<(String, String)>,
-    port: u16,
-    child: Option<Child>,
-    log: PathBuf,
+    server: Server,
 }
 
-impl Node {
-    fn command(&self) -> Command {
-        let mut c = Command::new(bin());
-        c.arg("--config-dir").arg(config_dir()).args(["--env", "test"]);
-        for (k, v) in &self.env {
-            c.env(k, v);
-        }
-        c
-    }
-
-    fn start(&mut self) {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).unwrap();
-        let child = self.command().arg("serve").stdout(Stdio::null()).stderr(log).spawn().unwrap();
-        self.child = Some(child);
-    }
-
-    /// SIGKILL: no shutdown hook runs, as when a machine dies.
-    fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            c.kill().unwrap();
-            c.wait().unwrap();
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(15)..].join("\n")
+impl std::ops::Deref for Node {
+    type Target = Server;
+    fn deref(&self) -> &Server {
+        &self.server
     }
 }
 
-impl Drop for Node {
-    fn drop(&mut self) {
-        self.kill();
+impl std::ops::DerefMut for Node {
+    fn deref_mut(&mut self) -> &mut Server {
+        &mut self.server
     }
 }
 
@@ -162,11 +127,7 @@ fn node(name: &'static str, dir: &Path, shared: &[(String, String)]) -> Node {
     let mut env = shared.to_vec();
     env.push(("CUSTODIA__SERVER__PORT".into(), port.to_string()));
     env.push(("CUSTODIA__CLUSTER__NODE_ID".into(), name.into()));
-    Node { name, env, port, child: None, log: dir.join(format!("{name}.log")) }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    Node { name, server: Server::new(env, port, dir.join(format!("{name}.log"))) }
 }
 
 /// Runs the CLI with `node`'s settings; its stdout, or a failure naming `what`.
@@ -185,16 +146,7 @@ fn cli(node: &Node, args: &[&str], stdin: Option<&str>, what: &str) -> String {
 }
 
 async fn wait_ready(client: &reqwest::Client, node: &Node) {
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(60) {
-        if let Ok(r) = client.get(node.url("/readyz")).send().await
-            && r.status() == 200
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("node {} did not come up:\n{}", node.name, node.log_tail());
+    assert!(node.ready(client).await, "node {} did not come up:\n{}", node.name, node.log_tail());
 }
 
 /// Polls `probe` until it returns Some, for at most `limit`; the failure names `what`.

@@ -12,8 +12,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failed step should stop a test or bench
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,6 +21,10 @@ use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use serde_json::{Value, json};
 use sha2::Digest;
+
+#[path = "process/mod.rs"]
+mod process;
+use process::{Server, free_port};
 
 const PASSWORD: &str = "correct horse battery staple";
 const WRITERS: usize = 4;
@@ -36,70 +39,8 @@ enum Ack {
     Attachment { id: String, sha256: String },
 }
 
-struct Server {
-    env: Vec<(String, String)>,
-    port: u16,
-    child: Option<Child>,
-    log: PathBuf,
-}
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_custodia")
-}
-
-fn config_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")
-}
-
-impl Server {
-    fn command(&self) -> Command {
-        let mut c = Command::new(bin());
-        c.arg("--config-dir").arg(config_dir()).args(["--env", "test"]);
-        for (k, v) in &self.env {
-            c.env(k, v);
-        }
-        c
-    }
-
-    fn start(&mut self) {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).unwrap();
-        let child = self.command().arg("serve").stdout(Stdio::null()).stderr(log).spawn().unwrap();
-        self.child = Some(child);
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            c.kill().unwrap(); // SIGKILL
-            c.wait().unwrap();
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
 async fn wait_ready(client: &reqwest::Client, server: &Server) {
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(60) {
-        if let Ok(r) = client.get(server.url("/readyz")).send().await
-            && r.status() == 200
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("the server did not come up; see {}", server.log.display());
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    assert!(server.ready(client).await, "the server did not come up; see {}", server.log.display());
 }
 
 fn pg_cluster(action: &str, extra: &[&str]) {
@@ -235,7 +176,7 @@ fn installation(dir: &std::path::Path, pg_base: Option<&str>) -> (Server, Option
         ("CUSTODIA__KEYS__KEY_FILE".into(), dir.join("root.key").display().to_string()),
         ("CUSTODIA__STORAGE__BLOB_DIR".into(), dir.join("blobs").display().to_string()),
     ];
-    (Server { env, port, child: None, log: dir.join("server.log") }, schema)
+    (Server::new(env, port, dir.join("server.log")), schema)
 }
 
 fn add_user(server: &Server, user: &str, role: &str) {
