@@ -68,6 +68,16 @@ impl Context {
         self.db.run(f).await
     }
 
+    /// A read whose `find` returns what it read with its audit entry: the entry is
+    /// appended and the value released only once both have committed.
+    pub async fn audited<T, F>(&self, find: F) -> Result<T>
+    where
+        F: FnOnce(&mut DbConnection, &Keyring) -> Result<crate::audit::Audited<T>> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.audited_read(find, |c, _, found: crate::audit::Audited<T>| found.record(c)).await
+    }
+
     /// A read of sealed records and its audit record (`Db::audited_read`): the result is
     /// released only once `record` has committed.
     pub async fn audited_read<R, T, F, G>(&self, find: F, record: G) -> Result<T>

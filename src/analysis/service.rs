@@ -18,7 +18,7 @@ use super::timeline::Period;
 use super::{command, names, patterns, places, timeline};
 use crate::access::membership::{self as access, RecordTable};
 use crate::access::{Allowed, act};
-use crate::audit::{self, Entry};
+use crate::audit::{self, Audited, Entry};
 use crate::cases::vocab::{self, Term};
 use crate::context::Context;
 use crate::error::{Error, FieldError, Result};
@@ -101,12 +101,6 @@ pub struct Framed<T> {
     pub frame: Frame,
 }
 
-/// A view's result and the entry that must commit before it is released.
-struct Found<T> {
-    value: T,
-    entry: Entry,
-}
-
 impl Analysis {
     pub fn new(ctx: Context, min_count: u32) -> Self {
         Analysis { ctx, min_count: min_count.max(1) }
@@ -116,19 +110,6 @@ impl Analysis {
         self.min_count
     }
 
-    async fn audited<T, F>(&self, find: F) -> Result<T>
-    where
-        F: FnOnce(&mut DbConnection, &crate::crypto::Keyring) -> Result<Found<T>> + Send + 'static,
-        T: Send + 'static,
-    {
-        self.ctx
-            .audited_read(find, |c, _, found: Found<T>| {
-                audit::append(c, &found.entry)?;
-                Ok(found.value)
-            })
-            .await
-    }
-
     /// The corroboration table of a case.
     pub async fn corroboration(
         &self,
@@ -136,73 +117,77 @@ impl Analysis {
         case_id: Uuid,
         q: CorroborationQuery,
     ) -> Result<Framed<Corroboration>> {
-        self.audited(move |c, k| {
-            let case = case_id.to_string();
-            access::authorize_for(c, &who, &case)?;
-            let cases = [case.clone()];
-            let facts = facts::load(c, &cases)?;
-            let units = names::units(c, k, &cases)?;
-            let links = corroboration::links(&facts, &units, |_| true, q.order.unwrap_or_default())?;
-            let view = corroboration::table(links, q.strength);
-            let entry = Entry::new(&who.principal, "analysis.corroboration")
-                .target("case", &case)
-                .detail("links", view.links.len());
-            Ok(Found { value: Framed { view, frame: frame(c, &case)? }, entry })
-        })
-        .await
+        self.ctx
+            .audited(move |c, k| {
+                let case = case_id.to_string();
+                access::authorize_for(c, &who, &case)?;
+                let cases = [case.clone()];
+                let facts = facts::load(c, &cases)?;
+                let units = names::units(c, k, &cases)?;
+                let links = corroboration::links(&facts, &units, |_| true, q.order.unwrap_or_default())?;
+                let view = corroboration::table(links, q.strength);
+                let entry = Entry::new(&who.principal, "analysis.corroboration")
+                    .target("case", &case)
+                    .detail("links", view.links.len());
+                Ok(Audited { value: Framed { view, frame: frame(c, &case)? }, entry })
+            })
+            .await
     }
 
     /// A person's links with their corroboration and, for a commander, the incidents of
     /// the units below them during their command.
     pub async fn linkage(&self, who: Allowed<act::CaseRead>, person_id: Uuid) -> Result<Framed<Linkage>> {
-        self.audited(move |c, k| {
-            let person = person_id.to_string();
-            let (case, _) = access::authorize_record_for(c, &who, RecordTable::Person, &person)?;
-            let cases = [case.clone()];
-            let facts = facts::load(c, &cases)?;
-            let units = names::units(c, k, &cases)?;
-            let pseudonym = facts.persons.get(&person).map(|p| p.pseudonym.clone()).ok_or(Error::NotFound)?;
-            let links = corroboration::links(
-                &facts,
-                &units,
-                |i| i.person_id.as_deref() == Some(&person),
-                Order::Strongest,
-            )?;
-            let responsibility = command::responsibility(&facts, &person, pseudonym.clone(), &units)?;
-            let (namesakes, elsewhere) = elsewhere(c, k, &who, &person, &case)?;
-            let entry = Entry::new(&who.principal, "analysis.linkage")
-                .target("person", &person)
-                .detail("links", links.len())
-                .detail("namesakes", namesakes.len());
-            let view = Linkage {
-                person_id,
-                case_id: parse(&case)?,
-                pseudonym,
-                links,
-                responsibility,
-                namesakes,
-                elsewhere,
-            };
-            Ok(Found { value: Framed { view, frame: frame(c, &case)? }, entry })
-        })
-        .await
+        self.ctx
+            .audited(move |c, k| {
+                let person = person_id.to_string();
+                let (case, _) = access::authorize_record_for(c, &who, RecordTable::Person, &person)?;
+                let cases = [case.clone()];
+                let facts = facts::load(c, &cases)?;
+                let units = names::units(c, k, &cases)?;
+                let pseudonym =
+                    facts.persons.get(&person).map(|p| p.pseudonym.clone()).ok_or(Error::NotFound)?;
+                let links = corroboration::links(
+                    &facts,
+                    &units,
+                    |i| i.person_id.as_deref() == Some(&person),
+                    Order::Strongest,
+                )?;
+                let responsibility = command::responsibility(&facts, &person, pseudonym.clone(), &units)?;
+                let (namesakes, elsewhere) = elsewhere(c, k, &who, &person, &case)?;
+                let entry = Entry::new(&who.principal, "analysis.linkage")
+                    .target("person", &person)
+                    .detail("links", links.len())
+                    .detail("namesakes", namesakes.len());
+                let view = Linkage {
+                    person_id,
+                    case_id: parse(&case)?,
+                    pseudonym,
+                    links,
+                    responsibility,
+                    namesakes,
+                    elsewhere,
+                };
+                Ok(Audited { value: Framed { view, frame: frame(c, &case)? }, entry })
+            })
+            .await
     }
 
     /// The hierarchy below a unit, with commanders over time and incidents rolled up.
     pub async fn command(&self, who: Allowed<act::CaseRead>, unit_id: Uuid) -> Result<Framed<CommandTree>> {
-        self.audited(move |c, k| {
-            let unit = unit_id.to_string();
-            let (case, _) = access::authorize_record_for(c, &who, RecordTable::Unit, &unit)?;
-            let cases = [case.clone()];
-            let facts = facts::load(c, &cases)?;
-            let units = names::units(c, k, &cases)?;
-            let view = command::tree(&facts, &unit, &units)?;
-            let entry = Entry::new(&who.principal, "analysis.command")
-                .target("unit", &unit)
-                .detail("units", view.nodes.len());
-            Ok(Found { value: Framed { view, frame: frame(c, &case)? }, entry })
-        })
-        .await
+        self.ctx
+            .audited(move |c, k| {
+                let unit = unit_id.to_string();
+                let (case, _) = access::authorize_record_for(c, &who, RecordTable::Unit, &unit)?;
+                let cases = [case.clone()];
+                let facts = facts::load(c, &cases)?;
+                let units = names::units(c, k, &cases)?;
+                let view = command::tree(&facts, &unit, &units)?;
+                let entry = Entry::new(&who.principal, "analysis.command")
+                    .target("unit", &unit)
+                    .detail("units", view.nodes.len());
+                Ok(Audited { value: Framed { view, frame: frame(c, &case)? }, entry })
+            })
+            .await
     }
 
     /// Incidents of a case (or of a place, unit or person in it) over time.
@@ -214,77 +199,81 @@ impl Analysis {
         unplaced: String,
     ) -> Result<Framed<Timeline>> {
         let period = period(&q)?;
-        self.audited(move |c, k| {
-            let case = case_id.to_string();
-            access::authorize_for(c, &who, &case)?;
-            let cases = [case.clone()];
-            let facts = facts::load(c, &cases)?;
-            let scope = Scope::of(&facts, &q)?;
-            let lane_by = q.lanes.unwrap_or(LaneBy::Place);
-            let labels: HashMap<String, String> = match lane_by {
-                LaneBy::Place => {
-                    names::places(c, k, &cases)?.into_iter().map(|(id, p)| (id, p.name)).collect()
-                }
-                LaneBy::Unit => names::units(c, k, &cases)?,
-            };
-            let view =
-                timeline::timeline(&facts, |i| scope.keeps(&i.id), lane_by, period, &labels, &unplaced)?;
-            let entry = Entry::new(&who.principal, "analysis.timeline")
-                .target("case", &case)
-                .detail("scope", scope.code())
-                .detail("lanes", view.lanes.len());
-            Ok(Found { value: Framed { view, frame: frame(c, &case)? }, entry })
-        })
-        .await
+        self.ctx
+            .audited(move |c, k| {
+                let case = case_id.to_string();
+                access::authorize_for(c, &who, &case)?;
+                let cases = [case.clone()];
+                let facts = facts::load(c, &cases)?;
+                let scope = Scope::of(&facts, &q)?;
+                let lane_by = q.lanes.unwrap_or(LaneBy::Place);
+                let labels: HashMap<String, String> = match lane_by {
+                    LaneBy::Place => {
+                        names::places(c, k, &cases)?.into_iter().map(|(id, p)| (id, p.name)).collect()
+                    }
+                    LaneBy::Unit => names::units(c, k, &cases)?,
+                };
+                let view =
+                    timeline::timeline(&facts, |i| scope.keeps(&i.id), lane_by, period, &labels, &unplaced)?;
+                let entry = Entry::new(&who.principal, "analysis.timeline")
+                    .target("case", &case)
+                    .detail("scope", scope.code())
+                    .detail("lanes", view.lanes.len());
+                Ok(Audited { value: Framed { view, frame: frame(c, &case)? }, entry })
+            })
+            .await
     }
 
     /// Pattern counts of a case, small counts withheld.
     pub async fn patterns(&self, who: Allowed<act::CaseRead>, case_id: Uuid) -> Result<Framed<Patterns>> {
         let min_count = self.min_count;
-        self.audited(move |c, k| {
-            let case = case_id.to_string();
-            access::authorize_for(c, &who, &case)?;
-            let cases = [case.clone()];
-            let view = counts(c, k, &cases, min_count)?;
-            let entry = Entry::new(&who.principal, "analysis.patterns").target("case", &case);
-            Ok(Found { value: Framed { view, frame: frame(c, &case)? }, entry })
-        })
-        .await
+        self.ctx
+            .audited(move |c, k| {
+                let case = case_id.to_string();
+                access::authorize_for(c, &who, &case)?;
+                let cases = [case.clone()];
+                let view = counts(c, k, &cases, min_count)?;
+                let entry = Entry::new(&who.principal, "analysis.patterns").target("case", &case);
+                Ok(Audited { value: Framed { view, frame: frame(c, &case)? }, entry })
+            })
+            .await
     }
 
     /// Pattern counts across every case the caller belongs to and may read.
     pub async fn patterns_of_mine(&self, who: Allowed<act::Search>) -> Result<Patterns> {
         let min_count = self.min_count;
-        self.audited(move |c, k| {
-            let mine: Vec<String> = access::cases_of(c, who.principal.user_id)?
-                .into_iter()
-                .filter(|case| {
-                    access::authorize(c, &who.principal, case, crate::access::policy::Action::CaseRead)
-                        .is_ok()
-                })
-                .collect();
-            let value = counts(c, k, &mine, min_count)?;
-            let entry = Entry::new(&who.principal, "analysis.patterns").detail("cases", mine.len());
-            Ok(Found { value, entry })
-        })
-        .await
+        self.ctx
+            .audited(move |c, k| {
+                let mine: Vec<String> = access::cases_of(c, who.principal.user_id)?
+                    .into_iter()
+                    .filter(|case| {
+                        access::authorize(c, &who.principal, case, crate::access::policy::Action::CaseRead)
+                            .is_ok()
+                    })
+                    .collect();
+                let value = counts(c, k, &mine, min_count)?;
+                let entry = Entry::new(&who.principal, "analysis.patterns").detail("cases", mine.len());
+                Ok(Audited { value, entry })
+            })
+            .await
     }
 
     /// The places of a case with coordinates, sized by incidents.
     pub async fn places(&self, who: Allowed<act::CaseRead>, case_id: Uuid) -> Result<Framed<PlaceMap>> {
-        self.audited(move |c, k| {
-            let case = case_id.to_string();
-            access::authorize_for(c, &who, &case)?;
-            let cases = [case.clone()];
-            let facts = facts::load(c, &cases)?;
-            let located = names::places(c, k, &cases)?;
-            let view = places::map(&facts, &located, |_| true)?;
-            let entry = Entry::new(&who.principal, "analysis.places")
-                .target("case", &case)
-                .detail("places", view.points.len());
-            Ok(Found { value: Framed { view, frame: frame(c, &case)? }, entry })
-        })
-        .await
+        self.ctx
+            .audited(move |c, k| {
+                let case = case_id.to_string();
+                access::authorize_for(c, &who, &case)?;
+                let cases = [case.clone()];
+                let facts = facts::load(c, &cases)?;
+                let located = names::places(c, k, &cases)?;
+                let view = places::map(&facts, &located, |_| true)?;
+                let entry = Entry::new(&who.principal, "analysis.places")
+                    .target("case", &case)
+                    .detail("places", view.points.len());
+                Ok(Audited { value: Framed { view, frame: frame(c, &case)? }, entry })
+            })
+            .await
     }
 
     /// The units at the top of a case's hierarchies (no parent in the case), by name:
@@ -294,26 +283,28 @@ impl Analysis {
         who: Allowed<act::CaseRead>,
         case_id: Uuid,
     ) -> Result<Framed<Vec<(Uuid, String)>>> {
-        self.audited(move |c, k| {
-            let case = case_id.to_string();
-            access::authorize_for(c, &who, &case)?;
-            let rows: Vec<(String, Option<String>)> = units::table
-                .filter(units::case_id.eq(&case))
-                .select((units::id, units::parent_id))
-                .load(c)?;
-            let ids: BTreeSet<&str> = rows.iter().map(|(id, _)| id.as_str()).collect();
-            let names = names::units(c, k, std::slice::from_ref(&case))?;
-            let mut top = rows
-                .iter()
-                .filter(|(_, parent)| parent.as_deref().is_none_or(|p| !ids.contains(p)))
-                .map(|(id, _)| Ok((parse(id)?, names.get(id).cloned().unwrap_or_default())))
-                .collect::<Result<Vec<_>>>()?;
-            top.sort_by(|a, b| a.1.cmp(&b.1));
-            let entry =
-                Entry::new(&who.principal, "analysis.units").target("case", &case).detail("units", top.len());
-            Ok(Found { value: Framed { view: top, frame: frame(c, &case)? }, entry })
-        })
-        .await
+        self.ctx
+            .audited(move |c, k| {
+                let case = case_id.to_string();
+                access::authorize_for(c, &who, &case)?;
+                let rows: Vec<(String, Option<String>)> = units::table
+                    .filter(units::case_id.eq(&case))
+                    .select((units::id, units::parent_id))
+                    .load(c)?;
+                let ids: BTreeSet<&str> = rows.iter().map(|(id, _)| id.as_str()).collect();
+                let names = names::units(c, k, std::slice::from_ref(&case))?;
+                let mut top = rows
+                    .iter()
+                    .filter(|(_, parent)| parent.as_deref().is_none_or(|p| !ids.contains(p)))
+                    .map(|(id, _)| Ok((parse(id)?, names.get(id).cloned().unwrap_or_default())))
+                    .collect::<Result<Vec<_>>>()?;
+                top.sort_by(|a, b| a.1.cmp(&b.1));
+                let entry = Entry::new(&who.principal, "analysis.units")
+                    .target("case", &case)
+                    .detail("units", top.len());
+                Ok(Audited { value: Framed { view: top, frame: frame(c, &case)? }, entry })
+            })
+            .await
     }
 
     /// Whether the caller may mark accounts in the case (an investigator member, or its

@@ -170,6 +170,21 @@ pub fn canonical_bytes(e: &StoredEntry) -> Vec<u8> {
     serde_json::to_vec(&canonical).unwrap_or_default()
 }
 
+/// What was read and the audit entry that must commit before it is released.
+#[derive(Debug)]
+pub struct Audited<T> {
+    pub value: T,
+    pub entry: Entry,
+}
+
+impl<T> Audited<T> {
+    /// Appends the entry in the caller's transaction and releases the value.
+    pub fn record(self, c: &mut DbConnection) -> Result<T> {
+        append(c, &self.entry)?;
+        Ok(self.value)
+    }
+}
+
 /// Appends one entry and returns its sequence number (0-based, gapless, commit order),
 /// extending the Merkle tree in the same transaction. Call it inside the transaction of
 /// the action it records.

@@ -13,7 +13,7 @@ use super::person::{self, Subject};
 use super::{entries, preferences, prior, referrals, reminders};
 use crate::access::membership;
 use crate::access::{Action, Allowed, act};
-use crate::audit::{self, Entry};
+use crate::audit::{self, Audited, Entry};
 use crate::cases::vocab::{self, Term};
 use crate::context::Context;
 use crate::error::Result;
@@ -39,30 +39,9 @@ pub struct Care {
     ctx: Context,
 }
 
-/// A read's value and the entry that must commit before it is released.
-struct Found<T> {
-    value: T,
-    entry: Entry,
-}
-
 impl Care {
     pub fn new(ctx: Context) -> Self {
         Care { ctx }
-    }
-
-    async fn audited<T, F>(&self, find: F) -> Result<T>
-    where
-        F: FnOnce(&mut crate::store::DbConnection, &crate::crypto::Keyring) -> Result<Found<T>>
-            + Send
-            + 'static,
-        T: Send + 'static,
-    {
-        self.ctx
-            .audited_read(find, |c, _, found: Found<T>| {
-                audit::append(c, &found.entry)?;
-                Ok(found.value)
-            })
-            .await
     }
 
     /// Records a consent decision for a person: a new entry, never a change to one.
@@ -93,61 +72,69 @@ impl Care {
 
     /// A person's ledger: standing decisions and history. Lawyers read it too.
     pub async fn ledger(&self, who: Allowed<act::CaseRead>, person_id: Uuid) -> Result<ConsentLedger> {
-        self.audited(move |c, k| {
-            let subject = person::authorize(c, &who, person_id)?;
-            let value = entries::ledger(c, k, &subject)?;
-            let entry = Entry::new(&who.principal, "consent.read")
-                .target("person", &subject.person_id)
-                .detail("entries", value.history.len());
-            Ok(Found { value, entry })
-        })
-        .await
+        self.ctx
+            .audited(move |c, k| {
+                let subject = person::authorize(c, &who, person_id)?;
+                let value = entries::ledger(c, k, &subject)?;
+                let entry = Entry::new(&who.principal, "consent.read")
+                    .target("person", &subject.person_id)
+                    .detail("entries", value.history.len());
+                Ok(Audited { value, entry })
+            })
+            .await
     }
 
     /// The consent page: the ledger (one audited read), its labels, and whether the
     /// reader keeps consent in this case.
     pub async fn ledger_page(&self, who: Allowed<act::CaseRead>, person_id: Uuid) -> Result<LedgerPage> {
-        self.audited(move |c, k| {
-            let subject = person::authorize(c, &who, person_id)?;
-            let ledger = entries::ledger(c, k, &subject)?;
-            let may_record =
-                membership::authorize(c, &who.principal, &subject.case_id, Action::ConsentRecord).is_ok();
-            let entry = Entry::new(&who.principal, "consent.read")
-                .target("person", &subject.person_id)
-                .detail("entries", ledger.history.len());
-            let value = LedgerPage { ledger, terms: vocab::list(c, Some("consent_purpose"))?, may_record };
-            Ok(Found { value, entry })
-        })
-        .await
+        self.ctx
+            .audited(move |c, k| {
+                let subject = person::authorize(c, &who, person_id)?;
+                let ledger = entries::ledger(c, k, &subject)?;
+                let may_record =
+                    membership::authorize(c, &who.principal, &subject.case_id, Action::ConsentRecord).is_ok();
+                let entry = Entry::new(&who.principal, "consent.read")
+                    .target("person", &subject.person_id)
+                    .detail("entries", ledger.history.len());
+                let value =
+                    LedgerPage { ledger, terms: vocab::list(c, Some("consent_purpose"))?, may_record };
+                Ok(Audited { value, entry })
+            })
+            .await
     }
 
     /// The care page: the care record (one audited read) and the referral kinds.
     pub async fn care_page(&self, who: Allowed<act::ConsentRecord>, person_id: Uuid) -> Result<CarePage> {
-        self.audited(move |c, k| {
-            let subject = person::authorize(c, &who, person_id)?;
-            let record = care_record(c, k, &subject)?;
-            let entry = Entry::new(&who.principal, "care.read")
-                .target("person", &subject.person_id)
-                .detail("feedback", record.feedback.len())
-                .detail("referrals", record.referrals.len());
-            Ok(Found { value: CarePage { record, terms: vocab::list(c, Some("referral_kind"))? }, entry })
-        })
-        .await
+        self.ctx
+            .audited(move |c, k| {
+                let subject = person::authorize(c, &who, person_id)?;
+                let record = care_record(c, k, &subject)?;
+                let entry = Entry::new(&who.principal, "care.read")
+                    .target("person", &subject.person_id)
+                    .detail("feedback", record.feedback.len())
+                    .detail("referrals", record.referrals.len());
+                Ok(Audited {
+                    value: CarePage { record, terms: vocab::list(c, Some("referral_kind"))? },
+                    entry,
+                })
+            })
+            .await
     }
 
     /// Everything about reaching and caring for a person: preferences, feedback given,
     /// referrals.
     pub async fn care(&self, who: Allowed<act::ConsentRecord>, person_id: Uuid) -> Result<CareRecord> {
-        self.audited(move |c, k| {
-            let subject = person::authorize(c, &who, person_id)?;
-            let value = care_record(c, k, &subject)?;
-            let entry = Entry::new(&who.principal, "care.read")
-                .target("person", &subject.person_id)
-                .detail("feedback", value.feedback.len())
-                .detail("referrals", value.referrals.len());
-            Ok(Found { value, entry })
-        })
-        .await
+        self.ctx
+            .audited(move |c, k| {
+                let subject = person::authorize(c, &who, person_id)?;
+                let value = care_record(c, k, &subject)?;
+                let entry = Entry::new(&who.principal, "care.read")
+                    .target("person", &subject.person_id)
+                    .detail("feedback", value.feedback.len())
+                    .detail("referrals", value.referrals.len());
+                Ok(Audited { value, entry })
+            })
+            .await
     }
 
     /// Replaces a person's contact and feedback preferences.
@@ -202,15 +189,16 @@ impl Care {
         who: Allowed<act::ConsentRecord>,
         person_id: Uuid,
     ) -> Result<Vec<Referral>> {
-        self.audited(move |c, k| {
-            let subject = person::authorize(c, &who, person_id)?;
-            let value = referrals::of_person(c, k, &subject)?;
-            let entry = Entry::new(&who.principal, "referral.list")
-                .target("person", &subject.person_id)
-                .detail("referrals", value.len());
-            Ok(Found { value, entry })
-        })
-        .await
+        self.ctx
+            .audited(move |c, k| {
+                let subject = person::authorize(c, &who, person_id)?;
+                let value = referrals::of_person(c, k, &subject)?;
+                let entry = Entry::new(&who.principal, "referral.list")
+                    .target("person", &subject.person_id)
+                    .detail("referrals", value.len());
+                Ok(Audited { value, entry })
+            })
+            .await
     }
 
     pub async fn add_referral(
@@ -281,14 +269,15 @@ impl Care {
         name: String,
     ) -> Result<PriorInterviews> {
         let now = self.ctx.clock.now_naive();
-        self.audited(move |c, k| {
-            let found = prior::check(c, k, &who, &name, now)?;
-            let entry = Entry::new(&who.principal, "person.prior_interviews")
-                .detail("cases_searched", found.searched)
-                .detail("matches", found.answer.matches.len());
-            Ok(Found { value: found.answer, entry })
-        })
-        .await
+        self.ctx
+            .audited(move |c, k| {
+                let found = prior::check(c, k, &who, &name, now)?;
+                let entry = Entry::new(&who.principal, "person.prior_interviews")
+                    .detail("cases_searched", found.searched)
+                    .detail("matches", found.answer.matches.len());
+                Ok(Audited { value: found.answer, entry })
+            })
+            .await
     }
 }
 

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::access::membership::{self as access, RecordTable};
 use crate::access::policy::{Action, CaseRole};
-use crate::audit::{self, Entry};
+use crate::audit::Entry;
 use crate::auth::Principal;
 use crate::error::Result;
 use crate::store::DbConnection;
@@ -34,20 +34,7 @@ pub(crate) const PLACE: Kind =
 pub(crate) const INCIDENT: Kind =
     Kind { name: "incident", table: RecordTable::Incident, read: "incident.read", list: "incident.list" };
 
-/// What was read and the audit entry that must commit before it is released.
-#[derive(Debug)]
-pub(crate) struct Audited<T> {
-    pub value: T,
-    pub entry: Entry,
-}
-
-impl<T> Audited<T> {
-    /// Appends the entry in the caller's transaction and releases the value.
-    pub fn record(self, c: &mut DbConnection) -> Result<T> {
-        audit::append(c, &self.entry)?;
-        Ok(self.value)
-    }
-}
+pub(crate) use crate::audit::Audited;
 
 /// One record of `kind`, loaded by `load(c, id, reader's case role)`.
 pub(crate) fn one<V>(

@@ -7,7 +7,6 @@ use uuid::Uuid;
 use super::incidents::{self, IncidentView, NewIncident, NewInvolvement};
 use super::persons::{self, NewPerson, PersonKind, PersonUpdate, PersonView};
 use super::places::{self, NewPlace, PlaceView};
-use super::reading::Audited;
 use super::units::{self, NewCommander, NewUnit, UnitRef, UnitView};
 use crate::access::{Allowed, act};
 use crate::context::Context;
@@ -24,17 +23,6 @@ pub struct Records {
 impl Records {
     pub fn new(ctx: Context) -> Self {
         Records { ctx }
-    }
-
-    /// Runs `find` and releases its result once its audit entry has committed.
-    async fn audited<T, F>(&self, find: F) -> Result<T>
-    where
-        F: FnOnce(&mut crate::store::DbConnection, &crate::crypto::Keyring) -> Result<Audited<T>>
-            + Send
-            + 'static,
-        T: Send + 'static,
-    {
-        self.ctx.audited_read(find, |c, _, found: Audited<T>| found.record(c)).await
     }
 
     pub async fn create_person(
@@ -54,11 +42,11 @@ impl Records {
         kind: Option<PersonKind>,
         page: (i64, i64),
     ) -> Result<Page<PersonView>> {
-        self.audited(move |c, k| persons::read_page(c, k, &who.principal, case_id, kind, page)).await
+        self.ctx.audited(move |c, k| persons::read_page(c, k, &who.principal, case_id, kind, page)).await
     }
 
     pub async fn person(&self, who: Allowed<act::CaseRead>, id: Uuid) -> Result<PersonView> {
-        self.audited(move |c, k| persons::read(c, k, &who.principal, id)).await
+        self.ctx.audited(move |c, k| persons::read(c, k, &who.principal, id)).await
     }
 
     pub async fn update_person(
@@ -87,11 +75,11 @@ impl Records {
         case_id: Uuid,
         page: (i64, i64),
     ) -> Result<Page<UnitRef>> {
-        self.audited(move |c, k| units::read_page(c, k, &who.principal, case_id, page)).await
+        self.ctx.audited(move |c, k| units::read_page(c, k, &who.principal, case_id, page)).await
     }
 
     pub async fn unit(&self, who: Allowed<act::CaseRead>, id: Uuid) -> Result<UnitView> {
-        self.audited(move |c, k| units::read(c, k, &who.principal, id)).await
+        self.ctx.audited(move |c, k| units::read(c, k, &who.principal, id)).await
     }
 
     pub async fn update_unit(
@@ -129,11 +117,11 @@ impl Records {
         case_id: Uuid,
         page: (i64, i64),
     ) -> Result<Page<PlaceView>> {
-        self.audited(move |c, k| places::read_page(c, k, &who.principal, case_id, page)).await
+        self.ctx.audited(move |c, k| places::read_page(c, k, &who.principal, case_id, page)).await
     }
 
     pub async fn place(&self, who: Allowed<act::CaseRead>, id: Uuid) -> Result<PlaceView> {
-        self.audited(move |c, k| places::read(c, k, &who.principal, id)).await
+        self.ctx.audited(move |c, k| places::read(c, k, &who.principal, id)).await
     }
 
     pub async fn update_place(
@@ -161,11 +149,11 @@ impl Records {
         case_id: Uuid,
         page: (i64, i64),
     ) -> Result<Page<IncidentView>> {
-        self.audited(move |c, k| incidents::read_page(c, k, &who.principal, case_id, page)).await
+        self.ctx.audited(move |c, k| incidents::read_page(c, k, &who.principal, case_id, page)).await
     }
 
     pub async fn incident(&self, who: Allowed<act::CaseRead>, id: Uuid) -> Result<IncidentView> {
-        self.audited(move |c, k| incidents::read(c, k, &who.principal, id)).await
+        self.ctx.audited(move |c, k| incidents::read(c, k, &who.principal, id)).await
     }
 
     pub async fn update_incident(

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 
 use super::model::{BodyView, EvaluationContent};
 use crate::analysis::draw::Language;
+use crate::analysis::draw::svg::{esc, n};
 
 /// One outline's box, in the picture's units.
 const BOX_W: f64 = 180.0;
@@ -265,33 +266,6 @@ fn fit(text: &str, max: usize) -> String {
         s.push('…');
         s
     }
-}
-
-/// A coordinate: one decimal at most, never NaN.
-fn n(v: f64) -> String {
-    if !v.is_finite() {
-        return "0".into();
-    }
-    let r = (v * 10.0).round() / 10.0;
-    if r == r.trunc() { format!("{}", r as i64) } else { format!("{r:.1}") }
-}
-
-/// Text as XML character data or an attribute value; characters XML forbids dropped.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\t' | '\n' | '\r' => out.push(' '),
-            c if (c as u32) < 0x20 || c == '\u{7f}' || c == '\u{fffe}' || c == '\u{ffff}' => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
