@@ -9,13 +9,9 @@ use super::request::IncidentFilter;
 use crate::error::Result;
 use crate::store::DbConnection;
 
-/// Root ids of the testimonies linked to an incident that matches every filter.
-pub(super) fn filtered_roots(
-    c: &mut DbConnection,
-    cases: &[String],
-    f: &IncidentFilter,
-) -> Result<HashSet<String>> {
-    use crate::store::schema::{incidents, involvements, persons as persons_t, testimony_incidents, units};
+/// Answers 422 naming each filter that is not a known code, a date, or in order —
+/// whatever kind is searched, so a bad filter is never silently ignored.
+pub(super) fn check(c: &mut DbConnection, f: &IncidentFilter) -> Result<()> {
     let mut checks = crate::cases::validate::Checks::default();
     for (vocab, field, code) in [
         ("act_type", "filters.act_type", &f.act_type),
@@ -39,7 +35,17 @@ pub(super) fn filtered_roots(
         ));
     }
     checks.finish()?;
+    Ok(())
+}
 
+/// Root ids of the testimonies linked to an incident that matches every filter (checked
+/// by [`check`] first).
+pub(super) fn filtered_roots(
+    c: &mut DbConnection,
+    cases: &[String],
+    f: &IncidentFilter,
+) -> Result<HashSet<String>> {
+    use crate::store::schema::{incidents, involvements, persons as persons_t, testimony_incidents, units};
     let mut q = incidents::table.filter(incidents::case_id.eq_any(cases)).into_boxed();
     if let Some(a) = &f.act_type {
         q = q.filter(incidents::act_type.eq(a.clone()));

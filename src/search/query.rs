@@ -58,6 +58,9 @@ pub fn find_kind(
     (limit, offset): (i64, i64),
 ) -> Result<(Vec<Hit>, i64)> {
     let cases = scope(c, who, req.case_id)?;
+    if !req.filters.is_empty() {
+        super::filters::check(c, &req.filters)?;
+    }
     let mut hits = match kind {
         SearchKind::Testimonies => {
             super::testimonies::search_testimonies(c, keyring, who, &cases, &req.q, &req.filters)?

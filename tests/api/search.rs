@@ -152,6 +152,15 @@ async fn filters_follow_incidents_places_perpetrators_and_the_chain_of_command()
     let fields: Vec<&str> =
         body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["filters.act_type", "filters.from"]);
+    // A bad filter is refused whatever kind is searched, never silently ignored.
+    let res = app
+        .post(
+            "/api/v1/search",
+            &inv,
+            json!({"kind": "persons", "q": "задержали", "filters": {"act_type": "e_z*"}}),
+        )
+        .await;
+    assert_problem(res, 422, "validation_error").await;
 }
 
 /// Every 16-bit token in the index, as the engine keeps it (scope tokens left out: they
