@@ -32,6 +32,7 @@ pub mod error;
 pub mod export;
 pub mod http;
 pub mod import;
+pub mod intake;
 pub mod keys;
 pub mod medical;
 pub mod rules;

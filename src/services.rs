@@ -23,6 +23,7 @@ use crate::detention::Detention;
 use crate::error::{Error, Result};
 use crate::export::{BundleSettings, Bundles};
 use crate::import::Imports;
+use crate::intake::Intake;
 use crate::keys::{Keys, NewRoot};
 use crate::medical::Medical;
 use crate::search::Search;
@@ -59,6 +60,7 @@ pub struct Services {
     pub search: Search,
     pub bundles: Bundles,
     pub imports: Imports,
+    pub intake: Intake,
     pub analysis: Analysis,
     pub care: Care,
     pub detention: Detention,
@@ -105,21 +107,23 @@ impl Services {
         let blobs = open_blobs(&settings.storage).await?;
         let context = Context::new(db.clone(), keys.clone(), clock);
         let auth = Arc::new(Auth::new(context.clone(), settings.auth.clone())?);
+        let attachments = Attachments::new(
+            context.clone(),
+            blobs.clone(),
+            attachments::Limits {
+                max_bytes: settings.storage.max_attachment_bytes,
+                idle_timeout: std::time::Duration::from_secs(settings.server.upload_idle_timeout_secs),
+                reserve_free_bytes: settings.storage.reserve_free_bytes,
+            },
+        );
         Ok(Services {
             auth: auth.clone(),
             keys,
             cases: Cases::new(context.clone()),
             records: Records::new(context.clone()),
             testimonies: Testimonies::new(context.clone(), blobs.clone()),
-            attachments: Attachments::new(
-                context.clone(),
-                blobs.clone(),
-                attachments::Limits {
-                    max_bytes: settings.storage.max_attachment_bytes,
-                    idle_timeout: std::time::Duration::from_secs(settings.server.upload_idle_timeout_secs),
-                    reserve_free_bytes: settings.storage.reserve_free_bytes,
-                },
-            ),
+            attachments: attachments.clone(),
+            intake: Intake::new(context.clone(), attachments),
             search: Search::new(context.clone()),
             bundles: Bundles::new(
                 context.clone(),

@@ -132,6 +132,15 @@ policy! {
     /// Court-ready metadata: translations and transcripts linked to their originals,
     /// confidentiality levels of items.
     EvidenceCatalog = "evidence.catalog", Case, [Documenter, Investigator, Lawyer];
+    /// Send a submission from a phone (ODK Collect, Tella): the one thing a device
+    /// account does. Its case is the one the device was made for (`intake_devices`), checked
+    /// by the intake service on every request; it never becomes a member of the case.
+    IntakeSubmit = "intake.submit", Global, [Intake];
+    /// Make and revoke a case's device accounts, and publish its forms (the case lead).
+    IntakeManage = "intake.manage", Case, [];
+    /// Review what the devices sent: accept a submission into the case as a draft, or
+    /// reject it with a reason (the case lead).
+    IntakeReview = "intake.review", Case, [];
 }
 
 /// A member's role within one case. A lead may also link records and export bundles
@@ -157,6 +166,8 @@ const LEAD_EXTRAS: &[Action] = &[
     Action::CaseImport,
     Action::ConsentRecord,
     Action::EvidenceCatalog,
+    Action::IntakeManage,
+    Action::IntakeReview,
 ];
 
 /// The caller, as the session and its user stand for this request.
@@ -182,8 +193,9 @@ pub fn authorize_in_case(role: Role, action: Action, membership: Option<CaseRole
     let Some(case_role) = membership else {
         return Err(Error::NotFound);
     };
-    // Auditors and admins read no content, whatever their membership says.
-    if matches!(role, Role::Auditor | Role::Admin) {
+    // Auditors and admins read no content, whatever their membership says; nor do device
+    // accounts, which are never members (a row added by mistake grants them nothing).
+    if matches!(role, Role::Auditor | Role::Admin | Role::Intake) {
         return Err(Error::NotFound);
     }
     let lead_may = case_role == CaseRole::Lead && LEAD_EXTRAS.contains(&action);
@@ -283,6 +295,7 @@ mod tests {
                 "case.list",
                 "case.members_read",
             ],
+            Role::Intake => &["intake.submit"],
         }
     }
 

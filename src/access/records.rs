@@ -79,7 +79,7 @@ mod tests {
     /// NotFound (outsiders, and roles that never read case content).
     fn expected(role: Role, membership: Option<CaseRole>, author: bool, action: Action) -> &'static str {
         let Some(case_role) = membership else { return "not_found" };
-        if matches!(role, Role::Admin | Role::Auditor) {
+        if matches!(role, Role::Admin | Role::Auditor | Role::Intake) {
             return "not_found";
         }
         let lead = case_role == CaseRole::Lead;
@@ -164,7 +164,11 @@ mod tests {
         for role in Role::ALL {
             for case_role in [CaseRole::Member, CaseRole::Lead] {
                 let reads = authorize_in_case(role, Action::CaseRead, Some(case_role)).is_ok();
-                assert_eq!(reads, !matches!(role, Role::Admin | Role::Auditor), "{role} reads the case");
+                assert_eq!(
+                    reads,
+                    !matches!(role, Role::Admin | Role::Auditor | Role::Intake),
+                    "{role} reads the case"
+                );
                 for recorded_it in [false, true] {
                     for protected in [false, true] {
                         let d = person_disclosure(protected, case_role, recorded_it);

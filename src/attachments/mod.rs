@@ -26,7 +26,7 @@ use uuid::Uuid;
 
 pub use download::{Fetch, FileDownload};
 pub use sealed::{FileStream, Requester, SealedFile, stream_sealed};
-pub use upload::{NewFile, Ticket, clean_filename, clean_media_type};
+pub use upload::{Decode, NewFile, StoredStream, Ticket, clean_filename, clean_media_type};
 
 use crate::access::{Allowed, act};
 use crate::cases::attachments::{self as rows, AttachmentView};

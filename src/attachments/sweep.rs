@@ -9,13 +9,13 @@ use diesel::prelude::*;
 use super::Attachments;
 use crate::error::Result;
 use crate::store::DbConnection;
-use crate::store::schema::{attachments, bundles};
+use crate::store::schema::{attachments, bundles, intake_chunks, intake_files};
 
 /// A blob younger than this may be another instance's upload about to be committed.
 const GRACE: Duration = Duration::from_secs(3600);
 
 impl Attachments {
-    /// Removes the blobs no attachment or bundle refers to, once older than an hour.
+    /// Removes the blobs no attachment, bundle or intake file refers to, once older than an hour.
     /// Returns how many went.
     pub async fn sweep_orphans(&self) -> Result<usize> {
         let blobs = self.blobs.clone();
@@ -51,5 +51,13 @@ fn referenced_blobs(c: &mut DbConnection) -> Result<HashSet<String>> {
             .select(bundles::blob_id.assume_not_null())
             .load::<String>(c)?,
     );
+    // Field intake's files wait for the case lead in the same store.
+    ids.extend(
+        intake_files::table
+            .filter(intake_files::blob_id.is_not_null())
+            .select(intake_files::blob_id.assume_not_null())
+            .load::<String>(c)?,
+    );
+    ids.extend(intake_chunks::table.select(intake_chunks::blob_id).load::<String>(c)?);
     Ok(ids)
 }

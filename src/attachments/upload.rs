@@ -6,6 +6,8 @@
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
+use md5::Md5;
+use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -33,6 +35,30 @@ pub struct NewFile {
 pub struct Ticket<A: ActionMarker> {
     who: Allowed<A>,
     ticket: UploadTicket,
+}
+
+/// A phone's own encryption undone while its file arrives (ODK's encrypted forms): the
+/// received bytes in, the content out, on the upload's blocking thread.
+pub trait Decode: Send + 'static {
+    /// Appends to `out` the content `received` yields.
+    fn update(&mut self, received: &[u8], out: &mut Vec<u8>) -> Result<()>;
+    /// The received bytes ended: appends the rest of the content, or refuses a file that
+    /// does not end as its encoding says (padding, length).
+    fn finish(&mut self, out: &mut Vec<u8>) -> Result<()>;
+}
+
+/// What [`Attachments::store_stream`] wrote.
+#[derive(Debug, Clone)]
+pub struct StoredStream {
+    pub blob_id: Uuid,
+    /// Length and SHA-256 of the content (what was stored, decoded).
+    pub size: u64,
+    pub sha256: [u8; 32],
+    /// Length, SHA-256 and MD5 of the bytes as they arrived (MD5 is what ODK's
+    /// submission signature speaks).
+    pub received: u64,
+    pub received_sha256: [u8; 32],
+    pub received_md5: [u8; 16],
 }
 
 enum Chunk {
@@ -124,7 +150,7 @@ impl Attachments {
     /// short, too long, stalled, or unlike its declared length leaves no blob behind.
     async fn store<S, E>(
         &self,
-        mut body: S,
+        body: S,
         declared: Option<u64>,
         dek: &Dek,
         record: &str,
@@ -132,19 +158,51 @@ impl Attachments {
     where
         S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
     {
+        let stored = self.store_stream(body, declared, dek, record, None).await?;
+        Ok((stored.blob_id, stored.size, stored.sha256))
+    }
+
+    /// The pipeline's core, for field intake as well: `body` (as received, hashed as
+    /// such) through an optional `decode` (a phone's own encryption) into a new blob
+    /// holding the content under `dek`, bound to `('attachments', record, 'content')`.
+    /// The limit applies to the bytes received. Nothing is left behind on failure.
+    pub async fn store_stream<S, E>(
+        &self,
+        mut body: S,
+        declared: Option<u64>,
+        dek: &Dek,
+        record: &str,
+        decode: Option<Box<dyn Decode>>,
+    ) -> Result<StoredStream>
+    where
+        S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
+    {
         let max = self.limits.max_bytes;
         // Encrypt and write on the blocking pool; the channel bounds what is in flight.
         let (tx, mut rx) = mpsc::channel::<Chunk>(4);
         let (blobs, writer_dek, record) = (self.blobs.clone(), dek.clone(), record.to_owned());
-        let writer = tokio::task::spawn_blocking(move || -> Result<(Uuid, u64, [u8; 32])> {
+        let writer = tokio::task::spawn_blocking(move || -> Result<StoredStream> {
+            let mut decode = decode;
             let mut blob = blobs.create()?;
             let mut encryptor =
                 StreamEncryptor::new(&writer_dek, &FieldContext::new(TABLE, &record, CONTENT_FIELD));
-            let mut out = Vec::with_capacity(SEGMENT_LEN * 2);
+            let (mut sha, mut md5, mut received) = (Sha256::new(), Md5::new(), 0u64);
+            let (mut content, mut out) = (Vec::new(), Vec::with_capacity(SEGMENT_LEN * 2));
             loop {
                 match rx.blocking_recv() {
                     Some(Chunk::Data(bytes)) => {
-                        encryptor.update(&bytes, &mut out)?;
+                        sha.update(&bytes);
+                        md5.update(&bytes);
+                        received += bytes.len() as u64;
+                        let plain = match decode.as_mut() {
+                            Some(d) => {
+                                content.clear();
+                                d.update(&bytes, &mut content)?;
+                                &content[..]
+                            }
+                            None => &bytes[..],
+                        };
+                        encryptor.update(plain, &mut out)?;
                         blob.write_all(&out)?;
                         out.clear();
                     }
@@ -157,9 +215,21 @@ impl Attachments {
                     }
                 }
             }
-            let (len, sha) = encryptor.finish(&mut out)?;
+            if let Some(d) = decode.as_mut() {
+                content.clear();
+                d.finish(&mut content)?;
+                encryptor.update(&content, &mut out)?;
+            }
+            let (size, sha256) = encryptor.finish(&mut out)?;
             blob.write_all(&out)?;
-            Ok((blob.commit()?, len, sha))
+            Ok(StoredStream {
+                blob_id: blob.commit()?,
+                size,
+                sha256,
+                received,
+                received_sha256: sha.finalize().into(),
+                received_md5: md5.finalize().into(),
+            })
         });
         let mut total: u64 = 0;
         let mut failure = None;
@@ -199,8 +269,8 @@ impl Attachments {
         drop(tx);
         let written = writer.await.map_err(|e| Error::internal(format!("upload task: {e}")))?;
         if let Some(e) = failure {
-            if let Ok((blob_id, _, _)) = written {
-                self.blobs.delete(blob_id)?;
+            if let Ok(stored) = written {
+                self.blobs.delete(stored.blob_id)?;
             }
             return Err(e);
         }

@@ -15,10 +15,25 @@ pub enum Role {
     /// A physician or psychologist who writes Istanbul Protocol evaluations: the one role
     /// that reads medical data.
     Clinician,
+    /// A phone's account for field intake (ODK Collect, Tella): it submits to one case
+    /// and can do nothing else, not even read what it sent.
+    Intake,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] =
+    pub const ALL: [Role; 7] = [
+        Role::Admin,
+        Role::Documenter,
+        Role::Investigator,
+        Role::Lawyer,
+        Role::Auditor,
+        Role::Clinician,
+        Role::Intake,
+    ];
+
+    /// The roles of people, which an admin gives: device accounts are made by a case's
+    /// lead on the intake pages, never chosen in the user form.
+    pub const STAFF: [Role; 6] =
         [Role::Admin, Role::Documenter, Role::Investigator, Role::Lawyer, Role::Auditor, Role::Clinician];
 
     pub fn as_str(self) -> &'static str {
@@ -29,6 +44,7 @@ impl Role {
             Role::Lawyer => "lawyer",
             Role::Auditor => "auditor",
             Role::Clinician => "clinician",
+            Role::Intake => "intake",
         }
     }
 }
@@ -40,7 +56,9 @@ impl fmt::Display for Role {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("unknown role {0:?}; expected one of admin, documenter, investigator, lawyer, auditor, clinician")]
+#[error(
+    "unknown role {0:?}; expected one of admin, documenter, investigator, lawyer, auditor, clinician, intake"
+)]
 pub struct UnknownRole(String);
 
 impl FromStr for Role {

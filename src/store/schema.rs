@@ -587,6 +587,90 @@ diesel::joinable!(case_members -> cases (case_id));
 diesel::joinable!(involvements -> incidents (incident_id));
 diesel::joinable!(testimony_incidents -> incidents (incident_id));
 
+diesel::table! {
+    intake_devices (user_id) {
+        user_id -> Text,
+        case_id -> Text,
+        label -> Binary,
+        created_by -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        last_seen_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    intake_forms (id) {
+        id -> Text,
+        case_id -> Text,
+        form_id -> Text,
+        version -> Text,
+        encrypted -> Bool,
+        xform -> Binary,
+        created_by -> Text,
+        created_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    intake_keys (case_id) {
+        case_id -> Text,
+        public_key -> Text,
+        private_key -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    intake_submissions (id) {
+        id -> Text,
+        case_id -> Text,
+        device_id -> Text,
+        channel -> Text,
+        instance_key -> Binary,
+        form_id -> Nullable<Text>,
+        status -> Text,
+        content -> Nullable<Binary>,
+        received_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision -> Nullable<Binary>,
+        testimony_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    intake_files (id) {
+        id -> Text,
+        submission_id -> Text,
+        name_key -> Binary,
+        media_type -> Text,
+        status -> Text,
+        declared_size -> Nullable<BigInt>,
+        received_size -> BigInt,
+        size -> Nullable<BigInt>,
+        blob_id -> Nullable<Text>,
+        meta -> Binary,
+        created_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    intake_chunks (file_id, start_at) {
+        file_id -> Text,
+        start_at -> BigInt,
+        length -> BigInt,
+        blob_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(intake_files -> intake_submissions (submission_id));
+diesel::joinable!(intake_chunks -> intake_files (file_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -638,6 +722,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     referrals,
     evidence_items,
     item_relations,
+    intake_devices,
+    intake_forms,
+    intake_keys,
+    intake_submissions,
+    intake_files,
+    intake_chunks,
 );
 
 diesel::table! {

@@ -56,7 +56,8 @@ async fn every_role_against_every_endpoint_follows_the_policy_table() {
         assert_eq!(res.status(), 401, "{} {} without a session", op.method, op.path);
     }
 
-    for role in Role::ALL {
+    // Device accounts cannot sign in at all; tests/api/intake.rs walks them.
+    for role in Role::STAFF {
         for op in &ops {
             let Some(action) = op.action else { continue };
             // Fresh session per call: some calls (logout) end the session they use.

@@ -14,6 +14,7 @@ use super::{Auth, LoginSession, SessionRow, UserRow, parse_id, parse_role};
 use crate::access::Principal;
 use crate::audit::{self, Actor, Entry, Outcome};
 use crate::auth::{failures, session, totp};
+use crate::domain::Role;
 use crate::error::{Error, Result};
 use crate::store::DbConnection;
 use crate::store::schema::{role_policies, sessions, users};
@@ -26,48 +27,13 @@ impl Auth {
         totp_code: Option<String>,
         client: Option<IpAddr>,
     ) -> Result<LoginSession> {
-        // Throttle on what was typed, known account or not, so lockouts do not reveal
-        // which usernames exist.
-        let key: String = username.trim().to_ascii_lowercase().chars().take(64).collect();
-        if let Some(wait) = self.throttled(&key, client).await? {
-            tracing::warn!("login refused: too many failures");
-            return Err(Error::RateLimited { retry_after_secs: wait.num_seconds().max(1) as u64 });
+        let (key, row) = self.check_password(username, password.clone(), client).await?;
+        // A phone's account signs in from its app (`intake`), never here.
+        if row.role == Role::Intake.as_str() {
+            let user_id = Uuid::parse_str(&row.id).ok();
+            self.fail_login(&key, client, user_id, "device_account").await?;
+            return Err(Error::InvalidCredentials);
         }
-
-        // What cannot be a username names no account, and is not sent to the database
-        // (PostgreSQL refuses a NUL in text outright); the password is still checked
-        // against nothing, so the answer and its timing are an unknown user's.
-        let lookup = crate::rules::USERNAME.matches(&key).then(|| key.clone());
-        let row = match lookup {
-            Some(lookup) => {
-                self.ctx
-                    .read(move |c| {
-                        Ok(users::table
-                            .filter(users::username.eq(lookup))
-                            .select(UserRow::as_select())
-                            .first(c)
-                            .optional()?)
-                    })
-                    .await?
-            }
-            None => None,
-        };
-        let verified =
-            self.passwords.verify(password.clone(), row.as_ref().map(|r| r.password_hash.clone())).await?;
-
-        let row = match row {
-            Some(row) if verified && !row.disabled => row,
-            other => {
-                let reason = match &other {
-                    Some(r) if r.disabled => "user_disabled",
-                    Some(_) => "wrong_password",
-                    None => "unknown_user",
-                };
-                let user_id = other.as_ref().and_then(|r| Uuid::parse_str(&r.id).ok());
-                self.fail_login(&key, client, user_id, reason).await?;
-                return Err(Error::InvalidCredentials);
-            }
-        };
         let user_id = parse_id(&row.id)?;
         let role = parse_role(&row.role)?;
 
@@ -174,7 +140,60 @@ impl Auth {
         Ok(())
     }
 
-    async fn fail_login(
+    /// The password check every sign-in shares: throttled on what was typed, known
+    /// account or not, a failure counted and audited. Returns the throttling key and the
+    /// account, which is not disabled.
+    pub(super) async fn check_password(
+        &self,
+        username: &str,
+        password: SecretString,
+        client: Option<IpAddr>,
+    ) -> Result<(String, UserRow)> {
+        // Throttle on what was typed, known account or not, so lockouts do not reveal
+        // which usernames exist.
+        let key: String = username.trim().to_ascii_lowercase().chars().take(64).collect();
+        if let Some(wait) = self.throttled(&key, client).await? {
+            tracing::warn!("login refused: too many failures");
+            return Err(Error::RateLimited { retry_after_secs: wait.num_seconds().max(1) as u64 });
+        }
+
+        // What cannot be a username names no account, and is not sent to the database
+        // (PostgreSQL refuses a NUL in text outright); the password is still checked
+        // against nothing, so the answer and its timing are an unknown user's.
+        let lookup = crate::rules::USERNAME.matches(&key).then(|| key.clone());
+        let row = match lookup {
+            Some(lookup) => {
+                self.ctx
+                    .read(move |c| {
+                        Ok(users::table
+                            .filter(users::username.eq(lookup))
+                            .select(UserRow::as_select())
+                            .first(c)
+                            .optional()?)
+                    })
+                    .await?
+            }
+            None => None,
+        };
+        let verified = self.passwords.verify(password, row.as_ref().map(|r| r.password_hash.clone())).await?;
+
+        let row = match row {
+            Some(row) if verified && !row.disabled => row,
+            other => {
+                let reason = match &other {
+                    Some(r) if r.disabled => "user_disabled",
+                    Some(_) => "wrong_password",
+                    None => "unknown_user",
+                };
+                let user_id = other.as_ref().and_then(|r| Uuid::parse_str(&r.id).ok());
+                self.fail_login(&key, client, user_id, reason).await?;
+                return Err(Error::InvalidCredentials);
+            }
+        };
+        Ok((key, row))
+    }
+
+    pub(super) async fn fail_login(
         &self,
         key: &str,
         client: Option<IpAddr>,

@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::store::DbConnection;
 use crate::store::schema::{self, sessions};
 
+mod devices;
 mod events;
 mod login;
 mod second_factor;

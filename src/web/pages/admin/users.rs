@@ -104,7 +104,7 @@ fn new_user_form(ctx: &Ctx, username: &str, role: Role, errors: &[FieldError]) -
                 p.hint #username-hint { (ctx.t("admin-username-hint")) }
             }))
             (field(ctx, "role", "role", errors, html! {
-                select #role name="role" aria-describedby="role-hint" { (role_options(ctx, Some(role), &Role::ALL)) }
+                select #role name="role" aria-describedby="role-hint" { (role_options(ctx, Some(role), &Role::STAFF)) }
                 p.hint #role-hint { (ctx.t("admin-role-hint")) }
             }))
             (field(ctx, "password", "admin-initial-password", errors, html! {
@@ -188,7 +188,7 @@ fn render_user(
             form method="post" action={ (base) "/role" } {
                 (csrf_field(ctx))
                 (field(ctx, "role", "admin-new-role", &[], html! {
-                    select #role name="role" aria-describedby="role-hint" { (role_options(ctx, Some(u.role), &Role::ALL)) }
+                    select #role name="role" aria-describedby="role-hint" { (role_options(ctx, Some(u.role), &Role::STAFF)) }
                     p.hint #role-hint { (ctx.t("admin-role-change-hint")) }
                 }))
                 button type="submit" { (ctx.t("admin-role-change")) }
