@@ -9,6 +9,7 @@
 //! - `devices`: which case a verified device account submits to; making and revoking them.
 //! - `receive`: submissions and their files as they arrive, with the first custody entry.
 //! - `odk`: ODK's encrypted forms (case key pair, manifest, decoding, signature).
+//! - `tella`: Tella Web's API (reports, resumable chunked files).
 //!
 //! Ids are chosen so that accepting moves nothing: a submission's id becomes its draft
 //! testimony's, a file's id its attachment's (the content is already the pipeline's
@@ -18,6 +19,7 @@
 pub mod devices;
 pub mod odk;
 pub mod receive;
+pub mod tella;
 pub mod xml;
 
 use crate::attachments::Attachments;
