@@ -122,6 +122,11 @@ impl Auth {
     }
 
     pub async fn set_role_policy(&self, actor: Actor, role: Role, totp_required: bool) -> Result<RolePolicy> {
+        // A phone's app answers a password challenge and nothing more: a device is
+        // protected by its random password, its one case and revocation instead.
+        if role == Role::Intake && totp_required {
+            return Err(Error::Conflict("devices_have_no_second_factor"));
+        }
         let required_by_configuration = self.configured(role);
         if required_by_configuration && !totp_required {
             return Err(Error::Conflict("second_factor_required_by_configuration"));

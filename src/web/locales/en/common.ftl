@@ -35,6 +35,7 @@ role-investigator = Investigator
 role-lawyer = Lawyer
 role-auditor = Auditor
 role-clinician = Clinician
+role-intake = Field device
 second-factor = Second factor
 second-factor-on = Authenticator app set up
 second-factor-off = Not set up

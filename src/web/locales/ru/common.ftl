@@ -35,6 +35,7 @@ role-investigator = Аналитик-расследователь
 role-lawyer = Юрист
 role-auditor = Аудитор
 role-clinician = Врач-эксперт
+role-intake = Полевое устройство
 second-factor = Второй фактор
 second-factor-on = Приложение-аутентификатор настроено
 second-factor-off = Не настроен
