@@ -119,11 +119,11 @@ fn accept_in(
         None => None,
     };
     let mut attachment_ids = Vec::new();
-    for (file, media_type, size, blob, filename, sha256) in files {
-        let fid = file.to_string();
+    for f in files {
+        let fid = f.id.to_string();
         // The key is the one the file was stored under; only the row is new.
         let sealer = Sealer::open(c, k, ATTACHMENTS, &fid)?;
-        let meta = AttachmentMeta { filename, sha256: sha256.clone() };
+        let meta = AttachmentMeta { filename: f.filename, sha256: f.sha256.clone() };
         diesel::insert_into(attachments::table)
             .values((
                 attachments::id.eq(&fid),
@@ -131,9 +131,9 @@ fn accept_in(
                 attachments::testimony_id.eq(Some(id.to_string())),
                 attachments::incident_id.eq(None::<String>),
                 attachments::evaluation_id.eq(None::<String>),
-                attachments::blob_id.eq(&blob),
-                attachments::media_type.eq(&media_type),
-                attachments::size.eq(size),
+                attachments::blob_id.eq(&f.blob),
+                attachments::media_type.eq(&f.media_type),
+                attachments::size.eq(f.size),
                 attachments::meta.eq(sealer.seal("meta", &meta)?),
                 attachments::uploaded_by.eq(&s.device_id),
                 attachments::created_at.eq(now),
@@ -144,10 +144,10 @@ fn accept_in(
             &Entry::new(p, "intake.accept")
                 .target("attachment", &fid)
                 .detail("testimony", id.to_string())
-                .detail("size", size)
-                .detail("sha256", sha256),
+                .detail("size", f.size)
+                .detail("sha256", f.sha256),
         )?;
-        attachment_ids.push(file);
+        attachment_ids.push(f.id);
     }
     decide(c, p, &s, now)?;
     let mut entry = Entry::new(p, "intake.accept")

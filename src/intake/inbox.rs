@@ -108,52 +108,23 @@ pub(crate) struct Decision {
     pub reason: Option<String>,
 }
 
-type SubmissionRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    NaiveDateTime,
-    Option<NaiveDateTime>,
-    Option<String>,
-    Option<String>,
-    Option<NaiveDateTime>,
-    Option<Vec<u8>>,
-    Option<Vec<u8>>,
-);
-
-fn columns() -> (
-    intake_submissions::id,
-    intake_submissions::case_id,
-    intake_submissions::device_id,
-    intake_submissions::channel,
-    intake_submissions::status,
-    intake_submissions::form_id,
-    intake_submissions::received_at,
-    intake_submissions::completed_at,
-    intake_submissions::testimony_id,
-    intake_submissions::decided_by,
-    intake_submissions::decided_at,
-    intake_submissions::decision,
-    intake_submissions::content,
-) {
-    (
-        intake_submissions::id,
-        intake_submissions::case_id,
-        intake_submissions::device_id,
-        intake_submissions::channel,
-        intake_submissions::status,
-        intake_submissions::form_id,
-        intake_submissions::received_at,
-        intake_submissions::completed_at,
-        intake_submissions::testimony_id,
-        intake_submissions::decided_by,
-        intake_submissions::decided_at,
-        intake_submissions::decision,
-        intake_submissions::content,
-    )
+/// A row of `intake_submissions`, as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = intake_submissions)]
+struct SubmissionRow {
+    id: String,
+    case_id: String,
+    device_id: String,
+    channel: String,
+    status: String,
+    form_id: Option<String>,
+    received_at: NaiveDateTime,
+    completed_at: Option<NaiveDateTime>,
+    testimony_id: Option<String>,
+    decided_by: Option<String>,
+    decided_at: Option<NaiveDateTime>,
+    decision: Option<Vec<u8>>,
+    content: Option<Vec<u8>>,
 }
 
 /// A submission as stored, its sealed fields still sealed.
@@ -176,19 +147,19 @@ pub(crate) struct Stored {
 impl Stored {
     fn of(r: SubmissionRow) -> Result<Self> {
         Ok(Stored {
-            id: parse(&r.0)?,
-            case_id: r.1,
-            device_id: r.2,
-            channel: r.3,
-            status: SubmissionStatus::parse(&r.4)?,
-            form_row: r.5,
-            received_at: r.6,
-            completed_at: r.7,
-            testimony_id: r.8,
-            decided_by: r.9,
-            decided_at: r.10,
-            decision: r.11,
-            content: r.12,
+            id: parse(&r.id)?,
+            case_id: r.case_id,
+            device_id: r.device_id,
+            channel: r.channel,
+            status: SubmissionStatus::parse(&r.status)?,
+            form_row: r.form_id,
+            received_at: r.received_at,
+            completed_at: r.completed_at,
+            testimony_id: r.testimony_id,
+            decided_by: r.decided_by,
+            decided_at: r.decided_at,
+            decision: r.decision,
+            content: r.content,
         })
     }
 
@@ -208,7 +179,7 @@ pub(crate) fn parse(id: &str) -> Result<Uuid> {
 pub(crate) fn authorized(c: &mut DbConnection, who: &Allowed<act::IntakeReview>, id: Uuid) -> Result<Stored> {
     let row: SubmissionRow = intake_submissions::table
         .find(id.to_string())
-        .select(columns())
+        .select(SubmissionRow::as_select())
         .first(c)
         .optional()?
         .ok_or(Error::NotFound)?;
@@ -341,7 +312,7 @@ impl Intake {
                     .order((intake_submissions::received_at.asc(), intake_submissions::id.asc()))
                     .limit(limit)
                     .offset(offset)
-                    .select(columns())
+                    .select(SubmissionRow::as_select())
                     .load(c)?;
                 let items =
                     rows.into_iter().map(|r| summary(c, k, &Stored::of(r)?)).collect::<Result<Vec<_>>>()?;
@@ -463,19 +434,36 @@ fn submission_of(c: &mut DbConnection, file: Uuid) -> Result<Uuid> {
     parse(&s)
 }
 
-/// The complete files of a submission with what accepting them needs: (id, media type,
-/// size, blob, file name, content SHA-256).
+/// A complete file of a submission with what accepting it needs.
+pub(crate) struct CompleteFile {
+    pub id: Uuid,
+    pub media_type: String,
+    pub size: i64,
+    pub blob: String,
+    pub filename: String,
+    /// Hex SHA-256 of the content.
+    pub sha256: String,
+}
+
+/// The complete files of a submission, oldest first.
 pub(crate) fn complete_files(
     c: &mut DbConnection,
     k: &Keyring,
     submission: Uuid,
-) -> Result<Vec<(Uuid, String, i64, String, String, String)>> {
+) -> Result<Vec<CompleteFile>> {
     let mut out = Vec::new();
     for (id, status, blob) in file_rows(c, submission)? {
         let Some(blob) = blob.filter(|_| status == "complete") else { continue };
         let f = receive::file(c, k, &id)?;
         let size = i64::try_from(f.size).map_err(|_| Error::Integrity)?;
-        out.push((f.id, f.media_type, size, blob, f.meta.name, f.meta.sha256));
+        out.push(CompleteFile {
+            id: f.id,
+            media_type: f.media_type,
+            size,
+            blob,
+            filename: f.meta.name,
+            sha256: f.meta.sha256,
+        });
     }
     Ok(out)
 }

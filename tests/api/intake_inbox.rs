@@ -536,3 +536,62 @@ async fn what_does_not_map_is_kept_and_an_empty_submission_cannot_become_a_draft
     assert!(draft["witness"]["pseudonym"].as_str().unwrap().starts_with("W-"), "{draft}");
     assert_eq!(draft["incidents"], json!([]));
 }
+
+#[derive(diesel::QueryableByName)]
+struct Line {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    line: String,
+}
+
+/// What a phone sends (an account, a name, a file's name and content) and what the lead
+/// writes back (a reason) reaches neither the disk, the rows nor the logs in the clear.
+#[tokio::test]
+async fn no_canary_from_a_phone_or_the_inbox_reaches_disk_rows_or_logs() {
+    let t = inbox().await;
+    let app = &t.app;
+    let tag = Uuid::new_v4().simple().to_string();
+    let canary = |what: &str| format!("CANARY{tag}{what} Алина Канарейкина");
+    let canaries: Vec<String> =
+        ["account", "name", "other", "filename", "content", "reason"].iter().map(|w| canary(w)).collect();
+    let doc = format!(
+        "<data id=\"f\"><account>{}</account><person_name>{}</person_name><note>{}</note>\
+         <meta><instanceID>INSTANCE</instanceID></meta></data>",
+        canary("account"),
+        canary("name"),
+        canary("other")
+    );
+    let filename = format!("{}.txt", canary("filename"));
+    let file = (filename.as_str(), "text/plain", canary("content").into_bytes());
+    let accepted = t.submit(&doc, std::slice::from_ref(&file)).await;
+    let rejected = t.submit(&doc, &[file]).await;
+    for id in [accepted, rejected] {
+        app.get_json(&format!("/api/v1/intake/submissions/{id}"), &t.lead).await;
+    }
+    expect(t.accept(&t.lead, accepted).await, 201, "accept").await;
+    assert_eq!(t.reject(&t.lead, rejected, &canary("reason")).await.status(), 204);
+    let view = app.get_json(&format!("/api/v1/intake/submissions/{rejected}"), &t.lead).await;
+    assert_eq!(view["decision"]["reason"], canary("reason"), "and it all reads back");
+
+    for (path, bytes) in app.bytes_at_rest() {
+        crate::canary::assert_absent(&path.display().to_string(), &bytes, &canaries);
+    }
+    let mut rows = crate::canary::database_rows(app).await;
+    if app.db.is_postgres() {
+        let intake = app
+            .state
+            .context()
+            .read(|c| {
+                let mut lines = Vec::new();
+                for table in ["intake_devices", "intake_submissions", "intake_files", "intake_chunks"] {
+                    let sql = format!("SELECT CAST(row_to_json(t) AS TEXT) AS line FROM {table} t");
+                    lines.extend(diesel::sql_query(sql).load::<Line>(c)?.into_iter().map(|r| r.line));
+                }
+                Ok(lines.join("\n"))
+            })
+            .await
+            .unwrap();
+        rows.push_str(&intake);
+    }
+    crate::canary::assert_absent("database rows", rows.as_bytes(), &canaries);
+    crate::canary::assert_absent("logs", &captured_logs(), &canaries);
+}

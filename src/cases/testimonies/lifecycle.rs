@@ -208,7 +208,7 @@ fn create_in(
     reindex(c, keyring, &row, &content)?;
     audit::append(
         c,
-        &Entry::new(who, "testimony.create").target("testimony", &id).detail("case_id", case_id),
+        &Entry::new(who, "testimony.create").target("testimony", id).detail("case_id", case_id),
     )?;
     view_of(c, keyring, who, role, row, content, input.consent.clone())
 }
