@@ -297,8 +297,10 @@ async fn the_lead_reads_a_submission_and_accepts_it_as_a_draft_with_its_person_i
     assert_eq!(done["items"][0]["testimony_id"], id.to_string());
     assert_problem(t.accept(&t.lead, id).await, 409, "conflict").await;
     assert_problem(t.reject(&t.lead, id, "too late").await, 409, "conflict").await;
-    let bad = app.get(&format!("/api/v1/cases/{}/intake/submissions?status=nonsense", t.case), &t.lead).await;
-    assert_eq!(bad.status(), 400);
+    for status in ["nonsense", "receiving"] {
+        let path = format!("/api/v1/cases/{}/intake/submissions?status={status}", t.case);
+        assert_eq!(app.get(&path, &t.lead).await.status(), 400, "{status}");
+    }
 }
 
 #[tokio::test]
@@ -369,6 +371,11 @@ async fn only_the_case_lead_reviews_the_inbox() {
             assert!(statuses.contains(&status), "{status} for {}", res.url());
         }
     }
+    // A submission still arriving is the device's, not yet the inbox's.
+    let arriving =
+        app.state.intake.open_submission(&t.device, Channel::OpenRosa, "uuid:arriving").await.unwrap();
+    assert_eq!(app.get(&format!("/api/v1/intake/submissions/{}", arriving.id), &t.lead).await.status(), 404);
+    assert_eq!(t.accept(&t.lead, arriving.id).await.status(), 404);
     // Nothing was decided by any of them.
     assert_eq!(expect(t.pending(&t.lead).await, 200, "inbox").await["total"], 1);
     assert_eq!(

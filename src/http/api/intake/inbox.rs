@@ -10,7 +10,7 @@ use super::super::{Page, PageQuery};
 use crate::access::{Allowed, act};
 use crate::attachments::Fetch;
 use crate::attachments::range::Wanted;
-use crate::error::Result;
+use crate::error::{Error, FieldError, Result};
 use crate::http::download::{file_response, range_not_satisfiable};
 use crate::http::headers::parse_range;
 use crate::http::json::JsonObject;
@@ -56,7 +56,14 @@ pub async fn list(
 ) -> Result<web::Json<Page<SubmissionSummary>>> {
     let q = query.into_inner();
     let (limit, offset) = PageQuery { limit: q.limit, offset: q.offset }.resolve()?;
-    let status = q.status.unwrap_or(SubmissionStatus::Pending);
+    let status = match q.status.unwrap_or(SubmissionStatus::Pending) {
+        // Still arriving: the device's until complete, not the inbox's.
+        SubmissionStatus::Receiving => {
+            let e = FieldError::new("status", "invalid", "pending, accepted or rejected");
+            return Err(Error::InvalidQuery(vec![e]));
+        }
+        s => s,
+    };
     let (items, total) = services.intake.inbox(who, id.into_inner(), status, (limit, offset)).await?;
     Ok(web::Json(Page { items, total, limit, offset }))
 }
