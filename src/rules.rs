@@ -127,6 +127,8 @@ pub static CONSENT_TEXT_VERSION: Text = Text::line(100, false);
 /// What was explained to a witness, what they were told: never empty.
 pub static EXPLAINED: Text = Text { max_chars: 10_000, required: true, single_line: false };
 pub static CORRECTION_REASON: Text = Text { max_chars: 5000, required: true, single_line: false };
+/// Why the case lead refused what a phone sent.
+pub static INTAKE_REJECT_REASON: Text = Text { max_chars: 5000, required: true, single_line: false };
 /// Long passphrases are welcome, but an unbounded one would let a client make argon2
 /// hash megabytes.
 pub static PASSWORD: Secret = Secret { min_chars: 12, max_chars: 1024 };
@@ -532,6 +534,7 @@ pub static DOCUMENTED: &[Field] = &[
     on("Correction", "persons_present", &PERSONS_PRESENT),
     on("Correction", "identifying_spans", &SPANS),
     on("Correction", "correction_reason", &CORRECTION_REASON),
+    on("IntakeReject", "reason", &INTAKE_REJECT_REASON),
     on("Span", "start", &SPAN_OFFSET),
     on("Span", "end", &SPAN_OFFSET),
     on("Consent", "given_on", &DATE_OR_EMPTY),

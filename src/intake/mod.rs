@@ -16,9 +16,13 @@
 //! ciphertext, bound to `('attachments', id)`), and the intake entries in the audit log
 //! head those records' chains of custody.
 
+pub mod accept;
 pub mod devices;
+pub mod inbox;
+pub mod mapping;
 pub mod odk;
 pub mod receive;
+pub mod reject;
 pub mod tella;
 pub mod xml;
 

@@ -171,7 +171,24 @@ pub fn create(
 ) -> Result<TestimonyView> {
     let case_id = case_id.to_string();
     let role = access::authorize_for(c, who, &case_id)?;
-    create_in(c, keyring, &who.principal, role, &case_id, input, completeness, now)
+    let id = Uuid::new_v4().to_string();
+    create_in(c, keyring, &who.principal, role, (&case_id, &id), input, completeness, now)
+}
+
+/// A draft under an id chosen before it exists (a field submission's, so the intake
+/// entries already naming that id head its chain of custody), as far as it was given.
+pub fn create_draft_as(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Allowed<act::TestimonyDraft>,
+    (case_id, id): (Uuid, Uuid),
+    input: &TestimonyInput,
+    now: NaiveDateTime,
+) -> Result<TestimonyView> {
+    let case_id = case_id.to_string();
+    let role = access::authorize_for(c, who, &case_id)?;
+    let id = id.to_string();
+    create_in(c, keyring, &who.principal, role, (&case_id, &id), input, Completeness::Draft, now)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -180,19 +197,18 @@ fn create_in(
     keyring: &Keyring,
     who: &Principal,
     role: CaseRole,
-    case_id: &str,
+    (case_id, id): (&str, &str),
     input: &TestimonyInput,
     completeness: Completeness,
     now: NaiveDateTime,
 ) -> Result<TestimonyView> {
     check(c, case_id, input, completeness)?;
-    let id = Uuid::new_v4().to_string();
-    let at = NewVersion { who, case_id, id: &id, root_id: &id, version: 1, now };
+    let at = NewVersion { who, case_id, id, root_id: id, version: 1, now };
     let (row, content) = insert(c, keyring, &at, input, None)?;
     reindex(c, keyring, &row, &content)?;
     audit::append(
         c,
-        &Entry::new(who, "testimony.create").target("testimony", &id).detail("case_id", case_id),
+        &Entry::new(who, "testimony.create").target("testimony", id).detail("case_id", case_id),
     )?;
     view_of(c, keyring, who, role, row, content, input.consent.clone())
 }
@@ -266,7 +282,8 @@ pub fn create_from_form(
         WitnessChoice::Invalid => return Err(choose_a_witness()),
     };
     let input = form.input_for(witness)?;
-    create_in(c, keyring, &who.principal, role, &case, &input, Completeness::Draft, now)
+    let id = Uuid::new_v4().to_string();
+    create_in(c, keyring, &who.principal, role, (&case, &id), &input, Completeness::Draft, now)
 }
 
 fn choose_a_witness() -> Error {

@@ -22,7 +22,9 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
-pub use lifecycle::{correct, create, create_sealed, discard, seal, update, withdraw_consent};
+pub use lifecycle::{
+    correct, create, create_draft_as, create_sealed, discard, seal, update, withdraw_consent,
+};
 pub(crate) use read::sealed_versions;
 /// One version as a reader may see it, unaudited: for a use case that audits its reads
 /// once (the export of a case's records).

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod detention;
 pub mod evaluations;
 pub mod imports;
+pub mod intake;
 pub mod record_exports;
 pub mod records;
 pub mod roles;
@@ -23,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::registry::Registry;
 use crate::error::{Error, FieldError, Result};
+use intake::inbox as intake_inbox;
 
 /// Every operation of `/api/v1`, each with its handler, its OpenAPI annotation and (read
 /// from the handler's `Allowed<A>`) its permission; `public` ones need no session.
@@ -83,6 +85,11 @@ pub fn operations(r: &mut Registry) {
         op imports::plan,
         op imports::read,
         op imports::apply,
+        op intake_inbox::list,
+        op intake_inbox::read,
+        op intake_inbox::download,
+        op intake_inbox::accept,
+        op intake_inbox::reject,
         op record_exports::export,
         op records::read_person,
         op records::update_person,
