@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod detention;
 pub mod evaluations;
 pub mod imports;
+pub mod intake;
 pub mod record_exports;
 pub mod records;
 pub mod roles;
@@ -162,6 +163,7 @@ pub fn operations(r: &mut Registry) {
         op system::rotate,
         op system::rewrap,
     }
+    intake::operations(r);
 }
 
 /// `op module::handler` registers the handler with its `#[utoipa::path]` description.
