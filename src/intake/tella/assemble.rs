@@ -219,3 +219,157 @@ fn decrypt_chunk(
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    //! The assembly's memory bound, shown without timing: however fast the chunk reader
+    //! runs, it never has read more than a few segments beyond what the pipeline has
+    //! taken, and no piece it hands on is larger than its read buffer's worth of
+    //! segments. The file is many times that size, so a reader holding a chunk (or the
+    //! file) would break the bound at once.
+
+    use std::io::{Read, Seek, SeekFrom};
+    use std::path::Path;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::SystemTime;
+
+    use futures_util::StreamExt;
+    use sha2::{Digest, Sha256};
+
+    use super::*;
+    use crate::crypto::{SEGMENT_CIPHERTEXT_LEN, SEGMENT_LEN};
+    use crate::store::blobs::{BlobRead, BlobWrite, FsBlobs};
+
+    /// A store that counts the ciphertext read from it.
+    #[derive(Debug)]
+    struct Counting {
+        inner: FsBlobs,
+        read: Arc<AtomicU64>,
+    }
+
+    struct CountingReader {
+        inner: Box<dyn BlobRead>,
+        read: Arc<AtomicU64>,
+    }
+
+    impl Read for CountingReader {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.inner.read(buf)?;
+            self.read.fetch_add(n as u64, Ordering::SeqCst);
+            Ok(n)
+        }
+    }
+
+    impl Seek for CountingReader {
+        fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+            self.inner.seek(pos)
+        }
+    }
+
+    impl BlobStore for Counting {
+        fn create(&self) -> Result<Box<dyn BlobWrite>> {
+            self.inner.create()
+        }
+        fn open_blob(&self, id: Uuid) -> Result<Box<dyn BlobRead>> {
+            Ok(Box::new(CountingReader { inner: self.inner.open_blob(id)?, read: self.read.clone() }))
+        }
+        fn delete(&self, id: Uuid) -> Result<()> {
+            self.inner.delete(id)
+        }
+        fn list(&self) -> Result<Vec<(Uuid, SystemTime)>> {
+            self.inner.list()
+        }
+        fn clean_tmp(&self) -> Result<usize> {
+            self.inner.clean_tmp()
+        }
+        fn available_bytes(&self) -> Result<u64> {
+            self.inner.available_bytes()
+        }
+        fn local_dir(&self) -> Option<&Path> {
+            self.inner.local_dir()
+        }
+    }
+
+    fn random_bytes(len: usize, mut state: u64) -> Vec<u8> {
+        let mut out = Vec::with_capacity(len + 8);
+        while out.len() < len {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            out.extend_from_slice(&state.to_le_bytes());
+        }
+        out.truncate(len);
+        out
+    }
+
+    #[tokio::test]
+    async fn the_chunk_reader_never_runs_more_than_a_few_segments_ahead() {
+        let dir = tempfile::tempdir().unwrap();
+        let read = Arc::new(AtomicU64::new(0));
+        let store: Arc<dyn BlobStore> =
+            Arc::new(Counting { inner: FsBlobs::open(dir.path()).unwrap(), read: read.clone() });
+        // 6 MiB and a bit in chunks of uneven sizes (a chunk boundary inside a segment).
+        let data = random_bytes(6 * 1024 * 1024 + 4_321, 3);
+        let file = Uuid::new_v4().to_string();
+        let mut chunks = Vec::new();
+        let mut start = 0usize;
+        for len in [700_001usize, 1_048_576, 65_536, 1].into_iter().cycle() {
+            if start == data.len() {
+                break;
+            }
+            let len = len.min(data.len() - start);
+            let record = chunk_record(&file, start as i64);
+            let dek = Dek::generate();
+            let ctx = FieldContext::new(ATTACHMENTS, &record, CONTENT_FIELD);
+            let (blob_id, _, _) = store.put_encrypted(&dek, &ctx, &data[start..start + len]).unwrap();
+            chunks.push(StoredChunk { record, blob_id, length: len as u64, dek });
+            start += len;
+        }
+
+        let failure = Arc::new(Mutex::new(None));
+        let mut body = joined(store.clone(), chunks, failure.clone());
+        // What may be read but not yet taken: the pieces waiting in the channel, the one
+        // being taken, the one the reader holds while it waits to send, and the partial
+        // segment its decryptor keeps (a read may end inside a segment, so a piece may
+        // need two reads).
+        let ahead_bound = ((IN_FLIGHT + 3) * (READ_LEN + SEGMENT_CIPHERTEXT_LEN)) as u64;
+        let piece_bound = READ_LEN + SEGMENT_LEN;
+        let (mut taken, mut hasher, mut pieces) = (0u64, Sha256::new(), 0usize);
+        while let Some(piece) = body.next().await {
+            let piece = piece.unwrap();
+            assert!(piece.len() <= piece_bound, "a piece of {} bytes", piece.len());
+            // Ciphertext read beyond the plaintext taken, less the tags of the segments
+            // taken and the chunks' headers (a few bytes each, well inside 64 KiB).
+            let tags = (taken / SEGMENT_LEN as u64 + 1) * (SEGMENT_CIPHERTEXT_LEN - SEGMENT_LEN) as u64;
+            let read_now = read.load(Ordering::SeqCst);
+            assert!(
+                read_now <= taken + tags + ahead_bound + 64 * 1024,
+                "read {read_now} bytes with {taken} taken: the reader ran ahead"
+            );
+            taken += piece.len() as u64;
+            hasher.update(&piece);
+            pieces += 1;
+        }
+        assert!(failure.lock().unwrap().is_none());
+        assert_eq!(taken, data.len() as u64);
+        assert_eq!(hasher.finalize()[..], Sha256::digest(&data)[..]);
+        assert!(pieces > 50, "the file came in {pieces} pieces");
+        assert!(ahead_bound * 8 < data.len() as u64, "the bound is far below the file's size");
+    }
+
+    #[tokio::test]
+    async fn a_chunk_that_does_not_open_ends_the_file_with_its_cause() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn BlobStore> = Arc::new(FsBlobs::open(dir.path()).unwrap());
+        let file = Uuid::new_v4().to_string();
+        let record = chunk_record(&file, 0);
+        let dek = Dek::generate();
+        let ctx = FieldContext::new(ATTACHMENTS, &record, CONTENT_FIELD);
+        let (blob_id, _, _) = store.put_encrypted(&dek, &ctx, &[7u8; 100_000][..]).unwrap();
+        // Bound elsewhere: the ciphertext does not open as this chunk.
+        let chunks = vec![StoredChunk { record: chunk_record(&file, 1), blob_id, length: 100_000, dek }];
+        let failure = Arc::new(Mutex::new(None));
+        let items: Vec<_> = joined(store, chunks, failure.clone()).collect().await;
+        assert!(items.last().unwrap().is_err());
+        assert!(matches!(failure.lock().unwrap().take(), Some(Error::Integrity)));
+    }
+}

@@ -181,7 +181,8 @@ pub async fn create_report(
 #[utoipa::path(head, operation_id = "tella_file_size", path = "/api/v1/tella/file/{report}/{name}", tag = "tella",
     params(("report" = Uuid, Path), ("name" = String, Path)),
     responses((status = 200, headers(("size" = u64, description = "Bytes received so far"))),
-        (status = 401, body = Problem), (status = 404, body = Problem)),
+        (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 500, body = Problem, description = "Something failed; the body names the request to quote")),
     security(("bearer" = [])))]
 pub async fn file_size(
     state: web::Data<Services>,
