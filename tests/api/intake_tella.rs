@@ -142,9 +142,10 @@ async fn cut_short(
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let address = app.address.trim_start_matches("http://");
     let mut conn = tokio::net::TcpStream::connect(address).await.unwrap();
+    let media = if name.ends_with(".mp4") { "video/mp4" } else { "image/jpeg" };
     let head = format!(
         "PUT {BASE}/file/v2/{report}/{name} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
-         Content-Range: bytes {start}-{}/{total}\r\nContent-Length: {len}\r\n\r\n",
+         Content-Type: {media}\r\nContent-Range: bytes {start}-{}/{total}\r\nContent-Length: {len}\r\n\r\n",
         start + len - 1
     );
     conn.write_all(head.as_bytes()).await.unwrap();
@@ -466,4 +467,51 @@ async fn failed_device_logins_are_throttled_and_people_cannot_sign_in_here() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn older_apps_send_the_rest_of_a_file_in_one_put_and_close_it() {
+    let app = spawn_app().await;
+    let phone = new_phone(&app).await;
+    let token = signed_in(&app, &phone).await;
+    let report = new_report(&app, &token, phone.case).await;
+    let data = random_bytes(700_000, 5);
+    let rest = |name: &'static str, from: usize| {
+        let (app, token, data) = (&app, &token, &data);
+        async move {
+            app.client
+                .put(app.url(&file_url(report, name)))
+                .bearer_auth(token)
+                .header("Content-Type", "image/jpeg")
+                .body(data[from..].to_vec())
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+
+    // Cut short, then sent again from what HEAD says (0), then closed.
+    cut_short(&app, &token, report, "one.jpg", 0, &data[..100_000], data.len(), data.len()).await;
+    assert_eq!(size_held(&app, &token, report, "one.jpg").await, 0);
+    let file = expect(rest("one.jpg", 0).await, 200, "the whole file").await;
+    assert_eq!(file["type"], "image");
+    let closed = app.post(&file_url(report, "one.jpg"), &token, json!({})).await;
+    assert_eq!(expect(closed, 200, "close file").await, json!({"success": true}));
+
+    // Begun in chunks, finished with the rest in one body.
+    let res = send_chunk(&app, &token, report, "two.jpg", &data, 0, None).await;
+    assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
+    let held = size_held(&app, &token, report, "two.jpg").await as usize;
+    expect(rest("two.jpg", held).await, 200, "the rest").await;
+    // A file not yet whole cannot be closed.
+    assert_eq!(send_chunk(&app, &token, report, "three.jpg", &data, 0, None).await.status(), 206);
+    assert_problem(app.post(&file_url(report, "three.jpg"), &token, json!({})).await, 409, "conflict").await;
+
+    let who = app.state.auth.authenticate(&token).await.unwrap().0;
+    let device = app.state.intake.device(Allowed::check(who).unwrap()).await.unwrap();
+    let sha = hex::encode(Sha256::digest(&data));
+    for name in ["one.jpg", "two.jpg"] {
+        let stored = app.state.intake.received_file(&device, report, name).await.unwrap().expect("whole");
+        assert_eq!(stored.meta.sha256, sha, "{name}");
+    }
 }

@@ -201,6 +201,29 @@ impl Intake {
         Ok(Ok(ChunkOutcome::Complete(self.assemble(device, report, file_id).await?)))
     }
 
+    /// Tella's first file API (`PUT file/{report}/{name}` without `Content-Range`): the
+    /// body is the rest of the file from what `HEAD` said the server holds, so it is one
+    /// chunk from there whose end is the file's end.
+    pub async fn tella_append<S, E>(
+        &self,
+        device: &Device,
+        report: Uuid,
+        name: &str,
+        length: u64,
+        headers: FileHeaders,
+        body: S,
+    ) -> Result<std::result::Result<ChunkOutcome, RangeRefusal>>
+    where
+        S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
+    {
+        if length == 0 {
+            return Err(Error::BadRequest("the body is empty".into()));
+        }
+        let start = self.tella_received(device, report, name).await?;
+        let range = ChunkRange { start, end: start + length - 1, total: start + length };
+        self.tella_chunk(device, report, name, range, headers, body).await
+    }
+
     /// Checks where the chunk lies and, for a file's first chunk, makes its row
     /// (`receiving`, its total declared). Returns the file's id.
     async fn place_chunk(

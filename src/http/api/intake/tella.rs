@@ -1,7 +1,8 @@
 //! Tella Web's API under `/api/v1/tella`, as Tella's apps call it: `POST login`,
 //! `GET p/{slug}`, `POST project/{id}` (a report), `HEAD file/{report}/{name}` (the
 //! size received, in a `size` header), `PUT file/v2/{report}/{name}` with
-//! `Content-Range` (206 until the last chunk), and Custodia's own
+//! `Content-Range` (206 until the last chunk), the first file API older apps use (`PUT
+//! file/{report}/{name}` with the rest of the file, then `POST` on it), and Custodia's own
 //! `POST report/{id}/close`, which sends the report to the case lead's inbox. Success
 //! bodies are Tella's shapes; errors are our problem documents (the app reads only the
 //! status).
@@ -33,6 +34,8 @@ pub fn operations(r: &mut Registry) {
         .op(__path_create_report, create_report)
         .op(__path_file_size, file_size)
         .op(__path_put_chunk, put_chunk)
+        .op(__path_put_rest, put_rest)
+        .op(__path_close_file, close_file)
         .op(__path_close_report, close_report);
 }
 
@@ -254,6 +257,70 @@ pub async fn put_chunk(
         }),
         Err(refusal) => refused(refusal),
     })
+}
+
+/// Upload the rest of a report's file in one body (Tella's first file API, still used by
+/// older apps): from what `HEAD` said the server holds to the file's end. A body cut
+/// short leaves nothing; the app asks `HEAD` and sends the rest again.
+#[utoipa::path(put, operation_id = "tella_put_rest", path = "/api/v1/tella/file/{report}/{name}", tag = "tella",
+    params(("report" = Uuid, Path), ("name" = String, Path),
+        ("X-File-Info" = Option<String>, Header, description = "JSON metadata from the app (sealed)")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = TellaFile), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 404, body = Problem), (status = 413, body = Problem), (status = 416, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn put_rest(
+    state: web::Data<Services>,
+    who: Allowed<act::IntakeSubmit>,
+    req: HttpRequest,
+    path: web::Path<(Uuid, String)>,
+    payload: web::Payload,
+) -> Result<HttpResponse> {
+    let (report, name) = path.into_inner();
+    check_name(&name)?;
+    let length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .ok_or_else(|| Error::BadRequest("Content-Length is required".into()))?;
+    let headers = file_headers(&req)?;
+    let device = state.intake.device(who).await?;
+    let outcome = state.intake.tella_append(&device, report, &name, length, headers, payload).await?;
+    Ok(match outcome {
+        // The body ran to the file's end, so it completed the file.
+        Ok(ChunkOutcome::Complete(file)) => HttpResponse::Ok().json(TellaFile {
+            id: file.id,
+            file_name: name,
+            bucket: report,
+            kind: kind_of(&file.media_type),
+        }),
+        Ok(ChunkOutcome::Partial { .. }) => {
+            return Err(Error::internal("the rest of a file did not complete it"));
+        }
+        Err(refusal) => refused(refusal),
+    })
+}
+
+/// Tella's first file API closes each file after its `PUT`; a file is complete when its
+/// last byte arrives here, so this only confirms it (409 while it is still arriving).
+#[utoipa::path(post, operation_id = "tella_close_file", path = "/api/v1/tella/file/{report}/{name}", tag = "tella",
+    params(("report" = Uuid, Path), ("name" = String, Path)),
+    responses((status = 200, body = TellaClosed), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn close_file(
+    state: web::Data<Services>,
+    who: Allowed<act::IntakeSubmit>,
+    path: web::Path<(Uuid, String)>,
+) -> Result<web::Json<TellaClosed>> {
+    let (report, name) = path.into_inner();
+    check_name(&name)?;
+    let device = state.intake.device(who).await?;
+    match state.intake.received_file(&device, report, &name).await? {
+        Some(_) => Ok(web::Json(TellaClosed { success: true })),
+        None => Err(Error::Conflict("the file has not arrived whole")),
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
