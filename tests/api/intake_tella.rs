@@ -515,3 +515,36 @@ async fn older_apps_send_the_rest_of_a_file_in_one_put_and_close_it() {
         assert_eq!(stored.meta.sha256, sha, "{name}");
     }
 }
+
+/// Invariant 1 for Tella: a report's title and description, the app's metadata and the
+/// file's bytes (in chunks, then joined) reach no byte at rest, no row and no log line.
+#[tokio::test]
+async fn no_canary_from_a_tella_report_reaches_disk_rows_or_logs() {
+    use crate::canary::{assert_absent, database_rows};
+    let app = spawn_app().await;
+    let tag = Uuid::new_v4().simple().to_string();
+    let canary = |what: &str| format!("CANARY{tag}{what} Алина Канарейкина");
+    let canaries: Vec<String> = ["title", "description", "place", "file"].iter().map(|w| canary(w)).collect();
+    let phone = new_phone(&app).await;
+    let token = signed_in(&app, &phone).await;
+    let body = json!({"title": canary("title"), "description": canary("description")});
+    let report =
+        expect(app.post(&format!("{BASE}/project/{}", phone.case), &token, body).await, 201, "report").await;
+    let report = Uuid::parse_str(report["id"].as_str().unwrap()).unwrap();
+    let data = canary("file").repeat(2 * CHUNK / canary("file").len() + 7).into_bytes();
+    let info = json!({"location": canary("place")});
+    let mut start = 0;
+    while start < data.len() {
+        let res = send_chunk(&app, &token, report, "v.mp4", &data, start, Some(&info)).await;
+        assert!(res.status().is_success(), "{}", res.status());
+        start += CHUNK;
+    }
+    expect(app.post(&format!("{BASE}/report/{report}/close"), &token, json!({})).await, 200, "close").await;
+
+    for (path, bytes) in app.bytes_at_rest() {
+        assert_absent(&path.display().to_string(), &bytes, &canaries);
+    }
+    let dump = database_rows(&app).await;
+    assert_absent("database rows", dump.as_bytes(), &canaries);
+    assert_absent("logs", &captured_logs(), &canaries);
+}
