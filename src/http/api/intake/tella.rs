@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::http::Edge;
 use crate::http::extract::client_ip;
 use crate::http::json::JsonObject;
-use crate::http::problem::Problem;
+use crate::http::problem::{Problem, RANGE_NOT_SATISFIABLE};
 use crate::http::registry::Registry;
 use crate::intake::Device;
 use crate::intake::tella::chunks::FileHeaders;
@@ -408,13 +408,7 @@ fn kind_of(media_type: &str) -> &'static str {
 /// resumes from it), or 400 when the total changed.
 fn refused(refusal: RangeRefusal) -> HttpResponse {
     let unsatisfiable = |received: u64, detail: &str| {
-        let mut res = Problem::new(
-            StatusCode::RANGE_NOT_SATISFIABLE,
-            "range_not_satisfiable",
-            "The range does not continue the file",
-        )
-        .detail(detail)
-        .response();
+        let mut res = Problem::from(RANGE_NOT_SATISFIABLE).detail(detail).response();
         if received > 0
             && let Ok(v) = HeaderValue::from_str(&format!("bytes=0-{}", received - 1))
         {
