@@ -31,6 +31,7 @@ mod hardening;
 mod import_pages;
 mod imports;
 mod intake_inbox;
+mod intake_tella;
 mod keys;
 mod logs;
 mod migrations;

@@ -169,6 +169,7 @@ pub fn operations(r: &mut Registry) {
         op system::rotate,
         op system::rewrap,
     }
+    intake::operations(r);
 }
 
 /// `op module::handler` registers the handler with its `#[utoipa::path]` description.
