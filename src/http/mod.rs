@@ -26,6 +26,9 @@ pub struct Edge {
     /// Served over https (behind a TLS proxy): cookies are `Secure`.
     pub behind_tls: bool,
     pub web: WebSettings,
+    /// Where users and phones reach the service (`server.public_url`), for what a page
+    /// gives a phone's app to connect with.
+    pub public_url: String,
 }
 
 impl Edge {
@@ -34,6 +37,7 @@ impl Edge {
             trust_forwarded_for: settings.server.trust_forwarded_for,
             behind_tls: settings.server.behind_tls(),
             web: settings.web.clone(),
+            public_url: settings.server.public_url.clone(),
         }
     }
 }

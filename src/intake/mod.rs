@@ -23,6 +23,7 @@ pub mod tella;
 pub mod xml;
 
 use crate::attachments::Attachments;
+use crate::auth::password::Passwords;
 use crate::context::Context;
 
 pub use devices::Device;
@@ -32,10 +33,13 @@ pub use receive::{Channel, IncomingFile, ReceivedFile, SubmissionRef, Submission
 pub struct Intake {
     ctx: Context,
     attachments: Attachments,
+    /// The people's hasher (and its cap on concurrent hashes): device passwords are
+    /// hashed as theirs are.
+    passwords: Passwords,
 }
 
 impl Intake {
-    pub fn new(ctx: Context, attachments: Attachments) -> Self {
-        Intake { ctx, attachments }
+    pub fn new(ctx: Context, attachments: Attachments, passwords: Passwords) -> Self {
+        Intake { ctx, attachments, passwords }
     }
 }

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod detention;
 pub mod evaluations;
 pub mod imports;
+pub mod intake;
 pub mod record_exports;
 pub mod records;
 pub mod roles;
@@ -23,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::registry::Registry;
 use crate::error::{Error, FieldError, Result};
+use intake::devices as intake_devices;
 
 /// Every operation of `/api/v1`, each with its handler, its OpenAPI annotation and (read
 /// from the handler's `Allowed<A>`) its permission; `public` ones need no session.
@@ -84,6 +86,10 @@ pub fn operations(r: &mut Registry) {
         op imports::read,
         op imports::apply,
         op record_exports::export,
+        op intake_devices::list,
+        op intake_devices::create,
+        op intake_devices::revoke,
+        op intake_devices::reset,
         op records::read_person,
         op records::update_person,
         op records::read_unit,

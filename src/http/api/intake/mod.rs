@@ -1,0 +1,3 @@
+//! `/api/v1` handlers of field intake, one module per resource.
+
+pub mod devices;
