@@ -168,6 +168,7 @@ async fn case_page(
         Action::BundleExport,
         Action::CaseImport,
         Action::ConsentRecord,
+        Action::IntakeManage,
     ];
     let keeper = Allowed::<act::ConsentRecord>::check(who.principal.clone())?;
     let o = services.cases.overview(who, id.into_inner(), PAGE, asked).await?;
@@ -191,6 +192,7 @@ async fn case_page(
                 @if may(Action::RecordWrite) { a.button.secondary href={ "/cases/" (case.id) "/records/new" } { (ctx.t("record-new")) } }
                 @if may(Action::BundleExport) { a.button.secondary href={ "/cases/" (case.id) "/export" } { (ctx.t("export-title")) } }
                 @if may(Action::CaseImport) { a.button.secondary href={ "/cases/" (case.id) "/imports" } { (ctx.t("imports-title")) } }
+                @if may(Action::IntakeManage) { a.button.secondary #intake-devices-link href={ "/cases/" (case.id) "/intake/devices" } { (ctx.t("idev-case-link")) } }
                 a.button.secondary #analysis-link href={ "/cases/" (case.id) "/analysis" } { (ctx.t("an-hub-title")) }
                 a.button.secondary #detained-link href={ "/cases/" (case.id) "/detained" } { (ctx.t("dt-detained-title")) }
             }

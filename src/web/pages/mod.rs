@@ -12,6 +12,7 @@ mod citations;
 mod detention;
 mod export;
 mod imports;
+mod intake;
 mod medical;
 mod names;
 mod records;
@@ -37,6 +38,7 @@ pub fn register(r: &mut Pages) {
     export::routes(r);
     catalog::routes(r);
     imports::routes(r);
+    intake::routes(r);
     analysis::routes(r);
     care::routes(r);
     detention::routes(r);
