@@ -362,3 +362,47 @@ fn the_ready_forms_are_pyxforms_output_of_their_sources() {
         assert!(text.contains("lang=\"English (en)\"") && text.contains("lang=\"Russian (ru)\""));
     }
 }
+
+/// The forms page: the lead publishes the ready testimony form (unencrypted here: the
+/// encrypted path needs the case key of ODK's encryption), sees it listed with its id and
+/// version, is told a second copy of the same version is refused, and retires it.
+#[tokio::test]
+async fn the_lead_publishes_and_retires_a_form_from_the_page() {
+    use reqwest::multipart::{Form, Part};
+    let app = spawn_app().await;
+    let (_, lead) = app.web_user(Role::Documenter).await;
+    let res = app.web_post(&lead, "/cases/new", &[("reference", "FRM-1"), ("title", "Forms")]).await;
+    let case = crate::web::location(&res).trim_start_matches("/cases/").to_owned();
+    let path = format!("/cases/{case}/intake/forms");
+    let page = app.page(&lead, &path).await;
+    assert!(page.contains("name=\"encrypted\" value=\"1\" checked"), "encryption is on by default");
+    let xform = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/forms/testimony-intake.xml"),
+    )
+    .unwrap();
+    let upload = |csrf: &str| {
+        let part = Part::bytes(xform.clone()).file_name("testimony-intake.xml").mime_str("text/xml").unwrap();
+        let form = Form::new().text("csrf", csrf.to_owned()).part("xform", part);
+        app.client
+            .post(app.url(&path))
+            .header("cookie", format!("custodia={}", lead.cookie))
+            .multipart(form)
+            .send()
+    };
+    assert_eq!(upload("not-the-token").await.unwrap().status(), 403);
+    let res = upload(&lead.csrf).await.unwrap();
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    assert_eq!(crate::web::location(&res), format!("{path}?done=published"));
+    let page = app.page(&lead, &path).await;
+    assert!(page.contains("custodia_testimony_intake") && page.contains("2026120501"));
+    let res = upload(&lead.csrf).await.unwrap();
+    assert_eq!(res.status(), 409, "the same version twice");
+    let retire = between(&page, &format!("action=\"{path}/"), "\"").unwrap();
+    let res = app.web_post(&lead, &format!("{path}/{retire}"), &[]).await;
+    assert_eq!(res.status(), 303);
+    let page = app.page(&lead, &format!("{path}?done=retired")).await;
+    assert!(page.contains("Retired") && !page.contains("/retire\""));
+    let (member_id, member) = app.web_user(Role::Investigator).await;
+    app.add_member(case.as_str(), member_id).await;
+    assert_eq!(app.web_get(&member, &path).await.status(), 403);
+}

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::registry::Registry;
 use crate::error::{Error, FieldError, Result};
-use intake::devices as intake_devices;
+use intake::{devices as intake_devices, forms as intake_forms, openrosa};
 
 /// Every operation of `/api/v1`, each with its handler, its OpenAPI annotation and (read
 /// from the handler's `Allowed<A>`) its permission; `public` ones need no session.
@@ -167,6 +167,13 @@ pub fn operations(r: &mut Registry) {
         op system::seal,
         op system::rotate,
         op system::rewrap,
+        op intake_forms::list,
+        op intake_forms::publish,
+        op intake_forms::retire,
+        op openrosa::form_list,
+        op openrosa::form,
+        op openrosa::submission_head,
+        op openrosa::submission,
     }
 }
 

@@ -193,6 +193,7 @@ async fn case_page(
                 @if may(Action::BundleExport) { a.button.secondary href={ "/cases/" (case.id) "/export" } { (ctx.t("export-title")) } }
                 @if may(Action::CaseImport) { a.button.secondary href={ "/cases/" (case.id) "/imports" } { (ctx.t("imports-title")) } }
                 @if may(Action::IntakeManage) { a.button.secondary #intake-devices-link href={ "/cases/" (case.id) "/intake/devices" } { (ctx.t("idev-case-link")) } }
+                @if may(Action::IntakeManage) { a.button.secondary #intake-forms-link href={ "/cases/" (case.id) "/intake/forms" } { (ctx.t("iform-title")) } }
                 a.button.secondary #analysis-link href={ "/cases/" (case.id) "/analysis" } { (ctx.t("an-hub-title")) }
                 a.button.secondary #detained-link href={ "/cases/" (case.id) "/detained" } { (ctx.t("dt-detained-title")) }
             }

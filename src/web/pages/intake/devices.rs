@@ -89,6 +89,7 @@ fn render_devices(
             h2 #devices-h { (ctx.t("idev-list-title")) }
             @if devices.is_empty() { p.empty { (ctx.t("idev-none")) } } @else { (devices_table(ctx, devices)) }
         }
+        p { a #intake-forms-link href={ "/cases/" (case_id) "/intake/forms" } { (ctx.t("iform-title")) } }
     };
     layout::render(ctx, status, "idev-title", Nav::Cases, body)
 }
