@@ -162,6 +162,48 @@ async fn only_the_case_lead_manages_its_devices() {
     assert!(listed["items"][0]["revoked_at"].is_null());
 }
 
+/// What the device's page gives ODK Collect works against the OpenRosa server: the form
+/// list answers the generated name and password with the case's forms, and once the
+/// device is revoked it answers 401 with the challenge Collect asks for a password on.
+#[tokio::test]
+async fn the_devices_credentials_open_the_openrosa_form_list_until_revoked() {
+    let t = case().await;
+    let app = &t.app;
+    let made = t.create("Anna's phone").await;
+    let (id, username) =
+        (made["device"]["id"].as_str().unwrap(), made["device"]["username"].as_str().unwrap());
+    let password = made["password"].as_str().unwrap();
+    let xform = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/forms/incident-report.xml"),
+    )
+    .unwrap();
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/cases/{}/intake/forms", t.case)))
+        .bearer_auth(&t.lead)
+        .header("content-type", "text/xml")
+        .body(xform)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let form_list = || {
+        app.client
+            .get(app.url("/openrosa/formList"))
+            .header("X-OpenRosa-Version", "1.0")
+            .basic_auth(username, Some(password))
+            .send()
+    };
+    let res = form_list().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("custodia_incident_report"));
+    let res = app.post(&format!("/api/v1/intake/devices/{id}/revoke"), &t.lead, json!({})).await;
+    expect(res, 200, "revoke").await;
+    let res = form_list().await.unwrap();
+    assert_eq!(res.status(), 401);
+    assert!(res.headers()["www-authenticate"].to_str().unwrap().starts_with("Basic"));
+}
+
 #[test]
 fn the_settings_code_is_zlib_compressed_json_in_base64() {
     let code = collect_settings("https://c.example/openrosa", "device-x", &SecretString::from("pw")).unwrap();
