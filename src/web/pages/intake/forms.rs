@@ -23,7 +23,8 @@ use crate::web::{Ctx, Form, session};
 pub(super) fn routes(r: &mut Pages) {
     r.get("/cases/{id}/intake/forms", forms_page);
     r.post("/cases/{id}/intake/forms", publish);
-    r.post("/cases/{id}/intake/forms/{form}/retire", retire);
+    // `{item_id}`: the form (the name the page walk in tests/api/web.rs fills in).
+    r.post("/cases/{id}/intake/forms/{item_id}/retire", retire);
 }
 
 /// `?done=` after a change (a code, never data).
