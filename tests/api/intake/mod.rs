@@ -1,7 +1,10 @@
 //! Field intake over the wire: the OpenRosa server driven by a client written from the
 //! spec (tests/client/openrosa.py), its bad inputs, and what a device account can reach.
 
+mod bad_input;
+mod forms;
 mod openrosa;
+mod walk;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,7 +27,11 @@ pub struct Field {
 
 impl Field {
     pub async fn new() -> Self {
-        let app = spawn_app().await;
+        Self::with(|_| {}).await
+    }
+
+    pub async fn with(tweak: impl FnOnce(&mut custodia::config::Settings)) -> Self {
+        let app = spawn_app_with(tweak).await;
         let (_, lead) = app.user_with_token(Role::Documenter).await;
         let case = app.create_case(&lead, NewCase::any()).await.id;
         let (device, device_id) = add_device(&app, &case).await;
@@ -45,6 +52,24 @@ impl Field {
     pub fn client(&self, args: &[&str]) -> Value {
         run_client(&self.server(), &self.device, PASSWORD, args)
     }
+
+    /// Submits `xml` with media files through the spec's client: its answers.
+    pub fn submit(&self, xml: &str, media: &[(&str, &[u8])]) -> Value {
+        let (_dir, xml, paths) = files(xml, media);
+        let mut args = vec!["submit".to_owned(), xml.display().to_string()];
+        args.extend(paths.iter().map(|p| p.display().to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.client(&args)
+    }
+}
+
+/// The one POST's answer must be a refusal with `status` and an OpenRosaResponse message;
+/// the message is returned.
+pub fn refused(sent: &Value, status: u16) -> String {
+    let post = &sent["posts"][0];
+    assert_eq!(post["status"], status, "{sent}");
+    assert_eq!(post["openrosa_version"], "1.0", "{sent}");
+    post["message"].as_str().unwrap_or_else(|| panic!("an OpenRosaResponse message: {sent}")).to_owned()
 }
 
 pub async fn publish(

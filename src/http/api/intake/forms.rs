@@ -23,13 +23,13 @@ pub struct PublishQuery {
     pub encrypted: Option<bool>,
 }
 
-/// Publish an XForm to the case: the XML as the body (`Content-Type: text/xml`, at most
-/// 1 MiB). Its form id and version are read from the form (the primary instance's `id`
+/// Publish an XForm to the case: its XML as the body (at most 1 MiB; `Content-Type` is
+/// not read). Its form id and version are read from the form (the primary instance's `id`
 /// and `version` attributes); 409 when the case already has that id and version. The
 /// case's devices see it in their form list at once. Audited.
 #[utoipa::path(post, operation_id = "publish_intake_form", path = "/api/v1/cases/{id}/intake/forms", tag = "intake",
     params(("id" = Uuid, Path), PublishQuery),
-    request_body(content = String, content_type = "text/xml"),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The XForm's XML (any Content-Type)"),
     responses((status = 201, body = FormView), (status = 400, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 413, body = Problem)),
     security(("bearer" = [])))]

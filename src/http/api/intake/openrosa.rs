@@ -51,7 +51,9 @@ pub async fn form(
 /// credentials work, and how large a POST may be (`X-OpenRosa-Accept-Content-Length`).
 #[utoipa::path(head, operation_id = "openrosa_submission_head", path = "/openrosa/submission", tag = "intake",
     responses((status = 204, description = "X-OpenRosa-Version and X-OpenRosa-Accept-Content-Length"),
-        (status = 401, description = "WWW-Authenticate: Basic")),
+        (status = 401, description = "WWW-Authenticate: Basic"), (status = 403, description = "Not a device account"),
+        (status = 429, description = "Too many failed attempts"), (status = 500, description = "Internal error"),
+        (status = 503, description = "Sealed or unavailable")),
     security(("bearer" = [])))]
 pub async fn submission_head(
     services: web::Data<Services>,
