@@ -475,6 +475,7 @@ pub static DOCUMENTED: &[Field] = &[
     on("ResetPassword", "password", &PASSWORD),
     on("ChangePassword", "new_password", &PASSWORD),
     on("NewTerm", "code", &CODE),
+    on("NewDevice", "label", &LABEL),
     on("NewTerm", "label_en", &LABEL),
     on("NewTerm", "label_ru", &LABEL),
     on("NewPerson", "names", &NAMES),

@@ -123,7 +123,7 @@ impl Services {
             records: Records::new(context.clone()),
             testimonies: Testimonies::new(context.clone(), blobs.clone()),
             attachments: attachments.clone(),
-            intake: Intake::new(context.clone(), attachments),
+            intake: Intake::new(context.clone(), attachments, auth.passwords().clone()),
             search: Search::new(context.clone()),
             bundles: Bundles::new(
                 context.clone(),

@@ -1,6 +1,15 @@
 //! Device accounts: a `users` row with role `intake` plus its `intake_devices` row, which
 //! names the one case it submits to. Revoking a device disables its account, so its
 //! password and any Tella token stop working on the next request, on every node.
+//!
+//! - `manage`: the case lead makes, lists, revokes and re-keys a case's devices.
+//! - `collect`: what a phone's app is given to connect (ODK Collect's settings code).
+
+mod collect;
+mod manage;
+
+pub use collect::{Connection, collect_settings};
+pub use manage::{DeviceView, NewDevice, NewDeviceCredentials};
 
 use diesel::prelude::*;
 use uuid::Uuid;

@@ -8,8 +8,12 @@
 //! - `xml`: the parser every XML document from a phone goes through (no DTD, no entity).
 //! - `devices`: which case a verified device account submits to; making and revoking them.
 //! - `receive`: submissions and their files as they arrive, with the first custody entry.
+//! - `forms`: the XForms a case's devices fill (published by the case lead).
+//! - `openrosa`: the OpenRosa server's side (form list, submissions split over POSTs).
 //! - `odk`: ODK's encrypted forms (case key pair, manifest, decoding, signature).
 //! - `tella`: Tella Web's API (reports, resumable chunked files).
+//! - `inbox`, `accept`, `reject`, `mapping`: the case lead's review; a submission's
+//!   answers mapped onto a draft testimony, a person and an incident.
 //!
 //! Ids are chosen so that accepting moves nothing: a submission's id becomes its draft
 //! testimony's, a file's id its attachment's (the content is already the pipeline's
@@ -18,15 +22,18 @@
 
 pub mod accept;
 pub mod devices;
+pub mod forms;
 pub mod inbox;
 pub mod mapping;
 pub mod odk;
+pub mod openrosa;
 pub mod receive;
 pub mod reject;
 pub mod tella;
 pub mod xml;
 
 use crate::attachments::Attachments;
+use crate::auth::password::Passwords;
 use crate::context::Context;
 
 pub use devices::Device;
@@ -36,10 +43,13 @@ pub use receive::{Channel, IncomingFile, ReceivedFile, SubmissionRef, Submission
 pub struct Intake {
     ctx: Context,
     attachments: Attachments,
+    /// The people's hasher (and its cap on concurrent hashes): device passwords are
+    /// hashed as theirs are.
+    passwords: Passwords,
 }
 
 impl Intake {
-    pub fn new(ctx: Context, attachments: Attachments) -> Self {
-        Intake { ctx, attachments }
+    pub fn new(ctx: Context, attachments: Attachments, passwords: Passwords) -> Self {
+        Intake { ctx, attachments, passwords }
     }
 }

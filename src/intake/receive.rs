@@ -481,7 +481,7 @@ pub(crate) fn file_entry(
     device: &Device,
     submission: Uuid,
     file: Uuid,
-    _media_type: &str,
+    media_type: &str,
     received: u64,
     meta: &FileMeta,
     size: u64,
@@ -491,14 +491,26 @@ pub(crate) fn file_entry(
         &Entry::new(&device.who.principal, "intake.file")
             .target("attachment", file)
             .detail("submission", submission.to_string())
-            // Not the media type: `image/jpeg` is not a code the log takes (its `/`), and
-            // the file's row keeps it in the clear anyway.
+            .detail("media_type", media_code(media_type))
             .detail("received_bytes", received)
             .detail("received_sha256", meta.received_sha256.as_str())
             .detail("size", size)
             .detail("sha256", meta.sha256.as_str()),
     )?;
     Ok(())
+}
+
+/// A media type as an audit code (`image/jpeg` → `image.jpeg`): details hold codes only.
+fn media_code(media_type: &str) -> String {
+    media_type
+        .chars()
+        .take(64)
+        .map(|c| match c.to_ascii_lowercase() {
+            '/' | '+' => '.',
+            c if c.is_ascii_lowercase() || c.is_ascii_digit() || "_.:-".contains(c) => c,
+            _ => '_',
+        })
+        .collect()
 }
 
 /// A file row with its sealed metadata opened.

@@ -62,8 +62,8 @@ macro_rules! catalogue {
         &[$( ($area, include_str!(concat!("locales/", $lang, "/", $area, ".ftl"))) ),*]
     };
 }
-const EN: &[(&str, &str)] = catalogue!("en": "common", "cases", "testimony", "search", "export", "admin", "audit", "import", "analysis", "care", "detention", "catalog", "medical", "intake_inbox");
-const RU: &[(&str, &str)] = catalogue!("ru": "common", "cases", "testimony", "search", "export", "admin", "audit", "import", "analysis", "care", "detention", "catalog", "medical", "intake_inbox");
+const EN: &[(&str, &str)] = catalogue!("en": "common", "cases", "testimony", "search", "export", "admin", "audit", "import", "analysis", "care", "detention", "catalog", "medical", "intake_inbox", "intake_devices");
+const RU: &[(&str, &str)] = catalogue!("ru": "common", "cases", "testimony", "search", "export", "admin", "audit", "import", "analysis", "care", "detention", "catalog", "medical", "intake_inbox", "intake_devices");
 
 type Bundle = FluentBundle<FluentResource>;
 

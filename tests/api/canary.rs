@@ -438,3 +438,30 @@ async fn no_canary_typed_into_the_pages_reaches_disk_rows_logs_or_urls() {
     assert_absent("database rows", database_rows(&app).await.as_bytes(), &canaries);
     assert_absent("logs", &captured_logs(), &canaries);
 }
+
+/// Field intake: a submission over OpenRosa with a canary in its answers, its instance id,
+/// a media file's name and content; none reaches the disk, the rows or the logs.
+#[tokio::test]
+async fn no_canary_from_an_openrosa_submission_reaches_disk_rows_or_logs() {
+    use crate::intake::{Field, instance, xform};
+    let field = Field::new().await;
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let canary = |what: &str| format!("CANARY{tag}{what} Алина Канарейкина");
+    let canaries: Vec<String> =
+        ["account", "instance", "file", "filename"].iter().map(|w| canary(w)).collect();
+    expect(field.publish(&xform("intake", "1"), false).await, 201, "publish").await;
+    let filename = format!("{}.jpg", canary("filename"));
+    let content = canary("file").repeat(3000);
+    let sent = field.submit(
+        &instance("intake", "1", &canary("instance"), &canary("account")),
+        &[(filename.as_str(), content.as_bytes())],
+    );
+    assert_eq!(sent["posts"][0]["status"], 201, "{sent}");
+
+    for (path, bytes) in field.app.bytes_at_rest() {
+        assert_absent(&path.display().to_string(), &bytes, &canaries);
+    }
+    let dump = database_rows(&field.app).await;
+    assert_absent("database rows", dump.as_bytes(), &canaries);
+    assert_absent("logs", &captured_logs(), &canaries);
+}

@@ -32,6 +32,8 @@ mod import_pages;
 mod imports;
 mod intake_inbox;
 mod intake_tella;
+mod intake;
+mod intake_devices;
 mod keys;
 mod logs;
 mod migrations;

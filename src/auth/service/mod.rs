@@ -153,6 +153,11 @@ impl Auth {
         })
     }
 
+    /// The password hasher, shared with the intake service, which makes device accounts.
+    pub fn passwords(&self) -> &Passwords {
+        &self.passwords
+    }
+
     /// Now, at the precision the database keeps.
     fn now(&self) -> NaiveDateTime {
         self.ctx.clock.now_naive()

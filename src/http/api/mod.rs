@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::registry::Registry;
 use crate::error::{Error, FieldError, Result};
-use intake::inbox as intake_inbox;
+use intake::{devices as intake_devices, forms as intake_forms, inbox as intake_inbox, openrosa};
 
 /// Every operation of `/api/v1`, each with its handler, its OpenAPI annotation and (read
 /// from the handler's `Allowed<A>`) its permission; `public` ones need no session.
@@ -91,6 +91,10 @@ pub fn operations(r: &mut Registry) {
         op intake_inbox::accept,
         op intake_inbox::reject,
         op record_exports::export,
+        op intake_devices::list,
+        op intake_devices::create,
+        op intake_devices::revoke,
+        op intake_devices::reset,
         op records::read_person,
         op records::update_person,
         op records::read_unit,
@@ -168,6 +172,13 @@ pub fn operations(r: &mut Registry) {
         op system::seal,
         op system::rotate,
         op system::rewrap,
+        op intake_forms::list,
+        op intake_forms::publish,
+        op intake_forms::retire,
+        op openrosa::form_list,
+        op openrosa::form,
+        op openrosa::submission_head,
+        op openrosa::submission,
     }
     intake::operations(r);
 }

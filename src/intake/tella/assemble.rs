@@ -126,8 +126,7 @@ impl Intake {
                     key_store::shred(c, ATTACHMENTS, record)?;
                 }
                 diesel::delete(intake_chunks::table.filter(intake_chunks::file_id.eq(&id))).execute(c)?;
-                let code = media_type_code(&media_type);
-                file_entry(c, &who, report, file_id, &code, stored.received, &meta, stored.size)?;
+                file_entry(c, &who, report, file_id, &media_type, stored.received, &meta, stored.size)?;
                 file(c, k, &id)
             })
             .await;
@@ -144,20 +143,6 @@ impl Intake {
             }
         }
     }
-}
-
-/// A media type as an audit detail may hold it (`video/mp4` → `video:mp4`): details are
-/// codes, and `receive::file_entry` passes the type through as it is given.
-fn media_type_code(media_type: &str) -> String {
-    media_type
-        .chars()
-        .map(|ch| match ch {
-            '/' => ':',
-            c if c.is_ascii_lowercase() || c.is_ascii_digit() || "_.:-".contains(c) => c,
-            _ => '_',
-        })
-        .take(64)
-        .collect()
 }
 
 /// The plaintext of `chunks`, in order, as a stream fed by one blocking task. A chunk

@@ -169,6 +169,7 @@ async fn case_page(
         Action::CaseImport,
         Action::ConsentRecord,
         Action::IntakeReview,
+        Action::IntakeManage,
     ];
     let keeper = Allowed::<act::ConsentRecord>::check(who.principal.clone())?;
     let o = services.cases.overview(who, id.into_inner(), PAGE, asked).await?;
@@ -193,6 +194,8 @@ async fn case_page(
                 @if may(Action::BundleExport) { a.button.secondary href={ "/cases/" (case.id) "/export" } { (ctx.t("export-title")) } }
                 @if may(Action::CaseImport) { a.button.secondary href={ "/cases/" (case.id) "/imports" } { (ctx.t("imports-title")) } }
                 @if may(Action::IntakeReview) { a.button.secondary #intake-inbox-link href={ "/cases/" (case.id) "/intake/submissions" } { (ctx.t("inbox-link")) } }
+                @if may(Action::IntakeManage) { a.button.secondary #intake-devices-link href={ "/cases/" (case.id) "/intake/devices" } { (ctx.t("idev-case-link")) } }
+                @if may(Action::IntakeManage) { a.button.secondary #intake-forms-link href={ "/cases/" (case.id) "/intake/forms" } { (ctx.t("iform-title")) } }
                 a.button.secondary #analysis-link href={ "/cases/" (case.id) "/analysis" } { (ctx.t("an-hub-title")) }
                 a.button.secondary #detained-link href={ "/cases/" (case.id) "/detained" } { (ctx.t("dt-detained-title")) }
             }

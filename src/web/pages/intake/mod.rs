@@ -1,9 +1,14 @@
-//! Field intake's pages: the case lead's inbox of submissions (`inbox`).
+//! The case lead's field intake pages: the inbox of submissions (`inbox`), the devices
+//! (`devices`) and the forms (`forms`).
 
+mod devices;
+mod forms;
 mod inbox;
 
-use crate::web::pages::registry::Pages;
+use super::registry::Pages;
 
 pub fn routes(r: &mut Pages) {
+    devices::routes(r);
+    forms::routes(r);
     inbox::routes(r);
 }
