@@ -100,6 +100,8 @@ pub const ACTIONS: &[&str] = &[
     "import.plan",
     "import.read",
     "intake.file",
+    "intake.key_create",
+    "intake.key_use",
     "intake.open",
     "intake.refuse",
     "intake.submission",
