@@ -62,7 +62,7 @@ impl Decode for CfbDecoder {
     }
 
     fn finish(&mut self, out: &mut Vec<u8>) -> Result<()> {
-        if self.total == 0 || self.total % BLOCK as u64 != 0 || self.held.len() != BLOCK {
+        if self.total == 0 || !self.total.is_multiple_of(BLOCK as u64) || self.held.len() != BLOCK {
             return Err(undecryptable());
         }
         let pad = usize::from(self.held[BLOCK - 1]);
