@@ -19,7 +19,8 @@
 //! - the signature: RSA-OAEP over the MD5 of the lines form id, version (if any), wrapped
 //!   key, instance id, then `name::md5` for each media file and the XML — the names
 //!   without `.enc`, the MD5s of the decrypted contents in 32 hex digits — each line
-//!   ending in `\n` (`signature`).
+//!   ending in `\n` (`signature`). The spec calls the signature optional; every client
+//!   sends it, and here it is required: it is what makes a swapped or altered file show.
 //!
 //! - `keys`: the case key pair and unwrapping a submission's key.
 //! - `manifest`: the plain `submission.xml` of an encrypted submission.
