@@ -45,7 +45,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     let mut operations = Registry::for_routes();
     api::operations(&mut operations);
     let (api_ops, root_ops) = operations.split(API_PREFIX);
+    let (openrosa_ops, root_ops) = root_ops.split(api::intake::OPENROSA_PREFIX);
     root_ops.configure("", cfg);
+    // Phones: their own authentication (Basic) and answers (OpenRosa XML).
+    cfg.service(
+        web::scope(api::intake::OPENROSA_PREFIX)
+            .wrap(actix_web::middleware::from_fn(extract::audit_failures))
+            .wrap(actix_web::middleware::from_fn(api::intake::authenticate_device))
+            .wrap(actix_web::middleware::from_fn(extract::sealed_gate))
+            .wrap(actix_web::middleware::from_fn(api::intake::openrosa_response))
+            .configure(|cfg| openrosa_ops.configure(api::intake::OPENROSA_PREFIX, cfg))
+            .default_service(web::to(not_found)),
+    );
     cfg.service(
         web::scope(API_PREFIX)
             .wrap(actix_web::middleware::from_fn(extract::audit_failures))

@@ -340,7 +340,11 @@ pub async fn finish_response(
     // Pages render their own errors for people.
     let is_page =
         res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
-    let needs_problem = (status.is_client_error() || status.is_server_error()) && !is_problem && !is_page;
+    // OpenRosa's answers are XML its clients show (`http::api::intake`).
+    let is_openrosa =
+        res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/xml"));
+    let needs_problem =
+        (status.is_client_error() || status.is_server_error()) && !is_problem && !is_page && !is_openrosa;
     let mut res = if needs_problem {
         let (code, title) = generic(status);
         let mut problem = Problem::new(status, code, title);

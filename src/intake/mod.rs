@@ -8,6 +8,8 @@
 //! - `xml`: the parser every XML document from a phone goes through (no DTD, no entity).
 //! - `devices`: which case a verified device account submits to; making and revoking them.
 //! - `receive`: submissions and their files as they arrive, with the first custody entry.
+//! - `forms`: the XForms a case's devices fill (published by the case lead).
+//! - `openrosa`: the OpenRosa server's side (form list, submissions split over POSTs).
 //! - `odk`: ODK's encrypted forms (case key pair, manifest, decoding, signature).
 //! - `tella`: Tella Web's API (reports, resumable chunked files).
 //!
@@ -17,7 +19,9 @@
 //! head those records' chains of custody.
 
 pub mod devices;
+pub mod forms;
 pub mod odk;
+pub mod openrosa;
 pub mod receive;
 pub mod tella;
 pub mod xml;

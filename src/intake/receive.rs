@@ -496,13 +496,26 @@ pub(crate) fn file_entry(
         &Entry::new(&device.who.principal, "intake.file")
             .target("attachment", file)
             .detail("submission", submission.to_string())
-            .detail("media_type", media_type)
+            .detail("media_type", media_code(media_type))
             .detail("received_bytes", received)
             .detail("received_sha256", meta.received_sha256.as_str())
             .detail("size", size)
             .detail("sha256", meta.sha256.as_str()),
     )?;
     Ok(())
+}
+
+/// A media type as an audit code (`image/jpeg` → `image.jpeg`): details hold codes only.
+fn media_code(media_type: &str) -> String {
+    media_type
+        .chars()
+        .take(64)
+        .map(|c| match c.to_ascii_lowercase() {
+            '/' | '+' => '.',
+            c if c.is_ascii_lowercase() || c.is_ascii_digit() || "_.:-".contains(c) => c,
+            _ => '_',
+        })
+        .collect()
 }
 
 /// A file row with its sealed metadata opened.

@@ -30,6 +30,7 @@ pub mod evaluations;
 mod hardening;
 mod import_pages;
 mod imports;
+mod intake;
 mod keys;
 mod logs;
 mod migrations;

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod detention;
 pub mod evaluations;
 pub mod imports;
+pub mod intake;
 pub mod record_exports;
 pub mod records;
 pub mod roles;
@@ -23,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::registry::Registry;
 use crate::error::{Error, FieldError, Result};
+use intake::{forms as intake_forms, openrosa};
 
 /// Every operation of `/api/v1`, each with its handler, its OpenAPI annotation and (read
 /// from the handler's `Allowed<A>`) its permission; `public` ones need no session.
@@ -161,6 +163,13 @@ pub fn operations(r: &mut Registry) {
         op system::seal,
         op system::rotate,
         op system::rewrap,
+        op intake_forms::list,
+        op intake_forms::publish,
+        op intake_forms::retire,
+        op openrosa::form_list,
+        op openrosa::form,
+        op openrosa::submission_head,
+        op openrosa::submission,
     }
 }
 
