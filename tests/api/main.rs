@@ -31,6 +31,7 @@ mod hardening;
 mod import_pages;
 mod imports;
 mod intake;
+mod intake_encrypted;
 mod keys;
 mod logs;
 mod migrations;
