@@ -54,6 +54,8 @@ pub struct StoredStream {
     /// Length and SHA-256 of the content (what was stored, decoded).
     pub size: u64,
     pub sha256: [u8; 32],
+    /// MD5 of the content (what an ODK encrypted submission's signature covers).
+    pub md5: [u8; 16],
     /// Length, SHA-256 and MD5 of the bytes as they arrived (MD5 is what ODK's
     /// submission signature speaks).
     pub received: u64,
@@ -187,6 +189,7 @@ impl Attachments {
             let mut encryptor =
                 StreamEncryptor::new(&writer_dek, &FieldContext::new(TABLE, &record, CONTENT_FIELD));
             let (mut sha, mut md5, mut received) = (Sha256::new(), Md5::new(), 0u64);
+            let mut content_md5 = Md5::new();
             let (mut content, mut out) = (Vec::new(), Vec::with_capacity(SEGMENT_LEN * 2));
             loop {
                 match rx.blocking_recv() {
@@ -202,6 +205,7 @@ impl Attachments {
                             }
                             None => &bytes[..],
                         };
+                        content_md5.update(plain);
                         encryptor.update(plain, &mut out)?;
                         blob.write_all(&out)?;
                         out.clear();
@@ -218,6 +222,7 @@ impl Attachments {
             if let Some(d) = decode.as_mut() {
                 content.clear();
                 d.finish(&mut content)?;
+                content_md5.update(&content);
                 encryptor.update(&content, &mut out)?;
             }
             let (size, sha256) = encryptor.finish(&mut out)?;
@@ -226,6 +231,7 @@ impl Attachments {
                 blob_id: blob.commit()?,
                 size,
                 sha256,
+                md5: content_md5.finalize().into(),
                 received,
                 received_sha256: sha.finalize().into(),
                 received_md5: md5.finalize().into(),

@@ -113,6 +113,8 @@ pub const ACTIONS: &[&str] = &[
     "intake.form_publish",
     "intake.form_read",
     "intake.form_retire",
+    "intake.key_create",
+    "intake.key_use",
     "intake.open",
     "intake.read",
     "intake.refuse",

@@ -107,6 +107,10 @@ pub struct FileMeta {
     pub received_md5: String,
     /// Hex SHA-256 of the content stored (decrypted): empty until complete.
     pub sha256: String,
+    /// Hex MD5 of the content stored (what an ODK encrypted submission's signature
+    /// covers): empty until complete.
+    #[serde(default)]
+    pub md5: String,
     pub client: Option<serde_json::Value>,
 }
 
@@ -285,6 +289,7 @@ impl Intake {
             received_sha256: hex::encode(stored.received_sha256),
             received_md5: hex::encode(stored.received_md5),
             sha256: hex::encode(stored.sha256),
+            md5: hex::encode(stored.md5),
             client: incoming.client_meta.clone(),
         };
         let (device, now, blob) = (device.clone(), self.ctx.clock.now_naive(), stored.blob_id);

@@ -34,6 +34,7 @@ mod intake_inbox;
 mod intake_tella;
 mod intake;
 mod intake_devices;
+mod intake_encrypted;
 mod keys;
 mod logs;
 mod migrations;

@@ -6,44 +6,49 @@
 //! the signature before the submission is complete. Phone, network and proxies never see
 //! plaintext.
 //!
-//! The interface the OpenRosa edge uses. (Foundation stubs, replaced by the real
-//! implementation: every function refuses until then.)
+//! What ODK Collect, Briefcase, Central and Enketo agree on (each read, none copied):
+//! - the wrapped key and the signature: RSA-OAEP with SHA-256, and MGF1 with SHA-256 as
+//!   well — Collect and Briefcase name `RSA/NONE/OAEPWithSHA256AndMGF1Padding` from
+//!   Bouncy Castle, which uses the OAEP hash for MGF1; Central unpads so; Enketo asks
+//!   node-forge for MGF1-SHA-1 under a key forge ignores, so it too uses SHA-256. Java's
+//!   own provider would use MGF1-SHA-1 for the same name, so that is accepted as well
+//!   (`keys`).
+//! - each file: AES-256 in CFB-128 with PKCS#5 padding, its IV the MD5 of the instance id
+//!   (UTF-8) followed by the key, with byte `i mod 16` incremented before the `i`th file
+//!   (cumulatively), media in the manifest's order, then the XML (`decode`).
+//! - the signature: RSA-OAEP over the MD5 of the lines form id, version (if any), wrapped
+//!   key, instance id, then `name::md5` for each media file and the XML — the names
+//!   without `.enc`, the MD5s of the decrypted contents in 32 hex digits — each line
+//!   ending in `\n` (`signature`). The spec calls the signature optional; every client
+//!   sends it, and here it is required: it is what makes a swapped or altered file show.
+//!
+//! - `keys`: the case key pair and unwrapping a submission's key.
+//! - `manifest`: the plain `submission.xml` of an encrypted submission.
+//! - `decode`: a file's AES-CFB decoding as the attachment pipeline's [`Decode`].
+//! - `signature`: the signature check.
+//! - `xform`: the public key set in a form.
 
-use uuid::Uuid;
+mod decode;
+mod keys;
+mod manifest;
+mod signature;
+mod xform;
 
-use super::xml::Element;
-use super::{Device, Intake};
-use crate::access::{Allowed, act};
+use zeroize::Zeroizing;
+
 use crate::attachments::Decode;
 use crate::error::{Error, Result};
 
-/// An encrypted submission's manifest: the plain `submission.xml` of an encrypted form
-/// (`<data encrypted="yes" …>`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Manifest {
-    pub form_id: String,
-    pub version: Option<String>,
-    pub instance_id: String,
-    pub encrypted_key: String,
-    /// The encrypted media files' names (`x.jpg.enc`), in the manifest's order.
-    pub media: Vec<String>,
-    /// The encrypted submission's name (`submission.xml.enc`).
-    pub xml_file: String,
-    pub signature: String,
-}
+pub use keys::TABLE as KEYS;
+pub use manifest::Manifest;
+pub use xform::with_public_key;
 
-impl Manifest {
-    /// The manifest of an encrypted submission, `None` for a plain submission, or a 400
-    /// for an encrypted one that lacks a part.
-    pub fn parse(_root: &Element) -> Result<Option<Manifest>> {
-        Ok(None)
-    }
-}
-
-/// An encrypted submission's symmetric key, unwrapped: decodes its files and checks its
-/// signature.
+/// An encrypted submission's symmetric key, unwrapped, with its decrypted signature:
+/// decodes its files and checks the signature.
 pub struct SubmissionKey {
-    _private: (),
+    key: Zeroizing<[u8; 32]>,
+    /// The MD5 the phone signed (the signature, decrypted).
+    signed: [u8; 16],
 }
 
 impl std::fmt::Debug for SubmissionKey {
@@ -53,41 +58,95 @@ impl std::fmt::Debug for SubmissionKey {
 }
 
 impl SubmissionKey {
-    /// The decoder of the file the manifest names `name` (a media file or the XML).
-    pub fn decoder(&self, _manifest: &Manifest, _name: &str) -> Result<Box<dyn Decode>> {
-        Err(unavailable())
+    /// The decoder of the file the manifest names `name` (a media file or the XML, by
+    /// its encrypted name `x.jpg.enc`). A name the manifest does not list is a 400.
+    pub fn decoder(&self, manifest: &Manifest, name: &str) -> Result<Box<dyn Decode>> {
+        let index = manifest.file_index(name).ok_or_else(|| {
+            Error::BadRequest("the encrypted submission's manifest does not name this file".into())
+        })?;
+        let iv = decode::iv(&manifest.instance_id, &self.key, index);
+        Ok(Box::new(decode::CfbDecoder::new(&self.key, &iv)?))
     }
 
-    /// Checks the manifest's signature against the files' received MD5s (hex), by name.
-    /// A mismatch is a 400 (a tampered submission).
-    pub fn verify(&self, _manifest: &Manifest, _received_md5: &[(String, String)]) -> Result<()> {
-        Err(unavailable())
+    /// Checks the manifest's signature against the MD5s (hex) of the files' decrypted
+    /// contents, by name (encrypted `x.jpg.enc` or plain `x.jpg`). A file the manifest
+    /// names that is missing, or a mismatch, is a 400 (a tampered submission).
+    pub fn verify(&self, manifest: &Manifest, content_md5: &[(String, String)]) -> Result<()> {
+        signature::verify(manifest, content_md5, &self.signed)
     }
 }
 
-/// `xform` with `base64_key` set on its `<submission>` element (added when it has none).
-pub fn with_public_key(_xform: &str, _base64_key: &str) -> Result<String> {
-    Err(unavailable())
-}
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use md5::{Digest, Md5};
+    use rsa::pkcs8::DecodePrivateKey;
 
-fn unavailable() -> Error {
-    Error::BadRequest("encrypted forms are not available".into())
-}
+    use super::*;
+    use crate::intake::xml;
 
-impl Intake {
-    /// The case's public key for its encrypted forms (base64 SubjectPublicKeyInfo, as
-    /// `base64RsaPublicKey` takes it), made on first use. Audited when made.
-    pub async fn case_public_key(&self, _who: &Allowed<act::IntakeManage>, _case: Uuid) -> Result<String> {
-        Err(unavailable())
+    /// Made by tests/fixtures/intake/make_odk_vector.py with tests/client/odk_encrypt.py:
+    /// Python's `cryptography` following the spec, not this code.
+    const VECTOR: &str = include_str!("../../../tests/fixtures/intake/odk_encrypted.json");
+
+    fn b64(v: &serde_json::Value) -> Vec<u8> {
+        STANDARD.decode(v.as_str().unwrap()).unwrap()
     }
 
-    /// Unwraps an encrypted submission's key with its case's private key. A key that
-    /// does not unwrap is a 400.
-    pub async fn unwrap_submission_key(
-        &self,
-        _device: &Device,
-        _manifest: &Manifest,
-    ) -> Result<SubmissionKey> {
-        Err(unavailable())
+    fn decode_all(key: &SubmissionKey, m: &Manifest, name: &str, enc: &[u8]) -> Result<Vec<u8>> {
+        let mut d = key.decoder(m, name)?;
+        let mut out = Vec::new();
+        for piece in enc.chunks(100) {
+            d.update(piece, &mut out)?;
+        }
+        d.finish(&mut out)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn a_submission_encrypted_by_pythons_cryptography_decrypts_and_verifies() {
+        let v: serde_json::Value = serde_json::from_str(VECTOR).unwrap();
+        let private = rsa::PrivateKey::from_pkcs8_der(&b64(&v["private_key_pkcs8"])).unwrap();
+        let root = xml::parse(v["manifest"].as_str().unwrap().as_bytes()).unwrap();
+        let m = Manifest::parse(&root).unwrap().unwrap();
+        assert_eq!(m.media, ["injury.jpg.enc", "note.m4a.enc"]);
+        let key = keys::unwrap(&private, &m).unwrap();
+        assert_eq!(hex::encode(*key.key), v["aes_key"].as_str().unwrap());
+        for (i, iv) in v["ivs"].as_array().unwrap().iter().enumerate() {
+            assert_eq!(hex::encode(decode::iv(&m.instance_id, &key.key, i)), iv.as_str().unwrap());
+        }
+        let mut md5s = Vec::new();
+        for name in m.files() {
+            let plain = decode_all(&key, &m, name, &b64(&v["files"][name])).unwrap();
+            assert_eq!(plain, b64(&v["plain"][name]), "{name}");
+            md5s.push((name.to_owned(), hex::encode(Md5::digest(&plain))));
+        }
+        key.verify(&m, &md5s).unwrap();
+
+        // A file decoded as another (the wrong IV) does not give its content; a file
+        // altered, swapped or missing fails the signature; a name not in the manifest
+        // has no decoder.
+        let first = b64(&v["files"]["injury.jpg.enc"]);
+        assert_ne!(
+            decode_all(&key, &m, "note.m4a.enc", &first).ok(),
+            Some(b64(&v["plain"]["injury.jpg.enc"]))
+        );
+        let mut tampered = md5s.clone();
+        tampered[0].1 = hex::encode(Md5::digest(b"another photograph"));
+        assert!(matches!(key.verify(&m, &tampered), Err(Error::BadRequest(_))));
+        tampered = md5s.clone();
+        tampered.swap(0, 1);
+        tampered[0].0 = "injury.jpg.enc".into();
+        tampered[1].0 = "note.m4a.enc".into();
+        assert!(matches!(key.verify(&m, &tampered), Err(Error::BadRequest(_))));
+        assert!(matches!(key.verify(&m, &md5s[1..]), Err(Error::BadRequest(_))));
+        assert!(matches!(key.decoder(&m, "other.jpg.enc"), Err(Error::BadRequest(_))));
+
+        // Another form id or instance id in the manifest: the signature no longer holds.
+        let other = Manifest { form_id: "other".into(), ..m.clone() };
+        assert!(matches!(key.verify(&other, &md5s), Err(Error::BadRequest(_))));
+        let other = Manifest { instance_id: "uuid:other".into(), ..m };
+        assert!(matches!(key.verify(&other, &md5s), Err(Error::BadRequest(_))));
     }
 }

@@ -37,7 +37,7 @@ struct Encrypted {
     key: SubmissionKey,
     /// The decoded `submission.xml.enc`, once its part arrived in this POST.
     document: Option<String>,
-    /// MD5 (hex) of each `.enc` part as received in this POST.
+    /// MD5 (hex) of each `.enc` part's decrypted content in this POST.
     md5s: Vec<(String, String)>,
 }
 
@@ -155,7 +155,8 @@ impl Intake {
                 let mut plain = Vec::new();
                 decoder.update(&received, &mut plain)?;
                 decoder.finish(&mut plain)?;
-                enc.md5s.push((name.to_owned(), hex::encode(md5::Md5::digest(&received))));
+                // The signature covers the decrypted contents' MD5s.
+                enc.md5s.push((name.to_owned(), hex::encode(md5::Md5::digest(&plain))));
                 post.received_sha256 = hex::encode(Sha256::digest(&received));
                 enc.document =
                     Some(String::from_utf8(plain).map_err(|_| bad("the decrypted submission is not UTF-8"))?);
@@ -168,7 +169,7 @@ impl Intake {
         };
         let file = self.receive_file(&post.device, post.submission, incoming, body, decode).await?;
         if let Some(enc) = &mut post.encrypted {
-            enc.md5s.push((name.to_owned(), file.meta.received_md5));
+            enc.md5s.push((name.to_owned(), file.meta.md5));
         }
         Ok(())
     }
@@ -196,7 +197,7 @@ impl Intake {
                         continue;
                     }
                     match self.received_file(&post.device, post.submission, name).await? {
-                        Some(f) => md5s.push((name.clone(), f.meta.received_md5)),
+                        Some(f) => md5s.push((name.clone(), f.meta.md5)),
                         None => return Err(bad("a media file the manifest names never arrived")),
                     }
                 }
