@@ -18,8 +18,12 @@ use uuid::Uuid;
 use super::MAX_XML_BYTES;
 use crate::error::{Error, Result};
 use crate::intake::odk::{Manifest, SubmissionKey};
-use crate::intake::receive::{Content, ContentKind};
+use diesel::prelude::*;
+
+use crate::cases::sealed::Sealer;
+use crate::intake::receive::{Content, ContentKind, SUBMISSIONS, receiving_in};
 use crate::intake::{Channel, Device, IncomingFile, Intake, SubmissionStatus, xml};
+use crate::store::schema::intake_submissions;
 
 /// How a POST ended, for the status the client expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,10 +159,17 @@ impl Intake {
                 let mut plain = Vec::new();
                 decoder.update(&received, &mut plain)?;
                 decoder.finish(&mut plain)?;
-                enc.md5s.push((name.to_owned(), hex::encode(md5::Md5::digest(&received))));
-                post.received_sha256 = hex::encode(Sha256::digest(&received));
-                enc.document =
-                    Some(String::from_utf8(plain).map_err(|_| bad("the decrypted submission is not UTF-8"))?);
+                let kept = Kept {
+                    document: String::from_utf8(plain)
+                        .map_err(|_| bad("the decrypted submission is not UTF-8"))?,
+                    received_sha256: hex::encode(Sha256::digest(&received)),
+                    received_md5: hex::encode(md5::Md5::digest(&received)),
+                };
+                // Kept sealed with the submission: the last POST may not carry it again.
+                self.keep_document(&post.device, post.submission, &kept).await?;
+                enc.md5s.push((name.to_owned(), kept.received_md5.clone()));
+                post.received_sha256 = kept.received_sha256.clone();
+                enc.document = Some(kept.document);
                 return Ok(());
             }
             Some(enc) if enc.manifest.media.iter().any(|m| m == name) => {
@@ -185,12 +196,19 @@ impl Intake {
         let (document, received_sha256) = match &post.encrypted {
             None => (post.document.clone(), post.received_sha256.clone()),
             Some(enc) => {
-                let Some(document) = enc.document.clone() else {
-                    return Err(bad(
-                        "the last POST of an encrypted submission must carry submission.xml.enc",
-                    ));
-                };
                 let mut md5s = enc.md5s.clone();
+                let mut received_sha256 = post.received_sha256.clone();
+                let document = match enc.document.clone() {
+                    Some(document) => document,
+                    None => {
+                        let Some(kept) = self.kept_document(&post.device, post.submission).await? else {
+                            return Err(bad("the encrypted submission's submission.xml.enc never arrived"));
+                        };
+                        md5s.push((enc.manifest.xml_file.clone(), kept.received_md5));
+                        received_sha256 = kept.received_sha256;
+                        kept.document
+                    }
+                };
                 for name in &enc.manifest.media {
                     if md5s.iter().any(|(n, _)| n == name) {
                         continue;
@@ -204,7 +222,7 @@ impl Intake {
                     self.refuse(&post.device, post.submission, "signature").await?;
                     return Err(e);
                 }
-                (document, post.received_sha256.clone())
+                (document, received_sha256)
             }
         };
         let content = Content {
@@ -228,6 +246,49 @@ impl Intake {
             }
         }
         Ok(())
+    }
+}
+
+/// An encrypted submission's decoded document, sealed on its row (field `kept`) while it
+/// is receiving; `complete` replaces it with the submission's content.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Kept {
+    document: String,
+    received_sha256: String,
+    received_md5: String,
+}
+
+impl Intake {
+    async fn keep_document(&self, device: &Device, submission: Uuid, kept: &Kept) -> Result<()> {
+        let (device, id) = (device.clone(), submission.to_string());
+        let kept = serde_json::to_value(kept).map_err(Error::internal)?;
+        self.ctx
+            .write(move |c, k| {
+                receiving_in(c, &device, submission)?;
+                let existing: Option<Vec<u8>> =
+                    intake_submissions::table.find(&id).select(intake_submissions::content).first(c)?;
+                let sealer = match existing {
+                    Some(_) => Sealer::open(c, k, SUBMISSIONS, &id)?,
+                    None => Sealer::create(c, k, SUBMISSIONS, &id)?,
+                };
+                diesel::update(intake_submissions::table.find(&id))
+                    .set(intake_submissions::content.eq(sealer.seal("kept", &kept)?))
+                    .execute(c)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn kept_document(&self, device: &Device, submission: Uuid) -> Result<Option<Kept>> {
+        let (device, id) = (device.clone(), submission.to_string());
+        self.ctx
+            .write(move |c, k| {
+                receiving_in(c, &device, submission)?;
+                let existing: Option<Vec<u8>> =
+                    intake_submissions::table.find(&id).select(intake_submissions::content).first(c)?;
+                existing.map(|blob| Sealer::open(c, k, SUBMISSIONS, &id)?.unseal("kept", &blob)).transpose()
+            })
+            .await
     }
 }
 
