@@ -154,7 +154,7 @@ impl Intake {
         let decode = match &mut post.encrypted {
             None => None,
             Some(enc) if name == enc.manifest.xml_file => {
-                let received = buffer(body).await?;
+                let received = buffer(body, self.attachments.limits().idle_timeout).await?;
                 let mut decoder = enc.key.decoder(&enc.manifest, name)?;
                 let mut plain = Vec::new();
                 decoder.update(&received, &mut plain)?;
@@ -302,13 +302,18 @@ where
     Ok(())
 }
 
-/// A part read whole, refused past [`MAX_XML_BYTES`] before more is buffered.
-pub async fn buffer<S, E>(mut body: S) -> Result<Vec<u8>>
+/// A part read whole, refused past [`MAX_XML_BYTES`] before more is buffered, and dropped
+/// when it sends nothing for `idle` (a stalled client holds nothing for long).
+pub async fn buffer<S, E>(mut body: S, idle: std::time::Duration) -> Result<Vec<u8>>
 where
     S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
 {
     let mut out = Vec::new();
-    while let Some(chunk) = body.next().await {
+    loop {
+        let Ok(next) = tokio::time::timeout(idle, body.next()).await else {
+            return Err(Error::Stalled);
+        };
+        let Some(chunk) = next else { break };
         let chunk = chunk.map_err(|_| bad("the upload was interrupted"))?;
         if out.len() + chunk.len() > MAX_XML_BYTES {
             return Err(Error::TooLarge { limit: MAX_XML_BYTES as u64 });
