@@ -355,7 +355,14 @@ impl Intake {
                     .filter(intake_files::status.eq("complete"))
                     .count()
                     .get_result(c)?;
-                let sealer = Sealer::create(c, k, SUBMISSIONS, &id)?;
+                // An encrypted submission's document may have been kept (sealed) by an
+                // earlier POST (`openrosa::submit`): its key exists already.
+                let kept: Option<Vec<u8>> =
+                    intake_submissions::table.find(&id).select(intake_submissions::content).first(c)?;
+                let sealer = match kept {
+                    Some(_) => Sealer::open(c, k, SUBMISSIONS, &id)?,
+                    None => Sealer::create(c, k, SUBMISSIONS, &id)?,
+                };
                 diesel::update(intake_submissions::table.find(&id))
                     .set((
                         intake_submissions::status.eq(SubmissionStatus::Pending.as_str()),

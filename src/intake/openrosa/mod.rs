@@ -11,6 +11,13 @@ use super::forms::DeviceForm;
 
 pub use submit::{Outcome, Post};
 
+impl super::Intake {
+    /// How long a part may send nothing before the POST is dropped.
+    pub fn idle_timeout(&self) -> std::time::Duration {
+        self.attachments.limits().idle_timeout
+    }
+}
+
 /// The protocol version every response carries (`X-OpenRosa-Version`).
 pub const VERSION: &str = "1.0";
 

@@ -18,8 +18,12 @@ use uuid::Uuid;
 use super::MAX_XML_BYTES;
 use crate::error::{Error, Result};
 use crate::intake::odk::{Manifest, SubmissionKey};
-use crate::intake::receive::{Content, ContentKind};
+use diesel::prelude::*;
+
+use crate::cases::sealed::Sealer;
+use crate::intake::receive::{Content, ContentKind, SUBMISSIONS, receiving_in};
 use crate::intake::{Channel, Device, IncomingFile, Intake, SubmissionStatus, xml};
+use crate::store::schema::intake_submissions;
 
 /// How a POST ended, for the status the client expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,16 +154,25 @@ impl Intake {
         let decode = match &mut post.encrypted {
             None => None,
             Some(enc) if name == enc.manifest.xml_file => {
-                let received = buffer(body).await?;
+                let received = buffer(body, self.attachments.limits().idle_timeout).await?;
                 let mut decoder = enc.key.decoder(&enc.manifest, name)?;
                 let mut plain = Vec::new();
                 decoder.update(&received, &mut plain)?;
                 decoder.finish(&mut plain)?;
                 // The signature covers the decrypted contents' MD5s.
-                enc.md5s.push((name.to_owned(), hex::encode(md5::Md5::digest(&plain))));
-                post.received_sha256 = hex::encode(Sha256::digest(&received));
-                enc.document =
-                    Some(String::from_utf8(plain).map_err(|_| bad("the decrypted submission is not UTF-8"))?);
+                let md5 = hex::encode(md5::Md5::digest(&plain));
+                let kept = Kept {
+                    md5,
+                    document: String::from_utf8(plain)
+                        .map_err(|_| bad("the decrypted submission is not UTF-8"))?,
+                    received_sha256: hex::encode(Sha256::digest(&received)),
+                    received_md5: hex::encode(md5::Md5::digest(&received)),
+                };
+                // Kept sealed with the submission: the last POST may not carry it again.
+                self.keep_document(&post.device, post.submission, &kept).await?;
+                enc.md5s.push((name.to_owned(), kept.md5.clone()));
+                post.received_sha256 = kept.received_sha256.clone();
+                enc.document = Some(kept.document);
                 return Ok(());
             }
             Some(enc) if enc.manifest.media.iter().any(|m| m == name) => {
@@ -186,12 +199,19 @@ impl Intake {
         let (document, received_sha256) = match &post.encrypted {
             None => (post.document.clone(), post.received_sha256.clone()),
             Some(enc) => {
-                let Some(document) = enc.document.clone() else {
-                    return Err(bad(
-                        "the last POST of an encrypted submission must carry submission.xml.enc",
-                    ));
-                };
                 let mut md5s = enc.md5s.clone();
+                let mut received_sha256 = post.received_sha256.clone();
+                let document = match enc.document.clone() {
+                    Some(document) => document,
+                    None => {
+                        let Some(kept) = self.kept_document(&post.device, post.submission).await? else {
+                            return Err(bad("the encrypted submission's submission.xml.enc never arrived"));
+                        };
+                        md5s.push((enc.manifest.xml_file.clone(), kept.md5));
+                        received_sha256 = kept.received_sha256;
+                        kept.document
+                    }
+                };
                 for name in &enc.manifest.media {
                     if md5s.iter().any(|(n, _)| n == name) {
                         continue;
@@ -205,7 +225,7 @@ impl Intake {
                     self.refuse(&post.device, post.submission, "signature").await?;
                     return Err(e);
                 }
-                (document, post.received_sha256.clone())
+                (document, received_sha256)
             }
         };
         let content = Content {
@@ -232,6 +252,52 @@ impl Intake {
     }
 }
 
+/// An encrypted submission's decoded document, sealed on its row (field `kept`) while it
+/// is receiving; `complete` replaces it with the submission's content.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Kept {
+    document: String,
+    received_sha256: String,
+    received_md5: String,
+    /// MD5 (hex) of the decrypted document: what the signature covers.
+    #[serde(default)]
+    md5: String,
+}
+
+impl Intake {
+    async fn keep_document(&self, device: &Device, submission: Uuid, kept: &Kept) -> Result<()> {
+        let (device, id) = (device.clone(), submission.to_string());
+        let kept = serde_json::to_value(kept).map_err(Error::internal)?;
+        self.ctx
+            .write(move |c, k| {
+                receiving_in(c, &device, submission)?;
+                let existing: Option<Vec<u8>> =
+                    intake_submissions::table.find(&id).select(intake_submissions::content).first(c)?;
+                let sealer = match existing {
+                    Some(_) => Sealer::open(c, k, SUBMISSIONS, &id)?,
+                    None => Sealer::create(c, k, SUBMISSIONS, &id)?,
+                };
+                diesel::update(intake_submissions::table.find(&id))
+                    .set(intake_submissions::content.eq(sealer.seal("kept", &kept)?))
+                    .execute(c)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn kept_document(&self, device: &Device, submission: Uuid) -> Result<Option<Kept>> {
+        let (device, id) = (device.clone(), submission.to_string());
+        self.ctx
+            .write(move |c, k| {
+                receiving_in(c, &device, submission)?;
+                let existing: Option<Vec<u8>> =
+                    intake_submissions::table.find(&id).select(intake_submissions::content).first(c)?;
+                existing.map(|blob| Sealer::open(c, k, SUBMISSIONS, &id)?.unseal("kept", &blob)).transpose()
+            })
+            .await
+    }
+}
+
 async fn drain<S, E>(mut body: S) -> Result<()>
 where
     S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
@@ -242,13 +308,18 @@ where
     Ok(())
 }
 
-/// A part read whole, refused past [`MAX_XML_BYTES`] before more is buffered.
-pub async fn buffer<S, E>(mut body: S) -> Result<Vec<u8>>
+/// A part read whole, refused past [`MAX_XML_BYTES`] before more is buffered, and dropped
+/// when it sends nothing for `idle` (a stalled client holds nothing for long).
+pub async fn buffer<S, E>(mut body: S, idle: std::time::Duration) -> Result<Vec<u8>>
 where
     S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
 {
     let mut out = Vec::new();
-    while let Some(chunk) = body.next().await {
+    loop {
+        let Ok(next) = tokio::time::timeout(idle, body.next()).await else {
+            return Err(Error::Stalled);
+        };
+        let Some(chunk) = next else { break };
         let chunk = chunk.map_err(|_| bad("the upload was interrupted"))?;
         if out.len() + chunk.len() > MAX_XML_BYTES {
             return Err(Error::TooLarge { limit: MAX_XML_BYTES as u64 });

@@ -123,7 +123,7 @@ async fn receive(
         let name = part.content_disposition().and_then(|d| d.get_name()).unwrap_or_default().to_owned();
         match name.as_str() {
             "xml_submission_file" if post.is_none() => {
-                let bytes = buffer(&mut part).await?;
+                let bytes = buffer(&mut part, intake.idle_timeout()).await?;
                 *post = Some(intake.begin_post(device, &bytes).await?);
             }
             "xml_submission_file" => return Err(bad("two xml_submission_file parts")),
