@@ -28,7 +28,7 @@ use crate::cases::vocab;
 use crate::crypto::Keyring;
 use crate::error::{Error, Result};
 use crate::store::DbConnection;
-use crate::store::schema::{attachments, intake_submissions};
+use crate::store::schema::{attachments, intake_files, intake_submissions};
 
 /// What accepting made.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -73,6 +73,16 @@ fn accept_in(
     let s = authorized(c, who, id)?;
     if s.status != SubmissionStatus::Pending {
         return Err(Error::Conflict("submission_decided"));
+    }
+    // A Tella report waits in the inbox while its files arrive: accepting it now would
+    // leave the rest of a file behind.
+    let arriving: i64 = intake_files::table
+        .filter(intake_files::submission_id.eq(id.to_string()))
+        .filter(intake_files::status.ne("complete"))
+        .count()
+        .get_result(c)?;
+    if arriving > 0 {
+        return Err(Error::Conflict("file_still_arriving"));
     }
     let p = &who.principal;
     let case_id = parse(&s.case_id)?;

@@ -7,7 +7,8 @@
 //!
 //! - `xml`: the parser every XML document from a phone goes through (no DTD, no entity).
 //! - `devices`: which case a verified device account submits to; making and revoking them.
-//! - `receive`: submissions and their files as they arrive, with the first custody entry.
+//! - `receive`: submissions and their files as they arrive, with the first custody entry;
+//!   `files`: the rows of those files (insert, custody entry, read, delete).
 //! - `forms`: the XForms a case's devices fill (published by the case lead).
 //! - `openrosa`: the OpenRosa server's side (form list, submissions split over POSTs).
 //! - `odk`: ODK's encrypted forms (case key pair, manifest, decoding, signature).
@@ -22,6 +23,7 @@
 
 pub mod accept;
 pub mod devices;
+pub mod files;
 pub mod forms;
 pub mod inbox;
 pub mod mapping;

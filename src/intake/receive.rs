@@ -7,7 +7,6 @@
 //! received and of the content.
 
 use bytes::Bytes;
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use futures_util::Stream;
 use hmac::{KeyInit, Mac};
@@ -24,7 +23,9 @@ use crate::crypto::{Dek, Keyring};
 use crate::error::{Error, Result};
 use crate::keys::store as key_store;
 use crate::store::DbConnection;
-use crate::store::schema::{intake_chunks, intake_files, intake_submissions};
+use crate::store::schema::{intake_files, intake_submissions};
+
+pub(crate) use super::files::{NewFileRow, chunk_record, delete_submission, file, file_entry, insert_file};
 
 /// The sealed-field table of a file's metadata and of a submission's content.
 pub const FILES: &str = "intake_files";
@@ -356,12 +357,12 @@ impl Intake {
                     .count()
                     .get_result(c)?;
                 // An encrypted submission's document may have been kept (sealed) by an
-                // earlier POST (`openrosa::submit`): its key exists already.
-                let kept: Option<Vec<u8>> =
-                    intake_submissions::table.find(&id).select(intake_submissions::content).first(c)?;
-                let sealer = match kept {
-                    Some(_) => Sealer::open(c, k, SUBMISSIONS, &id)?,
-                    None => Sealer::create(c, k, SUBMISSIONS, &id)?,
+                // earlier POST (`openrosa::submit`): its key exists already. (A Tella
+                // report's draft is sealed under a key of its own.)
+                let sealer = if key_store::has_record_key(c, SUBMISSIONS, &id)? {
+                    Sealer::open(c, k, SUBMISSIONS, &id)?
+                } else {
+                    Sealer::create(c, k, SUBMISSIONS, &id)?
                 };
                 diesel::update(intake_submissions::table.find(&id))
                     .set((
@@ -441,142 +442,22 @@ pub(crate) fn receiving_in(c: &mut DbConnection, device: &Device, submission: Uu
     }
 }
 
-/// A file row before its content is complete (Tella's resumable files start so).
-pub(crate) struct NewFileRow<'a> {
-    pub id: Uuid,
-    pub submission: Uuid,
-    pub name: &'a str,
-    pub media_type: &'a str,
-    pub declared: Option<u64>,
-    pub received: u64,
-    pub now: NaiveDateTime,
-}
-
-/// Inserts a file row as `receiving`; a name the submission already holds is `Conflict`.
-pub(crate) fn insert_file(
-    c: &mut DbConnection,
-    k: &Keyring,
-    f: &NewFileRow<'_>,
-    meta: &FileMeta,
-) -> Result<()> {
-    let id = f.id.to_string();
-    let key = name_key(k, f.submission, f.name);
-    let taken: i64 = intake_files::table
-        .filter(intake_files::submission_id.eq(f.submission.to_string()))
-        .filter(intake_files::name_key.eq(&key))
-        .count()
-        .get_result(c)?;
-    if taken > 0 {
-        return Err(Error::Conflict("the submission already has a file of this name"));
-    }
-    let sealer = Sealer::create(c, k, FILES, &id)?;
-    diesel::insert_into(intake_files::table)
-        .values((
-            intake_files::id.eq(&id),
-            intake_files::submission_id.eq(f.submission.to_string()),
-            intake_files::name_key.eq(key),
-            intake_files::media_type.eq(f.media_type),
-            intake_files::status.eq("receiving"),
-            intake_files::declared_size.eq(f.declared.map(|n| n as i64)),
-            intake_files::received_size.eq(f.received as i64),
-            intake_files::meta.eq(sealer.seal("meta", meta)?),
-            intake_files::created_at.eq(f.now),
-        ))
-        .execute(c)?;
-    Ok(())
-}
-
-/// The custody entry of a file whose content is complete.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn file_entry(
-    c: &mut DbConnection,
-    device: &Device,
-    submission: Uuid,
-    file: Uuid,
-    media_type: &str,
-    received: u64,
-    meta: &FileMeta,
-    size: u64,
-) -> Result<()> {
-    audit::append(
-        c,
-        &Entry::new(&device.who.principal, "intake.file")
-            .target("attachment", file)
-            .detail("submission", submission.to_string())
-            .detail("media_type", media_code(media_type))
-            .detail("received_bytes", received)
-            .detail("received_sha256", meta.received_sha256.as_str())
-            .detail("size", size)
-            .detail("sha256", meta.sha256.as_str()),
-    )?;
-    Ok(())
-}
-
-/// A media type as an audit code (`image/jpeg` → `image.jpeg`): details hold codes only.
-fn media_code(media_type: &str) -> String {
-    media_type
-        .chars()
-        .take(64)
-        .map(|c| match c.to_ascii_lowercase() {
-            '/' | '+' => '.',
-            c if c.is_ascii_lowercase() || c.is_ascii_digit() || "_.:-".contains(c) => c,
-            _ => '_',
-        })
-        .collect()
-}
-
-/// A file row with its sealed metadata opened.
-pub(crate) fn file(c: &mut DbConnection, k: &Keyring, id: &str) -> Result<ReceivedFile> {
-    let (media_type, received, size, meta) = intake_files::table
-        .find(id)
-        .select((
-            intake_files::media_type,
-            intake_files::received_size,
-            intake_files::size,
-            intake_files::meta,
-        ))
-        .first::<(String, i64, Option<i64>, Vec<u8>)>(c)?;
-    let meta: FileMeta = Sealer::open(c, k, FILES, id)?.unseal("meta", &meta)?;
-    Ok(ReceivedFile {
-        id: Uuid::parse_str(id).map_err(|_| Error::Integrity)?,
-        media_type,
-        received: received as u64,
-        size: size.unwrap_or(0) as u64,
-        meta,
-    })
-}
-
-/// Deletes a submission's rows and keys (crypto-shredding its files); returns the blobs
-/// to delete once the transaction commits.
-pub(crate) fn delete_submission(c: &mut DbConnection, submission: Uuid) -> Result<Vec<Uuid>> {
-    let id = submission.to_string();
-    let files: Vec<(String, Option<String>)> = intake_files::table
-        .filter(intake_files::submission_id.eq(&id))
-        .select((intake_files::id, intake_files::blob_id))
-        .load(c)?;
-    let mut blobs = Vec::new();
-    for (file, blob) in files {
-        let chunks: Vec<(i64, String)> = intake_chunks::table
-            .filter(intake_chunks::file_id.eq(&file))
-            .select((intake_chunks::start_at, intake_chunks::blob_id))
-            .load(c)?;
-        for (start, blob) in chunks {
-            key_store::shred(c, ATTACHMENTS, &chunk_record(&file, start))?;
-            blobs.extend(Uuid::parse_str(&blob).ok());
+/// The submission is this device's and takes files: while receiving, and for a Tella
+/// report also while it waits in the inbox (Tella's apps never say a report is finished).
+pub(crate) fn takes_files(c: &mut DbConnection, device: &Device, submission: Uuid) -> Result<()> {
+    match owned_submission(c, device, submission)? {
+        SubmissionStatus::Receiving => Ok(()),
+        SubmissionStatus::Pending => {
+            let channel: String = intake_submissions::table
+                .find(submission.to_string())
+                .select(intake_submissions::channel)
+                .first(c)?;
+            if channel == Channel::Tella.as_str() {
+                Ok(())
+            } else {
+                Err(Error::Conflict("the submission is complete and takes no more files"))
+            }
         }
-        diesel::delete(intake_chunks::table.filter(intake_chunks::file_id.eq(&file))).execute(c)?;
-        key_store::shred(c, ATTACHMENTS, &file)?;
-        key_store::shred(c, FILES, &file)?;
-        blobs.extend(blob.and_then(|b| Uuid::parse_str(&b).ok()));
+        _ => Err(Error::Conflict("the case lead has already decided on this submission")),
     }
-    diesel::delete(intake_files::table.filter(intake_files::submission_id.eq(&id))).execute(c)?;
-    key_store::shred(c, SUBMISSIONS, &id)?;
-    diesel::delete(intake_submissions::table.find(&id)).execute(c)?;
-    Ok(blobs)
-}
-
-/// The record a piece of a resumable file is bound to (its key in `data_keys`, its
-/// ciphertext's AAD): `<file id>:<start>`.
-pub fn chunk_record(file: &str, start: i64) -> String {
-    format!("{file}:{start}")
 }

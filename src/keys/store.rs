@@ -198,6 +198,12 @@ pub fn record_key(c: &mut DbConnection, keyring: &Keyring, table: &str, record_i
     Ok(keyring.unwrap_dek(table, record_id, &wrapped)?)
 }
 
+/// Whether the record has a DEK (sealed before, not shredded).
+pub fn has_record_key(c: &mut DbConnection, table: &str, record_id: &str) -> Result<bool> {
+    let n: i64 = data_keys::table.find((table, record_id)).count().get_result(c)?;
+    Ok(n > 0)
+}
+
 /// Crypto-shredding: without its wrapped DEK a record's ciphertext cannot be opened,
 /// wherever copies of it remain. Returns whether a key was destroyed.
 pub fn shred(c: &mut DbConnection, table: &str, record_id: &str) -> Result<bool> {

@@ -257,7 +257,11 @@ async fn the_device_page_shows_collects_qr_code_and_tellas_details_once_uncached
         assert!(password.chars().count() >= 20);
         assert_eq!(
             text("project-url"),
-            format!("{}/p/{}", server.trim_end_matches("/openrosa"), case.as_str().replace('-', ""))
+            format!(
+                "{}/api/v1/tella/p/{}",
+                server.trim_end_matches("/openrosa"),
+                case.as_str().replace('-', "")
+            )
         );
         // The password is in no link, form target or other URL of the page.
         for attr in ["href=\"", "action=\"", "src=\""] {

@@ -6,9 +6,10 @@
 //! identifying.
 //!
 //! `types` (what the API and pages exchange), `stored` (the forms inside sealed fields),
-//! `lifecycle` (draft, seal, correct, discard, withdraw consent), `read` (audited reads
-//! and lists), `digest`, `redact` (what readers and the search index see), `screens`
-//! (what a page needs in one transaction), and `Testimonies`, the service over them.
+//! `lifecycle` (draft, seal, correct, discard), `withdraw` (consent withdrawn), `read`
+//! (audited reads and lists), `digest`, `redact` (what readers and the search index see),
+//! `screens` (what a page needs in one transaction), and `Testimonies`, the service over
+//! them.
 
 mod digest;
 mod lifecycle;
@@ -17,14 +18,13 @@ mod redact;
 mod screens;
 mod stored;
 mod types;
+mod withdraw;
 
 use std::sync::Arc;
 
 use uuid::Uuid;
 
-pub use lifecycle::{
-    correct, create, create_draft_as, create_sealed, discard, seal, update, withdraw_consent,
-};
+pub use lifecycle::{correct, create, create_draft_as, create_sealed, discard, seal, update};
 pub(crate) use read::sealed_versions;
 /// One version as a reader may see it, unaudited: for a use case that audits its reads
 /// once (the export of a case's records).
@@ -37,6 +37,7 @@ pub use types::{
     Completeness, Consent, Correction, DraftForm, HowGiven, Reliability, Row, ShareWith, Span, Status,
     TestimonyInput, TestimonySummary, TestimonyView, VersionRef, Withdrawal, WitnessChoice, WitnessRef,
 };
+pub use withdraw::withdraw_consent;
 
 use crate::access::membership::{self, RecordTable};
 use crate::access::{Allowed, act};
@@ -118,7 +119,7 @@ impl Testimonies {
         id: Uuid,
         input: Withdrawal,
     ) -> Result<TestimonyView> {
-        self.ctx.write(move |c, k| lifecycle::withdraw_consent(c, k, &who, id, &input)).await
+        self.ctx.write(move |c, k| withdraw_consent(c, k, &who, id, &input)).await
     }
 
     /// One version, read on a snapshot and released once the read is audited.

@@ -18,7 +18,7 @@ use crate::cases::attachments::{CONTENT_FIELD, TABLE as ATTACHMENTS};
 use crate::cases::sealed::Sealer;
 use crate::crypto::{Dek, FieldContext, StreamDecryptor};
 use crate::error::{Error, Result};
-use crate::intake::receive::{FILES, ReceivedFile, chunk_record, file, file_entry, receiving_in};
+use crate::intake::receive::{FILES, ReceivedFile, chunk_record, file, file_entry, takes_files};
 use crate::intake::{Device, Intake};
 use crate::keys::store as key_store;
 use crate::store::blobs::BlobStore;
@@ -49,7 +49,7 @@ impl Intake {
         let (chunks, total, media_type) = self
             .ctx
             .write(move |c, k| {
-                receiving_in(c, &who, report)?;
+                takes_files(c, &who, report)?;
                 let (declared, received, media_type) = intake_files::table
                     .find(&id)
                     .select((
@@ -100,7 +100,7 @@ impl Intake {
         let recorded = self
             .ctx
             .write(move |c, k| {
-                receiving_in(c, &who, report)?;
+                takes_files(c, &who, report)?;
                 let id = file_id.to_string();
                 let sealer = Sealer::open(c, k, FILES, &id)?;
                 let mut meta = file(c, k, &id)?.meta;

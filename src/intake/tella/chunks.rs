@@ -18,7 +18,7 @@ use crate::crypto::Dek;
 use crate::error::{Error, Result};
 use crate::intake::receive::{
     FILES, FileMeta, NewFileRow, ReceivedFile, chunk_record, file, insert_file, name_key, owned_submission,
-    receiving_in,
+    takes_files,
 };
 use crate::intake::{Device, Intake};
 use crate::keys::store as key_store;
@@ -145,7 +145,7 @@ impl Intake {
         let recorded = self
             .ctx
             .write(move |c, k| {
-                receiving_in(c, &who, report)?;
+                takes_files(c, &who, report)?;
                 let row = find_by_id(c, &file_id.to_string())?;
                 if let Some(refusal) = refusal_for(&row, range) {
                     return Ok(Err(refusal));
@@ -238,7 +238,7 @@ impl Intake {
         let media_type = headers.media_type.clone();
         self.ctx
             .write(move |c, k| {
-                receiving_in(c, &who, report)?;
+                takes_files(c, &who, report)?;
                 if let Some(row) = find_file(c, &name_key(k, report, &name))? {
                     if let Some(refusal) = refusal_for(&row, range) {
                         return Ok(Err(refusal));

@@ -1,7 +1,7 @@
 //! A device's project (its one case) and its reports. A report is a submission opened
-//! when the app creates it; its title and description wait sealed (under a key of their
-//! own) until the report is closed, when they become the submission's content and it
-//! goes to the case lead's inbox.
+//! when the app creates it, and it goes to the case lead's inbox at once: Tella's apps
+//! never say a report is finished, they only upload its files, which keep arriving while
+//! it waits there (the lead cannot accept it while one is still arriving).
 
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::intake::receive::{Content, ContentKind, owned_submission, receiving_in};
 use crate::intake::{Channel, Device, Intake, SubmissionStatus};
 use crate::keys::store as key_store;
-use crate::store::schema::{intake_files, intake_submissions};
+use crate::store::schema::intake_submissions;
 
 /// The sealed-field table of a report's title and description while it is open.
 pub const DRAFTS: &str = "intake_tella_drafts";
@@ -99,12 +99,14 @@ impl Intake {
                 Ok(())
             })
             .await?;
+        self.tella_close_report(device, id).await?;
         Ok(Report { id, title: report.title, description: report.description, created_at: now })
     }
 
-    /// Closes a report: its title and description become the submission's content and
-    /// it goes to the case lead's inbox. A file still arriving is `Conflict`; a report
-    /// already closed is `Conflict`; another device's is `NotFound`.
+    /// Puts a report in the case lead's inbox: its title and description become the
+    /// submission's content. Done when the report is created; asked again (Custodia's own
+    /// `close`), a report still waiting there is left as it is, one already decided is
+    /// `Conflict`, another device's `NotFound`.
     pub async fn tella_close_report(&self, device: &Device, report: Uuid) -> Result<()> {
         let who = device.clone();
         let draft = self
@@ -112,15 +114,8 @@ impl Intake {
             .write(move |c, k| {
                 match owned_submission(c, &who, report)? {
                     SubmissionStatus::Receiving => {}
-                    _ => return Err(Error::Conflict("the report is already closed")),
-                }
-                let arriving: i64 = intake_files::table
-                    .filter(intake_files::submission_id.eq(report.to_string()))
-                    .filter(intake_files::status.ne("complete"))
-                    .count()
-                    .get_result(c)?;
-                if arriving > 0 {
-                    return Err(Error::Conflict("a file of the report is still arriving"));
+                    SubmissionStatus::Pending => return Ok(None),
+                    _ => return Err(Error::Conflict("the case lead has already decided on this report")),
                 }
                 let sealed: Option<Vec<u8>> = intake_submissions::table
                     .find(report.to_string())
@@ -129,9 +124,10 @@ impl Intake {
                 let sealed = sealed.ok_or(Error::Integrity)?;
                 let draft: Draft =
                     Sealer::open(c, k, DRAFTS, &report.to_string())?.unseal("draft", &sealed)?;
-                Ok(draft)
+                Ok(Some(draft))
             })
             .await?;
+        let Some(draft) = draft else { return Ok(()) };
         let document = serde_json::to_string(&draft).map_err(Error::internal)?;
         let content = Content {
             kind: ContentKind::TellaReport,

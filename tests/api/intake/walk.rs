@@ -49,10 +49,17 @@ async fn a_device_reaches_nothing_but_submission() {
     assert_eq!(
         reached,
         [
+            "GET /api/v1/tella/p/{slug}",
             "GET /openrosa/formList",
             "GET /openrosa/forms/{id}",
+            "HEAD /api/v1/tella/file/{report}/{name}",
             "HEAD /openrosa/submission",
-            "POST /openrosa/submission"
+            "POST /api/v1/tella/file/{report}/{name}",
+            "POST /api/v1/tella/project/{id}",
+            "POST /api/v1/tella/report/{id}/close",
+            "POST /openrosa/submission",
+            "PUT /api/v1/tella/file/v2/{report}/{name}",
+            "PUT /api/v1/tella/file/{report}/{name}",
         ]
     );
     // Nor can it sign in as staff, or use its password on the JSON API.
