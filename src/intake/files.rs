@@ -122,15 +122,15 @@ pub(crate) fn file(c: &mut DbConnection, k: &Keyring, id: &str) -> Result<Receiv
     })
 }
 
-/// Deletes a submission's rows and keys (crypto-shredding its files); returns the blobs
-/// to delete once the transaction commits.
-pub(crate) fn delete_submission(c: &mut DbConnection, submission: Uuid) -> Result<Vec<Uuid>> {
-    let id = submission.to_string();
+/// Destroys the content of a submission's files (complete or not): their content keys,
+/// the keys and rows of any pieces still waiting to be joined. Returns each file's id and
+/// the blobs to delete once the transaction commits.
+pub(crate) fn shred_contents(c: &mut DbConnection, submission: Uuid) -> Result<(Vec<String>, Vec<Uuid>)> {
     let files: Vec<(String, Option<String>)> = intake_files::table
-        .filter(intake_files::submission_id.eq(&id))
+        .filter(intake_files::submission_id.eq(submission.to_string()))
         .select((intake_files::id, intake_files::blob_id))
         .load(c)?;
-    let mut blobs = Vec::new();
+    let (mut ids, mut blobs) = (Vec::new(), Vec::new());
     for (file, blob) in files {
         let chunks: Vec<(i64, String)> = intake_chunks::table
             .filter(intake_chunks::file_id.eq(&file))
@@ -138,15 +138,29 @@ pub(crate) fn delete_submission(c: &mut DbConnection, submission: Uuid) -> Resul
             .load(c)?;
         for (start, blob) in chunks {
             key_store::shred(c, ATTACHMENTS, &chunk_record(&file, start))?;
-            blobs.extend(Uuid::parse_str(&blob).ok());
+            blobs.push(Uuid::parse_str(&blob).map_err(|_| Error::Integrity)?);
         }
         diesel::delete(intake_chunks::table.filter(intake_chunks::file_id.eq(&file))).execute(c)?;
         key_store::shred(c, ATTACHMENTS, &file)?;
-        key_store::shred(c, FILES, &file)?;
-        blobs.extend(blob.and_then(|b| Uuid::parse_str(&b).ok()));
+        if let Some(b) = blob {
+            blobs.push(Uuid::parse_str(&b).map_err(|_| Error::Integrity)?);
+        }
+        ids.push(file);
+    }
+    Ok((ids, blobs))
+}
+
+/// Deletes a submission's rows and keys (crypto-shredding its files); returns the blobs
+/// to delete once the transaction commits.
+pub(crate) fn delete_submission(c: &mut DbConnection, submission: Uuid) -> Result<Vec<Uuid>> {
+    let id = submission.to_string();
+    let (files, blobs) = shred_contents(c, submission)?;
+    for file in &files {
+        key_store::shred(c, FILES, file)?;
     }
     diesel::delete(intake_files::table.filter(intake_files::submission_id.eq(&id))).execute(c)?;
     key_store::shred(c, SUBMISSIONS, &id)?;
+    key_store::shred(c, crate::intake::tella::reports::DRAFTS, &id)?;
     diesel::delete(intake_submissions::table.find(&id)).execute(c)?;
     Ok(blobs)
 }

@@ -126,12 +126,6 @@ macro_rules! columns {
 }
 
 impl Intake {
-    /// May `who` manage this case's forms (its lead)? Asked before a body is read.
-    pub async fn may_manage_forms(&self, who: &Allowed<act::IntakeManage>, case: Uuid) -> Result<()> {
-        let (who, case) = (who.clone(), case.to_string());
-        self.ctx.read(move |c| access::authorize_for(c, &who, &case).map(|_| ())).await
-    }
-
     /// Publishes an XForm to a case (its lead only). Refused: more than
     /// [`MAX_FORM_BYTES`], XML the safe reader refuses, a form without an id, a (form id,
     /// version) the case already has (409: raise the version). An encrypted form gets the
@@ -143,7 +137,7 @@ impl Intake {
         bytes: Vec<u8>,
         encrypted: bool,
     ) -> Result<FormView> {
-        self.may_manage_forms(&who, case).await?;
+        self.may_manage(&who, case).await?;
         if bytes.len() > MAX_FORM_BYTES {
             return Err(Error::TooLarge { limit: MAX_FORM_BYTES as u64 });
         }

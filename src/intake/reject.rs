@@ -8,17 +8,16 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::Intake;
-use super::inbox::{Decision, authorized, parse};
-use super::receive::{SUBMISSIONS, SubmissionStatus, chunk_record};
+use super::files::shred_contents;
+use super::inbox::{Decision, authorized};
+use super::receive::{SUBMISSIONS, SubmissionStatus};
 use crate::access::{Allowed, act};
 use crate::audit::{self, Entry};
-use crate::cases::attachments::TABLE as ATTACHMENTS;
 use crate::cases::sealed::Sealer;
 use crate::crypto::Keyring;
 use crate::error::{Error, Result};
-use crate::keys::store as key_store;
 use crate::store::DbConnection;
-use crate::store::schema::{intake_chunks, intake_files, intake_submissions};
+use crate::store::schema::{intake_files, intake_submissions};
 
 impl Intake {
     /// Rejects a pending submission with a reason (the case lead). Audited
@@ -47,7 +46,13 @@ fn reject_in(
         return Err(Error::Conflict("submission_decided"));
     }
     let sid = id.to_string();
-    let blobs = shred_files(c, id)?;
+    let (files, blobs) = shred_contents(c, id)?;
+    // The file rows stay, as a record of what arrived, with no content.
+    for file in &files {
+        diesel::update(intake_files::table.find(file))
+            .set(intake_files::blob_id.eq(None::<String>))
+            .execute(c)?;
+    }
     let decision = Decision { reason: Some(reason.trim().to_owned()) };
     let sealed = Sealer::open(c, k, SUBMISSIONS, &sid)?.seal("decision", &decision)?;
     let n = diesel::update(intake_submissions::table.find(&sid))
@@ -69,35 +74,5 @@ fn reject_in(
             .detail("case", s.case_id.as_str())
             .detail("files_destroyed", blobs.len()),
     )?;
-    Ok(blobs)
-}
-
-/// Destroys the content of a submission's files (complete or not): their keys and the
-/// keys of any pieces still waiting, the pieces' rows; the file rows stay, with no blob.
-/// Returns the blobs to delete once the transaction commits.
-fn shred_files(c: &mut DbConnection, submission: Uuid) -> Result<Vec<Uuid>> {
-    let files: Vec<(String, Option<String>)> = intake_files::table
-        .filter(intake_files::submission_id.eq(submission.to_string()))
-        .select((intake_files::id, intake_files::blob_id))
-        .load(c)?;
-    let mut blobs = Vec::new();
-    for (file, blob) in files {
-        let chunks: Vec<(i64, String)> = intake_chunks::table
-            .filter(intake_chunks::file_id.eq(&file))
-            .select((intake_chunks::start_at, intake_chunks::blob_id))
-            .load(c)?;
-        for (start, blob) in chunks {
-            key_store::shred(c, ATTACHMENTS, &chunk_record(&file, start))?;
-            blobs.push(parse(&blob)?);
-        }
-        diesel::delete(intake_chunks::table.filter(intake_chunks::file_id.eq(&file))).execute(c)?;
-        key_store::shred(c, ATTACHMENTS, &file)?;
-        if let Some(b) = blob {
-            blobs.push(parse(&b)?);
-        }
-        diesel::update(intake_files::table.find(&file))
-            .set(intake_files::blob_id.eq(None::<String>))
-            .execute(c)?;
-    }
     Ok(blobs)
 }

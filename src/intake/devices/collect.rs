@@ -81,7 +81,7 @@ mod tests {
             SecretString::from("pw-123"),
         );
         assert_eq!(c.openrosa_url, "https://custodia.example.org/openrosa");
-        assert_eq!(c.tella_url, format!("https://custodia.example.org/p/{}", case.simple()));
+        assert_eq!(c.tella_url, format!("https://custodia.example.org/api/v1/tella/p/{}", case.simple()));
         let packed = base64::engine::general_purpose::STANDARD.decode(c.collect_settings().unwrap()).unwrap();
         let mut json = String::new();
         flate2::read::ZlibDecoder::new(&packed[..]).read_to_string(&mut json).unwrap();

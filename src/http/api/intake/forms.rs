@@ -42,7 +42,7 @@ pub async fn publish(
 ) -> Result<HttpResponse> {
     let case = id.into_inner();
     // Authorised before a byte of the body is read.
-    services.intake.may_manage_forms(&who, case).await?;
+    services.intake.may_manage(&who, case).await?;
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| Error::BadRequest("the body is unreadable".into()))?;

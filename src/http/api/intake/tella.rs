@@ -230,7 +230,7 @@ pub struct TellaChunkAnswer {
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = TellaFile), (status = 206, body = TellaChunkAnswer),
         (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem),
-        (status = 411, body = Problem), (status = 413, body = Problem), (status = 416, body = Problem)),
+        (status = 413, body = Problem), (status = 416, body = Problem)),
     security(("bearer" = [])))]
 pub async fn put_chunk(
     state: web::Data<Services>,

@@ -140,7 +140,7 @@ async fn publish(
 ) -> Result<HttpResponse> {
     let case_id = id.into_inner();
     // Authorised before a byte of the form is read.
-    services.intake.may_manage_forms(&who, case_id).await?;
+    services.intake.may_manage(&who, case_id).await?;
     let bad = |what: &str| Error::BadRequest(format!("the form upload is not as expected: {what}"));
     let mut csrf_ok = false;
     let mut xform: Option<Vec<u8>> = None;
