@@ -116,6 +116,16 @@ fn examples(
         .collect()
 }
 
+/// An `OpenRosaResponse` message, as the OpenRosa server's errors are.
+fn openrosa_message() -> utoipa::openapi::Content {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    utoipa::openapi::ContentBuilder::new()
+        .schema(Some(
+            ObjectBuilder::new().schema_type(Type::String).description(Some("OpenRosaResponse XML")),
+        ))
+        .build()
+}
+
 impl Modify for ProblemResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
@@ -123,8 +133,31 @@ impl Modify for ProblemResponses {
         let problem =
             || ContentBuilder::new().schema(Some(RefOr::Ref(Ref::from_schema_name("Problem")))).build();
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            // The OpenRosa server answers its clients in their own form: XML, never a
+            // problem document (http::api::intake::openrosa_response).
+            let openrosa = path.starts_with("/openrosa");
+            let ops = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+                &mut item.head,
+            ];
             for op in ops.into_iter().flatten() {
+                if openrosa {
+                    for &(status, description) in &Shape::of(path, op).problems() {
+                        op.responses.responses.entry(status.to_owned()).or_insert_with(|| {
+                            RefOr::T(
+                                ResponseBuilder::new()
+                                    .description(description)
+                                    .content("text/xml", openrosa_message())
+                                    .build(),
+                            )
+                        });
+                    }
+                    continue;
+                }
                 for response in op.responses.responses.values_mut() {
                     if let RefOr::T(r) = response
                         && let Some(content) = r.content.shift_remove("application/json")

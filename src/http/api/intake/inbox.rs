@@ -10,7 +10,7 @@ use super::super::{Page, PageQuery};
 use crate::access::{Allowed, act};
 use crate::attachments::Fetch;
 use crate::attachments::range::Wanted;
-use crate::error::{Error, FieldError, Result};
+use crate::error::Result;
 use crate::http::download::{file_response, range_not_satisfiable};
 use crate::http::headers::parse_range;
 use crate::http::json::JsonObject;
@@ -26,11 +26,21 @@ use crate::services::Services;
 #[serde(deny_unknown_fields)]
 pub struct InboxQuery {
     /// `pending` (default), `accepted` or `rejected`.
-    pub status: Option<SubmissionStatus>,
+    pub status: Option<InboxStatus>,
     /// How many items, 1–200 (default 50).
     pub limit: Option<i64>,
     /// How many items to skip (default 0).
     pub offset: Option<i64>,
+}
+
+/// The inbox's tabs: a submission still arriving is the device's until complete, not the
+/// inbox's, so it is not one of them.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum InboxStatus {
+    Pending,
+    Accepted,
+    Rejected,
 }
 
 /// Why the submission is refused.
@@ -56,13 +66,10 @@ pub async fn list(
 ) -> Result<web::Json<Page<SubmissionSummary>>> {
     let q = query.into_inner();
     let (limit, offset) = PageQuery { limit: q.limit, offset: q.offset }.resolve()?;
-    let status = match q.status.unwrap_or(SubmissionStatus::Pending) {
-        // Still arriving: the device's until complete, not the inbox's.
-        SubmissionStatus::Receiving => {
-            let e = FieldError::new("status", "invalid", "pending, accepted or rejected");
-            return Err(Error::InvalidQuery(vec![e]));
-        }
-        s => s,
+    let status = match q.status.unwrap_or(InboxStatus::Pending) {
+        InboxStatus::Pending => SubmissionStatus::Pending,
+        InboxStatus::Accepted => SubmissionStatus::Accepted,
+        InboxStatus::Rejected => SubmissionStatus::Rejected,
     };
     let (items, total) = services.intake.inbox(who, id.into_inner(), status, (limit, offset)).await?;
     Ok(web::Json(Page { items, total, limit, offset }))
