@@ -26,6 +26,7 @@ use crate::services::Services;
 #[serde(deny_unknown_fields)]
 pub struct InboxQuery {
     /// `pending` (default), `accepted` or `rejected`.
+    #[param(inline)]
     pub status: Option<InboxStatus>,
     /// How many items, 1–200 (default 50).
     pub limit: Option<i64>,
