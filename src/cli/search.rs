@@ -49,7 +49,10 @@ pub(super) fn run(settings: Settings, cmd: SearchCommand) -> anyhow::Result<()> 
                 println!("it was started without --new-key: run again with --new-key once it is done");
             }
         } else {
-            println!("building index {} beside the one in use (key generation {})", build.build, build.generation);
+            println!(
+                "building index {} beside the one in use (key generation {})",
+                build.build, build.generation
+            );
         }
         let bar = progress_bar(total, "indexing");
         bar.set_position(build.done());
@@ -57,8 +60,7 @@ pub(super) fn run(settings: Settings, cmd: SearchCommand) -> anyhow::Result<()> 
         let started = Instant::now();
         let from = build.done();
         loop {
-            let (build, finished) =
-                ctx.write(|c, k| reindex::step(c, k, BATCH)).await.map_err(describe)?;
+            let (build, finished) = ctx.write(|c, k| reindex::step(c, k, BATCH)).await.map_err(describe)?;
             bar.set_position(build.done());
             if lines {
                 let rate = (build.done() - from) as f64 / started.elapsed().as_secs_f64().max(1e-3);

@@ -89,7 +89,9 @@ pub fn begin(c: &mut DbConnection, new_key: bool, now: NaiveDateTime) -> Result<
     // Updating the row waits for the writes in flight (they share-lock it), and the writes
     // after this commit see the new build: none indexes under the active build alone once
     // the walk may have passed its record.
-    diesel::update(search_meta::table.find(1_i64)).set(search_meta::build.eq(search_meta::build)).execute(c)?;
+    diesel::update(search_meta::table.find(1_i64))
+        .set(search_meta::build.eq(search_meta::build))
+        .execute(c)?;
     let (active, generation) = index::active(c)?;
     let build = Build {
         build: active + 1,
@@ -114,7 +116,9 @@ pub fn begin(c: &mut DbConnection, new_key: bool, now: NaiveDateTime) -> Result<
         .execute(c)?;
     audit::append(
         c,
-        &Entry::new(Actor::default(), "search.reindex_started").detail("build", build.build).detail("new_key", new_key),
+        &Entry::new(Actor::default(), "search.reindex_started")
+            .detail("build", build.build)
+            .detail("new_key", new_key),
     )?;
     Ok(build)
 }
@@ -238,7 +242,9 @@ pub fn purge(c: &mut DbConnection, limit: i64) -> Result<usize> {
                 .limit(limit)
                 .load(conn)?;
             for n in &ns {
-                diesel::sql_query("DELETE FROM search_fts WHERE rowid = ?").bind::<BigInt, _>(n).execute(conn)?;
+                diesel::sql_query("DELETE FROM search_fts WHERE rowid = ?")
+                    .bind::<BigInt, _>(n)
+                    .execute(conn)?;
             }
             diesel::delete(search_records::table.filter(search_records::n.eq_any(&ns))).execute(conn)?
         }

@@ -89,8 +89,8 @@ async fn purge(services: &Services) -> usize {
 
 /// Index rows (postings, digests) of `build`.
 fn rows_of(c: &mut DbConnection, build: i64) -> custodia::error::Result<(i64, i64)> {
-    use diesel::prelude::*;
     use custodia::store::schema::search_digests;
+    use diesel::prelude::*;
     #[derive(QueryableByName)]
     struct Count {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
