@@ -342,7 +342,7 @@ fn main() {
             let parsed = normalize::query_terms(&text).unwrap_or_default();
             let tokens = searcher.blind(&query::word_groups(&parsed));
             let t = Instant::now();
-            let outcome = query::candidates_for(c, Index::Testimonies, &tokens, in_cases);
+            let outcome = query::candidates_for(c, Index::Testimonies, searcher.build(), &tokens, in_cases);
             blind_t.push(t.elapsed());
             too_broad += usize::from(outcome.is_err());
             broad.push(outcome.is_err());

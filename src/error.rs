@@ -116,7 +116,7 @@ fn is_transient(message: &str) -> bool {
         "terminating connection",
         "could not connect",
         "no connection to the server",
-        // PostgreSQL's NOWAIT: a search-index rebuild holds the row (`search::index`).
+        // PostgreSQL's NOWAIT: a second `search reindex` while one runs (`search::reindex`).
         "could not obtain lock",
     ];
     MARKERS.iter().any(|m| message.contains(m))

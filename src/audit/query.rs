@@ -153,6 +153,8 @@ pub const ACTIONS: &[&str] = &[
     "seal.cluster",
     "search",
     "search.reindex",
+    "search.reindex_resumed",
+    "search.reindex_started",
     "testimony.create",
     "testimony.discard",
     "testimony.export",

@@ -11,8 +11,8 @@ use crate::store::DbConnection;
 pub(super) const MAX_CANDIDATES: i64 = 2000;
 
 /// Record ids (with their case) whose blind tokens include all (or any) of `tokens`,
-/// within `cases`: `candidates_for` with one group per token (all) or one group (any).
-/// Public for the benchmark; the search path calls `candidates_for`.
+/// within `cases` in the active build: `candidates_for` with one group per token (all) or
+/// one group (any). Public for the benchmark; the search path calls `candidates_for`.
 pub fn candidates(
     c: &mut DbConnection,
     index: Index,
@@ -24,16 +24,19 @@ pub fn candidates(
         return Ok(Vec::new());
     }
     let wanted = if all { Wanted::all(tokens) } else { Wanted::any(tokens) };
-    candidates_for(c, index, &wanted, cases)
+    let (build, _) = super::index::active(c)?;
+    candidates_for(c, index, build, &wanted, cases)
 }
 
-/// Record ids (with their case) whose blind tokens answer `wanted`, within `cases`: one
+/// Record ids (with their case) whose blind tokens answer `wanted`, within `cases`, in
+/// `build` (the one the tokens' keys belong to: a rebuild's rows sit beside it). One
 /// query of the engine's own inverted index, which intersects the postings itself. The
 /// scope token of each case is one more term, so the index reads only the caller's cases.
 /// At most one more than `MAX_CANDIDATES` (then "too broad").
 pub fn candidates_for(
     c: &mut DbConnection,
     index: Index,
+    build: i64,
     wanted: &Wanted<u16>,
     cases: &[String],
 ) -> Result<Vec<(String, String)>> {
@@ -69,10 +72,11 @@ pub fn candidates_for(
             let scopes = scopes.join(" OR ");
             diesel::sql_query(
                 "SELECT r.record_id, r.case_id FROM search_fts JOIN search_records r ON r.n = search_fts.rowid \
-                 WHERE search_fts MATCH ? AND r.record_table = ? LIMIT ?",
+                 WHERE search_fts MATCH ? AND r.record_table = ? AND r.build = ? LIMIT ?",
             )
             .bind::<Text, _>(format!("({words}) AND ({scopes})"))
             .bind::<Text, _>(index.table())
+            .bind::<diesel::sql_types::BigInt, _>(build)
             .bind::<diesel::sql_types::BigInt, _>(MAX_CANDIDATES + 1)
             .load(conn)?
         }
@@ -106,10 +110,11 @@ pub fn candidates_for(
             let per_case = per_case.join(" OR ");
             diesel::sql_query(format!(
                 "SELECT record_id, case_id FROM search_postings \
-                 WHERE record_table = $1 AND case_id = ANY($2) AND ({per_case}) LIMIT $3"
+                 WHERE record_table = $1 AND case_id = ANY($2) AND build = $3 AND ({per_case}) LIMIT $4"
             ))
             .bind::<Text, _>(index.table())
             .bind::<diesel::sql_types::Array<Text>, _>(cases)
+            .bind::<diesel::sql_types::BigInt, _>(build)
             .bind::<diesel::sql_types::BigInt, _>(MAX_CANDIDATES + 1)
             .load(conn)?
         }

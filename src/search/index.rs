@@ -106,38 +106,51 @@ impl<T: Clone> Wanted<T> {
 
 pub struct BlindIndex {
     index: Index,
+    /// The build of the index its rows belong to (`search::reindex`).
+    build: i64,
     key: SecretKey,
     /// Seals each record's digests; derived beside `key`, so a new generation has its own.
     sealing: Dek,
 }
 
-/// The generation of index keys in use (bumped by `reindex_all(.., new_key: true)`).
+/// The generation of index keys searches use (a rebuild with `--new-key` makes a new one).
 pub fn generation(c: &mut DbConnection) -> Result<i64> {
-    use crate::store::schema::search_meta;
-    Ok(search_meta::table.find(1_i64).select(search_meta::generation).first(c)?)
+    Ok(active(c)?.1)
 }
 
-/// The generation to index a record under, in a writing transaction. `reindex --new-key`
-/// holds the generation's row from its start to its commit. On PostgreSQL, where other
-/// writers run meanwhile, a write share-locks the row and is refused at once while a
-/// rebuild holds it (`could not obtain lock`: 503, retry): indexed under the keys being
-/// replaced, the record would be missing from every search until the next rebuild. On
-/// SQLite the rebuild holds the only writer, so writes wait for it anyway.
-fn generation_for_write(c: &mut DbConnection) -> Result<i64> {
-    match c {
+/// The build searches use and its key generation.
+pub fn active(c: &mut DbConnection) -> Result<(i64, i64)> {
+    use crate::store::schema::search_meta;
+    Ok(search_meta::table.find(1_i64).select((search_meta::build, search_meta::generation)).first(c)?)
+}
+
+/// The builds a write indexes a record under, each with its keys: the active one, which
+/// searches use, and the one `search reindex` is building beside it, if any, so that the
+/// record is found whichever way the rebuild ends. On PostgreSQL the write share-locks
+/// the meta row until it commits, and a rebuild starts and switches by updating that row:
+/// each waits for the writes in flight, so no write indexes under builds that changed
+/// before it committed. On SQLite the single writer orders them anyway.
+pub fn builds_for_write(c: &mut DbConnection, keyring: &Keyring, index: Index) -> Result<Vec<BlindIndex>> {
+    use crate::store::schema::{search_meta, search_rebuild};
+    let (build, generation) = match c {
         #[cfg(feature = "postgres")]
-        DbConnection::Postgres(conn) => {
-            use crate::store::schema::search_meta;
-            Ok(search_meta::table
-                .find(1_i64)
-                .select(search_meta::generation)
-                .for_share()
-                .no_wait()
-                .first(conn)?)
-        }
+        DbConnection::Postgres(conn) => search_meta::table
+            .find(1_i64)
+            .select((search_meta::build, search_meta::generation))
+            .for_share()
+            .first(conn)?,
         #[allow(unreachable_patterns)]
-        _ => generation(c),
+        _ => active(c)?,
+    };
+    let mut builds = vec![BlindIndex::new(keyring, index, generation).in_build(build)];
+    let next: Option<(i64, i64)> = search_rebuild::table
+        .select((search_rebuild::build, search_rebuild::generation))
+        .first(c)
+        .optional()?;
+    if let Some((build, generation)) = next {
+        builds.push(BlindIndex::new(keyring, index, generation).in_build(build));
     }
+    Ok(builds)
 }
 
 impl BlindIndex {
@@ -147,14 +160,25 @@ impl BlindIndex {
         let name = format!("{}/g{generation}", index.key_name());
         BlindIndex {
             index,
+            build: 1,
             key: keyring.blind_index_key(&name),
             sealing: Dek::from_key(keyring.blind_index_key(&format!("{name}/digests"))),
         }
     }
 
-    /// The index as it stands in the database.
+    /// The same keys for the rows of another build.
+    pub fn in_build(self, build: i64) -> Self {
+        BlindIndex { build, ..self }
+    }
+
+    pub fn build(&self) -> i64 {
+        self.build
+    }
+
+    /// The index searches use, as it stands in the database.
     pub fn current(c: &mut DbConnection, keyring: &Keyring, index: Index) -> Result<Self> {
-        Ok(Self::new(keyring, index, generation(c)?))
+        let (build, generation) = active(c)?;
+        Ok(Self::new(keyring, index, generation).in_build(build))
     }
 
     /// The first 64 bits of HMAC-SHA256(key, token); the posting is the first 16 of them.
@@ -261,6 +285,7 @@ impl BlindIndex {
             sealed.extend(
                 search_digests::table
                     .filter(search_digests::record_table.eq(self.index.table()))
+                    .filter(search_digests::build.eq(self.build))
                     .filter(search_digests::record_id.eq_any(ids))
                     .select((search_digests::record_id, search_digests::digests))
                     .load::<(String, Vec<u8>)>(c)?,
@@ -314,8 +339,8 @@ fn pad_digests(mut digests: Vec<u64>) -> Result<Vec<u64>> {
     Ok(digests)
 }
 
-/// Replaces a record's postings and digests with those of its normalised tokens (same
-/// transaction as the write).
+/// Replaces a record's postings and digests in the index's build with those of its
+/// normalised tokens (same transaction as the write).
 pub fn put(
     c: &mut DbConnection,
     index: &BlindIndex,
@@ -327,20 +352,21 @@ pub fn put(
     let digests = index.digests(normalised);
     let mut tokens: Vec<u16> = digests.iter().map(|&d| token_of(d)).collect();
     tokens.dedup();
-    put_postings(c, index.index, record_id, case_id, &pad(tokens)?)?;
+    remove_in(c, index.index, Some(index.build), record_id)?;
+    insert_postings(c, index.index, index.build, record_id, case_id, &pad(tokens)?)?;
     let sealed = index.seal(record_id, &pad_digests(digests)?)?;
     diesel::insert_into(search_digests::table)
         .values((
             search_digests::record_table.eq(index.index.table()),
             search_digests::record_id.eq(record_id),
             search_digests::digests.eq(sealed),
+            search_digests::build.eq(index.build),
         ))
         .execute(c)?;
     Ok(())
 }
 
-/// Replaces a record's postings (and removes its digests): one row in the engine's own
-/// inverted index, its tokens plus the scope token of its index and case.
+/// Replaces a record's postings in the active build (and removes its digests there).
 pub fn put_postings(
     c: &mut DbConnection,
     index: Index,
@@ -348,8 +374,22 @@ pub fn put_postings(
     case_id: &str,
     tokens: &[u16],
 ) -> Result<()> {
+    let (build, _) = active(c)?;
+    remove_in(c, index, Some(build), record_id)?;
+    insert_postings(c, index, build, record_id, case_id, tokens)
+}
+
+/// One row in the engine's own inverted index: a record's tokens plus the scope token of
+/// its index and case.
+fn insert_postings(
+    c: &mut DbConnection,
+    index: Index,
+    build: i64,
+    record_id: &str,
+    case_id: &str,
+    tokens: &[u16],
+) -> Result<()> {
     use diesel::sql_types::Text;
-    remove(c, index, record_id)?;
     match c {
         #[cfg(feature = "sqlite")]
         DbConnection::Sqlite(conn) => {
@@ -358,6 +398,7 @@ pub fn put_postings(
                     search_records::record_table.eq(index.table()),
                     search_records::record_id.eq(record_id),
                     search_records::case_id.eq(case_id),
+                    search_records::build.eq(build),
                 ))
                 .returning(search_records::n)
                 .get_result(conn)?;
@@ -373,12 +414,14 @@ pub fn put_postings(
             let mut all: Vec<i32> = tokens.iter().map(|&t| i32::from(t)).collect();
             all.push(scope_number(index, case_id));
             diesel::sql_query(
-                "INSERT INTO search_postings (record_table, record_id, case_id, tokens) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO search_postings (record_table, record_id, case_id, tokens, build) \
+                 VALUES ($1, $2, $3, $4, $5)",
             )
             .bind::<Text, _>(index.table())
             .bind::<Text, _>(record_id)
             .bind::<Text, _>(case_id)
             .bind::<diesel::sql_types::Array<diesel::sql_types::Integer>, _>(all)
+            .bind::<diesel::sql_types::BigInt, _>(build)
             .execute(conn)?;
         }
     }
@@ -410,15 +453,24 @@ pub(crate) fn scope_number(index: Index, case_id: &str) -> i32 {
     (n as i32) + 65_536
 }
 
-/// Removes a record's postings and digests.
+/// Removes a record's postings and digests, in every build.
 pub fn remove(c: &mut DbConnection, index: Index, record_id: &str) -> Result<()> {
+    remove_in(c, index, None, record_id)
+}
+
+/// Removes a record's postings and digests in one build, or in all.
+fn remove_in(c: &mut DbConnection, index: Index, build: Option<i64>, record_id: &str) -> Result<()> {
     match c {
         #[cfg(feature = "sqlite")]
         DbConnection::Sqlite(conn) => {
-            let row = search_records::table
+            let mut rows = search_records::table
                 .filter(search_records::record_table.eq(index.table()))
-                .filter(search_records::record_id.eq(record_id));
-            if let Some(n) = row.select(search_records::n).first::<i64>(conn).optional()? {
+                .filter(search_records::record_id.eq(record_id))
+                .into_boxed();
+            if let Some(b) = build {
+                rows = rows.filter(search_records::build.eq(b));
+            }
+            for n in rows.select(search_records::n).load::<i64>(conn)? {
                 diesel::sql_query("DELETE FROM search_fts WHERE rowid = ?")
                     .bind::<diesel::sql_types::BigInt, _>(n)
                     .execute(conn)?;
@@ -427,36 +479,25 @@ pub fn remove(c: &mut DbConnection, index: Index, record_id: &str) -> Result<()>
         }
         #[cfg(feature = "postgres")]
         DbConnection::Postgres(conn) => {
-            use diesel::sql_types::Text;
-            diesel::sql_query("DELETE FROM search_postings WHERE record_table = $1 AND record_id = $2")
-                .bind::<Text, _>(index.table())
-                .bind::<Text, _>(record_id)
-                .execute(conn)?;
+            use diesel::sql_types::{BigInt, Nullable, Text};
+            diesel::sql_query(
+                "DELETE FROM search_postings WHERE record_table = $1 AND record_id = $2 \
+                 AND ($3::BIGINT IS NULL OR build = $3)",
+            )
+            .bind::<Text, _>(index.table())
+            .bind::<Text, _>(record_id)
+            .bind::<Nullable<BigInt>, _>(build)
+            .execute(conn)?;
         }
     }
-    diesel::delete(
-        search_digests::table
-            .filter(search_digests::record_table.eq(index.table()))
-            .filter(search_digests::record_id.eq(record_id)),
-    )
-    .execute(c)?;
-    Ok(())
-}
-
-/// Empties the whole index (postings and digests), for `reindex_all`.
-fn clear(c: &mut DbConnection) -> Result<()> {
-    match c {
-        #[cfg(feature = "sqlite")]
-        DbConnection::Sqlite(conn) => {
-            diesel::sql_query("INSERT INTO search_fts (search_fts) VALUES ('delete-all')").execute(conn)?;
-            diesel::delete(search_records::table).execute(conn)?;
-        }
-        #[cfg(feature = "postgres")]
-        DbConnection::Postgres(conn) => {
-            diesel::sql_query("DELETE FROM search_postings").execute(conn)?;
-        }
+    let mut digests = diesel::delete(search_digests::table)
+        .filter(search_digests::record_table.eq(index.table()))
+        .filter(search_digests::record_id.eq(record_id))
+        .into_boxed();
+    if let Some(b) = build {
+        digests = digests.filter(search_digests::build.eq(b));
     }
-    diesel::delete(search_digests::table).execute(c)?;
+    digests.execute(c)?;
     Ok(())
 }
 
@@ -470,8 +511,11 @@ pub fn index_testimony(
     id: &str,
     text: &str,
 ) -> Result<()> {
-    let index = BlindIndex::new(keyring, Index::Testimonies, generation_for_write(c)?);
-    put(c, &index, id, case_id, &testimony_tokens(text))
+    let tokens = testimony_tokens(text);
+    for index in builds_for_write(c, keyring, Index::Testimonies)? {
+        put(c, &index, id, case_id, &tokens)?;
+    }
+    Ok(())
 }
 
 /// The normalised tokens a testimony's text is indexed by: its words' stems, then the
@@ -504,59 +548,11 @@ pub fn index_person(
     id: &str,
     names: &[String],
 ) -> Result<()> {
-    let index = BlindIndex::new(keyring, Index::Names, generation_for_write(c)?);
-    put(c, &index, id, case_id, &person_tokens(names))
-}
-
-/// Rebuilds the whole index (after a change of the normaliser), under new index keys
-/// when `new_key` (after a suspected leak of the index keys). `progress` is told how many
-/// records are done. Audited.
-pub fn reindex_all(
-    c: &mut DbConnection,
-    keyring: &Keyring,
-    new_key: bool,
-    progress: &dyn Fn(u64),
-) -> Result<(usize, usize)> {
-    use crate::store::schema::{persons, search_meta, testimonies};
-    if new_key {
-        diesel::update(search_meta::table.find(1_i64))
-            .set(search_meta::generation.eq(search_meta::generation + 1))
-            .execute(c)?;
+    let tokens = person_tokens(names);
+    for index in builds_for_write(c, keyring, Index::Names)? {
+        put(c, &index, id, case_id, &tokens)?;
     }
-    clear(c)?;
-    let testimony_ids: Vec<String> = testimonies::table.select(testimonies::id).load(c)?;
-    let person_ids: Vec<String> = persons::table.select(persons::id).load(c)?;
-    let mut done = 0;
-    for id in &testimony_ids {
-        let row = crate::cases::testimonies::load(c, id)?;
-        let witness = crate::cases::persons::load(c, &row.witness_id)?;
-        let text = crate::cases::testimonies::searchable_text_of(c, keyring, &row, &witness.pseudonym)?;
-        index_testimony(c, keyring, &row.case_id, id, &text)?;
-        done += 1;
-        progress(done);
-    }
-    for id in &person_ids {
-        let row = crate::cases::persons::load(c, id)?;
-        let names = crate::cases::persons::all_names_of(c, keyring, &row)?;
-        index_person(c, keyring, &row.case_id, id, &names)?;
-        done += 1;
-        progress(done);
-    }
-    crate::audit::append(
-        c,
-        &crate::audit::Entry::new(crate::audit::Actor::default(), "search.reindex")
-            .detail("new_key", new_key)
-            .detail("records", done),
-    )?;
-    Ok((testimony_ids.len(), person_ids.len()))
-}
-
-/// How many records `reindex_all` will visit.
-pub fn record_count(c: &mut DbConnection) -> Result<u64> {
-    use crate::store::schema::{persons, testimonies};
-    let t: i64 = testimonies::table.count().get_result(c)?;
-    let p: i64 = persons::table.count().get_result(c)?;
-    Ok((t + p).max(0) as u64)
+    Ok(())
 }
 
 #[cfg(test)]

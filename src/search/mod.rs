@@ -11,6 +11,7 @@ pub mod index;
 pub mod normalize;
 pub(crate) mod persons;
 pub mod query;
+pub mod reindex;
 mod request;
 pub mod sections;
 mod service;

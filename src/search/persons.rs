@@ -70,7 +70,7 @@ pub(super) fn search_persons(
     let wanted = NameQuery::parse(q)?;
     let index = BlindIndex::current(c, keyring, Index::Names)?;
     let asked = wanted.wanted();
-    let found = candidates_for(c, Index::Names, &index.blind(&asked), cases)?;
+    let found = candidates_for(c, Index::Names, index.build(), &index.blind(&asked), cases)?;
     let found = index.narrow_to(c, found, &asked)?;
     let mut hits = Vec::new();
     for (id, case_id) in found {
@@ -142,7 +142,7 @@ pub fn bearing_names(
             wanted.parts.clear();
         }
         let asked = wanted.wanted();
-        let found = candidates_for(c, Index::Names, &index.blind(&asked), cases)?;
+        let found = candidates_for(c, Index::Names, index.build(), &index.blind(&asked), cases)?;
         for (id, case_id) in index.narrow_to(c, found, &asked)? {
             if out.iter().any(|(seen, _)| *seen == id) {
                 continue;

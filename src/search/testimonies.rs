@@ -67,7 +67,7 @@ pub(super) fn search_testimonies(
         let query = normalize::query_terms(q).map_err(query_error)?;
         let index = BlindIndex::current(c, keyring, Index::Testimonies)?;
         let wanted = word_groups(&query);
-        let found = candidates_for(c, Index::Testimonies, &index.blind(&wanted), cases)?;
+        let found = candidates_for(c, Index::Testimonies, index.build(), &index.blind(&wanted), cases)?;
         let found = index.narrow_to(c, found, &wanted)?;
         (query, Some(found))
     };

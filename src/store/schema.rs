@@ -305,14 +305,16 @@ diesel::table! {
         record_table -> Text,
         record_id -> Text,
         case_id -> Text,
+        build -> BigInt,
     }
 }
 
 diesel::table! {
-    search_digests (record_table, record_id) {
+    search_digests (record_table, record_id, build) {
         record_table -> Text,
         record_id -> Text,
         digests -> Binary,
+        build -> BigInt,
     }
 }
 
@@ -320,6 +322,21 @@ diesel::table! {
     search_meta (id) {
         id -> BigInt,
         generation -> BigInt,
+        build -> BigInt,
+    }
+}
+
+diesel::table! {
+    search_rebuild (id) {
+        id -> BigInt,
+        build -> BigInt,
+        generation -> BigInt,
+        new_key -> Bool,
+        phase -> Text,
+        after_id -> Text,
+        testimonies -> BigInt,
+        persons -> BigInt,
+        started_at -> Timestamp,
     }
 }
 
@@ -701,6 +718,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     search_records,
     search_digests,
     search_meta,
+    search_rebuild,
     search_queries,
     export_signer,
     bundles,

@@ -370,3 +370,29 @@ fn the_readme_writes_nothing_git_would_pick_up() {
         assert!(out.status.success(), "the README writes {path}, which git does not ignore");
     }
 }
+
+/// `search reindex` says what it builds, prints its progress batch by batch when its
+/// output is not a terminal, and, run again after a stop, says that it resumes.
+#[tokio::test]
+async fn search_reindex_prints_progress_and_resumes_a_stopped_build() {
+    let app = spawn_app().await;
+    let (_, doc) = app.user_with_token(custodia::domain::Role::Documenter).await;
+    sealed_testimony_in_new_case(&app, &doc).await;
+    let out = custodia(&app.db).args(["search", "reindex"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    for line in
+        ["building index 2 beside the one in use", "records (", "switched to index 2: 1 testimony versions"]
+    {
+        assert!(said.contains(line), "{line:?} in {said}");
+    }
+    // Stopped after its start: run again with --new-key, it resumes the same keys.
+    let now = app.state.context().clock().now_naive();
+    app.state.context().write_plain(move |c| custodia::search::reindex::begin(c, false, now)).await.unwrap();
+    let out = custodia(&app.db).args(["search", "reindex", "--new-key"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("resuming build 3 (same key generation 1) after 0 records"), "{said}");
+    assert!(said.contains("run again with --new-key"), "{said}");
+    assert!(said.contains("switched to index 3"), "{said}");
+}

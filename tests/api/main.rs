@@ -43,6 +43,7 @@ mod object_store;
 mod outage;
 mod policy;
 mod record_export;
+mod reindex;
 mod search;
 mod users;
 mod web;

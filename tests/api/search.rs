@@ -83,20 +83,11 @@ async fn investigators_find_accounts_and_names_across_inflections_and_scripts_wi
         async move { db.run(posted_tokens).await.unwrap() }
     };
     let before = tokens(&app).await;
-    let rebuilt = app
-        .state
-        .context()
-        .write(|c, k| custodia::search::index::reindex_all(c, k, false, &|_| {}))
-        .await
-        .unwrap();
-    assert_eq!(rebuilt.0, 1);
+    let rebuilt = crate::reindex::rebuild(&app.state, false).await;
+    assert_eq!(rebuilt.testimonies, 1);
     assert_eq!(app.search(&doc, json!({"q": "задержан"})).await["total"], 1);
     // Under new index keys every token changes, and the results stay the same.
-    app.state
-        .context()
-        .write(|c, k| custodia::search::index::reindex_all(c, k, true, &|_| {}))
-        .await
-        .unwrap();
+    crate::reindex::rebuild(&app.state, true).await;
     let after = tokens(&app).await;
     let kept = before.iter().filter(|t| after.contains(t)).count();
     assert!(kept * 4 < before.len(), "most tokens differ under a new key ({kept} of {} kept)", before.len());
@@ -393,35 +384,6 @@ async fn results_rank_by_matches_then_recency() {
     assert_eq!(found["items"][1]["matches"], 1);
 }
 
-/// On PostgreSQL other writers run during `search reindex --new-key`; one that would index
-/// a record meanwhile is refused (503, retry) rather than indexed under the keys being
-/// replaced, which would hide the record from every search until the next rebuild. Once
-/// the rebuild has committed, the same write goes through and is found.
-#[tokio::test]
-async fn a_write_during_a_new_key_rebuild_is_refused_rather_than_indexed_under_the_old_keys() {
-    use diesel::Connection;
-    use diesel::connection::SimpleConnection;
-    let app = spawn_app().await;
-    if !app.db.is_postgres() {
-        return; // SQLite: the rebuild holds the only writer, so writes wait for it.
-    }
-    let (_, doc) = app.user_with_token(Role::Documenter).await;
-    let (case, w) = case_with_witness(&app, &doc, "K-1", "Ключ").await;
-    let path = format!("/api/v1/cases/{case}/testimonies");
-    let body = account(&w, "Задержали у вокзала.").json();
-
-    // A rebuild under new keys, in progress: its transaction holds the generation's row.
-    let mut rebuild = diesel::PgConnection::establish(app.db.url()).unwrap();
-    rebuild.batch_execute("BEGIN; UPDATE search_meta SET generation = generation + 1").unwrap();
-    assert_problem(app.post(&path, &doc, body.clone()).await, 503, "unavailable").await;
-    rebuild.batch_execute("COMMIT").unwrap();
-
-    let res = app.post(&path, &doc, body).await;
-    assert_eq!(res.status(), 201);
-    let found = app.search(&doc, json!({"q": "задержали"})).await;
-    assert_eq!(found["total"], 1, "indexed under the new keys, and only once: {found}");
-}
-
 /// The ids of the hits of a search, in order.
 fn hit_ids(found: &Value) -> Vec<&str> {
     found["items"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap()).collect()
@@ -566,7 +528,7 @@ async fn records_indexed_before_name_parts_are_found_by_part_after_a_reindex() {
     assert_eq!(app.search(&doc, json!({"q": "Sidorenko"})).await["total"], 0);
     assert_eq!(hit_ids(&app.search(&doc, json!({"q": "избил"})).await), [t.as_str()]);
 
-    app.state.context().write(|c, k| index::reindex_all(c, k, false, &|_| {})).await.unwrap();
+    crate::reindex::rebuild(&app.state, false).await;
     assert_eq!(hit_ids(&people("Viktor Sidorenko").await), [perp.as_str()]);
     assert_eq!(hit_ids(&people("Сидоренко").await), [perp.as_str()]);
     assert_eq!(hit_ids(&app.search(&doc, json!({"q": "Sidorenko"})).await), [t.as_str()]);
