@@ -44,6 +44,7 @@ mod outage;
 mod policy;
 mod record_export;
 mod search;
+mod sessions;
 mod users;
 mod web;
 mod web_admin;
