@@ -5,9 +5,11 @@
 pub mod failures;
 pub mod kept;
 pub mod password;
+pub mod revocation;
 pub mod service;
 pub mod session;
 pub mod throttle;
 pub mod totp;
+pub mod verified;
 
 pub use crate::access::policy::{Action, CaseRole, Principal};

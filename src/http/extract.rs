@@ -4,6 +4,7 @@
 //! table for the action the handler names in its signature.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -13,6 +14,7 @@ use futures_util::future::{Ready, ready};
 
 use crate::access::{Action, ActionMarker, Allowed, Principal};
 use crate::audit::Actor;
+use crate::auth::service::{Session, UserView};
 use crate::error::Error;
 use crate::services::Services;
 
@@ -22,6 +24,15 @@ use crate::services::Services;
 pub(crate) struct Authenticated {
     pub(crate) principal: Principal,
     pub(crate) enrolment_pending: bool,
+    /// The account, as the session's verification found it (`GET /auth/me` answers
+    /// from it); none where another credential was checked (a device's password).
+    pub(crate) user: Option<Arc<UserView>>,
+}
+
+impl From<Session> for Authenticated {
+    fn from(s: Session) -> Self {
+        Authenticated { principal: s.principal, enrolment_pending: s.enrolment_pending, user: Some(s.user) }
+    }
 }
 
 /// Resolves `Authorization: Bearer …`. A request without one passes through (public
@@ -32,12 +43,12 @@ pub async fn authenticate(
 ) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
     if let Some(token) = bearer_token(req.request()) {
         let found = match req.app_data::<web::Data<Services>>().cloned() {
-            Some(state) => state.auth.authenticate(&token).await,
+            Some(state) => state.auth.session(&token).await,
             None => Err(Error::internal("application state missing")),
         };
         match found {
-            Ok((principal, enrolment_pending)) => {
-                req.extensions_mut().insert(Authenticated { principal, enrolment_pending });
+            Ok(session) => {
+                req.extensions_mut().insert(Authenticated::from(session));
             }
             Err(e) => return Ok(refuse(req, e)),
         }
@@ -173,6 +184,11 @@ fn check<A: ActionMarker>(req: &HttpRequest) -> Result<Allowed<A>, Error> {
         return Err(Error::SecondFactorEnrolmentRequired);
     }
     Ok(allowed)
+}
+
+/// The account of this request's session, as its verification found it.
+pub(crate) fn account(req: &HttpRequest) -> Option<Arc<UserView>> {
+    req.extensions().get::<Authenticated>().and_then(|a| a.user.clone())
 }
 
 /// Has this request's session still to enrol the second factor its role requires? Pages

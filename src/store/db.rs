@@ -143,9 +143,21 @@ impl r2d2::ManageConnection for Manager {
         conn.batch_execute("SELECT 1").map_err(|e| StoreError::Connect(e.to_string()))
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// Called as a connection goes back to the pool. Checkouts are not tested (a
+    /// `SELECT 1` round trip per checkout was a fifth of an authenticated request), so a
+    /// connection the server dropped is found here instead: after work on it failed,
+    /// and only then, it must answer a `SELECT 1` to be kept. The first request after an
+    /// outage may fail on a stale connection; the pool then opens a new one.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        conn.is_broken() || (SUSPECT.replace(false) && conn.batch_execute("SELECT 1").is_err())
     }
+}
+
+thread_local! {
+    /// Set by `Db::run` when its work failed in a way a lost connection could explain,
+    /// just before the connection goes back to the pool on the same thread.
+    static SUSPECT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// The pool plus the bridge to blocking diesel work. Cheap to clone.
@@ -185,6 +197,7 @@ impl Db {
         let pool = r2d2::Pool::builder()
             .max_size(settings.pool_size)
             .min_idle(Some(0))
+            .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(settings.connect_timeout_secs.max(1)))
             .error_handler(Box::new(LogPoolErrors))
             .build_unchecked(manager);
@@ -213,7 +226,11 @@ impl Db {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
-            f(&mut conn)
+            let result = f(&mut conn);
+            if matches!(result, Err(Error::Unavailable | Error::Internal(_))) {
+                SUSPECT.set(true);
+            }
+            result
         })
         .await?
     }

@@ -395,6 +395,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    auth_epoch (id) {
+        id -> BigInt,
+        epoch -> BigInt,
+    }
+}
+
+diesel::table! {
     cluster_seal (id) {
         id -> BigInt,
         epoch -> BigInt,
@@ -724,6 +731,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     bundles,
     bundle_claims,
     login_failures,
+    auth_epoch,
     cluster_seal,
     imports,
     import_keys,

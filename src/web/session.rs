@@ -96,9 +96,9 @@ pub async fn load(
     let mut stale = false;
     if let Some(token) = req.cookie(name).map(|c| c.value().to_owned()).filter(|t| !t.is_empty()) {
         if token.len() <= 256
-            && let Ok((principal, enrolment_pending)) = state.auth.authenticate(&token).await
+            && let Ok(session) = state.auth.session(&token).await
         {
-            req.extensions_mut().insert(Authenticated { principal, enrolment_pending });
+            req.extensions_mut().insert(Authenticated::from(session));
             req.extensions_mut().insert(SessionToken(token));
         } else {
             stale = true;

@@ -45,6 +45,7 @@ mod policy;
 mod record_export;
 mod reindex;
 mod search;
+mod sessions;
 mod users;
 mod web;
 mod web_admin;

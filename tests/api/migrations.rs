@@ -64,9 +64,11 @@ async fn postings_carry_over_from_the_token_table_into_the_engines_index() {
         let mut conn = pool.get().unwrap();
         let c = &mut *conn;
         migrate::run_pending(c).unwrap();
-        // Back to before 000010 (the index builds of 000017, field intake's tables of 000015, the cluster's tables of 000014, the court records of
-        // 000013, the analysis of 000012 and the imports of 000011 first).
+        // Back to before 000010 (the index builds of 000017, the revocation counter of
+        // 000016, field intake's tables of 000015, the cluster's tables of 000014, the court
+        // records of 000013, the analysis of 000012 and the imports of 000011 first).
         assert!(migrate::revert_last(c).unwrap().contains("000017"));
+        assert!(migrate::revert_last(c).unwrap().contains("000016"));
         assert!(migrate::revert_last(c).unwrap().contains("000015"));
         assert!(migrate::revert_last(c).unwrap().contains("000014"));
         assert!(migrate::revert_last(c).unwrap().contains("000013"));
@@ -140,6 +142,7 @@ async fn users_and_their_sessions_survive_the_clinician_role() {
         let c = &mut *conn;
         migrate::run_pending(c).unwrap();
         assert!(migrate::revert_last(c).unwrap().contains("000017"));
+        assert!(migrate::revert_last(c).unwrap().contains("000016"));
         assert!(migrate::revert_last(c).unwrap().contains("000015"));
         assert!(migrate::revert_last(c).unwrap().contains("000014"));
         assert!(migrate::revert_last(c).unwrap().contains("000013"));

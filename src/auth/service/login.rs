@@ -1,4 +1,4 @@
-//! Logging in and out, and sessions: a bearer token → the principal it stands for,
+//! Logging in and out (a bearer token → its principal is `verify`),
 //! re-authentication before a grave action, and whose ended session a token was.
 //! Failures count per account and per address, across nodes (`throttling`); expiry, idleness and the
 //! throttling window are decided by the service's clock.
@@ -10,14 +10,14 @@ use diesel::prelude::*;
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use super::{Auth, LoginSession, SessionRow, UserRow, parse_id, parse_role};
+use super::{Auth, LoginSession, UserRow, parse_id, parse_role};
 use crate::access::Principal;
 use crate::audit::{self, Actor, Entry, Outcome};
-use crate::auth::{failures, session, totp};
+use crate::auth::{failures, revocation, session, totp};
 use crate::domain::Role;
 use crate::error::{Error, Result};
 use crate::store::DbConnection;
-use crate::store::schema::{role_policies, sessions, users};
+use crate::store::schema::{sessions, users};
 
 impl Auth {
     pub async fn login(
@@ -219,63 +219,6 @@ impl Auth {
             .await
     }
 
-    /// Resolves a bearer token to the principal it stands for, or `Unauthenticated`.
-    /// Returns whether the role demands a second factor the session lacks.
-    pub async fn authenticate(&self, token: &str) -> Result<(Principal, bool)> {
-        let hash = session::hash_token(token).to_vec();
-        let idle = Duration::minutes(self.settings.session_idle_minutes);
-        let now = self.now();
-        let (principal, stored_rule, touch) = self
-            .ctx
-            .read(move |c| {
-                let found = sessions::table
-                    .inner_join(users::table)
-                    .inner_join(role_policies::table.on(role_policies::role.eq(users::role)))
-                    .filter(sessions::token_hash.eq(hash))
-                    .select((
-                        SessionRow::as_select(),
-                        users::username,
-                        users::role,
-                        users::disabled,
-                        role_policies::totp_required,
-                    ))
-                    .first::<(SessionRow, String, String, bool, bool)>(c)
-                    .optional()?;
-                let Some((s, username, role, disabled, totp_required)) = found else {
-                    return Err(Error::Unauthenticated);
-                };
-                if disabled
-                    || !session::is_live(now, s.last_seen_at, s.expires_at, s.revoked_at.is_some(), idle)
-                {
-                    return Err(Error::Unauthenticated);
-                }
-                let touch = session::needs_touch(now, s.last_seen_at, idle).then(|| s.id.clone());
-                let principal = Principal {
-                    user_id: parse_id(&s.user_id)?,
-                    session_id: parse_id(&s.id)?,
-                    username,
-                    role: parse_role(&role)?,
-                    second_factor: s.second_factor,
-                };
-                Ok((principal, totp_required, touch))
-            })
-            .await?;
-        // A write, so it queues for the writer like every other (on SQLite, a write
-        // outside the queue would wait on the file lock holding a pooled connection).
-        if let Some(id) = touch {
-            self.ctx
-                .write_plain(move |c| {
-                    diesel::update(sessions::table.find(&id))
-                        .set(sessions::last_seen_at.eq(now))
-                        .execute(c)?;
-                    Ok(())
-                })
-                .await?;
-        }
-        let enrolment_pending = (stored_rule || self.configured(principal.role)) && !principal.second_factor;
-        Ok((principal, enrolment_pending))
-    }
-
     /// Whose session a token was, whether or not it is still live: (user, session), for
     /// a user not disabled and a session not past its absolute lifetime by more than
     /// `grace`. Only to keep a form posted after the session ended for the same user.
@@ -309,6 +252,7 @@ impl Auth {
                 diesel::update(sessions::table.find(session_id))
                     .set(sessions::revoked_at.eq(now))
                     .execute(c)?;
+                revocation::bump(c)?;
                 audit::append(c, &Entry::new(actor, "logout"))?;
                 Ok(())
             })

@@ -1,11 +1,12 @@
-//! Use cases of identity, one file each: `login` (log in and out, sessions, a bearer
-//! token → its principal, re-authentication), `users` (accounts and their roles),
+//! Use cases of identity, one file each: `login` (log in and out, re-authentication),
+//! `verify` (a bearer token → its principal, on every request), `users` (accounts and their roles),
 //! `second_factor` (enrolling TOTP, each role's rule for it), `events` (entries the edge
 //! records outside any other transaction: a denied request, a failure that rolled its
 //! own back, a form kept over an ended session). Every change is audited in its
 //! transaction; every decision by time reads the clock of the service's `Context`.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
@@ -15,6 +16,7 @@ use uuid::Uuid;
 
 use super::password::Passwords;
 use super::throttle::Throttle;
+use super::verified::SessionCache;
 use crate::config::AuthSettings;
 use crate::context::Context;
 use crate::domain::Role;
@@ -28,12 +30,14 @@ mod login;
 mod second_factor;
 mod throttling;
 mod users;
+mod verify;
 
 #[cfg(test)]
 mod tests;
 
 pub use events::KeptFor;
 pub use second_factor::relaxed_second_factor;
+pub use verify::Session;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = schema::users)]
@@ -139,7 +143,13 @@ pub struct Auth {
     passwords: Passwords,
     accounts: Throttle<String>,
     addresses: Throttle<IpAddr>,
+    /// Sessions this node verified, valid while the revocation counter stands.
+    verified: Arc<SessionCache>,
 }
+
+/// How many verified sessions a node keeps: far more than the people of one
+/// installation, and small (a few hundred bytes each).
+const VERIFIED_SESSIONS: usize = 10_000;
 
 impl Auth {
     pub fn new(ctx: Context, settings: AuthSettings) -> Result<Self> {
@@ -148,6 +158,7 @@ impl Auth {
             passwords: Passwords::new(&settings)?,
             accounts: Throttle::new(settings.max_failures_per_account, window),
             addresses: Throttle::new(settings.max_failures_per_address, window),
+            verified: Arc::new(SessionCache::new(VERIFIED_SESSIONS)),
             ctx,
             settings,
         })
@@ -181,7 +192,7 @@ fn revoke_sessions(c: &mut DbConnection, user: Uuid, keep: Option<Uuid>, now: Na
         .filter(sessions::id.ne(keep))
         .set(sessions::revoked_at.eq(now))
         .execute(c)?;
-    Ok(())
+    super::revocation::bump(c)
 }
 
 /// Refuses to leave the installation without an active admin.

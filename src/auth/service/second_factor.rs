@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::{Auth, RolePolicy, TotpEnrolment, load_user, parse_role};
 use crate::access::policy::Principal;
 use crate::audit::{self, Actor, Entry};
-use crate::auth::totp;
+use crate::auth::{revocation, totp};
 use crate::domain::Role;
 use crate::error::{Error, Result};
 use crate::store::schema::{role_policies, sessions, users};
@@ -83,6 +83,8 @@ impl Auth {
                 diesel::update(sessions::table.find(session_id))
                     .set(sessions::second_factor.eq(true))
                     .execute(c)?;
+                // Every node must see the session's second factor at once.
+                revocation::bump(c)?;
                 audit::append(c, &Entry::new(actor, "totp.enrol").target("user", id))?;
                 Ok(())
             })
@@ -136,6 +138,8 @@ impl Auth {
                 diesel::update(role_policies::table.find(role.as_str()))
                     .set(role_policies::totp_required.eq(totp_required))
                     .execute(c)?;
+                // Sessions of the role must meet (or are freed from) the rule on every node at once.
+                revocation::bump(c)?;
                 audit::append(
                     c,
                     &Entry::new(actor, "role_policy.update")

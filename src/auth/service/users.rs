@@ -125,6 +125,9 @@ impl Auth {
                     .execute(c)?;
                 if disabled {
                     revoke_sessions(c, id, None, now)?;
+                } else {
+                    // What the account's sessions show of it changed (`GET /auth/me`).
+                    crate::auth::revocation::bump(c)?;
                 }
                 audit::append(c, &Entry::new(actor, action).target("user", id))?;
                 load_user(c, id)

@@ -83,8 +83,17 @@ pub struct Me {
 /// The signed-in user.
 #[utoipa::path(get, operation_id = "get_me", path = "/api/v1/auth/me", tag = "auth",
     responses((status = 200, body = Me), (status = 401, body = Problem)), security(("bearer" = [])))]
-pub async fn me(state: web::Data<Services>, who: Allowed<act::SelfManage>) -> Result<web::Json<Me>> {
-    let user = state.auth.me(&who.principal).await?;
+pub async fn me(
+    req: HttpRequest,
+    state: web::Data<Services>,
+    who: Allowed<act::SelfManage>,
+) -> Result<web::Json<Me>> {
+    // The session's verification read the account a moment ago, under the revocation
+    // counter: no second read.
+    let user = match crate::http::extract::account(&req) {
+        Some(user) if user.id == who.principal.user_id => UserView::clone(&user),
+        _ => state.auth.me(&who.principal).await?,
+    };
     Ok(web::Json(Me { user, second_factor: who.principal.second_factor }))
 }
 

@@ -145,7 +145,7 @@ fn end_sessions(c: &mut DbConnection, user: &str, now: NaiveDateTime) -> Result<
         .filter(sessions::revoked_at.is_null())
         .set(sessions::revoked_at.eq(now))
         .execute(c)?;
-    Ok(())
+    crate::auth::revocation::bump(c)
 }
 
 impl Intake {

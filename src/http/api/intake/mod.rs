@@ -78,7 +78,7 @@ pub async fn authenticate_device(
         };
         match found {
             Ok((principal, enrolment_pending)) => {
-                req.extensions_mut().insert(Authenticated { principal, enrolment_pending });
+                req.extensions_mut().insert(Authenticated { principal, enrolment_pending, user: None });
             }
             Err(e) => return Ok(req.error_response(e)),
         }
