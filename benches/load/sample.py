@@ -16,6 +16,8 @@ waits.tsv — this database's client backends by state and wait event (wait_even
             the statement is on the audit head (`audit_head` in its text: an active one
             waiting on Lock/transactionid or Lock/tuple waits for the head's row lock,
             an "idle in transaction" one holds it and waits for Custodia's next step).
+rss.tsv   — each labelled process's resident memory (VmRSS, KiB; its processes together)
+            and its threads, every second: benches/rss_plot.py draws it.
 holders.tsv — whenever something waits on the audit head: what the backend holding it
             is doing (state, wait event, the start of its statement — "COMMIT" with
             IO/WALSync is the commit's flush, "idle in transaction" is Custodia's turn).
@@ -44,6 +46,16 @@ def proc_ticks(pid):
             rest = f.read().rsplit(")", 1)[1].split()
         return int(rest[11]) + int(rest[12])
     except (OSError, IndexError, ValueError):
+        return None
+
+
+def proc_memory(pid):
+    """(VmRSS in KiB, threads) of a process, None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            fields = dict(line.split(":", 1) for line in f if ":" in line)
+        return int(fields["VmRSS"].split()[0]), int(fields["Threads"])
+    except (OSError, KeyError, ValueError, IndexError):
         return None
 
 
@@ -121,6 +133,8 @@ def main():
     cpu = open(os.path.join(out, "cpu.tsv"), "w", buffering=1)
     cols = [l for l, _ in labels] + (["postgres_db", "postgres_other"] if pg else ["postgres"]) + ["machine", "other"]
     cpu.write("\t".join(["time", "load1"] + cols) + "\n")
+    mem = open(os.path.join(out, "rss.tsv"), "w", buffering=1)
+    mem.write("\t".join(["time"] + [f"{l}_rss_kib" for l, _ in labels] + [f"{l}_threads" for l, _ in labels]) + "\n")
     if pg:
         pgf = open(os.path.join(out, "pg.tsv"), "w", buffering=1)
         pgf.write("time\tcommits_s\trollbacks_s\taudit_appends_s\tactive\tidle_in_tx\tidle\tlock_waits\taudit_head_waits\taudit_head_held\n")
@@ -138,6 +152,14 @@ def main():
                 ticks[p] = proc_ticks(p)
         for p in postgres_pids():
             ticks[p] = proc_ticks(p)
+        sizes = [[proc_memory(p) for p in pids] for _, pids in labels]
+        mem.write(
+            f"{t:.3f}\t"
+            + "\t".join(str(sum(m[0] for m in ms if m)) for ms in sizes)
+            + "\t"
+            + "\t".join(str(sum(m[1] for m in ms if m)) for ms in sizes)
+            + "\n"
+        )
         sample = pg_sample(url) if pg else None
         if sample and sample[1]:
             ours = sample[1]
