@@ -19,6 +19,7 @@ use diesel::prelude::*;
 use hmac::{KeyInit, Mac};
 use sha2::Sha256;
 
+pub use super::entries::{Prepared, generation_hint};
 use super::normalize;
 use crate::crypto::{Dek, FieldContext, Keyring, SecretKey, open_field, seal_field};
 use crate::error::{Error, Result};
@@ -123,7 +124,7 @@ pub fn generation(c: &mut DbConnection) -> Result<i64> {
 /// rebuild holds it (`could not obtain lock`: 503, retry): indexed under the keys being
 /// replaced, the record would be missing from every search until the next rebuild. On
 /// SQLite the rebuild holds the only writer, so writes wait for it anyway.
-fn generation_for_write(c: &mut DbConnection) -> Result<i64> {
+pub(super) fn generation_for_write(c: &mut DbConnection) -> Result<i64> {
     match c {
         #[cfg(feature = "postgres")]
         DbConnection::Postgres(conn) => {
@@ -194,7 +195,7 @@ impl BlindIndex {
     }
 
     /// Seals a record's digests, bound to the index and the record.
-    fn seal(&self, record_id: &str, digests: &[u64]) -> Result<Vec<u8>> {
+    pub(super) fn seal(&self, record_id: &str, digests: &[u64]) -> Result<Vec<u8>> {
         let bytes: Vec<u8> = digests.iter().flat_map(|d| d.to_be_bytes()).collect();
         let place = self.sealing_context(record_id);
         Ok(seal_field(&self.sealing, 0, &FieldContext::new("search_digests", &place, "digests"), &bytes)?)
@@ -284,12 +285,12 @@ impl BlindIndex {
 }
 
 /// The posting of a digest: its first `TOKEN_BITS` bits.
-fn token_of(digest: u64) -> u16 {
+pub(super) fn token_of(digest: u64) -> u16 {
     (digest >> (64 - TOKEN_BITS)) as u16
 }
 
 /// Pads a token set with random tokens to the next multiple of `PAD_TO`.
-fn pad(mut tokens: Vec<u16>) -> Result<Vec<u16>> {
+pub(super) fn pad(mut tokens: Vec<u16>) -> Result<Vec<u16>> {
     let target = tokens.len().div_ceil(PAD_TO).max(1) * PAD_TO;
     while tokens.len() < target {
         let mut b = [0u8; 2];
@@ -304,7 +305,7 @@ fn pad(mut tokens: Vec<u16>) -> Result<Vec<u16>> {
 
 /// Pads digests with random ones to the next multiple of `PAD_TO`, so the length of the
 /// sealed set does not reveal the length of the text either.
-fn pad_digests(mut digests: Vec<u64>) -> Result<Vec<u64>> {
+pub(super) fn pad_digests(mut digests: Vec<u64>) -> Result<Vec<u64>> {
     let target = digests.len().div_ceil(PAD_TO).max(1) * PAD_TO;
     while digests.len() < target {
         let mut b = [0u8; 8];
@@ -314,146 +315,26 @@ fn pad_digests(mut digests: Vec<u64>) -> Result<Vec<u64>> {
     Ok(digests)
 }
 
-/// A record's index entries, computed before its write transaction — normalising, one
-/// HMAC per token, padding and sealing the digests: CPU work that, inside it, would hold
-/// SQLite's one writer and so every other write — for the index generation seen then.
-/// `write` checks in the transaction that they still fit. No `Debug`: it holds the
-/// record's words.
-pub struct Prepared {
-    index: Index,
-    generation: i64,
-    record_id: String,
-    case_id: String,
-    /// What the entries were computed from: the transaction's own must be the same.
-    source: Vec<String>,
-    tokens: Vec<u16>,
-    sealed: Vec<u8>,
-}
-
-impl Prepared {
-    /// The entries of a record of `index` whose text (a testimony's searchable text) or
-    /// names (a person's) are `source`, under the keys of `generation`. Pure.
-    pub fn new(
-        keyring: &Keyring,
-        index: Index,
-        generation: i64,
-        case_id: &str,
-        record_id: &str,
-        source: Vec<String>,
-    ) -> Result<Self> {
-        let normalised = match index {
-            Index::Testimonies => source.iter().flat_map(|text| testimony_tokens(text)).collect(),
-            Index::Names => person_tokens(&source),
-        };
-        let blind = BlindIndex::new(keyring, index, generation);
-        // One HMAC per token: the postings are the digests' first bits (sorted with them).
-        let digests = blind.digests(&normalised);
-        let mut tokens: Vec<u16> = digests.iter().map(|&d| token_of(d)).collect();
-        tokens.dedup();
-        Ok(Prepared {
-            index,
-            generation,
-            record_id: record_id.to_owned(),
-            case_id: case_id.to_owned(),
-            source,
-            tokens: pad(tokens)?,
-            sealed: blind.seal(record_id, &pad_digests(digests)?)?,
-        })
-    }
-
-    /// A testimony's entries (`index_testimony`).
-    pub fn testimony(
-        keyring: &Keyring,
-        generation: i64,
-        case_id: &str,
-        id: &str,
-        text: &str,
-    ) -> Result<Self> {
-        Self::new(keyring, Index::Testimonies, generation, case_id, id, vec![text.to_owned()])
-    }
-
-    /// A person's entries (`index_person`).
-    pub fn person(
-        keyring: &Keyring,
-        generation: i64,
-        case_id: &str,
-        id: &str,
-        names: &[String],
-    ) -> Result<Self> {
-        Self::new(keyring, Index::Names, generation, case_id, id, names.to_vec())
-    }
-
-    /// Whether these entries are the ones the transaction would compute. The keys depend
-    /// on the keyring only through its blind-index root, which never changes (a re-key
-    /// bumps the generation instead), so the generation stands for them.
-    fn fits(&self, index: Index, generation: i64, case_id: &str, record_id: &str, source: &[String]) -> bool {
-        self.index == index
-            && self.generation == generation
-            && self.record_id == record_id
-            && self.case_id == case_id
-            && self.source == source
-    }
-}
-
-/// Writes a record's index entries in its write transaction: `ahead` when it was
-/// prepared for this generation and source, otherwise (a re-key committed since, or
-/// nothing prepared) computed here, under the generation the transaction holds
-/// (`generation_for_write`), so a write racing a re-key is still found afterwards.
-fn write(
+/// Replaces a record's postings and digests with those of its normalised tokens (same
+/// transaction as the write): for records indexed as they were before a change of the
+/// normaliser (tests). A write prepares its entries instead (`Prepared`).
+pub fn put(
     c: &mut DbConnection,
-    keyring: &Keyring,
-    ahead: Option<Prepared>,
-    (index, case_id, record_id): (Index, &str, &str),
-    source: &[String],
+    index: &BlindIndex,
+    record_id: &str,
+    case_id: &str,
+    normalised: &[String],
 ) -> Result<()> {
-    if skip_index() {
-        return Ok(());
-    }
-    let generation = generation_for_write(c)?;
-    LAST_GENERATION.store(generation, std::sync::atomic::Ordering::Relaxed);
-    let prepared = match ahead {
-        Some(p) if p.fits(index, generation, case_id, record_id, source) => p,
-        _ => Prepared::new(keyring, index, generation, case_id, record_id, source.to_vec())?,
-    };
-    put(c, &prepared)
-}
-
-/// The generation the last write in this process was indexed under: the one to prepare
-/// the next write's entries for. A guess (another node may re-key meanwhile) that
-/// `write` checks, so it needs no read before the transaction.
-static LAST_GENERATION: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(1);
-
-pub fn generation_hint() -> i64 {
-    LAST_GENERATION.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-/// Benchmarks only (`benches/write_path.sh`): with `CUSTODIA_BENCH_SKIP_INDEX=1` in its
-/// environment at start, the service writes no index entries, to measure what indexing
-/// costs a write. Never in production: searches miss every record written meanwhile
-/// until `custodia search reindex`. An environment variable read once rather than a
-/// setting, so no configuration file carries it and no use case needs it passed down;
-/// it is logged as a warning.
-fn skip_index() -> bool {
-    static SKIP: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| {
-        let skip = std::env::var_os("CUSTODIA_BENCH_SKIP_INDEX").is_some_and(|v| v == "1");
-        if skip {
-            tracing::warn!("CUSTODIA_BENCH_SKIP_INDEX=1: writes are not indexed (benchmarks only)");
-        }
-        skip
-    });
-    *SKIP
-}
-
-/// Replaces a record's postings and digests with prepared ones (same transaction as the
-/// write): inserts only.
-fn put(c: &mut DbConnection, prepared: &Prepared) -> Result<()> {
-    let index = prepared.index;
-    put_postings(c, index, &prepared.record_id, &prepared.case_id, &prepared.tokens)?;
+    let digests = index.digests(normalised);
+    let mut tokens: Vec<u16> = digests.iter().map(|&d| token_of(d)).collect();
+    tokens.dedup();
+    put_postings(c, index.index, record_id, case_id, &pad(tokens)?)?;
+    let sealed = index.seal(record_id, &pad_digests(digests)?)?;
     diesel::insert_into(search_digests::table)
         .values((
-            search_digests::record_table.eq(index.table()),
-            search_digests::record_id.eq(&prepared.record_id),
-            search_digests::digests.eq(&prepared.sealed),
+            search_digests::record_table.eq(index.index.table()),
+            search_digests::record_id.eq(record_id),
+            search_digests::digests.eq(sealed),
         ))
         .execute(c)?;
     Ok(())
@@ -602,7 +483,7 @@ pub fn index_testimony_with(
     (case_id, id): (&str, &str),
     text: &str,
 ) -> Result<()> {
-    write(c, keyring, ahead, (Index::Testimonies, case_id, id), &[text.to_owned()])
+    super::entries::write(c, keyring, ahead, (Index::Testimonies, case_id, id), &[text.to_owned()])
 }
 
 /// The normalised tokens a testimony's text is indexed by: its words' stems, then the
@@ -647,7 +528,7 @@ pub fn index_person_with(
     (case_id, id): (&str, &str),
     names: &[String],
 ) -> Result<()> {
-    write(c, keyring, ahead, (Index::Names, case_id, id), names)
+    super::entries::write(c, keyring, ahead, (Index::Names, case_id, id), names)
 }
 
 /// Rebuilds the whole index (after a change of the normaliser), under new index keys

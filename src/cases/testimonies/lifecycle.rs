@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::TABLE;
 use super::digest::digest;
 use super::read::{load, view_of};
-use super::redact::searchable_text;
+use super::redact::{Ahead, searchable_text};
 use super::stored::fields;
 use super::types::{
     Completeness, Consent, Content, Correction, DraftForm, HowGiven, Row, Status, TestimonyInput,
@@ -166,23 +166,6 @@ fn reindex(
     let witness = persons::load(c, &row.witness_id)?;
     let text = searchable_text(content, &witness.pseudonym);
     crate::search::index::index_testimony_with(c, keyring, ahead, (&row.case_id, &row.id), &text)
-}
-
-/// A new testimony's id and index entries, computed before its write transaction so that
-/// the transaction (on SQLite, the one writer every write waits for) holds inserts
-/// rather than normalising and HMACs. `pseudonym` is the witness's as read beforehand
-/// (it replaces the identifying spans in the indexed text; without spans any will do):
-/// the transaction recomputes the entries if it, or the index generation, changed.
-pub struct Ahead {
-    id: String,
-    index: Prepared,
-}
-
-pub fn prepare(keyring: &Keyring, case_id: Uuid, input: &TestimonyInput, pseudonym: &str) -> Result<Ahead> {
-    let id = Uuid::new_v4().to_string();
-    let text = searchable_text(&Content::of(input, None), pseudonym);
-    let generation = crate::search::index::generation_hint();
-    Ok(Ahead { index: Prepared::testimony(keyring, generation, &case_id.to_string(), &id, &text)?, id })
 }
 
 /// Creates a draft, complete or (the pages' autosave) only as far as it was typed.

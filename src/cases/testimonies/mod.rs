@@ -81,7 +81,7 @@ impl Testimonies {
                 .await
                 .unwrap_or_default()
         };
-        let ahead = lifecycle::prepare(&*self.ctx.keys.keyring()?, case_id, &input, &pseudonym)?;
+        let ahead = redact::prepare(&*self.ctx.keys.keyring()?, case_id, &input, &pseudonym)?;
         self.ctx
             .write(move |c, k| {
                 lifecycle::create_ahead(c, k, &who, case_id, &input, Completeness::Full, now, Some(ahead))
