@@ -19,6 +19,7 @@ use diesel::prelude::*;
 use hmac::{KeyInit, Mac};
 use sha2::Sha256;
 
+pub use super::entries::{Prepared, generation_hint};
 use super::normalize;
 use crate::crypto::{Dek, FieldContext, Keyring, SecretKey, open_field, seal_field};
 use crate::error::{Error, Result};
@@ -130,7 +131,11 @@ pub fn active(c: &mut DbConnection) -> Result<(i64, i64)> {
 /// the meta row until it commits, and a rebuild starts and switches by updating that row:
 /// each waits for the writes in flight, so no write indexes under builds that changed
 /// before it committed. On SQLite the single writer orders them anyway.
-pub fn builds_for_write(c: &mut DbConnection, keyring: &Keyring, index: Index) -> Result<Vec<BlindIndex>> {
+pub fn builds_for_write(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    index: Index,
+) -> Result<Vec<(BlindIndex, i64)>> {
     use crate::store::schema::{search_meta, search_rebuild};
     let (build, generation) = match c {
         #[cfg(feature = "postgres")]
@@ -142,13 +147,13 @@ pub fn builds_for_write(c: &mut DbConnection, keyring: &Keyring, index: Index) -
         #[allow(unreachable_patterns)]
         _ => active(c)?,
     };
-    let mut builds = vec![BlindIndex::new(keyring, index, generation).in_build(build)];
+    let mut builds = vec![(BlindIndex::new(keyring, index, generation).in_build(build), generation)];
     let next: Option<(i64, i64)> = search_rebuild::table
         .select((search_rebuild::build, search_rebuild::generation))
         .first(c)
         .optional()?;
     if let Some((build, generation)) = next {
-        builds.push(BlindIndex::new(keyring, index, generation).in_build(build));
+        builds.push((BlindIndex::new(keyring, index, generation).in_build(build), generation));
     }
     Ok(builds)
 }
@@ -173,6 +178,10 @@ impl BlindIndex {
 
     pub fn build(&self) -> i64 {
         self.build
+    }
+
+    pub fn index(&self) -> Index {
+        self.index
     }
 
     /// The index searches use, as it stands in the database.
@@ -218,7 +227,7 @@ impl BlindIndex {
     }
 
     /// Seals a record's digests, bound to the index and the record.
-    fn seal(&self, record_id: &str, digests: &[u64]) -> Result<Vec<u8>> {
+    pub(super) fn seal(&self, record_id: &str, digests: &[u64]) -> Result<Vec<u8>> {
         let bytes: Vec<u8> = digests.iter().flat_map(|d| d.to_be_bytes()).collect();
         let place = self.sealing_context(record_id);
         Ok(seal_field(&self.sealing, 0, &FieldContext::new("search_digests", &place, "digests"), &bytes)?)
@@ -309,12 +318,12 @@ impl BlindIndex {
 }
 
 /// The posting of a digest: its first `TOKEN_BITS` bits.
-fn token_of(digest: u64) -> u16 {
+pub(super) fn token_of(digest: u64) -> u16 {
     (digest >> (64 - TOKEN_BITS)) as u16
 }
 
 /// Pads a token set with random tokens to the next multiple of `PAD_TO`.
-fn pad(mut tokens: Vec<u16>) -> Result<Vec<u16>> {
+pub(super) fn pad(mut tokens: Vec<u16>) -> Result<Vec<u16>> {
     let target = tokens.len().div_ceil(PAD_TO).max(1) * PAD_TO;
     while tokens.len() < target {
         let mut b = [0u8; 2];
@@ -329,7 +338,7 @@ fn pad(mut tokens: Vec<u16>) -> Result<Vec<u16>> {
 
 /// Pads digests with random ones to the next multiple of `PAD_TO`, so the length of the
 /// sealed set does not reveal the length of the text either.
-fn pad_digests(mut digests: Vec<u64>) -> Result<Vec<u64>> {
+pub(super) fn pad_digests(mut digests: Vec<u64>) -> Result<Vec<u64>> {
     let target = digests.len().div_ceil(PAD_TO).max(1) * PAD_TO;
     while digests.len() < target {
         let mut b = [0u8; 8];
@@ -352,9 +361,22 @@ pub fn put(
     let digests = index.digests(normalised);
     let mut tokens: Vec<u16> = digests.iter().map(|&d| token_of(d)).collect();
     tokens.dedup();
-    remove_in(c, index.index, Some(index.build), record_id)?;
-    insert_postings(c, index.index, index.build, record_id, case_id, &pad(tokens)?)?;
     let sealed = index.seal(record_id, &pad_digests(digests)?)?;
+    put_prepared(c, index, record_id, case_id, &pad(tokens)?, &sealed)
+}
+
+/// Replaces a record's postings and sealed digests in `index`'s build with ones already
+/// computed: inserts only.
+pub(super) fn put_prepared(
+    c: &mut DbConnection,
+    index: &BlindIndex,
+    record_id: &str,
+    case_id: &str,
+    tokens: &[u16],
+    sealed: &[u8],
+) -> Result<()> {
+    remove_in(c, index.index, Some(index.build), record_id)?;
+    insert_postings(c, index.index, index.build, record_id, case_id, tokens)?;
     diesel::insert_into(search_digests::table)
         .values((
             search_digests::record_table.eq(index.index.table()),
@@ -502,8 +524,8 @@ fn remove_in(c: &mut DbConnection, index: Index, build: Option<i64>, record_id: 
 }
 
 /// Indexes a testimony's words, and the cross-script keys of its capitalised words
-/// (`normalize::name_keys`). The caller passes the account with identifying spans already
-/// replaced, so no witness name is indexed word by word.
+/// (`normalize::name_keys`). The caller passes the account with identifying spans
+/// already replaced, so no witness name is indexed word by word.
 pub fn index_testimony(
     c: &mut DbConnection,
     keyring: &Keyring,
@@ -511,11 +533,19 @@ pub fn index_testimony(
     id: &str,
     text: &str,
 ) -> Result<()> {
-    let tokens = testimony_tokens(text);
-    for index in builds_for_write(c, keyring, Index::Testimonies)? {
-        put(c, &index, id, case_id, &tokens)?;
-    }
-    Ok(())
+    index_testimony_with(c, keyring, None, (case_id, id), text)
+}
+
+/// `index_testimony` with the entries prepared before the transaction
+/// (`Prepared::testimony`), used when they still fit.
+pub fn index_testimony_with(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    ahead: Option<Prepared>,
+    (case_id, id): (&str, &str),
+    text: &str,
+) -> Result<()> {
+    super::entries::write(c, keyring, ahead, (Index::Testimonies, case_id, id), &[text.to_owned()])
 }
 
 /// The normalised tokens a testimony's text is indexed by: its words' stems, then the
@@ -548,11 +578,19 @@ pub fn index_person(
     id: &str,
     names: &[String],
 ) -> Result<()> {
-    let tokens = person_tokens(names);
-    for index in builds_for_write(c, keyring, Index::Names)? {
-        put(c, &index, id, case_id, &tokens)?;
-    }
-    Ok(())
+    index_person_with(c, keyring, None, (case_id, id), names)
+}
+
+/// `index_person` with the entries prepared before the transaction (`Prepared::person`),
+/// used when they still fit.
+pub fn index_person_with(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    ahead: Option<Prepared>,
+    (case_id, id): (&str, &str),
+    names: &[String],
+) -> Result<()> {
+    super::entries::write(c, keyring, ahead, (Index::Names, case_id, id), names)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! people and testimonies (`sections`). `Search` is the service the edges call.
 
 mod candidates;
+mod entries;
 mod filters;
 pub mod index;
 pub mod normalize;

@@ -384,6 +384,42 @@ async fn results_rank_by_matches_then_recency() {
     assert_eq!(found["items"][1]["matches"], 1);
 }
 
+/// A write's index entries are prepared before its transaction, under the generation
+/// seen then. Written after a re-key committed, they are recomputed under the new keys:
+/// kept as prepared, the record would be missing from every search until the next rebuild.
+#[tokio::test]
+async fn entries_prepared_before_a_rekey_are_written_under_the_new_keys() {
+    use custodia::search::index::{self, BlindIndex, Index, Prepared, Wanted};
+    let app = spawn_app().await;
+    let (_, doc) = app.user_with_token(Role::Documenter).await;
+    let (case, _) = case_with_witness(&app, &doc, "R-1", "Ключ").await;
+    let (case, id) = (case.as_str().to_owned(), uuid::Uuid::new_v4().to_string());
+    let text = "Меня задержали у дома.";
+    let ctx = app.state.context();
+    let (c2, id2) = (case.clone(), id.clone());
+    let ahead =
+        ctx.write(move |c, k| Prepared::testimony(k, index::generation(c)?, &c2, &id2, text)).await.unwrap();
+    crate::reindex::rebuild(&app.state, true).await;
+    let (c2, id2) = (case.clone(), id.clone());
+    ctx.write(move |c, k| index::index_testimony_with(c, k, Some(ahead), (&c2, &id2), text)).await.unwrap();
+
+    let word = custodia::search::normalize::tokens("задержали");
+    let (kept, old) = ctx
+        .write(move |c, k| {
+            let wanted = Wanted::all(&word);
+            let current = BlindIndex::current(c, k, Index::Testimonies)?;
+            let kept = current.narrow_to(c, vec![(id.clone(), case.clone())], &wanted)?;
+            let before =
+                BlindIndex::new(k, Index::Testimonies, index::generation(c)? - 1).in_build(current.build());
+            let old = before.narrow_to(c, vec![(id, case)], &wanted).map(|k| k.len());
+            Ok((kept.len(), old))
+        })
+        .await
+        .unwrap();
+    assert_eq!(kept, 1, "digests sealed under the new keys hold the word");
+    assert!(matches!(old, Err(custodia::error::Error::Integrity)), "not under the old keys: {old:?}");
+}
+
 /// The ids of the hits of a search, in order.
 fn hit_ids(found: &Value) -> Vec<&str> {
     found["items"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap()).collect()

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::TABLE;
 use super::digest::digest;
 use super::read::{load, view_of};
-use super::redact::searchable_text;
+use super::redact::{Ahead, searchable_text};
 use super::stored::fields;
 use super::types::{
     Completeness, Consent, Content, Correction, DraftForm, HowGiven, Row, Status, TestimonyInput,
@@ -31,6 +31,7 @@ use crate::cases::vocab;
 use crate::crypto::Keyring;
 use crate::error::{Error, FieldError, Result};
 use crate::rules;
+use crate::search::index::Prepared;
 use crate::store::DbConnection;
 use crate::store::schema::{testimonies, testimony_incidents};
 
@@ -153,11 +154,18 @@ fn insert(
 }
 
 /// Keeps the blind index in step with a testimony version (same transaction), from the
-/// content just written rather than reading and decrypting it back.
-fn reindex(c: &mut DbConnection, keyring: &Keyring, row: &Row, content: &Content) -> Result<()> {
+/// content just written rather than reading and decrypting it back; with the entries
+/// prepared before the transaction (`prepare`) when they still fit.
+fn reindex(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    row: &Row,
+    content: &Content,
+    ahead: Option<Prepared>,
+) -> Result<()> {
     let witness = persons::load(c, &row.witness_id)?;
     let text = searchable_text(content, &witness.pseudonym);
-    crate::search::index::index_testimony(c, keyring, &row.case_id, &row.id, &text)
+    crate::search::index::index_testimony_with(c, keyring, ahead, (&row.case_id, &row.id), &text)
 }
 
 /// Creates a draft, complete or (the pages' autosave) only as far as it was typed.
@@ -170,10 +178,28 @@ pub fn create(
     completeness: Completeness,
     now: NaiveDateTime,
 ) -> Result<TestimonyView> {
+    create_ahead(c, keyring, who, case_id, input, completeness, now, None)
+}
+
+/// `create`, with its id and index entries prepared before the transaction (`prepare`).
+#[allow(clippy::too_many_arguments)]
+pub fn create_ahead(
+    c: &mut DbConnection,
+    keyring: &Keyring,
+    who: &Allowed<act::TestimonyDraft>,
+    case_id: Uuid,
+    input: &TestimonyInput,
+    completeness: Completeness,
+    now: NaiveDateTime,
+    ahead: Option<Ahead>,
+) -> Result<TestimonyView> {
     let case_id = case_id.to_string();
     let role = access::authorize_for(c, who, &case_id)?;
-    let id = Uuid::new_v4().to_string();
-    create_in(c, keyring, &who.principal, role, (&case_id, &id), input, completeness, now)
+    let (id, index) = match ahead {
+        Some(a) => (a.id, Some(a.index)),
+        None => (Uuid::new_v4().to_string(), None),
+    };
+    create_in(c, keyring, &who.principal, role, (&case_id, &id), input, completeness, now, index)
 }
 
 /// A draft under an id chosen before it exists (a field submission's, so the intake
@@ -189,7 +215,7 @@ pub fn create_draft_as(
     let case_id = case_id.to_string();
     let role = access::authorize_for(c, who, &case_id)?;
     let id = id.to_string();
-    create_in(c, keyring, &who.principal, role, (&case_id, &id), input, Completeness::Draft, now)
+    create_in(c, keyring, &who.principal, role, (&case_id, &id), input, Completeness::Draft, now, None)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -202,11 +228,12 @@ fn create_in(
     input: &TestimonyInput,
     completeness: Completeness,
     now: NaiveDateTime,
+    ahead: Option<Prepared>,
 ) -> Result<TestimonyView> {
     check(c, case_id, input, completeness)?;
     let at = NewVersion { who, case_id, id, root_id: id, version: 1, now };
     let (row, content) = insert(c, keyring, &at, input, None)?;
-    reindex(c, keyring, &row, &content)?;
+    reindex(c, keyring, &row, &content, ahead)?;
     audit::append(
         c,
         &Entry::new(who, "testimony.create").target("testimony", id).detail("case_id", case_id),
@@ -236,7 +263,7 @@ pub fn create_sealed(
     let id = Uuid::new_v4().to_string();
     let at = NewVersion { who, case_id: &case_id, id: &id, root_id: &id, version: 1, now };
     let (mut row, content) = insert(c, keyring, &at, input, None)?;
-    reindex(c, keyring, &row, &content)?;
+    reindex(c, keyring, &row, &content, None)?;
     audit::append(
         c,
         &Entry::new(who, "testimony.create").target("testimony", &id).detail("case_id", case_id.clone()),
@@ -284,7 +311,7 @@ pub fn create_from_form(
     };
     let input = form.input_for(witness)?;
     let id = Uuid::new_v4().to_string();
-    create_in(c, keyring, &who.principal, role, (&case, &id), &input, Completeness::Draft, now)
+    create_in(c, keyring, &who.principal, role, (&case, &id), &input, Completeness::Draft, now, None)
 }
 
 fn choose_a_witness() -> Error {
@@ -380,7 +407,7 @@ fn update_in(
             testimonies::consent.eq(&row.consent),
         ))
         .execute(c)?;
-    reindex(c, keyring, &row, &content)?;
+    reindex(c, keyring, &row, &content, None)?;
     audit::append(c, &Entry::new(who, "testimony.update").target("testimony", id))?;
     view_of(c, keyring, who, role, row, content, input.consent.clone())
 }
@@ -515,7 +542,7 @@ fn correct_in(
     let reason = Some(input.correction_reason.clone());
     let (mut new_row, content) = insert(c, keyring, &at, &input.testimony, reason)?;
     let digest = seal_row(c, &mut new_row, &content, &input.testimony.consent, now)?;
-    reindex(c, keyring, &new_row, &content)?;
+    reindex(c, keyring, &new_row, &content, None)?;
     audit::append(
         c,
         &Entry::new(who, "testimony.version")

@@ -71,8 +71,21 @@ impl Testimonies {
         input: TestimonyInput,
     ) -> Result<TestimonyView> {
         let now = self.ctx.clock().now_naive();
+        let pseudonym = if input.identifying_spans.is_empty() {
+            String::new()
+        } else {
+            // A guess the transaction checks; a witness not found is refused there.
+            let witness = input.witness_id.to_string();
+            self.ctx
+                .read(move |c| Ok(crate::cases::persons::load(c, &witness)?.pseudonym))
+                .await
+                .unwrap_or_default()
+        };
+        let ahead = redact::prepare(&*self.ctx.keys.keyring()?, case_id, &input, &pseudonym)?;
         self.ctx
-            .write(move |c, k| lifecycle::create(c, k, &who, case_id, &input, Completeness::Full, now))
+            .write(move |c, k| {
+                lifecycle::create_ahead(c, k, &who, case_id, &input, Completeness::Full, now, Some(ahead))
+            })
             .await
     }
 

@@ -1,14 +1,18 @@
 //! What readers who may not know the witness see of an account, and the text the search
 //! index holds (the same redacted account, and the summary): side by side, so the index
 //! can never hold more than such a reader sees, and search asks cases for the text
-//! rather than redacting it itself.
+//! rather than redacting it itself; and a new testimony's index entries computed from that
+//! text before its write transaction (`prepare`).
+
+use uuid::Uuid;
 
 use super::TABLE;
 use super::stored::fields;
-use super::types::{Content, Row, Span};
+use super::types::{Content, Row, Span, TestimonyInput};
 use crate::cases::sealed::Sealer;
 use crate::crypto::Keyring;
 use crate::error::Result;
+use crate::search::index::Prepared;
 use crate::store::DbConnection;
 
 /// The account as a reader who may not know the witness sees it.
@@ -42,6 +46,24 @@ pub fn redact(account: &str, spans: &[Span], pseudonym: &str) -> String {
 /// know the witness sees it (identifying spans replaced), and the summary.
 pub(crate) fn searchable_text(content: &Content, pseudonym: &str) -> String {
     format!("{}\n{}", redact(&content.account, &content.identifying_spans, pseudonym), content.summary)
+}
+
+/// A new testimony's id and index entries, computed before its write transaction so that
+/// the transaction (on SQLite, the one writer every write waits for) holds inserts
+/// rather than normalising and HMACs. `pseudonym` is the witness's as read beforehand
+/// (it replaces the identifying spans in the indexed text; without spans any will do):
+/// the transaction recomputes the entries if it, or the index generation, changed.
+pub struct Ahead {
+    pub(super) id: String,
+    pub(super) index: Prepared,
+}
+
+/// `Ahead` for a new testimony of `input` in `case_id`.
+pub fn prepare(keyring: &Keyring, case_id: Uuid, input: &TestimonyInput, pseudonym: &str) -> Result<Ahead> {
+    let id = Uuid::new_v4().to_string();
+    let text = searchable_text(&Content::of(input, None), pseudonym);
+    let generation = crate::search::index::generation_hint();
+    Ok(Ahead { index: Prepared::testimony(keyring, generation, &case_id.to_string(), &id, &text)?, id })
 }
 
 /// `searchable_text` of a stored version (for rebuilding the index and scoring hits).
