@@ -20,6 +20,7 @@ pid=""
 port=18089
 trap 'kill $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 export CUSTODIA__DATABASE__URL="${BENCH_DATABASE_URL:-sqlite://$tmp/custodia.db}" CUSTODIA__SERVER__PORT=$port \
+  CUSTODIA__KEYS__KEY_FILE="$tmp/root.key" CUSTODIA__STORAGE__BLOB_DIR="$tmp/blobs" \
   CUSTODIA__LOG__LEVEL=warn
 bin=${BENCH_BIN:-./target/release/custodia}
 $bin migrate >/dev/null

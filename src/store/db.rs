@@ -235,6 +235,23 @@ impl Db {
         .await?
     }
 
+    /// A read of a row or two that may run on the calling thread, skipping the hop to
+    /// the blocking pool: on SQLite only (a local file, microseconds; a hop and its
+    /// wake-ups cost more than the query, most of an authenticated request's time), and
+    /// only when a pooled connection is idle now. `None` when it cannot: the caller then
+    /// uses `run`. Never for anything that can wait (a lock, the network, a large read).
+    pub fn run_inline<T>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T>) -> Option<Result<T>> {
+        if !matches!(self.backend, Backend::Sqlite { .. }) {
+            return None;
+        }
+        let mut conn = self.pool.try_get()?;
+        let result = f(&mut conn);
+        if matches!(result, Err(Error::Unavailable | Error::Internal(_))) {
+            SUSPECT.set(true);
+        }
+        Some(result)
+    }
+
     /// As `run`, inside one write transaction: the audit entry and the change commit
     /// together or not at all.
     pub async fn transaction<T, F>(&self, f: F) -> Result<T>

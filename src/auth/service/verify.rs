@@ -45,6 +45,13 @@ impl Auth {
         let idle = Duration::minutes(self.settings.session_idle_minutes);
         let now = self.now();
         let cache = self.verified.clone();
+        // The common case, a session this node verified recently, needs only the counter:
+        // read on this thread where the store allows it (`Db::run_inline`).
+        if let Some(Ok(Some(hit))) =
+            self.ctx.db.run_inline(|c| Ok(cache.get(revocation::current(c)?, &hash, now, idle)))
+        {
+            return Ok(self.to_session(hit));
+        }
         let (epoch, found) = self
             .ctx
             .read(move |c| {
@@ -107,9 +114,13 @@ impl Auth {
                 verified
             }
         };
+        Ok(self.to_session(verified))
+    }
+
+    fn to_session(&self, verified: Verified) -> Session {
         let enrolment_pending = (verified.stored_rule || self.configured(verified.principal.role))
             && !verified.principal.second_factor;
-        Ok(Session { principal: verified.principal, enrolment_pending, user: verified.user })
+        Session { principal: verified.principal, enrolment_pending, user: verified.user }
     }
 
     /// How many sessions this node holds verified (bounded; for tests and the status).
